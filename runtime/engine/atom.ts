@@ -1,0 +1,42 @@
+/**
+ * Atoms: the transactional batches of an atomic stream (DESIGN §1, §5.1). Events travel as two
+ * parallel arrays (keys and values) per atom, never as per-event wrappers.
+ */
+import type { OperatorError } from "../api/errors.js";
+import type { Key } from "./machine.js";
+
+/** Events of one atom, or the output of one task for one atom. */
+export interface Batch {
+  readonly keys: Key[];
+  readonly values: unknown[];
+  /** Set when the atom failed upstream or in this task (DESIGN §5.10). */
+  error: OperatorError | undefined;
+}
+
+/** One entry of an atomic stream. */
+export interface Atom extends Batch {
+  /** The end of the stream: its events (emitted by `onComplete` upstream) come last. */
+  readonly seal: boolean;
+  /** Internal portal traffic (values are portal messages), not user events. */
+  readonly portal: boolean;
+}
+
+/** A new empty batch. */
+export function batch(): Batch {
+  return { keys: [], values: [], error: undefined };
+}
+
+/** An atom with the given events and flags. */
+export function atom(keys: Key[], values: unknown[], error: OperatorError | undefined, seal: boolean, portal: boolean): Atom {
+  return { keys, values, error, seal, portal };
+}
+
+/** The seal atom a source ends with. */
+export function sealAtom(): Atom {
+  return atom([], [], undefined, true, false);
+}
+
+/** True when the batch carries neither events nor an error. */
+export function isEmpty(b: Batch): boolean {
+  return b.values.length === 0 && b.error === undefined;
+}

@@ -1,0 +1,80 @@
+/**
+ * The task context object (`ctx`) of one task instance. One object per task, reused for every
+ * event: the runner sets `key` and `out` before each callback, so no per-event allocation.
+ */
+import type { LogLevel, ReplierContext, StateHandle, TaskLogger, TaskState } from "../api/context.js";
+import type { Batch } from "./atom.js";
+import type { Key } from "./machine.js";
+import { freezeInitial, PerKeyHandle, PerTaskHandle, RawState, TaskStateStore } from "../state/task-state.js";
+
+/** What a log line carries besides its text (DESIGN §4 `log(line, meta)`). */
+export interface LogMeta {
+  readonly level: LogLevel;
+  /** Workflow path (or generator/splitter path for source and routing errors). */
+  readonly workflow: string;
+  /** Task name. */
+  readonly task: string;
+  /** Key of the event being processed. */
+  readonly key: Key;
+}
+
+/** Receives every log line of a system. */
+export type LogWriter = (line: string, meta: LogMeta) => void;
+
+/** The parts of the task runner the context delegates to. */
+export interface ContextHost {
+  readonly workflow: string;
+  readonly task: string;
+  readonly write: LogWriter;
+  reply(value: unknown): void;
+}
+
+/** `ctx` of one task instance. */
+export class TaskContextImpl implements ReplierContext<unknown, unknown> {
+  /** Key of the current event (set by the runner). */
+  key: Key = 0;
+  /** Where `emit` appends (set by the runner per atom). */
+  out: Batch = { keys: [], values: [], error: undefined };
+  readonly state: TaskState;
+  readonly log: TaskLogger;
+  private readonly handles = new Map<string, PerKeyHandle<unknown>>();
+  private readonly taskHandles = new Map<string, PerTaskHandle<unknown>>();
+
+  constructor(
+    private readonly host: ContextHost,
+    readonly store: TaskStateStore,
+  ) {
+    this.state = new RawState(store, this);
+    const line = (level: LogLevel) => (message: string) =>
+      host.write(String(message), { level, workflow: host.workflow, task: host.task, key: this.key });
+    this.log = { info: line("info"), warn: line("warn"), error: line("error") };
+  }
+
+  emit(event: unknown): void {
+    const out = this.out;
+    out.keys.push(this.key);
+    out.values.push(event);
+  }
+
+  perKey<V>(name: string, initial: V): StateHandle<V> {
+    let h = this.handles.get(name);
+    if (h === undefined || !Object.is(h.initial, initial)) {
+      h = new PerKeyHandle<unknown>(this.store.entry(name), this, freezeInitial(initial));
+      this.handles.set(name, h);
+    }
+    return h as StateHandle<V>;
+  }
+
+  perTask<V>(name: string, initial: V): StateHandle<V> {
+    let h = this.taskHandles.get(name);
+    if (h === undefined || !Object.is(h.initial, initial)) {
+      h = new PerTaskHandle<unknown>(this.store, name, freezeInitial(initial));
+      this.taskHandles.set(name, h);
+    }
+    return h as StateHandle<V>;
+  }
+
+  reply(value: unknown): void {
+    this.host.reply(value);
+  }
+}

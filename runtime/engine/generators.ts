@@ -1,0 +1,271 @@
+/**
+ * Generators at run time: each step emits one atom of its source; after the last atom comes the
+ * seal (reference `Generator`: one atom per inner list, then a separate seal atom). Every event
+ * of a generator has key 0 (DESIGN §5.3). Sources keep a position (index or byte offset) so
+ * that the snapshot work can replay them.
+ */
+import { closeSync, openSync, readSync } from "node:fs";
+import { OperatorError } from "../api/errors.js";
+import type { GeneratorSource } from "../graph/model.js";
+import { atom, sealAtom, type Atom } from "./atom.js";
+import type { LogWriter } from "./context.js";
+import type { Key } from "./machine.js";
+import { Rank, type Component } from "./scheduler.js";
+import type { AtomicStream } from "./stream.js";
+
+/** Produces the atoms of one generator. */
+interface AtomSource {
+  /** The next atom; the seal atom last. Async sources: only once `pending` is undefined. */
+  next(): Atom;
+}
+
+function zeros(n: number): Key[] {
+  return new Array<Key>(n).fill(0);
+}
+
+/** Atoms given as arrays (`fromArray`, `fromArrayOfArrays`, `signal`, `empty`). */
+class ArraySource implements AtomSource {
+  private index = 0;
+  constructor(private readonly atoms: readonly (readonly unknown[])[]) {}
+  next(): Atom {
+    if (this.index >= this.atoms.length) return sealAtom();
+    const values = [...this.atoms[this.index++]!];
+    return atom(zeros(values.length), values, undefined, false, false);
+  }
+}
+
+/** `fromRange(start, end, step)`. */
+class RangeSource implements AtomSource {
+  private current: number;
+  constructor(
+    start: number,
+    private readonly end: number,
+    private readonly step: number,
+  ) {
+    this.current = start;
+  }
+  next(): Atom {
+    if (this.current >= this.end) return sealAtom();
+    const stop = Math.min(this.current + this.step, this.end);
+    const values: number[] = [];
+    for (let x = this.current; x < stop; x++) values.push(x);
+    this.current = stop;
+    return atom(zeros(values.length), values, undefined, false, false);
+  }
+}
+
+/** `fromIterable(iterable, { atomSize })`: read lazily; a throw fails the atom and ends the stream. */
+class IterableSource implements AtomSource {
+  private iterator: Iterator<unknown> | undefined;
+  private ended = false;
+  constructor(
+    private readonly path: string,
+    private readonly iterable: Iterable<unknown>,
+    private readonly atomSize: number,
+    private readonly write: LogWriter,
+  ) {}
+  next(): Atom {
+    if (this.ended) return sealAtom();
+    this.iterator ??= this.iterable[Symbol.iterator]();
+    const values: unknown[] = [];
+    let error: OperatorError | undefined;
+    try {
+      while (values.length < this.atomSize) {
+        const r = this.iterator.next();
+        if (r.done) {
+          this.ended = true;
+          break;
+        }
+        values.push(r.value);
+      }
+    } catch (thrown) {
+      this.ended = true;
+      error = sourceError(this.path, thrown, this.write);
+    }
+    if (values.length === 0 && error === undefined) return sealAtom();
+    return atom(zeros(values.length), values, error, false, false);
+  }
+}
+
+/**
+ * `fromAsyncIterable(iterable, { atomSize })`: the next atom is fetched ahead while the system
+ * works; a step that needs it before it is in waits for it (`stepUntilCompleteAsync`), so the
+ * order of steps does not depend on timing.
+ */
+class AsyncIterableSource implements AtomSource {
+  private iterator: AsyncIterator<unknown> | undefined;
+  private fetched: Atom | undefined;
+  private fetching: Promise<void> | undefined;
+  private ended = false;
+
+  constructor(
+    private readonly path: string,
+    private readonly iterable: AsyncIterable<unknown>,
+    private readonly atomSize: number,
+    private readonly write: LogWriter,
+  ) {}
+
+  /** The fetch of the next atom while it is not in, else `undefined`. */
+  get pending(): Promise<void> | undefined {
+    if (this.fetched !== undefined) return undefined;
+    this.fetching ??= this.fetch();
+    return this.fetching;
+  }
+
+  next(): Atom {
+    const a = this.fetched!;
+    this.fetched = undefined;
+    if (!a.seal) void this.pending;
+    return a;
+  }
+
+  private async fetch(): Promise<void> {
+    const values: unknown[] = [];
+    let error: OperatorError | undefined;
+    try {
+      this.iterator ??= this.iterable[Symbol.asyncIterator]();
+      while (!this.ended && values.length < this.atomSize) {
+        const r = await this.iterator.next();
+        if (r.done) this.ended = true;
+        else values.push(r.value);
+      }
+    } catch (thrown) {
+      this.ended = true;
+      error = sourceError(this.path, thrown, this.write);
+    }
+    this.fetched = values.length === 0 && error === undefined ? sealAtom() : atom(zeros(values.length), values, error, false, false);
+    this.fetching = undefined;
+  }
+}
+
+const CHUNK = 1 << 16;
+const NEWLINE = 0x0a;
+
+/**
+ * `fromFile(file, { atomSize })`: JSON lines read synchronously in chunks. `offset` is the byte
+ * offset of the first unread line. A line that is not JSON fails its atom; the other lines of
+ * the atom are still delivered with it, and later atoms are unaffected (DESIGN §9).
+ */
+class FileSource implements AtomSource {
+  private readonly fd: number;
+  /** Byte offset of the first line not handed out yet. */
+  offset = 0;
+  private line = 0;
+  private buffer: Buffer = Buffer.alloc(0);
+  private eof = false;
+
+  /** @throws Error naming the file when it cannot be opened */
+  constructor(
+    private readonly path: string,
+    private readonly file: string,
+    private readonly atomSize: number,
+    private readonly write: LogWriter,
+  ) {
+    try {
+      this.fd = openSync(file, "r");
+    } catch (thrown) {
+      throw new Error(`generator ${path}: cannot open ${file} (${(thrown as Error).message}); check the path given to fromFile`);
+    }
+  }
+
+
+  next(): Atom {
+    const values: unknown[] = [];
+    let error: OperatorError | undefined;
+    while (values.length < this.atomSize) {
+      const text = this.nextLine();
+      if (text === undefined) break;
+      if (text.trim() === "") continue;
+      try {
+        values.push(JSON.parse(text));
+      } catch (thrown) {
+        error ??= sourceError(this.path, new Error(`${this.file}:${this.line}: ${(thrown as Error).message}`), this.write);
+      }
+    }
+    if (values.length === 0 && error === undefined) {
+      closeSync(this.fd);
+      return sealAtom();
+    }
+    return atom(zeros(values.length), values, error, false, false);
+  }
+
+  /** The next line without its newline, or `undefined` at the end of the file. */
+  private nextLine(): string | undefined {
+    for (;;) {
+      const at = this.buffer.indexOf(NEWLINE);
+      if (at >= 0 || (this.eof && this.buffer.length > 0)) {
+        const end = at >= 0 ? at : this.buffer.length;
+        const text = this.buffer.toString("utf8", 0, end);
+        this.buffer = this.buffer.subarray(at >= 0 ? at + 1 : end);
+        this.offset += at >= 0 ? at + 1 : end;
+        this.line++;
+        return text.endsWith("\r") ? text.slice(0, -1) : text;
+      }
+      if (this.eof) return undefined;
+      const chunk = Buffer.allocUnsafe(CHUNK);
+      const read = readSync(this.fd, chunk, 0, CHUNK, this.offset + this.buffer.length);
+      if (read === 0) this.eof = true;
+      else this.buffer = Buffer.concat([this.buffer, chunk.subarray(0, read)]);
+    }
+  }
+}
+
+function sourceError(path: string, thrown: unknown, write: LogWriter): OperatorError {
+  const error = new OperatorError(path, "source", 0, thrown);
+  write(error.message, { level: "error", workflow: path, task: "source", key: 0 });
+  return error;
+}
+
+/** A generator component: one atom per step until the seal. */
+export class GeneratorComponent implements Component {
+  private done = false;
+  private readonly source: AtomSource;
+
+  /** @throws Error when the source cannot be opened (a missing file) */
+  constructor(
+    readonly path: string,
+    spec: GeneratorSource,
+    private readonly out: AtomicStream,
+    write: LogWriter,
+  ) {
+    this.source = makeSource(path, spec, write);
+  }
+
+  /**
+   * While the next atom of an async source is not in: the fetch to await before {@link step}.
+   */
+  get pending(): Promise<void> | undefined {
+    return this.source instanceof AsyncIterableSource ? this.source.pending : undefined;
+  }
+
+  wake(): void {}
+
+  rank(): number {
+    return Rank.generator;
+  }
+
+  ready(): boolean {
+    return !this.done;
+  }
+
+  step(): void {
+    const a = this.source.next();
+    if (a.seal) this.done = true;
+    this.out.append(a);
+  }
+}
+
+function makeSource(path: string, spec: GeneratorSource, write: LogWriter): AtomSource {
+  switch (spec.kind) {
+    case "atoms":
+      return new ArraySource(spec.atoms);
+    case "range":
+      return new RangeSource(spec.start, spec.end, spec.step);
+    case "iterable":
+      return new IterableSource(path, spec.iterable, spec.atomSize, write);
+    case "asyncIterable":
+      return new AsyncIterableSource(path, spec.iterable, spec.atomSize, write);
+    case "file":
+      return new FileSource(path, spec.file, spec.atomSize, write);
+  }
+}

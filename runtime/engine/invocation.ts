@@ -1,0 +1,172 @@
+/**
+ * One call of a compiled operator callback, run as a stack of machine frames (see `machine.ts`
+ * for the protocol). An invocation either finishes during the step that started it or parks on
+ * portal requests; replies are delivered with {@link Invocation.receive} and the invocation runs
+ * again from where it stopped. This is the continuation of DESIGN §6: frames are plain data.
+ */
+import type { Frame, Key, Machine, ResumeInput } from "./machine.js";
+
+/** A settled request: the reply value, or the error the replier failed with. */
+export type Settlement = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+
+/** How a run of an invocation ended. */
+export type Outcome =
+  | { readonly kind: "done"; readonly value: unknown }
+  | { readonly kind: "failed"; readonly error: unknown }
+  | { readonly kind: "parked" };
+
+const PARKED: Outcome = { kind: "parked" };
+const START: ResumeInput = { kind: "start" };
+
+/**
+ * A running or parked call of a machine, with its frame stack, the requests it issued and the
+ * replies that arrived before it awaited them.
+ */
+export class Invocation<C = unknown> {
+  /** Machines of the frames in {@link frames}, same order (in memory only: code is re-bound). */
+  private readonly machines: Machine[] = [];
+  /** Frame stack; the last frame is the one running or suspended. */
+  readonly frames: Frame[] = [];
+  /** Requests the top frame awaits, in request order; `null` while not suspended. */
+  awaiting: readonly number[] | null = null;
+  /** Whether the suspension is `Promise.all` over {@link awaiting} (resume with an array). */
+  awaitAll = false;
+  /**
+   * Settled requests by id, in arrival order. Kept until the invocation ends, because a native
+   * promise stays settled: awaiting the same handle twice gives the same reply twice.
+   */
+  readonly inbox = new Map<number, Settlement>();
+  /** Ids of every request this invocation issued (to forget them when it ends). */
+  readonly issued: number[] = [];
+
+  /**
+   * @param id unique id of the invocation within its task
+   * @param key the key the invocation runs (and resumes) under
+   * @param machine the operator's machine; `args` are the callback's arguments without `ctx`
+   * @param call what the caller needs when the invocation ends (plain data)
+   */
+  constructor(
+    readonly id: number,
+    readonly key: Key,
+    machine: Machine,
+    args: readonly unknown[],
+    readonly call: C,
+  ) {
+    this.push(machine, args);
+  }
+
+  /** Runs the invocation from its start. */
+  start(ctx: unknown): Outcome {
+    return this.run(ctx, START);
+  }
+
+  /**
+   * Records the settlement of request `requestId`. Returns the input to resume with when the
+   * invocation can continue now, `undefined` when it still waits.
+   */
+  receive(requestId: number, settlement: Settlement): ResumeInput | undefined {
+    this.inbox.set(requestId, settlement);
+    const awaiting = this.awaiting;
+    if (awaiting === null || !awaiting.includes(requestId)) return undefined;
+    // Promise.all rejects with the first failure to arrive, without waiting for the others.
+    if (this.awaitAll && !settlement.ok) return this.take(requestId);
+    return this.ready();
+  }
+
+  /**
+   * Runs the frames with `input` until the invocation finishes or parks again. Errors thrown by a
+   * frame propagate to its caller frame, as a rejected `await helper()` would.
+   */
+  run(ctx: unknown, input: ResumeInput): Outcome {
+    this.awaiting = null;
+    for (;;) {
+      const depth = this.frames.length - 1;
+      let step;
+      try {
+        step = this.machines[depth]!.resume(this.frames[depth]!, ctx, input);
+      } catch (error) {
+        this.pop();
+        if (this.frames.length === 0) return { kind: "failed", error };
+        input = { kind: "throw", error };
+        continue;
+      }
+      switch (step.kind) {
+        case "return":
+          this.pop();
+          if (this.frames.length === 0) return { kind: "done", value: step.value };
+          input = { kind: "value", value: step.value };
+          break;
+        case "call":
+          this.push(step.machine, step.args);
+          input = START;
+          break;
+        case "await": {
+          const requests = step.requests;
+          this.awaitAll = Array.isArray(requests);
+          this.awaiting = Array.isArray(requests)
+            ? requests.map((r) => r.requestId)
+            : [(requests as { requestId: number }).requestId];
+          const ready = this.readyAtAwait();
+          if (ready === undefined) return PARKED;
+          this.awaiting = null;
+          input = ready;
+          break;
+        }
+      }
+    }
+  }
+
+  private push(machine: Machine, args: readonly unknown[]): void {
+    this.machines.push(machine);
+    this.frames.push(machine.begin(args));
+  }
+
+  private pop(): void {
+    this.machines.pop();
+    this.frames.pop();
+  }
+
+  /**
+   * At the moment of an `await`: replies may already be in (a request issued earlier and awaited
+   * late). For `Promise.all`, settled failures reject in array order, as native reactions do.
+   */
+  private readyAtAwait(): ResumeInput | undefined {
+    if (this.awaitAll) {
+      for (const id of this.awaiting!) {
+        const s = this.inbox.get(id);
+        if (s !== undefined && !s.ok) return this.take(id);
+      }
+    }
+    return this.ready();
+  }
+
+  /** Resume input when every awaited reply is in, else `undefined`. */
+  private ready(): ResumeInput | undefined {
+    for (const id of this.awaiting!) if (!this.inbox.has(id)) return undefined;
+    return this.take();
+  }
+
+  /**
+   * Builds the resume input from the awaited replies; with `failedId`, rejects with that
+   * request's error. Without it, the first failure among the awaited (all are in) rejects.
+   */
+  private take(failedId?: number): ResumeInput {
+    const awaiting = this.awaiting!;
+    this.awaiting = null;
+    if (failedId === undefined) {
+      for (const id of awaiting) {
+        const s = this.inbox.get(id);
+        if (s !== undefined && !s.ok) {
+          failedId = id;
+          break;
+        }
+      }
+    }
+    if (failedId !== undefined) {
+      const failure = this.inbox.get(failedId) as { ok: false; error: unknown };
+      return { kind: "throw", error: failure.error };
+    }
+    const values = awaiting.map((id) => (this.inbox.get(id) as { ok: true; value: unknown }).value);
+    return { kind: "value", value: this.awaitAll ? values : values[0] };
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The scheduler: which component takes the next step. Only components that can step are kept
+ * (a stream append wakes its consumers), so a step costs O(ready components), not O(all).
+ * Among the ready ones the lowest rank goes first; ties are broken with the system's seeded
+ * random generator (reference `Interpreter.step`: portals, workflows, sequencers, splitters,
+ * generators, random within a category).
+ */
+import { uniformInt } from "pure-rand/distribution/uniformInt";
+import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
+import type { Consumer } from "./stream.js";
+
+/** Ranks, lowest first. Portal traffic is served before anything else (DESIGN §5.8). */
+export const Rank = { portal: 0, workflow: 1, sequencer: 2, splitter: 3, generator: 4 } as const;
+
+/** Something the scheduler can step: a workflow, sequencer, splitter or generator. */
+export interface Component extends Consumer {
+  readonly path: string;
+  /** Current rank (see {@link Rank}); may change with what is waiting. */
+  rank(): number;
+  /** True when a step would do work. */
+  ready(): boolean;
+  /** Does one unit of work (one atom). */
+  step(): void;
+}
+
+/** The set of components that may be ready, and the choice among them. */
+export class ReadySet {
+  private readonly items: Component[] = [];
+  private readonly index = new Map<Component, number>();
+
+  constructor(private readonly rng: RandomGenerator) {}
+
+  /** Number of components in the set. */
+  get size(): number {
+    return this.items.length;
+  }
+
+  /** Adds `c` if it is not in the set. */
+  add(c: Component): void {
+    if (this.index.has(c)) return;
+    this.index.set(c, this.items.length);
+    this.items.push(c);
+  }
+
+  /** Removes `c` if it is in the set. */
+  remove(c: Component): void {
+    const i = this.index.get(c);
+    if (i === undefined) return;
+    const last = this.items.pop()!;
+    this.index.delete(c);
+    if (last !== c) {
+      this.items[i] = last;
+      this.index.set(last, i);
+    }
+  }
+
+  /** Picks the next component to step, or `undefined` when none is ready. */
+  pick(): Component | undefined {
+    const items = this.items;
+    let best = Infinity;
+    let count = 0;
+    for (let i = 0; i < items.length; i++) {
+      const r = items[i]!.rank();
+      if (r < best) {
+        best = r;
+        count = 1;
+      } else if (r === best) {
+        count++;
+      }
+    }
+    if (count === 0) return undefined;
+    let nth = count === 1 ? 0 : uniformInt(this.rng, 0, count - 1);
+    for (let i = 0; i < items.length; i++) {
+      if (items[i]!.rank() === best && nth-- === 0) return items[i];
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Atomic streams: append-only logs of atoms with one read position per consumer (reference
+ * `InterpreterStream` and progress trackers). Every consumer sees every atom appended after it
+ * subscribed (DESIGN §5.7: late consumers do not see the past); an atom is dropped once every
+ * consumer has read it.
+ */
+import type { Atom } from "./atom.js";
+
+/** A component that reads a stream and must be told when there is something to read. */
+export interface Consumer {
+  /** Called after an atom was appended to a stream it reads. */
+  wake(): void;
+}
+
+/** A consumer's read position in a stream. */
+export class Cursor {
+  /** Portal atoms appended and not read yet (the scheduler serves those first, DESIGN §5.8). */
+  portalPending = 0;
+
+  constructor(
+    readonly stream: AtomicStream,
+    /** Absolute index of the next atom to read. */
+    public position: number,
+    readonly consumer: Consumer,
+  ) {}
+
+  /** True when an atom is waiting to be read. */
+  hasNext(): boolean {
+    return this.position < this.stream.end;
+  }
+
+  /** Reads the next atom; call only when {@link hasNext}. */
+  next(): Atom {
+    return this.stream.read(this);
+  }
+}
+
+const COMPACT_AT = 1024;
+
+/** An atomic stream. */
+export class AtomicStream {
+  /** Absolute index one past the last appended atom. */
+  end = 0;
+  /** Atoms not yet read by every consumer; `buffer[head]` has absolute index `base`. */
+  private buffer: (Atom | undefined)[] = [];
+  /** Consumers that still have to read the atom at the same position in `buffer`. */
+  private unread: number[] = [];
+  private head = 0;
+  private base = 0;
+  private readonly cursors: Cursor[] = [];
+
+  constructor(readonly path: string) {}
+
+  /** Adds a consumer that starts reading at the current end of the stream. */
+  subscribe(consumer: Consumer): Cursor {
+    const cursor = new Cursor(this, this.end, consumer);
+    this.cursors.push(cursor);
+    return cursor;
+  }
+
+  /** Appends `atom` and wakes the consumers. Without consumers the atom is dropped. */
+  append(atom: Atom): void {
+    this.end++;
+    const cursors = this.cursors;
+    if (cursors.length === 0) {
+      this.base = this.end;
+      return;
+    }
+    this.buffer.push(atom);
+    this.unread.push(cursors.length);
+    for (let i = 0; i < cursors.length; i++) {
+      const c = cursors[i]!;
+      if (atom.portal) c.portalPending++;
+      c.consumer.wake();
+    }
+  }
+
+  /** Reads the atom at `cursor` and advances it. */
+  read(cursor: Cursor): Atom {
+    const slot = this.head + (cursor.position - this.base);
+    const atom = this.buffer[slot]!;
+    cursor.position++;
+    if (atom.portal) cursor.portalPending--;
+    if (--this.unread[slot]! === 0 && slot === this.head) this.release();
+    return atom;
+  }
+
+  /** Drops the atoms every consumer has read from the front of the buffer. */
+  private release(): void {
+    while (this.head < this.buffer.length && this.unread[this.head] === 0) {
+      this.buffer[this.head] = undefined;
+      this.head++;
+      this.base++;
+    }
+    if (this.head >= COMPACT_AT && this.head * 2 >= this.buffer.length) {
+      this.buffer.splice(0, this.head);
+      this.unread.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * The test system (DESIGN §4 `Systems.test`; reference `TestRuntime`): a single-threaded,
+ * deterministic runtime. Applications are launched in order into one registry of paths, so a
+ * later application reaches the streams, sequencers, splitters and portals of earlier ones.
+ * `step()` runs one unit of work chosen by the scheduler; with a fixed seed every run is the
+ * same, byte for byte (DESIGN §5.11).
+ */
+import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
+import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
+import type { Application } from "../api/app.js";
+import { ApplicationError, describe } from "../api/errors.js";
+import type { Plan } from "../graph/plan.js";
+import { portalUse } from "../graph/lower.js";
+import type { LogWriter } from "./context.js";
+import { GeneratorComponent } from "./generators.js";
+import { ReadySet, type Component } from "./scheduler.js";
+import { SequencerComponent } from "./sequencer.js";
+import { SplitterComponent } from "./splitter.js";
+import { AtomicStream } from "./stream.js";
+import { TaskRunner, type PortalOutbox } from "./task-runner.js";
+import { hasUncompiledCallback, uncompiledMessage } from "./uncompiled.js";
+import { WorkflowExecutor, type Stats } from "./workflow.js";
+
+/** Options of {@link Systems.test}. */
+export interface TestSystemOptions {
+  /** Seed of the scheduler's random choices (an integer; default 0). Same seed, same run. */
+  readonly seed?: number;
+  /**
+   * Receives every log line: `logger` lines and `ctx.log` lines bare, errors and warnings with
+   * their location in `meta` (DESIGN §4). Default: info lines to stdout, others to stderr with
+   * their level.
+   */
+  readonly log?: LogWriter;
+}
+
+/** Writes info lines to stdout and warnings/errors, with their level, to stderr. */
+export const defaultLog: LogWriter = (line, meta) => {
+  if (meta.level === "info") process.stdout.write(line + "\n");
+  else process.stderr.write(`[${meta.level}] ${line}\n`);
+};
+
+type Registered =
+  | { readonly kind: "stream"; readonly stream: AtomicStream }
+  | { readonly kind: "sequencer"; readonly sequencer: SequencerComponent }
+  | { readonly kind: "splitter"; readonly splitter: SplitterComponent };
+
+/** A deterministic single-threaded system; see the module header. */
+export class TestSystem {
+  private readonly registry = new Map<string, Registered>();
+  private readonly launched: string[] = [];
+  private readonly rng: RandomGenerator;
+  private readonly ready: ReadySet;
+  private readonly log: LogWriter;
+  private readonly counters: Stats = { steps: 0, atoms: 0, events: 0 };
+  private readonly schedule = (c: Component): void => {
+    if (c.ready()) this.ready.add(c);
+  };
+  private closed = false;
+
+  /** @throws RangeError when the seed is not an integer */
+  constructor(options: TestSystemOptions = {}) {
+    const seed = options.seed ?? 0;
+    if (!Number.isSafeInteger(seed)) throw new RangeError(`Systems.test({ seed: ${seed} }): the seed must be an integer`);
+    this.rng = xoroshiro128plus(seed);
+    this.ready = new ReadySet(this.rng);
+    this.log = options.log ?? defaultLog;
+  }
+
+  /** Steps taken, and atoms and events processed by workflows, so far. */
+  get stats(): Readonly<Stats> {
+    return { ...this.counters };
+  }
+
+  /** Paths of the launched applications, in launch order. */
+  get applications(): readonly string[] {
+    return [...this.launched];
+  }
+
+  /**
+   * Launches `app`: its consumers start at the current end of the streams they read
+   * (DESIGN §5.7). Nothing is changed when it fails.
+   *
+   * @throws ApplicationError when the application is already launched, needs a part of an
+   *   application that is not launched, has an uncompiled async callback, or a generator or
+   *   `init` factory fails
+   */
+  launch(app: Application): void {
+    this.checkOpen("launch");
+    const plan = app.plan;
+    this.check(app);
+    const streams = new Map(plan.streams.map((s) => [s.path, new AtomicStream(s.path)]));
+    const generators = this.construct(app.path, () =>
+      plan.generators.map((g) => new GeneratorComponent(g.path, g.source, streams.get(g.stream)!, this.log)),
+    );
+    const runners = this.construct(app.path, () => this.makeRunners(plan));
+    for (const [path, stream] of streams) this.registry.set(path, { kind: "stream", stream });
+    this.wire(plan, runners);
+    for (const g of generators) this.schedule(g);
+    this.launched.push(app.path);
+  }
+
+  /** True when some component can take a step. */
+  canStep(): boolean {
+    return this.ready.size > 0;
+  }
+
+  /**
+   * Takes one step: the next atom of one component (portal traffic first, DESIGN §5.8).
+   *
+   * @throws Error when nothing can step, or when the step needs the next atom of an async
+   *   source that is not in yet (use {@link stepUntilCompleteAsync})
+   */
+  step(): void {
+    this.checkOpen("step");
+    const c = this.ready.pick();
+    if (c === undefined) throw new Error("step(): nothing can step; the system is complete (check canStep() first)");
+    if (c instanceof GeneratorComponent && c.pending !== undefined) {
+      throw new Error(
+        `step(): generator ${c.path} waits for its async iterable; run the system with await system.stepUntilCompleteAsync()`,
+      );
+    }
+    this.run(c);
+  }
+
+  /**
+   * Steps until nothing can step or `maxSteps` steps were taken; returns the number of steps.
+   *
+   * @throws Error as {@link step}
+   */
+  stepUntilComplete(maxSteps = Infinity): number {
+    checkMax(maxSteps);
+    let n = 0;
+    while (n < maxSteps && this.canStep()) {
+      this.step();
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * Like {@link stepUntilComplete}, and waits for async sources (`fromAsyncIterable`) when a step
+   * needs their next atom. The order of steps is the same as if the data had been there.
+   */
+  async stepUntilCompleteAsync(maxSteps = Infinity): Promise<number> {
+    checkMax(maxSteps);
+    this.checkOpen("stepUntilCompleteAsync");
+    let n = 0;
+    while (n < maxSteps && this.canStep()) {
+      const c = this.ready.pick()!;
+      if (c instanceof GeneratorComponent) {
+        const pending = c.pending;
+        if (pending !== undefined) await pending;
+      }
+      this.run(c);
+      n++;
+    }
+    return n;
+  }
+
+  /** Stops the system; later calls of `launch` and `step` throw. */
+  shutdown(): void {
+    this.closed = true;
+  }
+
+  private run(c: Component): void {
+    c.step();
+    this.counters.steps++;
+    if (!c.ready()) this.ready.remove(c);
+  }
+
+  /** Everything that can be checked before anything changes. */
+  private check(app: Application): void {
+    const problems: string[] = [];
+    if (this.launched.includes(app.path)) problems.push("it is already launched in this system");
+    for (const r of app.plan.requires) {
+      const found = this.registry.get(r.path);
+      if (found === undefined || found.kind !== r.kind) {
+        const known = this.launched.length > 0 ? this.launched.join(", ") : "none";
+        problems.push(
+          `${r.neededBy} needs ${r.what}, which no launched application defines; launch the application that defines it first (launched: ${known})`,
+        );
+      }
+    }
+    for (const w of app.plan.workflows) {
+      for (const t of w.tasks) if (hasUncompiledCallback(t.spec)) problems.push(uncompiledMessage(w.path, t.name));
+    }
+    if (problems.length > 0) throw new ApplicationError(app.path, problems);
+  }
+
+  /** Runs `make`, turning what it throws into an {@link ApplicationError}. */
+  private construct<T>(app: string, make: () => T): T {
+    try {
+      return make();
+    } catch (thrown) {
+      if (thrown instanceof ApplicationError) throw thrown;
+      throw new ApplicationError(app, [describe(thrown)]);
+    }
+  }
+
+  private makeRunners(plan: Plan): Map<string, { outbox: PortalOutbox; runners: TaskRunner[] }> {
+    const made = new Map<string, { outbox: PortalOutbox; runners: TaskRunner[] }>();
+    for (const w of plan.workflows) {
+      const outbox: PortalOutbox = { out: { keys: [], values: [], error: undefined } };
+      const runners = w.tasks.map((t) => {
+        try {
+          return new TaskRunner(w.path, t, this.log, outbox, portalUse(t.spec).asks.map((p) => p.path));
+        } catch (thrown) {
+          throw new Error(`workflow ${w.path}, task ${t.name}: ${describe(thrown)}`);
+        }
+      });
+      made.set(w.path, { outbox, runners });
+    }
+    return made;
+  }
+
+  /** Creates the components of `plan` and connects them to each other and to the registry. */
+  private wire(plan: Plan, made: Map<string, { outbox: PortalOutbox; runners: TaskRunner[] }>): void {
+    const stream = (path: string): AtomicStream => this.lookup(path, "stream").stream;
+    for (const s of plan.sequencers) {
+      const sequencer = new SequencerComponent(s.path, stream(s.stream), s.primary, this.rng, this.schedule);
+      this.registry.set(s.path, { kind: "sequencer", sequencer });
+    }
+    for (const s of plan.splitters) {
+      const splitter = new SplitterComponent(s.path, stream(s.source), s.internal, this.log, this.schedule);
+      this.registry.set(s.path, { kind: "splitter", splitter });
+    }
+    for (const s of plan.splits) {
+      this.lookup(s.splitter, "splitter").splitter.addSplit(s.path, s.predicate, stream(s.stream));
+    }
+    for (const c of plan.connections) {
+      this.lookup(c.sequencer, "sequencer").sequencer.connect(stream(c.stream), c.portal);
+    }
+    for (const w of plan.workflows) {
+      const { outbox, runners } = made.get(w.path)!;
+      const portalOut = w.portals ? stream(w.portals.out) : undefined;
+      new WorkflowExecutor(w, stream(w.source), stream(w.stream), portalOut, outbox, runners, this.counters, this.schedule);
+    }
+  }
+
+  /** A registered part; `check` made sure that every path a plan uses exists. */
+  private lookup<K extends Registered["kind"]>(path: string, kind: K): Extract<Registered, { kind: K }> {
+    const found = this.registry.get(path);
+    if (found?.kind !== kind) throw new Error(`internal: ${kind} ${path} is not registered`);
+    return found as Extract<Registered, { kind: K }>;
+  }
+
+  private checkOpen(what: string): void {
+    if (this.closed) throw new Error(`${what}(): the system was shut down`);
+  }
+}
+
+function checkMax(maxSteps: number): void {
+  if (!(maxSteps >= 0) || (maxSteps !== Infinity && !Number.isSafeInteger(maxSteps))) {
+    throw new RangeError(`maxSteps must be a non-negative integer, got ${maxSteps}`);
+  }
+}
+
+/** Factories of systems (DESIGN §4). */
+export const Systems = {
+  /** A deterministic single-threaded system (see {@link TestSystem}). */
+  test(options: TestSystemOptions = {}): TestSystem {
+    return new TestSystem(options);
+  },
+};

@@ -1,0 +1,308 @@
+/**
+ * One task instance in a running workflow: its context, state, behaviour, and its side of
+ * portal traffic (DESIGN §5.8–5.10). It
+ *   - runs the behaviour over an atom's events and hooks, failing the rest of the atom for this
+ *     task when a callback throws;
+ *   - runs compiled callbacks (machines) as invocations and parks those that await requests in
+ *     its continuation table, keyed by invocation id, with a request id → invocation index;
+ *   - issues requests (`portal.request`), serves requests (`onAsk` + `ctx.reply`) and resumes
+ *     continuations when replies arrive, under the asker's key and state.
+ */
+import { OperatorError, PortalRequestError, describe } from "../api/errors.js";
+import { allSpecs, type Callback, type TaskSpec, type VsmBehavior } from "../api/tasks.js";
+import type { TaskNode } from "../graph/model.js";
+import { TaskStateStore } from "../state/task-state.js";
+import { activate, type Requester } from "./active.js";
+import type { Batch } from "./atom.js";
+import { Completion, makeBehavior, type Behavior, type BehaviorHost } from "./behaviors.js";
+import { TaskContextImpl, type ContextHost, type LogWriter } from "./context.js";
+import { Invocation, type Outcome } from "./invocation.js";
+import { isMachine, type Key, type RequestHandle } from "./machine.js";
+import type { ReplyMessage, RequestMessage } from "./messages.js";
+import { uncompiledMessage } from "./uncompiled.js";
+
+/** A request being served, and whether it was answered. */
+interface Serving {
+  readonly request: RequestMessage;
+  replied: boolean;
+}
+
+/** What a parked invocation needs when it ends (plain data). */
+interface CallInfo {
+  readonly completion: Completion;
+  readonly event: unknown;
+  readonly serving: Serving | null;
+}
+
+/** Shared by the tasks of one workflow: where requests and replies go during a step. */
+export interface PortalOutbox {
+  out: Batch;
+}
+
+/** A task instance; see the module header. */
+export class TaskRunner implements BehaviorHost, ContextHost, Requester {
+  /** Name of the task in its workflow. */
+  readonly task: string;
+  readonly ctx: TaskContextImpl;
+  readonly store = new TaskStateStore();
+  readonly internal = new Map<string, unknown>();
+  readonly vsmStates = new Map<Key, VsmBehavior<unknown, unknown>>();
+  readonly behavior: Behavior;
+  /** Parked invocations by id: the continuation table. */
+  readonly parked = new Map<number, Invocation<CallInfo>>();
+  private readonly byRequest = new Map<number, Invocation<CallInfo>>();
+  private readonly asks: ReadonlySet<string>;
+  private readonly onAsk: Callback | undefined;
+  private nextRequest = 1;
+  private nextInvocation = 1;
+  private running: Invocation<CallInfo> | null = null;
+  private serving: Serving | null = null;
+
+  /**
+   * @throws Error from an `init` factory (the caller reports it with the task's location)
+   */
+  constructor(
+    readonly workflow: string,
+    node: TaskNode,
+    readonly write: LogWriter,
+    private readonly outbox: PortalOutbox,
+    asks: readonly string[],
+  ) {
+    this.task = node.name;
+    this.asks = new Set(asks);
+    this.onAsk = findOnAsk(node.spec);
+    this.ctx = new TaskContextImpl(this, this.store);
+    this.behavior = makeBehavior(node.spec, this);
+  }
+
+  /**
+   * Runs the behaviour over `input` into `out`: each event, then `onError` if the atom failed
+   * upstream, then `onAtomComplete` when `complete` (or `onComplete` when `end`). A throw fails
+   * the rest of the atom for this task (DESIGN §5.10).
+   */
+  runAtom(input: Batch, out: Batch, complete: boolean, end = false): void {
+    const ctx = this.ctx;
+    const b = this.behavior;
+    ctx.out = out;
+    out.error ??= input.error;
+    const previous = activate(this);
+    try {
+      const keys = input.keys;
+      const values = input.values;
+      for (let i = 0; i < values.length; i++) {
+        ctx.key = keys[i]!;
+        b.onNext(values[i]);
+      }
+      if (input.error !== undefined) b.onError(input.error);
+      if (end) b.onComplete();
+      else if (complete) b.onAtomComplete();
+    } catch (thrown) {
+      this.fail(out, thrown);
+    } finally {
+      activate(previous);
+    }
+  }
+
+  /** Serves `request` under `key(payload)` (or the asker's key); failures become error replies. */
+  serve(request: RequestMessage, keyOf: ((payload: any) => Key) | undefined, out: Batch): void {
+    const ctx = this.ctx;
+    ctx.out = out;
+    ctx.key = request.askerKey;
+    const serving: Serving = { request, replied: false };
+    const previous = activate(this);
+    this.serving = serving;
+    try {
+      if (keyOf !== undefined) ctx.key = keyOf(request.payload);
+      const parked = this.call(this.onAsk!, request.payload, Completion.Ignore);
+      if (!parked && !serving.replied) this.failRequest(serving, "the replier finished serving it without calling ctx.reply");
+    } catch (thrown) {
+      this.failRequest(serving, describe(thrown));
+    } finally {
+      this.serving = null;
+      activate(previous);
+    }
+  }
+
+  /** Delivers `reply` to the invocation that issued it and resumes it when it can continue. */
+  resume(reply: ReplyMessage, out: Batch): void {
+    const inv = this.byRequest.get(reply.id);
+    if (inv === undefined) return; // the invocation ended; nobody awaits this request
+    const input = inv.receive(
+      reply.id,
+      reply.ok ? { ok: true, value: reply.value } : { ok: false, error: new PortalRequestError(reply.portal, reply.reason!) },
+    );
+    if (input === undefined) return;
+    const ctx = this.ctx;
+    ctx.out = out;
+    ctx.key = inv.key;
+    const previous = activate(this);
+    this.serving = inv.call.serving;
+    try {
+      const parked = this.settle(inv, this.drive(inv, () => inv.run(ctx, input)));
+      const serving = inv.call.serving;
+      if (!parked && serving !== null && !serving.replied) {
+        this.failRequest(serving, "the replier finished serving it without calling ctx.reply");
+      }
+    } catch (thrown) {
+      if (inv.call.serving) this.failRequest(inv.call.serving, describe(thrown));
+      else this.fail(out, thrown);
+    } finally {
+      this.serving = null;
+      activate(previous);
+    }
+  }
+
+  /** Number of parked invocations (continuations waiting for replies). */
+  get parkedCount(): number {
+    return this.parked.size;
+  }
+
+  // BehaviorHost
+
+  call(cb: Callback, event: unknown, completion: Completion): boolean {
+    if (isMachine(cb)) {
+      const inv = new Invocation<CallInfo>(this.nextInvocation++, this.ctx.key, cb, [event], {
+        completion,
+        event,
+        serving: this.serving,
+      });
+      return this.settle(inv, this.drive(inv, () => inv.start(this.ctx)));
+    }
+    const result = cb(event, this.ctx);
+    if (result !== null && typeof result === "object" && typeof (result as { then?: unknown }).then === "function") {
+      throw new TypeError(uncompiledMessage(this.workflow, this.task));
+    }
+    this.complete(completion, result, event);
+    return false;
+  }
+
+  // ContextHost
+
+  reply(value: unknown): void {
+    const s = this.serving;
+    if (s === null) {
+      throw new Error(
+        `workflow ${this.workflow}, task ${this.task}: ctx.reply() was called while no request is being served; ` +
+          "reply from the replier's request handler (onAsk) or its continuation",
+      );
+    }
+    if (s.replied) {
+      throw new Error(
+        `workflow ${this.workflow}, task ${this.task}: ctx.reply() was called twice for request ${s.request.id} ` +
+          `to portal ${s.request.portal}; a request gets exactly one reply`,
+      );
+    }
+    s.replied = true;
+    this.sendReply(s.request, { ok: true, value });
+  }
+
+  // Requester
+
+  request(portal: { readonly path: string }, payload: unknown): RequestHandle {
+    if (!this.asks.has(portal.path)) {
+      throw new Error(
+        `workflow ${this.workflow}, task ${this.task}: request to portal ${portal.path}, which this task did not declare; ` +
+          "list it in the portals of asker(portals, fn) or askerReplier(asks, ...)",
+      );
+    }
+    const id = this.nextRequest++;
+    const key = this.ctx.key;
+    const message: RequestMessage = {
+      type: "request",
+      portal: portal.path,
+      asker: this.workflow,
+      askerTask: this.task,
+      askerKey: key,
+      id,
+      payload,
+    };
+    const out = this.outbox.out;
+    out.keys.push(key);
+    out.values.push(message);
+    const inv = this.running;
+    if (inv !== null) {
+      this.byRequest.set(id, inv);
+      inv.issued.push(id);
+    }
+    return { portal: portal.path, requestId: id };
+  }
+
+  private drive(inv: Invocation<CallInfo>, run: () => Outcome): Outcome {
+    const previous = this.running;
+    this.running = inv;
+    try {
+      return run();
+    } finally {
+      this.running = previous;
+    }
+  }
+
+  /** Applies an outcome: park, or end the invocation; returns true when parked. */
+  private settle(inv: Invocation<CallInfo>, outcome: Outcome): boolean {
+    if (outcome.kind === "parked") {
+      this.parked.set(inv.id, inv);
+      return true;
+    }
+    this.parked.delete(inv.id);
+    for (const id of inv.issued) this.byRequest.delete(id);
+    if (outcome.kind === "failed") throw outcome.error;
+    this.complete(inv.call.completion, outcome.value, inv.call.event);
+    return false;
+  }
+
+  private complete(completion: Completion, value: unknown, event: unknown): void {
+    switch (completion) {
+      case Completion.Emit:
+        this.ctx.emit(value);
+        break;
+      case Completion.Filter:
+        if (value) this.ctx.emit(event);
+        break;
+      case Completion.Flatten:
+        for (const v of value as Iterable<unknown>) this.ctx.emit(v);
+        break;
+      default:
+    }
+  }
+
+  private fail(out: Batch, thrown: unknown): void {
+    const error = new OperatorError(this.workflow, this.task, this.ctx.key, thrown);
+    if (out.error === undefined) out.error = error;
+    this.write(error.message, { level: "error", workflow: this.workflow, task: this.task, key: this.ctx.key });
+  }
+
+  private failRequest(serving: Serving, reason: string): void {
+    const r = serving.request;
+    const where = `workflow ${this.workflow}, task ${this.task}, key ${JSON.stringify(this.ctx.key)}`;
+    this.write(`request ${r.id} to portal ${r.portal} from ${r.asker} failed in ${where}: ${reason}`, {
+      level: "warn",
+      workflow: this.workflow,
+      task: this.task,
+      key: this.ctx.key,
+    });
+    if (serving.replied) return;
+    serving.replied = true;
+    this.sendReply(r, { ok: false, reason: `${reason} (${where})` });
+  }
+
+  private sendReply(r: RequestMessage, result: { ok: true; value: unknown } | { ok: false; reason: string }): void {
+    const message: ReplyMessage = {
+      type: "reply",
+      portal: r.portal,
+      asker: r.asker,
+      askerTask: r.askerTask,
+      askerKey: r.askerKey,
+      id: r.id,
+      ...result,
+    };
+    const out = this.outbox.out;
+    out.keys.push(r.askerKey);
+    out.values.push(message);
+  }
+}
+
+/** The request handler of a replier task, looking inside combinators. */
+function findOnAsk(spec: TaskSpec): Callback | undefined {
+  for (const s of allSpecs(spec)) if (s.kind === "replier") return s.onAsk;
+  return undefined;
+}

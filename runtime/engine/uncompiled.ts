@@ -1,0 +1,28 @@
+/**
+ * Async operator callbacks that were not compiled. A native async function cannot be suspended
+ * into data, so it is rejected at launch with the fix (DESIGN §6), and a callback that returns a
+ * promise at run time (an async function hidden by a down-level transpiler) fails the same way.
+ */
+import { allSpecs, callbackSlots, type TaskSpec } from "../api/tasks.js";
+
+/** The message for an uncompiled async callback of `task` in `workflow`. */
+export function uncompiledMessage(workflow: string, task: string): string {
+  return (
+    `workflow ${workflow}, task ${task}: an operator callback is an async function that was not compiled, ` +
+    "so its awaits cannot be suspended and snapshotted. Build with tspc " +
+    '(tsconfig "plugins": [{ "transform": "portals-ts/compiler", "transformProgram": true }]), ' +
+    "or run through the portals-ts/vite plugin (Vite/Vitest) or `node --import portals-ts/register`."
+  );
+}
+
+/** True when `fn` is a native async (or async generator) function. */
+function isAsyncFunction(fn: unknown): boolean {
+  if (typeof fn !== "function") return false;
+  const tag = Object.prototype.toString.call(fn);
+  return tag === "[object AsyncFunction]" || tag === "[object AsyncGeneratorFunction]";
+}
+
+/** True when any callback of `spec` (combinators and hooks included) is an uncompiled async function. */
+export function hasUncompiledCallback(spec: TaskSpec): boolean {
+  return allSpecs(spec).some((s) => callbackSlots(s).some(([, fn]) => isAsyncFunction(fn)));
+}

@@ -1,0 +1,169 @@
+/**
+ * Workflows at run time (DESIGN §5.1–5.4; reference `InterpreterWorkflow`). One step processes
+ * one atom of the workflow's input, batch at a time: each task, in topological order, handles
+ * the whole atom before the next task sees it, and the sink's output becomes one atom of the
+ * output stream (empty atoms included, so downstream atom boundaries line up).
+ *
+ * Portal atoms (requests and replies, from the lowered portal graph) go straight to the task
+ * they address; the tasks downstream of it see what it emitted as an atom of their own, and the
+ * output gets an atom only if something reached the sink. Requests and replies the tasks send
+ * during a step leave as one portal atom on the workflow's portal stream.
+ *
+ * The end of the input (seal) is held back while continuations of this workflow are parked, so
+ * `onComplete` runs after every reply is in. A workflow that serves a portal never seals its
+ * output, because later applications may still send it requests.
+ */
+import type { PlanWorkflow } from "../graph/plan.js";
+import { atom, batch, type Atom, type Batch } from "./atom.js";
+import type { LogWriter } from "./context.js";
+import type { Key } from "./machine.js";
+import type { PortalMessage } from "./messages.js";
+import { Rank, type Component } from "./scheduler.js";
+import type { AtomicStream, Cursor } from "./stream.js";
+import { TaskRunner, type PortalOutbox } from "./task-runner.js";
+
+/** Counters a system reports (CLI summary). */
+export interface Stats {
+  /** Steps taken. */
+  steps: number;
+  /** Atoms processed by workflows (portal atoms included). */
+  atoms: number;
+  /** Events processed by workflows (portal requests and replies included). */
+  events: number;
+}
+
+const SOURCE = -1;
+
+/** A workflow component. */
+export class WorkflowExecutor implements Component {
+  readonly path: string;
+  private readonly cursor: Cursor;
+  private readonly tasks: PlanWorkflow["tasks"];
+  private readonly sinks: readonly number[];
+  private readonly byName = new Map<string, number>();
+  private seal: Atom | undefined;
+  private sealed = false;
+
+  /**
+   * @param portalOut the stream of the workflow's requests and replies (portal workflows only)
+   * @param outbox where `runners` put the requests and replies of a step
+   * @param runners one runner per task of `plan`, same order
+   */
+  constructor(
+    private readonly plan: PlanWorkflow,
+    source: AtomicStream,
+    private readonly out: AtomicStream,
+    private readonly portalOut: AtomicStream | undefined,
+    private readonly outbox: PortalOutbox,
+    readonly runners: readonly TaskRunner[],
+    private readonly stats: Stats,
+    private readonly schedule: (c: Component) => void,
+  ) {
+    this.path = plan.path;
+    this.tasks = plan.tasks;
+    this.sinks = plan.sinks;
+    this.tasks.forEach((t, i) => this.byName.set(t.name, i));
+    this.cursor = source.subscribe(this);
+  }
+
+  wake(): void {
+    this.schedule(this);
+  }
+
+  rank(): number {
+    return this.cursor.portalPending > 0 ? Rank.portal : Rank.workflow;
+  }
+
+  ready(): boolean {
+    return this.cursor.hasNext();
+  }
+
+  step(): void {
+    const a = this.cursor.next();
+    this.stats.atoms++;
+    this.stats.events += a.values.length;
+    if (a.portal) this.portalAtom(a);
+    else if (a.seal) this.seal = a;
+    else this.out.append(this.asAtom(this.run(a, (r, input, out) => r.runAtom(input, out, true)), false));
+    if (this.seal !== undefined && !this.sealed) this.tryEnd();
+    this.flushPortalOut();
+  }
+
+  private run(input: Batch, each: (runner: TaskRunner, input: Batch, out: Batch) => void): Batch {
+    const outputs: Batch[] = new Array(this.tasks.length);
+    for (let i = 0; i < this.tasks.length; i++) {
+      const out = batch();
+      each(this.runners[i]!, this.gather(this.tasks[i]!.inputs, input, outputs)!, out);
+      outputs[i] = out;
+    }
+    return this.gather(this.sinks, input, outputs)!;
+  }
+
+  /**
+   * The input of a task (or of the sink): the outputs of `from` concatenated in order; the first
+   * error wins. With one input the batch is shared, not copied. Skipped tasks (portal atoms)
+   * contribute nothing; `undefined` when nothing arrives.
+   */
+  private gather(from: readonly number[], source: Batch | undefined, outputs: (Batch | undefined)[]): Batch | undefined {
+    if (from.length === 1) return from[0] === SOURCE ? source : outputs[from[0]!];
+    let merged: Batch | undefined;
+    for (const i of from) {
+      const b = i === SOURCE ? source : outputs[i];
+      if (b === undefined) continue;
+      merged ??= batch();
+      for (let j = 0; j < b.values.length; j++) {
+        merged.keys.push(b.keys[j]!);
+        merged.values.push(b.values[j]);
+      }
+      merged.error ??= b.error;
+    }
+    return merged;
+  }
+
+  private portalAtom(a: Atom): void {
+    const serves = this.plan.portals!.serves;
+    const messages: PortalMessage[][] = [];
+    for (const m of a.values as PortalMessage[]) {
+      const task = m.type === "request" ? serves.get(m.portal)?.task : this.byName.get(m.askerTask);
+      if (task === undefined) continue; // lowering routes only messages for this workflow here
+      (messages[task] ??= []).push(m);
+    }
+    const outputs: (Batch | undefined)[] = new Array(this.tasks.length);
+    for (let i = 0; i < this.tasks.length; i++) {
+      const upstream = this.gather(this.tasks[i]!.inputs, undefined, outputs);
+      const mine = messages[i];
+      if (mine === undefined && upstream === undefined) continue;
+      const runner = this.runners[i]!;
+      const out = batch();
+      for (const m of mine ?? []) {
+        if (m.type === "request") runner.serve(m, serves.get(m.portal)!.key, out);
+        else runner.resume(m, out);
+      }
+      if (upstream !== undefined) runner.runAtom(upstream, out, true);
+      if (out.values.length > 0 || out.error !== undefined) outputs[i] = out;
+    }
+    const result = this.gather(this.sinks, undefined, outputs);
+    if (result !== undefined) this.out.append(this.asAtom(result, false));
+  }
+
+  /** Runs the end of the input once no continuation of this workflow is parked. */
+  private tryEnd(): void {
+    for (const r of this.runners) if (r.parkedCount > 0) return;
+    this.sealed = true;
+    const result = this.run(this.seal!, (r, input, out) => r.runAtom(input, out, false, true));
+    const serves = this.plan.portals !== undefined && this.plan.portals.serves.size > 0;
+    if (!serves) this.out.append(this.asAtom(result, true));
+    else if (result.values.length > 0 || result.error !== undefined) this.out.append(this.asAtom(result, false));
+  }
+
+  private flushPortalOut(): void {
+    const pending = this.outbox.out;
+    if (pending.values.length === 0) return;
+    this.outbox.out = batch();
+    this.portalOut!.append(atom(pending.keys, pending.values, undefined, false, true));
+  }
+
+  private asAtom(b: Batch, seal: boolean): Atom {
+    return atom(b.keys as Key[], b.values, b.error, seal, false);
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * The logical model of an application, as the builders record it (DESIGN §7). It still has
+ * portals; `lower.ts` turns it into a {@link import("./plan.js").Plan} without them.
+ */
+import type { Key } from "../engine/machine.js";
+import type { TaskSpec } from "../api/tasks.js";
+
+/** Where a generator's atoms come from (DESIGN §4 `app.generators`). */
+export type GeneratorSource =
+  | { readonly kind: "atoms"; readonly atoms: readonly (readonly unknown[])[] }
+  | { readonly kind: "range"; readonly start: number; readonly end: number; readonly step: number }
+  | { readonly kind: "iterable"; readonly iterable: Iterable<unknown>; readonly atomSize: number }
+  | { readonly kind: "asyncIterable"; readonly iterable: AsyncIterable<unknown>; readonly atomSize: number }
+  | { readonly kind: "file"; readonly file: string; readonly atomSize: number };
+
+export interface GeneratorNode {
+  readonly path: string;
+  readonly stream: string;
+  readonly source: GeneratorSource;
+}
+
+export interface SequencerNode {
+  readonly path: string;
+  readonly stream: string;
+}
+
+export interface ConnectionNode {
+  readonly path: string;
+  /** Stream path connected as an input. */
+  readonly stream: string;
+  /** Sequencer path it feeds. */
+  readonly sequencer: string;
+}
+
+export interface SplitterNode {
+  readonly path: string;
+  /** Stream path it splits. */
+  readonly source: string;
+}
+
+export interface SplitNode {
+  readonly path: string;
+  /** Splitter path it is an output of. */
+  readonly splitter: string;
+  /** Stream path of the events it selects. */
+  readonly stream: string;
+  readonly predicate: (event: any) => boolean;
+}
+
+export interface PortalNode {
+  readonly path: string;
+  readonly key?: (request: any) => Key;
+}
+
+/** One task of a workflow and where its input comes from. */
+export interface TaskNode {
+  /** Name, unique in the workflow (`$<n>` unless named). */
+  readonly name: string;
+  readonly spec: TaskSpec;
+  /** Indices of the tasks it consumes, in order; `-1` is the workflow's source. */
+  readonly inputs: readonly number[];
+}
+
+export interface WorkflowNode {
+  readonly path: string;
+  /** Stream path of its source, if `source` was called. */
+  readonly source: string | undefined;
+  readonly stream: string;
+  /** Tasks in creation order, which is a topological order. */
+  readonly tasks: readonly TaskNode[];
+  /** Indices of the tasks whose output goes to the sink, in `sink()` call order. */
+  readonly sinks: readonly number[];
+}
+
+/** A part of another application, looked up through the registry. */
+export interface ExternalNode {
+  readonly kind: "stream" | "sequencer" | "splitter" | "portal";
+  readonly path: string;
+}
+
+/** Everything the builders recorded for one application. */
+export interface AppModel {
+  readonly name: string;
+  readonly path: string;
+  readonly generators: readonly GeneratorNode[];
+  readonly sequencers: readonly SequencerNode[];
+  readonly connections: readonly ConnectionNode[];
+  readonly splitters: readonly SplitterNode[];
+  readonly splits: readonly SplitNode[];
+  readonly portals: readonly PortalNode[];
+  readonly workflows: readonly WorkflowNode[];
+  readonly external: readonly ExternalNode[];
+}

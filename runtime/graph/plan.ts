@@ -1,0 +1,87 @@
+/**
+ * The physical plan of an application: what the engine runs. It has only generators, streams,
+ * sequencers, splitters (with their splits and connections) and workflows; portals were
+ * lowered away by `lower.ts` (the precompilation step of DESIGN §7 and the Portals paper §2.1).
+ */
+import type { GeneratorSource, TaskNode } from "./model.js";
+import type { Key } from "../engine/machine.js";
+
+/** Fields every plan node has. */
+interface PlanNode {
+  readonly path: string;
+  /** Made by portal lowering rather than by the user. Internal nodes carry portal traffic. */
+  readonly internal: boolean;
+}
+
+export interface PlanStream extends PlanNode {}
+
+export interface PlanGenerator extends PlanNode {
+  readonly stream: string;
+  readonly source: GeneratorSource;
+}
+
+export interface PlanSequencer extends PlanNode {
+  readonly stream: string;
+  /**
+   * For a workflow's portal input sequencer: the workflow's original source. Atoms from it are
+   * forwarded as they are (empty atoms and the seal included), unlike other inputs (DESIGN §5.5).
+   */
+  readonly primary?: string;
+}
+
+export interface PlanConnection extends PlanNode {
+  readonly stream: string;
+  readonly sequencer: string;
+  /** Carries portal requests or replies: the sequencer forwards it first (DESIGN §5.8). */
+  readonly portal: boolean;
+}
+
+export interface PlanSplitter extends PlanNode {
+  readonly source: string;
+}
+
+export interface PlanSplit extends PlanNode {
+  readonly splitter: string;
+  readonly stream: string;
+  readonly predicate: (event: any) => boolean;
+}
+
+/** How a workflow takes part in portal traffic. */
+export interface PlanPortalRole {
+  /** Stream its tasks' requests and replies go to. */
+  readonly out: string;
+  /** Portals it serves: portal path → index of the serving task and the routing key. */
+  readonly serves: ReadonlyMap<string, { readonly task: number; readonly key?: (request: any) => Key }>;
+}
+
+export interface PlanWorkflow extends PlanNode {
+  readonly source: string;
+  readonly stream: string;
+  readonly tasks: readonly TaskNode[];
+  readonly sinks: readonly number[];
+  /** Present when the workflow asks or serves portals. */
+  readonly portals?: PlanPortalRole;
+}
+
+/** A path of another application that must be launched before this one. */
+export interface PlanRequirement {
+  readonly path: string;
+  readonly kind: "stream" | "sequencer" | "splitter";
+  /** What needs it, for the error message. */
+  readonly neededBy: string;
+  /** What the user asked for, e.g. `portal /shop/portals/inventory` (internal paths differ). */
+  readonly what: string;
+}
+
+/** The lowered application. Order within each list is the launch order. */
+export interface Plan {
+  readonly app: string;
+  readonly streams: readonly PlanStream[];
+  readonly generators: readonly PlanGenerator[];
+  readonly sequencers: readonly PlanSequencer[];
+  readonly splitters: readonly PlanSplitter[];
+  readonly splits: readonly PlanSplit[];
+  readonly connections: readonly PlanConnection[];
+  readonly workflows: readonly PlanWorkflow[];
+  readonly requires: readonly PlanRequirement[];
+}
