@@ -85,8 +85,11 @@ export class FlowBuilder<T, U, CT, CU> {
     return this.add(Tasks.flatMap(fn));
   }
 
-  /** Runs `fn(event, ctx)`, which emits zero or more events with `ctx.emit`. */
-  processor<V>(fn: (event: CU, ctx: ProcessorContext<V>) => void | Promise<void>): FlowBuilder<T, U, CU, V> {
+  /**
+   * Runs `fn(event, ctx)`, which emits zero or more events with `ctx.emit`. The emitted type
+   * `V` defaults to the workflow's output type.
+   */
+  processor<V = U>(fn: (event: CU, ctx: ProcessorContext<V>) => void | Promise<void>): FlowBuilder<T, U, CU, V> {
     return this.add(Tasks.processor(fn));
   }
 
@@ -139,7 +142,7 @@ export class FlowBuilder<T, U, CT, CU> {
    * An asker: `fn(event, ctx)` may `await portal.request(...)` on `portals` (one ref or an
    * array) and emits with `ctx.emit`. Continuations resume under the event's key (DESIGN §5.8).
    */
-  asker<V>(portals: Portals, fn: (event: CU, ctx: AskerContext<V>) => void | Promise<void>): FlowBuilder<T, U, CU, V> {
+  asker<V = U>(portals: Portals, fn: (event: CU, ctx: AskerContext<V>) => void | Promise<void>): FlowBuilder<T, U, CU, V> {
     return this.add(Tasks.asker(portals, fn));
   }
 
@@ -147,7 +150,7 @@ export class FlowBuilder<T, U, CT, CU> {
    * A replier for `portal`: `onNext` handles the stream's events; `onAsk` serves each request
    * and answers it with `ctx.reply` (DESIGN §5.8).
    */
-  replier<V, Req, Rep>(
+  replier<V = U, Req = unknown, Rep = unknown>(
     portal: PortalRef<Req, Rep>,
     onNext: (event: CU, ctx: ProcessorContext<V>) => void,
     onAsk: (request: Req, ctx: ReplierContext<V, Rep>) => void,
@@ -159,7 +162,7 @@ export class FlowBuilder<T, U, CT, CU> {
    * An asker and replier in one task: both callbacks may await `asks` (one ref or an array);
    * `onAsk` may reply after awaiting, answering the original request (DESIGN §5.9).
    */
-  askerReplier<V, Req, Rep>(
+  askerReplier<V = U, Req = unknown, Rep = unknown>(
     asks: Portals,
     portal: PortalRef<Req, Rep>,
     onNext: (event: CU, ctx: AskerContext<V>) => void | Promise<void>,
