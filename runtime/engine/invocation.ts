@@ -9,6 +9,18 @@ import type { Frame, Key, Machine, ResumeInput } from "./machine.js";
 /** A settled request: the reply value, or the error the replier failed with. */
 export type Settlement = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
+/** A parked invocation as plain data: what a snapshot keeps (DESIGN §6, §8). */
+export interface InvocationData<C> {
+  readonly id: number;
+  readonly key: Key;
+  readonly call: C;
+  readonly frames: Frame[];
+  readonly awaiting: readonly number[] | null;
+  readonly awaitAll: boolean;
+  readonly inbox: [number, Settlement][];
+  readonly issued: number[];
+}
+
 /** How a run of an invocation ended. */
 export type Outcome =
   | { readonly kind: "done"; readonly value: unknown }
@@ -53,6 +65,53 @@ export class Invocation<C = unknown> {
     readonly call: C,
   ) {
     this.push(machine, args);
+  }
+
+  /**
+   * Rebuilds a parked invocation from its plain-data parts (see {@link toData}), re-binding each
+   * frame to its machine with `resolve` (the root frame's machine is usually the task's).
+   *
+   * @throws Error naming the machine when `resolve` finds none, or when its code version differs
+   *   from the frame's (the code changed since the snapshot)
+   */
+  static restore<C>(data: InvocationData<C>, resolve: (id: string) => Machine | undefined): Invocation<C> {
+    const machines = data.frames.map((frame) => {
+      const m = resolve(frame.machine);
+      if (m === undefined) throw new Error(`cannot restore a continuation of ${frame.machine}: no such compiled operator or helper is loaded`);
+      if (m.version !== frame.version) {
+        throw new Error(
+          `cannot restore a continuation of ${frame.machine}: its code changed (version ${frame.version} in the snapshot, ${m.version} now)`,
+        );
+      }
+      return m;
+    });
+    const inv = Object.create(Invocation.prototype) as Invocation<C>;
+    Object.assign(inv, {
+      id: data.id,
+      key: data.key,
+      call: data.call,
+      machines,
+      frames: data.frames,
+      awaiting: data.awaiting,
+      awaitAll: data.awaitAll,
+      inbox: new Map(data.inbox),
+      issued: [...data.issued],
+    });
+    return inv;
+  }
+
+  /** The invocation as plain data (frames, what it awaits, replies in, requests issued). */
+  toData(): InvocationData<C> {
+    return {
+      id: this.id,
+      key: this.key,
+      call: this.call,
+      frames: this.frames,
+      awaiting: this.awaiting,
+      awaitAll: this.awaitAll,
+      inbox: [...this.inbox],
+      issued: this.issued,
+    };
   }
 
   /** Runs the invocation from its start. */

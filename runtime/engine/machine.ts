@@ -119,18 +119,50 @@ export function defineMachine(spec: MachineSpec): Machine {
   }
   const version = spec.version ?? "1";
   const initial = spec.begin ?? ((args: readonly unknown[]) => ({ args: [...args] }));
-  return {
+  const machine: Machine = {
     [MACHINE]: true,
     id: spec.id,
     version,
     begin: (args) => ({ machine: spec.id, version, pc: 0, locals: initial(args) }),
     resume: spec.resume,
   };
+  byId.set(spec.id, machine);
+  return machine;
+}
+
+/** Every machine defined in this process by id; a later definition of an id replaces the earlier. */
+const byId = new Map<string, Machine>();
+
+/**
+ * The machine defined last with `id` (to re-bind a restored frame to its code), or `undefined`.
+ */
+export function findMachine(id: string): Machine | undefined {
+  return byId.get(id);
 }
 
 /** True when `x` is a {@link Machine} (compiled operator) rather than a plain callback. */
 export function isMachine(x: unknown): x is Machine {
   return typeof x === "object" && x !== null && (x as Machine)[MACHINE] === true;
+}
+
+/** Property of a compiled async function that holds its machine (see {@link attachMachine}). */
+const ATTACHED: unique symbol = Symbol.for("portals-ts.attached-machine");
+
+/**
+ * Attaches `machine` to the async function it was compiled from, so the function stays usable
+ * as is and can also be passed by reference as an operator callback or awaited from one.
+ * Returns `fn`.
+ */
+export function attachMachine<F extends (...args: any[]) => unknown>(fn: F, machine: Machine): F {
+  Object.defineProperty(fn, ATTACHED, { value: machine, enumerable: false });
+  return fn;
+}
+
+/** The machine of a callback: itself if it is one, the attached one of a compiled function, else `undefined`. */
+export function machineOf(x: unknown): Machine | undefined {
+  if (isMachine(x)) return x;
+  if (typeof x === "function") return (x as { [ATTACHED]?: Machine })[ATTACHED];
+  return undefined;
 }
 
 /** Step constructors, so hand-written and generated machines read the same. */

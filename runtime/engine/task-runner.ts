@@ -17,7 +17,7 @@ import type { Batch } from "./atom.js";
 import { Completion, makeBehavior, type Behavior, type BehaviorHost } from "./behaviors.js";
 import { TaskContextImpl, type ContextHost, type LogWriter } from "./context.js";
 import { Invocation, type Outcome } from "./invocation.js";
-import { isMachine, type Key, type RequestHandle } from "./machine.js";
+import { machineOf, type Key, type RequestHandle } from "./machine.js";
 import type { ReplyMessage, RequestMessage } from "./messages.js";
 import { uncompiledMessage } from "./uncompiled.js";
 
@@ -160,15 +160,16 @@ export class TaskRunner implements BehaviorHost, ContextHost, Requester {
   // BehaviorHost
 
   call(cb: Callback, event: unknown, completion: Completion): boolean {
-    if (isMachine(cb)) {
-      const inv = new Invocation<CallInfo>(this.nextInvocation++, this.ctx.key, cb, [event], {
+    const machine = machineOf(cb);
+    if (machine !== undefined) {
+      const inv = new Invocation<CallInfo>(this.nextInvocation++, this.ctx.key, machine, [event], {
         completion,
         event,
         serving: this.serving,
       });
       return this.settle(inv, this.drive(inv, () => inv.start(this.ctx)));
     }
-    const result = cb(event, this.ctx);
+    const result = (cb as (event: unknown, ctx: unknown) => unknown)(event, this.ctx);
     if (result !== null && typeof result === "object" && typeof (result as { then?: unknown }).then === "function") {
       throw new TypeError(uncompiledMessage(this.workflow, this.task));
     }

@@ -4,20 +4,21 @@
  * promise at run time (an async function hidden by a down-level transpiler) fails the same way.
  */
 import { allSpecs, callbackSlots, type TaskSpec } from "../api/tasks.js";
+import { machineOf } from "./machine.js";
 
 /** The message for an uncompiled async callback of `task` in `workflow`. */
 export function uncompiledMessage(workflow: string, task: string): string {
   return (
     `workflow ${workflow}, task ${task}: an operator callback is an async function that was not compiled, ` +
     "so its awaits cannot be suspended and snapshotted. Build with tspc " +
-    '(tsconfig "plugins": [{ "transform": "portals-ts/compiler", "transformProgram": true }]), ' +
+    '(tsconfig "compilerOptions.plugins": [{ "transform": "portals-ts/compiler" }]), ' +
     "or run through the portals-ts/vite plugin (Vite/Vitest) or `node --import portals-ts/register`."
   );
 }
 
-/** True when `fn` is a native async (or async generator) function. */
+/** True when `fn` is a native async (or async generator) function without a compiled machine. */
 function isAsyncFunction(fn: unknown): boolean {
-  if (typeof fn !== "function") return false;
+  if (typeof fn !== "function" || machineOf(fn) !== undefined) return false;
   const tag = Object.prototype.toString.call(fn);
   return tag === "[object AsyncFunction]" || tag === "[object AsyncGeneratorFunction]";
 }
