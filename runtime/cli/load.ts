@@ -1,0 +1,64 @@
+/**
+ * Loading the applications of a module for `portals run` and `portals plan`: the module's
+ * default export is one {@link Application} or an array of them (launched in that order).
+ */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Application } from "../api/app.js";
+import { describe } from "../api/errors.js";
+import { oneLine, UsageError } from "./io.js";
+
+/**
+ * Imports the module at `modulePath` (relative to the working directory) and returns the
+ * applications it default-exports, in order.
+ *
+ * @param modulePath path of a JavaScript module (or TypeScript, when the CLI runs under tsx)
+ * @returns one or more applications
+ * @throws UsageError when the file does not exist, cannot be imported (the import's error is
+ *   quoted), has no default export, or default-exports something other than an application or a
+ *   non-empty array of applications
+ */
+export async function loadApplications(modulePath: string): Promise<Application[]> {
+  const file = resolve(modulePath);
+  if (!existsSync(file)) throw new UsageError(`module ${modulePath} does not exist (looked for ${file})`);
+  let loaded: Record<string, unknown>;
+  try {
+    loaded = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (thrown) {
+    throw new UsageError(`cannot load module ${modulePath}: ${oneLine(describe(thrown))}${hint(file, thrown)}`);
+  }
+  const exported = loaded.default;
+  const fix = "end the module with `export default PortalsApp(name, (app) => { ... })` or an array of applications";
+  if (exported === undefined) throw new UsageError(`module ${modulePath} has no default export; ${fix}`);
+  const apps: unknown[] = Array.isArray(exported) ? exported : [exported];
+  if (apps.length === 0) throw new UsageError(`module ${modulePath} default-exports an empty array; ${fix}`);
+  apps.forEach((app, i) => {
+    if (!(app instanceof Application)) {
+      const where = Array.isArray(exported) ? `element ${i} of the default export` : "the default export";
+      throw new UsageError(`module ${modulePath}: ${where} is ${what(app)}, not an application; ${fix}`);
+    }
+  });
+  return apps as Application[];
+}
+
+/** A fix for the usual reasons an import fails. */
+function hint(file: string, thrown: unknown): string {
+  const code = (thrown as { code?: unknown } | null)?.code;
+  if (code === "ERR_UNKNOWN_FILE_EXTENSION" && /\.[cm]?tsx?$/.test(file)) {
+    return " (build it with tsc and run the .js file, or run the CLI under tsx: node --import tsx)";
+  }
+  if (code === "ERR_UNSUPPORTED_DIR_IMPORT") return " (name the module file, e.g. <dir>/app.js)";
+  return "";
+}
+
+/** A short description of a value for error messages. */
+function what(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "function") return `a function (${value.name || "anonymous"}); call it and export its result`;
+  if (typeof value === "object" && value.constructor?.name === "Application") {
+    return "an application built with another copy of portals-ts (import PortalsApp from the portals-ts the CLI belongs to)";
+  }
+  if (typeof value === "object") return `an object (${value.constructor?.name ?? "no prototype"})`;
+  return `a ${typeof value} (${String(value)})`;
+}

@@ -1,0 +1,99 @@
+/**
+ * The `portals` command line (package `bin`, DESIGN §2):
+ *
+ *   portals run <module> [--seed <n>] [--max-steps <n>] [--quiet]
+ *   portals plan <module>
+ *
+ * `<module>` default-exports an application or an array of them. Exit codes: 0 success; 1 the
+ * run failed (an application could not be launched, a step threw, or operators reported errors);
+ * 2 a usage error (unknown command or option, missing or bad argument, a module that does not
+ * exist or does not default-export an application), reported on stderr as one line.
+ */
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { describe } from "../api/errors.js";
+import type { CliIo } from "./io.js";
+import { oneLine, UsageError } from "./io.js";
+import { loadApplications } from "./load.js";
+import { runApplications, summaryLine } from "./run.js";
+
+/** Options of `portals run` as commander parses them. */
+interface RunFlags {
+  seed: number;
+  maxSteps?: number;
+  quiet?: boolean;
+}
+
+/**
+ * Runs the CLI on `argv` (the arguments after `portals`, e.g. `["run", "app.js", "--quiet"]`).
+ *
+ * @param argv command-line arguments without the node executable and script
+ * @param io where output goes and where the time comes from
+ * @returns the process exit code (0, 1 or 2; see the module header); never throws
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const error = (message: string): void => io.err(`portals: error: ${oneLine(message)}\n`);
+  if (argv.length === 0) {
+    error("missing command: use `portals run <module>` or `portals plan <module>` (see portals --help)");
+    return 2;
+  }
+  let code = 0;
+  const program = new Command("portals")
+    .description("Run Portals applications: modules that default-export an application or an array of them.")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.out(text),
+      writeErr: (text) => io.err(text),
+      outputError: (text) => error(text.replace(/^error: /, "")),
+    })
+    .showSuggestionAfterError(true);
+
+  program
+    .command("run")
+    .description("launch the applications in order in a deterministic test system and run them to completion")
+    .argument("<module>", "module whose default export is an application or an array of them")
+    .option("--seed <n>", "seed of the system's scheduler (an integer)", integer(Number.MIN_SAFE_INTEGER), 0)
+    .option("--max-steps <n>", "stop after this many steps (a non-negative integer)", integer(0))
+    .option("--quiet", "do not print info lines (logger and ctx.log.info); warnings, errors and the summary still go to stderr")
+    .action(async (module: string, flags: RunFlags) => {
+      const apps = await loadApplications(module);
+      const result = await runApplications(apps, flags, io);
+      io.err(summaryLine(result, flags.maxSteps) + "\n");
+      code = result.errors > 0 ? 1 : 0;
+    });
+
+  program
+    .command("plan")
+    .description("print the lowered graph of each application (app.explain())")
+    .argument("<module>", "module whose default export is an application or an array of them")
+    .action(async (module: string) => {
+      const apps = await loadApplications(module);
+      io.out(apps.map((a) => a.explain()).join("\n") + "\n");
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return code;
+  } catch (thrown) {
+    if (thrown instanceof CommanderError) {
+      // Help and version end with exit code 0; commander already wrote its (one-line) error.
+      return thrown.exitCode === 0 ? 0 : 2;
+    }
+    if (thrown instanceof UsageError) {
+      error(thrown.message);
+      return 2;
+    }
+    error(describe(thrown));
+    return 1;
+  }
+}
+
+/** A commander option parser for an integer `>= min`. */
+function integer(min: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isSafeInteger(n) || n < min) {
+      throw new InvalidArgumentError(min === 0 ? "expected a non-negative integer." : "expected an integer.");
+    }
+    return n;
+  };
+}
