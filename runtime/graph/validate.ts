@@ -37,7 +37,7 @@ function checkUniquePaths(model: AppModel, problems: string[]): void {
   const claim = (path: string, what: string): void => {
     const previous = seen.get(path);
     if (previous !== undefined) {
-      problems.push(`${what} ${path} has the same path as ${previous}: give one of them another name`);
+      problems.push(`${what} ${path} has the same path as another ${previous}: give one of them another name`);
     } else {
       seen.set(path, what);
     }
