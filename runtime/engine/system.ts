@@ -176,9 +176,9 @@ export class TestSystem {
       const found = this.registry.get(r.path);
       if (found === undefined || found.kind !== r.kind) {
         const known = this.launched.length > 0 ? this.launched.join(", ") : "none";
-        problems.push(
-          `${r.neededBy} needs ${r.what}, which no launched application defines; launch the application that defines it first (launched: ${known})`,
-        );
+        const problem = `${r.neededBy} needs ${r.what}, which no launched application defines; launch the application that defines it first (launched: ${known})`;
+        // A portal is two requirements (its request sequencer and reply splitter): report it once.
+        if (!problems.includes(problem)) problems.push(problem);
       }
     }
     for (const w of app.plan.workflows) {
