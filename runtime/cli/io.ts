@@ -2,6 +2,7 @@
  * What the CLI writes to and reads the time from, so the commands can run in a test with
  * captured output and a fake clock.
  */
+import { ApplicationError, describe } from "../api/errors.js";
 
 /** Output streams and clock of a CLI run. */
 export interface CliIo {
@@ -26,6 +27,15 @@ export const processIo: CliIo = {
  */
 export class UsageError extends Error {
   override readonly name = "UsageError";
+}
+
+/**
+ * The message of `thrown` on one line: an {@link ApplicationError} as
+ * `application /name: problem; problem`, anything else as its message with newlines collapsed.
+ */
+export function errorLine(thrown: unknown): string {
+  if (thrown instanceof ApplicationError) return `application ${thrown.application}: ${thrown.problems.map(oneLine).join("; ")}`;
+  return oneLine(describe(thrown));
 }
 
 /** `text` on one line: newlines and the indentation after them become single spaces. */

@@ -6,8 +6,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Application } from "../api/app.js";
-import { describe } from "../api/errors.js";
-import { oneLine, UsageError } from "./io.js";
+import { errorLine, UsageError } from "./io.js";
 
 /**
  * Imports the module at `modulePath` (relative to the working directory) and returns the
@@ -26,7 +25,7 @@ export async function loadApplications(modulePath: string): Promise<Application[
   try {
     loaded = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (thrown) {
-    throw new UsageError(`cannot load module ${modulePath}: ${oneLine(describe(thrown))}${hint(file, thrown)}`);
+    throw new UsageError(`cannot load module ${modulePath}: ${errorLine(thrown)}${hint(file, thrown)}`);
   }
   const exported = loaded.default;
   const fix = "end the module with `export default PortalsApp(name, (app) => { ... })` or an array of applications";

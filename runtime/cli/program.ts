@@ -10,9 +10,8 @@
  * exist or does not default-export an application), reported on stderr as one line.
  */
 import { Command, CommanderError, InvalidArgumentError } from "commander";
-import { describe } from "../api/errors.js";
 import type { CliIo } from "./io.js";
-import { oneLine, UsageError } from "./io.js";
+import { errorLine, oneLine, UsageError } from "./io.js";
 import { loadApplications } from "./load.js";
 import { runApplications, summaryLine } from "./run.js";
 
@@ -82,7 +81,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       error(thrown.message);
       return 2;
     }
-    error(describe(thrown));
+    error(errorLine(thrown));
     return 1;
   }
 }

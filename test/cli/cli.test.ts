@@ -1,0 +1,191 @@
+/**
+ * The `portals` CLI as a user runs it: a child process `node --import tsx runtime/cli/main.ts`
+ * (tsx resolves `portals-ts` to the sources through tsconfig paths), asserting stdout, stderr
+ * and the exit code.
+ */
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, test, vi } from "vitest";
+import { PortalsApp } from "portals-ts";
+import helloWorld from "../../examples/hello-world/app.js";
+import registry from "../../examples/registry/app.js";
+import wordCount from "../../examples/word-count/app.js";
+import { runExample } from "../examples/run-example.js";
+
+// Each case starts a Node process with tsx (about half a second alone, more on a busy machine).
+vi.setConfig({ testTimeout: 60_000 });
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+interface Result {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `portals ...args` from the repository root. */
+function portals(...args: string[]): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["--import", "tsx", "runtime/cli/main.ts", ...args], { cwd: root }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr });
+    });
+  });
+}
+
+/** The summary line: `done: <steps> steps, <atoms> atoms, <events> events, <s> s, <n> events/s`. */
+const SUMMARY = /^done: (\d+) steps, (\d+) atoms, (\d+) events, \d+\.\d{3} s, \d+ events\/s\n$/;
+
+describe.concurrent("portals run", () => {
+  test("hello-world: the greeting on stdout, the summary on stderr, exit 0", async () => {
+    const r = await portals("run", "examples/hello-world/app.ts");
+    expect(r).toMatchObject({ code: 0, stdout: "Hello, World!\n" });
+    expect(r.stderr).toMatch(SUMMARY);
+    expect(SUMMARY.exec(r.stderr)!.slice(1, 4)).toEqual(["4", "2", "1"]);
+  });
+
+  test("--quiet hides the logger lines but not the summary", async () => {
+    const r = await portals("run", "examples/hello-world/app.ts", "--quiet");
+    expect(r).toMatchObject({ code: 0, stdout: "" });
+    expect(r.stderr).toMatch(SUMMARY);
+  });
+
+  test("a module exporting an array launches the applications in order (registry, --seed 1)", async () => {
+    const r = await portals("run", "--seed", "1", "examples/registry/app.ts");
+    expect(r.code).toBe(0);
+    expect(r.stdout.split("\n")).toEqual([
+      'stock {"item":"apple","level":5}',
+      'stock {"item":"pear","level":3}',
+      'stock {"item":"apple","level":1}',
+      'stock {"item":"pear","level":2}',
+      'reorder {"item":"apple","delta":10}',
+      'stock {"item":"apple","level":11}',
+      "running low: apple (1)",
+      "running low: pear (2)",
+      'stock {"item":"pear","level":0}',
+      'reorder {"item":"pear","delta":10}',
+      'stock {"item":"pear","level":10}',
+      "sold out: pear",
+      "",
+    ]);
+    expect(r.stderr).toMatch(SUMMARY);
+  });
+
+  test("word-count prints the top 20 lines of the example and the summary", async () => {
+    const r = await portals("run", "examples/word-count/app.ts");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(runExample(wordCount, 0).lines.join("\n") + "\n");
+    expect(r.stdout.split("\n")[0]).toBe("the 14427");
+    expect(r.stderr).toMatch(/^(progress: .*\n)*done: 420 steps, 280 atoms, \d+ events, \d+\.\d{3} s, \d+ events\/s\n$/);
+  });
+
+  test("--max-steps stops the run early and says so", async () => {
+    const r = await portals("run", "examples/feedback-loop/app.ts", "--max-steps", "3");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("6: 6 -> 3\n7: 7 -> 22\n");
+    expect(r.stderr).toMatch(/^stopped at --max-steps 3 \(not complete\): 3 steps, 1 atoms, 2 events, \d+\.\d{3} s, \d+ events\/s\n$/);
+  });
+
+  test("an async source (fromAsyncIterable) is awaited", async () => {
+    const r = await portals("run", "test/cli/fixtures/async-source.ts");
+    expect(r).toMatchObject({ code: 0, stdout: "tick 1\ntick 2\n|\ntick 3\n|\n" });
+    expect(r.stderr).toMatch(SUMMARY);
+  });
+
+  test("an operator error is reported on stderr in order with stdout, the run goes on, exit 1", async () => {
+    const r = await portals("run", "test/cli/fixtures/failing-operator.ts");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("1\n3\n");
+    const lines = r.stderr.split("\n");
+    expect(lines[0]).toBe("[error] workflow /failing/workflows/w, task picky, key 0: two is not allowed");
+    expect(lines[1]).toMatch(/^done: 6 steps, 3 atoms, 3 events, \d+\.\d{3} s, \d+ events\/s, 1 error$/);
+    expect(lines).toHaveLength(3);
+  });
+
+  test("an application that cannot be launched: one line naming the problem, exit 1", async () => {
+    const r = await portals("run", "test/cli/fixtures/needs-registry.ts");
+    expect(r).toEqual({
+      code: 1,
+      stdout: "",
+      stderr:
+        "portals: error: application /lonely: /lonely/workflows/w needs stream /elsewhere/workflows/w/stream, which no launched application defines; launch the application that defines it first (launched: none)\n",
+    });
+  });
+});
+
+describe.concurrent("portals plan", () => {
+  test("prints app.explain() of each application", async () => {
+    expect(await portals("plan", "examples/hello-world/app.ts")).toEqual({
+      code: 0,
+      stdout: helloWorld.explain() + "\n",
+      stderr: "",
+    });
+    expect(await portals("plan", "examples/registry/app.ts")).toEqual({
+      code: 0,
+      stdout: registry.map((a) => a.explain()).join("\n") + "\n",
+      stderr: "",
+    });
+  });
+
+  test("the plan of hello-world, line by line", async () => {
+    const r = await portals("plan", "examples/hello-world/app.ts");
+    expect(r.stdout).toBe(
+      [
+        "application /hello-world",
+        "  generator /hello-world/generators/greeting (atoms) -> /hello-world/generators/greeting/stream",
+        "  workflow /hello-world/workflows/hello <- /hello-world/generators/greeting/stream -> /hello-world/workflows/hello/stream",
+        "    task $1 logger <- source -> sink",
+        "",
+      ].join("\n"),
+    );
+    // Sanity: the same application built here has the same plan.
+    const again = PortalsApp("hello-world", (app) => {
+      const g = app.generators.signal("Hello, World!", { name: "greeting" });
+      app.workflows<string, string>("hello").source(g.stream).logger().sink().freeze();
+    });
+    expect(r.stdout).toBe(again.explain() + "\n");
+  });
+});
+
+const fix = "end the module with `export default PortalsApp(name, (app) => { ... })` or an array of applications";
+
+describe.concurrent("usage errors: one line on stderr, nothing on stdout, exit 2", () => {
+  const cases: [string, string[], string][] = [
+    ["no command", [], "portals: error: missing command: use `portals run <module>` or `portals plan <module>` (see portals --help)"],
+    ["unknown command", ["go", "x.ts"], "portals: error: unknown command 'go'"],
+    ["missing module", ["run"], "portals: error: missing required argument 'module'"],
+    ["missing module (plan)", ["plan"], "portals: error: missing required argument 'module'"],
+    ["unknown option", ["run", "examples/hello-world/app.ts", "--fast"], "portals: error: unknown option '--fast'"],
+    ["misspelt option", ["run", "examples/hello-world/app.ts", "--sed", "1"], "portals: error: unknown option '--sed' (Did you mean --seed?)"],
+    ["seed not an integer", ["run", "examples/hello-world/app.ts", "--seed", "x"], "portals: error: option '--seed <n>' argument 'x' is invalid. expected an integer."],
+    ["negative --max-steps", ["run", "examples/hello-world/app.ts", "--max-steps", "-1"], "portals: error: option '--max-steps <n>' argument '-1' is invalid. expected a non-negative integer."],
+    ["two modules", ["run", "a.ts", "b.ts"], "portals: error: too many arguments for 'run'. Expected 1 argument but got 2."],
+    ["module does not exist", ["run", "examples/nope/app.ts"], `portals: error: module examples/nope/app.ts does not exist (looked for ${root}examples/nope/app.ts)`],
+    ["plan of a module that does not exist", ["plan", "nope.js"], `portals: error: module nope.js does not exist (looked for ${root}nope.js)`],
+    ["no default export", ["run", "test/cli/fixtures/no-default.ts"], `portals: error: module test/cli/fixtures/no-default.ts has no default export; ${fix}`],
+    [
+      "default export not an application",
+      ["run", "test/cli/fixtures/not-an-app.ts"],
+      `portals: error: module test/cli/fixtures/not-an-app.ts: the default export is an object (Object), not an application; ${fix}`,
+    ],
+    ["empty array", ["plan", "test/cli/fixtures/empty-array.ts"], `portals: error: module test/cli/fixtures/empty-array.ts default-exports an empty array; ${fix}`],
+    [
+      "module that throws on import",
+      ["run", "test/cli/fixtures/throws-on-import.ts"],
+      "portals: error: cannot load module test/cli/fixtures/throws-on-import.ts: application /broken: workflow /broken/workflows/orphan has no source: call .source(stream) first; workflow /broken/workflows/orphan has no sink: end a flow with .sink()",
+    ],
+  ];
+  for (const [name, args, line] of cases) {
+    test(name, async () => {
+      expect(await portals(...args)).toEqual({ code: 2, stdout: "", stderr: line + "\n" });
+    });
+  }
+});
+
+test("--help prints the usage on stdout and exits 0", async () => {
+  const r = await portals("--help");
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/^Usage: portals \[options\] \[command\]\n/);
+  expect(r.stdout).toMatch(/\n {2}run \[options\] <module> /);
+  expect(r.stdout).toMatch(/\n {2}plan <module> /);
+  expect(r.stderr).toBe("");
+});
