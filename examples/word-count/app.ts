@@ -94,6 +94,8 @@ export default PortalsApp("word-count", (app) => {
     .workflows<[string, number], string>("top")
     .source(counts.stream)
     .processor<string>(([word, n], ctx) => {
+      // One Map for the whole task (per-task state is shared by all keys), stored once and then
+      // updated in place: state values are plain data, and a Map is plain data.
       const latest = ctx.perTask<Map<string, number> | null>("latest", null);
       let map = latest.get();
       if (map === null) latest.set((map = new Map()));
