@@ -81,6 +81,7 @@ export async function runApplications(apps: readonly Application[], options: Run
     let nextProgress = start + progressMs;
     while (steps < maxSteps && system.canStep()) {
       steps += await system.stepUntilCompleteAsync(Math.min(chunk, maxSteps - steps));
+      flush();
       const now = io.now();
       if (now >= nextProgress) {
         flush();
