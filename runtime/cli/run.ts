@@ -36,7 +36,7 @@ export interface RunResult {
   readonly wallMs: number;
 }
 
-/** Info lines are buffered and written in blocks of this many lines (or at the end of a chunk). */
+/** Info lines are buffered and written at the end of each chunk, before any stderr line, or every this many lines. */
 const FLUSH_LINES = 4096;
 
 /**
@@ -84,7 +84,6 @@ export async function runApplications(apps: readonly Application[], options: Run
       flush();
       const now = io.now();
       if (now >= nextProgress) {
-        flush();
         io.err(`${progressLine(system.stats, now - start)}\n`);
         nextProgress = now + progressMs;
       }
