@@ -275,13 +275,16 @@ export class TaskRunner implements BehaviorHost, ContextHost, Requester {
   private failRequest(serving: Serving, reason: string): void {
     const r = serving.request;
     const where = `workflow ${this.workflow}, task ${this.task}, key ${JSON.stringify(this.ctx.key)}`;
-    this.write(`request ${r.id} to portal ${r.portal} from ${r.asker} failed in ${where}: ${reason}`, {
-      level: "warn",
-      workflow: this.workflow,
-      task: this.task,
-      key: this.ctx.key,
-    });
-    if (serving.replied) return;
+    const meta = { workflow: this.workflow, task: this.task, key: this.ctx.key };
+    if (serving.replied) {
+      // The asker already has its reply: the request did not fail, the handler did, after it.
+      this.write(`${where}: the request handler threw after replying to request ${r.id} to portal ${r.portal}: ${reason}`, {
+        level: "error",
+        ...meta,
+      });
+      return;
+    }
+    this.write(`request ${r.id} to portal ${r.portal} from ${r.asker} failed in ${where}: ${reason}`, { level: "warn", ...meta });
     serving.replied = true;
     this.sendReply(r, { ok: false, reason: `${reason} (${where})` });
   }

@@ -306,6 +306,43 @@ describe("TaskDriver over a replier", () => {
     expect(d.request(picky, 5).reply).toEqual({ portal: "/app/portals/picky", requestId: 3, key: 0, ok: true, value: 5 });
   });
 
+  test("a handler that throws after replying: the reply stands, and the throw is reported as an error, not as a failed request", () => {
+    const p = testPortal<number, number>("/app/portals/p");
+    const d = new TaskDriver(
+      Tasks.replier(p, () => {}, (x: number, ctx) => {
+        ctx.reply(x);
+        if (x === 1) throw new Error("after the reply");
+        ctx.reply(x + 1);
+      }),
+      { workflow: "/app/workflows/server" },
+    );
+    expect(d.request(p, 1, { key: "k" })).toEqual({
+      events: [],
+      requests: [],
+      replies: [{ portal: "/app/portals/p", requestId: 1, key: "k", ok: true, value: 1 }],
+      reply: { portal: "/app/portals/p", requestId: 1, key: "k", ok: true, value: 1 },
+      error: undefined,
+      logs: [
+        {
+          level: "error",
+          line: 'workflow /app/workflows/server, task $1, key "k": the request handler threw after replying to request 1 to portal /app/portals/p: after the reply',
+          key: "k",
+        },
+      ],
+    });
+    const twice = d.request(p, 2);
+    expect(twice.replies).toEqual([{ portal: "/app/portals/p", requestId: 2, key: 0, ok: true, value: 2 }]);
+    expect(twice.logs).toEqual([
+      {
+        level: "error",
+        line:
+          "workflow /app/workflows/server, task $1, key 0: the request handler threw after replying to request 2 to portal /app/portals/p: " +
+          "workflow /app/workflows/server, task $1: ctx.reply() was called twice for request 2 to portal /app/portals/p; a request gets exactly one reply",
+        key: 0,
+      },
+    ]);
+  });
+
   test("an asker-replier parks while serving, and its reply in a later call answers the original request", () => {
     const total = testPortal<string[], number>("/shop/portals/total");
     const task = Tasks.askerReplier<never, never, string[], number>(
@@ -348,6 +385,35 @@ describe("TaskDriver over a replier", () => {
       error: undefined,
       logs: [],
     });
+  });
+
+  test("a recursive asker-replier: the test plays the portal, serving each request the task sends to itself", () => {
+    const countdown = testPortal<number, number>("/app/portals/countdown");
+    const task = Tasks.askerReplier<never, never, number, number>(
+      countdown,
+      countdown,
+      () => {},
+      script("test#countdown", [
+        (l, ctx) => ((l.args[0] as number) === 0 ? void ctx.reply(0) : handle(countdown.request((l.args[0] as number) - 1))),
+        (_, ctx, input) => ctx.reply((valueOf(input) as number) + 1),
+      ]) as never,
+    );
+    const d = new TaskDriver(task);
+    // Serve 2: it asks for 1 (outgoing request 1); serving that asks for 0 (outgoing request 2).
+    const top = d.request(countdown, 2);
+    expect([top.reply, top.requests]).toEqual([undefined, [{ portal: "/app/portals/countdown", requestId: 1, key: 0, payload: 1 }]]);
+    const middle = d.request(countdown, 1);
+    expect(middle.requests).toEqual([{ portal: "/app/portals/countdown", requestId: 2, key: 0, payload: 0 }]);
+    const bottom = d.request(countdown, 0);
+    expect(bottom.reply).toEqual({ portal: "/app/portals/countdown", requestId: 3, key: 0, ok: true, value: 0 });
+    expect(d.parked().map((p) => [p.invocation, p.awaiting, p.serving])).toEqual([
+      [1, [1], { portal: "/app/portals/countdown", requestId: 1 }],
+      [2, [2], { portal: "/app/portals/countdown", requestId: 2 }],
+    ]);
+    // Hand each reply back to the request that asked for it: the answers travel up.
+    expect(d.reply(2, 0).replies).toEqual([{ portal: "/app/portals/countdown", requestId: 2, key: 0, ok: true, value: 1 }]);
+    expect(d.reply(1, 1).replies).toEqual([{ portal: "/app/portals/countdown", requestId: 1, key: 0, ok: true, value: 2 }]);
+    expect(d.parked()).toEqual([]);
   });
 
   test("a failed await inside an asker-replier fails the request it serves, not the output atom", () => {
