@@ -66,7 +66,7 @@ export class Task<T, U> {
   }
 
   /** Replaces the event handler: `(event, ctx) => void`, emitting with `ctx.emit`. */
-  withOnNext(onNext: (event: T, ctx: ProcessorContext<U>) => void | Promise<void>): Task<T, U> {
+  withOnNext(onNext: (event: T, ctx: ProcessorContext<U>) => void | Promise<unknown>): Task<T, U> {
     return this.withHooks({ onNext });
   }
 
@@ -151,7 +151,7 @@ export const Tasks = {
     return new Task({ kind: "flatMap", fn });
   },
   /** Runs `fn(event, ctx)`, which emits with `ctx.emit` (zero or more events). */
-  processor<T, U>(fn: (event: T, ctx: ProcessorContext<U>) => void | Promise<void>): Task<T, U> {
+  processor<T, U>(fn: (event: T, ctx: ProcessorContext<U>) => void | Promise<unknown>): Task<T, U> {
     return new Task({ kind: "processor", fn });
   },
   /** Re-keys each event with `fn(event)` (a string or finite number) and forwards it. */
@@ -177,7 +177,7 @@ export const Tasks = {
    * An asker: handles each event with `fn`, which may `await portal.request(...)` on the declared
    * portals (compiled by `tspc` or the plugin/hook) and emits with `ctx.emit`.
    */
-  asker<T, U>(portals: Portals, fn: (event: T, ctx: ProcessorContext<U>) => void | Promise<void>): Task<T, U> {
+  asker<T, U>(portals: Portals, fn: (event: T, ctx: ProcessorContext<U>) => void | Promise<unknown>): Task<T, U> {
     return new Task({ kind: "asker", asks: portalList(portals), fn });
   },
   /**
@@ -198,8 +198,8 @@ export const Tasks = {
   askerReplier<T, U, Req, Rep>(
     asks: Portals,
     portal: PortalRef<Req, Rep>,
-    onNext: (event: T, ctx: ProcessorContext<U>) => void | Promise<void>,
-    onAsk: (request: Req, ctx: ReplierContext<U, Rep>) => void | Promise<void>,
+    onNext: (event: T, ctx: ProcessorContext<U>) => void | Promise<unknown>,
+    onAsk: (request: Req, ctx: ReplierContext<U, Rep>) => void | Promise<unknown>,
   ): Task<T, U> {
     return new Task({ kind: "replier", asks: portalList(asks), replies: portal, fn: onNext, onAsk });
   },

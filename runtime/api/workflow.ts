@@ -89,7 +89,7 @@ export class FlowBuilder<T, U, CT, CU> {
    * Runs `fn(event, ctx)`, which emits zero or more events with `ctx.emit`. The emitted type
    * `V` defaults to the workflow's output type.
    */
-  processor<V = U>(fn: (event: CU, ctx: ProcessorContext<V>) => void | Promise<void>): FlowBuilder<T, U, CU, V> {
+  processor<V = U>(fn: (event: CU, ctx: ProcessorContext<V>) => void | Promise<unknown>): FlowBuilder<T, U, CU, V> {
     return this.add(Tasks.processor(fn));
   }
 
@@ -142,7 +142,7 @@ export class FlowBuilder<T, U, CT, CU> {
    * An asker: `fn(event, ctx)` may `await portal.request(...)` on `portals` (one ref or an
    * array) and emits with `ctx.emit`. Continuations resume under the event's key (DESIGN §5.8).
    */
-  asker<V = U>(portals: Portals, fn: (event: CU, ctx: AskerContext<V>) => void | Promise<void>): FlowBuilder<T, U, CU, V> {
+  asker<V = U>(portals: Portals, fn: (event: CU, ctx: AskerContext<V>) => void | Promise<unknown>): FlowBuilder<T, U, CU, V> {
     return this.add(Tasks.asker(portals, fn));
   }
 
@@ -165,8 +165,8 @@ export class FlowBuilder<T, U, CT, CU> {
   askerReplier<V = U, Req = unknown, Rep = unknown>(
     asks: Portals,
     portal: PortalRef<Req, Rep>,
-    onNext: (event: CU, ctx: AskerContext<V>) => void | Promise<void>,
-    onAsk: (request: Req, ctx: ReplierContext<V, Rep>) => void | Promise<void>,
+    onNext: (event: CU, ctx: AskerContext<V>) => void | Promise<unknown>,
+    onAsk: (request: Req, ctx: ReplierContext<V, Rep>) => void | Promise<unknown>,
   ): FlowBuilder<T, U, CU, V> {
     return this.add(Tasks.askerReplier(asks, portal, onNext, onAsk));
   }
@@ -178,7 +178,7 @@ export class FlowBuilder<T, U, CT, CU> {
   }
 
   /** Replaces the latest task's event handler (see `Task.withOnNext`). */
-  withOnNext(onNext: (event: CT, ctx: ProcessorContext<CU>) => void | Promise<void>): FlowBuilder<T, U, CT, CU> {
+  withOnNext(onNext: (event: CT, ctx: ProcessorContext<CU>) => void | Promise<unknown>): FlowBuilder<T, U, CT, CU> {
     return this.replace((t) => t.withOnNext(onNext));
   }
 

@@ -1,0 +1,72 @@
+/**
+ * Compile errors. Every layer of the compiler throws {@link CompileError} (or records one with
+ * {@link Diagnostics.report}); the transformer's single choke point (`transform.ts`) turns them
+ * into TypeScript diagnostics with file and line, so `tspc`, the Vite plugin and the Node hook
+ * report them the same way (DESIGN §6).
+ */
+import type * as ts from "typescript";
+
+/** Diagnostic codes of this compiler (shown as `PTS<code>`). */
+export const Code = {
+  /** A construct the lowering does not support. */
+  Unsupported: 9001,
+  /** An await of something other than a portal request or a compiled helper. */
+  NotARequest: 9002,
+  /** A local live across an await that cannot be serialized. */
+  NotSerializable: 9003,
+  /** A request to a portal the task did not declare. */
+  UndeclaredPortal: 9004,
+  /** `ctx.reply` outside a replier's request handler. */
+  ReplyOutsideReplier: 9005,
+} as const;
+
+/** A problem at a node of the user's code. */
+export class CompileError extends Error {
+  constructor(
+    readonly node: ts.Node,
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Collects the problems of one file. */
+export class Diagnostics {
+  readonly errors: CompileError[] = [];
+
+  /** Records a problem and goes on (used where the rest of the function can still be checked). */
+  report(node: ts.Node, code: number, message: string): void {
+    this.errors.push(new CompileError(node, code, message));
+  }
+
+  /** Runs `work`; a thrown {@link CompileError} is recorded and `fallback` is returned. */
+  guard<T>(work: () => T, fallback: T): T {
+    try {
+      return work();
+    } catch (thrown) {
+      if (!(thrown instanceof CompileError)) throw thrown;
+      this.errors.push(thrown);
+      return fallback;
+    }
+  }
+
+  /** The problems as TypeScript diagnostics of `file`. */
+  toDiagnostics(t: typeof ts, file: ts.SourceFile): ts.Diagnostic[] {
+    return this.errors.map((e) => ({
+      category: t.DiagnosticCategory.Error,
+      code: e.code,
+      file,
+      start: e.node.getStart(file),
+      length: e.node.getWidth(file),
+      messageText: `portals: ${e.message}`,
+      source: "portals-ts",
+    }));
+  }
+}
+
+/** `file:line:column` of a node (1-based), for messages. */
+export function position(file: ts.SourceFile, node: ts.Node): string {
+  const { line, character } = file.getLineAndCharacterOfPosition(node.getStart(file));
+  return `${file.fileName}:${line + 1}:${character + 1}`;
+}

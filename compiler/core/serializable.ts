@@ -1,0 +1,145 @@
+/**
+ * The check that every frame local live across an await is data (DESIGN §6): a suspended
+ * operator is snapshotted, so a function, class instance, Promise, symbol or task-context
+ * object kept across an await could not be restored. Syntax only: a local is flagged when a
+ * value assigned to it is visibly not data (a function, `new` of a class that is not a
+ * built-in data class, `Symbol()`, the context or one of its handles) and it is used after an
+ * await that follows the assignment (or inside a loop with an await, across iterations).
+ */
+import type * as ts from "typescript";
+import { Code, type Diagnostics } from "./diagnostics.js";
+import type { Binding, Scopes } from "./scope.js";
+
+/** Classes whose instances the snapshot codec keeps (DESIGN §8). */
+const DATA_CLASSES = new Set([
+  "Array",
+  "Object",
+  "Map",
+  "Set",
+  "Date",
+  "RegExp",
+  "Error",
+  "ArrayBuffer",
+  "Uint8Array",
+  "Int8Array",
+  "Uint16Array",
+  "Int16Array",
+  "Uint32Array",
+  "Int32Array",
+  "Float32Array",
+  "Float64Array",
+  "BigInt64Array",
+  "BigUint64Array",
+  "DataView",
+]);
+
+/** Context members whose values are not data. */
+const CONTEXT_OBJECTS = new Set(["state", "log", "emit", "reply", "perKey", "perTask"]);
+
+/** Reports frame locals that hold something that is not data across an await. */
+export function checkSerializable(t: typeof ts, fn: ts.FunctionLikeDeclaration, scopes: Scopes, diagnostics: Diagnostics): void {
+  const context = scopes.own.find((b) => b.context);
+  const awaits: ts.Node[] = [];
+  const references = new Map<Binding, ts.Identifier[]>();
+  const values = new Map<Binding, ts.Expression[]>();
+  const visit = (node: ts.Node): void => {
+    if (node !== fn && t.isFunctionLike(node)) {
+      t.forEachChild(node, visitNested);
+      return;
+    }
+    if (t.isAwaitExpression(node)) awaits.push(node);
+    if (t.isVariableDeclaration(node) && t.isIdentifier(node.name) && node.initializer) add(values, scopes.bindings.get(node.name), node.initializer);
+    if (t.isBinaryExpression(node) && node.operatorToken.kind === t.SyntaxKind.EqualsToken && t.isIdentifier(node.left)) {
+      add(values, scopes.bindings.get(node.left), node.right);
+    }
+    if (t.isIdentifier(node)) {
+      const b = scopes.bindings.get(node);
+      if (b !== undefined && b.declaration !== node) add(references, b, node);
+    }
+    t.forEachChild(node, visit);
+  };
+  // Closures may read frame locals too: a reference inside one counts where the closure is.
+  const visitNested = (node: ts.Node): void => {
+    if (t.isIdentifier(node)) {
+      const b = scopes.bindings.get(node);
+      if (b !== undefined && b.declaration !== node) add(references, b, node);
+    }
+    t.forEachChild(node, visitNested);
+  };
+  visit(fn);
+
+  for (const [binding, assigned] of values) {
+    if (binding.slot === undefined) continue;
+    for (const value of assigned) {
+      const what = notData(t, value, context?.name);
+      if (what === undefined) continue;
+      const crossed = crossedAwait(t, binding, value, references.get(binding) ?? [], awaits);
+      if (crossed === undefined) continue;
+      const { line } = fn.getSourceFile().getLineAndCharacterOfPosition(crossed.getStart());
+      diagnostics.report(
+        binding.declaration,
+        Code.NotSerializable,
+        `local \`${binding.name}\` holds ${what} and is used after the await on line ${line + 1}; ` +
+          `${what} is not data and cannot be kept in a suspended operator. ` +
+          (what.includes("ctx") ? "Use ctx (or call ctx.perKey/perTask again) after the await instead. " : "Create it after the await instead. ") +
+          "Only plain data (numbers, strings, booleans, arrays, plain objects, Map, Set, Date) can live across an await.",
+      );
+      break;
+    }
+  }
+}
+
+function add<K, V>(map: Map<K, V[]>, key: K | undefined, value: V): void {
+  if (key === undefined) return;
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** What the value visibly is when it is not data, else `undefined`. */
+function notData(t: typeof ts, value: ts.Expression, contextName: string | undefined): string | undefined {
+  let v = value;
+  while (t.isParenthesizedExpression(v) || t.isAsExpression(v) || t.isNonNullExpression(v) || t.isSatisfiesExpression(v)) v = v.expression;
+  if (t.isArrowFunction(v) || t.isFunctionExpression(v)) return "a function";
+  if (t.isClassExpression(v)) return "a class";
+  if (t.isNewExpression(v)) {
+    const name = t.isIdentifier(v.expression) ? v.expression.text : v.expression.getText();
+    if (name === "Promise") return "a Promise";
+    if (/^Weak(Map|Set|Ref)$/.test(name)) return `a ${name}`;
+    return DATA_CLASSES.has(name) ? undefined : `an instance of class ${name}`;
+  }
+  if (t.isCallExpression(v) && t.isIdentifier(v.expression) && v.expression.text === "Symbol") return "a symbol";
+  if (t.isCallExpression(v) && t.isPropertyAccessExpression(v.expression) && t.isIdentifier(v.expression.expression)) {
+    const target = v.expression.expression.text;
+    if (target === "Promise") return "a Promise";
+    if (target === contextName && CONTEXT_OBJECTS.has(v.expression.name.text)) return `a state handle from ctx.${v.expression.name.text}`;
+  }
+  if (contextName !== undefined && t.isIdentifier(v) && v.text === contextName) return "the task context ctx";
+  if (contextName !== undefined && t.isPropertyAccessExpression(v) && t.isIdentifier(v.expression) && v.expression.text === contextName && CONTEXT_OBJECTS.has(v.name.text)) {
+    return `ctx.${v.name.text}`;
+  }
+  return undefined;
+}
+
+/**
+ * An await that `binding` is live across after being assigned `value`: one between the
+ * assignment and a later use, or one in a loop (inside the binding's scope) that also uses it.
+ */
+function crossedAwait(t: typeof ts, binding: Binding, value: ts.Node, uses: readonly ts.Node[], awaits: readonly ts.Node[]): ts.Node | undefined {
+  const inScope = (n: ts.Node): boolean => n.pos >= binding.scope.pos && n.end <= binding.scope.end;
+  for (const a of awaits) {
+    if (!inScope(a)) continue;
+    if (a.pos > value.end && uses.some((u) => u.pos > a.end)) return a;
+    const loop = enclosingLoop(t, a, binding.scope);
+    if (loop !== undefined && uses.some((u) => u.pos >= loop.pos && u.end <= loop.end) && !(binding.declaration.pos >= loop.pos && binding.declaration.end <= loop.end)) return a;
+  }
+  return undefined;
+}
+
+function enclosingLoop(t: typeof ts, node: ts.Node, stop: ts.Node): ts.Node | undefined {
+  for (let n = node.parent; n !== undefined && n !== stop; n = n.parent) {
+    if (t.isIterationStatement(n, false)) return n;
+    if (t.isFunctionLike(n)) return undefined;
+  }
+  return undefined;
+}

@@ -1,0 +1,171 @@
+/**
+ * The transformer: for each source file, finds the async operator callbacks and helpers
+ * (`find.ts`), checks them, lowers them (`lower.ts`) and emits machines (`emit.ts`). It is the
+ * one choke point where compile errors become diagnostics (`diagnostics.ts`): a function that
+ * fails to compile is left as it was (and its diagnostic reported), so one error never hides
+ * the others. Works on TypeScript and JavaScript syntax alone; every host (ts-patch, Vite,
+ * the Node hook) runs this same function with its own `ts` instance.
+ */
+import { createHash } from "node:crypto";
+import { relative, sep } from "node:path";
+import type * as ts from "typescript";
+import { Diagnostics, position } from "./diagnostics.js";
+import { emitMachine } from "./emit.js";
+import { AwaitRules, findTargets, type Target } from "./find.js";
+import { lowerFunction, type Names } from "./lower.js";
+import { analyzeScopes } from "./scope.js";
+import { checkSerializable } from "./serializable.js";
+
+/** Bumped whenever the shape of emitted machines changes (it is part of every code version). */
+export const COMPILER_VERSION = "1";
+
+/** Module specifier of the run-time support the emitted code imports. */
+export const RUNTIME_MODULE = "portals-ts/machine";
+
+/** Options of {@link createTransformer}. */
+export interface TransformOptions {
+  /** Directory that machine ids are relative to (default: the current directory). */
+  readonly root?: string;
+  /** Receives the diagnostics of each file (also for files without problems: an empty list). */
+  readonly onDiagnostics?: (file: ts.SourceFile, diagnostics: readonly ts.Diagnostic[]) => void;
+}
+
+/**
+ * The `before` transformer factory that compiles async operators in every file it sees.
+ *
+ * @param t the TypeScript instance of the host (never a second copy)
+ */
+export function createTransformer(t: typeof ts, options: TransformOptions = {}): ts.TransformerFactory<ts.SourceFile> {
+  const root = options.root ?? process.cwd();
+  return (context) => (file) => {
+    if (!file.text.includes("async")) return report(file, []);
+    const targets = findTargets(t, file);
+    if (targets.length === 0) return report(file, []);
+    const diagnostics = new Diagnostics();
+    const names = fileNames(t, file);
+    const rules = new AwaitRules(t, file);
+    const path = relative(root, file.fileName).split(sep).join("/");
+    const machines = new Map<ts.Node, ts.Expression>();
+    for (const target of targets) {
+      const machine = diagnostics.guard(() => compile(target), undefined);
+      if (machine !== undefined) machines.set(target.fn, machine);
+    }
+    const out = machines.size === 0 ? file : rewriteFile(t, context, file, machines, names);
+    return report(out, diagnostics.toDiagnostics(t, file));
+
+    function compile(target: Target): ts.Expression | undefined {
+      const fn = target.fn;
+      const before = diagnostics.errors.length;
+      rules.check(target, diagnostics);
+      const contextParam = target.role === "operator" ? 1 : -1;
+      const scopes = analyzeScopes(t, fn, contextParam);
+      checkSerializable(t, fn, scopes, diagnostics);
+      if (target.role === "helper" && scopes.awaits.size === 0) return undefined;
+      if (diagnostics.errors.length > before) return undefined;
+      const lowered = lowerFunction(
+        {
+          t,
+          context,
+          names,
+          where: (node) => position(file, node).replace(file.fileName, path),
+          isMutableOuter: (id) => isMutableOuter(t, fn, id.text),
+          classify: (operand) => rules.classify(operand),
+        },
+        fn,
+        scopes,
+        contextParam,
+      );
+      const { line, character } = file.getLineAndCharacterOfPosition(fn.getStart(file));
+      const id = `${path}#${line + 1}:${character + 1}`;
+      const version = createHash("sha256").update(COMPILER_VERSION).update("\0").update(fn.getText(file)).digest("hex").slice(0, 12);
+      return emitMachine(t, names, lowered, id, version);
+    }
+  };
+
+  function report(file: ts.SourceFile, diagnostics: ts.Diagnostic[]): ts.SourceFile {
+    options.onDiagnostics?.(file, diagnostics);
+    return file;
+  }
+}
+
+/** Replaces operator callbacks by their machines, attaches machines to helpers, adds the import. */
+function rewriteFile(
+  t: typeof ts,
+  context: ts.TransformationContext,
+  file: ts.SourceFile,
+  machines: ReadonlyMap<ts.Node, ts.Expression>,
+  names: Names,
+): ts.SourceFile {
+  const f = t.factory;
+  const attach = (fn: ts.Expression, machine: ts.Expression): ts.Expression =>
+    f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(names.rt), "attach"), undefined, [fn, machine]);
+  const visit = (node: ts.Node): ts.VisitResult<ts.Node> => {
+    if (t.isFunctionDeclaration(node) && machines.has(node)) {
+      const statement = f.createExpressionStatement(attach(f.createIdentifier(node.name!.text), machines.get(node)!));
+      return [t.visitEachChild(node, visit, context), statement];
+    }
+    if (t.isVariableDeclaration(node) && node.initializer && machines.has(node.initializer) && node.parent.parent.parent === file) {
+      const fn = t.visitEachChild(node.initializer, visit, context) as ts.Expression;
+      return f.updateVariableDeclaration(node, node.name, node.exclamationToken, node.type, attach(fn, machines.get(node.initializer)!));
+    }
+    const machine = machines.get(node);
+    if (machine !== undefined) return machine;
+    return t.visitEachChild(node, visit, context);
+  };
+  const statements = t.visitNodes(file.statements, visit, t.isStatement);
+  const runtimeImport = f.createImportDeclaration(
+    undefined,
+    f.createImportClause(false, undefined, f.createNamespaceImport(f.createIdentifier(names.rt))),
+    f.createStringLiteral(RUNTIME_MODULE),
+  );
+  return f.updateSourceFile(file, [runtimeImport, ...statements]);
+}
+
+/** Generated identifiers for `file`, renamed where the file already uses the name. */
+function fileNames(t: typeof ts, file: ts.SourceFile): Names {
+  const used = new Set<string>();
+  const collect = (node: ts.Node): void => {
+    if (t.isIdentifier(node)) used.add(node.text);
+    t.forEachChild(node, collect);
+  };
+  collect(file);
+  const pick = (name: string): string => {
+    let n = name;
+    while (used.has(n)) n += "_";
+    used.add(n);
+    return n;
+  };
+  return {
+    frame: pick("$f"),
+    locals: pick("$L"),
+    input: pick("$in"),
+    rt: pick("$rt"),
+    error: pick("$e"),
+    dispatch: pick("$dispatch"),
+    completion: pick("$c"),
+    args: pick("$args"),
+  };
+}
+
+/**
+ * True when `name`, seen from inside `fn`, is an outer variable declared with `let` or `var`
+ * (its value can change while the function is suspended, so reads are spilled).
+ */
+function isMutableOuter(t: typeof ts, fn: ts.Node, name: string): boolean {
+  for (let node: ts.Node | undefined = fn.parent; node !== undefined; node = node.parent) {
+    const statements = t.isSourceFile(node) || t.isBlock(node) || t.isModuleBlock(node) ? node.statements : undefined;
+    if (statements === undefined) {
+      if (t.isFunctionLike(node) && node.parameters.some((p) => t.isIdentifier(p.name) && p.name.text === name)) return false;
+      continue;
+    }
+    for (const s of statements) {
+      if (t.isVariableStatement(s)) {
+        for (const d of s.declarationList.declarations) {
+          if (t.isIdentifier(d.name) && d.name.text === name) return (s.declarationList.flags & t.NodeFlags.Const) === 0;
+        }
+      }
+      if ((t.isFunctionDeclaration(s) || t.isClassDeclaration(s)) && s.name?.text === name) return false;
+    }
+  }
+  return false;
+}

@@ -1,0 +1,201 @@
+/**
+ * Exec harness of the compiler fixtures: runs an operator natively (the async function as
+ * written) and compiled (its machine), on the same events and the same scripted replies, and
+ * records the trace of each (emits, state writes, log lines, requests, return value, thrown
+ * error). A third run snapshots the suspended machine at every suspension point: the frames
+ * are encoded to bytes, the invocation is dropped, and it is rebuilt from the bytes against a
+ * fresh instance of the compiled module before it resumes. All three traces must be equal.
+ *
+ * Replies are delivered one at a time, oldest request first, in both worlds; natively the
+ * microtask queue is drained after each.
+ */
+import { deserialize, serialize } from "node:v8";
+import { PortalRequestError, type Machine } from "portals-ts";
+import { Invocation, type Outcome } from "../../runtime/engine/invocation.js";
+import { findMachine, machineOf, type Key, type RequestHandle } from "../../runtime/engine/machine.js";
+import { activate } from "../../runtime/engine/active.js";
+
+/** One observable effect of an operator. */
+export type TraceEntry = string;
+
+/** A scripted portal: its replies are computed by `reply` (which may throw to fail the request). */
+export interface ScriptedPortal<Req = any, Rep = any> {
+  readonly kind: "portal";
+  readonly path: string;
+  readonly reply: (request: Req) => Rep;
+  request(request: Req): Promise<Rep>;
+}
+
+interface Pending {
+  readonly portal: ScriptedPortal;
+  readonly payload: unknown;
+  readonly settle: (ok: boolean, value: unknown) => void;
+}
+
+interface Mode {
+  readonly pending: Pending[];
+  readonly trace: TraceEntry[];
+  readonly compiled: boolean;
+  nextId: number;
+}
+
+let mode: Mode | undefined;
+
+/** A portal for fixtures: `request` records and queues the request in the running harness. */
+export function portal<Req, Rep>(name: string, reply: (request: Req) => Rep): ScriptedPortal<Req, Rep> {
+  const p: ScriptedPortal<Req, Rep> = {
+    kind: "portal",
+    path: `/fixture/portals/${name}`,
+    reply,
+    request(payload: Req): Promise<Rep> {
+      if (mode === undefined) throw new Error("fixture portal used outside of the harness");
+      mode.trace.push(`request ${name} ${show(payload)}`);
+      if (!mode.compiled) {
+        return new Promise<Rep>((resolve, reject) => {
+          mode!.pending.push({ portal: p, payload, settle: (ok, v) => (ok ? resolve(v as Rep) : reject(v)) });
+        });
+      }
+      const handle: RequestHandle = { portal: p.path, requestId: mode.nextId++ };
+      mode.pending.push({ portal: p, payload, settle: () => {} });
+      (mode.pending[mode.pending.length - 1] as { handle?: RequestHandle }).handle = handle;
+      return handle as unknown as Promise<Rep>;
+    },
+  };
+  return p;
+}
+
+/** Renders a value for the trace (JSON, with undefined, NaN, -0 and errors kept apart). */
+export function show(v: unknown): string {
+  if (v === undefined) return "undefined";
+  if (typeof v === "number" && (Number.isNaN(v) || Object.is(v, -0))) return Object.is(v, -0) ? "-0" : "NaN";
+  if (v instanceof Error) return `${v.name}(${v.message})`;
+  if (typeof v === "bigint") return `${v}n`;
+  return JSON.stringify(v, (_k, x) => (x instanceof Map ? { map: [...x] } : x instanceof Set ? { set: [...x] } : x === undefined ? "<undefined>" : x));
+}
+
+/** A context that records what the operator does with it; state is kept per key. */
+function recordingContext(trace: TraceEntry[], state: Map<string, unknown>, key: Key): unknown {
+  const stateKey = (name: string): string => `${String(key)}/${name}`;
+  const handle = (name: string, initial: unknown, scope: string) => ({
+    get: () => (state.has(scope + name) ? state.get(scope + name) : initial),
+    set: (v: unknown) => {
+      trace.push(`set ${scope}${name} ${show(v)}`);
+      state.set(scope + name, v);
+    },
+    del: () => {
+      trace.push(`del ${scope}${name}`);
+      state.delete(scope + name);
+    },
+  });
+  return {
+    key,
+    emit: (v: unknown) => trace.push(`emit ${show(v)}`),
+    reply: (v: unknown) => trace.push(`reply ${show(v)}`),
+    log: {
+      info: (m: string) => trace.push(`log info ${m}`),
+      warn: (m: string) => trace.push(`log warn ${m}`),
+      error: (m: string) => trace.push(`log error ${m}`),
+    },
+    state: {
+      get: (name: string) => state.get(stateKey(name)),
+      set: (name: string, v: unknown) => {
+        trace.push(`set ${stateKey(name)} ${show(v)}`);
+        state.set(stateKey(name), v);
+      },
+      del: (name: string) => {
+        trace.push(`del ${stateKey(name)}`);
+        state.delete(stateKey(name));
+      },
+    },
+    perKey: (name: string, initial: unknown) => handle(name, initial, `${String(key)}/`),
+    perTask: (name: string, initial: unknown) => handle(name, initial, "task/"),
+  };
+}
+
+function failure(p: ScriptedPortal, thrown: unknown): PortalRequestError {
+  return new PortalRequestError(p.path, thrown instanceof Error ? thrown.message : String(thrown));
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Runs the native async operator on each event; returns the trace. */
+export async function runNative(fn: (event: unknown, ctx: unknown) => Promise<unknown>, events: readonly unknown[]): Promise<TraceEntry[]> {
+  const trace: TraceEntry[] = [];
+  const state = new Map<string, unknown>();
+  for (const event of events) {
+    const m: Mode = (mode = { pending: [], trace, compiled: false, nextId: 1 });
+    let outcome: { ok: boolean; value: unknown } | undefined;
+    // Each run gets its own copy: an operator may mutate its event.
+    fn(structuredClone(event), recordingContext(trace, state, 0)).then(
+      (value) => (outcome = { ok: true, value }),
+      (error) => (outcome = { ok: false, value: error }),
+    );
+    await tick();
+    while (outcome === undefined && m.pending.length > 0) {
+      const next = m.pending.shift()!;
+      let reply: { ok: boolean; value: unknown };
+      try {
+        reply = { ok: true, value: next.portal.reply(next.payload) };
+      } catch (thrown) {
+        reply = { ok: false, value: failure(next.portal, thrown) };
+      }
+      next.settle(reply.ok, reply.value);
+      await tick();
+    }
+    trace.push(outcome === undefined ? "stuck" : outcome.ok ? `return ${show(outcome.value)}` : `throw ${show(outcome.value)}`);
+  }
+  mode = undefined;
+  return trace;
+}
+
+/**
+ * Runs the compiled machine on each event; returns the trace. With `reload`, every suspension
+ * goes through bytes and a fresh module instance: `reload()` imports one and returns its
+ * operator's machine (helpers are found by id, the fresh definitions replacing the old).
+ */
+export async function runCompiled(
+  machine: Machine,
+  events: readonly unknown[],
+  reload?: () => Promise<Machine>,
+): Promise<TraceEntry[]> {
+  const trace: TraceEntry[] = [];
+  const state = new Map<string, unknown>();
+  const previous = activate(null);
+  try {
+    for (const event of events) {
+      const m: Mode = (mode = { pending: [], trace, compiled: true, nextId: 1 });
+      const ctx = recordingContext(trace, state, 0);
+      let inv = new Invocation(1, 0, machine, [structuredClone(event)], {});
+      let outcome: Outcome = inv.start(ctx);
+      while (outcome.kind === "parked") {
+        if (reload !== undefined) {
+          const bytes = serialize(inv.toData());
+          const fresh = await reload();
+          inv = Invocation.restore(deserialize(bytes), (id) => (id === fresh.id ? fresh : findMachine(id)));
+        }
+        const next = m.pending.shift() as (Pending & { handle: RequestHandle }) | undefined;
+        if (next === undefined) break;
+        let settlement: { ok: true; value: unknown } | { ok: false; error: unknown };
+        try {
+          settlement = { ok: true, value: next.portal.reply(next.payload) };
+        } catch (thrown) {
+          settlement = { ok: false, error: failure(next.portal, thrown) };
+        }
+        const input = inv.receive(next.handle.requestId, settlement);
+        if (input !== undefined) outcome = inv.run(ctx, input);
+      }
+      trace.push(outcome.kind === "parked" ? "stuck" : outcome.kind === "done" ? `return ${show(outcome.value)}` : `throw ${show(outcome.error)}`);
+    }
+  } finally {
+    mode = undefined;
+    activate(previous);
+  }
+  return trace;
+}
+
+/** The machine of an operator exported by a fixture (a `Task`'s callback or a compiled function). */
+export function machineOfTask(task: { spec: { fn?: unknown; onAsk?: unknown } }): Machine {
+  const m = machineOf(task.spec.onAsk ?? task.spec.fn);
+  if (m === undefined) throw new Error("the fixture's operator was not compiled");
+  return m;
+}
