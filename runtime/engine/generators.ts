@@ -17,6 +17,8 @@ import type { AtomicStream } from "./stream.js";
 interface AtomSource {
   /** The next atom; the seal atom last. Async sources: only once `pending` is undefined. */
   next(): Atom;
+  /** Releases what the source holds open (a file), if anything. */
+  close?(): void;
 }
 
 function zeros(n: number): Key[] {
@@ -153,6 +155,7 @@ class FileSource implements AtomSource {
   private line = 0;
   private buffer: Buffer = Buffer.alloc(0);
   private eof = false;
+  private closed = false;
 
   /** @throws Error naming the file when it cannot be opened */
   constructor(
@@ -183,10 +186,17 @@ class FileSource implements AtomSource {
       }
     }
     if (values.length === 0 && error === undefined) {
-      closeSync(this.fd);
+      this.close();
       return sealAtom();
     }
     return atom(zeros(values.length), values, error, false, false);
+  }
+
+  /** Closes the file (at the end, or when the launch that opened it fails). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
   }
 
   /** The next line without its newline, or `undefined` at the end of the file. */
@@ -236,6 +246,11 @@ export class GeneratorComponent implements Component {
    */
   get pending(): Promise<void> | undefined {
     return this.source instanceof AsyncIterableSource ? this.source.pending : undefined;
+  }
+
+  /** Releases the source's open file, if any (a failed launch; a finished source closes itself). */
+  close(): void {
+    this.source.close?.();
   }
 
   wake(): void {}

@@ -89,10 +89,16 @@ export class TestSystem {
     const plan = app.plan;
     this.check(app);
     const streams = new Map(plan.streams.map((s) => [s.path, new AtomicStream(s.path)]));
-    const generators = this.construct(app.path, () =>
-      plan.generators.map((g) => new GeneratorComponent(g.path, g.source, streams.get(g.stream)!, this.log)),
-    );
     const runners = this.construct(app.path, () => this.makeRunners(plan));
+    const generators: GeneratorComponent[] = [];
+    this.construct(app.path, () => {
+      try {
+        for (const g of plan.generators) generators.push(new GeneratorComponent(g.path, g.source, streams.get(g.stream)!, this.log));
+      } catch (thrown) {
+        for (const g of generators) g.close(); // files opened before the one that failed
+        throw thrown;
+      }
+    });
     for (const [path, stream] of streams) this.registry.set(path, { kind: "stream", stream });
     this.wire(plan, runners);
     for (const g of generators) this.schedule(g);

@@ -6,9 +6,27 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test, vi } from "vitest";
 import { ApplicationError, PortalsApp, Systems, type Application, type TestSystem } from "portals-ts";
 import { collecting } from "../support/machines.js";
+
+/** Files the runtime opened and closed (through node:fs, counted by the mock below). */
+const files = vi.hoisted(() => ({ opened: 0, closed: 0 }));
+vi.mock("node:fs", async (importOriginal) => {
+  const fs = await importOriginal<typeof import("node:fs")>();
+  return {
+    ...fs,
+    openSync: (...args: Parameters<typeof fs.openSync>) => {
+      const fd = fs.openSync(...args);
+      files.opened++;
+      return fd;
+    },
+    closeSync: (fd: number) => {
+      fs.closeSync(fd);
+      files.closed++;
+    },
+  };
+});
 
 const dir = mkdtempSync(join(tmpdir(), "portals-launch-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -183,5 +201,51 @@ describe("launch-time problems, with exact messages, leave the system unchanged"
     system.shutdown();
     expect(() => system.launch(producer())).toThrow(new Error("launch(): the system was shut down"));
     expect(() => system.step()).toThrow(new Error("step(): the system was shut down"));
+  });
+
+  test("a failed launch leaves no file open: neither when a later file is missing nor when an init factory throws", () => {
+    const system = Systems.test({ log: () => {} });
+    const ok = join(dir, "present.jsonl");
+    writeFileSync(ok, "1\n2\n");
+    const before = { ...files };
+    launchError(
+      system,
+      PortalsApp("two-files", (app) => {
+        app.workflows<unknown, unknown>("a").source(app.generators.fromFile(ok).stream).identity().sink().freeze();
+        app.workflows<unknown, unknown>("b").source(app.generators.fromFile(join(dir, "absent.jsonl")).stream).identity().sink().freeze();
+      }),
+    );
+    expect({ opened: files.opened - before.opened, closed: files.closed - before.closed }).toEqual({ opened: 1, closed: 1 });
+    launchError(
+      system,
+      PortalsApp("file-and-init", (app) => {
+        app.workflows<unknown, unknown>("a").source(app.generators.fromFile(ok).stream).identity().sink().freeze();
+        app
+          .workflows<number, number>("b")
+          .source(app.generators.signal(1).stream)
+          .init<number>(() => {
+            throw new Error("no config");
+          })
+          .sink()
+          .freeze();
+      }),
+    );
+    expect(files.opened - before.opened).toBe(files.closed - before.closed);
+    unchanged(system, []);
+  });
+
+  test("a file source closes its file at the end of the file", () => {
+    const system = Systems.test({ log: () => {} });
+    const path = join(dir, "closes.jsonl");
+    writeFileSync(path, "1\n");
+    const before = { ...files };
+    system.launch(
+      PortalsApp("reads", (app) => {
+        app.workflows<unknown, unknown>("a").source(app.generators.fromFile(path).stream).identity().sink().freeze();
+      }),
+    );
+    expect(files.opened - before.opened).toBe(1);
+    system.stepUntilComplete();
+    expect({ opened: files.opened - before.opened, closed: files.closed - before.closed }).toEqual({ opened: 1, closed: 1 });
   });
 });
