@@ -5,7 +5,7 @@
  * operator methods are recognised by name, as the builder API fixes them (DESIGN §4).
  */
 import type * as ts from "typescript";
-import { Code, CompileError, type Diagnostics } from "./diagnostics.js";
+import { Code, type Diagnostics } from "./diagnostics.js";
 import type { AwaitKind } from "./lower.js";
 
 /** Builder methods and the argument positions of their callbacks. */
@@ -113,6 +113,8 @@ export class AwaitRules {
   private readonly helpers: Map<string, Target>;
   private readonly imported: Set<string>;
   private readonly declared = new Set<string>();
+  /** Module-level async functions that could not be compiled, with the reason. */
+  readonly notCompiled = new Map<string, string>();
 
   constructor(
     private readonly t: typeof ts,
@@ -193,6 +195,11 @@ export class AwaitRules {
       }
       if (t.isIdentifier(callee)) {
         const helper = this.helpers.get(callee.text);
+        const why = this.notCompiled.get(callee.text);
+        if (why !== undefined) {
+          fail(`${callee.text}(...), an async helper that cannot be compiled (${why.replace(/^await of /, "it awaits ").split(" in an operator")[0]})`);
+          return;
+        }
         if (helper !== undefined || this.imported.has(callee.text)) return;
         fail(this.declared.has(callee.text) ? `${callee.text}(...), which is not a module-level async function` : `${callee.text}(...)`);
         return;
@@ -204,9 +211,4 @@ export class AwaitRules {
     fail(t.isNewExpression(operand) ? "new " + operand.expression.getText() + "(...)" : `a ${t.SyntaxKind[operand.kind]}`);
   }
 
-  /** Throws when `fn` is not something this compiler can lower at all. */
-  static checkShape(t: typeof ts, fn: Target["fn"]): void {
-    if (fn.asteriskToken) throw new CompileError(fn, Code.Unsupported, "async generator functions cannot be operators");
-    if (!fn.body) throw new CompileError(fn, Code.Unsupported, "the function has no body");
-  }
 }

@@ -46,14 +46,22 @@ export function createTransformer(t: typeof ts, options: TransformOptions = {}):
     const rules = new AwaitRules(t, file);
     const path = relative(root, file.fileName).split(sep).join("/");
     const machines = new Map<ts.Node, ts.Expression>();
-    for (const target of targets) {
-      const machine = diagnostics.guard(() => compile(target), undefined);
+    // Helpers first: an async function that cannot be compiled is simply left alone (it may
+    // be an ordinary async utility); an operator that awaits it gets the reason.
+    for (const target of targets.filter((x) => x.role === "helper")) {
+      const own = new Diagnostics();
+      const machine = own.guard(() => compile(target, own), undefined);
+      if (own.errors.length > 0) rules.notCompiled.set(target.name!, own.errors[0]!.message);
+      else if (machine !== undefined) machines.set(target.fn, machine);
+    }
+    for (const target of targets.filter((x) => x.role === "operator")) {
+      const machine = diagnostics.guard(() => compile(target, diagnostics), undefined);
       if (machine !== undefined) machines.set(target.fn, machine);
     }
     const out = machines.size === 0 ? file : rewriteFile(t, context, file, machines, names);
     return report(out, diagnostics.toDiagnostics(t, file));
 
-    function compile(target: Target): ts.Expression | undefined {
+    function compile(target: Target, diagnostics: Diagnostics): ts.Expression | undefined {
       const fn = target.fn;
       const before = diagnostics.errors.length;
       rules.check(target, diagnostics);
