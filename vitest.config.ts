@@ -1,7 +1,11 @@
 import { fileURLToPath } from "node:url";
+import * as ts from "typescript";
 import { defineConfig } from "vitest/config";
+import { portals } from "./compiler/hosts/vite.js";
 
+// The project's own tests run through the portals compiler, as a user's Vitest setup would.
 export default defineConfig({
+  plugins: [portals({ typescript: ts })],
   resolve: {
     alias: {
       "portals-ts/machine": fileURLToPath(new URL("./runtime/compiled.ts", import.meta.url)),

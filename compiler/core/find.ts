@@ -9,20 +9,26 @@ import { Code, type Diagnostics } from "./diagnostics.js";
 import type { AwaitKind } from "./lower.js";
 
 /** Builder methods and the argument positions of their callbacks. */
-const EVENT_CALLBACKS: Readonly<Record<string, readonly number[]>> = {
-  map: [0],
-  filter: [0],
-  flatMap: [0],
-  processor: [0],
-  withOnNext: [0],
-  asker: [1],
-  replier: [1],
-  askerReplier: [2],
-};
+const EVENT_CALLBACKS: ReadonlyMap<string, readonly number[]> = new Map([
+  ["map", [0]],
+  ["filter", [0]],
+  ["flatMap", [0]],
+  ["processor", [0]],
+  ["withOnNext", [0]],
+  ["asker", [1]],
+  ["replier", [1]],
+  ["askerReplier", [2]],
+]);
 /** Builder methods and the positions of their portal request handlers (`onAsk`). */
-const ASK_CALLBACKS: Readonly<Record<string, readonly number[]>> = { replier: [2], askerReplier: [3] };
+const ASK_CALLBACKS: ReadonlyMap<string, readonly number[]> = new Map([
+  ["replier", [2]],
+  ["askerReplier", [3]],
+]);
 /** Builder methods and the position of their declared portals argument. */
-const PORTALS_ARGUMENT: Readonly<Record<string, number>> = { asker: 0, askerReplier: 0 };
+const PORTALS_ARGUMENT: ReadonlyMap<string, number> = new Map([
+  ["asker", 0],
+  ["askerReplier", 0],
+]);
 
 /** An async function to compile. */
 export interface Target {
@@ -52,7 +58,7 @@ export function findTargets(t: typeof ts, file: ts.SourceFile): Target[] {
     if (t.isCallExpression(node) && t.isPropertyAccessExpression(node.expression)) {
       const method = node.expression.name.text;
       for (const [table, serves] of [[EVENT_CALLBACKS, false], [ASK_CALLBACKS, true]] as const) {
-        for (const i of table[method] ?? []) {
+        for (const i of table.get(method) ?? []) {
           const arg = node.arguments[i];
           if (isFunctionValue(t, arg) && isAsync(t, arg)) {
             targets.push({ fn: arg, role: "operator", serves, declaredPortals: declaredPortals(t, node, method), name: undefined });
@@ -68,7 +74,7 @@ export function findTargets(t: typeof ts, file: ts.SourceFile): Target[] {
 }
 
 function declaredPortals(t: typeof ts, call: ts.CallExpression, method: string): readonly string[] | undefined {
-  const at = PORTALS_ARGUMENT[method];
+  const at = PORTALS_ARGUMENT.get(method);
   if (at === undefined) return undefined;
   const arg = call.arguments[at];
   if (arg === undefined) return undefined;

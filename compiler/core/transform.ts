@@ -26,8 +26,11 @@ export const RUNTIME_MODULE = "portals-ts/machine";
 export interface TransformOptions {
   /** Directory that machine ids are relative to (default: the current directory). */
   readonly root?: string;
-  /** Receives the diagnostics of each file (also for files without problems: an empty list). */
-  readonly onDiagnostics?: (file: ts.SourceFile, diagnostics: readonly ts.Diagnostic[]) => void;
+  /**
+   * Receives, for each file, its diagnostics (an empty list when there are no problems) and
+   * the number of functions compiled into machines.
+   */
+  readonly onFile?: (file: ts.SourceFile, result: { readonly diagnostics: readonly ts.Diagnostic[]; readonly machines: number }) => void;
 }
 
 /**
@@ -38,9 +41,9 @@ export interface TransformOptions {
 export function createTransformer(t: typeof ts, options: TransformOptions = {}): ts.TransformerFactory<ts.SourceFile> {
   const root = options.root ?? process.cwd();
   return (context) => (file) => {
-    if (!file.text.includes("async")) return report(file, []);
+    if (!file.text.includes("async")) return report(file, [], 0);
     const targets = findTargets(t, file);
-    if (targets.length === 0) return report(file, []);
+    if (targets.length === 0) return report(file, [], 0);
     const diagnostics = new Diagnostics();
     const names = fileNames(t, file);
     const rules = new AwaitRules(t, file);
@@ -59,7 +62,7 @@ export function createTransformer(t: typeof ts, options: TransformOptions = {}):
       if (machine !== undefined) machines.set(target.fn, machine);
     }
     const out = machines.size === 0 ? file : rewriteFile(t, context, file, machines, names);
-    return report(out, diagnostics.toDiagnostics(t, file));
+    return report(out, diagnostics.toDiagnostics(t, file), machines.size);
 
     function compile(target: Target, diagnostics: Diagnostics): ts.Expression | undefined {
       const fn = target.fn;
@@ -90,8 +93,8 @@ export function createTransformer(t: typeof ts, options: TransformOptions = {}):
     }
   };
 
-  function report(file: ts.SourceFile, diagnostics: ts.Diagnostic[]): ts.SourceFile {
-    options.onDiagnostics?.(file, diagnostics);
+  function report(file: ts.SourceFile, diagnostics: ts.Diagnostic[], machines: number): ts.SourceFile {
+    options.onFile?.(file, { diagnostics, machines });
     return file;
   }
 }

@@ -798,12 +798,14 @@ test("an async operator that was not compiled is rejected at launch, naming the 
   const app = PortalsApp("raw", (app) => {
     const portal = app.portal<number, number>("p");
     app.workflows<never, never>("server").source(app.generators.empty<never>().stream).replier(portal, () => {}, (x, ctx) => ctx.reply(x)).sink().freeze();
+    // Passed by a local name, the callback is not an inline operator, so the compiler leaves it.
+    const raw = async (x: number): Promise<void> => {
+      await portal.request(x);
+    };
     app
       .workflows<number, never>("client")
       .source(app.generators.signal(1).stream)
-      .asker(portal, async (x) => {
-        await portal.request(x);
-      })
+      .asker(portal, raw)
       .withName("asks")
       .sink()
       .freeze();

@@ -1,0 +1,62 @@
+/**
+ * One file through TypeScript's own emit with the portals transformer, for the hosts that do
+ * not run a whole program (the Vite plugin and the Node hook). Type-only syntax is erased the
+ * way `isolatedModules` does; the output is ES module JavaScript with a source map that points
+ * at the user's lines.
+ */
+import type * as ts from "typescript";
+import { createTransformer } from "../core/transform";
+
+/** The result of {@link transpile}. */
+export interface Transpiled {
+  /** JavaScript (ES module). */
+  readonly code: string;
+  /** Source map (JSON) of `code` back to the input. */
+  readonly map: string | undefined;
+  /** Number of functions compiled into machines (0: the input had no async operators). */
+  readonly machines: number;
+  /** Compile errors, formatted `file:line:column - message`, one per entry. */
+  readonly errors: readonly string[];
+}
+
+/**
+ * Transpiles `code` (TypeScript or JavaScript) from `fileName`, compiling its async operators.
+ *
+ * @param t the host's TypeScript instance
+ * @param root the directory machine ids are relative to
+ */
+export function transpile(t: typeof ts, code: string, fileName: string, root: string, inlineMap = false): Transpiled {
+  let machines = 0;
+  const errors: string[] = [];
+  const out = t.transpileModule(code, {
+    fileName,
+    compilerOptions: {
+      module: t.ModuleKind.ESNext,
+      target: t.ScriptTarget.ES2022,
+      jsx: t.JsxEmit.Preserve,
+      sourceMap: !inlineMap,
+      inlineSourceMap: inlineMap,
+      inlineSources: true,
+    },
+    transformers: {
+      before: [
+        createTransformer(t, {
+          root,
+          onFile: (file, result) => {
+            machines += result.machines;
+            for (const d of result.diagnostics) errors.push(formatDiagnostic(t, d));
+          },
+        }),
+      ],
+    },
+  });
+  return { code: out.outputText, map: out.sourceMapText, machines, errors };
+}
+
+/** `file:line:column - message` of a diagnostic. */
+export function formatDiagnostic(t: typeof ts, d: ts.Diagnostic): string {
+  const message = t.flattenDiagnosticMessageText(d.messageText, "\n");
+  if (d.file === undefined || d.start === undefined) return message;
+  const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+  return `${d.file.fileName}:${line + 1}:${character + 1} - ${message}`;
+}

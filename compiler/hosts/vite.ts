@@ -1,0 +1,52 @@
+/**
+ * `portals-ts/vite`: the Vite (and Vitest) plugin. Vite and Vitest ignore tsconfig `plugins`,
+ * so this plugin runs the same transformer on every TypeScript module of the project before
+ * Vite's own TypeScript handling (DESIGN §3). Modules without async operators pass untouched.
+ *
+ *   import { portals } from "portals-ts/vite";
+ *   export default defineConfig({ plugins: [portals()] });
+ *
+ * Compile errors fail the module's transform with `file:line:column - message` lines.
+ */
+import type * as ts from "typescript";
+import { transpile } from "./transpile";
+
+/** Options of {@link portals}. */
+export interface PortalsViteOptions {
+  /** Directory machine ids are relative to (default: Vite's root). */
+  readonly root?: string;
+  /** The TypeScript instance to use (default: the project's `typescript`). */
+  readonly typescript?: typeof ts;
+}
+
+/** The subset of Vite's plugin interface this plugin implements. */
+export interface PortalsVitePlugin {
+  readonly name: string;
+  readonly enforce: "pre";
+  configResolved(config: { readonly root: string }): void;
+  transform(this: { error(message: string): never }, code: string, id: string): { code: string; map: string | undefined } | null;
+}
+
+const SOURCE = /\.[cm]?tsx?$/;
+
+/** The portals compiler as a Vite plugin; see the module header. */
+export function portals(options: PortalsViteOptions = {}): PortalsVitePlugin {
+  let root = options.root ?? process.cwd();
+  let typescript = options.typescript;
+  return {
+    name: "portals-ts",
+    enforce: "pre",
+    configResolved(config) {
+      root = options.root ?? config.root;
+    },
+    transform(code, id) {
+      const file = id.split("?")[0]!;
+      if (!SOURCE.test(file) || file.includes("/node_modules/") || !code.includes("async")) return null;
+      typescript ??= require("typescript") as typeof ts;
+      const out = transpile(typescript, code, file, root);
+      if (out.errors.length > 0) this.error(`portals-ts: cannot compile ${file}:\n${out.errors.join("\n")}`);
+      if (out.machines === 0) return null;
+      return { code: out.code, map: out.map };
+    },
+  };
+}

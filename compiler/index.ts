@@ -1,0 +1,40 @@
+/**
+ * `portals-ts/compiler`: the ts-patch transformer (DESIGN §3, §6). In tsconfig.json:
+ *
+ *   "compilerOptions": { "plugins": [{ "transform": "portals-ts/compiler" }] }
+ *
+ * and build with `tspc`. It compiles every async operator callback (and the async helpers they
+ * await) into a serializable machine, with the TypeScript instance that tspc hands it, and
+ * reports problems as diagnostics with file and line (tspc fails the build on them).
+ * Option `root` (relative to the project directory) sets what machine ids are relative to.
+ */
+import { resolve } from "node:path";
+import type * as ts from "typescript";
+import { createTransformer } from "./core/transform";
+
+/** The plugin entry's configuration from tsconfig.json. */
+export interface PortalsPluginConfig {
+  /** Directory machine ids are relative to (default: the project directory). */
+  readonly root?: string;
+}
+
+/** What ts-patch passes to a transformer besides the program (the parts used here). */
+export interface TransformerExtras {
+  /** The TypeScript instance of the host. */
+  readonly ts: typeof ts;
+  /** Reports a diagnostic through tspc. */
+  addDiagnostic(diagnostic: ts.Diagnostic): number;
+}
+
+/**
+ * The ts-patch "program" transformer: returns the `before` transformer factory for `program`.
+ */
+export default function portalsTransformer(program: ts.Program, config: PortalsPluginConfig, extras: TransformerExtras): ts.TransformerFactory<ts.SourceFile> {
+  const base = program.getCurrentDirectory();
+  return createTransformer(extras.ts, {
+    root: config?.root ? resolve(base, config.root) : base,
+    onFile: (_file, result) => {
+      for (const d of result.diagnostics) extras.addDiagnostic(d);
+    },
+  });
+}
