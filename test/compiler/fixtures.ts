@@ -9,6 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as ts from "typescript";
 import { createTransformer } from "../../compiler/core/transform.js";
+import { formatDiagnostic } from "../../compiler/hosts/transpile.js";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const FIXTURES = join(ROOT, "test/compiler/fixtures");
@@ -32,7 +33,7 @@ export function compile(file: string, source = readFileSync(file, "utf8")): stri
       before: [
         createTransformer(ts, {
           root: ROOT,
-          onDiagnostics: (f, ds) => problems.push(...ds.map((d) => `${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`)),
+          onFile: (_file, result) => problems.push(...result.diagnostics.map((d) => formatDiagnostic(ts, d))),
         }),
       ],
     },
