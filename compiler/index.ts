@@ -10,7 +10,7 @@
  */
 import { resolve } from "node:path";
 import type * as ts from "typescript";
-import { createTransformer } from "./core/transform";
+import { createTransformer } from "./core/transform.js";
 
 /** The plugin entry's configuration from tsconfig.json. */
 export interface PortalsPluginConfig {

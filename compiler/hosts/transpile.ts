@@ -5,7 +5,7 @@
  * at the user's lines.
  */
 import type * as ts from "typescript";
-import { createTransformer } from "../core/transform";
+import { createTransformer } from "../core/transform.js";
 
 /** The result of {@link transpile}. */
 export interface Transpiled {

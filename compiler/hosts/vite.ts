@@ -9,7 +9,7 @@
  * Compile errors fail the module's transform with `file:line:column - message` lines.
  */
 import type * as ts from "typescript";
-import { transpile } from "./transpile";
+import { transpile } from "./transpile.js";
 
 /** Options of {@link portals}. */
 export interface PortalsViteOptions {

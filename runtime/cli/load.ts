@@ -12,7 +12,8 @@ import { errorLine, UsageError } from "./io.js";
  * Imports the module at `modulePath` (relative to the working directory) and returns the
  * applications it default-exports, in order.
  *
- * @param modulePath path of a JavaScript module (or TypeScript, when the CLI runs under tsx)
+ * @param modulePath path of a JavaScript or TypeScript module (TypeScript is compiled on the fly
+ *   with its async operators, through `portals-ts/register`)
  * @returns one or more applications
  * @throws UsageError when the file does not exist, cannot be imported (the import's error is
  *   quoted), has no default export, or default-exports something other than an application or a
@@ -21,6 +22,7 @@ import { errorLine, UsageError } from "./io.js";
 export async function loadApplications(modulePath: string): Promise<Application[]> {
   const file = resolve(modulePath);
   if (!existsSync(file)) throw new UsageError(`module ${modulePath} does not exist (looked for ${file})`);
+  if (TYPESCRIPT.test(file)) await registerCompiler();
   let loaded: Record<string, unknown>;
   try {
     loaded = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
@@ -41,11 +43,23 @@ export async function loadApplications(modulePath: string): Promise<Application[
   return apps as Application[];
 }
 
+const TYPESCRIPT = /\.[cm]?tsx?$/;
+
+/**
+ * Registers the portals Node hook (`portals-ts/register`) so a TypeScript module loads with its
+ * async operators compiled. Only the built CLI has the built hook next to it; run from source
+ * (under tsx) the module loads without it.
+ */
+async function registerCompiler(): Promise<void> {
+  const hook = new URL("../../compiler/hosts/register.js", import.meta.url);
+  if (existsSync(hook)) await import(hook.href);
+}
+
 /** A fix for the usual reasons an import fails. */
 function hint(file: string, thrown: unknown): string {
   const code = (thrown as { code?: unknown } | null)?.code;
   if (code === "ERR_UNKNOWN_FILE_EXTENSION" && /\.[cm]?tsx?$/.test(file)) {
-    return " (build it with tsc and run the .js file, or run the CLI under tsx: node --import tsx)";
+    return " (build it with tspc and run the .js file, or run the CLI under tsx: node --import tsx)";
   }
   if (code === "ERR_UNSUPPORTED_DIR_IMPORT") return " (name the module file, e.g. <dir>/app.js)";
   return "";
