@@ -51,26 +51,70 @@ function isFunctionValue(t: typeof ts, node: ts.Node | undefined): node is ts.Ar
   return node !== undefined && (t.isArrowFunction(node) || t.isFunctionExpression(node));
 }
 
-/** Every async function of `file` to compile, operators first. */
-export function findTargets(t: typeof ts, file: ts.SourceFile): Target[] {
-  const targets: Target[] = [];
+/** A function passed as an operator callback. */
+export interface OperatorCallback {
+  readonly fn: ts.ArrowFunction | ts.FunctionExpression;
+  /** The builder method it is passed to (`asker`, `map`, …). */
+  readonly method: string;
+  /** True for a replier's request handler (`onAsk`). */
+  readonly serves: boolean;
+  readonly call: ts.CallExpression;
+}
+
+/** Every function (async or not) passed as an operator callback in `file`. */
+export function operatorCallbacks(t: typeof ts, file: ts.SourceFile): OperatorCallback[] {
+  const found: OperatorCallback[] = [];
   const visit = (node: ts.Node): void => {
     if (t.isCallExpression(node) && t.isPropertyAccessExpression(node.expression)) {
       const method = node.expression.name.text;
       for (const [table, serves] of [[EVENT_CALLBACKS, false], [ASK_CALLBACKS, true]] as const) {
         for (const i of table.get(method) ?? []) {
           const arg = node.arguments[i];
-          if (isFunctionValue(t, arg) && isAsync(t, arg)) {
-            targets.push({ fn: arg, role: "operator", serves, declaredPortals: declaredPortals(t, node, method), name: undefined });
-          }
+          if (isFunctionValue(t, arg)) found.push({ fn: arg, method, serves, call: node });
         }
       }
     }
     t.forEachChild(node, visit);
   };
   visit(file);
+  return found;
+}
+
+/** Every async function of `file` to compile: async operator callbacks, then helpers. */
+export function findTargets(t: typeof ts, callbacks: readonly OperatorCallback[], file: ts.SourceFile): Target[] {
+  const targets: Target[] = callbacks
+    .filter((c) => isAsync(t, c.fn))
+    .map((c) => ({ fn: c.fn, role: "operator", serves: c.serves, declaredPortals: declaredPortals(t, c.call, c.method), name: undefined }));
   for (const h of moduleHelpers(t, file).values()) targets.push(h);
   return targets;
+}
+
+/**
+ * Reports `ctx.reply(...)` in callbacks that do not serve requests (DESIGN §6): only a
+ * replier's request handler has a request to answer.
+ */
+export function checkReplies(t: typeof ts, callbacks: readonly OperatorCallback[], diagnostics: Diagnostics): void {
+  for (const c of callbacks) {
+    const ctx = c.fn.parameters[1]?.name;
+    if (c.serves || ctx === undefined || !t.isIdentifier(ctx)) continue;
+    const visit = (node: ts.Node): void => {
+      if (
+        t.isCallExpression(node) &&
+        t.isPropertyAccessExpression(node.expression) &&
+        node.expression.name.text === "reply" &&
+        t.isIdentifier(node.expression.expression) &&
+        node.expression.expression.text === ctx.text
+      ) {
+        diagnostics.report(
+          node,
+          Code.ReplyOutsideReplier,
+          `${ctx.text}.reply(...) in the event handler of ${c.method}(...): only a replier's request handler (the onAsk callback of replier or askerReplier) has a request to answer`,
+        );
+      }
+      t.forEachChild(node, visit);
+    };
+    visit(c.fn.body);
+  }
 }
 
 function declaredPortals(t: typeof ts, call: ts.CallExpression, method: string): readonly string[] | undefined {
@@ -214,7 +258,9 @@ export class AwaitRules {
       return;
     }
     if (t.isIdentifier(operand) || t.isPropertyAccessExpression(operand) || t.isElementAccessExpression(operand)) return; // a request handle
-    fail(t.isNewExpression(operand) ? "new " + operand.expression.getText() + "(...)" : `a ${t.SyntaxKind[operand.kind]}`);
+    if (t.isNewExpression(operand)) return fail(`new ${operand.expression.getText()}(...)`);
+    const text = operand.getText();
+    fail(`\`${text.length > 40 ? text.slice(0, 37) + "..." : text}\``);
   }
 
 }

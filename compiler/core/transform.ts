@@ -11,7 +11,7 @@ import { relative, sep } from "node:path";
 import type * as ts from "typescript";
 import { Diagnostics, position } from "./diagnostics.js";
 import { emitMachine } from "./emit.js";
-import { AwaitRules, findTargets, type Target } from "./find.js";
+import { AwaitRules, checkReplies, findTargets, operatorCallbacks, type Target } from "./find.js";
 import { lowerFunction, type Names } from "./lower.js";
 import { analyzeScopes } from "./scope.js";
 import { checkSerializable } from "./serializable.js";
@@ -41,10 +41,12 @@ export interface TransformOptions {
 export function createTransformer(t: typeof ts, options: TransformOptions = {}): ts.TransformerFactory<ts.SourceFile> {
   const root = options.root ?? process.cwd();
   return (context) => (file) => {
-    if (!file.text.includes("async")) return report(file, [], 0);
-    const targets = findTargets(t, file);
-    if (targets.length === 0) return report(file, [], 0);
+    if (!file.text.includes("async") && !file.text.includes(".reply(")) return report(file, [], 0);
     const diagnostics = new Diagnostics();
+    const callbacks = operatorCallbacks(t, file);
+    checkReplies(t, callbacks, diagnostics);
+    const targets = findTargets(t, callbacks, file);
+    if (targets.length === 0) return report(file, diagnostics.toDiagnostics(t, file), 0);
     const names = fileNames(t, file);
     const rules = new AwaitRules(t, file);
     const path = relative(root, file.fileName).split(sep).join("/");

@@ -41,7 +41,7 @@ export function portals(options: PortalsViteOptions = {}): PortalsVitePlugin {
     },
     transform(code, id) {
       const file = id.split("?")[0]!;
-      if (!SOURCE.test(file) || file.includes("/node_modules/") || !code.includes("async")) return null;
+      if (!SOURCE.test(file) || file.includes("/node_modules/") || !(code.includes("async") || code.includes(".reply("))) return null;
       typescript ??= require("typescript") as typeof ts;
       const out = transpile(typescript, code, file, root);
       if (out.errors.length > 0) this.error(`portals-ts: cannot compile ${file}:\n${out.errors.join("\n")}`);

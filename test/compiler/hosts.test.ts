@@ -1,0 +1,99 @@
+/**
+ * The hosts of the transformer (DESIGN §3): tspc with the ts-patch plugin, the Node hook
+ * (alone and after tsx), and the Vite plugin. They run the built compiler in `dist/` (npm test
+ * builds first) as a user's project would.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import * as ts from "typescript";
+import { beforeAll, describe, expect, test } from "vitest";
+import { portals } from "../../compiler/hosts/vite.js";
+import { ROOT } from "./fixtures.js";
+
+const node = (args: string[]) => spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8" });
+
+beforeAll(() => {
+  if (!existsSync(join(ROOT, "dist/compiler/index.js")) || !existsSync(join(ROOT, "dist/examples/countdown/app.js"))) {
+    throw new Error("dist/ is not built: run `npm run build` first (npm test does)");
+  }
+});
+
+describe("tspc with the ts-patch plugin", () => {
+  test("the built example has machines and runs with plain node", () => {
+    const built = execFileSync("grep", ["-c", "\\$rt.machine(", join(ROOT, "dist/examples/countdown/app.js")], { encoding: "utf8" });
+    expect(Number(built)).toBe(2);
+    const run = node(["dist/runtime/cli/main.js", "run", "dist/examples/countdown/app.js"]);
+    expect(run.stdout.split("\n").filter(Boolean)).toEqual(["8", "7", "6", "5", "4", "3", "2", "1", "Done!"]);
+    expect(run.status).toBe(0);
+  });
+
+  test("a compile error fails tspc with file(line,column) and the message", () => {
+    const dir = join(ROOT, ".cache/tspc-error");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, "app.ts"),
+      'import { Tasks, type PortalRef } from "portals-ts";\ndeclare const p: PortalRef<number, number>;\nexport const t = Tasks.asker(p, async (x: number) => {\n  await fetch(String(x));\n});\n',
+    );
+    writeFileSync(
+      join(dir, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: { module: "NodeNext", target: "ES2022", strict: true, outDir: "out", skipLibCheck: true, plugins: [{ transform: join(ROOT, "dist/compiler/index.js") }] },
+        files: ["app.ts"],
+      }),
+    );
+    const run = node([join(ROOT, "node_modules/ts-patch/bin/tspc.js"), "-p", dir]);
+    expect(run.status).not.toBe(0);
+    expect(run.stdout).toContain(
+      "app.ts(4,3): error TS9002: portals: await of fetch(...) in an operator: only portal requests (portal.request(...)), Promise.all over them, and async helpers that await them can be awaited",
+    );
+  });
+});
+
+describe("the Node hook portals-ts/register", () => {
+  test("node --import portals-ts/register runs a TypeScript app with its operators compiled", () => {
+    const run = node(["--import", "./dist/compiler/hosts/register.js", "test/compiler/hosts/countdown.ts"]);
+    expect(run.stderr).toBe("");
+    expect(run.stdout.split("\n").filter(Boolean)).toEqual(["8", "7", "6", "5", "4", "3", "2", "1", "Done!"]);
+  });
+
+  test("registered after tsx, it compiles the operators and tsx does the rest", () => {
+    const run = node(["--import", "tsx", "--import", "./dist/compiler/hosts/register.js", "test/compiler/hosts/countdown.ts"]);
+    expect(run.stdout.split("\n").filter(Boolean)).toEqual(["8", "7", "6", "5", "4", "3", "2", "1", "Done!"]);
+  });
+
+  test("source maps point a compiled operator's stack at the user's line", () => {
+    const run = node(["--enable-source-maps", "--import", "./dist/compiler/hosts/register.js", "test/compiler/hosts/throws.ts"]);
+    expect(run.stdout).toMatch(/^Error: boom 2\n\s+at .*test\/compiler\/hosts\/throws\.ts:8:\d+/);
+  });
+});
+
+describe("the Vite plugin portals-ts/vite", () => {
+  const plugin = portals({ typescript: ts });
+  plugin.configResolved({ root: "/project" });
+  const context = {
+    error(message: string): never {
+      throw new Error(message);
+    },
+  };
+
+  test("compiles a module with async operators, with a source map", () => {
+    const code = 'import { Tasks } from "portals-ts";\ndeclare const p: any;\nexport default Tasks.asker(p, async (x: number, ctx: any) => ctx.emit(await p.request(x)));\n';
+    const out = plugin.transform.call(context, code, "/project/src/app.ts?v=1")!;
+    expect(out.code).toContain('id: "src/app.ts#3:31"');
+    expect(JSON.parse(out.map!).sources).toEqual(["app.ts"]);
+  });
+
+  test("leaves other modules to Vite", () => {
+    expect(plugin.transform.call(context, "export const x = 1;", "/project/src/x.ts")).toBeNull();
+    expect(plugin.transform.call(context, "export const f = async () => 1;", "/project/src/f.ts")).toBeNull();
+    expect(plugin.transform.call(context, "export const g = async () => 1;", "/project/node_modules/a/g.ts")).toBeNull();
+  });
+
+  test("fails the module with file:line:column and the message", () => {
+    const code = 'import { Tasks } from "portals-ts";\ndeclare const p: any;\nexport default Tasks.asker(p, async (x: number) => { await fetch("u"); });\n';
+    expect(() => plugin.transform.call(context, code, "/project/src/bad.ts")).toThrow(
+      /^portals-ts: cannot compile \/project\/src\/bad\.ts:\n\/project\/src\/bad\.ts:3:54 - portals: await of fetch\(\.\.\.\) in an operator/,
+    );
+  });
+});
