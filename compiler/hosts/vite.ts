@@ -17,6 +17,8 @@ export interface PortalsViteOptions {
   readonly root?: string;
   /** The TypeScript instance to use (default: the project's `typescript`). */
   readonly typescript?: typeof ts;
+  /** Modules to leave alone (matched against the module id), e.g. type-only test files. */
+  readonly exclude?: RegExp;
 }
 
 /** The subset of Vite's plugin interface this plugin implements. */
@@ -41,7 +43,8 @@ export function portals(options: PortalsViteOptions = {}): PortalsVitePlugin {
     },
     transform(code, id) {
       const file = id.split("?")[0]!;
-      if (!SOURCE.test(file) || file.includes("/node_modules/") || !(code.includes("async") || code.includes(".reply("))) return null;
+      if (!SOURCE.test(file) || file.includes("/node_modules/") || options.exclude?.test(file)) return null;
+      if (!code.includes("async") && !code.includes(".reply(")) return null;
       typescript ??= require("typescript") as typeof ts;
       const out = transpile(typescript, code, file, root);
       if (out.errors.length > 0) this.error(`portals-ts: cannot compile ${file}:\n${out.errors.join("\n")}`);
