@@ -27,3 +27,5 @@ export type { Frame, Key, Machine, MachineSpec, MachineStep, RequestHandle, Resu
 export { defaultLog, Systems, TestSystem } from "./engine/system.js";
 export type { TestSystemOptions } from "./engine/system.js";
 export type { Stats } from "./engine/workflow.js";
+export { Codec, codec, EncodeError } from "./state/codec.js";
+export type { TypeCodec } from "./state/codec.js";

@@ -3,17 +3,18 @@
  * written) and compiled (its machine), on the same events and the same scripted replies, and
  * records the trace of each (emits, state writes, log lines, requests, return value, thrown
  * error). A third run snapshots the suspended machine at every suspension point: the frames
- * are encoded to bytes, the invocation is dropped, and it is rebuilt from the bytes against a
- * fresh instance of the compiled module before it resumes. All three traces must be equal.
+ * are encoded to bytes with the runtime's codec, the invocation is dropped, and it is rebuilt
+ * from the bytes against a fresh instance of the compiled module before it resumes. All three
+ * traces must be equal.
  *
  * Replies are delivered one at a time, oldest request first, in both worlds; natively the
  * microtask queue is drained after each.
  */
-import { deserialize, serialize } from "node:v8";
 import { PortalRequestError, type Machine } from "portals-ts";
 import { Invocation, type Outcome } from "../../runtime/engine/invocation.js";
 import { findMachine, machineOf, type Key, type RequestHandle } from "../../runtime/engine/machine.js";
 import { activate } from "../../runtime/engine/active.js";
+import { codec } from "../../runtime/state/codec.js";
 
 /** One observable effect of an operator. */
 export type TraceEntry = string;
@@ -169,9 +170,9 @@ export async function runCompiled(
       let outcome: Outcome = inv.start(ctx);
       while (outcome.kind === "parked") {
         if (reload !== undefined) {
-          const bytes = serialize(inv.toData());
+          const bytes = codec.encode(inv.toData(), "invocation");
           const fresh = await reload();
-          inv = Invocation.restore(deserialize(bytes), (id) => (id === fresh.id ? fresh : findMachine(id)));
+          inv = Invocation.restore(codec.decode(bytes) as ReturnType<typeof inv.toData>, (id) => (id === fresh.id ? fresh : findMachine(id)));
         }
         const next = m.pending.shift() as (Pending & { handle: RequestHandle }) | undefined;
         if (next === undefined) break;

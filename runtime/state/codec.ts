@@ -1,0 +1,193 @@
+/**
+ * The codec of suspended frames and, later, of whole snapshots (DESIGN §8): values to bytes
+ * and back. The bytes are V8's structured serialization (`node:v8`), which keeps `Map`, `Set`,
+ * `Date`, `RegExp`, `BigInt`, typed arrays, `undefined`, `-0`, `NaN`, shared references and
+ * cycles. Before that, one walk over the value handles what V8 would silently flatten:
+ *
+ *   - an instance of a registered type ({@link Codec.register}) is written as its `encode`
+ *     data with the type's name and rebuilt with its prototype on decode;
+ *   - an `Error` keeps its `name` and `message` (and `cause`); a registered error type gets its
+ *     class back, any other error comes back as an `Error` with the same name and message;
+ *   - any other class instance (and functions, symbols, promises, weak collections) is
+ *     rejected with the path to it, instead of coming back as a plain object.
+ */
+import { deserialize, serialize } from "node:v8";
+import { OperatorError, PortalRequestError } from "../api/errors.js";
+
+/** How to store instances of one class. */
+export interface TypeCodec<T extends object> {
+  /** Unique name written into the bytes. */
+  readonly name: string;
+  /** The class; instances are recognised by their exact prototype. */
+  readonly type: abstract new (...args: any[]) => T;
+  /** The instance as data the codec can store (may contain registered instances). */
+  encode(value: T): unknown;
+  /** The instance back from that data. */
+  decode(data: any): T;
+}
+
+/** A value that cannot be encoded, with where it is. */
+export class EncodeError extends Error {
+  override readonly name = "EncodeError";
+  constructor(
+    /** Path from the encoded root, e.g. `frames[0].locals.cart`. */
+    readonly path: string,
+    /** What was found there. */
+    readonly found: string,
+  ) {
+    super(`cannot store ${found} at ${path}: only plain data, Map, Set, Date, RegExp, typed arrays, errors and registered types can be stored (register the class with codec.register)`);
+  }
+}
+
+const TAG = "\u0000portals:type";
+const DATA = "\u0000portals:data";
+const ERROR = "\u0000portals:error";
+
+const PLAIN = new Set<unknown>([Object.prototype, null, Array.prototype]);
+const BUILTIN = [Map, Set, Date, RegExp, ArrayBuffer, DataView, Object.getPrototypeOf(Uint8Array)] as const;
+
+/** Encodes values to bytes and back; see the module header. */
+export class Codec {
+  private readonly byPrototype = new Map<object, TypeCodec<object>>();
+  private readonly byName = new Map<string, TypeCodec<object>>();
+
+  /**
+   * Registers how to store instances of a class.
+   *
+   * @throws TypeError when the name is taken by another type
+   */
+  register<T extends object>(codec: TypeCodec<T>): this {
+    const existing = this.byName.get(codec.name);
+    if (existing !== undefined && existing.type !== codec.type) throw new TypeError(`codec: the type name ${codec.name} is already registered for another class`);
+    this.byName.set(codec.name, codec as unknown as TypeCodec<object>);
+    this.byPrototype.set(codec.type.prototype as object, codec as unknown as TypeCodec<object>);
+    return this;
+  }
+
+  /**
+   * The bytes of `value`.
+   *
+   * @param root name of the value in error paths (e.g. `frame`)
+   * @throws EncodeError naming the path of the first value that cannot be stored
+   */
+  encode(value: unknown, root = "value"): Uint8Array {
+    return serialize(this.lower(value, root, new Map()));
+  }
+
+  /** The value of `bytes` written by {@link encode}. */
+  decode(bytes: Uint8Array): unknown {
+    return this.raise(deserialize(bytes), new Map());
+  }
+
+  private lower(value: unknown, path: string, seen: Map<object, unknown>): unknown {
+    if (typeof value === "function") throw new EncodeError(path, `a function${value.name ? ` (${value.name})` : ""}`);
+    if (typeof value === "symbol") throw new EncodeError(path, "a symbol");
+    if (typeof value !== "object" || value === null) return value;
+    const done = seen.get(value);
+    if (done !== undefined) return done;
+    const proto = Object.getPrototypeOf(value) as object | null;
+    const registered = proto === null ? undefined : this.byPrototype.get(proto);
+    if (registered !== undefined) {
+      const out: Record<string, unknown> = { [TAG]: registered.name };
+      seen.set(value, out);
+      out[DATA] = this.lower(registered.encode(value), `${path}<${registered.name}>`, seen);
+      return out;
+    }
+    if (value instanceof Error) {
+      const out: Record<string, unknown> = { [ERROR]: true, name: value.name, message: value.message };
+      seen.set(value, out);
+      if ("cause" in value) out.cause = this.lower(value.cause, `${path}.cause`, seen);
+      return out;
+    }
+    if (Array.isArray(value)) {
+      const out: unknown[] = [];
+      seen.set(value, out);
+      for (let i = 0; i < value.length; i++) out.push(this.lower(value[i], `${path}[${i}]`, seen));
+      return out;
+    }
+    if (value instanceof Map) {
+      const out = new Map();
+      seen.set(value, out);
+      let i = 0;
+      for (const [k, v] of value) {
+        out.set(this.lower(k, `${path}.keys[${i}]`, seen), this.lower(v, `${path}.get(${describeKey(k)})`, seen));
+        i++;
+      }
+      return out;
+    }
+    if (value instanceof Set) {
+      const out = new Set();
+      seen.set(value, out);
+      let i = 0;
+      for (const v of value) out.add(this.lower(v, `${path}.values[${i++}]`, seen));
+      return out;
+    }
+    if (BUILTIN.some((type) => value instanceof type)) return value;
+    if (!PLAIN.has(proto)) throw new EncodeError(path, `an instance of class ${proto?.constructor?.name ?? "(anonymous)"}`);
+    const out: Record<string, unknown> = {};
+    seen.set(value, out);
+    for (const key of Object.keys(value)) out[key] = this.lower((value as Record<string, unknown>)[key], `${path}.${key}`, seen);
+    return out;
+  }
+
+  private raise(value: unknown, seen: Map<object, unknown>): unknown {
+    if (typeof value !== "object" || value === null) return value;
+    const done = seen.get(value);
+    if (done !== undefined) return done;
+    if (Array.isArray(value)) {
+      seen.set(value, value);
+      for (let i = 0; i < value.length; i++) value[i] = this.raise(value[i], seen);
+      return value;
+    }
+    if (value instanceof Map) {
+      const out = new Map();
+      seen.set(value, out);
+      for (const [k, v] of value) out.set(this.raise(k, seen), this.raise(v, seen));
+      return out;
+    }
+    if (value instanceof Set) {
+      const out = new Set();
+      seen.set(value, out);
+      for (const v of value) out.add(this.raise(v, seen));
+      return out;
+    }
+    if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+    const record = value as Record<string, unknown>;
+    if (typeof record[TAG] === "string") {
+      const type = this.byName.get(record[TAG]);
+      if (type === undefined) throw new TypeError(`codec: the bytes hold an instance of ${record[TAG]}, which is not registered in this process`);
+      const decoded = type.decode(this.raise(record[DATA], seen));
+      seen.set(value, decoded);
+      return decoded;
+    }
+    if (record[ERROR] === true) {
+      const error = new Error(String(record.message));
+      error.name = String(record.name);
+      seen.set(value, error);
+      if ("cause" in record) error.cause = this.raise(record.cause, seen);
+      return error;
+    }
+    seen.set(value, value);
+    for (const key of Object.keys(record)) record[key] = this.raise(record[key], seen);
+    return value;
+  }
+}
+
+function describeKey(key: unknown): string {
+  return typeof key === "string" ? JSON.stringify(key) : typeof key === "object" ? "<object key>" : String(key);
+}
+
+/** The codec of this process, with the framework's own error types registered. */
+export const codec = new Codec()
+  .register<PortalRequestError>({
+    name: "portals.PortalRequestError",
+    type: PortalRequestError,
+    encode: (e) => ({ portal: e.portal, reason: e.reason }),
+    decode: (d: { portal: string; reason: string }) => new PortalRequestError(d.portal, d.reason),
+  })
+  .register<OperatorError>({
+    name: "portals.OperatorError",
+    type: OperatorError,
+    encode: (e) => ({ workflow: e.workflow, task: e.task, key: e.key, cause: e.cause }),
+    decode: (d: { workflow: string; task: string; key: string | number; cause: unknown }) => new OperatorError(d.workflow, d.task, d.key, d.cause),
+  });

@@ -1,0 +1,100 @@
+/**
+ * The codec (runtime/state/codec.ts): what survives a round trip, what is rebuilt with its
+ * class, and what is rejected with the path to it.
+ */
+import { describe, expect, test } from "vitest";
+import { Codec, codec, EncodeError, OperatorError, PortalRequestError } from "portals-ts";
+
+const roundTrip = <T>(value: T, c: Codec = codec): T => c.decode(c.encode(value)) as T;
+
+describe("values that survive unchanged", () => {
+  test("Map, Set, Date, BigInt, typed arrays, undefined, -0, NaN, RegExp", () => {
+    const value = {
+      map: new Map<unknown, unknown>([["a", 1], [2, { deep: [undefined] }]]),
+      set: new Set([1, "two", 3n]),
+      date: new Date(Date.UTC(2026, 10, 30)),
+      big: 12345678901234567890n,
+      bytes: new Uint8Array([1, 2, 255]),
+      floats: new Float64Array([0.5, -1]),
+      nothing: undefined,
+      negativeZero: -0,
+      notANumber: NaN,
+      pattern: /a+b/gi,
+    };
+    const back = roundTrip(value);
+    expect(back).toEqual(value);
+    expect(Object.is(back.negativeZero, -0)).toBe(true);
+    expect(Number.isNaN(back.notANumber)).toBe(true);
+    expect("nothing" in back).toBe(true);
+    expect(back.bytes).toBeInstanceOf(Uint8Array);
+    expect(back.map.get(2)).toEqual({ deep: [undefined] });
+  });
+
+  test("shared references and cycles stay shared", () => {
+    const shared = { n: 1 };
+    const cyclic: Record<string, unknown> = { shared, again: shared };
+    cyclic.self = cyclic;
+    const back = roundTrip(cyclic);
+    expect(back.shared).toBe(back.again);
+    expect(back.self).toBe(back);
+  });
+});
+
+describe("classes", () => {
+  class Money {
+    constructor(
+      readonly cents: number,
+      readonly currency: string,
+    ) {}
+    format(): string {
+      return `${(this.cents / 100).toFixed(2)} ${this.currency}`;
+    }
+  }
+
+  test("a registered class comes back with its prototype", () => {
+    const c = new Codec().register<Money>({ name: "test.Money", type: Money, encode: (m) => [m.cents, m.currency], decode: ([cents, cur]: [number, string]) => new Money(cents, cur) });
+    const back = roundTrip({ price: new Money(1250, "EUR"), list: [new Money(1, "SEK")] }, c);
+    expect(back.price).toBeInstanceOf(Money);
+    expect(back.price.format()).toBe("12.50 EUR");
+    expect(back.list[0]!.format()).toBe("0.01 SEK");
+  });
+
+  test("an unregistered class is rejected at encode time with the path to it, never flattened", () => {
+    expect(() => codec.encode({ frames: [{ locals: { cart: [new Money(1, "EUR")] } }] }, "invocation")).toThrow(
+      new EncodeError("invocation.frames[0].locals.cart[0]", "an instance of class Money"),
+    );
+    expect(() => codec.encode({ state: new Map([["k", () => 1]]) })).toThrow(new EncodeError('value.state.get("k")', "a function"));
+    expect(() => codec.encode({ tag: Symbol("t") })).toThrow(new EncodeError("value.tag", "a symbol"));
+  });
+
+  test("a name registered twice for different classes is refused", () => {
+    class Other {}
+    const c = new Codec().register({ name: "x", type: Money, encode: () => 0, decode: () => new Money(0, "") });
+    expect(() => c.register({ name: "x", type: Other, encode: () => 0, decode: () => new Other() })).toThrow("codec: the type name x is already registered for another class");
+  });
+
+  test("decoding an unknown registered type names it", () => {
+    const c = new Codec().register<Money>({ name: "test.Money", type: Money, encode: (m) => m.cents, decode: (cents: number) => new Money(cents, "EUR") });
+    expect(() => new Codec().decode(c.encode(new Money(1, "EUR")))).toThrow("codec: the bytes hold an instance of test.Money, which is not registered in this process");
+  });
+});
+
+describe("errors", () => {
+  test("the framework's errors come back with their class and fields", () => {
+    const back = roundTrip([new PortalRequestError("/a/portals/p", "no stock"), new OperatorError("/a/workflows/w", "$1", "k", new Error("boom"))]);
+    expect(back[0]).toBeInstanceOf(PortalRequestError);
+    expect(back[0]).toMatchObject({ name: "PortalRequestError", portal: "/a/portals/p", reason: "no stock", message: "request to portal /a/portals/p failed: no stock" });
+    expect(back[1]).toBeInstanceOf(OperatorError);
+    expect((back[1] as OperatorError).cause).toBeInstanceOf(Error);
+    expect(back[1]!.message).toBe('workflow /a/workflows/w, task $1, key "k": boom');
+  });
+
+  test("another error keeps its name and message", () => {
+    class QuotaError extends Error {
+      override name = "QuotaError";
+    }
+    const back = roundTrip(new QuotaError("over quota"));
+    expect(back).toBeInstanceOf(Error);
+    expect([back.name, back.message]).toEqual(["QuotaError", "over quota"]);
+  });
+});
