@@ -7,7 +7,7 @@
 import type * as ts from "typescript";
 import { Code, CompileError } from "./diagnostics.js";
 import type { Block, Handler, LoweredFunction, Param } from "./ir.js";
-import { isReference, type Scopes } from "./scope.js";
+import { isReference, type Binding, type Scopes } from "./scope.js";
 
 /** Generated identifiers of one file (chosen not to collide with the user's). */
 export interface Names {
@@ -95,6 +95,8 @@ class Lowering {
   private internalCount = 0;
   private readonly tempNames: string[] = [];
   private tempLevel = 0;
+  /** Every use (not the declaration) of each variable of the function. */
+  private readonly uses = new Map<Binding, ts.Identifier[]>();
   /** Lowered scopes around the code being lowered, outermost first (the function itself first). */
   private readonly scopeStack: ts.Node[] = [];
   private contextName: string | undefined;
@@ -109,6 +111,12 @@ class Lowering {
     this.f = env.t.factory;
     this.n = env.names;
     this.slotNames = new Set(scopes.own.flatMap((b) => (b.slot ? [b.slot] : [])));
+    for (const [id, b] of scopes.bindings) {
+      if (id === b.declaration) continue;
+      const list = this.uses.get(b);
+      if (list) list.push(id);
+      else this.uses.set(b, [id]);
+    }
   }
 
   run(): LoweredFunction {
@@ -227,23 +235,40 @@ class Lowering {
   }
 
   /**
-   * Slots that are dead at the await `at` and may still hold a value: block-scoped variables of
-   * scopes the await is not in, or declared after it (a previous loop iteration's value), and
-   * temporaries of finished statements. They are cleared before suspending, so a snapshot holds
-   * only live data (a closure from the last iteration, say, would not be data).
+   * Slots that are dead at the await `at` but may still hold a value. They are cleared before
+   * suspending, so a snapshot holds only live data (a state handle used only before the
+   * await, say, is not data and would make the snapshot fail). Liveness is structural: a
+   * variable is live if it is used after the await in the source, or used in a loop around the
+   * await that it was declared outside of (the next iteration); code has no other back edges.
+   * Temporaries of finished statements are dead too.
    */
   private deadSlots(at: ts.Node): string[] {
     const dead: string[] = [];
     for (const b of this.scopes.own) {
-      if (b.slot === undefined || b.kind === "param" || b.kind === "var") continue;
+      if (b.slot === undefined) continue;
       const declared = declarationOf(this.t, b.declaration);
-      const before = declared.end <= at.pos;
-      // Holds a value only if assigned earlier: in a scope already left, or in an earlier
-      // iteration of a loop around both.
-      if (before ? !this.scopeStack.includes(b.scope) : this.inLoopWith(at, declared)) dead.push(b.slot);
+      const functionScoped = b.kind === "param" || b.kind === "var";
+      const mayHold = functionScoped || declared.end <= at.pos || this.inLoopWith(at, declared);
+      if (mayHold && !this.liveAt(b, declared, functionScoped, at)) dead.push(b.slot);
     }
     for (let i = this.tempLevel; i < this.tempNames.length; i++) dead.push(this.tempNames[i]!);
     return dead;
+  }
+
+  private liveAt(b: Binding, declared: ts.Node, functionScoped: boolean, at: ts.Node): boolean {
+    const uses = this.uses.get(b) ?? [];
+    // Uses inside the awaited expression count: it is evaluated before the slots are cleared.
+    // A let/const declared after the await is declared again before any later use of it.
+    const redeclared = !functionScoped && declared.pos >= at.end;
+    if (!redeclared && uses.some((u) => u.pos >= at.pos)) return true;
+    for (let n = at.parent; n !== undefined && n !== this.fn; n = n.parent) {
+      if (!this.t.isIterationStatement(n, false)) continue;
+      // A variable of the loop body is declared anew each iteration; one of the loop head is not.
+      const body = n.statement;
+      const declaredInside = declared.pos >= body.pos && declared.end <= body.end;
+      if ((functionScoped || !declaredInside) && uses.some((u) => u.pos >= n.pos && u.end <= n.end)) return true;
+    }
+    return false;
   }
 
   /** True when a loop inside the function contains both nodes. */
