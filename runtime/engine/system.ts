@@ -239,7 +239,7 @@ export class TestSystem {
     for (const w of plan.workflows) {
       const { outbox, runners } = made.get(w.path)!;
       const portalOut = w.portals ? stream(w.portals.out) : undefined;
-      new WorkflowExecutor(w, stream(w.source), stream(w.stream), portalOut, outbox, runners, this.counters, this.schedule);
+      new WorkflowExecutor(w, stream(w.source), stream(w.stream), portalOut, outbox, runners, this.counters, this.schedule, this.log);
     }
   }
 

@@ -10,8 +10,10 @@
  * during a step leave as one portal atom on the workflow's portal stream.
  *
  * The end of the input (seal) is held back while continuations of this workflow are parked, so
- * `onComplete` runs after every reply is in. A workflow that serves a portal never seals its
- * output, because later applications may still send it requests.
+ * `onComplete` runs after every reply is in; then the output stream ends too. A workflow that
+ * serves a portal still serves requests after that (its state lives on), but events it emits
+ * then have no stream to go to: they are dropped with a warning. A service that must keep
+ * emitting needs an input that does not end, e.g. one fed through a sequencer.
  */
 import type { PlanWorkflow } from "../graph/plan.js";
 import { atom, batch, type Atom, type Batch } from "./atom.js";
@@ -43,6 +45,7 @@ export class WorkflowExecutor implements Component {
   private readonly byName = new Map<string, number>();
   private seal: Atom | undefined;
   private sealed = false;
+  private warnedAfterEnd = false;
 
   /**
    * @param portalOut the stream of the workflow's requests and replies (portal workflows only)
@@ -58,6 +61,7 @@ export class WorkflowExecutor implements Component {
     readonly runners: readonly TaskRunner[],
     private readonly stats: Stats,
     private readonly schedule: (c: Component) => void,
+    private readonly write: LogWriter,
   ) {
     this.path = plan.path;
     this.tasks = plan.tasks;
@@ -143,7 +147,9 @@ export class WorkflowExecutor implements Component {
       if (out.values.length > 0 || out.error !== undefined) outputs[i] = out;
     }
     const result = this.gather(this.sinks, undefined, outputs);
-    if (result !== undefined) this.out.append(this.asAtom(result, false));
+    if (result === undefined) return;
+    if (this.sealed) this.dropAfterEnd(result);
+    else this.out.append(this.asAtom(result, false));
   }
 
   /** Runs the end of the input once no continuation of this workflow is parked. */
@@ -151,9 +157,18 @@ export class WorkflowExecutor implements Component {
     for (const r of this.runners) if (r.parkedCount > 0) return;
     this.sealed = true;
     const result = this.run(this.seal!, (r, input, out) => r.runAtom(input, out, false, true));
-    const serves = this.plan.portals !== undefined && this.plan.portals.serves.size > 0;
-    if (!serves) this.out.append(this.asAtom(result, true));
-    else if (result.values.length > 0 || result.error !== undefined) this.out.append(this.asAtom(result, false));
+    this.out.append(this.asAtom(result, true));
+  }
+
+  /** Reports events emitted after the output stream ended (once per workflow). */
+  private dropAfterEnd(result: Batch): void {
+    if (this.warnedAfterEnd) return;
+    this.warnedAfterEnd = true;
+    this.write(
+      `workflow ${this.path} emitted ${result.values.length} event(s) while serving a portal after its output stream ended; ` +
+        "they are dropped (and so are later ones). To keep emitting after the input ends, feed the workflow through a sequencer, whose stream does not end",
+      { level: "warn", workflow: this.path, task: "sink", key: result.keys[0] ?? 0 },
+    );
   }
 
   private flushPortalOut(): void {

@@ -11,6 +11,9 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { portals } from "../../compiler/hosts/vite.js";
 import { ROOT } from "./fixtures.js";
 
+/** Child processes (tspc, node with hooks) take seconds, more on a busy machine. */
+const SLOW = { timeout: 60_000 };
+
 const node = (args: string[]) => spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8" });
 
 beforeAll(() => {
@@ -20,7 +23,7 @@ beforeAll(() => {
 });
 
 describe("tspc with the ts-patch plugin", () => {
-  test("the built example has machines and runs with plain node", () => {
+  test("the built example has machines and runs with plain node", SLOW, () => {
     const built = execFileSync("grep", ["-c", "\\$rt.machine(", join(ROOT, "dist/examples/countdown/app.js")], { encoding: "utf8" });
     expect(Number(built)).toBe(2);
     const run = node(["dist/runtime/cli/main.js", "run", "dist/examples/countdown/app.js"]);
@@ -28,7 +31,7 @@ describe("tspc with the ts-patch plugin", () => {
     expect(run.status).toBe(0);
   });
 
-  test("a compile error fails tspc with file(line,column) and the message", () => {
+  test("a compile error fails tspc with file(line,column) and the message", SLOW, () => {
     const dir = join(ROOT, ".cache/tspc-error");
     mkdirSync(dir, { recursive: true });
     writeFileSync(
@@ -51,18 +54,18 @@ describe("tspc with the ts-patch plugin", () => {
 });
 
 describe("the Node hook portals-ts/register", () => {
-  test("node --import portals-ts/register runs a TypeScript app with its operators compiled", () => {
+  test("node --import portals-ts/register runs a TypeScript app with its operators compiled", SLOW, () => {
     const run = node(["--import", "./dist/compiler/hosts/register.js", "test/compiler/hosts/countdown.ts"]);
     expect(run.stderr).toBe("");
     expect(run.stdout.split("\n").filter(Boolean)).toEqual(["8", "7", "6", "5", "4", "3", "2", "1", "Done!"]);
   });
 
-  test("registered after tsx, it compiles the operators and tsx does the rest", () => {
+  test("registered after tsx, it compiles the operators and tsx does the rest", SLOW, () => {
     const run = node(["--import", "tsx", "--import", "./dist/compiler/hosts/register.js", "test/compiler/hosts/countdown.ts"]);
     expect(run.stdout.split("\n").filter(Boolean)).toEqual(["8", "7", "6", "5", "4", "3", "2", "1", "Done!"]);
   });
 
-  test("source maps point a compiled operator's stack at the user's line", () => {
+  test("source maps point a compiled operator's stack at the user's line", SLOW, () => {
     const run = node(["--enable-source-maps", "--import", "./dist/compiler/hosts/register.js", "test/compiler/hosts/throws.ts"]);
     expect(run.stdout).toMatch(/^Error: boom 2\n\s+at .*test\/compiler\/hosts\/throws\.ts:8:\d+/);
   });
@@ -77,20 +80,20 @@ describe("the Vite plugin portals-ts/vite", () => {
     },
   };
 
-  test("compiles a module with async operators, with a source map", () => {
+  test("compiles a module with async operators, with a source map", SLOW, () => {
     const code = 'import { Tasks } from "portals-ts";\ndeclare const p: any;\nexport default Tasks.asker(p, async (x: number, ctx: any) => ctx.emit(await p.request(x)));\n';
     const out = plugin.transform.call(context, code, "/project/src/app.ts?v=1")!;
     expect(out.code).toContain('id: "src/app.ts#3:31"');
     expect(JSON.parse(out.map!).sources).toEqual(["app.ts"]);
   });
 
-  test("leaves other modules to Vite", () => {
+  test("leaves other modules to Vite", SLOW, () => {
     expect(plugin.transform.call(context, "export const x = 1;", "/project/src/x.ts")).toBeNull();
     expect(plugin.transform.call(context, "export const f = async () => 1;", "/project/src/f.ts")).toBeNull();
     expect(plugin.transform.call(context, "export const g = async () => 1;", "/project/node_modules/a/g.ts")).toBeNull();
   });
 
-  test("fails the module with file:line:column and the message", () => {
+  test("fails the module with file:line:column and the message", SLOW, () => {
     const code = 'import { Tasks } from "portals-ts";\ndeclare const p: any;\nexport default Tasks.asker(p, async (x: number) => { await fetch("u"); });\n';
     expect(() => plugin.transform.call(context, code, "/project/src/bad.ts")).toThrow(
       /^portals-ts: cannot compile \/project\/src\/bad\.ts:\n\/project\/src\/bad\.ts:3:54 - portals: await of fetch\(\.\.\.\) in an operator/,
