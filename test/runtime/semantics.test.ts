@@ -830,3 +830,45 @@ test("a compiled map callback emits the value its machine returns", () => {
   });
   expect(lines).toEqual(["3", "6"]);
 });
+
+test("a serving workflow's output ends with its input; events it emits while serving later requests are dropped with one warning", () => {
+  const lines: string[] = [];
+  const warnings: string[] = [];
+  const system = Systems.test({ log: (line, meta) => void (meta.level === "warn" ? warnings.push(line) : lines.push(line)) });
+  system.launch(
+    PortalsApp("svc", (app) => {
+      const portal = app.portal<number, number>("double");
+      const served = app
+        .workflows<number, number>("server")
+        .source(app.generators.fromArray([1]).stream)
+        .replier(
+          portal,
+          (x, ctx) => ctx.emit(x),
+          (x, ctx) => {
+            ctx.emit(x * 100);
+            ctx.reply(x * 2);
+          },
+        )
+        .sink()
+        .freeze();
+      app.workflows<number, number>("downstream").source(served.stream).logger("down ").withOnComplete((ctx) => ctx.log.info("down ended")).sink().freeze();
+    }),
+  );
+  system.stepUntilComplete();
+  system.launch(
+    PortalsApp("late", (app) => {
+      const portal = app.registry.portals.get<number, number>("/svc/portals/double");
+      app
+        .workflows<number, never>("ask")
+        .source(app.generators.fromArray([3, 4]).stream)
+        .asker(portal, script("test#late", [(l) => handle(portal.request(l.args[0] as number)), (l, ctx, input) => ctx.log.info(`reply ${valueOf(input)}`)]) as never)
+        .sink()
+        .freeze();
+    }),
+  );
+  system.stepUntilComplete();
+  expect(lines).toEqual(["down 1", "down ended", "reply 6", "reply 8"]);
+  expect(warnings).toEqual([
+    "workflow /svc/workflows/server emitted 2 event(s) while serving a portal after its output stream ended; they are dropped (and so are later ones). To keep emitting after the input ends, feed the workflow through a sequencer, whose stream does not end",
+  ]);
+});
