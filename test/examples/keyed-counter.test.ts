@@ -21,3 +21,9 @@ test("the README's first screen gives the commands for the main job and for the 
   expect(firstScreen).toContain("```sh\nnpm ci && npm start\n```");
   expect(firstScreen).toContain("```sh\nnpm ci && npm test\n```");
 });
+
+test("the README shows the previous-value source verbatim", () => {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const source = readFileSync(new URL("../../examples/previous-value/app.ts", import.meta.url), "utf8");
+  expect(readme).toContain("```ts\n" + source + "```\n");
+});
