@@ -5,7 +5,9 @@
  *
  * and build with `tspc`. It compiles every async operator callback (and the async helpers they
  * await) into a serializable machine, with the TypeScript instance that tspc hands it, and
- * reports problems as diagnostics with file and line (tspc fails the build on them).
+ * reports problems as diagnostics with file and line (tspc fails the build on them). With the
+ * whole program at hand it adds type-aware checks (a local whose type is not data, live across
+ * an await) to the syntax-only ones every host runs.
  * Option `root` (relative to the project directory) sets what machine ids are relative to.
  */
 import { resolve } from "node:path";
@@ -33,6 +35,7 @@ export default function portalsTransformer(program: ts.Program, config: PortalsP
   const base = program.getCurrentDirectory();
   return createTransformer(extras.ts, {
     root: config?.root ? resolve(base, config.root) : base,
+    checker: program.getTypeChecker(),
     onFile: (_file, result) => {
       for (const d of result.diagnostics) extras.addDiagnostic(d);
     },

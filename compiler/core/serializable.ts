@@ -36,8 +36,12 @@ const DATA_CLASSES = new Set([
 /** Context members whose values are not data. */
 const CONTEXT_OBJECTS = new Set(["state", "log", "emit", "reply", "perKey", "perTask"]);
 
-/** Reports frame locals that hold something that is not data across an await. */
-export function checkSerializable(t: typeof ts, fn: ts.FunctionLikeDeclaration, scopes: Scopes, diagnostics: Diagnostics): void {
+/**
+ * Reports frame locals that hold something that is not data across an await. With a type
+ * `checker` (tspc), a local's declared type is checked too, which finds what the syntax does
+ * not show (a class instance returned by a function, a callback parameter).
+ */
+export function checkSerializable(t: typeof ts, fn: ts.FunctionLikeDeclaration, scopes: Scopes, diagnostics: Diagnostics, checker?: ts.TypeChecker): void {
   const context = scopes.own.find((b) => b.context);
   const awaits: ts.Node[] = [];
   const references = new Map<Binding, ts.Identifier[]>();
@@ -68,6 +72,18 @@ export function checkSerializable(t: typeof ts, fn: ts.FunctionLikeDeclaration, 
   };
   visit(fn);
 
+  const report = (binding: Binding, what: string, crossed: ts.Node): void => {
+    const { line } = fn.getSourceFile().getLineAndCharacterOfPosition(crossed.getStart());
+    diagnostics.report(
+      binding.declaration,
+      Code.NotSerializable,
+      `local \`${binding.name}\` holds ${what} and is used after the await on line ${line + 1}; ` +
+        `${what} is not data and cannot be kept in a suspended operator. ` +
+        (what.includes("ctx") ? "Use ctx (or call ctx.perKey/perTask again) after the await instead. " : "Create it after the await instead. ") +
+        "Only plain data (numbers, strings, booleans, arrays, plain objects, Map, Set, Date) can live across an await.",
+    );
+  };
+  const flagged = new Set<Binding>();
   for (const [binding, assigned] of values) {
     if (binding.slot === undefined) continue;
     for (const value of assigned) {
@@ -75,18 +91,37 @@ export function checkSerializable(t: typeof ts, fn: ts.FunctionLikeDeclaration, 
       if (what === undefined) continue;
       const crossed = crossedAwait(t, binding, value, references.get(binding) ?? [], awaits);
       if (crossed === undefined) continue;
-      const { line } = fn.getSourceFile().getLineAndCharacterOfPosition(crossed.getStart());
-      diagnostics.report(
-        binding.declaration,
-        Code.NotSerializable,
-        `local \`${binding.name}\` holds ${what} and is used after the await on line ${line + 1}; ` +
-          `${what} is not data and cannot be kept in a suspended operator. ` +
-          (what.includes("ctx") ? "Use ctx (or call ctx.perKey/perTask again) after the await instead. " : "Create it after the await instead. ") +
-          "Only plain data (numbers, strings, booleans, arrays, plain objects, Map, Set, Date) can live across an await.",
-      );
+      report(binding, what, crossed);
+      flagged.add(binding);
       break;
     }
   }
+  if (checker === undefined) return;
+  for (const binding of scopes.own) {
+    if (binding.slot === undefined || binding.context || flagged.has(binding)) continue;
+    const what = typeNotData(t, checker, checker.getTypeAtLocation(binding.declaration));
+    if (what === undefined) continue;
+    const crossed = crossedAwait(t, binding, binding.declaration, references.get(binding) ?? [], awaits);
+    if (crossed !== undefined) report(binding, what, crossed);
+  }
+}
+
+/** What a value of `type` is when no value of it is data, else `undefined` (unions: all parts). */
+function typeNotData(t: typeof ts, checker: ts.TypeChecker, type: ts.Type): string | undefined {
+  if (type.isUnion()) {
+    const parts = type.types.map((p) => typeNotData(t, checker, p));
+    return parts.every((p) => p !== undefined) ? parts[0] : undefined;
+  }
+  if (type.flags & (t.TypeFlags.ESSymbol | t.TypeFlags.UniqueESSymbol)) return "a symbol";
+  if (type.getCallSignatures().length > 0) return "a function";
+  const symbol = type.getSymbol();
+  if (symbol === undefined) return undefined;
+  const name = symbol.getName();
+  if (name === "Promise") return "a Promise";
+  if (/^Weak(Map|Set|Ref)$/.test(name)) return `a ${name}`;
+  const isClass = symbol.getDeclarations()?.some((d) => t.isClassDeclaration(d) || t.isClassExpression(d));
+  if (isClass && !DATA_CLASSES.has(name)) return `an instance of class ${name}`;
+  return undefined;
 }
 
 function add<K, V>(map: Map<K, V[]>, key: K | undefined, value: V): void {

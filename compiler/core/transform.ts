@@ -27,6 +27,11 @@ export interface TransformOptions {
   /** Directory that machine ids are relative to (default: the current directory). */
   readonly root?: string;
   /**
+   * The program's type checker, when the host has a whole program (tspc): enables the
+   * type-aware checks on top of the syntax-only ones.
+   */
+  readonly checker?: ts.TypeChecker;
+  /**
    * Receives, for each file, its diagnostics (an empty list when there are no problems) and
    * the number of functions compiled into machines.
    */
@@ -72,7 +77,7 @@ export function createTransformer(t: typeof ts, options: TransformOptions = {}):
       rules.check(target, diagnostics);
       const contextParam = target.role === "operator" ? 1 : -1;
       const scopes = analyzeScopes(t, fn, contextParam);
-      checkSerializable(t, fn, scopes, diagnostics);
+      checkSerializable(t, fn, scopes, diagnostics, options.checker);
       if (target.role === "helper" && scopes.awaits.size === 0) return undefined;
       if (diagnostics.errors.length > before) return undefined;
       const lowered = lowerFunction(

@@ -51,6 +51,36 @@ describe("tspc with the ts-patch plugin", () => {
       "app.ts(4,3): error TS9002: portals: await of fetch(...) in an operator: only portal requests (portal.request(...)), Promise.all over them, and async helpers that await them can be awaited",
     );
   });
+
+  test("with the program's type checker, tspc also finds locals whose type is not data", SLOW, () => {
+    const dir = join(ROOT, ".cache/tspc-types");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, "app.ts"),
+      [
+        'import { Tasks, type PortalRef } from "portals-ts";',
+        "declare const p: PortalRef<number, number>;",
+        "class Basket { items: number[] = []; }",
+        "function openBasket(): Basket { return new Basket(); }",
+        "export const t = Tasks.asker(p, async (x: number, ctx) => {",
+        "  const basket = openBasket();",
+        "  await p.request(x);",
+        "  ctx.emit(basket.items.length);",
+        "});",
+        "",
+      ].join("\n"),
+    );
+    writeFileSync(
+      join(dir, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: { module: "NodeNext", target: "ES2022", strict: true, outDir: "out", skipLibCheck: true, plugins: [{ transform: join(ROOT, "dist/compiler/index.js") }] },
+        files: ["app.ts"],
+      }),
+    );
+    const run = node([join(ROOT, "node_modules/ts-patch/bin/tspc.js"), "-p", dir]);
+    expect(run.status).not.toBe(0);
+    expect(run.stdout).toContain("app.ts(6,9): error TS9003: portals: local `basket` holds an instance of class Basket and is used after the await on line 7");
+  });
 });
 
 describe("the Node hook portals-ts/register", () => {
