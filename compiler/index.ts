@@ -8,7 +8,8 @@
  * reports problems as diagnostics with file and line (tspc fails the build on them). With the
  * whole program at hand it adds type-aware checks (a local whose type is not data, live across
  * an await) to the syntax-only ones every host runs.
- * Option `root` (relative to the project directory) sets what machine ids are relative to.
+ * Option `root` (relative to the project directory) sets what machine ids are relative to;
+ * `exclude` (a regular expression) names files to leave alone.
  */
 import { resolve } from "node:path";
 import type * as ts from "typescript";
@@ -18,6 +19,8 @@ import { createTransformer } from "./core/transform.js";
 export interface PortalsPluginConfig {
   /** Directory machine ids are relative to (default: the project directory). */
   readonly root?: string;
+  /** Regular expression (source text) of file paths to leave alone, e.g. `"/test/types/"`. */
+  readonly exclude?: string;
 }
 
 /** What ts-patch passes to a transformer besides the program (the parts used here). */
@@ -36,6 +39,7 @@ export default function portalsTransformer(program: ts.Program, config: PortalsP
   return createTransformer(extras.ts, {
     root: config?.root ? resolve(base, config.root) : base,
     checker: program.getTypeChecker(),
+    ...(config?.exclude ? { exclude: new RegExp(config.exclude) } : {}),
     onFile: (_file, result) => {
       for (const d of result.diagnostics) extras.addDiagnostic(d);
     },

@@ -31,6 +31,8 @@ export interface TransformOptions {
    * type-aware checks on top of the syntax-only ones.
    */
   readonly checker?: ts.TypeChecker;
+  /** Files to leave alone (matched against the file name). */
+  readonly exclude?: RegExp;
   /**
    * Receives, for each file, its diagnostics (an empty list when there are no problems) and
    * the number of functions compiled into machines.
@@ -46,6 +48,7 @@ export interface TransformOptions {
 export function createTransformer(t: typeof ts, options: TransformOptions = {}): ts.TransformerFactory<ts.SourceFile> {
   const root = options.root ?? process.cwd();
   return (context) => (file) => {
+    if (options.exclude?.test(file.fileName)) return report(file, [], 0);
     if (!file.text.includes("async") && !file.text.includes(".reply(")) return report(file, [], 0);
     const diagnostics = new Diagnostics();
     const callbacks = operatorCallbacks(t, file);

@@ -51,7 +51,7 @@ const TYPESCRIPT = /\.[cm]?tsx?$/;
  * (under tsx) the module loads without it.
  */
 async function registerCompiler(): Promise<void> {
-  const hook = new URL("../../compiler/hosts/register.js", import.meta.url);
+  const hook = new URL("../../compiler-cjs/hosts/register.js", import.meta.url);
   if (existsSync(hook)) await import(hook.href);
 }
 

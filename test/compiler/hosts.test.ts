@@ -17,7 +17,7 @@ const SLOW = { timeout: 60_000 };
 const node = (args: string[]) => spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8" });
 
 beforeAll(() => {
-  if (!existsSync(join(ROOT, "dist/compiler/index.js")) || !existsSync(join(ROOT, "dist/examples/countdown/app.js"))) {
+  if (!existsSync(join(ROOT, "dist/compiler-cjs/index.js")) || !existsSync(join(ROOT, "dist/examples/countdown/app.js"))) {
     throw new Error("dist/ is not built: run `npm run build` first (npm test does)");
   }
 });
@@ -41,7 +41,7 @@ describe("tspc with the ts-patch plugin", () => {
     writeFileSync(
       join(dir, "tsconfig.json"),
       JSON.stringify({
-        compilerOptions: { module: "NodeNext", target: "ES2022", strict: true, outDir: "out", skipLibCheck: true, plugins: [{ transform: join(ROOT, "dist/compiler/index.js") }] },
+        compilerOptions: { module: "NodeNext", target: "ES2022", strict: true, outDir: "out", skipLibCheck: true, plugins: [{ transform: join(ROOT, "dist/compiler-cjs/index.js") }] },
         files: ["app.ts"],
       }),
     );
@@ -50,6 +50,22 @@ describe("tspc with the ts-patch plugin", () => {
     expect(run.stdout).toContain(
       "app.ts(4,3): error TS9002: portals: await of fetch(...) in an operator: only portal requests (portal.request(...)), Promise.all over them, and async helpers that await them can be awaited",
     );
+  });
+
+  test("npx tspc -p . builds the whole project, and the built shopping cart runs with plain node", { timeout: 180_000 }, () => {
+    const out = join(ROOT, ".cache/tspc-all");
+    const build = node([join(ROOT, "node_modules/ts-patch/bin/tspc.js"), "-p", ".", "--outDir", out]);
+    expect(build.stdout + build.stderr).toBe("");
+    expect(build.status).toBe(0);
+    // The built example imports "portals-ts", which is the package's dist/: run it with that CLI.
+    const run = spawnSync(process.execPath, [join(ROOT, "dist/runtime/cli/main.js"), "run", join(out, "examples/shopping-cart/app.js")], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, PORTALS_CART_DATA: join(ROOT, "examples/shopping-cart/data") },
+    });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^orders: \d+\nitems sold: \d+\ntop 10 items: 0 \(\d+\), /);
+    expect(run.stderr).toMatch(/done: \d+ steps, \d+ atoms, \d+ events, [\d.]+ s, \d+ events\/s\n$/);
   });
 
   test("with the program's type checker, tspc also finds locals whose type is not data", SLOW, () => {
@@ -73,7 +89,7 @@ describe("tspc with the ts-patch plugin", () => {
     writeFileSync(
       join(dir, "tsconfig.json"),
       JSON.stringify({
-        compilerOptions: { module: "NodeNext", target: "ES2022", strict: true, outDir: "out", skipLibCheck: true, plugins: [{ transform: join(ROOT, "dist/compiler/index.js") }] },
+        compilerOptions: { module: "NodeNext", target: "ES2022", strict: true, outDir: "out", skipLibCheck: true, plugins: [{ transform: join(ROOT, "dist/compiler-cjs/index.js") }] },
         files: ["app.ts"],
       }),
     );
@@ -85,18 +101,27 @@ describe("tspc with the ts-patch plugin", () => {
 
 describe("the Node hook portals-ts/register", () => {
   test("node --import portals-ts/register runs a TypeScript app with its operators compiled", SLOW, () => {
-    const run = node(["--import", "./dist/compiler/hosts/register.js", "test/compiler/hosts/countdown.ts"]);
+    const run = node(["--import", "./dist/compiler-cjs/hosts/register.js", "test/compiler/hosts/countdown.ts"]);
     expect(run.stderr).toBe("");
     expect(run.stdout.split("\n").filter(Boolean)).toEqual(["8", "7", "6", "5", "4", "3", "2", "1", "Done!"]);
   });
 
   test("registered after tsx, it compiles the operators and tsx does the rest", SLOW, () => {
-    const run = node(["--import", "tsx", "--import", "./dist/compiler/hosts/register.js", "test/compiler/hosts/countdown.ts"]);
+    const run = node(["--import", "tsx", "--import", "./dist/compiler-cjs/hosts/register.js", "test/compiler/hosts/countdown.ts"]);
     expect(run.stdout.split("\n").filter(Boolean)).toEqual(["8", "7", "6", "5", "4", "3", "2", "1", "Done!"]);
   });
 
+  test("a compile error stops the module from loading, with file:line:column and the message", SLOW, () => {
+    const dir = join(ROOT, ".cache/hook-error");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "bad.ts"), 'import { Tasks } from "portals-ts";\ndeclare const p: any;\nexport const t = Tasks.asker(p, async (x: number) => { await fetch("u"); });\n');
+    const run = node(["--import", "./dist/compiler-cjs/hosts/register.js", join(dir, "bad.ts")]);
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain(`portals-ts: cannot compile ${join(dir, "bad.ts")}:\n${join(dir, "bad.ts")}:3:56 - portals: await of fetch(...) in an operator`);
+  });
+
   test("source maps point a compiled operator's stack at the user's line", SLOW, () => {
-    const run = node(["--enable-source-maps", "--import", "./dist/compiler/hosts/register.js", "test/compiler/hosts/throws.ts"]);
+    const run = node(["--enable-source-maps", "--import", "./dist/compiler-cjs/hosts/register.js", "test/compiler/hosts/throws.ts"]);
     expect(run.stdout).toMatch(/^Error: boom 2\n\s+at .*test\/compiler\/hosts\/throws\.ts:8:\d+/);
   });
 });
