@@ -159,3 +159,14 @@ test("the committed trace is exactly the seeded generator's output, over 100,000
   expect(readFileSync(traceFile("cart.jsonl"), "utf8")).toBe(jsonLines(cart));
   expect(readFileSync(traceFile("restocks.jsonl"), "utf8")).toBe(jsonLines(supplies));
 });
+
+test("the lowered graphs of the shopping cart have no portal node: portals are sequencers, splitters and splits", () => {
+  const plans = app.map((a) => a.explain());
+  for (const plan of plans) expect(plan.split("\n").filter((l) => /^\s*portal\b/.test(l))).toEqual([]);
+  const all = plans.join("\n");
+  expect(all).toContain("sequencer /inventory/portals/inventory/requests [internal]");
+  expect(all).toContain("splitter /inventory/portals/inventory/replies [internal]");
+  expect(all).toContain("split /cart/workflows/cart/portal-router/requests/inventory/portals/inventory [internal]");
+  expect(all).toContain("split /cart/workflows/cart/replies/inventory/portals/inventory [internal] of /inventory/portals/inventory/replies");
+  expect(all).toContain("task $1 replier serves /analytics/portals/top <- source -> sink");
+});
