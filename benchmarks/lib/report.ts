@@ -1,0 +1,137 @@
+/**
+ * Formatting of the results: the markdown tables printed to stdout and written into
+ * `benchmarks/README.md`.
+ */
+import type { GroupSpec, VariantResult } from "./types.js";
+
+/** A variant's result with its rate relative to each baseline of its group (variant / baseline). */
+export interface Row extends VariantResult {
+  readonly ratios: readonly { readonly baseline: string; readonly ratio: number }[];
+}
+
+/** Results of one group, in the order of its variants. */
+export interface GroupResult {
+  readonly id: string;
+  readonly workload: number;
+  readonly title: string;
+  readonly unit: string;
+  readonly latency: string | undefined;
+  readonly rows: readonly Row[];
+  /** True when every variant computed the same checksum. */
+  readonly agree: boolean;
+}
+
+/** Adds the ratios to the baselines of the same group (and the same run). */
+export function withRatios(group: GroupSpec, results: readonly VariantResult[]): GroupResult {
+  const baselines = results.filter((r) => r.baseline);
+  const rows = results.map((r) => ({
+    ...r,
+    ratios: r.baseline ? [] : baselines.map((b) => ({ baseline: b.variant, ratio: r.rate / b.rate })),
+  }));
+  const agree = results.every((r) => r.checksum === results[0]?.checksum);
+  return { id: group.id, workload: group.workload, title: group.title, unit: group.unit, latency: group.latency, rows, agree };
+}
+
+const SI: [number, string][] = [
+  [1e9, "G"],
+  [1e6, "M"],
+  [1e3, "k"],
+];
+
+/** `2.39 M events/s`. */
+export function formatRate(rate: number, unit: string): string {
+  for (const [scale, prefix] of SI) if (rate >= scale) return `${digits(rate / scale)} ${prefix} ${unit}`;
+  return `${digits(rate)} ${unit}`;
+}
+
+/** A duration given in ms, in ns, µs, ms or s. */
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return "—";
+  if (ms < 1e-3) return `${digits(ms * 1e6)} ns`;
+  if (ms < 1) return `${digits(ms * 1e3)} µs`;
+  if (ms < 1000) return `${digits(ms)} ms`;
+  return `${digits(ms / 1000)} s`;
+}
+
+/** Three significant digits (no exponent). */
+function digits(x: number): string {
+  if (x >= 100) return x.toFixed(0);
+  if (x >= 10) return x.toFixed(1);
+  return x.toFixed(2);
+}
+
+function ratio(x: number): string {
+  return x >= 10 ? `${x.toFixed(0)}×` : x >= 1 ? `${x.toFixed(2)}×` : `${x.toPrecision(2)}×`;
+}
+
+/** Rates of an earlier run by `group:variant` (see `--compare`). */
+export type Previous = ReadonlyMap<string, number>;
+
+/** The rates of a results file written by an earlier run. */
+export function previousRates(json: string): Map<string, number> {
+  const data = JSON.parse(json) as { groups?: { id: string; rows: { variant: string; rate: number }[] }[] };
+  const rates = new Map<string, number>();
+  for (const g of data.groups ?? []) for (const r of g.rows) rates.set(`${g.id}:${r.variant}`, r.rate);
+  return rates;
+}
+
+/** The main table: one row per variant; with `previous`, a column of rate ratios to that run. */
+export function mainTable(groups: readonly GroupResult[], previous?: Previous): string {
+  const lines = [
+    `| # | workload | variant | rate | p50 | p99 | peak RSS | peak heap | vs baselines (rate) |${previous ? " vs previous |" : ""} samples |`,
+    `|---|---|---|--:|--:|--:|--:|--:|---|${previous ? "--:|" : ""}--:|`,
+  ];
+  for (const g of groups) {
+    for (const r of g.rows) {
+      const before = previous?.get(`${g.id}:${r.variant}`);
+      const compared = previous === undefined ? [] : [before === undefined ? "—" : ratio(r.rate / before)];
+      const spread = Number.isFinite(r.iteration.mad) ? ` ±${((100 * r.iteration.mad) / r.iteration.p50).toFixed(0)}%` : "";
+      lines.push(
+        [
+          "",
+          String(g.workload),
+          g.agree ? g.title : `${g.title} **(checksums differ)**`,
+          r.baseline ? `${r.label} (baseline)` : `**${r.label}**`,
+          formatRate(r.rate, r.unit),
+          r.latency ? formatMs(r.latency.p50) : "—",
+          r.latency ? formatMs(r.latency.p99) : "—",
+          `${r.memory.peakRss.toFixed(0)} MB`,
+          `${r.memory.peakHeap.toFixed(1)} MB`,
+          r.ratios.length > 0 ? r.ratios.map((x) => `${ratio(x.ratio)} ${x.baseline}`).join(", ") : "—",
+          ...compared,
+          `${r.iteration.samples}${spread}`,
+          "",
+        ]
+          .join(" | ")
+          .trim(),
+      );
+    }
+  }
+  return lines.join("\n");
+}
+
+/** Per-file compiler times: one row per file, one column per compiler variant. */
+export function filesTable(groups: readonly GroupResult[]): string | undefined {
+  const columns: { title: string; row: Row; self: boolean }[] = [];
+  for (const g of groups) {
+    for (const r of [...g.rows].sort((a, b) => Number(b.baseline) - Number(a.baseline))) {
+      if (r.files === undefined) continue;
+      const mode = g.id === "transform-program" ? "program emit" : "transpileModule";
+      columns.push({ title: `${mode}, ${r.variant}`, row: r, self: false });
+      if (r.files.some((f) => f.self !== undefined)) columns.push({ title: `transformer self (${mode})`, row: r, self: true });
+    }
+  }
+  if (columns.length === 0) return undefined;
+  const names = [...new Set(columns.flatMap((c) => c.row.files!.map((f) => f.name)))];
+  const lines = [`| file | machines | ${columns.map((c) => c.title).join(" | ")} |`, `|---|--:|${columns.map(() => "--:").join("|")}|`];
+  for (const name of names) {
+    const machines = Math.max(0, ...columns.map((c) => c.row.files!.find((f) => f.name === name)?.machines ?? 0));
+    const cells = columns.map((c) => {
+      const f = c.row.files!.find((x) => x.name === name);
+      const ms = f === undefined ? undefined : c.self ? f.self : f.p50;
+      return ms === undefined ? "—" : `${ms.toFixed(2)} ms`;
+    });
+    lines.push(`| ${name} | ${machines} | ${cells.join(" | ")} |`);
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,107 @@
+/**
+ * Workload 1: a stateless chain over `fromRange(0, N, 1024)`. Stage `i` of a chain of length L
+ * is, by `i % 3`: map `x + 1`, filter `(x & 15) !== 0`, map `x - 1` (so lengths 3 and 32 keep
+ * the values bounded and drop one event in 16). Rate: source events per second.
+ *
+ * - `portals`: one workflow, one task per stage, run to completion in a fresh `Systems.test`.
+ * - `loop`: hand-written loop over arrays: each atom of 1024 numbers is built as the generator
+ *   builds it, every element goes through the L stages inline, survivors go to an output array.
+ * - `rxjs`: `range(0, N).pipe(map, filter, map, ...)` with the same L operators.
+ */
+import { filter, map, range, type OperatorFunction } from "rxjs";
+import { PortalsApp, Systems, type Application, type FlowBuilder } from "portals-ts";
+import type { Runnable } from "../lib/types.js";
+
+export const ATOM = 1024;
+
+const add = (x: number): number => x + 1;
+const keep = (x: number): boolean => (x & 15) !== 0;
+const sub = (x: number): number => x - 1;
+
+/** The chain application; with `sum`, a last step adds every output to `sum.value`. */
+export function chainApp(length: number, events: number, sum?: { value: number }): Application {
+  return PortalsApp(`chain-${length}`, (app) => {
+    const numbers = app.generators.fromRange(0, events, ATOM, { name: "numbers" });
+    let flow: FlowBuilder<number, number, any, number> = app.workflows<number, number>("chain").source(numbers.stream);
+    for (let i = 0; i < length; i++) {
+      const k = i % 3;
+      // A new closure per stage, as a user writing the stages out would have.
+      flow = k === 0 ? flow.map((x) => x + 1) : k === 1 ? flow.filter((x) => (x & 15) !== 0) : flow.map((x) => x - 1);
+    }
+    if (sum !== undefined) {
+      flow = flow.map((x) => {
+        sum.value += x;
+        return x;
+      });
+    }
+    flow.sink().freeze();
+  });
+}
+
+function runSystem(app: Application): void {
+  const system = Systems.test({ seed: 1 });
+  system.launch(app);
+  system.stepUntilComplete();
+}
+
+/** Hand-written baseline: atoms as arrays, the stages inline; returns the sum of the outputs. */
+export function chainLoop(length: number, events: number): number {
+  let sum = 0;
+  for (let start = 0; start < events; start += ATOM) {
+    const stop = Math.min(start + ATOM, events);
+    const atom: number[] = [];
+    for (let x = start; x < stop; x++) atom.push(x);
+    const out: number[] = [];
+    next: for (let j = 0; j < atom.length; j++) {
+      let v = atom[j]!;
+      for (let i = 0; i < length; i++) {
+        const k = i % 3;
+        if (k === 0) v = v + 1;
+        else if (k === 1) {
+          if ((v & 15) === 0) continue next;
+        } else v = v - 1;
+      }
+      out.push(v);
+    }
+    for (let j = 0; j < out.length; j++) sum += out[j]!;
+  }
+  return sum;
+}
+
+/** RxJS baseline: the same operators on `range`; returns the sum of the outputs. */
+export function chainRx(length: number, events: number): number {
+  const ops: OperatorFunction<number, number>[] = [];
+  for (let i = 0; i < length; i++) {
+    const k = i % 3;
+    ops.push(k === 0 ? map(add) : k === 1 ? filter(keep) : map(sub));
+  }
+  let sum = 0;
+  // What `source.pipe(...ops)` does (rxjs pipeFromArray), without pipe's 9-operator typings.
+  ops.reduce((source, op) => op(source), range(0, events)).subscribe((v) => (sum += v));
+  return sum;
+}
+
+export function chain(length: number, variant: string, quick: boolean): Runnable {
+  const events = quick ? 1 << 14 : 1 << 16;
+  switch (variant) {
+    case "portals": {
+      const app = chainApp(length, events);
+      return {
+        kind: "runnable",
+        units: events,
+        run: () => runSystem(app),
+        check: () => {
+          const sum = { value: 0 };
+          runSystem(chainApp(length, events, sum));
+          return sum.value;
+        },
+      };
+    }
+    case "loop":
+      return { kind: "runnable", units: events, run: () => chainLoop(length, events) };
+    case "rxjs":
+      return { kind: "runnable", units: events, run: () => chainRx(length, events) };
+    default:
+      throw new Error(`chain: unknown variant ${variant}`);
+  }
+}
