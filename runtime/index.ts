@@ -28,4 +28,6 @@ export { defaultLog, Systems, TestSystem } from "./engine/system.js";
 export type { TestSystemOptions } from "./engine/system.js";
 export type { Stats } from "./engine/workflow.js";
 export { Codec, codec, EncodeError } from "./state/codec.js";
+export { SNAPSHOT_FORMAT, SnapshotError } from "./state/snapshot.js";
+export type { Manifest } from "./state/snapshot.js";
 export type { TypeCodec } from "./state/codec.js";

@@ -23,11 +23,19 @@ export interface Hooks {
 /** A per-key state machine state for `vsm` (see {@link VSM}). */
 export interface VsmBehavior<T, U> {
   readonly kind: "vsm-behavior";
+  /**
+   * Number of the state in definition order within this process: a snapshot stores a key's
+   * current state by it, so the same program restores it.
+   */
+  readonly id: number;
   /** Handles an event; returns the next state, or `VSM.same` to stay. */
   readonly onNext: (event: T, ctx: ProcessorContext<U>) => VsmBehavior<T, U> | typeof VSM_SAME;
 }
 
 const VSM_SAME: unique symbol = Symbol("VSM.same");
+
+/** Every vsm state defined in this process, by id. */
+const vsmStates: VsmBehavior<unknown, unknown>[] = [];
 
 /** The plain description of a task. `kind` selects the behaviour; see each `Tasks.*` factory. */
 export type TaskSpec = (
@@ -213,7 +221,19 @@ export const Tasks = {
 export const VSM = {
   /** A state whose handler returns the next state (or `VSM.same`). */
   processor<T, U>(onNext: (event: T, ctx: ProcessorContext<U>) => VsmBehavior<T, U> | typeof VSM_SAME): VsmBehavior<T, U> {
-    return { kind: "vsm-behavior", onNext };
+    const behavior: VsmBehavior<T, U> = { kind: "vsm-behavior", id: vsmStates.length, onNext };
+    vsmStates.push(behavior as VsmBehavior<unknown, unknown>);
+    return behavior;
+  },
+  /**
+   * The state with number `id` ({@link VsmBehavior.id}).
+   *
+   * @throws Error when no state has that number in this process
+   */
+  byId(id: number): VsmBehavior<unknown, unknown> {
+    const found = vsmStates[id];
+    if (found === undefined) throw new Error(`no vsm state number ${id} is defined in this process (the snapshot comes from a program that defines more VSM.processor states)`);
+    return found;
   },
   /** Returned by a state's handler to stay in the current state. */
   same: VSM_SAME,

@@ -15,6 +15,10 @@ import type { AtomicStream } from "./stream.js";
 
 /** Produces the atoms of one generator. */
 interface AtomSource {
+  /** Where the source is, as plain data (snapshots, DESIGN §8). */
+  position(): unknown;
+  /** Goes back to a position from {@link position} (restore). */
+  seek(position: any): void;
   /** The next atom; the seal atom last. Async sources: only once `pending` is undefined. */
   next(): Atom;
   /** Releases what the source holds open (a file), if anything. */
@@ -29,6 +33,12 @@ function zeros(n: number): Key[] {
 class ArraySource implements AtomSource {
   private index = 0;
   constructor(private readonly atoms: readonly (readonly unknown[])[]) {}
+  position(): number {
+    return this.index;
+  }
+  seek(index: number): void {
+    this.index = index;
+  }
   next(): Atom {
     if (this.index >= this.atoms.length) return sealAtom();
     const values = [...this.atoms[this.index++]!];
@@ -46,6 +56,12 @@ class RangeSource implements AtomSource {
   ) {
     this.current = start;
   }
+  position(): number {
+    return this.current;
+  }
+  seek(current: number): void {
+    this.current = current;
+  }
   next(): Atom {
     if (this.current >= this.end) return sealAtom();
     const stop = Math.min(this.current + this.step, this.end);
@@ -60,12 +76,23 @@ class RangeSource implements AtomSource {
 class IterableSource implements AtomSource {
   private iterator: Iterator<unknown> | undefined;
   private ended = false;
+  private consumed = 0;
   constructor(
     private readonly path: string,
     private readonly iterable: Iterable<unknown>,
     private readonly atomSize: number,
     private readonly write: LogWriter,
   ) {}
+  position(): { consumed: number; ended: boolean } {
+    return { consumed: this.consumed, ended: this.ended };
+  }
+  /** Reads the iterable again from its start and skips what was consumed (replays arrays). */
+  seek(p: { consumed: number; ended: boolean }): void {
+    this.iterator = this.iterable[Symbol.iterator]();
+    for (let i = 0; i < p.consumed && !this.iterator.next().done; i++);
+    this.consumed = p.consumed;
+    this.ended = p.ended;
+  }
   next(): Atom {
     if (this.ended) return sealAtom();
     this.iterator ??= this.iterable[Symbol.iterator]();
@@ -78,6 +105,7 @@ class IterableSource implements AtomSource {
           this.ended = true;
           break;
         }
+        this.consumed++;
         values.push(r.value);
       }
     } catch (thrown) {
@@ -99,6 +127,8 @@ class AsyncIterableSource implements AtomSource {
   private fetched: Atom | undefined;
   private fetching: Promise<void> | undefined;
   private ended = false;
+  /** Elements handed out in atoms (a fetched atom not handed out yet does not count). */
+  private consumed = 0;
 
   constructor(
     private readonly path: string,
@@ -117,8 +147,33 @@ class AsyncIterableSource implements AtomSource {
   next(): Atom {
     const a = this.fetched!;
     this.fetched = undefined;
+    this.consumed += a.values.length;
     if (!a.seal) void this.pending;
     return a;
+  }
+
+  position(): { consumed: number; ended: boolean } {
+    return { consumed: this.consumed, ended: this.ended && this.fetched === undefined };
+  }
+
+  /**
+   * An async iterable cannot be read again, unless it offers `seek(consumed)`: then the
+   * restored source continues after the `consumed` elements it had handed out.
+   *
+   * @throws Error naming the generator when the source had started and cannot seek
+   */
+  seek(p: { consumed: number; ended: boolean }): void {
+    if (p.consumed === 0 && !p.ended) return;
+    const seekable = this.iterable as AsyncIterable<unknown> & { seek?: (consumed: number) => void };
+    if (typeof seekable.seek !== "function") {
+      throw new Error(
+        `generator ${this.path} (fromAsyncIterable) had read ${p.consumed} element(s) when the snapshot was taken and cannot be replayed; ` +
+          "give the async iterable a seek(consumed) method, or use fromFile or fromIterable over data that can be read again",
+      );
+    }
+    seekable.seek(p.consumed);
+    this.consumed = p.consumed;
+    this.ended = p.ended;
   }
 
   private async fetch(): Promise<void> {
@@ -171,6 +226,17 @@ class FileSource implements AtomSource {
     }
   }
 
+
+  position(): { offset: number; line: number } {
+    return { offset: this.offset, line: this.line };
+  }
+
+  seek(p: { offset: number; line: number }): void {
+    this.offset = p.offset;
+    this.line = p.line;
+    this.buffer = Buffer.alloc(0);
+    this.eof = false;
+  }
 
   next(): Atom {
     const values: unknown[] = [];
@@ -226,6 +292,13 @@ function sourceError(path: string, thrown: unknown, write: LogWriter): OperatorE
   return error;
 }
 
+/** A generator as plain data: whether it is done and its source's position. */
+export interface GeneratorState {
+  readonly done: boolean;
+  /** The source's position; `null` once the generator is done (it never reads again). */
+  readonly position: unknown;
+}
+
 /** A generator component: one atom per step until the seal. */
 export class GeneratorComponent implements Component {
   private done = false;
@@ -251,6 +324,18 @@ export class GeneratorComponent implements Component {
   /** Releases the source's open file, if any (a failed launch; a finished source closes itself). */
   close(): void {
     this.source.close?.();
+  }
+
+  /** The generator's position as plain data (snapshots). */
+  save(): GeneratorState {
+    return { done: this.done, position: this.done ? null : this.source.position() };
+  }
+
+  /** Goes back to a saved position (restore). */
+  load(saved: GeneratorState): void {
+    this.done = saved.done;
+    if (saved.done) this.close();
+    else this.source.seek(saved.position);
   }
 
   wake(): void {}

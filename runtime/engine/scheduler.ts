@@ -54,6 +54,11 @@ export class ReadySet {
     }
   }
 
+  /** Paths of the components in the set, in its order (the order picks depend on). */
+  save(): string[] {
+    return this.items.map((c) => c.path);
+  }
+
   /** Picks the next component to step, or `undefined` when none is ready. */
   pick(): Component | undefined {
     const items = this.items;

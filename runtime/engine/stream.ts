@@ -37,6 +37,15 @@ export class Cursor {
 
 const COMPACT_AT = 1024;
 
+/** A stream as plain data: the atoms some consumer has not read, and each consumer's position. */
+export interface StreamState {
+  readonly end: number;
+  /** Atoms from absolute index `end - atoms.length` on. */
+  readonly atoms: readonly Atom[];
+  /** Per consumer, in subscription order: position and unread portal atoms. */
+  readonly cursors: readonly { readonly position: number; readonly portalPending: number }[];
+}
+
 /** An atomic stream. */
 export class AtomicStream {
   /** Absolute index one past the last appended atom. */
@@ -83,6 +92,36 @@ export class AtomicStream {
     if (atom.portal) cursor.portalPending--;
     if (--this.unread[slot]! === 0 && slot === this.head) this.release();
     return atom;
+  }
+
+  /** The stream as plain data (snapshots, DESIGN §8). */
+  save(): StreamState {
+    return {
+      end: this.end,
+      atoms: this.buffer.slice(this.head) as Atom[],
+      cursors: this.cursors.map((c) => ({ position: c.position, portalPending: c.portalPending })),
+    };
+  }
+
+  /**
+   * Puts back a saved stream. The consumers must have subscribed in the same order as when it
+   * was saved (the same applications launched in the same order).
+   *
+   * @throws Error when the number of consumers differs
+   */
+  load(saved: StreamState): void {
+    if (saved.cursors.length !== this.cursors.length) {
+      throw new Error(`stream ${this.path} had ${saved.cursors.length} consumer(s) in the snapshot and has ${this.cursors.length} now`);
+    }
+    this.end = saved.end;
+    this.base = saved.end - saved.atoms.length;
+    this.head = 0;
+    this.buffer = [...saved.atoms];
+    this.unread = saved.atoms.map((_, i) => saved.cursors.filter((c) => c.position <= this.base + i).length);
+    saved.cursors.forEach((c, i) => {
+      this.cursors[i]!.position = c.position;
+      this.cursors[i]!.portalPending = c.portalPending;
+    });
   }
 
   /** Drops the atoms every consumer has read from the front of the buffer. */

@@ -5,7 +5,7 @@
  * `step()` runs one unit of work chosen by the scheduler; with a fixed seed every run is the
  * same, byte for byte (DESIGN §5.11).
  */
-import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
+import { xoroshiro128plus, xoroshiro128plusFromState } from "pure-rand/generator/xoroshiro128plus";
 import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
 import type { Application } from "../api/app.js";
 import { ApplicationError, describe } from "../api/errors.js";
@@ -20,6 +20,8 @@ import { AtomicStream } from "./stream.js";
 import { TaskRunner, type PortalOutbox } from "./task-runner.js";
 import { hasUncompiledCallback, uncompiledMessage } from "./uncompiled.js";
 import { WorkflowExecutor, type Stats } from "./workflow.js";
+import { decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT, SnapshotError, type Manifest } from "../state/snapshot.js";
+import { machinesOf } from "./task-runner.js";
 
 /** Options of {@link Systems.test}. */
 export interface TestSystemOptions {
@@ -48,8 +50,12 @@ type Registered =
 export class TestSystem {
   private readonly registry = new Map<string, Registered>();
   private readonly launched: string[] = [];
-  private readonly rng: RandomGenerator;
-  private readonly ready: ReadySet;
+  private readonly apps: Application[] = [];
+  private readonly generators = new Map<string, GeneratorComponent>();
+  private readonly workflows = new Map<string, WorkflowExecutor>();
+  private readonly components: Component[] = [];
+  private rng: RandomGenerator;
+  private ready: ReadySet;
   private readonly log: LogWriter;
   private readonly counters: Stats = { steps: 0, atoms: 0, events: 0 };
   private readonly schedule = (c: Component): void => {
@@ -69,6 +75,13 @@ export class TestSystem {
   /** Steps taken, and atoms and events processed by workflows, so far. */
   get stats(): Readonly<Stats> {
     return { ...this.counters };
+  }
+
+  /** Continuations parked now, waiting for replies, over all workflows. */
+  get parkedContinuations(): number {
+    let n = 0;
+    for (const w of this.workflows.values()) for (const r of w.runners) n += r.parkedCount;
+    return n;
   }
 
   /** Paths of the launched applications, in launch order. */
@@ -101,8 +114,70 @@ export class TestSystem {
     });
     for (const [path, stream] of streams) this.registry.set(path, { kind: "stream", stream });
     this.wire(plan, runners);
-    for (const g of generators) this.schedule(g);
+    for (const g of generators) {
+      this.generators.set(g.path, g);
+      this.components.push(g);
+      this.schedule(g);
+    }
     this.launched.push(app.path);
+    this.apps.push(app);
+  }
+
+  /**
+   * A snapshot of the whole system between steps (DESIGN §8): restore it into a fresh system
+   * with {@link restore}. See `state/snapshot.ts` for what it holds.
+   *
+   * @throws EncodeError naming the path of state that is not data
+   */
+  snapshot(): Uint8Array {
+    this.checkOpen("snapshot");
+    const streams: Record<string, ReturnType<AtomicStream["save"]>> = {};
+    for (const [path, r] of this.registry) if (r.kind === "stream") streams[path] = r.stream.save();
+    const generators: Record<string, ReturnType<GeneratorComponent["save"]>> = {};
+    for (const [path, g] of this.generators) generators[path] = g.save();
+    const workflows: Record<string, ReturnType<WorkflowExecutor["save"]>> = {};
+    for (const [path, w] of this.workflows) workflows[path] = w.save();
+    return encodeSnapshot({
+      manifest: manifestOf(this.apps),
+      rng: this.rng.getState(),
+      ready: this.ready.save(),
+      stats: { ...this.counters },
+      streams,
+      generators,
+      workflows,
+    });
+  }
+
+  /**
+   * Continues from `snapshot` in this fresh system: launches `apps` (the applications of the
+   * snapshot, in launch order) and puts back their state. Returns the system.
+   *
+   * @throws SnapshotError when the bytes are not a snapshot (or are truncated or damaged), the
+   *   system already runs applications, an application of the snapshot is missing or another
+   *   one is given, or an operator's code changed since the snapshot; the system is then left
+   *   unusable rather than half-restored
+   */
+  restore(snapshot: Uint8Array, apps: readonly Application[]): this {
+    this.checkOpen("restore");
+    if (this.launched.length > 0) throw new SnapshotError("restore(): this system already runs applications; restore into a fresh Systems.test()");
+    const data = decodeSnapshot(snapshot);
+    checkManifest(data.manifest, apps);
+    try {
+      this.rng = xoroshiro128plusFromState(data.rng);
+      this.ready = new ReadySet(this.rng);
+      for (const app of apps) this.launch(app);
+      for (const [path, r] of this.registry) if (r.kind === "stream" && data.streams[path]) r.stream.load(data.streams[path]);
+      for (const [path, g] of this.generators) g.load(data.generators[path]!);
+      for (const [path, w] of this.workflows) w.load(data.workflows[path]!);
+      Object.assign(this.counters, data.stats);
+      this.ready = new ReadySet(this.rng);
+      const byPath = new Map(this.components.map((c) => [c.path, c]));
+      for (const path of data.ready) this.ready.add(byPath.get(path)!);
+    } catch (thrown) {
+      this.closed = true;
+      throw thrown instanceof SnapshotError ? thrown : new SnapshotError(`cannot restore the snapshot: ${describe(thrown)}`);
+    }
+    return this;
   }
 
   /** True when some component can take a step. */
@@ -225,10 +300,12 @@ export class TestSystem {
     for (const s of plan.sequencers) {
       const sequencer = new SequencerComponent(s.path, stream(s.stream), s.primary, this.rng, this.schedule);
       this.registry.set(s.path, { kind: "sequencer", sequencer });
+      this.components.push(sequencer);
     }
     for (const s of plan.splitters) {
       const splitter = new SplitterComponent(s.path, stream(s.source), s.internal, this.log, this.schedule);
       this.registry.set(s.path, { kind: "splitter", splitter });
+      this.components.push(splitter);
     }
     for (const s of plan.splits) {
       this.lookup(s.splitter, "splitter").splitter.addSplit(s.path, s.predicate, stream(s.stream));
@@ -239,7 +316,9 @@ export class TestSystem {
     for (const w of plan.workflows) {
       const { outbox, runners } = made.get(w.path)!;
       const portalOut = w.portals ? stream(w.portals.out) : undefined;
-      new WorkflowExecutor(w, stream(w.source), stream(w.stream), portalOut, outbox, runners, this.counters, this.schedule, this.log);
+      const workflow = new WorkflowExecutor(w, stream(w.source), stream(w.stream), portalOut, outbox, runners, this.counters, this.schedule, this.log);
+      this.workflows.set(w.path, workflow);
+      this.components.push(workflow);
     }
   }
 
@@ -252,6 +331,44 @@ export class TestSystem {
 
   private checkOpen(what: string): void {
     if (this.closed) throw new Error(`${what}(): the system was shut down`);
+  }
+}
+
+/** The manifest of launched applications: their paths and the code version of each operator. */
+function manifestOf(apps: readonly Application[]): Manifest {
+  const operators: Record<string, string[]> = {};
+  for (const app of apps) {
+    for (const w of app.plan.workflows) {
+      for (const t of w.tasks) {
+        const machines = [...machinesOf(t.spec).values()].map((m) => `${m.id}@${m.version}`);
+        if (machines.length > 0) operators[`${w.path}/${t.name}`] = machines;
+      }
+    }
+  }
+  return { format: SNAPSHOT_FORMAT, apps: apps.map((a) => a.path), operators };
+}
+
+/** The applications must be those of the snapshot, in launch order, with the same operator code. */
+function checkManifest(saved: Manifest, apps: readonly Application[]): void {
+  const given = apps.map((a) => a.path);
+  for (const path of saved.apps) {
+    if (!given.includes(path)) {
+      throw new SnapshotError(`the snapshot needs application ${path}; give restore() the applications ${saved.apps.join(", ")}, in this order`);
+    }
+  }
+  for (const path of given) {
+    if (!saved.apps.includes(path)) throw new SnapshotError(`application ${path} is not in the snapshot (it has ${saved.apps.join(", ")})`);
+  }
+  if (given.join() !== saved.apps.join()) throw new SnapshotError(`give restore() the applications in launch order: ${saved.apps.join(", ")}`);
+  const now = manifestOf(apps).operators;
+  for (const [operator, machines] of Object.entries(saved.operators)) {
+    const current = now[operator] ?? [];
+    if (current.join() !== machines.join()) {
+      throw new SnapshotError(
+        `operator ${operator} changed since the snapshot (${machines.join(", ")} then, ${current.join(", ") || "no compiled callback"} now); ` +
+          "restore with the code that took the snapshot, or start the applications afresh",
+      );
+    }
   }
 }
 

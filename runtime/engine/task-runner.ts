@@ -9,15 +9,15 @@
  *     continuations when replies arrive, under the asker's key and state.
  */
 import { OperatorError, PortalRequestError, describe } from "../api/errors.js";
-import { allSpecs, type Callback, type TaskSpec, type VsmBehavior } from "../api/tasks.js";
+import { allSpecs, callbackSlots, VSM, type Callback, type TaskSpec, type VsmBehavior } from "../api/tasks.js";
 import type { TaskNode } from "../graph/model.js";
 import { TaskStateStore } from "../state/task-state.js";
 import { activate, type Requester } from "./active.js";
 import type { Batch } from "./atom.js";
 import { Completion, makeBehavior, type Behavior, type BehaviorHost } from "./behaviors.js";
 import { TaskContextImpl, type ContextHost, type LogWriter } from "./context.js";
-import { Invocation, type Outcome } from "./invocation.js";
-import { machineOf, type Key, type RequestHandle } from "./machine.js";
+import { Invocation, type InvocationData, type Outcome } from "./invocation.js";
+import { findMachine, machineOf, type Key, type Machine, type RequestHandle } from "./machine.js";
 import type { ReplyMessage, RequestMessage } from "./messages.js";
 import { uncompiledMessage } from "./uncompiled.js";
 
@@ -32,6 +32,19 @@ interface CallInfo {
   readonly completion: Completion;
   readonly event: unknown;
   readonly serving: Serving | null;
+}
+
+/** A task instance as plain data (snapshots, DESIGN §8). */
+export interface RunnerState {
+  readonly perKey: ReadonlyMap<string, ReadonlyMap<Key, unknown>>;
+  readonly perTask: ReadonlyMap<string, unknown>;
+  readonly internal: ReadonlyMap<string, unknown>;
+  /** Current vsm state per key, by state id. */
+  readonly vsm: readonly (readonly [Key, number])[];
+  readonly nextRequest: number;
+  readonly nextInvocation: number;
+  /** The continuation table: every parked invocation. */
+  readonly parked: readonly InvocationData<CallInfo>[];
 }
 
 /** Shared by the tasks of one workflow: where requests and replies go during a step. */
@@ -53,6 +66,8 @@ export class TaskRunner implements BehaviorHost, ContextHost, Requester {
   private readonly byRequest = new Map<number, Invocation<CallInfo>>();
   private readonly asks: ReadonlySet<string>;
   private readonly onAsk: Callback | undefined;
+  /** The compiled callbacks of the task by machine id (to re-bind restored frames). */
+  private readonly machines: ReadonlyMap<string, Machine>;
   private nextRequest = 1;
   private nextInvocation = 1;
   private running: Invocation<CallInfo> | null = null;
@@ -71,6 +86,7 @@ export class TaskRunner implements BehaviorHost, ContextHost, Requester {
     this.task = node.name;
     this.asks = new Set(asks);
     this.onAsk = findOnAsk(node.spec);
+    this.machines = machinesOf(node.spec);
     this.ctx = new TaskContextImpl(this, this.store);
     this.behavior = makeBehavior(node.spec, this);
   }
@@ -149,6 +165,46 @@ export class TaskRunner implements BehaviorHost, ContextHost, Requester {
     } finally {
       this.serving = null;
       activate(previous);
+    }
+  }
+
+  /** The task's state, counters and continuation table as plain data. */
+  save(): RunnerState {
+    return {
+      perKey: this.store.perKey,
+      perTask: this.store.perTask,
+      internal: this.internal,
+      vsm: [...this.vsmStates].map(([key, state]) => [key, state.id] as const),
+      nextRequest: this.nextRequest,
+      nextInvocation: this.nextInvocation,
+      parked: [...this.parked.values()].map((inv) => inv.toData()),
+    };
+  }
+
+  /**
+   * Puts back a saved task. Maps are filled in place, because state handles made by an `init`
+   * factory hold them. Parked frames are re-bound to the task's machines (or to helpers by id).
+   *
+   * @throws Error naming the machine when a frame's code is missing or changed
+   */
+  load(saved: RunnerState): void {
+    for (const [name, values] of saved.perKey) {
+      const entry = this.store.entry(name);
+      entry.clear();
+      for (const [k, v] of values) entry.set(k, v);
+    }
+    refill(this.store.perTask, saved.perTask);
+    refill(this.internal, saved.internal);
+    this.vsmStates.clear();
+    for (const [key, id] of saved.vsm) this.vsmStates.set(key, VSM.byId(id));
+    this.nextRequest = saved.nextRequest;
+    this.nextInvocation = saved.nextInvocation;
+    this.parked.clear();
+    this.byRequest.clear();
+    for (const data of saved.parked) {
+      const inv = Invocation.restore(data, (id) => this.machines.get(id) ?? findMachine(id));
+      this.parked.set(inv.id, inv);
+      for (const id of inv.issued) this.byRequest.set(id, inv);
     }
   }
 
@@ -303,6 +359,23 @@ export class TaskRunner implements BehaviorHost, ContextHost, Requester {
     out.keys.push(r.askerKey);
     out.values.push(message);
   }
+}
+
+/** The machines of every compiled callback of `spec`, by id. */
+export function machinesOf(spec: TaskSpec): Map<string, Machine> {
+  const out = new Map<string, Machine>();
+  for (const s of allSpecs(spec)) {
+    for (const [, value] of callbackSlots(s)) {
+      const m = machineOf(value);
+      if (m !== undefined) out.set(m.id, m);
+    }
+  }
+  return out;
+}
+
+function refill<K, V>(target: Map<K, V>, source: ReadonlyMap<K, V>): void {
+  target.clear();
+  for (const [k, v] of source) target.set(k, v);
 }
 
 /** The request handler of a replier task, looking inside combinators. */

@@ -22,7 +22,15 @@ import type { Key } from "./machine.js";
 import type { PortalMessage } from "./messages.js";
 import { Rank, type Component } from "./scheduler.js";
 import type { AtomicStream, Cursor } from "./stream.js";
-import { TaskRunner, type PortalOutbox } from "./task-runner.js";
+import { TaskRunner, type PortalOutbox, type RunnerState } from "./task-runner.js";
+
+/** A workflow as plain data (snapshots): a held-back end of input, and its tasks. */
+export interface WorkflowState {
+  readonly seal: Atom | null;
+  readonly sealed: boolean;
+  readonly warnedAfterEnd: boolean;
+  readonly runners: readonly RunnerState[];
+}
 
 /** Counters a system reports (CLI summary). */
 export interface Stats {
@@ -68,6 +76,19 @@ export class WorkflowExecutor implements Component {
     this.sinks = plan.sinks;
     this.tasks.forEach((t, i) => this.byName.set(t.name, i));
     this.cursor = source.subscribe(this);
+  }
+
+  /** The workflow as plain data (between steps, when no requests or replies are pending). */
+  save(): WorkflowState {
+    return { seal: this.seal ?? null, sealed: this.sealed, warnedAfterEnd: this.warnedAfterEnd, runners: this.runners.map((r) => r.save()) };
+  }
+
+  /** Puts back a saved workflow (see `TaskRunner.load`). */
+  load(saved: WorkflowState): void {
+    this.seal = saved.seal ?? undefined;
+    this.sealed = saved.sealed;
+    this.warnedAfterEnd = saved.warnedAfterEnd;
+    saved.runners.forEach((r, i) => this.runners[i]!.load(r));
   }
 
   wake(): void {

@@ -1,0 +1,168 @@
+/**
+ * Snapshot and restore in process (DESIGN §8, the crash tests of the snapshots issue). For each
+ * example, one run takes snapshots at 50 seeded-random steps (many while continuations are
+ * parked and requests are in flight); each snapshot is restored into a fresh system (another
+ * seed: the snapshot brings its own) and run to completion. The lines logged before the
+ * snapshot plus those after the restore must be exactly the lines of the run, and the final
+ * state must be the same, byte for byte.
+ */
+import { uniformInt } from "pure-rand/distribution/uniformInt";
+import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
+import { describe, expect, test } from "vitest";
+import { PortalsApp, SnapshotError, Systems, type Application } from "portals-ts";
+import bankSaga from "../../examples/bank-saga/app.js";
+import countdown from "../../examples/countdown/app.js";
+import pingPong from "../../examples/ping-pong/app.js";
+import previousValue from "../../examples/previous-value/app.js";
+import shoppingCart from "../../examples/shopping-cart/app.js";
+import wordCount from "../../examples/word-count/app.js";
+import { decodeSnapshot } from "../../runtime/state/snapshot.js";
+
+const SEED = 3;
+const STOPS = 50;
+
+interface Point {
+  readonly step: number;
+  readonly lines: number;
+  readonly parked: number;
+  readonly bytes: Uint8Array;
+}
+
+/** One run with snapshots at `STOPS` random steps; its lines, snapshots and final state. */
+function recorded(apps: readonly Application[]): { lines: string[]; points: Point[]; final: Uint8Array } {
+  const lines: string[] = [];
+  const probe = Systems.test({ seed: SEED, log: () => {} });
+  for (const app of apps) probe.launch(app);
+  const total = probe.stepUntilComplete();
+  const rng = xoroshiro128plus(42);
+  const steps = new Set<number>();
+  while (steps.size < Math.min(STOPS, total - 1)) steps.add(uniformInt(rng, 1, total - 1));
+  const system = Systems.test({ seed: SEED, log: (line) => lines.push(line) });
+  for (const app of apps) system.launch(app);
+  const points: Point[] = [];
+  let at = 0;
+  for (const step of [...steps].sort((a, b) => a - b)) {
+    at += system.stepUntilComplete(step - at);
+    points.push({ step, lines: lines.length, parked: system.parkedContinuations, bytes: system.snapshot() });
+  }
+  system.stepUntilComplete();
+  return { lines, points, final: system.snapshot() };
+}
+
+function resumed(bytes: Uint8Array, apps: readonly Application[]): { lines: string[]; final: Uint8Array } {
+  const lines: string[] = [];
+  const system = Systems.test({ seed: 999, log: (line) => lines.push(line) }).restore(bytes, apps);
+  system.stepUntilComplete();
+  return { lines, final: system.snapshot() };
+}
+
+const examples: [string, readonly Application[], number][] = [
+  ["ping-pong", [pingPong], 10],
+  ["previous-value", [previousValue], 20],
+  ["countdown", [countdown], 10],
+  ["bank-saga", [bankSaga], 20],
+  ["word-count", [wordCount], 0],
+  ["shopping-cart", shoppingCart, 20],
+];
+
+describe.each(examples)("%s", (_name, apps, minParked) => {
+  const run = recorded(apps);
+
+  test(`restored from ${STOPS} random steps: the same lines and the same final state`, { timeout: 180_000 }, () => {
+    for (const point of run.points) {
+      const after = resumed(point.bytes, apps);
+      expect([...run.lines.slice(0, point.lines), ...after.lines], `restored at step ${point.step}`).toEqual(run.lines);
+      expect(Buffer.from(after.final).equals(Buffer.from(run.final)), `final state, restored at step ${point.step}`).toBe(true);
+    }
+    expect(run.points.filter((p) => p.parked > 0).length).toBeGreaterThanOrEqual(minParked);
+  });
+});
+
+test("restoring the same snapshot twice resumes each parked continuation once in each system", () => {
+  const run = recorded([pingPong]);
+  const point = run.points.find((p) => p.parked >= 3)!;
+  const once = resumed(point.bytes, [pingPong]);
+  const twice = resumed(point.bytes, [pingPong]);
+  expect(once.lines).toEqual(run.lines.slice(point.lines));
+  expect(twice.lines).toEqual(once.lines);
+  expect(new Set(once.lines).size).toBe(once.lines.length);
+});
+
+test("a snapshot taken while an asker waits inside a for loop resumes at the right iteration with the right accumulator", () => {
+  const app = PortalsApp("loop", (a) => {
+    const square = a.portal<number, number>("square");
+    a.workflows<never, never>("server")
+      .source(a.generators.empty<never>().stream)
+      .replier(square, () => {}, (x, ctx) => ctx.reply(x * x))
+      .sink()
+      .freeze();
+    a.workflows<number, never>("sum")
+      .source(a.generators.signal(5).stream)
+      .asker(square, async (n, ctx) => {
+        let total = 0;
+        for (let i = 1; i <= n; i++) {
+          total += await square.request(i);
+          ctx.log.info(`i=${i} total=${total}`);
+        }
+        ctx.log.info(`sum of squares ${total}`);
+      })
+      .sink()
+      .freeze();
+  });
+  const run = recorded([app]);
+  const waiting = run.points.filter((p) => p.parked === 1);
+  expect(waiting.length).toBeGreaterThanOrEqual(5);
+  for (const point of waiting) {
+    const frame = decodeSnapshot(point.bytes).workflows["/loop/workflows/sum"]!.runners[0]!.parked[0]!.frames[0]!;
+    const done = run.lines.slice(0, point.lines).length;
+    // Waiting for the reply of iteration i = done + 1, with the total of the iterations before.
+    expect(frame.locals.i).toBe(done + 1);
+    expect(frame.locals.total).toBe((done * (done + 1) * (2 * done + 1)) / 6);
+    expect(resumed(point.bytes, [app]).lines).toEqual(run.lines.slice(point.lines));
+  }
+  expect(run.lines.at(-1)).toBe("sum of squares 55");
+});
+
+describe("bad snapshots are refused with a clear error and nothing restored", () => {
+  const good = recorded([countdown]).points[3]!.bytes;
+  const refused = (bytes: Uint8Array, apps: readonly Application[] = [countdown]): SnapshotError => {
+    const system = Systems.test({ log: () => {} });
+    let error: unknown;
+    try {
+      system.restore(bytes, apps);
+    } catch (e) {
+      error = e;
+    }
+    expect(system.applications).toEqual([]);
+    expect(error).toBeInstanceOf(SnapshotError);
+    return error as SnapshotError;
+  };
+
+  test("truncated", () => {
+    expect(refused(good.subarray(0, good.length - 10)).message).toBe("the snapshot is truncated or damaged (checksum mismatch)");
+    expect(refused(good.subarray(0, 20)).message).toBe("not a portals snapshot (20 bytes without the PTSNAP header)");
+  });
+
+  test("one bit flipped", () => {
+    const flipped = Uint8Array.from(good);
+    flipped[flipped.length - 7]! ^= 0x10;
+    expect(refused(flipped).message).toBe("the snapshot is truncated or damaged (checksum mismatch)");
+  });
+
+  test("another format version", () => {
+    const other = Uint8Array.from(good);
+    other[7] = 9;
+    expect(refused(other).message).toBe("snapshot format version 9; this runtime reads version 1");
+  });
+
+  test("another application's snapshot, or an application missing", () => {
+    expect(refused(good, [pingPong]).message).toBe("the snapshot needs application /countdown; give restore() the applications /countdown, in this order");
+    expect(refused(good, [countdown, pingPong]).message).toBe("application /ping-pong is not in the snapshot (it has /countdown)");
+  });
+
+  test("into a system that already runs applications", () => {
+    const system = Systems.test({ log: () => {} });
+    system.launch(countdown);
+    expect(() => system.restore(good, [countdown])).toThrow("restore(): this system already runs applications; restore into a fresh Systems.test()");
+  });
+});
