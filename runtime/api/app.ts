@@ -237,7 +237,7 @@ export class ApplicationBuilder {
    */
   workflows<T, U>(name?: string): WorkflowBuilder<T, U> {
     const path = `${this.path}/workflows/${this.nameOf(name)}`;
-    const draft: WorkflowDraft = { path, source: undefined, tasks: [], sinks: [], frozen: false };
+    const draft: WorkflowDraft = { path, source: undefined, tasks: [], sinks: [], target: undefined, frozen: false };
     this.workflowDrafts.push(draft);
     return new WorkflowBuilder<T, U>(draft);
   }
@@ -268,6 +268,7 @@ export class ApplicationBuilder {
         stream: `${d.path}/stream`,
         tasks: d.tasks,
         sinks: d.sinks,
+        target: d.target,
       })),
     };
     const problems = validate(model);

@@ -11,6 +11,7 @@ import { streamRef, type PortalRef, type StreamRef, type WorkflowRef } from "./r
 import { Task, Tasks, type Portals, type VsmBehavior } from "./tasks.js";
 import type { Key } from "../engine/machine.js";
 import type { TaskNode } from "../graph/model.js";
+import type { Sink } from "../state/sinks.js";
 
 /** What a workflow builder records; becomes a `WorkflowNode` at `build()`. */
 export interface WorkflowDraft {
@@ -18,6 +19,8 @@ export interface WorkflowDraft {
   source: string | undefined;
   readonly tasks: TaskNode[];
   readonly sinks: number[];
+  /** Transactional sink the output also goes to, if any. */
+  target: Sink<unknown> | undefined;
   frozen: boolean;
 }
 
@@ -218,11 +221,23 @@ export class FlowBuilder<T, U, CT, CU> {
   }
 
   /**
-   * Sends this flow's events to the workflow's output stream. Compiles only when the flow's
-   * event type is the workflow's declared output type `U`.
+   * Sends this flow's events to the workflow's output stream, and, given a `target` (see
+   * `Sinks`), also to that transactional sink: committed with the snapshot that covers them,
+   * exactly once (DESIGN §8). Compiles only when the flow's event type is the workflow's
+   * declared output type `U`.
+   *
+   * @throws TypeError when another branch already gave the workflow another sink target
    */
-  sink(..._typeCheck: [CU] extends [U] ? [] : [error: "the flow's event type is not the workflow's output type"]): FlowBuilder<T, U, CT, CU> {
+  sink(...args: [CU] extends [U] ? [target?: Sink<U>] : [error: "the flow's event type is not the workflow's output type"]): FlowBuilder<T, U, CT, CU> {
     this.checkOpen("sink()");
+    const target = args[0] as Sink<unknown> | undefined;
+    if (target !== undefined) {
+      if (target === null || (target as { kind?: string }).kind !== "sink") throw new TypeError(`workflow ${this.draft.path}: sink(target) expects a sink from Sinks.file or Sinks.memory`);
+      if (this.draft.target !== undefined && this.draft.target !== target) {
+        throw new TypeError(`workflow ${this.draft.path} already sends its output to ${this.draft.target.description}; a workflow has one sink target`);
+      }
+      this.draft.target = target;
+    }
     // The source itself cannot be a sink input: an identity task stands in for it.
     const last = this.latest === SOURCE ? this.add(Tasks.identity()).latest : this.latest;
     if (!this.draft.sinks.includes(last)) this.draft.sinks.push(last);

@@ -21,6 +21,8 @@ import { TaskRunner, type PortalOutbox } from "./task-runner.js";
 import { hasUncompiledCallback, uncompiledMessage } from "./uncompiled.js";
 import { WorkflowExecutor, type Stats } from "./workflow.js";
 import { decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT, SnapshotError, type Manifest } from "../state/snapshot.js";
+import type { SinkState, SinkWriter } from "../state/sinks.js";
+import type { SnapshotStore } from "../state/stores.js";
 import { machinesOf } from "./task-runner.js";
 
 /** Options of {@link Systems.test}. */
@@ -33,6 +35,22 @@ export interface TestSystemOptions {
    * their level.
    */
   readonly log?: LogWriter;
+  /**
+   * Snapshots into a store (DESIGN §8). With them, sink output is committed after the snapshot
+   * that covers it is stored; without them, after every step.
+   */
+  readonly snapshots?: SnapshotOptions;
+}
+
+/** Where and how often a system snapshots itself. */
+export interface SnapshotOptions {
+  /** Where snapshots go (`DirectoryStore`, `SqliteStore`). */
+  readonly store: SnapshotStore;
+  /**
+   * A snapshot every `every` steps (a positive integer). Without it, snapshots are taken by
+   * `checkpoint()` and when a run completes.
+   */
+  readonly every?: number;
 }
 
 /** Writes info lines to stdout and warnings/errors, with their level, to stderr. */
@@ -62,6 +80,11 @@ export class TestSystem {
     if (c.ready()) this.ready.add(c);
   };
   private closed = false;
+  private readonly snapshots: SnapshotOptions | undefined;
+  /** Transactional sink writers by workflow path. */
+  private readonly sinks = new Map<string, SinkWriter>();
+  /** Set while `restore` launches the applications (sinks are recovered, not reset). */
+  private restoring = false;
 
   /** @throws RangeError when the seed is not an integer */
   constructor(options: TestSystemOptions = {}) {
@@ -70,6 +93,11 @@ export class TestSystem {
     this.rng = xoroshiro128plus(seed);
     this.ready = new ReadySet(this.rng);
     this.log = options.log ?? defaultLog;
+    const every = options.snapshots?.every;
+    if (every !== undefined && (!Number.isSafeInteger(every) || every < 1)) {
+      throw new RangeError(`Systems.test({ snapshots: { every: ${every} } }): every must be a positive integer (steps)`);
+    }
+    this.snapshots = options.snapshots;
   }
 
   /** Steps taken, and atoms and events processed by workflows, so far. */
@@ -103,6 +131,7 @@ export class TestSystem {
     this.check(app);
     const streams = new Map(plan.streams.map((s) => [s.path, new AtomicStream(s.path)]));
     const runners = this.construct(app.path, () => this.makeRunners(plan));
+    const sinks = this.construct(app.path, () => this.openSinks(plan));
     const generators: GeneratorComponent[] = [];
     this.construct(app.path, () => {
       try {
@@ -113,6 +142,10 @@ export class TestSystem {
       }
     });
     for (const [path, stream] of streams) this.registry.set(path, { kind: "stream", stream });
+    for (const [path, writer] of sinks) {
+      if (!this.restoring) writer.reset();
+      this.sinks.set(path, writer);
+    }
     this.wire(plan, runners);
     for (const g of generators) {
       this.generators.set(g.path, g);
@@ -137,6 +170,8 @@ export class TestSystem {
     for (const [path, g] of this.generators) generators[path] = g.save();
     const workflows: Record<string, ReturnType<WorkflowExecutor["save"]>> = {};
     for (const [path, w] of this.workflows) workflows[path] = w.save();
+    const sinks: Record<string, SinkState> = {};
+    for (const [path, writer] of this.sinks) sinks[path] = writer.save();
     return encodeSnapshot({
       manifest: manifestOf(this.apps),
       rng: this.rng.getState(),
@@ -145,7 +180,48 @@ export class TestSystem {
       streams,
       generators,
       workflows,
+      sinks,
     });
+  }
+
+  /**
+   * Takes a snapshot into the configured store, then commits the sink output it covers.
+   *
+   * @throws Error when the system has no snapshot store (`Systems.test({ snapshots })`)
+   */
+  checkpoint(): void {
+    this.checkOpen("checkpoint");
+    if (this.snapshots === undefined) throw new Error("checkpoint(): this system has no snapshot store; create it with Systems.test({ snapshots: { store } })");
+    this.snapshots.store.save(this.snapshot());
+    for (const writer of this.sinks.values()) writer.commit();
+  }
+
+  /**
+   * Continues from the newest readable snapshot of the configured store, as {@link restore}; a
+   * snapshot that is truncated or damaged is reported (warning) and the one before it is tried.
+   * Returns false, leaving the system untouched, when there is no readable snapshot: launch the
+   * applications to start afresh.
+   *
+   * @throws Error when the system has no snapshot store; SnapshotError as {@link restore} for a
+   *   readable snapshot that does not fit `apps`
+   */
+  restoreLatest(apps: readonly Application[]): boolean {
+    this.checkOpen("restoreLatest");
+    if (this.snapshots === undefined) throw new Error("restoreLatest(): this system has no snapshot store; create it with Systems.test({ snapshots: { store } })");
+    const store = this.snapshots.store;
+    for (const id of store.newest()) {
+      let bytes: Uint8Array;
+      try {
+        bytes = store.load(id);
+        decodeSnapshot(bytes);
+      } catch (thrown) {
+        this.log(`snapshot ${id} cannot be used (${describe(thrown)}); trying the one before`, { level: "warn", workflow: "", task: "", key: 0 });
+        continue;
+      }
+      this.restore(bytes, apps);
+      return true;
+    }
+    return false;
   }
 
   /**
@@ -165,16 +241,19 @@ export class TestSystem {
     try {
       this.rng = xoroshiro128plusFromState(data.rng);
       this.ready = new ReadySet(this.rng);
+      this.restoring = true;
       for (const app of apps) this.launch(app);
+      this.restoring = false;
       for (const [path, r] of this.registry) if (r.kind === "stream" && data.streams[path]) r.stream.load(data.streams[path]);
       for (const [path, g] of this.generators) g.load(data.generators[path]!);
       for (const [path, w] of this.workflows) w.load(data.workflows[path]!);
+      for (const [path, writer] of this.sinks) writer.recover(data.sinks[path] ?? { committed: 0, staged: [] });
       Object.assign(this.counters, data.stats);
       this.ready = new ReadySet(this.rng);
       const byPath = new Map(this.components.map((c) => [c.path, c]));
       for (const path of data.ready) this.ready.add(byPath.get(path)!);
     } catch (thrown) {
-      this.closed = true;
+      this.shutdown();
       throw thrown instanceof SnapshotError ? thrown : new SnapshotError(`cannot restore the snapshot: ${describe(thrown)}`);
     }
     return this;
@@ -215,6 +294,7 @@ export class TestSystem {
       this.step();
       n++;
     }
+    this.completed();
     return n;
   }
 
@@ -235,18 +315,31 @@ export class TestSystem {
       this.run(c);
       n++;
     }
+    this.completed();
     return n;
   }
 
-  /** Stops the system; later calls of `launch` and `step` throw. */
+  /** Stops the system and closes its sinks; later calls of `launch` and `step` throw. */
   shutdown(): void {
+    if (this.closed) return;
     this.closed = true;
+    for (const writer of this.sinks.values()) writer.close();
   }
 
   private run(c: Component): void {
     c.step();
     this.counters.steps++;
     if (!c.ready()) this.ready.remove(c);
+    if (this.snapshots === undefined) {
+      for (const writer of this.sinks.values()) writer.commit();
+    } else if (this.snapshots.every !== undefined && this.counters.steps % this.snapshots.every === 0) {
+      this.checkpoint();
+    }
+  }
+
+  /** With a snapshot store, a completed run ends with a snapshot (committing the last output). */
+  private completed(): void {
+    if (this.snapshots !== undefined && !this.canStep()) this.checkpoint();
   }
 
   /** Everything that can be checked before anything changes. */
@@ -276,6 +369,17 @@ export class TestSystem {
       if (thrown instanceof ApplicationError) throw thrown;
       throw new ApplicationError(app, [describe(thrown)]);
     }
+  }
+
+  private openSinks(plan: Plan): Map<string, SinkWriter> {
+    const opened = new Map<string, SinkWriter>();
+    try {
+      for (const w of plan.workflows) if (w.target !== undefined) opened.set(w.path, w.target.open());
+    } catch (thrown) {
+      for (const writer of opened.values()) writer.close();
+      throw thrown;
+    }
+    return opened;
   }
 
   private makeRunners(plan: Plan): Map<string, { outbox: PortalOutbox; runners: TaskRunner[] }> {
@@ -316,7 +420,7 @@ export class TestSystem {
     for (const w of plan.workflows) {
       const { outbox, runners } = made.get(w.path)!;
       const portalOut = w.portals ? stream(w.portals.out) : undefined;
-      const workflow = new WorkflowExecutor(w, stream(w.source), stream(w.stream), portalOut, outbox, runners, this.counters, this.schedule, this.log);
+      const workflow = new WorkflowExecutor(w, stream(w.source), stream(w.stream), portalOut, outbox, runners, this.counters, this.schedule, this.log, this.sinks.get(w.path));
       this.workflows.set(w.path, workflow);
       this.components.push(workflow);
     }

@@ -22,6 +22,7 @@ import type { Key } from "./machine.js";
 import type { PortalMessage } from "./messages.js";
 import { Rank, type Component } from "./scheduler.js";
 import type { AtomicStream, Cursor } from "./stream.js";
+import type { SinkWriter } from "../state/sinks.js";
 import { TaskRunner, type PortalOutbox, type RunnerState } from "./task-runner.js";
 
 /** A workflow as plain data (snapshots): a held-back end of input, and its tasks. */
@@ -70,6 +71,8 @@ export class WorkflowExecutor implements Component {
     private readonly stats: Stats,
     private readonly schedule: (c: Component) => void,
     private readonly write: LogWriter,
+    /** The transactional sink the output also goes to, if the workflow has one. */
+    private readonly target: SinkWriter | undefined,
   ) {
     this.path = plan.path;
     this.tasks = plan.tasks;
@@ -109,7 +112,7 @@ export class WorkflowExecutor implements Component {
     this.stats.events += a.values.length;
     if (a.portal) this.portalAtom(a);
     else if (a.seal) this.seal = a;
-    else this.out.append(this.asAtom(this.run(a, (r, input, out) => r.runAtom(input, out, true)), false));
+    else this.emit(this.run(a, (r, input, out) => r.runAtom(input, out, true)), false);
     if (this.seal !== undefined && !this.sealed) this.tryEnd();
     this.flushPortalOut();
   }
@@ -170,7 +173,7 @@ export class WorkflowExecutor implements Component {
     const result = this.gather(this.sinks, undefined, outputs);
     if (result === undefined) return;
     if (this.sealed) this.dropAfterEnd(result);
-    else this.out.append(this.asAtom(result, false));
+    else this.emit(result, false);
   }
 
   /** Runs the end of the input once no continuation of this workflow is parked. */
@@ -178,7 +181,13 @@ export class WorkflowExecutor implements Component {
     for (const r of this.runners) if (r.parkedCount > 0) return;
     this.sealed = true;
     const result = this.run(this.seal!, (r, input, out) => r.runAtom(input, out, false, true));
-    this.out.append(this.asAtom(result, true));
+    this.emit(result, true);
+  }
+
+  /** Appends an output atom to the stream and stages its events in the sink target, if any. */
+  private emit(result: Batch, seal: boolean): void {
+    this.out.append(atom(result.keys as Key[], result.values, result.error, seal, false));
+    if (this.target !== undefined && result.values.length > 0) this.target.stage(result.values);
   }
 
   /** Reports events emitted after the output stream ended (once per workflow). */
@@ -199,7 +208,4 @@ export class WorkflowExecutor implements Component {
     this.portalOut!.append(atom(pending.keys, pending.values, undefined, false, true));
   }
 
-  private asAtom(b: Batch, seal: boolean): Atom {
-    return atom(b.keys as Key[], b.values, b.error, seal, false);
-  }
 }

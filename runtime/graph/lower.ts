@@ -102,7 +102,7 @@ export function lower(model: AppModel): Plan {
     const asks = dedupe(uses.flatMap((u) => u.asks));
     const serves = dedupe(uses.flatMap((u) => u.serves));
     if (asks.length === 0 && serves.length === 0) {
-      workflows.push({ path: w.path, internal: false, source: w.source!, stream: w.stream, tasks: w.tasks, sinks: w.sinks });
+      workflows.push({ path: w.path, internal: false, source: w.source!, stream: w.stream, tasks: w.tasks, sinks: w.sinks, target: w.target });
       continue;
     }
     workflows.push(lowerPortalWorkflow(w, asks, serves, uses));
@@ -156,6 +156,7 @@ export function lower(model: AppModel): Plan {
       stream: w.stream,
       tasks: w.tasks,
       sinks: w.sinks,
+      target: w.target,
       portals: { out, serves: served },
     };
   }

@@ -4,6 +4,7 @@
  */
 import type { Key } from "../engine/machine.js";
 import type { TaskSpec } from "../api/tasks.js";
+import type { Sink } from "../state/sinks.js";
 
 /** Where a generator's atoms come from (DESIGN §4 `app.generators`). */
 export type GeneratorSource =
@@ -70,6 +71,8 @@ export interface WorkflowNode {
   readonly tasks: readonly TaskNode[];
   /** Indices of the tasks whose output goes to the sink, in `sink()` call order. */
   readonly sinks: readonly number[];
+  /** Transactional sink the output also goes to (`sink(target)`), if any. */
+  readonly target: Sink<unknown> | undefined;
 }
 
 /** A part of another application, looked up through the registry. */

@@ -5,6 +5,7 @@
  */
 import type { GeneratorSource, TaskNode } from "./model.js";
 import type { Key } from "../engine/machine.js";
+import type { Sink } from "../state/sinks.js";
 
 /** Fields every plan node has. */
 interface PlanNode {
@@ -59,6 +60,8 @@ export interface PlanWorkflow extends PlanNode {
   readonly stream: string;
   readonly tasks: readonly TaskNode[];
   readonly sinks: readonly number[];
+  /** Transactional sink the output also goes to, if any. */
+  readonly target: Sink<unknown> | undefined;
   /** Present when the workflow asks or serves portals. */
   readonly portals?: PlanPortalRole;
 }

@@ -3,7 +3,8 @@
  * fresh system needs to continue: a manifest (format version, applications in launch order,
  * the code version of every compiled operator), the scheduler's random generator state, the
  * counters, every stream's unread atoms and consumer positions, every generator's position, and
- * every workflow's task state, continuation table and held-back end of input.
+ * every workflow's task state, continuation table and held-back end of input, and every
+ * transactional sink's committed position and staged output.
  *
  * Bytes: `PTSNAP` (6 bytes), the format version (2 bytes, big endian), the SHA-256 of the
  * payload (32 bytes), then the payload: the {@link SnapshotData} through the codec
@@ -14,6 +15,7 @@ import type { GeneratorState } from "../engine/generators.js";
 import type { StreamState } from "../engine/stream.js";
 import type { Stats, WorkflowState } from "../engine/workflow.js";
 import { codec } from "./codec.js";
+import type { SinkState } from "./sinks.js";
 
 /** Version of the format this runtime writes and reads. */
 export const SNAPSHOT_FORMAT = 1;
@@ -41,6 +43,8 @@ export interface SnapshotData {
   readonly streams: Readonly<Record<string, StreamState>>;
   readonly generators: Readonly<Record<string, GeneratorState>>;
   readonly workflows: Readonly<Record<string, WorkflowState>>;
+  /** Transactional sinks by workflow path: committed position and staged output. */
+  readonly sinks: Readonly<Record<string, SinkState>>;
 }
 
 /** A snapshot that cannot be read, or does not fit the applications it is restored into. */

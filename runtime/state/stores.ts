@@ -1,0 +1,157 @@
+/**
+ * Snapshot stores (DESIGN §8): where a system with snapshots keeps them. A store keeps the
+ * newest snapshots in order and drops older ones; `newest` hands them out newest first, so a
+ * restore can skip one that turns out to be damaged and take the one before.
+ *
+ *   - {@link DirectoryStore} (the default): one file per snapshot, written to a temporary file,
+ *     fsynced, renamed into place and the directory fsynced, so a crash never leaves a
+ *     half-written snapshot under a snapshot's name.
+ *   - {@link SqliteStore}: rows of an SQLite database (better-sqlite3 v12), written in a
+ *     transaction.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+
+/** Keeps snapshots, newest last. */
+export interface SnapshotStore {
+  /** Stores `bytes` as the newest snapshot, durably; drops snapshots beyond the ones kept. */
+  save(bytes: Uint8Array): void;
+  /** Ids of the stored snapshots, newest first. */
+  newest(): string[];
+  /**
+   * The bytes of snapshot `id`.
+   *
+   * @throws Error when it cannot be read
+   */
+  load(id: string): Uint8Array;
+  /** Releases the store (an open database). */
+  close(): void;
+}
+
+/** Options of the stores. */
+export interface StoreOptions {
+  /** How many snapshots to keep (default 3). */
+  readonly keep?: number;
+}
+
+const FILE = /^snapshot-(\d{12})\.ptsnap$/;
+
+/** Snapshots as files `snapshot-<sequence>.ptsnap` in a directory (created if missing). */
+export class DirectoryStore implements SnapshotStore {
+  private readonly keep: number;
+
+  /** @throws Error naming the directory when it cannot be created */
+  constructor(
+    readonly directory: string,
+    options: StoreOptions = {},
+  ) {
+    this.keep = keepOf(options);
+    try {
+      mkdirSync(directory, { recursive: true });
+    } catch (thrown) {
+      throw new Error(`snapshot directory ${directory} cannot be created (${(thrown as Error).message})`);
+    }
+  }
+
+  save(bytes: Uint8Array): void {
+    const ids = this.newest();
+    const next = ids.length === 0 ? 1 : Number(FILE.exec(ids[0]!)![1]) + 1;
+    const name = `snapshot-${String(next).padStart(12, "0")}.ptsnap`;
+    const temporary = join(this.directory, `.${name}.tmp`);
+    const fd = openSync(temporary, "w");
+    try {
+      let done = 0;
+      while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, join(this.directory, name));
+    const dir = openSync(this.directory, "r");
+    try {
+      fsyncSync(dir);
+    } finally {
+      closeSync(dir);
+    }
+    for (const old of [name, ...ids].slice(this.keep)) rmSync(join(this.directory, old), { force: true });
+  }
+
+  newest(): string[] {
+    return readdirSync(this.directory)
+      .filter((f) => FILE.test(f))
+      .sort()
+      .reverse();
+  }
+
+  load(id: string): Uint8Array {
+    return readFileSync(join(this.directory, id));
+  }
+
+  close(): void {}
+}
+
+interface Database {
+  exec(sql: string): void;
+  prepare(sql: string): { run(...args: unknown[]): unknown; all(...args: unknown[]): unknown[]; get(...args: unknown[]): unknown };
+  transaction<F extends (...args: any[]) => unknown>(fn: F): F;
+  close(): void;
+}
+
+/**
+ * Snapshots as rows of table `snapshots` in an SQLite database file.
+ *
+ * @throws Error when better-sqlite3 is not installed or the database cannot be opened
+ */
+export class SqliteStore implements SnapshotStore {
+  private readonly db: Database;
+  private readonly keep: number;
+
+  constructor(
+    readonly file: string,
+    options: StoreOptions = {},
+  ) {
+    this.keep = keepOf(options);
+    let open: new (file: string) => Database;
+    try {
+      open = createRequire(import.meta.url)("better-sqlite3") as new (file: string) => Database;
+    } catch {
+      throw new Error("SqliteStore needs the package better-sqlite3 (v12 on Node 20): npm install better-sqlite3@12");
+    }
+    try {
+      this.db = new open(file);
+    } catch (thrown) {
+      throw new Error(`SQLite database ${file} cannot be opened (${(thrown as Error).message})`);
+    }
+    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, bytes BLOB NOT NULL)");
+  }
+
+  save(bytes: Uint8Array): void {
+    const insert = this.db.prepare("INSERT INTO snapshots (bytes) VALUES (?)");
+    const prune = this.db.prepare("DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?)");
+    this.db.transaction(() => {
+      insert.run(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      prune.run(this.keep);
+    })();
+  }
+
+  newest(): string[] {
+    return (this.db.prepare("SELECT seq FROM snapshots ORDER BY seq DESC").all() as { seq: number }[]).map((r) => String(r.seq));
+  }
+
+  load(id: string): Uint8Array {
+    const row = this.db.prepare("SELECT bytes FROM snapshots WHERE seq = ?").get(Number(id)) as { bytes: Buffer } | undefined;
+    if (row === undefined) throw new Error(`snapshot ${id} is not in ${this.file}`);
+    return row.bytes;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function keepOf(options: StoreOptions): number {
+  const keep = options.keep ?? 3;
+  if (!Number.isSafeInteger(keep) || keep < 1) throw new RangeError(`keep must be a positive integer, got ${keep}`);
+  return keep;
+}

@@ -1,0 +1,160 @@
+/**
+ * Transactional sinks and snapshot stores (DESIGN §8): output is committed with the snapshot
+ * that covers it, so a crash between any two steps, restored from the newest snapshot, gives
+ * exactly the output of a run without the crash; stores keep the newest snapshots, write them
+ * atomically, and a damaged one is skipped with a warning for the one before.
+ */
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { DirectoryStore, PortalsApp, Sinks, SqliteStore, Systems, type Application, type MemorySink, type SnapshotStore } from "portals-ts";
+
+const temp = (): string => mkdtempSync(join(tmpdir(), "portals-test-"));
+
+/** Doubles numbers through a portal and writes `n:2n` lines to `sink`. */
+function doubler(sink: ReturnType<typeof Sinks.file<string>> | MemorySink<string>): Application {
+  return PortalsApp("doubler", (app) => {
+    const double = app.portal<number, number>("double");
+    app
+      .workflows<never, never>("server")
+      .source(app.generators.empty<never>().stream)
+      .replier(double, () => {}, (x, ctx) => ctx.reply(x * 2))
+      .sink()
+      .freeze();
+    app
+      .workflows<number, string>("client")
+      .source(app.generators.fromRange(0, 40, 4).stream)
+      .asker(double, async (x, ctx) => {
+        ctx.emit(`${x}:${await double.request(x)}`);
+      })
+      .sink(sink)
+      .freeze();
+  });
+}
+
+const expected = Array.from({ length: 40 }, (_, x) => `${x}:${2 * x}`);
+
+describe("Sinks.memory and Sinks.file", () => {
+  test("without snapshots, output is committed after every step", () => {
+    const sink = Sinks.memory<string>();
+    const system = Systems.test({ log: () => {} });
+    system.launch(doubler(sink));
+    system.stepUntilComplete();
+    expect(sink.committed).toEqual(expected);
+  });
+
+  test("with snapshots, output is committed only with the snapshot that covers it", () => {
+    const sink = Sinks.memory<string>();
+    const store = new DirectoryStore(temp());
+    const system = Systems.test({ log: () => {}, snapshots: { store } });
+    system.launch(doubler(sink));
+    system.stepUntilComplete(30);
+    expect(sink.committed).toEqual([]);
+    system.checkpoint();
+    const committed = sink.committed.length;
+    expect(committed).toBeGreaterThan(0);
+    expect(sink.committed).toEqual(expected.slice(0, committed));
+    system.stepUntilComplete();
+    expect(sink.committed).toEqual(expected);
+  });
+
+  test("a crash at every step, restored from the newest snapshot, commits exactly the output of a run without it", () => {
+    for (let crash = 1; crash < 60; crash += 3) {
+      const dir = temp();
+      const sink = Sinks.memory<string>();
+      const first = Systems.test({ seed: 5, log: () => {}, snapshots: { store: new DirectoryStore(dir), every: 4 } });
+      first.launch(doubler(sink));
+      first.stepUntilComplete(crash);
+      // The crash: the system is gone; staged output was never committed.
+      const second = Systems.test({ seed: 5, log: () => {}, snapshots: { store: new DirectoryStore(dir), every: 4 } });
+      const app = doubler(sink);
+      if (!second.restoreLatest([app])) second.launch(app);
+      second.stepUntilComplete();
+      expect(sink.committed, `crash after ${crash} steps`).toEqual(expected);
+    }
+  });
+
+  test("a file sink is cut back to the snapshot and written again on restore, exactly once", () => {
+    const dir = temp();
+    const path = join(dir, "out.jsonl");
+    const store = new DirectoryStore(join(dir, "snapshots"));
+    const first = Systems.test({ seed: 2, log: () => {}, snapshots: { store, every: 5 } });
+    first.launch(doubler(Sinks.file<string>(path)));
+    first.stepUntilComplete(33);
+    first.shutdown();
+    // Garbage after the committed part, as a torn write would leave.
+    writeFileSync(path, readFileSync(path, "utf8") + '"torn wri');
+    const second = Systems.test({ seed: 2, log: () => {}, snapshots: { store, every: 5 } });
+    expect(second.restoreLatest([doubler(Sinks.file<string>(path))])).toBe(true);
+    second.stepUntilComplete();
+    second.shutdown();
+    expect(readFileSync(path, "utf8")).toBe(expected.map((l) => JSON.stringify(l) + "\n").join(""));
+  });
+
+  test("a fresh run empties the file; a sink target is given once per workflow", () => {
+    const path = join(temp(), "out.jsonl");
+    writeFileSync(path, "old\n");
+    const system = Systems.test({ log: () => {} });
+    system.launch(doubler(Sinks.file<string>(path)));
+    system.stepUntilComplete();
+    system.shutdown();
+    expect(readFileSync(path, "utf8").split("\n")[0]).toBe('"0:0"');
+    expect(() =>
+      PortalsApp("two", (app) => {
+        const flow = app.workflows<number, number>("w").source(app.generators.signal(1).stream);
+        flow.map((x) => x).sink(Sinks.memory<number>());
+        flow.map((x) => x + 1).sink(Sinks.memory<number>());
+      }),
+    ).toThrow("workflow /two/workflows/w already sends its output to memory; a workflow has one sink target");
+  });
+});
+
+describe.each<[string, (dir: string) => SnapshotStore]>([
+  ["DirectoryStore", (dir) => new DirectoryStore(join(dir, "snaps"), { keep: 2 })],
+  ["SqliteStore", (dir) => new SqliteStore(join(dir, "snaps.db"), { keep: 2 })],
+])("%s", (_name, open) => {
+  test("keeps the newest snapshots, newest first", () => {
+    const store = open(temp());
+    for (const n of [1, 2, 3]) store.save(Uint8Array.of(n, n));
+    const ids = store.newest();
+    expect(ids).toHaveLength(2);
+    expect(ids.map((id) => [...store.load(id)])).toEqual([
+      [3, 3],
+      [2, 2],
+    ]);
+    store.close();
+  });
+
+  test("a damaged newest snapshot is skipped with a warning, and the one before is restored", () => {
+    const store = open(temp());
+    const warnings: string[] = [];
+    const sink = Sinks.memory<string>();
+    const system = Systems.test({ seed: 1, log: () => {}, snapshots: { store, every: 7 } });
+    system.launch(doubler(sink));
+    system.stepUntilComplete(30);
+    const [newest, before] = store.newest();
+    // Damage the newest snapshot by storing a truncated copy as an even newer one.
+    store.save(store.load(newest!).subarray(0, 100));
+    const again = Systems.test({ seed: 1, log: (line, meta) => void (meta.level === "warn" && warnings.push(line)), snapshots: { store, every: 7 } });
+    expect(again.restoreLatest([doubler(sink)])).toBe(true);
+    expect(warnings).toEqual([`snapshot ${store.newest()[0]} cannot be used (the snapshot is truncated or damaged (checksum mismatch)); trying the one before`]);
+    again.stepUntilComplete();
+    expect(sink.committed).toEqual(expected);
+    expect(before).toBeDefined();
+    store.close();
+  });
+});
+
+test("a directory store writes through a temporary file and leaves only snapshots", () => {
+  const dir = temp();
+  const store = new DirectoryStore(dir, { keep: 3 });
+  for (let i = 0; i < 5; i++) store.save(new Uint8Array(1000).fill(i));
+  expect(readdirSync(dir).sort()).toEqual(["snapshot-000000000003.ptsnap", "snapshot-000000000004.ptsnap", "snapshot-000000000005.ptsnap"]);
+});
+
+test("restoreLatest with an empty store starts nothing and says so", () => {
+  const system = Systems.test({ log: () => {}, snapshots: { store: new DirectoryStore(temp()) } });
+  expect(system.restoreLatest([doubler(Sinks.memory<string>())])).toBe(false);
+  expect(system.applications).toEqual([]);
+});
