@@ -13,10 +13,23 @@
  *   npm run build && node dist/runtime/cli/main.js run dist/examples/shopping-cart/app.js
  *
  * The summary lists the orders, the items sold and the top 10 items; the CLI adds events/s.
+ * The orders are written exactly once to orders.jsonl (or the file in PORTALS_CART_ORDERS):
+ * with `--snapshot-dir DIR --snapshot-every N`, a run killed at any moment and continued with
+ * `--restore` writes the same file as a run without the kill.
  */
+import type { Application, Sink } from "portals-ts";
 import analytics from "./analytics.js";
 import cart from "./cart.js";
 import inventory from "./inventory.js";
-import orders from "./orders.js";
+import type { NumberedOrder } from "./model.js";
+import { ordersApp } from "./orders.js";
 
-export default [inventory, cart, orders, analytics];
+/**
+ * The four applications in launch order; the orders go to `orders` (default: the JSON-lines
+ * file `PORTALS_CART_ORDERS`, or `orders.jsonl` in the working directory).
+ */
+export function shoppingCart(orders?: Sink<NumberedOrder>): Application[] {
+  return [inventory, cart, ordersApp(orders), analytics];
+}
+
+export default shoppingCart();

@@ -2,6 +2,7 @@
  * The `portals` command line (package `bin`, DESIGN §2):
  *
  *   portals run <module> [--seed <n>] [--max-steps <n>] [--quiet]
+ *                        [--snapshot-dir <dir>] [--snapshot-every <n>] [--restore]
  *   portals plan <module>
  *
  * `<module>` default-exports an application or an array of them. Exit codes: 0 success; 1 the
@@ -20,6 +21,9 @@ interface RunFlags {
   seed: number;
   maxSteps?: number;
   quiet?: boolean;
+  snapshotDir?: string;
+  snapshotEvery?: number;
+  restore?: boolean;
 }
 
 /**
@@ -53,7 +57,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option("--seed <n>", "seed of the system's scheduler (an integer)", integer(Number.MIN_SAFE_INTEGER), 0)
     .option("--max-steps <n>", "stop after this many steps (a non-negative integer)", integer(0))
     .option("--quiet", "do not print info lines (logger and ctx.log.info); warnings, errors and the summary still go to stderr")
+    .option("--snapshot-dir <dir>", "take snapshots into this directory (the newest 3 are kept); sink output is committed with them")
+    .option("--snapshot-every <n>", "a snapshot every n steps (needs --snapshot-dir; default: only at the end)", integer(1))
+    .option("--restore", "continue from the newest readable snapshot in --snapshot-dir (start afresh if there is none)")
     .action(async (module: string, flags: RunFlags) => {
+      if ((flags.snapshotEvery !== undefined || flags.restore) && flags.snapshotDir === undefined) {
+        throw new UsageError(`${flags.restore ? "--restore" : "--snapshot-every"} needs --snapshot-dir <dir>`);
+      }
       const apps = await loadApplications(module);
       const result = await runApplications(apps, flags, io);
       io.err(summaryLine(result, flags.maxSteps) + "\n");
@@ -91,7 +101,7 @@ function integer(min: number): (value: string) => number {
   return (value) => {
     const n = Number(value);
     if (value.trim() === "" || !Number.isSafeInteger(n) || n < min) {
-      throw new InvalidArgumentError(min === 0 ? "expected a non-negative integer." : "expected an integer.");
+      throw new InvalidArgumentError(min === 0 ? "expected a non-negative integer." : min === 1 ? "expected a positive integer." : "expected an integer.");
     }
     return n;
   };

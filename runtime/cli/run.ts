@@ -6,6 +6,7 @@
  */
 import type { Application } from "../api/app.js";
 import { Systems } from "../engine/system.js";
+import { DirectoryStore } from "../state/stores.js";
 import type { LogWriter } from "../engine/context.js";
 import type { Stats } from "../engine/workflow.js";
 import type { CliIo } from "./io.js";
@@ -22,6 +23,12 @@ export interface RunOptions {
   readonly chunk?: number;
   /** A progress line is written when a run has taken this long, and again every such interval (default 1000 ms). */
   readonly progressMs?: number;
+  /** Directory of the snapshots (a `DirectoryStore`); without it, no snapshots are taken. */
+  readonly snapshotDir?: string;
+  /** A snapshot every this many steps (needs `snapshotDir`; default: only at the end). */
+  readonly snapshotEvery?: number;
+  /** Continue from the newest readable snapshot in `snapshotDir`, or start afresh if there is none. */
+  readonly restore?: boolean;
 }
 
 /** What a run did. */
@@ -40,8 +47,9 @@ export interface RunResult {
 const FLUSH_LINES = 4096;
 
 /**
- * Launches `apps` in order into `Systems.test({ seed })` and steps until nothing can step (or
- * `maxSteps` steps were taken). Info lines go to `io.out` unless `quiet`; warnings and errors go
+ * Launches `apps` in order into `Systems.test({ seed })` (or, with `restore`, continues from the
+ * newest snapshot in `snapshotDir`) and steps until nothing can step (or `maxSteps` steps were
+ * taken). Info lines go to `io.out` unless `quiet`; warnings and errors go
  * to `io.err` as `[warn] line` / `[error] line`; progress lines and the summary line go to
  * `io.err`.
  *
@@ -73,11 +81,15 @@ export async function runApplications(apps: readonly Application[], options: Run
   };
 
   const start = io.now();
-  const system = Systems.test({ seed: options.seed ?? 0, log });
+  const store = options.snapshotDir === undefined ? undefined : new DirectoryStore(options.snapshotDir);
+  const snapshots = store === undefined ? {} : { snapshots: { store, ...(options.snapshotEvery ? { every: options.snapshotEvery } : {}) } };
+  const system = Systems.test({ seed: options.seed ?? 0, log, ...snapshots });
   let steps = 0;
   let complete = false;
   try {
-    for (const app of apps) system.launch(app);
+    const restored = options.restore ? system.restoreLatest(apps) : undefined;
+    if (restored !== undefined) io.err(`restored ${options.snapshotDir}/${restored} (step ${system.stats.steps})\n`);
+    else for (const app of apps) system.launch(app);
     let nextProgress = start + progressMs;
     while (steps < maxSteps && system.canStep()) {
       steps += await system.stepUntilCompleteAsync(Math.min(chunk, maxSteps - steps));

@@ -199,13 +199,13 @@ export class TestSystem {
   /**
    * Continues from the newest readable snapshot of the configured store, as {@link restore}; a
    * snapshot that is truncated or damaged is reported (warning) and the one before it is tried.
-   * Returns false, leaving the system untouched, when there is no readable snapshot: launch the
-   * applications to start afresh.
+   * Returns the id of the snapshot restored, or `undefined`, leaving the system untouched, when
+   * there is no readable snapshot: launch the applications to start afresh.
    *
    * @throws Error when the system has no snapshot store; SnapshotError as {@link restore} for a
    *   readable snapshot that does not fit `apps`
    */
-  restoreLatest(apps: readonly Application[]): boolean {
+  restoreLatest(apps: readonly Application[]): string | undefined {
     this.checkOpen("restoreLatest");
     if (this.snapshots === undefined) throw new Error("restoreLatest(): this system has no snapshot store; create it with Systems.test({ snapshots: { store } })");
     const store = this.snapshots.store;
@@ -219,9 +219,9 @@ export class TestSystem {
         continue;
       }
       this.restore(bytes, apps);
-      return true;
+      return id;
     }
-    return false;
+    return undefined;
   }
 
   /**

@@ -4,6 +4,9 @@
  * and the exit code.
  */
 import { execFile } from "node:child_process";
+import { mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test, vi } from "vitest";
 import { PortalsApp } from "portals-ts";
@@ -34,6 +37,35 @@ function portals(...args: string[]): Promise<Result> {
 
 /** The summary line: `done: <steps> steps, <atoms> atoms, <events> events, <s> s, <n> events/s`. */
 const SUMMARY = /^done: (\d+) steps, (\d+) atoms, (\d+) events, \d+\.\d{3} s, \d+ events\/s\n$/;
+
+describe("portals run with snapshots", () => {
+  test("--snapshot-dir and --snapshot-every write snapshots; --restore continues from the newest", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "portals-cli-"));
+    const first = await portals("run", "examples/word-count/app.ts", "--quiet", "--snapshot-dir", dir, "--snapshot-every", "100", "--max-steps", "250");
+    expect(first.code).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual(["snapshot-000000000001.ptsnap", "snapshot-000000000002.ptsnap"]);
+    const second = await portals("run", "examples/word-count/app.ts", "--snapshot-dir", dir, "--restore");
+    expect(second.code).toBe(0);
+    expect(second.stderr.split("\n")[0]).toBe(`restored ${dir}/snapshot-000000000002.ptsnap (step 200)`);
+    expect(second.stdout.split("\n")[0]).toMatch(/^the \d+$/);
+    expect(second.stdout.split("\n")).toHaveLength(21);
+  });
+
+  test("--restore with an empty snapshot directory starts afresh", async () => {
+    const r = await portals("run", "examples/hello-world/app.ts", "--snapshot-dir", mkdtempSync(join(tmpdir(), "portals-cli-")), "--restore");
+    expect(r).toMatchObject({ code: 0, stdout: "Hello, World!\n" });
+    expect(r.stderr).toMatch(SUMMARY);
+  });
+
+  test("--restore and --snapshot-every need --snapshot-dir: one line, exit 2", async () => {
+    expect(await portals("run", "examples/hello-world/app.ts", "--restore")).toEqual({ code: 2, stdout: "", stderr: "portals: error: --restore needs --snapshot-dir <dir>\n" });
+    expect(await portals("run", "examples/hello-world/app.ts", "--snapshot-every", "0", "--snapshot-dir", "x")).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: "portals: error: option '--snapshot-every <n>' argument '0' is invalid. expected a positive integer.\n",
+    });
+  });
+});
 
 describe.concurrent("portals run", () => {
   test("hello-world: the greeting on stdout, the summary on stderr, exit 0", async () => {

@@ -7,8 +7,8 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { PortalsApp, Systems } from "portals-ts";
-import app from "../../examples/shopping-cart/app.js";
+import { PortalsApp, Sinks, Systems } from "portals-ts";
+import { shoppingCart } from "../../examples/shopping-cart/app.js";
 import type { CartQuery } from "../../examples/shopping-cart/cart.js";
 import { generateTrace, jsonLines, TRACE } from "../../examples/shopping-cart/generate.js";
 import type { StockLevel } from "../../examples/shopping-cart/inventory.js";
@@ -26,6 +26,8 @@ interface Run {
 }
 
 /** Runs the four applications, then asks their portals what they hold. */
+const app = shoppingCart(Sinks.memory());
+
 function runCart(seed: number): Run {
   const lines: string[] = [];
   const problems: string[] = [];

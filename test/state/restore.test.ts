@@ -9,12 +9,12 @@
 import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import { describe, expect, test } from "vitest";
-import { PortalsApp, SnapshotError, Systems, type Application } from "portals-ts";
+import { PortalsApp, Sinks, SnapshotError, Systems, type Application } from "portals-ts";
 import bankSaga from "../../examples/bank-saga/app.js";
 import countdown from "../../examples/countdown/app.js";
 import pingPong from "../../examples/ping-pong/app.js";
 import previousValue from "../../examples/previous-value/app.js";
-import shoppingCart from "../../examples/shopping-cart/app.js";
+import { shoppingCart } from "../../examples/shopping-cart/app.js";
 import wordCount from "../../examples/word-count/app.js";
 import { decodeSnapshot } from "../../runtime/state/snapshot.js";
 
@@ -62,7 +62,7 @@ const examples: [string, readonly Application[], number][] = [
   ["countdown", [countdown], 10],
   ["bank-saga", [bankSaga], 20],
   ["word-count", [wordCount], 0],
-  ["shopping-cart", shoppingCart, 20],
+  ["shopping-cart", shoppingCart(Sinks.memory()), 20],
 ];
 
 describe.each(examples)("%s", (_name, apps, minParked) => {
