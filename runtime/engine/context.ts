@@ -59,7 +59,7 @@ export class TaskContextImpl implements ReplierContext<unknown, unknown> {
   perKey<V>(name: string, initial: V): StateHandle<V> {
     let h = this.handles.get(name);
     if (h === undefined || !Object.is(h.initial, initial)) {
-      h = new PerKeyHandle<unknown>(this.store.entry(name), this, freezeInitial(initial));
+      h = new PerKeyHandle<unknown>(this.store, name, this, freezeInitial(initial));
       this.handles.set(name, h);
     }
     return h as StateHandle<V>;

@@ -17,10 +17,10 @@ import { ReadySet, type Component } from "./scheduler.js";
 import { SequencerComponent } from "./sequencer.js";
 import { SplitterComponent } from "./splitter.js";
 import { AtomicStream } from "./stream.js";
-import { TaskRunner, type PortalOutbox } from "./task-runner.js";
+import { TaskRunner, type PortalOutbox, type RunnerDelta, type RunnerState } from "./task-runner.js";
 import { hasUncompiledCallback, uncompiledMessage } from "./uncompiled.js";
-import { WorkflowExecutor, type Stats } from "./workflow.js";
-import { decodeSnapshot, encodeSnapshot, SNAPSHOT_FORMAT, SnapshotError, type Manifest } from "../state/snapshot.js";
+import { WorkflowExecutor, type Stats, type WorkflowState } from "./workflow.js";
+import { decodeSnapshot, encodeSnapshot, resolveChain, SNAPSHOT_FORMAT, SnapshotError, type Manifest, type SnapshotData } from "../state/snapshot.js";
 import type { SinkState, SinkWriter } from "../state/sinks.js";
 import type { SnapshotStore } from "../state/stores.js";
 import { machinesOf } from "./task-runner.js";
@@ -51,7 +51,14 @@ export interface SnapshotOptions {
    * `checkpoint()` and when a run completes.
    */
   readonly every?: number;
+  /**
+   * Every `fullEvery`-th snapshot is full, the others are deltas (default 10; 1: all full).
+   * A delta costs O(keys written since the previous snapshot) plus the metadata.
+   */
+  readonly fullEvery?: number;
 }
+
+const DEFAULT_FULL_EVERY = 10;
 
 /** Writes info lines to stdout and warnings/errors, with their level, to stderr. */
 export const defaultLog: LogWriter = (line, meta) => {
@@ -85,6 +92,8 @@ export class TestSystem {
   private readonly sinks = new Map<string, SinkWriter>();
   /** Set while `restore` launches the applications (sinks are recovered, not reset). */
   private restoring = false;
+  /** Snapshots taken (or restored up to): the sequence number of the latest. */
+  private sequence = 0;
 
   /** @throws RangeError when the seed is not an integer */
   constructor(options: TestSystemOptions = {}) {
@@ -93,9 +102,10 @@ export class TestSystem {
     this.rng = xoroshiro128plus(seed);
     this.ready = new ReadySet(this.rng);
     this.log = options.log ?? defaultLog;
-    const every = options.snapshots?.every;
-    if (every !== undefined && (!Number.isSafeInteger(every) || every < 1)) {
-      throw new RangeError(`Systems.test({ snapshots: { every: ${every} } }): every must be a positive integer (steps)`);
+    for (const [name, value] of [["every", options.snapshots?.every], ["fullEvery", options.snapshots?.fullEvery]] as const) {
+      if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) {
+        throw new RangeError(`Systems.test({ snapshots: { ${name}: ${value} } }): ${name} must be a positive integer`);
+      }
     }
     this.snapshots = options.snapshots;
   }
@@ -158,21 +168,27 @@ export class TestSystem {
 
   /**
    * A snapshot of the whole system between steps (DESIGN §8): restore it into a fresh system
-   * with {@link restore}. See `state/snapshot.ts` for what it holds.
+   * with {@link restore}. With `delta`, only the task state written since this system's previous
+   * snapshot (restore it after the chain it extends). See `state/snapshot.ts` for what it holds.
    *
-   * @throws EncodeError naming the path of state that is not data
+   * @throws EncodeError naming the path of state that is not data; Error for a delta when this
+   *   system has taken no snapshot yet
    */
-  snapshot(): Uint8Array {
+  snapshot(options: { readonly delta?: boolean } = {}): Uint8Array {
     this.checkOpen("snapshot");
+    const delta = options.delta === true;
+    if (delta && this.sequence === 0) throw new Error("snapshot({ delta: true }): a delta extends an earlier snapshot of this system; take a full snapshot first");
     const streams: Record<string, ReturnType<AtomicStream["save"]>> = {};
     for (const [path, r] of this.registry) if (r.kind === "stream") streams[path] = r.stream.save();
     const generators: Record<string, ReturnType<GeneratorComponent["save"]>> = {};
     for (const [path, g] of this.generators) generators[path] = g.save();
-    const workflows: Record<string, ReturnType<WorkflowExecutor["save"]>> = {};
-    for (const [path, w] of this.workflows) workflows[path] = w.save();
+    const workflows: Record<string, WorkflowState<RunnerState | RunnerDelta>> = {};
+    for (const [path, w] of this.workflows) workflows[path] = delta ? w.save(true) : w.save();
     const sinks: Record<string, SinkState> = {};
     for (const [path, writer] of this.sinks) sinks[path] = writer.save();
     return encodeSnapshot({
+      kind: delta ? "delta" : "full",
+      sequence: ++this.sequence,
       manifest: manifestOf(this.apps),
       rng: this.rng.getState(),
       ready: this.ready.save(),
@@ -185,22 +201,25 @@ export class TestSystem {
   }
 
   /**
-   * Takes a snapshot into the configured store, then commits the sink output it covers.
+   * Takes a snapshot into the configured store (a full one every `fullEvery` snapshots, deltas
+   * in between), then commits the sink output it covers.
    *
    * @throws Error when the system has no snapshot store (`Systems.test({ snapshots })`)
    */
   checkpoint(): void {
     this.checkOpen("checkpoint");
     if (this.snapshots === undefined) throw new Error("checkpoint(): this system has no snapshot store; create it with Systems.test({ snapshots: { store } })");
-    this.snapshots.store.save(this.snapshot());
+    const fullEvery = this.snapshots.fullEvery ?? DEFAULT_FULL_EVERY;
+    this.snapshots.store.save(this.snapshot({ delta: this.sequence % fullEvery !== 0 }));
     for (const writer of this.sinks.values()) writer.commit();
   }
 
   /**
-   * Continues from the newest readable snapshot of the configured store, as {@link restore}; a
-   * snapshot that is truncated or damaged is reported (warning) and the one before it is tried.
-   * Returns the id of the snapshot restored, or `undefined`, leaving the system untouched, when
-   * there is no readable snapshot: launch the applications to start afresh.
+   * Continues from the newest readable snapshot of the configured store (with the chain of
+   * full snapshot and deltas it needs), as {@link restore}; a snapshot that is truncated or
+   * damaged is reported (warning) and the one before it is tried. Returns the id of the snapshot
+   * restored, or `undefined`, leaving the system untouched, when there is no readable snapshot:
+   * launch the applications to start afresh.
    *
    * @throws Error when the system has no snapshot store; SnapshotError as {@link restore} for a
    *   readable snapshot that does not fit `apps`
@@ -209,34 +228,40 @@ export class TestSystem {
     this.checkOpen("restoreLatest");
     if (this.snapshots === undefined) throw new Error("restoreLatest(): this system has no snapshot store; create it with Systems.test({ snapshots: { store } })");
     const store = this.snapshots.store;
-    for (const id of store.newest()) {
-      let bytes: Uint8Array;
+    const ids = store.newest();
+    for (let i = 0; i < ids.length; i++) {
+      let chain: SnapshotData[];
       try {
-        bytes = store.load(id);
-        decodeSnapshot(bytes);
+        chain = chainFrom(store, ids.slice(i));
       } catch (thrown) {
-        this.log(`snapshot ${id} cannot be used (${describe(thrown)}); trying the one before`, { level: "warn", workflow: "", task: "", key: 0 });
+        this.log(`snapshot ${ids[i]} cannot be used (${describe(thrown)}); trying the one before`, { level: "warn", workflow: "", task: "", key: 0 });
         continue;
       }
-      this.restore(bytes, apps);
-      return id;
+      this.restoreData(resolveChain(chain), apps);
+      return ids[i];
     }
     return undefined;
   }
 
   /**
    * Continues from `snapshot` in this fresh system: launches `apps` (the applications of the
-   * snapshot, in launch order) and puts back their state. Returns the system.
+   * snapshot, in launch order) and puts back their state. A delta is given with the chain it
+   * extends: `[full, delta1, …, deltaN]`. Returns the system.
    *
-   * @throws SnapshotError when the bytes are not a snapshot (or are truncated or damaged), the
-   *   system already runs applications, an application of the snapshot is missing or another
-   *   one is given, or an operator's code changed since the snapshot; the system is then left
-   *   unusable rather than half-restored
+   * @throws SnapshotError when the bytes are not a snapshot (or are truncated or damaged), a
+   *   chain is broken, the system already runs applications, an application of the snapshot is
+   *   missing or another one is given, or an operator's code changed since the snapshot; the
+   *   system is then left unusable rather than half-restored
    */
-  restore(snapshot: Uint8Array, apps: readonly Application[]): this {
+  restore(snapshot: Uint8Array | readonly Uint8Array[], apps: readonly Application[]): this {
     this.checkOpen("restore");
+    const chain = (snapshot instanceof Uint8Array ? [snapshot] : [...snapshot]).map(decodeSnapshot);
+    this.restoreData(resolveChain(chain), apps);
+    return this;
+  }
+
+  private restoreData(data: SnapshotData, apps: readonly Application[]): void {
     if (this.launched.length > 0) throw new SnapshotError("restore(): this system already runs applications; restore into a fresh Systems.test()");
-    const data = decodeSnapshot(snapshot);
     checkManifest(data.manifest, apps);
     try {
       this.rng = xoroshiro128plusFromState(data.rng);
@@ -246,9 +271,11 @@ export class TestSystem {
       this.restoring = false;
       for (const [path, r] of this.registry) if (r.kind === "stream" && data.streams[path]) r.stream.load(data.streams[path]);
       for (const [path, g] of this.generators) g.load(data.generators[path]!);
-      for (const [path, w] of this.workflows) w.load(data.workflows[path]!);
+      for (const [path, w] of this.workflows) w.load(data.workflows[path]! as WorkflowState);
       for (const [path, writer] of this.sinks) writer.recover(data.sinks[path] ?? { committed: 0, staged: [] });
       Object.assign(this.counters, data.stats);
+      this.sequence = data.sequence;
+      for (const w of this.workflows.values()) for (const r of w.runners) r.trackChanges();
       this.ready = new ReadySet(this.rng);
       const byPath = new Map(this.components.map((c) => [c.path, c]));
       for (const path of data.ready) this.ready.add(byPath.get(path)!);
@@ -256,7 +283,6 @@ export class TestSystem {
       this.shutdown();
       throw thrown instanceof SnapshotError ? thrown : new SnapshotError(`cannot restore the snapshot: ${describe(thrown)}`);
     }
-    return this;
   }
 
   /** True when some component can take a step. */
@@ -436,6 +462,25 @@ export class TestSystem {
   private checkOpen(what: string): void {
     if (this.closed) throw new Error(`${what}(): the system was shut down`);
   }
+}
+
+/**
+ * The decoded chain that snapshot `ids[0]` needs, oldest first: back to the full snapshot it
+ * extends, through `ids` (newest first, consecutive).
+ *
+ * @throws SnapshotError when a snapshot of the chain is unreadable or the chain is broken
+ */
+function chainFrom(store: SnapshotStore, ids: readonly string[]): SnapshotData[] {
+  const chain: SnapshotData[] = [];
+  for (const id of ids) {
+    const data = decodeSnapshot(store.load(id));
+    if (chain.length > 0 && data.sequence !== chain[0]!.sequence - 1) {
+      throw new SnapshotError(`the chain of snapshot ${ids[0]} is broken: snapshot ${chain[0]!.sequence - 1} is missing`);
+    }
+    chain.unshift(data);
+    if (data.kind === "full") return chain;
+  }
+  throw new SnapshotError(`snapshot ${ids[0]} is a delta whose full snapshot is no longer stored`);
 }
 
 /** The manifest of launched applications: their paths and the code version of each operator. */

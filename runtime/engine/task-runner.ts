@@ -11,7 +11,7 @@
 import { OperatorError, PortalRequestError, describe } from "../api/errors.js";
 import { allSpecs, callbackSlots, VSM, type Callback, type TaskSpec, type VsmBehavior } from "../api/tasks.js";
 import type { TaskNode } from "../graph/model.js";
-import { TaskStateStore } from "../state/task-state.js";
+import { TaskStateStore, type StateChanges } from "../state/task-state.js";
 import { activate, type Requester } from "./active.js";
 import type { Batch } from "./atom.js";
 import { Completion, makeBehavior, type Behavior, type BehaviorHost } from "./behaviors.js";
@@ -46,6 +46,9 @@ export interface RunnerState {
   /** The continuation table: every parked invocation. */
   readonly parked: readonly InvocationData<CallInfo>[];
 }
+
+/** A task instance's changes since the previous snapshot: its per-key state as written keys only. */
+export type RunnerDelta = Omit<RunnerState, "perKey"> & { readonly changes: StateChanges };
 
 /** Shared by the tasks of one workflow: where requests and replies go during a step. */
 export interface PortalOutbox {
@@ -179,6 +182,17 @@ export class TaskRunner implements BehaviorHost, ContextHost, Requester {
       nextInvocation: this.nextInvocation,
       parked: [...this.parked.values()].map((inv) => inv.toData()),
     };
+  }
+
+  /** As {@link save}, but the state as the keys written since the previous save (incremental). */
+  saveDelta(): RunnerDelta {
+    const { perKey: _perKey, ...rest } = this.save();
+    return { ...rest, changes: this.store.changes() };
+  }
+
+  /** Starts tracking state writes (after a full save): the next delta holds what is written from now. */
+  trackChanges(): void {
+    this.store.track();
   }
 
   /**

@@ -23,14 +23,14 @@ import type { PortalMessage } from "./messages.js";
 import { Rank, type Component } from "./scheduler.js";
 import type { AtomicStream, Cursor } from "./stream.js";
 import type { SinkWriter } from "../state/sinks.js";
-import { TaskRunner, type PortalOutbox, type RunnerState } from "./task-runner.js";
+import { TaskRunner, type PortalOutbox, type RunnerDelta, type RunnerState } from "./task-runner.js";
 
 /** A workflow as plain data (snapshots): a held-back end of input, and its tasks. */
-export interface WorkflowState {
+export interface WorkflowState<R = RunnerState> {
   readonly seal: Atom | null;
   readonly sealed: boolean;
   readonly warnedAfterEnd: boolean;
-  readonly runners: readonly RunnerState[];
+  readonly runners: readonly R[];
 }
 
 /** Counters a system reports (CLI summary). */
@@ -81,9 +81,16 @@ export class WorkflowExecutor implements Component {
     this.cursor = source.subscribe(this);
   }
 
-  /** The workflow as plain data (between steps, when no requests or replies are pending). */
-  save(): WorkflowState {
-    return { seal: this.seal ?? null, sealed: this.sealed, warnedAfterEnd: this.warnedAfterEnd, runners: this.runners.map((r) => r.save()) };
+  /**
+   * The workflow as plain data (between steps, when no requests or replies are pending); with
+   * `delta`, each task's state as the keys written since the previous save.
+   */
+  save(delta: true): WorkflowState<RunnerDelta>;
+  save(delta?: false): WorkflowState;
+  save(delta = false): WorkflowState<RunnerState | RunnerDelta> {
+    const runners = this.runners.map((r) => (delta ? r.saveDelta() : r.save()));
+    if (!delta) for (const r of this.runners) r.trackChanges();
+    return { seal: this.seal ?? null, sealed: this.sealed, warnedAfterEnd: this.warnedAfterEnd, runners };
   }
 
   /** Puts back a saved workflow (see `TaskRunner.load`). */

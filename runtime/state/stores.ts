@@ -1,7 +1,8 @@
 /**
  * Snapshot stores (DESIGN §8): where a system with snapshots keeps them. A store keeps the
- * newest snapshots in order and drops older ones; `newest` hands them out newest first, so a
- * restore can skip one that turns out to be damaged and take the one before.
+ * newest snapshots in order and drops older ones, a whole chain (a full snapshot and the deltas
+ * that extend it) at a time; `newest` hands them out newest first, so a restore can skip one
+ * that turns out to be damaged and take the one before.
  *
  *   - {@link DirectoryStore} (the default): one file per snapshot, written to a temporary file,
  *     fsynced, renamed into place and the directory fsynced, so a crash never leaves a
@@ -12,10 +13,15 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { snapshotHeader } from "./snapshot.js";
 
 /** Keeps snapshots, newest last. */
 export interface SnapshotStore {
-  /** Stores `bytes` as the newest snapshot, durably; drops snapshots beyond the ones kept. */
+  /**
+   * Stores `bytes` as the newest snapshot, durably; drops the chains older than the ones kept.
+   *
+   * @throws SnapshotError when `bytes` is not a snapshot
+   */
   save(bytes: Uint8Array): void;
   /** Ids of the stored snapshots, newest first. */
   newest(): string[];
@@ -31,13 +37,13 @@ export interface SnapshotStore {
 
 /** Options of the stores. */
 export interface StoreOptions {
-  /** How many snapshots to keep (default 3). */
+  /** How many chains to keep: full snapshots, each with the deltas after it (default 2). */
   readonly keep?: number;
 }
 
-const FILE = /^snapshot-(\d{12})\.ptsnap$/;
+const FILE = /^snapshot-(\d{12})-(full|delta)\.ptsnap$/;
 
-/** Snapshots as files `snapshot-<sequence>.ptsnap` in a directory (created if missing). */
+/** Snapshots as files `snapshot-<number>-<full|delta>.ptsnap` in a directory (created if missing). */
 export class DirectoryStore implements SnapshotStore {
   private readonly keep: number;
 
@@ -55,9 +61,10 @@ export class DirectoryStore implements SnapshotStore {
   }
 
   save(bytes: Uint8Array): void {
+    const { kind } = snapshotHeader(bytes);
     const ids = this.newest();
     const next = ids.length === 0 ? 1 : Number(FILE.exec(ids[0]!)![1]) + 1;
-    const name = `snapshot-${String(next).padStart(12, "0")}.ptsnap`;
+    const name = `snapshot-${String(next).padStart(12, "0")}-${kind}.ptsnap`;
     const temporary = join(this.directory, `.${name}.tmp`);
     const fd = openSync(temporary, "w");
     try {
@@ -74,7 +81,7 @@ export class DirectoryStore implements SnapshotStore {
     } finally {
       closeSync(dir);
     }
-    for (const old of [name, ...ids].slice(this.keep)) rmSync(join(this.directory, old), { force: true });
+    for (const old of beyondChains([name, ...ids], (id) => id.endsWith("-full.ptsnap"), this.keep)) rmSync(join(this.directory, old), { force: true });
   }
 
   newest(): string[] {
@@ -123,14 +130,18 @@ export class SqliteStore implements SnapshotStore {
     } catch (thrown) {
       throw new Error(`SQLite database ${file} cannot be opened (${(thrown as Error).message})`);
     }
-    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, bytes BLOB NOT NULL)");
+    this.db.exec(
+      "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, full INTEGER NOT NULL, bytes BLOB NOT NULL)",
+    );
   }
 
   save(bytes: Uint8Array): void {
-    const insert = this.db.prepare("INSERT INTO snapshots (bytes) VALUES (?)");
-    const prune = this.db.prepare("DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?)");
+    const full = snapshotHeader(bytes).kind === "full" ? 1 : 0;
+    const insert = this.db.prepare("INSERT INTO snapshots (full, bytes) VALUES (?, ?)");
+    // Keep the rows from the keep-th newest full snapshot on.
+    const prune = this.db.prepare("DELETE FROM snapshots WHERE seq < (SELECT MIN(seq) FROM (SELECT seq FROM snapshots WHERE full = 1 ORDER BY seq DESC LIMIT ?))");
     this.db.transaction(() => {
-      insert.run(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      insert.run(full, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       prune.run(this.keep);
     })();
   }
@@ -150,8 +161,17 @@ export class SqliteStore implements SnapshotStore {
   }
 }
 
+/** The ids (newest first) older than the `keep`-th newest full snapshot. */
+function beyondChains(ids: readonly string[], isFull: (id: string) => boolean, keep: number): string[] {
+  let fulls = 0;
+  for (let i = 0; i < ids.length; i++) {
+    if (isFull(ids[i]!) && ++fulls === keep) return ids.slice(i + 1);
+  }
+  return [];
+}
+
 function keepOf(options: StoreOptions): number {
-  const keep = options.keep ?? 3;
+  const keep = options.keep ?? 2;
   if (!Number.isSafeInteger(keep) || keep < 1) throw new RangeError(`keep must be a positive integer, got ${keep}`);
   return keep;
 }

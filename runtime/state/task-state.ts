@@ -2,6 +2,12 @@
  * State of one task instance (DESIGN §5.3): per-key entries, one `Map` from key to value per
  * entry name, and per-task entries in a separate map, so a per-task entry can never collide with
  * a user key (the reference stores per-task state under the reserved key -2). Plain data only.
+ *
+ * For incremental snapshots (DESIGN §8) the store can track which keys of which per-key entries
+ * were written since the last snapshot, so a delta costs O(keys touched), not O(all keys).
+ * Only writes through `set`/`del` are seen: a per-key value changed in place must be `set`
+ * again. Per-task entries are few and often updated in place (a Map of counts, say): every
+ * delta holds all of them.
  */
 import type { StateHandle, TaskState } from "../api/context.js";
 import type { Key } from "../engine/machine.js";
@@ -11,12 +17,78 @@ export interface KeySource {
   readonly key: Key;
 }
 
+/** What changed in a store's per-key entries since the last snapshot. */
+export interface StateChanges {
+  /** Names of all per-key entries, in the store's order. */
+  readonly entries: readonly string[];
+  /** Entry name → key → new value, for keys set since the last snapshot. */
+  readonly set: ReadonlyMap<string, ReadonlyMap<Key, unknown>>;
+  /** Entry name → keys that were absent when set, in order (a map puts them last). */
+  readonly inserted: ReadonlyMap<string, readonly Key[]>;
+  /** Entry name → keys deleted since the last snapshot. */
+  readonly deleted: ReadonlyMap<string, readonly Key[]>;
+}
+
 /** The state of one task: per-key entries by name, and per-task entries. */
 export class TaskStateStore {
   /** Entry name → key → value. */
   readonly perKey = new Map<string, Map<Key, unknown>>();
   /** Entry name → value, shared by all keys. */
   readonly perTask = new Map<string, unknown>();
+  /** Keys written per entry since the last snapshot; `null` while not tracking. */
+  private touched: Map<string, Set<Key>> | null = null;
+  private insertions: Map<string, Key[]> | null = null;
+
+  /** Starts (or restarts) tracking writes: the next {@link changes} has what is written from now on. */
+  track(): void {
+    this.touched = new Map();
+    this.insertions = new Map();
+  }
+
+  /** Records a write of `key` in entry `name`; `inserted` when the key was absent before. */
+  touch(name: string, key: Key, inserted = false): void {
+    const touched = this.touched;
+    if (touched === null) return;
+    let keys = touched.get(name);
+    if (keys === undefined) {
+      keys = new Set();
+      touched.set(name, keys);
+    }
+    keys.add(key);
+    if (inserted) {
+      let order = this.insertions!.get(name);
+      if (order === undefined) this.insertions!.set(name, (order = []));
+      order.push(key);
+    }
+  }
+
+  /**
+   * What was written since tracking started or the last call, and restarts tracking.
+   *
+   * @throws Error when tracking was not started
+   */
+  changes(): StateChanges {
+    if (this.touched === null) throw new Error("internal: state changes asked before tracking started");
+    const set = new Map<string, Map<Key, unknown>>();
+    const deleted = new Map<string, Key[]>();
+    for (const [name, keys] of this.touched) {
+      const values = this.perKey.get(name);
+      for (const key of keys) {
+        if (values?.has(key)) {
+          let m = set.get(name);
+          if (m === undefined) set.set(name, (m = new Map()));
+          m.set(key, values.get(key));
+        } else {
+          let d = deleted.get(name);
+          if (d === undefined) deleted.set(name, (d = []));
+          d.push(key);
+        }
+      }
+    }
+    const inserted = this.insertions!;
+    this.track();
+    return { entries: [...this.perKey.keys()], set, inserted, deleted };
+  }
 
   /** The key → value map of per-key entry `name` (created empty on first use). */
   entry(name: string): Map<Key, unknown> {
@@ -41,21 +113,30 @@ export class RawState implements TaskState {
   }
 
   set(name: string, value: unknown): void {
-    this.store.entry(name).set(this.keys.key, value);
+    const values = this.store.entry(name);
+    const inserted = !values.has(this.keys.key);
+    values.set(this.keys.key, value);
+    this.store.touch(name, this.keys.key, inserted);
   }
 
   del(name: string): void {
     this.store.perKey.get(name)?.delete(this.keys.key);
+    this.store.touch(name, this.keys.key);
   }
 }
 
 /** `ctx.perKey(name, initial)`. */
 export class PerKeyHandle<V> implements StateHandle<V> {
+  private readonly values: Map<Key, unknown>;
+
   constructor(
-    private readonly values: Map<Key, unknown>,
+    private readonly store: TaskStateStore,
+    private readonly name: string,
     private readonly keys: KeySource,
     readonly initial: V,
-  ) {}
+  ) {
+    this.values = store.entry(name);
+  }
 
   get(): V {
     const v = this.values.get(this.keys.key);
@@ -63,11 +144,14 @@ export class PerKeyHandle<V> implements StateHandle<V> {
   }
 
   set(value: V): void {
+    const inserted = !this.values.has(this.keys.key);
     this.values.set(this.keys.key, value);
+    this.store.touch(this.name, this.keys.key, inserted);
   }
 
   del(): void {
     this.values.delete(this.keys.key);
+    this.store.touch(this.name, this.keys.key);
   }
 }
 

@@ -43,10 +43,10 @@ describe("portals run with snapshots", () => {
     const dir = mkdtempSync(join(tmpdir(), "portals-cli-"));
     const first = await portals("run", "examples/word-count/app.ts", "--quiet", "--snapshot-dir", dir, "--snapshot-every", "100", "--max-steps", "250");
     expect(first.code).toBe(0);
-    expect(readdirSync(dir).sort()).toEqual(["snapshot-000000000001.ptsnap", "snapshot-000000000002.ptsnap"]);
+    expect(readdirSync(dir).sort()).toEqual(["snapshot-000000000001-full.ptsnap", "snapshot-000000000002-delta.ptsnap"]);
     const second = await portals("run", "examples/word-count/app.ts", "--snapshot-dir", dir, "--restore");
     expect(second.code).toBe(0);
-    expect(second.stderr.split("\n")[0]).toBe(`restored ${dir}/snapshot-000000000002.ptsnap (step 200)`);
+    expect(second.stderr.split("\n")[0]).toBe(`restored ${dir}/snapshot-000000000002-delta.ptsnap (step 200)`);
     expect(second.stdout.split("\n")[0]).toMatch(/^the \d+$/);
     expect(second.stdout.split("\n")).toHaveLength(21);
   });

@@ -1,15 +1,16 @@
 /**
  * Snapshot and restore in process (DESIGN §8, the crash tests of the snapshots issue). For each
  * example, one run takes snapshots at 50 seeded-random steps (many while continuations are
- * parked and requests are in flight); each snapshot is restored into a fresh system (another
- * seed: the snapshot brings its own) and run to completion. The lines logged before the
- * snapshot plus those after the restore must be exactly the lines of the run, and the final
- * state must be the same, byte for byte.
+ * parked and requests are in flight), every fifth a full snapshot and the others deltas; each
+ * is restored, with its chain, into a fresh system (another seed: the snapshot brings its own)
+ * and run to completion. The lines logged before the snapshot plus those after the restore
+ * must be exactly the lines of the run, and the final state must be the same, byte for byte
+ * (apart from the snapshot's sequence number).
  */
 import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import { describe, expect, test } from "vitest";
-import { PortalsApp, Sinks, SnapshotError, Systems, type Application } from "portals-ts";
+import { codec, PortalsApp, Sinks, SnapshotError, Systems, type Application } from "portals-ts";
 import bankSaga from "../../examples/bank-saga/app.js";
 import countdown from "../../examples/countdown/app.js";
 import pingPong from "../../examples/ping-pong/app.js";
@@ -25,7 +26,13 @@ interface Point {
   readonly step: number;
   readonly lines: number;
   readonly parked: number;
-  readonly bytes: Uint8Array;
+  /** The full snapshot and deltas to restore this point. */
+  readonly chain: Uint8Array[];
+}
+
+/** The state in snapshot bytes without the sequence number (which counts the snapshots taken). */
+function state(bytes: Uint8Array): Buffer {
+  return Buffer.from(codec.encode({ ...decodeSnapshot(bytes), sequence: 0 }));
 }
 
 /** One run with snapshots at `STOPS` random steps; its lines, snapshots and final state. */
@@ -41,17 +48,21 @@ function recorded(apps: readonly Application[]): { lines: string[]; points: Poin
   for (const app of apps) system.launch(app);
   const points: Point[] = [];
   let at = 0;
-  for (const step of [...steps].sort((a, b) => a - b)) {
+  let chain: Uint8Array[] = [];
+  for (const [i, step] of [...steps].sort((a, b) => a - b).entries()) {
     at += system.stepUntilComplete(step - at);
-    points.push({ step, lines: lines.length, parked: system.parkedContinuations, bytes: system.snapshot() });
+    const full = i % 5 === 0;
+    const bytes = system.snapshot({ delta: !full });
+    chain = full ? [bytes] : [...chain, bytes];
+    points.push({ step, lines: lines.length, parked: system.parkedContinuations, chain });
   }
   system.stepUntilComplete();
   return { lines, points, final: system.snapshot() };
 }
 
-function resumed(bytes: Uint8Array, apps: readonly Application[]): { lines: string[]; final: Uint8Array } {
+function resumed(chain: Uint8Array | Uint8Array[], apps: readonly Application[]): { lines: string[]; final: Uint8Array } {
   const lines: string[] = [];
-  const system = Systems.test({ seed: 999, log: (line) => lines.push(line) }).restore(bytes, apps);
+  const system = Systems.test({ seed: 999, log: (line) => lines.push(line) }).restore(chain, apps);
   system.stepUntilComplete();
   return { lines, final: system.snapshot() };
 }
@@ -70,9 +81,9 @@ describe.each(examples)("%s", (_name, apps, minParked) => {
 
   test(`restored from ${STOPS} random steps: the same lines and the same final state`, { timeout: 180_000 }, () => {
     for (const point of run.points) {
-      const after = resumed(point.bytes, apps);
+      const after = resumed(point.chain, apps);
       expect([...run.lines.slice(0, point.lines), ...after.lines], `restored at step ${point.step}`).toEqual(run.lines);
-      expect(Buffer.from(after.final).equals(Buffer.from(run.final)), `final state, restored at step ${point.step}`).toBe(true);
+      expect(state(after.final).equals(state(run.final)), `final state, restored at step ${point.step}`).toBe(true);
     }
     expect(run.points.filter((p) => p.parked > 0).length).toBeGreaterThanOrEqual(minParked);
   });
@@ -81,8 +92,8 @@ describe.each(examples)("%s", (_name, apps, minParked) => {
 test("restoring the same snapshot twice resumes each parked continuation once in each system", () => {
   const run = recorded([pingPong]);
   const point = run.points.find((p) => p.parked >= 3)!;
-  const once = resumed(point.bytes, [pingPong]);
-  const twice = resumed(point.bytes, [pingPong]);
+  const once = resumed(point.chain, [pingPong]);
+  const twice = resumed(point.chain, [pingPong]);
   expect(once.lines).toEqual(run.lines.slice(point.lines));
   expect(twice.lines).toEqual(once.lines);
   expect(new Set(once.lines).size).toBe(once.lines.length);
@@ -113,19 +124,19 @@ test("a snapshot taken while an asker waits inside a for loop resumes at the rig
   const waiting = run.points.filter((p) => p.parked === 1);
   expect(waiting.length).toBeGreaterThanOrEqual(5);
   for (const point of waiting) {
-    const frame = decodeSnapshot(point.bytes).workflows["/loop/workflows/sum"]!.runners[0]!.parked[0]!.frames[0]!;
+    const frame = decodeSnapshot(point.chain.at(-1)!).workflows["/loop/workflows/sum"]!.runners[0]!.parked[0]!.frames[0]!;
     const done = run.lines.slice(0, point.lines).length;
     // Waiting for the reply of iteration i = done + 1, with the total of the iterations before.
     expect(frame.locals.i).toBe(done + 1);
     expect(frame.locals.total).toBe((done * (done + 1) * (2 * done + 1)) / 6);
-    expect(resumed(point.bytes, [app]).lines).toEqual(run.lines.slice(point.lines));
+    expect(resumed(point.chain, [app]).lines).toEqual(run.lines.slice(point.lines));
   }
   expect(run.lines.at(-1)).toBe("sum of squares 55");
 });
 
 describe("bad snapshots are refused with a clear error and nothing restored", () => {
-  const good = recorded([countdown]).points[3]!.bytes;
-  const refused = (bytes: Uint8Array, apps: readonly Application[] = [countdown]): SnapshotError => {
+  const good = recorded([countdown]).points[0]!.chain[0]!;
+  const refused = (bytes: Uint8Array | Uint8Array[], apps: readonly Application[] = [countdown]): SnapshotError => {
     const system = Systems.test({ log: () => {} });
     let error: unknown;
     try {
@@ -158,6 +169,13 @@ describe("bad snapshots are refused with a clear error and nothing restored", ()
   test("another application's snapshot, or an application missing", () => {
     expect(refused(good, [pingPong]).message).toBe("the snapshot needs application /countdown; give restore() the applications /countdown, in this order");
     expect(refused(good, [countdown, pingPong]).message).toBe("application /ping-pong is not in the snapshot (it has /countdown)");
+  });
+
+  test("a delta without its chain, or a chain out of order", () => {
+    const points = recorded([countdown]).points;
+    const [full, delta] = points[0]!.chain.length === 1 ? [points[0]!.chain[0]!, points[1]!.chain[1]!] : [undefined, undefined];
+    expect(refused(delta!).message).toBe("a snapshot chain starts with a full snapshot");
+    expect(refused([full!, points[2]!.chain[2]!]).message).toBe("snapshot 3 (delta) does not extend snapshot 1; give the chain in order");
   });
 
   test("into a system that already runs applications", () => {

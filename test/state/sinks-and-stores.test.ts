@@ -9,8 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { DirectoryStore, PortalsApp, Sinks, SqliteStore, Systems, type Application, type MemorySink, type SnapshotStore } from "portals-ts";
+import { decodeSnapshot } from "../../runtime/state/snapshot.js";
 
 const temp = (): string => mkdtempSync(join(tmpdir(), "portals-test-"));
+const snapshotKind = (bytes: Uint8Array): string => decodeSnapshot(bytes).kind;
 
 /** Doubles numbers through a portal and writes `n:2n` lines to `sink`. */
 function doubler(sink: ReturnType<typeof Sinks.file<string>> | MemorySink<string>): Application {
@@ -86,7 +88,7 @@ describe("Sinks.memory and Sinks.file", () => {
     // Garbage after the committed part, as a torn write would leave.
     writeFileSync(path, readFileSync(path, "utf8") + '"torn wri');
     const second = Systems.test({ seed: 2, log: () => {}, snapshots: { store, every: 5 } });
-    expect(second.restoreLatest([doubler(Sinks.file<string>(path))])).toBe("snapshot-000000000006.ptsnap");
+    expect(second.restoreLatest([doubler(Sinks.file<string>(path))])).toBe("snapshot-000000000006-delta.ptsnap");
     second.stepUntilComplete();
     second.shutdown();
     expect(readFileSync(path, "utf8")).toBe(expected.map((l) => JSON.stringify(l) + "\n").join(""));
@@ -114,15 +116,17 @@ describe.each<[string, (dir: string) => SnapshotStore]>([
   ["DirectoryStore", (dir) => new DirectoryStore(join(dir, "snaps"), { keep: 2 })],
   ["SqliteStore", (dir) => new SqliteStore(join(dir, "snaps.db"), { keep: 2 })],
 ])("%s", (_name, open) => {
-  test("keeps the newest snapshots, newest first", () => {
+  test("keeps the newest chains (a full snapshot and its deltas), newest first", () => {
     const store = open(temp());
-    for (const n of [1, 2, 3]) store.save(Uint8Array.of(n, n));
-    const ids = store.newest();
-    expect(ids).toHaveLength(2);
-    expect(ids.map((id) => [...store.load(id)])).toEqual([
-      [3, 3],
-      [2, 2],
-    ]);
+    const system = Systems.test({ log: () => {}, snapshots: { store, fullEvery: 3 } });
+    system.launch(doubler(Sinks.memory<string>()));
+    for (let i = 0; i < 8; i++) {
+      system.step();
+      system.checkpoint();
+    }
+    // Snapshots 1 (full) 2 3, 4 (full) 5 6, 7 (full) 8: two chains kept.
+    const kinds = store.newest().map((id) => snapshotKind(store.load(id)));
+    expect(kinds).toEqual(["delta", "full", "delta", "delta", "full"]);
     store.close();
   });
 
@@ -142,20 +146,55 @@ describe.each<[string, (dir: string) => SnapshotStore]>([
     again.stepUntilComplete();
     expect(sink.committed).toEqual(expected);
     expect(before).toBeDefined();
-    expect(store.newest()).toHaveLength(2);
     store.close();
   });
 });
 
-test("a directory store writes through a temporary file and leaves only snapshots", () => {
+test("a directory store writes through a temporary file and leaves only snapshots, named by kind", () => {
   const dir = temp();
-  const store = new DirectoryStore(dir, { keep: 3 });
-  for (let i = 0; i < 5; i++) store.save(new Uint8Array(1000).fill(i));
-  expect(readdirSync(dir).sort()).toEqual(["snapshot-000000000003.ptsnap", "snapshot-000000000004.ptsnap", "snapshot-000000000005.ptsnap"]);
+  const store = new DirectoryStore(dir, { keep: 1 });
+  const system = Systems.test({ log: () => {}, snapshots: { store, fullEvery: 2 } });
+  system.launch(doubler(Sinks.memory<string>()));
+  for (let i = 0; i < 5; i++) system.checkpoint();
+  expect(readdirSync(dir).sort()).toEqual(["snapshot-000000000005-full.ptsnap"]);
+  system.checkpoint();
+  expect(readdirSync(dir).sort()).toEqual(["snapshot-000000000005-full.ptsnap", "snapshot-000000000006-delta.ptsnap"]);
+  expect(() => store.save(Uint8Array.of(1, 2, 3))).toThrow("not a portals snapshot (3 bytes without the PTSNAP header)");
 });
 
 test("restoreLatest with an empty store starts nothing and says so", () => {
   const system = Systems.test({ log: () => {}, snapshots: { store: new DirectoryStore(temp()) } });
   expect(system.restoreLatest([doubler(Sinks.memory<string>())])).toBeUndefined();
   expect(system.applications).toEqual([]);
+});
+
+test("a delta after an atom that touched k keys holds those keys, not all of them", () => {
+  const app = PortalsApp("big", (a) => {
+    const keys = a.generators.fromArrayOfArrays([Array.from({ length: 50_000 }, (_, i) => i), [7, 8, 9]]);
+    a.workflows<number, never>("count")
+      .source(keys.stream)
+      .key((k) => k)
+      .processor<never>((_, ctx) => {
+        const n = ctx.perKey("n", 0);
+        n.set(n.get() + 1);
+      })
+      .sink()
+      .freeze();
+  });
+  const system = Systems.test({ log: () => {} });
+  system.launch(app);
+  system.stepUntilComplete(2);
+  const full = system.snapshot();
+  system.stepUntilComplete(2);
+  const delta = system.snapshot({ delta: true });
+  expect(full.length).toBeGreaterThan(250_000);
+  expect(delta.length).toBeLessThan(2_000);
+  const keys = decodeSnapshot(delta).workflows["/big/workflows/count"]!.runners[1]! as unknown as { changes: { set: Map<string, Map<number, number>> } };
+  expect([...keys.changes.set.get("n")!]).toEqual([
+    [7, 2],
+    [8, 2],
+    [9, 2],
+  ]);
+  const restored = Systems.test({ log: () => {} }).restore([full, delta], [app]);
+  expect(decodeSnapshot(restored.snapshot()).workflows["/big/workflows/count"]!.runners[1]!).toEqual(decodeSnapshot(system.snapshot()).workflows["/big/workflows/count"]!.runners[1]!);
 });
