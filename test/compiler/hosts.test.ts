@@ -22,6 +22,21 @@ beforeAll(() => {
   }
 });
 
+/** Builds a one-file project `.cache/<name>` with tspc and the built plugin; returns the run. */
+function tspcProject(name: string, source: string): ReturnType<typeof node> {
+  const dir = join(ROOT, ".cache", name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "app.ts"), source);
+  writeFileSync(
+    join(dir, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: { module: "NodeNext", target: "ES2022", strict: true, outDir: "out", skipLibCheck: true, plugins: [{ transform: join(ROOT, "dist/compiler-cjs/index.js") }] },
+      files: ["app.ts"],
+    }),
+  );
+  return node([join(ROOT, "node_modules/ts-patch/bin/tspc.js"), "-p", dir]);
+}
+
 describe("tspc with the ts-patch plugin", () => {
   test("the built example has machines and runs with plain node", SLOW, () => {
     const built = execFileSync("grep", ["-c", "\\$rt.machine(", join(ROOT, "dist/examples/countdown/app.js")], { encoding: "utf8" });
@@ -32,20 +47,10 @@ describe("tspc with the ts-patch plugin", () => {
   });
 
   test("a compile error fails tspc with file(line,column) and the message", SLOW, () => {
-    const dir = join(ROOT, ".cache/tspc-error");
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      join(dir, "app.ts"),
+    const run = tspcProject(
+      "tspc-error",
       'import { Tasks, type PortalRef } from "portals-ts";\ndeclare const p: PortalRef<number, number>;\nexport const t = Tasks.asker(p, async (x: number) => {\n  await fetch(String(x));\n});\n',
     );
-    writeFileSync(
-      join(dir, "tsconfig.json"),
-      JSON.stringify({
-        compilerOptions: { module: "NodeNext", target: "ES2022", strict: true, outDir: "out", skipLibCheck: true, plugins: [{ transform: join(ROOT, "dist/compiler-cjs/index.js") }] },
-        files: ["app.ts"],
-      }),
-    );
-    const run = node([join(ROOT, "node_modules/ts-patch/bin/tspc.js"), "-p", dir]);
     expect(run.status).not.toBe(0);
     expect(run.stdout).toContain(
       "app.ts(4,3): error TS9002: portals: await of fetch(...) in an operator: only portal requests (portal.request(...)), Promise.all over them, and async helpers that await them can be awaited",
@@ -69,10 +74,8 @@ describe("tspc with the ts-patch plugin", () => {
   });
 
   test("with the program's type checker, tspc also finds locals whose type is not data", SLOW, () => {
-    const dir = join(ROOT, ".cache/tspc-types");
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      join(dir, "app.ts"),
+    const run = tspcProject(
+      "tspc-types",
       [
         'import { Tasks, type PortalRef } from "portals-ts";',
         "declare const p: PortalRef<number, number>;",
@@ -86,14 +89,6 @@ describe("tspc with the ts-patch plugin", () => {
         "",
       ].join("\n"),
     );
-    writeFileSync(
-      join(dir, "tsconfig.json"),
-      JSON.stringify({
-        compilerOptions: { module: "NodeNext", target: "ES2022", strict: true, outDir: "out", skipLibCheck: true, plugins: [{ transform: join(ROOT, "dist/compiler-cjs/index.js") }] },
-        files: ["app.ts"],
-      }),
-    );
-    const run = node([join(ROOT, "node_modules/ts-patch/bin/tspc.js"), "-p", dir]);
     expect(run.status).not.toBe(0);
     expect(run.stdout).toContain("app.ts(6,9): error TS9003: portals: local `basket` holds an instance of class Basket and is used after the await on line 7");
   });
