@@ -38,6 +38,11 @@ export interface BehaviorHost {
   readonly ctx: TaskContextImpl;
   /** Runs callback `cb` on `event` (a function or a compiled machine) and applies `completion`. */
   call(cb: Callback, event: unknown, completion: Completion): void;
+  /**
+   * The per-event function of callback `cb` with `completion`: for a plain function, a direct
+   * call without the machine checks of {@link call} (the hot path).
+   */
+  direct(cb: Callback, completion: Completion): (event: unknown) => void;
   /** Internal per-task state of combinators (never visible to user state). */
   readonly internal: Map<string, unknown>;
   /** Current state of a `vsm` task per key. */
@@ -62,7 +67,7 @@ export function makeBehavior(spec: TaskSpec, host: BehaviorHost, id = "0"): Beha
   const onComplete = hooks.onComplete;
   const onError = hooks.onError;
   return {
-    onNext: onNext ? (x) => host.call(onNext, x, Completion.Ignore) : base.onNext,
+    onNext: onNext ? host.direct(onNext, Completion.Ignore) : base.onNext,
     onAtomComplete: onAtomComplete ? () => onAtomComplete(ctx) : base.onAtomComplete,
     onComplete: onComplete ? () => onComplete(ctx) : base.onComplete,
     onError: onError ? (e) => onError(e, ctx) : base.onError,
@@ -77,15 +82,15 @@ function leaf(spec: TaskSpec, host: BehaviorHost, id: string): Behavior {
   const ctx = host.ctx;
   switch (spec.kind) {
     case "map":
-      return simple((x) => host.call(spec.fn, x, Completion.Emit));
+      return simple(host.direct(spec.fn, Completion.Emit));
     case "filter":
-      return simple((x) => host.call(spec.fn, x, Completion.Filter));
+      return simple(host.direct(spec.fn, Completion.Filter));
     case "flatMap":
-      return simple((x) => host.call(spec.fn, x, Completion.Flatten));
+      return simple(host.direct(spec.fn, Completion.Flatten));
     case "processor":
     case "asker":
     case "replier":
-      return simple((x) => host.call(spec.fn, x, Completion.Ignore));
+      return simple(host.direct(spec.fn, Completion.Ignore));
     case "key": {
       const fn = spec.fn as (event: unknown) => Key;
       return simple((x) => {

@@ -38,6 +38,7 @@ export class TaskContextImpl implements ReplierContext<unknown, unknown> {
   readonly state: TaskState;
   readonly log: TaskLogger;
   private readonly handles = new Map<string, PerKeyHandle<unknown>>();
+  private lastHandle: PerKeyHandle<unknown> | undefined;
   private readonly taskHandles = new Map<string, PerTaskHandle<unknown>>();
 
   constructor(
@@ -57,11 +58,15 @@ export class TaskContextImpl implements ReplierContext<unknown, unknown> {
   }
 
   perKey<V>(name: string, initial: V): StateHandle<V> {
+    // Callbacks ask for the same handle on every event: the last one answers without a lookup.
+    const last = this.lastHandle;
+    if (last !== undefined && last.name === name && Object.is(last.initial, initial)) return last as StateHandle<V>;
     let h = this.handles.get(name);
     if (h === undefined || !Object.is(h.initial, initial)) {
       h = new PerKeyHandle<unknown>(this.store, name, this, freezeInitial(initial));
       this.handles.set(name, h);
     }
+    this.lastHandle = h;
     return h as StateHandle<V>;
   }
 

@@ -25,8 +25,16 @@ interface AtomSource {
   close?(): void;
 }
 
+const zeroKeys = new Map<number, Key[]>();
+
+/**
+ * The keys of an atom of `n` generated events: all 0 (DESIGN §5.3). One frozen array per size,
+ * shared, since atoms are never changed after they are made.
+ */
 function zeros(n: number): Key[] {
-  return new Array<Key>(n).fill(0);
+  let keys = zeroKeys.get(n);
+  if (keys === undefined) zeroKeys.set(n, (keys = Object.freeze(new Array<Key>(n).fill(0)) as Key[]));
+  return keys;
 }
 
 /** Atoms given as arrays (`fromArray`, `fromArrayOfArrays`, `signal`, `empty`). */

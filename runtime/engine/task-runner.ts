@@ -247,6 +247,47 @@ export class TaskRunner implements BehaviorHost, ContextHost, Requester {
     return false;
   }
 
+  direct(cb: Callback, completion: Completion): (event: unknown) => void {
+    if (machineOf(cb) !== undefined) return (x) => void this.call(cb, x, completion);
+    const fn = cb as (event: unknown, ctx: unknown) => unknown;
+    const ctx = this.ctx;
+    // A promise from a callback is an async function the compiler did not see (a down-level
+    // transpiled one): refuse it as `call` does.
+    const refuse = (r: unknown): void => {
+      if (r !== null && typeof r === "object" && typeof (r as { then?: unknown }).then === "function") {
+        throw new TypeError(uncompiledMessage(this.workflow, this.task));
+      }
+    };
+    switch (completion) {
+      case Completion.Emit:
+        return (x) => {
+          const r = fn(x, ctx);
+          if (typeof r === "object") refuse(r);
+          ctx.emit(r);
+        };
+      case Completion.Filter:
+        return (x) => {
+          const r = fn(x, ctx);
+          if (r === true) ctx.emit(x);
+          else if (r !== false && r) {
+            refuse(r);
+            ctx.emit(x);
+          }
+        };
+      case Completion.Flatten:
+        return (x) => {
+          const r = fn(x, ctx);
+          refuse(r);
+          for (const v of r as Iterable<unknown>) ctx.emit(v);
+        };
+      default:
+        return (x) => {
+          const r = fn(x, ctx);
+          if (r !== undefined) refuse(r);
+        };
+    }
+  }
+
   // ContextHost
 
   reply(value: unknown): void {

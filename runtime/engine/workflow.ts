@@ -24,6 +24,7 @@ import { Rank, type Component } from "./scheduler.js";
 import type { AtomicStream, Cursor } from "./stream.js";
 import type { SinkWriter } from "../state/sinks.js";
 import { TaskRunner, type PortalOutbox, type RunnerDelta, type RunnerState } from "./task-runner.js";
+import { fuse, type Fused } from "./fusion.js";
 
 /** A workflow as plain data (snapshots): a held-back end of input, and its tasks. */
 export interface WorkflowState<R = RunnerState> {
@@ -52,6 +53,8 @@ export class WorkflowExecutor implements Component {
   private readonly tasks: PlanWorkflow["tasks"];
   private readonly sinks: readonly number[];
   private readonly byName = new Map<string, number>();
+  /** Fused stateless chains by their first task. */
+  private readonly chains: (Fused | undefined)[] = [];
   private seal: Atom | undefined;
   private sealed = false;
   private warnedAfterEnd = false;
@@ -78,6 +81,7 @@ export class WorkflowExecutor implements Component {
     this.tasks = plan.tasks;
     this.sinks = plan.sinks;
     this.tasks.forEach((t, i) => this.byName.set(t.name, i));
+    for (const chain of fuse(plan.path, plan.tasks, plan.sinks)) this.chains[chain.first] = chain;
     this.cursor = source.subscribe(this);
   }
 
@@ -119,14 +123,30 @@ export class WorkflowExecutor implements Component {
     this.stats.events += a.values.length;
     if (a.portal) this.portalAtom(a);
     else if (a.seal) this.seal = a;
-    else this.emit(this.run(a, (r, input, out) => r.runAtom(input, out, true)), false);
+    else this.emit(this.run(a, (r, input, out) => r.runAtom(input, out, true), true), false);
     if (this.seal !== undefined && !this.sealed) this.tryEnd();
     this.flushPortalOut();
   }
 
-  private run(input: Batch, each: (runner: TaskRunner, input: Batch, out: Batch) => void): Batch {
+  /**
+   * Runs the tasks over `input` in order (`fused`: stateless chains as one loop, see
+   * `fusion.ts`); returns what reaches the sink.
+   */
+  private run(input: Batch, each: (runner: TaskRunner, input: Batch, out: Batch) => void, fused = false): Batch {
     const outputs: Batch[] = new Array(this.tasks.length);
     for (let i = 0; i < this.tasks.length; i++) {
+      const chain = fused ? this.chains[i] : undefined;
+      if (chain !== undefined) {
+        const out = batch();
+        try {
+          chain.run(this.gather(this.tasks[i]!.inputs, input, outputs)!, out);
+          outputs[chain.last] = out;
+          i = chain.last;
+          continue;
+        } catch {
+          // A callback threw: run the chain's tasks one by one, which reports it as usual.
+        }
+      }
       const out = batch();
       each(this.runners[i]!, this.gather(this.tasks[i]!.inputs, input, outputs)!, out);
       outputs[i] = out;

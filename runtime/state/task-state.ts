@@ -37,6 +37,11 @@ export class TaskStateStore {
   readonly perTask = new Map<string, unknown>();
   /** Keys written per entry since the last snapshot; `null` while not tracking. */
   private touched: Map<string, Set<Key>> | null = null;
+
+  /** True while writes are tracked (after a full snapshot). */
+  get tracking(): boolean {
+    return this.touched !== null;
+  }
   private insertions: Map<string, Key[]> | null = null;
 
   /** Starts (or restarts) tracking writes: the next {@link changes} has what is written from now on. */
@@ -114,9 +119,9 @@ export class RawState implements TaskState {
 
   set(name: string, value: unknown): void {
     const values = this.store.entry(name);
-    const inserted = !values.has(this.keys.key);
-    values.set(this.keys.key, value);
-    this.store.touch(name, this.keys.key, inserted);
+    const key = this.keys.key;
+    if (this.store.tracking) this.store.touch(name, key, !values.has(key));
+    values.set(key, value);
   }
 
   del(name: string): void {
@@ -131,7 +136,7 @@ export class PerKeyHandle<V> implements StateHandle<V> {
 
   constructor(
     private readonly store: TaskStateStore,
-    private readonly name: string,
+    readonly name: string,
     private readonly keys: KeySource,
     readonly initial: V,
   ) {
@@ -144,9 +149,9 @@ export class PerKeyHandle<V> implements StateHandle<V> {
   }
 
   set(value: V): void {
-    const inserted = !this.values.has(this.keys.key);
-    this.values.set(this.keys.key, value);
-    this.store.touch(this.name, this.keys.key, inserted);
+    const key = this.keys.key;
+    if (this.store.tracking) this.store.touch(this.name, key, !this.values.has(key));
+    this.values.set(key, value);
   }
 
   del(): void {

@@ -1,0 +1,119 @@
+/**
+ * Operator fusion (DESIGN §7): a chain of stateless tasks runs as one loop over the atom, each
+ * event passing through all of them before the next event, with no intermediate arrays.
+ *
+ * A task is *stateless* here when it is a `map`, `filter` or `key` whose callback is a plain
+ * function that does not take the task context (`(x) => …`, one parameter at most) and has no
+ * hooks: it cannot read or write state, log, or emit through the system, so running it event
+ * by event instead of task by task (DESIGN §5.2) cannot be told apart. A chain is a run of such
+ * tasks in which each feeds only the next and only the last may feed the sink.
+ *
+ * If a callback throws, the fused result of the atom is dropped and the tasks run one by one
+ * instead, so a failure is reported exactly as without fusion (the callbacks run again: being
+ * stateless, that is harmless).
+ *
+ * The fused loop is generated for each chain (see `compile`): one `for` over the atom with the
+ * callbacks called in turn, as a hand-written loop would.
+ */
+import type { TaskSpec } from "../api/tasks.js";
+import type { TaskNode } from "../graph/model.js";
+import type { Batch } from "./atom.js";
+import { checkKey } from "./behaviors.js";
+import { machineOf } from "./machine.js";
+import { uncompiledMessage } from "./uncompiled.js";
+
+/** One stateless step of a fused chain. */
+interface Stateless {
+  readonly kind: "map" | "filter" | "key";
+  readonly fn: (event: unknown) => unknown;
+  /** Name of the task (for messages). */
+  readonly task: string;
+}
+
+/** A fused chain: tasks `first`..`last` of a workflow. */
+export interface Fused {
+  readonly first: number;
+  readonly last: number;
+  /** Runs the chain over `input`, appending to `out`; throws what a callback threw. */
+  run(input: Batch, out: Batch): void;
+}
+
+/** The stateless step of `spec`, or `undefined` if it is not one (see the module header). */
+function stateless(node: TaskNode): Stateless | undefined {
+  const spec: TaskSpec = node.spec;
+  if (spec.hooks !== undefined) return undefined;
+  if (spec.kind !== "map" && spec.kind !== "filter" && spec.kind !== "key") return undefined;
+  const fn = spec.fn;
+  if (typeof fn !== "function" || machineOf(fn) !== undefined || fn.length > 1) return undefined;
+  if (Object.prototype.toString.call(fn) !== "[object Function]") return undefined; // async or generator
+  return { kind: spec.kind, fn: fn as (event: unknown) => unknown, task: node.name };
+}
+
+/**
+ * The fused chains of a workflow's tasks (`sinks`: indices of the tasks feeding the sink).
+ * Only chains of two or more tasks are returned.
+ */
+export function fuse(workflow: string, tasks: readonly TaskNode[], sinks: readonly number[]): Fused[] {
+  const consumers = tasks.map(() => 0);
+  for (const t of tasks) for (const i of t.inputs) if (i >= 0) consumers[i]!++;
+  const chains: Fused[] = [];
+  let i = 0;
+  while (i < tasks.length) {
+    const steps: Stateless[] = [];
+    let j = i;
+    while (j < tasks.length) {
+      const step = stateless(tasks[j]!);
+      if (step === undefined) break;
+      if (j > i && (tasks[j]!.inputs.length !== 1 || tasks[j]!.inputs[0] !== j - 1)) break;
+      steps.push(step);
+      // The chain continues only through a task whose output goes to the next task alone.
+      if (consumers[j] !== 1 || sinks.includes(j) || tasks[j + 1]?.inputs[0] !== j) break;
+      j++;
+    }
+    const last = i + steps.length - 1;
+    if (steps.length >= 2) chains.push({ first: i, last, run: compile(workflow, steps) });
+    i = Math.max(i + 1, last + 1);
+  }
+  return chains;
+}
+
+/** Refuses a promise returned by a callback: an async function the compiler did not see. */
+function refuse(r: unknown, workflow: string, task: string): void {
+  if (r !== null && typeof r === "object" && typeof (r as { then?: unknown }).then === "function") {
+    throw new TypeError(uncompiledMessage(workflow, task));
+  }
+}
+
+/**
+ * The fused loop, generated for this chain: the callbacks are bound as `f0`, `f1`, …, so each
+ * call site in the loop sees one function and the JIT can inline it, as in a hand-written loop.
+ * Results that are objects are checked for promises (`refuse`).
+ */
+function compile(workflow: string, steps: readonly Stateless[]): Fused["run"] {
+  const body = steps
+    .map((step, s) => {
+      const check = `if (typeof r === "object") refuse(r, workflow, t${s});`;
+      switch (step.kind) {
+        case "map":
+          return `r = f${s}(v); ${check} v = r;`;
+        case "filter":
+          return `r = f${s}(v); if (r !== true) { if (r === false || !r) continue; ${check} }`;
+        case "key":
+          return `k = checkKey(f${s}(v));`;
+      }
+    })
+    .join("\n      ");
+  const names = steps.flatMap((_, s) => [`f${s}`, `t${s}`]);
+  const source = `return function fused(input, out) {
+    if (out.error === undefined) out.error = input.error;
+    const keys = input.keys, values = input.values, ok = out.keys, ov = out.values;
+    for (let i = 0; i < values.length; i++) {
+      let k = keys[i], v = values[i], r;
+      ${body}
+      ok.push(k);
+      ov.push(v);
+    }
+  };`;
+  const make = new Function("refuse", "checkKey", "workflow", ...names, source) as (...args: unknown[]) => Fused["run"];
+  return make(refuse, checkKey, workflow, ...steps.flatMap((step) => [step.fn, step.task]));
+}
