@@ -4,7 +4,8 @@
  * README.md in this folder):
  *
  *   - a markdown table on stdout (rate, p50/p99 latency, peak memory, ratio to the baselines of
- *     the same run) and the per-file compiler times;
+ *     the same run), the per-file compiler times, and bytes, time and MB/s of the snapshot and
+ *     codec operations;
  *   - progress on stderr;
  *   - all results as JSON in benchmarks/results/latest.json (full runs only; runs with --only or
  *     --quick write .cache/bench/results.json unless --out is given).
@@ -24,7 +25,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, platform, release, totalmem } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { compileModules, COMPILED_MODULES, ROOT } from "./lib/compile.js";
-import { filesTable, mainTable, previousRates, withRatios, type GroupResult, type Previous } from "./lib/report.js";
+import { bytesTable, filesTable, mainTable, previousRates, withRatios, type GroupResult, type Previous } from "./lib/report.js";
 import type { VariantResult } from "./lib/types.js";
 import { GROUPS } from "./workloads/index.js";
 
@@ -185,6 +186,8 @@ async function main(): Promise<number> {
   const sections = [`Run of ${meta.date.slice(0, 10)}: ${environment}`, "", mainTable(groups, previous)];
   const files = filesTable(groups);
   if (files !== undefined) sections.push("", "Compiler, median time per file:", "", files);
+  const bytes = bytesTable(groups);
+  if (bytes !== undefined) sections.push("", "Snapshots and codec, size and time of one operation (MB/s: 10^6 bytes written or read per second):", "", bytes);
   const text = sections.join("\n");
   process.stdout.write(`\n${text}\n`);
   if (Math.max(...meta.load) > meta.cores) {

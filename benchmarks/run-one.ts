@@ -9,7 +9,8 @@
  *    (`lib/memory.ts`);
  * 3. checksum of the computation (the memory pass's result, or the variant's `check`);
  * 4. timing with tinybench: warmup, then iterations until both a time budget and a minimum
- *    number of samples are reached; the rate comes from the median iteration time.
+ *    number of samples are reached; the rate comes from the median iteration time. A variant's
+ *    `setup` runs untimed before every iteration (and before the memory pass).
  *
  * Writes the `VariantResult`s (a JSON array) to `--out` (or stdout).
  */
@@ -21,6 +22,7 @@ import type { FileResult, FileRunnable, GroupSpec, MemoryResult, Runnable, Varia
 import { group as findGroup } from "./workloads/index.js";
 
 interface Settings {
+  readonly warmup?: boolean;
   readonly time: number;
   readonly warmupTime: number;
   readonly iterations: number;
@@ -30,6 +32,14 @@ interface Settings {
 /** Whole-iteration workloads: ~2 s per variant. */
 const RUN: Settings = { time: 1500, warmupTime: 400, iterations: 5, warmupIterations: 2 };
 const RUN_QUICK: Settings = { time: 200, warmupTime: 50, iterations: 3, warmupIterations: 1 };
+/**
+ * Whole-iteration workloads whose iterations take ~0.3–4 s (`Runnable.long`: snapshots,
+ * restores and codec runs over large states): no warmup phase, since the memory pass and the
+ * checksum have already run the same code over the same data (an iteration loops a million
+ * times, long enough for the JIT); then samples until 1 s and at least 3. Their spread is
+ * small next to the iteration; more samples would only make the suite long.
+ */
+const LONG: Settings = { warmup: false, time: 1000, warmupTime: 0, iterations: 3, warmupIterations: 0 };
 /** Per-file compiler workloads: ~100 ms per file, after a warmup over all files. */
 const FILE: Settings = { time: 80, warmupTime: 20, iterations: 10, warmupIterations: 3 };
 const FILE_QUICK: Settings = { time: 5, warmupTime: 2, iterations: 3, warmupIterations: 1 };
@@ -48,14 +58,17 @@ function checksum(value: unknown): string {
 }
 
 async function runnable(g: GroupSpec, v: VariantSpec, r: Runnable, quick: boolean): Promise<VariantResult> {
+  r.setup?.();
   const { result, memory } = await measureMemory(() => r.run());
-  const sum = checksum(r.check ? await r.check() : result);
-  const settings = quick ? RUN_QUICK : RUN;
+  const sum = checksum(r.check ? await r.check(result) : result);
+  const settings = quick ? RUN_QUICK : r.long ? LONG : RUN;
   const bench = new Bench({ ...settings, throws: true });
+  const setup = r.setup?.bind(r);
   bench.add(v.id, () => r.run(), {
     beforeAll(mode) {
       if (mode === "run") r.latencies?.reset();
     },
+    ...(setup ? { beforeEach: () => setup() } : {}),
   });
   await bench.run();
   const it = stats(bench, v.id);
@@ -66,7 +79,10 @@ async function runnable(g: GroupSpec, v: VariantSpec, r: Runnable, quick: boolea
       })()
     : r.perUnitLatency
       ? { p50: it.p50 / r.units, p99: it.p99 / r.units, count: it.samplesCount }
-      : undefined;
+      : r.iterationLatency
+        ? { p50: it.p50, p99: it.p99, count: it.samplesCount }
+        : undefined;
+  const info = r.info?.();
   return {
     group: g.id,
     variant: v.id,
@@ -78,6 +94,7 @@ async function runnable(g: GroupSpec, v: VariantSpec, r: Runnable, quick: boolea
     ...(latency ? { latency } : {}),
     memory,
     checksum: sum,
+    ...(info ? { info } : {}),
   };
 }
 

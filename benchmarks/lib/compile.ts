@@ -17,7 +17,7 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const OUT = join(ROOT, ".cache/bench");
 
 /** Modules with async operators that the workloads import compiled. */
-export const COMPILED_MODULES = ["benchmarks/workloads/portal-ops.ts", "benchmarks/workloads/resume-ops.ts"] as const;
+export const COMPILED_MODULES = ["benchmarks/workloads/portal-ops.ts", "benchmarks/workloads/resume-ops.ts", "benchmarks/workloads/snapshot-ops.ts"] as const;
 
 const ALIASES: Record<string, string> = {
   "portals-ts": "runtime/index.ts",

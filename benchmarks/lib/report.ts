@@ -135,3 +135,51 @@ export function filesTable(groups: readonly GroupResult[]): string | undefined {
   }
   return lines.join("\n");
 }
+
+/** A size in bytes: `512 B`, `1.23 kB`, `5.99 MB` (powers of 1000). */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1e6) return `${digits(bytes / 1e6)} MB`;
+  if (bytes >= 1e3) return `${digits(bytes / 1e3)} kB`;
+  return `${bytes.toFixed(0)} B`;
+}
+
+/**
+ * Snapshot and codec rows (those whose `info` has `bytes`): size of the bytes written or read,
+ * per unit (`info.count` keys, continuations, entries, ...), median time of one operation, MB/s
+ * (10^6 bytes per second of those bytes), and the time relative to the group's baselines.
+ */
+export function bytesTable(groups: readonly GroupResult[]): string | undefined {
+  const lines = [
+    "| # | workload | variant | bytes | per unit | time (median) | MB/s | time vs baselines | notes |",
+    "|---|---|---|--:|--:|--:|--:|---|---|",
+  ];
+  for (const g of groups) {
+    const baselines = g.rows.filter((r) => r.baseline);
+    for (const r of g.rows) {
+      const info = r.info;
+      if (info === undefined || typeof info.bytes !== "number") continue;
+      const count = typeof info.count === "number" ? info.count : undefined;
+      const per = count === undefined ? "—" : `${digits(info.bytes / count)} B/${String(info.per ?? "unit")}`;
+      const ms = r.iteration.p50;
+      const times = r.baseline ? "—" : baselines.map((b) => `${ratio(ms / b.iteration.p50)} ${b.variant}`).join(", ") || "—";
+      lines.push(
+        [
+          "",
+          String(g.workload),
+          g.title,
+          r.baseline ? `${r.label} (baseline)` : `**${r.label}**`,
+          formatBytes(info.bytes),
+          per,
+          formatMs(ms),
+          digits(info.bytes / 1e6 / (ms / 1000)),
+          times,
+          typeof info.note === "string" ? info.note : "",
+          "",
+        ]
+          .join(" | ")
+          .trim(),
+      );
+    }
+  }
+  return lines.length > 2 ? lines.join("\n") : undefined;
+}

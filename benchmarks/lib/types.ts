@@ -22,7 +22,7 @@ export interface VariantSpec {
 export interface GroupSpec {
   /** Id, used on the command line (`--only`) and in the results. */
   readonly id: string;
-  /** Workload number of the issue (1–6) and a title. */
+  /** Workload number (1–6: the benchmarks issue; 7–10: the snapshots issue) and a title. */
   readonly workload: number;
   readonly title: string;
   /** Unit of the rate column, e.g. `events/s`. */
@@ -59,12 +59,29 @@ export interface Runnable {
    * A checksum of the computation, compared across the variants of the group (every variant
    * must compute the same thing). For variants whose measured `run` has no observable result
    * (an engine pipeline that ends in a sink), `check` runs the same pipeline plus a summing step.
+   * It is given the result of the memory pass's iteration (bytes a snapshot wrote, a restored
+   * system, a decoded value), so that it need not repeat a long iteration.
    */
-  check?(): unknown;
+  check?(result: unknown): unknown;
   /** Per-unit latencies (ms) recorded by the measured iterations (request → reply). */
   readonly latencies?: LatencySource;
   /** p50/p99 are per unit: the iteration time divided by {@link units} (resume overhead). */
   readonly perUnitLatency?: boolean;
+  /**
+   * Iterations take about a second or more (snapshots of large states): no warmup beyond the
+   * memory pass and the checksum,
+   * then samples until 1 s and at least 3 samples (see `run-one.ts`).
+   */
+  readonly long?: boolean;
+  /** p50/p99 are those of the iteration time itself (one snapshot, one restore, one encode). */
+  readonly iterationLatency?: boolean;
+  /**
+   * Untimed preparation before every iteration (tinybench's `beforeEach`) and before the memory
+   * pass, e.g. stepping the atom whose writes the next incremental snapshot holds.
+   */
+  setup?(): void;
+  /** Facts kept in the results after the timing (snapshot bytes, bytes per key, ...). */
+  info?(): Record<string, number | string>;
 }
 
 /** Where recorded latencies live (see `lib/latency.ts`). */

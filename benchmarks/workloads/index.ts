@@ -28,6 +28,33 @@ const portalGroup = (keys: number): GroupSpec => ({
   load: async (variant, options) => (await import("./portal.js")).portal(keys, variant, options.quick),
 });
 
+const snapshotGroup = (id: "keys" | "parked", workload: number, title: string, unit: string): GroupSpec => ({
+  id: `snapshot-${id}`,
+  workload,
+  title,
+  unit,
+  latency: "per snapshot or restore",
+  variants: [
+    { id: "snapshot", label: "system.snapshot()", baseline: false },
+    { id: "restore", label: "Systems.test().restore(bytes, [app])", baseline: false },
+  ],
+  load: async (variant, options) => (await import("./snapshot.js")).snapshot(id, variant, options.quick),
+});
+
+const codecGroup = (value: "map" | "mix", direction: "encode" | "decode"): GroupSpec => ({
+  id: `snapshot-codec-${value}-${direction}`,
+  workload: 10,
+  title: `codec ${direction}, ${value === "map" ? "Map of 1,000,000 small objects" : "50,000 records with Map/Set/Date"}`,
+  unit: value === "map" ? "entries/s" : "records/s",
+  latency: `per ${direction} of the whole value`,
+  variants: [
+    { id: "codec", label: direction === "encode" ? "codec.encode (walk + v8.serialize)" : "codec.decode (v8.deserialize + walk)", baseline: false },
+    baseline("v8", direction === "encode" ? "v8.serialize" : "v8.deserialize"),
+    baseline("json", direction === "encode" ? "JSON.stringify" : "JSON.parse"),
+  ],
+  load: async (variant, options) => (await import("./codec.js")).codecWorkload(value, direction, variant, options.quick),
+});
+
 export const GROUPS: readonly GroupSpec[] = [
   chainGroup(3),
   chainGroup(32),
@@ -82,6 +109,24 @@ export const GROUPS: readonly GroupSpec[] = [
     variants: [portals("with portals transformer"), baseline("plain", "without transformer")],
     load: async (variant) => (await import("./transform.js")).transform("program", variant),
   },
+  snapshotGroup("keys", 7, "snapshot/restore, 1,000,000 keys of per-key counters", "keys/s"),
+  snapshotGroup("parked", 8, "snapshot/restore, 100,000 parked continuations", "continuations/s"),
+  {
+    id: "snapshot-delta",
+    workload: 9,
+    title: "snapshot after an atom writing 1,000 of 1,000,000 keys",
+    unit: "snapshots/s",
+    latency: "per snapshot",
+    variants: [
+      { id: "delta", label: "snapshot({ delta: true })", baseline: false },
+      baseline("full", "full snapshot()"),
+    ],
+    load: async (variant, options) => (await import("./snapshot.js")).snapshot("delta", variant, options.quick),
+  },
+  codecGroup("map", "encode"),
+  codecGroup("map", "decode"),
+  codecGroup("mix", "encode"),
+  codecGroup("mix", "decode"),
 ];
 
 /** The group with `id`. */
