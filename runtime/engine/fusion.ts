@@ -51,7 +51,7 @@ function stateless(node: TaskNode): Stateless | undefined {
 
 /**
  * The fused chains of a workflow's tasks (`sinks`: indices of the tasks feeding the sink).
- * Only chains of two or more tasks are returned.
+ * A single stateless task is a chain too: its loop beats a call per event.
  */
 export function fuse(workflow: string, tasks: readonly TaskNode[], sinks: readonly number[]): Fused[] {
   const consumers = tasks.map(() => 0);
@@ -71,7 +71,7 @@ export function fuse(workflow: string, tasks: readonly TaskNode[], sinks: readon
       j++;
     }
     const last = i + steps.length - 1;
-    if (steps.length >= 2) chains.push({ first: i, last, run: compile(workflow, steps) });
+    if (steps.length >= 1) chains.push({ first: i, last, run: compile(workflow, steps) });
     i = Math.max(i + 1, last + 1);
   }
   return chains;

@@ -212,6 +212,10 @@ export class Invocation<C = unknown> {
   private take(failedId?: number): ResumeInput {
     const awaiting = this.awaiting!;
     this.awaiting = null;
+    if (!this.awaitAll) {
+      const s = this.inbox.get(awaiting[0]!)!;
+      return s.ok ? { kind: "value", value: s.value } : { kind: "throw", error: s.error };
+    }
     if (failedId === undefined) {
       for (const id of awaiting) {
         const s = this.inbox.get(id);

@@ -16,7 +16,7 @@ import { activate, type Requester } from "./active.js";
 import type { Batch } from "./atom.js";
 import { Completion, makeBehavior, type Behavior, type BehaviorHost } from "./behaviors.js";
 import { TaskContextImpl, type ContextHost, type LogWriter } from "./context.js";
-import { Invocation, type InvocationData, type Outcome } from "./invocation.js";
+import { Invocation, type InvocationData, type Outcome, type Settlement } from "./invocation.js";
 import { findMachine, machineOf, type Key, type Machine, type RequestHandle } from "./machine.js";
 import type { ReplyMessage, RequestMessage } from "./messages.js";
 import { uncompiledMessage } from "./uncompiled.js";
@@ -146,10 +146,8 @@ export class TaskRunner implements BehaviorHost, ContextHost, Requester {
   resume(reply: ReplyMessage, out: Batch): void {
     const inv = this.byRequest.get(reply.id);
     if (inv === undefined) return; // the invocation ended; nobody awaits this request
-    const input = inv.receive(
-      reply.id,
-      reply.ok ? { ok: true, value: reply.value } : { ok: false, error: new PortalRequestError(reply.portal, reply.reason!) },
-    );
+    // A successful reply is its own settlement ({ ok: true, value }): no copy per reply.
+    const input = inv.receive(reply.id, reply.ok ? (reply as Settlement) : { ok: false, error: new PortalRequestError(reply.portal, reply.reason!) });
     if (input === undefined) return;
     const ctx = this.ctx;
     ctx.out = out;
@@ -237,7 +235,15 @@ export class TaskRunner implements BehaviorHost, ContextHost, Requester {
         event,
         serving: this.serving,
       });
-      return this.settle(inv, this.drive(inv, () => inv.start(this.ctx)));
+      const previous = this.running;
+      this.running = inv;
+      let outcome: Outcome;
+      try {
+        outcome = inv.start(this.ctx);
+      } finally {
+        this.running = previous;
+      }
+      return this.settle(inv, outcome);
     }
     const result = (cb as (event: unknown, ctx: unknown) => unknown)(event, this.ctx);
     if (result !== null && typeof result === "object" && typeof (result as { then?: unknown }).then === "function") {
@@ -401,15 +407,9 @@ export class TaskRunner implements BehaviorHost, ContextHost, Requester {
   }
 
   private sendReply(r: RequestMessage, result: { ok: true; value: unknown } | { ok: false; reason: string }): void {
-    const message: ReplyMessage = {
-      type: "reply",
-      portal: r.portal,
-      asker: r.asker,
-      askerTask: r.askerTask,
-      askerKey: r.askerKey,
-      id: r.id,
-      ...result,
-    };
+    const message: ReplyMessage = result.ok
+      ? { type: "reply", portal: r.portal, asker: r.asker, askerTask: r.askerTask, askerKey: r.askerKey, id: r.id, ok: true, value: result.value }
+      : { type: "reply", portal: r.portal, asker: r.asker, askerTask: r.askerTask, askerKey: r.askerKey, id: r.id, ok: false, reason: result.reason };
     const out = this.outbox.out;
     out.keys.push(r.askerKey);
     out.values.push(message);
