@@ -2,7 +2,9 @@
  * The codec of suspended frames and, later, of whole snapshots (DESIGN §8): values to bytes
  * and back. The bytes are V8's structured serialization (`node:v8`), which keeps `Map`, `Set`,
  * `Date`, `RegExp`, `BigInt`, typed arrays, `undefined`, `-0`, `NaN`, shared references and
- * cycles. Before that, one walk over the value handles what V8 would silently flatten:
+ * cycles. Before that, a check walks the value once without allocating; plain data (the common
+ * case) is then serialized as it is, and decoding is V8's alone. Otherwise a careful walk makes
+ * a copy that handles what V8 would silently flatten:
  *
  *   - an instance of a registered type ({@link Codec.register}) is written as its `encode`
  *     data with the type's name and rebuilt with its prototype on decode;
@@ -71,14 +73,23 @@ export class Codec {
    * @throws EncodeError naming the path of the first value that cannot be stored
    */
   encode(value: unknown, root = "value"): Uint8Array {
-    return serialize(this.lower(value, root, new Map()));
+    try {
+      plain(value, 0);
+    } catch (thrown) {
+      if (thrown !== SLOW) throw thrown;
+      // Something to tag or to reject, or a cycle: the careful walk copies, names, or shares.
+      return serialize({ tagged: true, value: this.lower(value, root, new Map()) });
+    }
+    return serialize({ tagged: false, value });
   }
 
   /** The value of `bytes` written by {@link encode}. */
   decode(bytes: Uint8Array): unknown {
-    return this.raise(deserialize(bytes), new Map());
+    const { tagged, value } = deserialize(bytes) as { tagged: boolean; value: unknown };
+    return tagged ? this.raise(value, new Map()) : value;
   }
 
+  /** Tags registered instances and errors, checks everything, names the path of a problem. */
   private lower(value: unknown, path: string, seen: Map<object, unknown>): unknown {
     if (typeof value === "function") throw new EncodeError(path, `a function${value.name ? ` (${value.name})` : ""}`);
     if (typeof value === "symbol") throw new EncodeError(path, "a symbol");
@@ -170,6 +181,42 @@ export class Codec {
     seen.set(value, value);
     for (const key of Object.keys(record)) record[key] = this.raise(record[key], seen);
     return value;
+  }
+}
+
+/** Thrown by {@link plain} when the careful walk must take over. */
+const SLOW = Symbol("slow walk");
+
+/** Deeper than this, {@link plain} assumes a cycle and hands over. */
+const MAX_DEPTH = 2000;
+
+/**
+ * The check of the common case: true data only (primitives, plain objects, arrays, Map, Set,
+ * built-in data classes), which V8 serializes as it is. It allocates nothing and keeps no paths
+ * or visited set; anything else (a registered instance or an error to tag, something to reject)
+ * and anything deeper than {@link MAX_DEPTH} (a cycle) throws {@link SLOW}, and the careful walk
+ * ({@link Codec.lower}) takes over.
+ */
+function plain(value: unknown, depth: number): void {
+  if (typeof value !== "object" || value === null) {
+    if (typeof value === "function" || typeof value === "symbol") throw SLOW;
+    return;
+  }
+  if (depth > MAX_DEPTH) throw SLOW;
+  const proto = Object.getPrototypeOf(value) as object | null;
+  if (proto === Object.prototype || proto === null) {
+    for (const k in value) plain((value as Record<string, unknown>)[k], depth + 1);
+  } else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) plain(value[i], depth + 1);
+  } else if (value instanceof Map) {
+    for (const [k, v] of value) {
+      plain(k, depth + 1);
+      plain(v, depth + 1);
+    }
+  } else if (value instanceof Set) {
+    for (const v of value) plain(v, depth + 1);
+  } else if (!BUILTIN.some((type) => value instanceof type)) {
+    throw SLOW;
   }
 }
 
