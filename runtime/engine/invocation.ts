@@ -44,10 +44,13 @@ export class Invocation<C = unknown> {
   /** Whether the suspension is `Promise.all` over {@link awaiting} (resume with an array). */
   awaitAll = false;
   /**
-   * Settled requests by id, in arrival order. Kept until the invocation ends, because a native
-   * promise stays settled: awaiting the same handle twice gives the same reply twice.
+   * Settled requests, kept until the invocation ends, because a native promise stays settled:
+   * awaiting the same handle twice gives the same reply twice. The first settlement sits in
+   * {@link firstId}/{@link first} (most invocations get one reply: no map), later ones here.
    */
-  readonly inbox = new Map<number, Settlement>();
+  private inbox: Map<number, Settlement> | undefined;
+  private firstId = -1;
+  private first: Settlement | undefined;
   /** Ids of every request this invocation issued (to forget them when it ends). */
   readonly issued: number[] = [];
 
@@ -94,9 +97,9 @@ export class Invocation<C = unknown> {
       frames: data.frames,
       awaiting: data.awaiting,
       awaitAll: data.awaitAll,
-      inbox: new Map(data.inbox),
       issued: [...data.issued],
     });
+    for (const [id, settlement] of data.inbox) inv.store(id, settlement);
     return inv;
   }
 
@@ -109,7 +112,7 @@ export class Invocation<C = unknown> {
       frames: this.frames,
       awaiting: this.awaiting,
       awaitAll: this.awaitAll,
-      inbox: [...this.inbox],
+      inbox: this.first === undefined ? [] : [[this.firstId, this.first], ...(this.inbox ?? [])],
       issued: this.issued,
     };
   }
@@ -124,7 +127,7 @@ export class Invocation<C = unknown> {
    * invocation can continue now, `undefined` when it still waits.
    */
   receive(requestId: number, settlement: Settlement): ResumeInput | undefined {
-    this.inbox.set(requestId, settlement);
+    this.store(requestId, settlement);
     const awaiting = this.awaiting;
     if (awaiting === null || !awaiting.includes(requestId)) return undefined;
     // Promise.all rejects with the first failure to arrive, without waiting for the others.
@@ -175,6 +178,19 @@ export class Invocation<C = unknown> {
     }
   }
 
+  private store(id: number, settlement: Settlement): void {
+    if (this.first === undefined) {
+      this.firstId = id;
+      this.first = settlement;
+    } else {
+      (this.inbox ??= new Map()).set(id, settlement);
+    }
+  }
+
+  private settled(id: number): Settlement | undefined {
+    return id === this.firstId ? this.first : this.inbox?.get(id);
+  }
+
   private push(machine: Machine, args: readonly unknown[]): void {
     this.machines.push(machine);
     this.frames.push(machine.begin(args));
@@ -192,7 +208,7 @@ export class Invocation<C = unknown> {
   private readyAtAwait(): ResumeInput | undefined {
     if (this.awaitAll) {
       for (const id of this.awaiting!) {
-        const s = this.inbox.get(id);
+        const s = this.settled(id);
         if (s !== undefined && !s.ok) return this.take(id);
       }
     }
@@ -201,7 +217,7 @@ export class Invocation<C = unknown> {
 
   /** Resume input when every awaited reply is in, else `undefined`. */
   private ready(): ResumeInput | undefined {
-    for (const id of this.awaiting!) if (!this.inbox.has(id)) return undefined;
+    for (const id of this.awaiting!) if (this.settled(id) === undefined) return undefined;
     return this.take();
   }
 
@@ -213,12 +229,12 @@ export class Invocation<C = unknown> {
     const awaiting = this.awaiting!;
     this.awaiting = null;
     if (!this.awaitAll) {
-      const s = this.inbox.get(awaiting[0]!)!;
+      const s = this.settled(awaiting[0]!)!;
       return s.ok ? { kind: "value", value: s.value } : { kind: "throw", error: s.error };
     }
     if (failedId === undefined) {
       for (const id of awaiting) {
-        const s = this.inbox.get(id);
+        const s = this.settled(id);
         if (s !== undefined && !s.ok) {
           failedId = id;
           break;
@@ -226,10 +242,10 @@ export class Invocation<C = unknown> {
       }
     }
     if (failedId !== undefined) {
-      const failure = this.inbox.get(failedId) as { ok: false; error: unknown };
+      const failure = this.settled(failedId) as { ok: false; error: unknown };
       return { kind: "throw", error: failure.error };
     }
-    const values = awaiting.map((id) => (this.inbox.get(id) as { ok: true; value: unknown }).value);
+    const values = awaiting.map((id) => (this.settled(id) as { ok: true; value: unknown }).value);
     return { kind: "value", value: this.awaitAll ? values : values[0] };
   }
 }
