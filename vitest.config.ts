@@ -16,5 +16,8 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // Several tests replay whole applications many times (crash/restore at every step, property
+    // tests); on a shared 2-core machine 5 s is not enough for them, and a timeout is not a bug.
+    testTimeout: 60_000,
   },
 });

@@ -29,6 +29,7 @@ export type Outcome =
 
 const PARKED: Outcome = { kind: "parked" };
 const START: ResumeInput = { kind: "start" };
+const NONE: number[] = [];
 
 /**
  * A running or parked call of a machine, with its frame stack, the requests it issued and the
@@ -36,9 +37,9 @@ const START: ResumeInput = { kind: "start" };
  */
 export class Invocation<C = unknown> {
   /** Machines of the frames in {@link frames}, same order (in memory only: code is re-bound). */
-  private readonly machines: Machine[] = [];
+  private readonly machines: Machine[];
   /** Frame stack; the last frame is the one running or suspended. */
-  readonly frames: Frame[] = [];
+  readonly frames: Frame[];
   /** Requests the top frame awaits, in request order; `null` while not suspended. */
   awaiting: readonly number[] | null = null;
   /** Whether the suspension is `Promise.all` over {@link awaiting} (resume with an array). */
@@ -51,8 +52,12 @@ export class Invocation<C = unknown> {
   private inbox: Map<number, Settlement> | undefined;
   private firstId = -1;
   private first: Settlement | undefined;
-  /** Ids of every request this invocation issued (to forget them when it ends). */
-  readonly issued: number[] = [];
+  /**
+   * Ids of every request this invocation issued (to forget them when it ends). Starts as a shared
+   * empty array: most invocations never ask (a replier's), and a literal of one is 4 times
+   * smaller than what the first `push` on an empty array reserves.
+   */
+  issued: number[] = NONE;
 
   /**
    * @param id unique id of the invocation within its task
@@ -67,7 +72,15 @@ export class Invocation<C = unknown> {
     args: readonly unknown[],
     readonly call: C,
   ) {
-    this.push(machine, args);
+    // Literals of one: exact capacity (a parked continuation's footprint, issue 5).
+    this.machines = [machine];
+    this.frames = [machine.begin(args)];
+  }
+
+  /** Records that this invocation issued request `id`. */
+  issue(id: number): void {
+    if (this.issued === NONE) this.issued = [id];
+    else this.issued.push(id);
   }
 
   /**

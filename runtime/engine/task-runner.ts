@@ -154,8 +154,16 @@ export class TaskRunner implements BehaviorHost, ContextHost, Requester {
     ctx.key = inv.key;
     const previous = activate(this);
     this.serving = inv.call.serving;
+    const running = this.running;
+    this.running = inv;
     try {
-      const parked = this.settle(inv, this.drive(inv, () => inv.run(ctx, input)));
+      let outcome: Outcome;
+      try {
+        outcome = inv.run(ctx, input);
+      } finally {
+        this.running = running;
+      }
+      const parked = this.settle(inv, outcome, true);
       const serving = inv.call.serving;
       if (!parked && serving !== null && !serving.replied) {
         this.failRequest(serving, "the replier finished serving it without calling ctx.reply");
@@ -243,7 +251,7 @@ export class TaskRunner implements BehaviorHost, ContextHost, Requester {
       } finally {
         this.running = previous;
       }
-      return this.settle(inv, outcome);
+      return this.settle(inv, outcome, false);
     }
     const result = (cb as (event: unknown, ctx: unknown) => unknown)(event, this.ctx);
     if (result !== null && typeof result === "object" && typeof (result as { then?: unknown }).then === "function") {
@@ -311,7 +319,7 @@ export class TaskRunner implements BehaviorHost, ContextHost, Requester {
       );
     }
     s.replied = true;
-    this.sendReply(s.request, { ok: true, value });
+    this.sendReply(s.request, true, value);
   }
 
   // Requester
@@ -340,28 +348,21 @@ export class TaskRunner implements BehaviorHost, ContextHost, Requester {
     const inv = this.running;
     if (inv !== null) {
       this.byRequest.set(id, inv);
-      inv.issued.push(id);
+      inv.issue(id);
     }
     return { portal: portal.path, requestId: id };
   }
 
-  private drive(inv: Invocation<CallInfo>, run: () => Outcome): Outcome {
-    const previous = this.running;
-    this.running = inv;
-    try {
-      return run();
-    } finally {
-      this.running = previous;
-    }
-  }
-
-  /** Applies an outcome: park, or end the invocation; returns true when parked. */
-  private settle(inv: Invocation<CallInfo>, outcome: Outcome): boolean {
+  /**
+   * Applies an outcome: park, or end the invocation; returns true when parked. `resumed`: the
+   * invocation is in the continuation table already (it parked before).
+   */
+  private settle(inv: Invocation<CallInfo>, outcome: Outcome, resumed: boolean): boolean {
     if (outcome.kind === "parked") {
-      this.parked.set(inv.id, inv);
+      if (!resumed) this.parked.set(inv.id, inv);
       return true;
     }
-    this.parked.delete(inv.id);
+    if (resumed) this.parked.delete(inv.id);
     for (const id of inv.issued) this.byRequest.delete(id);
     if (outcome.kind === "failed") throw outcome.error;
     this.complete(inv.call.completion, outcome.value, inv.call.event);
@@ -403,13 +404,14 @@ export class TaskRunner implements BehaviorHost, ContextHost, Requester {
     }
     this.write(`request ${r.id} to portal ${r.portal} from ${r.asker} failed in ${where}: ${reason}`, { level: "warn", ...meta });
     serving.replied = true;
-    this.sendReply(r, { ok: false, reason: `${reason} (${where})` });
+    this.sendReply(r, false, `${reason} (${where})`);
   }
 
-  private sendReply(r: RequestMessage, result: { ok: true; value: unknown } | { ok: false; reason: string }): void {
-    const message: ReplyMessage = result.ok
-      ? { type: "reply", portal: r.portal, asker: r.asker, askerTask: r.askerTask, askerKey: r.askerKey, id: r.id, ok: true, value: result.value }
-      : { type: "reply", portal: r.portal, asker: r.asker, askerTask: r.askerTask, askerKey: r.askerKey, id: r.id, ok: false, reason: result.reason };
+  /** Sends the reply to `r`: `value` when `ok`, else the failure's reason (a string). */
+  private sendReply(r: RequestMessage, ok: boolean, value: unknown): void {
+    const message: ReplyMessage = ok
+      ? { type: "reply", portal: r.portal, asker: r.asker, askerTask: r.askerTask, askerKey: r.askerKey, id: r.id, ok: true, value }
+      : { type: "reply", portal: r.portal, asker: r.asker, askerTask: r.askerTask, askerKey: r.askerKey, id: r.id, ok: false, reason: value as string };
     const out = this.outbox.out;
     out.keys.push(r.askerKey);
     out.values.push(message);

@@ -178,8 +178,18 @@ export class WorkflowExecutor implements Component {
   private portalAtom(a: Atom): void {
     const serves = this.plan.portals!.serves;
     const messages: PortalMessage[][] = [];
+    // Messages come in runs for the same portal or asking task: look each name up once per run.
+    let portal: string | undefined, portalTask: number | undefined;
+    let asker: string | undefined, askerTask: number | undefined;
     for (const m of a.values as PortalMessage[]) {
-      const task = m.type === "request" ? serves.get(m.portal)?.task : this.byName.get(m.askerTask);
+      let task: number | undefined;
+      if (m.type === "request") {
+        if (m.portal !== portal) (portal = m.portal), (portalTask = serves.get(portal)?.task);
+        task = portalTask;
+      } else {
+        if (m.askerTask !== asker) (asker = m.askerTask), (askerTask = this.byName.get(asker));
+        task = askerTask;
+      }
       if (task === undefined) continue; // lowering routes only messages for this workflow here
       (messages[task] ??= []).push(m);
     }
