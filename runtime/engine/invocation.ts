@@ -4,7 +4,7 @@
  * portal requests; replies are delivered with {@link Invocation.receive} and the invocation runs
  * again from where it stopped. This is the continuation of DESIGN §6: frames are plain data.
  */
-import type { Frame, Key, Machine, ResumeInput } from "./machine.js";
+import type { Frame, Key, Machine, RequestHandle, ResumeInput } from "./machine.js";
 
 /** A settled request: the reply value, or the error the replier failed with. */
 export type Settlement = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
@@ -181,6 +181,12 @@ export class Invocation<C = unknown> {
           this.awaiting = Array.isArray(requests)
             ? requests.map((r) => r.requestId)
             : [(requests as { requestId: number }).requestId];
+          const foreign = this.foreign(requests);
+          if (foreign !== undefined) {
+            this.awaiting = null;
+            input = { kind: "throw", error: foreign };
+            break;
+          }
           const ready = this.readyAtAwait();
           if (ready === undefined) return PARKED;
           this.awaiting = null;
@@ -189,6 +195,16 @@ export class Invocation<C = unknown> {
         }
       }
     }
+  }
+
+  /**
+   * The error for awaiting a request another invocation issued (a handle kept in state or passed
+   * along): its reply resumes the invocation that issued it, so this one would wait forever.
+   */
+  private foreign(requests: RequestHandle | readonly RequestHandle[]): Error | undefined {
+    if (!Array.isArray(requests)) return this.issued.includes((requests as RequestHandle).requestId) ? undefined : foreignError(requests as RequestHandle);
+    for (const r of requests) if (!this.issued.includes(r.requestId)) return foreignError(r);
+    return undefined;
   }
 
   private store(id: number, settlement: Settlement): void {
@@ -261,4 +277,11 @@ export class Invocation<C = unknown> {
     const values = awaiting.map((id) => (this.settled(id) as { ok: true; value: unknown }).value);
     return { kind: "value", value: this.awaitAll ? values : values[0] };
   }
+}
+
+function foreignError(r: RequestHandle): Error {
+  return new Error(
+    `awaited request ${r.requestId} to portal ${r.portal}, which another call of the operator issued; ` +
+      "a request can only be awaited by the call that made it (await it there, or make a new request)",
+  );
 }

@@ -356,7 +356,7 @@ export class TaskDriver<T, U> {
    */
   parked(): ParkedContinuation[] {
     const result: ParkedContinuation[] = [];
-    for (const inv of [...this.runner.parked.values()].sort((a, b) => a.id - b.id)) {
+    for (const inv of this.runner.parked()) {
       let frames: Frame[];
       try {
         frames = structuredClone(inv.frames);

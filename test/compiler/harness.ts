@@ -38,6 +38,8 @@ interface Mode {
   readonly trace: TraceEntry[];
   readonly compiled: boolean;
   nextId: number;
+  /** The compiled invocation running, which records the requests it issues (as a task runner does). */
+  invocation?: Invocation;
 }
 
 let mode: Mode | undefined;
@@ -57,6 +59,7 @@ export function portal<Req, Rep>(name: string, reply: (request: Req) => Rep): Sc
         });
       }
       const handle: RequestHandle = { portal: p.path, requestId: mode.nextId++ };
+      mode.invocation?.issue(handle.requestId);
       mode.pending.push({ portal: p, payload, settle: () => {} });
       (mode.pending[mode.pending.length - 1] as { handle?: RequestHandle }).handle = handle;
       return handle as unknown as Promise<Rep>;
@@ -167,12 +170,14 @@ export async function runCompiled(
       const m: Mode = (mode = { pending: [], trace, compiled: true, nextId: 1 });
       const ctx = recordingContext(trace, state, 0);
       let inv = new Invocation(1, 0, machine, [structuredClone(event)], {});
+      m.invocation = inv;
       let outcome: Outcome = inv.start(ctx);
       while (outcome.kind === "parked") {
         if (reload !== undefined) {
           const bytes = codec.encode(inv.toData(), "invocation");
           const fresh = await reload();
           inv = Invocation.restore(codec.decode(bytes) as ReturnType<typeof inv.toData>, (id) => (id === fresh.id ? fresh : findMachine(id)));
+          m.invocation = inv;
         }
         const next = m.pending.shift() as (Pending & { handle: RequestHandle }) | undefined;
         if (next === undefined) break;

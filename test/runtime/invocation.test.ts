@@ -13,6 +13,16 @@ const h = (requestId: number): RequestHandle => ({ portal: "/t/portals/p", reque
 const ok = (value: unknown): Settlement => ({ ok: true, value });
 const err = (error: unknown): Settlement => ({ ok: false, error });
 
+/**
+ * An invocation that issued requests 1–4 and 7 (the handles the scripts await), as the task runner
+ * records each request its invocation makes.
+ */
+function invocation(...args: ConstructorParameters<typeof Invocation>): Invocation {
+  const inv = new Invocation(...args);
+  for (const id of [1, 2, 3, 4, 7]) inv.issue(id);
+  return inv;
+}
+
 /** Delivers a settlement and, when the invocation can go on, runs it; returns the outcome. */
 function deliver(inv: Invocation, requestId: number, settlement: Settlement): ReturnType<Invocation["run"]> | "waiting" {
   const input = inv.receive(requestId, settlement);
@@ -30,7 +40,7 @@ describe("one await after another", () => {
       },
       (l, _, input) => returns(`${l.args[0]}:${l.a + valueOf(input)}`),
     ]);
-    const inv = new Invocation(1, "k", m, ["x"], "call");
+    const inv = invocation(1, "k", m, ["x"], "call");
     expect(inv.start(ctx)).toEqual({ kind: "parked" });
     expect(inv.awaiting).toEqual([1]);
     expect(inv.awaitAll).toBe(false);
@@ -56,7 +66,7 @@ describe("one await after another", () => {
       },
       (l, _, input) => returns([valueOf(input), l.b]),
     ]);
-    const inv = new Invocation(1, 0, m, [], null);
+    const inv = invocation(1, 0, m, [], null);
     expect(inv.start(ctx)).toEqual({ kind: "parked" });
     expect(deliver(inv, 1, ok("one"))).toBe("waiting");
     expect(inv.awaiting).toEqual([2]);
@@ -72,7 +82,7 @@ describe("one await after another", () => {
       },
       (l, _, input) => returns([l.a, valueOf(input)]),
     ]);
-    const inv = new Invocation(1, 0, m, [], null);
+    const inv = invocation(1, 0, m, [], null);
     inv.start(ctx);
     expect(deliver(inv, 1, ok({ n: 1 }))).toEqual({ kind: "done", value: [{ n: 1 }, { n: 1 }] });
   });
@@ -98,14 +108,14 @@ describe("one await after another", () => {
         return returns("no throw");
       },
     ]);
-    const inv = new Invocation(1, 0, m, [], null);
+    const inv = invocation(1, 0, m, [], null);
     inv.start(ctx);
     expect(deliver(inv, 1, err(boom))).toEqual({ kind: "done", value: true });
   });
 
   test("an uncaught failed reply fails the invocation with the replier's error", () => {
     const boom = new Error("replier failed");
-    const inv = new Invocation(1, 0, script("inv#uncaught", [() => h(1), (_, __, input) => valueOf(input)]), [], null);
+    const inv = invocation(1, 0, script("inv#uncaught", [() => h(1), (_, __, input) => valueOf(input)]), [], null);
     inv.start(ctx);
     const outcome = deliver(inv, 1, err(boom));
     expect(outcome).toEqual({ kind: "failed", error: boom });
@@ -113,8 +123,34 @@ describe("one await after another", () => {
     expect(inv.frames).toEqual([]);
   });
 
+  test("awaiting a request another invocation issued throws into the frame at the await, instead of waiting forever", () => {
+    // The handle of request 9 was made by another call (kept in state, say): its reply would
+    // resume that call, never this one.
+    const caught = script("inv#foreign", [
+      () => h(9),
+      (_, __, input) => {
+        try {
+          valueOf(input);
+          return returns("no throw");
+        } catch (e) {
+          return returns((e as Error).message);
+        }
+      },
+    ]);
+    expect(invocation(1, 0, caught, [], null).start(ctx)).toEqual({
+      kind: "done",
+      value:
+        "awaited request 9 to portal /t/portals/p, which another call of the operator issued; " +
+        "a request can only be awaited by the call that made it (await it there, or make a new request)",
+    });
+    const all = script("inv#foreign-all", [() => [h(1), h(8)], (_, __, input) => valueOf(input)]);
+    const outcome = invocation(1, 0, all, [], null).start(ctx);
+    expect(outcome.kind).toBe("failed");
+    expect(((outcome as { error: Error }).error).message).toMatch(/^awaited request 8 to portal \/t\/portals\/p, which another call/);
+  });
+
   test("a settlement for a request the invocation does not await (yet) changes nothing but the inbox", () => {
-    const inv = new Invocation(1, 0, script("inv#other", [() => h(1), () => returns("done")]), [], null);
+    const inv = invocation(1, 0, script("inv#other", [() => h(1), () => returns("done")]), [], null);
     inv.start(ctx);
     expect(inv.receive(9, ok("stray"))).toBeUndefined();
     expect(inv.awaiting).toEqual([1]);
@@ -142,7 +178,7 @@ describe("Promise.all over several requests", () => {
       [2, 3, 1],
       [3, 2, 1],
     ]) {
-      const inv = new Invocation(1, 0, all("inv#all"), [], null);
+      const inv = invocation(1, 0, all("inv#all"), [], null);
       expect(inv.start(ctx)).toEqual({ kind: "parked" });
       expect(inv.awaiting).toEqual([1, 2, 3]);
       expect(inv.awaitAll).toBe(true);
@@ -152,7 +188,7 @@ describe("Promise.all over several requests", () => {
   });
 
   test("rejects with the first failure to arrive, at once, without waiting for the other replies", () => {
-    const inv = new Invocation(1, 0, all("inv#all-fail"), [], null);
+    const inv = invocation(1, 0, all("inv#all-fail"), [], null);
     inv.start(ctx);
     expect(deliver(inv, 1, ok("r1"))).toBe("waiting");
     expect(inv.receive(3, err(new Error("third failed")))).toEqual({ kind: "throw", error: new Error("third failed") });
@@ -178,7 +214,7 @@ describe("Promise.all over several requests", () => {
         }
       },
     ]);
-    const inv = new Invocation(1, 0, m, [], null);
+    const inv = invocation(1, 0, m, [], null);
     inv.start(ctx);
     expect(deliver(inv, 3, err(new Error("three")))).toBe("waiting");
     expect(deliver(inv, 2, err(new Error("two")))).toBe("waiting");
@@ -195,7 +231,7 @@ describe("Promise.all over several requests", () => {
       (l) => l.ps,
       (_, __, input) => returns(valueOf(input)),
     ]);
-    const inv = new Invocation(1, 0, m, [], null);
+    const inv = invocation(1, 0, m, [], null);
     inv.start(ctx);
     deliver(inv, 2, ok("b"));
     deliver(inv, 1, ok("a"));
@@ -251,7 +287,7 @@ describe("helper calls (Step.call): a frame stack", () => {
 
   test("the helper's frame sits on top of the caller's while it awaits; its return value resumes the caller", () => {
     seen.length = 0;
-    const inv = new Invocation(1, "k", caller(true), ["x"], null);
+    const inv = invocation(1, "k", caller(true), ["x"], null);
     expect(inv.start(ctx)).toEqual({ kind: "parked" });
     expect(inv.frames).toEqual([
       { machine: "inv#caller", version: "1", pc: 1, locals: { args: ["x"] } },
@@ -264,14 +300,14 @@ describe("helper calls (Step.call): a frame stack", () => {
   });
 
   test("an error thrown by the helper is thrown into the caller at its await, which can catch it", () => {
-    const inv = new Invocation(1, 0, caller(true), [], null);
+    const inv = invocation(1, 0, caller(true), [], null);
     inv.start(ctx);
     expect(deliver(inv, 7, ok(-1))).toEqual({ kind: "done", value: "caught negative -1" });
   });
 
   test("a failed reply inside the helper propagates through the caller when neither catches", () => {
     const failure = new Error("replier failed");
-    const inv = new Invocation(1, 0, caller(false), [], null);
+    const inv = invocation(1, 0, caller(false), [], null);
     inv.start(ctx);
     expect(deliver(inv, 7, err(failure))).toEqual({ kind: "failed", error: failure });
     expect(inv.frames).toEqual([]);
@@ -286,11 +322,11 @@ describe("helper calls (Step.call): a frame stack", () => {
         return Step.return(valueOf(input));
       },
     });
-    expect(new Invocation(1, 0, m, [], null).start(ctx)).toEqual({ kind: "done", value: 42 });
+    expect(invocation(1, 0, m, [], null).start(ctx)).toEqual({ kind: "done", value: 42 });
   });
 
   test("a machine that throws at its start fails the invocation", () => {
-    const inv = new Invocation(
+    const inv = invocation(
       1,
       0,
       script("inv#throws", [
