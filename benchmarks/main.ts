@@ -25,7 +25,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, platform, release, totalmem } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { compileModules, COMPILED_MODULES, ROOT } from "./lib/compile.js";
-import { bytesTable, filesTable, mainTable, previousRates, withRatios, type GroupResult, type Previous } from "./lib/report.js";
+import { bytesTable, filesTable, mainTable, previousRates, scalingTable, withRatios, type GroupResult, type Previous } from "./lib/report.js";
 import type { VariantResult } from "./lib/types.js";
 import { GROUPS } from "./workloads/index.js";
 
@@ -103,7 +103,7 @@ async function main(): Promise<number> {
   const compileStart = performance.now();
   const compiled = await compileModules(COMPILED_MODULES, true);
   log(
-    `compiled ${[...compiled].map(([f, n]) => `${relative("benchmarks", f)} (${n} machine${n === 1 ? "" : "s"})`).join(", ")} ` +
+    `compiled ${[...compiled].map(([f, n]) => `${f.replace(/^benchmarks\//, "")} (${n} machine${n === 1 ? "" : "s"})`).join(", ")} ` +
       `with the portals transformer in ${((performance.now() - compileStart) / 1000).toFixed(1)} s`,
   );
   // Rounds of one group run back to back, alternating the order of its variants (A B C, C B A,
@@ -188,6 +188,10 @@ async function main(): Promise<number> {
   if (files !== undefined) sections.push("", "Compiler, median time per file:", "", files);
   const bytes = bytesTable(groups);
   if (bytes !== undefined) sections.push("", "Snapshots and codec, size and time of one operation (MB/s: 10^6 bytes written or read per second):", "", bytes);
+  const scaling = scalingTable(groups);
+  if (scaling !== undefined) {
+    sections.push("", "Keyed count by key space and atom size, events/s (median per cell; in brackets: × the hand-written loop over the same N):", "", scaling);
+  }
   const text = sections.join("\n");
   process.stdout.write(`\n${text}\n`);
   if (Math.max(...meta.load) > meta.cores) {

@@ -183,3 +183,54 @@ export function bytesTable(groups: readonly GroupResult[]): string | undefined {
   }
   return lines.length > 2 ? lines.join("\n") : undefined;
 }
+
+/** `65,536` */
+function withCommas(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+/**
+ * The keyed-count scaling table (workload 12): one row per key space, one column per atom
+ * size, from the `info` cells of the `scaling-*` groups (`keys`, `events@<atom>`,
+ * `rate@<atom>`, see `workloads/scaling.ts`). A cell is the portals rate and its ratio to the
+ * hand-written loop over the same N; the last column is the loop's rate at the largest N.
+ */
+export function scalingTable(groups: readonly GroupResult[]): string | undefined {
+  const rows = groups.filter((g) => g.id.startsWith("scaling-"));
+  const cellsOf = (r: Row | undefined): Map<number, { events: number; rate: number }> => {
+    const cells = new Map<number, { events: number; rate: number }>();
+    for (const [name, value] of Object.entries(r?.info ?? {})) {
+      const atom = /^rate@(\d+)$/.exec(name)?.[1];
+      if (atom !== undefined && typeof value === "number") cells.set(Number(atom), { events: Number(r!.info![`events@${atom}`]), rate: value });
+    }
+    return cells;
+  };
+  const table = rows.map((g) => ({ g, portals: cellsOf(g.rows.find((r) => !r.baseline)), loop: cellsOf(g.rows.find((r) => r.baseline)) }));
+  const atoms = [...new Set(table.flatMap((t) => [...t.portals.keys(), ...t.loop.keys()]))].sort((a, b) => a - b);
+  if (atoms.length === 0) return undefined;
+  const events = (atom: number): string => {
+    const ns = new Set(table.map((t) => t.portals.get(atom)?.events ?? t.loop.get(atom)?.events).filter((n) => n !== undefined));
+    return [...ns].map((n) => withCommas(n!)).join(" / ");
+  };
+  const lines = [
+    `| keys K | ${atoms.map((a) => `atoms of ${withCommas(a)}`).join(" | ")} | hand-written Map loop |`,
+    `|---|${atoms.map(() => "--:").join("|")}|--:|`,
+    `| events N (keys touched: min(N, K)) | ${atoms.map(events).join(" | ")} | the largest N: ${withCommas(Math.max(...table.flatMap((t) => [...t.loop.values()].map((c) => c.events))))} |`,
+  ];
+  for (const { g, portals, loop } of table) {
+    const keys = Number(g.rows[0]?.info?.keys ?? NaN);
+    const bare = (rate: number): string => formatRate(rate, "").trim();
+    const cells = atoms.map((a) => {
+      const p = portals.get(a);
+      const l = loop.get(a);
+      if (p === undefined) return "—";
+      return l === undefined ? bare(p.rate) : `${bare(p.rate)} (${ratio(p.rate / l.rate)})`;
+    });
+    // The loop at the largest N: the median over the cells that have it.
+    const most = Math.max(...[...loop.values()].map((c) => c.events));
+    const at = [...loop.values()].filter((c) => c.events === most).map((c) => c.rate).sort((a, b) => a - b);
+    const base = at.length === 0 ? "—" : bare(at[(at.length - 1) >> 1]!);
+    lines.push(`| ${Number.isFinite(keys) ? `10^${Math.round(Math.log10(keys))}` : g.id} | ${cells.join(" | ")} | ${base} |`);
+  }
+  return lines.join("\n");
+}

@@ -55,6 +55,16 @@ const codecGroup = (value: "map" | "mix", direction: "encode" | "decode"): Group
   load: async (variant, options) => (await import("./codec.js")).codecWorkload(value, direction, variant, options.quick),
 });
 
+/** Workload 12: the keyed count at 10^`exponent` keys, every atom size in one child. */
+const scalingGroup = (exponent: number): GroupSpec => ({
+  id: `scaling-1e${exponent}`,
+  workload: 12,
+  title: `keyed count at 10^${exponent} keys, atoms of 1 to 65,536 (one pass over the five)`,
+  unit: "events/s",
+  variants: [portals("portals workflow"), baseline("loop", "hand-written Map loop")],
+  load: async (variant, options) => (await import("./scaling.js")).scaling(10 ** exponent, variant, options.quick),
+});
+
 export const GROUPS: readonly GroupSpec[] = [
   chainGroup(3),
   chainGroup(32),
@@ -127,6 +137,19 @@ export const GROUPS: readonly GroupSpec[] = [
   codecGroup("map", "decode"),
   codecGroup("mix", "encode"),
   codecGroup("mix", "decode"),
+  {
+    id: "cart",
+    workload: 11,
+    title: "shopping cart end to end, recorded trace (110,000 events)",
+    unit: "events/s",
+    variants: [portals("examples/shopping-cart"), baseline("maps", "hand-written Maps, reading the trace"), baseline("parsed", "hand-written Maps, trace parsed before")],
+    load: async (variant) => (await import("./cart.js")).cartWorkload(variant),
+  },
+  scalingGroup(3),
+  scalingGroup(4),
+  scalingGroup(5),
+  scalingGroup(6),
+  scalingGroup(7),
 ];
 
 /** The group with `id`. */
