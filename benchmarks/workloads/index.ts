@@ -150,6 +150,18 @@ export const GROUPS: readonly GroupSpec[] = [
   scalingGroup(5),
   scalingGroup(6),
   scalingGroup(7),
+  {
+    id: "parked-memory",
+    workload: 13,
+    title: "memory of 100,000 parked continuations (heap after GC)",
+    unit: "continuations/s",
+    latency: "per parking of all",
+    variants: [
+      { id: "portals", label: "compiled asker, parked in the engine", baseline: false },
+      baseline("native", "native async functions on pending promises"),
+    ],
+    load: async (variant, options) => (await import("./parked-memory.js")).parkedMemory(variant, options.quick),
+  },
 ];
 
 /** The group with `id`. */
