@@ -4,7 +4,7 @@
  * portal requests; replies are delivered with {@link Invocation.receive} and the invocation runs
  * again from where it stopped. This is the continuation of DESIGN §6: frames are plain data.
  */
-import type { Frame, Key, Machine, RequestHandle, ResumeInput } from "./machine.js";
+import type { Frame, Key, Machine, MachineStep, RequestHandle, ResumeInput } from "./machine.js";
 
 /** A settled request: the reply value, or the error the replier failed with. */
 export type Settlement = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
@@ -29,35 +29,47 @@ export type Outcome =
 
 const PARKED: Outcome = { kind: "parked" };
 const START: ResumeInput = { kind: "start" };
-const NONE: number[] = [];
+
+/** `waits` and `inboxId` when there is none. Request ids start at 1. */
+const NONE_ID = -1;
+const NO_IDS: readonly number[] = [];
+
+/** A frame below the top one, with its machine: the caller of an awaited helper. */
+interface Caller {
+  readonly machine: Machine;
+  readonly frame: Frame;
+}
 
 /**
  * A running or parked call of a machine, with its frame stack, the requests it issued and the
  * replies that arrived before it awaited them.
+ *
+ * The fields are shaped for the common case, because a parked continuation's footprint is a
+ * target of the project (issue 5: ≤ 200 bytes plus its locals): one frame (a helper call pushes
+ * the caller to {@link callers}), one awaited request, one reply, one request issued, each held
+ * as a number or a single object and turned into an array or map only when there is a second.
  */
 export class Invocation<C = unknown> {
-  /** Machines of the frames in {@link frames}, same order (in memory only: code is re-bound). */
-  private readonly machines: Machine[];
-  /** Frame stack; the last frame is the one running or suspended. */
-  readonly frames: Frame[];
-  /** Requests the top frame awaits, in request order; `null` while not suspended. */
-  awaiting: readonly number[] | null = null;
-  /** Whether the suspension is `Promise.all` over {@link awaiting} (resume with an array). */
-  awaitAll = false;
+  /** Machine of the top frame (in memory only: code is re-bound on restore); `null` once ended. */
+  private machine: Machine | null;
+  /** The top frame, running or suspended; `null` once the invocation ended. */
+  private frame: Frame | null;
+  /** The frames below the top one, bottom first; `null` until a helper is called. */
+  private callers: Caller[] | null = null;
+  /**
+   * What the top frame awaits: one request id (`await r`), the ids of `Promise.all` in array
+   * order (an array, even of one), or `NONE_ID` while not suspended.
+   */
+  private waits: number | number[] = NONE_ID;
   /**
    * Settled requests, kept until the invocation ends, because a native promise stays settled:
-   * awaiting the same handle twice gives the same reply twice. The first settlement sits in
-   * {@link firstId}/{@link first} (most invocations get one reply: no map), later ones here.
+   * awaiting the same handle twice gives the same reply twice. One settlement (request
+   * {@link inboxId}), or a map by request id from the second on.
    */
-  private inbox: Map<number, Settlement> | undefined;
-  private firstId = -1;
-  private first: Settlement | undefined;
-  /**
-   * Ids of every request this invocation issued (to forget them when it ends). Starts as a shared
-   * empty array: most invocations never ask (a replier's), and a literal of one is 4 times
-   * smaller than what the first `push` on an empty array reserves.
-   */
-  issued: number[] = NONE;
+  private inbox: Settlement | Map<number, Settlement> | undefined = undefined;
+  private inboxId = NONE_ID;
+  /** Requests issued (to forget them when it ends): `NONE_ID`, one id, or an array of several. */
+  private issuedIds: number | number[] = NONE_ID;
 
   /**
    * @param id unique id of the invocation within its task
@@ -72,15 +84,8 @@ export class Invocation<C = unknown> {
     args: readonly unknown[],
     readonly call: C,
   ) {
-    // Literals of one: exact capacity (a parked continuation's footprint, issue 5).
-    this.machines = [machine];
-    this.frames = [machine.begin(args)];
-  }
-
-  /** Records that this invocation issued request `id`. */
-  issue(id: number): void {
-    if (this.issued === NONE) this.issued = [id];
-    else this.issued.push(id);
+    this.machine = machine;
+    this.frame = machine.begin(args);
   }
 
   /**
@@ -91,7 +96,7 @@ export class Invocation<C = unknown> {
    *   from the frame's (the code changed since the snapshot)
    */
   static restore<C>(data: InvocationData<C>, resolve: (id: string) => Machine | undefined): Invocation<C> {
-    const machines = data.frames.map((frame) => {
+    const stack: Caller[] = data.frames.map((frame) => {
       const m = resolve(frame.machine);
       if (m === undefined) throw new Error(`cannot restore a continuation of ${frame.machine}: no such compiled operator or helper is loaded`);
       if (m.version !== frame.version) {
@@ -99,18 +104,21 @@ export class Invocation<C = unknown> {
           `cannot restore a continuation of ${frame.machine}: its code changed (version ${frame.version} in the snapshot, ${m.version} now)`,
         );
       }
-      return m;
+      return { machine: m, frame };
     });
     const inv = Object.create(Invocation.prototype) as Invocation<C>;
+    const top = stack.pop();
     Object.assign(inv, {
       id: data.id,
       key: data.key,
       call: data.call,
-      machines,
-      frames: data.frames,
-      awaiting: data.awaiting,
-      awaitAll: data.awaitAll,
-      issued: [...data.issued],
+      machine: top?.machine ?? null,
+      frame: top?.frame ?? null,
+      callers: stack.length > 0 ? stack : null,
+      waits: data.awaiting === null ? NONE_ID : data.awaitAll ? [...data.awaiting] : data.awaiting[0]!,
+      inbox: undefined,
+      inboxId: NONE_ID,
+      issuedIds: data.issued.length === 0 ? NONE_ID : data.issued.length === 1 ? data.issued[0]! : [...data.issued],
     });
     for (const [id, settlement] of data.inbox) inv.store(id, settlement);
     return inv;
@@ -118,6 +126,7 @@ export class Invocation<C = unknown> {
 
   /** The invocation as plain data (frames, what it awaits, replies in, requests issued). */
   toData(): InvocationData<C> {
+    const inbox = this.inbox;
     return {
       id: this.id,
       key: this.key,
@@ -125,9 +134,39 @@ export class Invocation<C = unknown> {
       frames: this.frames,
       awaiting: this.awaiting,
       awaitAll: this.awaitAll,
-      inbox: this.first === undefined ? [] : [[this.firstId, this.first], ...(this.inbox ?? [])],
-      issued: this.issued,
+      inbox: inbox === undefined ? [] : inbox instanceof Map ? [...inbox] : [[this.inboxId, inbox]],
+      issued: [...this.issued],
     };
+  }
+
+  /** The frame stack, bottom first; the last frame is the one running or suspended (empty once ended). */
+  get frames(): Frame[] {
+    if (this.frame === null) return [];
+    return this.callers === null ? [this.frame] : [...this.callers.map((c) => c.frame), this.frame];
+  }
+
+  /** Requests the top frame awaits, in request order; `null` while not suspended. */
+  get awaiting(): readonly number[] | null {
+    const waits = this.waits;
+    return typeof waits !== "number" ? waits : waits === NONE_ID ? null : [waits];
+  }
+
+  /** Whether the suspension is `Promise.all` over {@link awaiting} (resume with an array). */
+  get awaitAll(): boolean {
+    return typeof this.waits !== "number";
+  }
+
+  /** Ids of every request this invocation issued, in order. */
+  get issued(): readonly number[] {
+    const ids = this.issuedIds;
+    return typeof ids !== "number" ? ids : ids === NONE_ID ? NO_IDS : [ids];
+  }
+
+  /** Records that this invocation issued request `id`. */
+  issue(id: number): void {
+    const ids = this.issuedIds;
+    if (typeof ids !== "number") ids.push(id);
+    else this.issuedIds = ids === NONE_ID ? id : [ids, id];
   }
 
   /** Runs the invocation from its start. */
@@ -141,11 +180,12 @@ export class Invocation<C = unknown> {
    */
   receive(requestId: number, settlement: Settlement): ResumeInput | undefined {
     this.store(requestId, settlement);
-    const awaiting = this.awaiting;
-    if (awaiting === null || !awaiting.includes(requestId)) return undefined;
+    const waits = this.waits;
+    if (typeof waits === "number") return waits === requestId && waits !== NONE_ID ? this.take() : undefined;
+    if (!waits.includes(requestId)) return undefined;
     // Promise.all rejects with the first failure to arrive, without waiting for the others.
-    if (this.awaitAll && !settlement.ok) return this.take(requestId);
-    return this.ready();
+    if (!settlement.ok) return this.take(requestId);
+    return this.ready(waits);
   }
 
   /**
@@ -153,22 +193,19 @@ export class Invocation<C = unknown> {
    * frame propagate to its caller frame, as a rejected `await helper()` would.
    */
   run(ctx: unknown, input: ResumeInput): Outcome {
-    this.awaiting = null;
+    this.waits = NONE_ID;
     for (;;) {
-      const depth = this.frames.length - 1;
-      let step;
+      let step: MachineStep;
       try {
-        step = this.machines[depth]!.resume(this.frames[depth]!, ctx, input);
+        step = this.machine!.resume(this.frame!, ctx, input);
       } catch (error) {
-        this.pop();
-        if (this.frames.length === 0) return { kind: "failed", error };
+        if (!this.pop()) return { kind: "failed", error };
         input = { kind: "throw", error };
         continue;
       }
       switch (step.kind) {
         case "return":
-          this.pop();
-          if (this.frames.length === 0) return { kind: "done", value: step.value };
+          if (!this.pop()) return { kind: "done", value: step.value };
           input = { kind: "value", value: step.value };
           break;
         case "call":
@@ -177,19 +214,14 @@ export class Invocation<C = unknown> {
           break;
         case "await": {
           const requests = step.requests;
-          this.awaitAll = Array.isArray(requests);
-          this.awaiting = Array.isArray(requests)
-            ? requests.map((r) => r.requestId)
-            : [(requests as { requestId: number }).requestId];
           const foreign = this.foreign(requests);
           if (foreign !== undefined) {
-            this.awaiting = null;
             input = { kind: "throw", error: foreign };
             break;
           }
+          this.waits = Array.isArray(requests) ? requests.map((r) => r.requestId) : (requests as RequestHandle).requestId;
           const ready = this.readyAtAwait();
           if (ready === undefined) return PARKED;
-          this.awaiting = null;
           input = ready;
           break;
         }
@@ -202,32 +234,50 @@ export class Invocation<C = unknown> {
    * along): its reply resumes the invocation that issued it, so this one would wait forever.
    */
   private foreign(requests: RequestHandle | readonly RequestHandle[]): Error | undefined {
-    if (!Array.isArray(requests)) return this.issued.includes((requests as RequestHandle).requestId) ? undefined : foreignError(requests as RequestHandle);
-    for (const r of requests) if (!this.issued.includes(r.requestId)) return foreignError(r);
+    if (!Array.isArray(requests)) return this.hasIssued((requests as RequestHandle).requestId) ? undefined : foreignError(requests as RequestHandle);
+    for (const r of requests) if (!this.hasIssued(r.requestId)) return foreignError(r);
     return undefined;
   }
 
+  private hasIssued(id: number): boolean {
+    const ids = this.issuedIds;
+    return typeof ids === "number" ? ids === id && id !== NONE_ID : ids.includes(id);
+  }
+
   private store(id: number, settlement: Settlement): void {
-    if (this.first === undefined) {
-      this.firstId = id;
-      this.first = settlement;
+    const inbox = this.inbox;
+    if (inbox === undefined) {
+      this.inboxId = id;
+      this.inbox = settlement;
+    } else if (inbox instanceof Map) {
+      inbox.set(id, settlement);
     } else {
-      (this.inbox ??= new Map()).set(id, settlement);
+      this.inbox = new Map([
+        [this.inboxId, inbox],
+        [id, settlement],
+      ]);
+      this.inboxId = NONE_ID;
     }
   }
 
   private settled(id: number): Settlement | undefined {
-    return id === this.firstId ? this.first : this.inbox?.get(id);
+    const inbox = this.inbox;
+    if (inbox instanceof Map) return inbox.get(id);
+    return id === this.inboxId ? inbox : undefined;
   }
 
   private push(machine: Machine, args: readonly unknown[]): void {
-    this.machines.push(machine);
-    this.frames.push(machine.begin(args));
+    (this.callers ??= []).push({ machine: this.machine!, frame: this.frame! });
+    this.machine = machine;
+    this.frame = machine.begin(args);
   }
 
-  private pop(): void {
-    this.machines.pop();
-    this.frames.pop();
+  /** Pops the top frame; false when none is left (the invocation ended). */
+  private pop(): boolean {
+    const below = this.callers?.pop();
+    this.machine = below?.machine ?? null;
+    this.frame = below?.frame ?? null;
+    return below !== undefined;
   }
 
   /**
@@ -235,34 +285,35 @@ export class Invocation<C = unknown> {
    * late). For `Promise.all`, settled failures reject in array order, as native reactions do.
    */
   private readyAtAwait(): ResumeInput | undefined {
-    if (this.awaitAll) {
-      for (const id of this.awaiting!) {
-        const s = this.settled(id);
-        if (s !== undefined && !s.ok) return this.take(id);
-      }
+    const waits = this.waits;
+    if (typeof waits === "number") return this.settled(waits) === undefined ? undefined : this.take();
+    for (const id of waits) {
+      const s = this.settled(id);
+      if (s !== undefined && !s.ok) return this.take(id);
     }
-    return this.ready();
+    return this.ready(waits);
   }
 
-  /** Resume input when every awaited reply is in, else `undefined`. */
-  private ready(): ResumeInput | undefined {
-    for (const id of this.awaiting!) if (this.settled(id) === undefined) return undefined;
+  /** Resume input when every reply `Promise.all` awaits is in, else `undefined`. */
+  private ready(waits: readonly number[]): ResumeInput | undefined {
+    for (const id of waits) if (this.settled(id) === undefined) return undefined;
     return this.take();
   }
 
   /**
-   * Builds the resume input from the awaited replies; with `failedId`, rejects with that
-   * request's error. Without it, the first failure among the awaited (all are in) rejects.
+   * Builds the resume input from the awaited replies (all in) and stops waiting; with
+   * `failedId`, rejects with that request's error. Without it, `Promise.all` rejects with the
+   * first failure among the awaited.
    */
   private take(failedId?: number): ResumeInput {
-    const awaiting = this.awaiting!;
-    this.awaiting = null;
-    if (!this.awaitAll) {
-      const s = this.settled(awaiting[0]!)!;
+    const waits = this.waits;
+    this.waits = NONE_ID;
+    if (typeof waits === "number") {
+      const s = this.settled(waits)!;
       return s.ok ? { kind: "value", value: s.value } : { kind: "throw", error: s.error };
     }
     if (failedId === undefined) {
-      for (const id of awaiting) {
+      for (const id of waits) {
         const s = this.settled(id);
         if (s !== undefined && !s.ok) {
           failedId = id;
@@ -274,8 +325,7 @@ export class Invocation<C = unknown> {
       const failure = this.settled(failedId) as { ok: false; error: unknown };
       return { kind: "throw", error: failure.error };
     }
-    const values = awaiting.map((id) => (this.settled(id) as { ok: true; value: unknown }).value);
-    return { kind: "value", value: this.awaitAll ? values : values[0] };
+    return { kind: "value", value: waits.map((id) => (this.settled(id) as { ok: true; value: unknown }).value) };
   }
 }
 
