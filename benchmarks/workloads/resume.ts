@@ -31,10 +31,11 @@ function callbackOf(ops: typeof Ops): unknown {
 }
 
 /** Drives the compiled machine; returns the sum of the results. */
-function driveMachine(machine: Machine, requester: { last: number }, ctx: object): number {
+function driveMachine(machine: Machine, requester: { last: number; invocation: Invocation<null> | null }, ctx: object): number {
   let total = 0;
   for (let j = 0; j < INVOCATIONS; j++) {
     const inv = new Invocation<null>(j, 0, machine, [AWAITS], null);
+    requester.invocation = inv;
     let outcome = inv.start(ctx);
     while (outcome.kind === "parked") {
       const input = inv.receive(inv.awaiting![0]!, { ok: true, value: requester.last * 2 });
@@ -62,11 +63,15 @@ export async function resume(variant: string): Promise<Runnable> {
       const machine = machineOf(callbackOf(ops));
       if (machine === undefined) throw new Error("resume-ops: the compiled awaitLoop has no machine");
       let next = 1;
+      // As a task runner does: the request is recorded as issued by the running invocation.
       const requester = {
         last: 0,
+        invocation: null as Invocation<null> | null,
         request(portal: { readonly path: string }, payload: unknown): RequestHandle {
           requester.last = payload as number;
-          return { portal: portal.path, requestId: next++ };
+          const requestId = next++;
+          requester.invocation!.issue(requestId);
+          return { portal: portal.path, requestId };
         },
       };
       activate(requester);

@@ -241,7 +241,8 @@ export class Invocation<C = unknown> {
 
   private hasIssued(id: number): boolean {
     const ids = this.issuedIds;
-    return typeof ids === "number" ? ids === id && id !== NONE_ID : ids.includes(id);
+    // From the end: the request awaited is nearly always the last one issued (a loop of awaits).
+    return typeof ids === "number" ? ids === id && id !== NONE_ID : ids.lastIndexOf(id) >= 0;
   }
 
   private store(id: number, settlement: Settlement): void {
