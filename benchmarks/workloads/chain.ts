@@ -9,7 +9,8 @@
  * - `rxjs`: `range(0, N).pipe(map, filter, map, ...)` with the same L operators.
  */
 import { filter, map, range, type OperatorFunction } from "rxjs";
-import { PortalsApp, Systems, type Application, type FlowBuilder } from "portals-ts";
+import { PortalsApp, type Application, type FlowBuilder } from "portals-ts";
+import { runToCompletion } from "../lib/run.js";
 import type { Runnable } from "../lib/types.js";
 
 export const ATOM = 1024;
@@ -36,12 +37,6 @@ export function chainApp(length: number, events: number, sum?: { value: number }
     }
     flow.sink().freeze();
   });
-}
-
-function runSystem(app: Application): void {
-  const system = Systems.test({ seed: 1 });
-  system.launch(app);
-  system.stepUntilComplete();
 }
 
 /** Hand-written baseline: atoms as arrays, the stages inline; returns the sum of the outputs. */
@@ -89,10 +84,10 @@ export function chain(length: number, variant: string, quick: boolean): Runnable
       return {
         kind: "runnable",
         units: events,
-        run: () => runSystem(app),
+        run: () => runToCompletion(app),
         check: () => {
           const sum = { value: 0 };
-          runSystem(chainApp(length, events, sum));
+          runToCompletion(chainApp(length, events, sum));
           return sum.value;
         },
       };

@@ -8,20 +8,31 @@
  * - `rxjs`: `range(0, N).pipe(groupBy(x => x % 1000), mergeMap(g => g.pipe(scan(n => n + 1, 0))))`.
  */
 import { groupBy, mergeMap, range, scan } from "rxjs";
-import { PortalsApp, Systems, type Application } from "portals-ts";
+import { PortalsApp, type Application } from "portals-ts";
+import { runToCompletion } from "../lib/run.js";
 import type { Runnable } from "../lib/types.js";
 import { ATOM } from "./chain.js";
 
 export const KEYS = 1000;
 
-/** The keyed count; with `sum`, a last step adds every emitted count to `sum.value`. */
-export function keyedApp(events: number, sum?: { value: number }): Application {
-  return PortalsApp("keyed-count", (app) => {
-    const numbers = app.generators.fromRange(0, events, ATOM, { name: "numbers" });
+/** Shape of a keyed count run: key space and atom size (defaults: workload 2's). */
+export interface KeyedShape {
+  readonly keys?: number;
+  readonly atomSize?: number;
+}
+
+/**
+ * The keyed count over `fromRange(0, events, atomSize)` with `key(x % keys)`; with `sum`, a last
+ * step adds every emitted count to `sum.value`.
+ */
+export function keyedApp(events: number, sum?: { value: number }, shape: KeyedShape = {}): Application {
+  const { keys = KEYS, atomSize = ATOM } = shape;
+  return PortalsApp(`keyed-count-${keys}-${atomSize}`, (app) => {
+    const numbers = app.generators.fromRange(0, events, atomSize, { name: "numbers" });
     const flow = app
       .workflows<number, number>("count")
       .source(numbers.stream)
-      .key((x) => x % KEYS)
+      .key((x) => x % keys)
       .map((_x, ctx) => {
         const count = ctx.perKey("count", 0);
         const n = count.get() + 1;
@@ -38,12 +49,6 @@ export function keyedApp(events: number, sum?: { value: number }): Application {
         .sink()
         .freeze();
   });
-}
-
-function runSystem(app: Application): void {
-  const system = Systems.test({ seed: 1 });
-  system.launch(app);
-  system.stepUntilComplete();
 }
 
 /** Hand-written baseline; returns the sum of the emitted counts. */
@@ -86,10 +91,10 @@ export function keyed(variant: string, quick: boolean): Runnable {
       return {
         kind: "runnable",
         units: events,
-        run: () => runSystem(app),
+        run: () => runToCompletion(app),
         check: () => {
           const sum = { value: 0 };
-          runSystem(keyedApp(events, sum));
+          runToCompletion(keyedApp(events, sum));
           return sum.value;
         },
       };

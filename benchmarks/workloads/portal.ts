@@ -12,19 +12,13 @@
  *   server drains the queue in one microtask (per-key counters in a `Map`), atoms of 1024
  *   askers run concurrently and the next atom starts when all of them are done.
  */
-import { Systems, type Application } from "portals-ts";
 import { importCompiled } from "../lib/compile.js";
 import { latencies, record } from "../lib/latency.js";
+import { runToCompletion } from "../lib/run.js";
 import type { Runnable } from "../lib/types.js";
 import type * as Ops from "./portal-ops.js";
 
 export const ATOM = 1024;
-
-function runSystem(app: Application): void {
-  const system = Systems.test({ seed: 1 });
-  system.launch(app);
-  system.stepUntilComplete();
-}
 
 /** Native baseline; returns the sum of the replies. */
 export async function nativeRoundTrips(requests: number, keys: number, atom: number): Promise<number> {
@@ -75,10 +69,10 @@ export async function portal(keys: number, variant: string, quick: boolean): Pro
       return {
         kind: "runnable",
         units: requests,
-        run: () => runSystem(app),
+        run: () => runToCompletion(app),
         check: () => {
           const sum = { value: 0 };
-          runSystem(portalApp(requests, keys, ATOM, sum));
+          runToCompletion(portalApp(requests, keys, ATOM, sum));
           return sum.value;
         },
         latencies,

@@ -29,8 +29,9 @@
  * the emitted counts; the `portals` variant runs its applications with a summing step at the
  * end there, so the timed runs have no extra task (the memory columns include that step).
  */
-import { PortalsApp, Systems, type Application } from "portals-ts";
+import { runToCompletion } from "../lib/run.js";
 import type { Runnable } from "../lib/types.js";
+import { keyedApp } from "./keyed.js";
 
 /** Atom sizes of the table (one cell each). */
 export const ATOM_SIZES = [1, 16, 256, 4096, 65536] as const;
@@ -46,32 +47,6 @@ export function cellEvents(atomSize: number, quick: boolean): number {
   return quick ? n >> 3 : n;
 }
 
-/** The keyed count over `fromRange(0, events, atomSize)`; with `sum`, a last step adds every count to it. */
-export function scalingApp(keys: number, events: number, atomSize: number, sum?: { value: number }): Application {
-  return PortalsApp(`keyed-count-${keys}-${atomSize}`, (app) => {
-    const numbers = app.generators.fromRange(0, events, atomSize, { name: "numbers" });
-    const flow = app
-      .workflows<number, number>("count")
-      .source(numbers.stream)
-      .key((x) => x % keys)
-      .map((_x, ctx) => {
-        const count = ctx.perKey("count", 0);
-        const n = count.get() + 1;
-        count.set(n);
-        return n;
-      });
-    if (sum === undefined) flow.sink().freeze();
-    else
-      flow
-        .map((n) => {
-          sum.value += n;
-          return n;
-        })
-        .sink()
-        .freeze();
-  });
-}
-
 /** The hand-written limit: counts per key in one `Map`; returns the sum of the counts. */
 export function scalingLoop(keys: number, events: number): number {
   const counts = new Map<number, number>();
@@ -83,12 +58,6 @@ export function scalingLoop(keys: number, events: number): number {
     sum += n;
   }
   return sum;
-}
-
-function runSystem(app: Application): void {
-  const system = Systems.test({ seed: 1 });
-  system.launch(app);
-  system.stepUntilComplete();
 }
 
 function median(values: readonly number[]): number {
@@ -127,12 +96,12 @@ export function scaling(keys: number, variant: string, quick: boolean): Runnable
   switch (variant) {
     case "portals": {
       cells = byAtom.map((c) => ({ ...c, times: [] }));
-      const apps = new Map(cells.map((c) => [c.atomSize, scalingApp(keys, c.events, c.atomSize)]));
-      timed = (c) => runSystem(apps.get(c.atomSize)!);
+      const apps = new Map(cells.map((c) => [c.atomSize, keyedApp(c.events, undefined, { keys, atomSize: c.atomSize })]));
+      timed = (c) => runToCompletion(apps.get(c.atomSize)!);
       first = () =>
         sums((events, atomSize) => {
           const sum = { value: 0 };
-          runSystem(scalingApp(keys, events, atomSize, sum));
+          runToCompletion(keyedApp(events, sum, { keys, atomSize }));
           return sum.value;
         });
       break;
