@@ -34,8 +34,8 @@ interface Stateless {
 export interface Fused {
   readonly first: number;
   readonly last: number;
-  /** Runs the chain over `input`, appending to `out`; throws what a callback threw. */
-  run(input: Batch, out: Batch): void;
+  /** Runs the chain over `input` and returns its output; throws what a callback threw. */
+  run(input: Batch): Batch;
 }
 
 /** The stateless step of `spec`, or `undefined` if it is not one (see the module header). */
@@ -104,15 +104,21 @@ function compile(workflow: string, steps: readonly Stateless[]): Fused["run"] {
     })
     .join("\n      ");
   const names = steps.flatMap((_, s) => [`f${s}`, `t${s}`]);
-  const source = `return function fused(input, out) {
-    if (out.error === undefined) out.error = input.error;
-    const keys = input.keys, values = input.values, ok = out.keys, ov = out.values;
-    for (let i = 0; i < values.length; i++) {
+  // No step emits more than it takes: the output arrays are allocated at the input's length and
+  // trimmed at the end, which costs a third of growing them by push.
+  const source = `return function fused(input) {
+    const keys = input.keys, values = input.values, length = values.length;
+    const ok = new Array(length), ov = new Array(length);
+    let n = 0;
+    for (let i = 0; i < length; i++) {
       let k = keys[i], v = values[i], r;
       ${body}
-      ok.push(k);
-      ov.push(v);
+      ok[n] = k;
+      ov[n++] = v;
     }
+    ok.length = n;
+    ov.length = n;
+    return { keys: ok, values: ov, error: input.error };
   };`;
   const make = new Function("refuse", "checkKey", "workflow", ...names, source) as (...args: unknown[]) => Fused["run"];
   return make(refuse, checkKey, workflow, ...steps.flatMap((step) => [step.fn, step.task]));

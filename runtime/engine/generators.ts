@@ -73,8 +73,8 @@ class RangeSource implements AtomSource {
   next(): Atom {
     if (this.current >= this.end) return sealAtom();
     const stop = Math.min(this.current + this.step, this.end);
-    const values: number[] = [];
-    for (let x = this.current; x < stop; x++) values.push(x);
+    const values = new Array<number>(stop - this.current);
+    for (let x = this.current, i = 0; x < stop; x++, i++) values[i] = x;
     this.current = stop;
     return atom(zeros(values.length), values, undefined, false, false);
   }

@@ -137,10 +137,8 @@ export class WorkflowExecutor implements Component {
     for (let i = 0; i < this.tasks.length; i++) {
       const chain = fused ? this.chains[i] : undefined;
       if (chain !== undefined) {
-        const out = batch();
         try {
-          chain.run(this.gather(this.tasks[i]!.inputs, input, outputs)!, out);
-          outputs[chain.last] = out;
+          outputs[chain.last] = chain.run(this.gather(this.tasks[i]!.inputs, input, outputs)!);
           i = chain.last;
           continue;
         } catch {

@@ -2,6 +2,7 @@
  * Atomic streams (runtime/engine/stream.ts): one read position per consumer, late consumers
  * start at the end (DESIGN §5.7), and atoms are dropped once every consumer has read them.
  */
+import { serialize } from "node:v8";
 import { describe, expect, test } from "vitest";
 import { atom, sealAtom, type Atom } from "../../runtime/engine/atom.js";
 import { AtomicStream, type Cursor } from "../../runtime/engine/stream.js";
@@ -174,5 +175,26 @@ describe("buffer release", () => {
     expect(got).toEqual(Array.from({ length: 12_000 }, (_, i) => i));
     expect(buffer(s).held).toBe(0);
     expect(buffer(s).length).toBeLessThan(3000);
+  });
+});
+
+describe("save", () => {
+  test("saved atoms have packed arrays: atoms built at their final length serialize as densely as pushed ones", () => {
+    // `new Array(n)` arrays are holey to V8, and v8.serialize writes holey arrays sparsely.
+    const n = 1024;
+    const values = new Array<number>(n);
+    const keys = new Array<number>(n);
+    for (let i = 0; i < n; i++) (values[i] = i * 1000), (keys[i] = i % 7);
+    const s = new AtomicStream("/t/s");
+    s.subscribe(consumer());
+    s.append(atom(keys, values, undefined, false, false));
+    const saved = s.save().atoms[0]!;
+    const pushedValues: number[] = [];
+    const pushedKeys: number[] = [];
+    for (let i = 0; i < n; i++) pushedValues.push(i * 1000), pushedKeys.push(i % 7);
+    expect(saved.values).toEqual(pushedValues);
+    expect(serialize(saved.values).length).toBe(serialize(pushedValues).length);
+    expect(serialize(saved.keys).length).toBe(serialize(pushedKeys).length);
+    expect(serialize(values).length).toBeGreaterThan(serialize(pushedValues).length);
   });
 });
