@@ -5,16 +5,21 @@
 import type { OperatorError } from "../api/errors.js";
 import type { Key } from "./machine.js";
 
-/** Events of one atom, or the output of one task for one atom. */
+/**
+ * Events of one atom, or the output of one task for one atom. The arrays of an output being
+ * filled may be replaced by larger ones (`TaskContextImpl.target`); an atom's never change.
+ */
 export interface Batch {
-  readonly keys: Key[];
-  readonly values: unknown[];
+  keys: Key[];
+  values: unknown[];
   /** Set when the atom failed upstream or in this task (DESIGN §5.10). */
   error: OperatorError | undefined;
 }
 
 /** One entry of an atomic stream. */
 export interface Atom extends Batch {
+  readonly keys: Key[];
+  readonly values: unknown[];
   /** The end of the stream: its events (emitted by `onComplete` upstream) come last. */
   readonly seal: boolean;
   /** Internal portal traffic (values are portal messages), not user events. */

@@ -175,13 +175,15 @@ function steps(list: readonly { spec: TaskSpec; atoms: number }[], host: Behavio
 function andThen(first: Behavior, second: Behavior, ctx: TaskContextImpl): Behavior {
   const through = (run: () => void): void => {
     const out = ctx.out;
+    const count = ctx.count;
     const key = ctx.key;
     const staged = batch();
-    ctx.out = staged;
+    ctx.target(staged);
     try {
       run();
     } finally {
       ctx.out = out;
+      ctx.count = count;
     }
     for (let i = 0; i < staged.values.length; i++) {
       ctx.key = staged.keys[i]!;

@@ -110,12 +110,12 @@ export class TaskRunner implements BehaviorHost, ContextHost, Requester {
   runAtom(input: Batch, out: Batch, complete: boolean, end = false): void {
     const ctx = this.ctx;
     const b = this.behavior;
-    ctx.out = out;
+    const keys = input.keys;
+    const values = input.values;
+    ctx.target(out, values.length);
     out.error ??= input.error;
     const previous = activate(this);
     try {
-      const keys = input.keys;
-      const values = input.values;
       for (let i = 0; i < values.length; i++) {
         ctx.key = keys[i]!;
         b.onNext(values[i]);
@@ -126,6 +126,7 @@ export class TaskRunner implements BehaviorHost, ContextHost, Requester {
     } catch (thrown) {
       this.fail(out, thrown);
     } finally {
+      ctx.trim();
       activate(previous);
     }
   }
@@ -133,7 +134,7 @@ export class TaskRunner implements BehaviorHost, ContextHost, Requester {
   /** Serves `request` under `key(payload)` (or the asker's key); failures become error replies. */
   serve(request: RequestMessage, keyOf: ((payload: any) => Key) | undefined, out: Batch): void {
     const ctx = this.ctx;
-    ctx.out = out;
+    ctx.target(out);
     ctx.key = request.askerKey;
     const serving: Serving = { request, replied: false };
     const previous = activate(this);
@@ -158,7 +159,7 @@ export class TaskRunner implements BehaviorHost, ContextHost, Requester {
     const input = inv.receive(reply.id, reply.ok ? (reply as Settlement) : { ok: false, error: new PortalRequestError(reply.portal, reply.reason!) });
     if (input === undefined) return;
     const ctx = this.ctx;
-    ctx.out = out;
+    ctx.target(out);
     ctx.key = inv.key;
     const previous = activate(this);
     this.serving = inv.call.serving;
