@@ -21,6 +21,7 @@ export interface Transpiled {
 
 /**
  * Transpiles `code` (TypeScript or JavaScript) from `fileName`, compiling its async operators.
+ * `errors` has TypeScript's syntax errors first, then the portals compiler's.
  *
  * @param t the host's TypeScript instance
  * @param root the directory machine ids are relative to
@@ -30,6 +31,8 @@ export function transpile(t: typeof ts, code: string, fileName: string, root: st
   const errors: string[] = [];
   const out = t.transpileModule(code, {
     fileName,
+    // Syntax errors: without them a broken file would load as whatever TypeScript recovered.
+    reportDiagnostics: true,
     compilerOptions: {
       module: t.ModuleKind.ESNext,
       target: t.ScriptTarget.ES2022,
@@ -50,6 +53,7 @@ export function transpile(t: typeof ts, code: string, fileName: string, root: st
       ],
     },
   });
+  for (const d of out.diagnostics ?? []) errors.unshift(formatDiagnostic(t, d));
   return { code: out.outputText, map: out.sourceMapText, machines, errors };
 }
 

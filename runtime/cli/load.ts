@@ -3,10 +3,11 @@
  * default export is one {@link Application} or an array of them (launched in that order).
  */
 import { existsSync } from "node:fs";
+import { register } from "node:module";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Application } from "../api/app.js";
-import { errorLine, UsageError } from "./io.js";
+import { errorLine, oneLine, UsageError } from "./io.js";
 
 /**
  * Imports the module at `modulePath` (relative to the working directory) and returns the
@@ -27,7 +28,7 @@ export async function loadApplications(modulePath: string): Promise<Application[
   try {
     loaded = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (thrown) {
-    throw new UsageError(`cannot load module ${modulePath}: ${errorLine(thrown)}${hint(file, thrown)}`);
+    throw new UsageError(compileErrors(modulePath, thrown) ?? `cannot load module ${modulePath}: ${errorLine(thrown)}${hint(file, thrown)}`);
   }
   const exported = loaded.default;
   const fix = "end the module with `export default PortalsApp(name, (app) => { ... })` or an array of applications";
@@ -47,12 +48,28 @@ const TYPESCRIPT = /\.[cm]?tsx?$/;
 
 /**
  * Registers the portals Node hook (`portals-ts/register`) so a TypeScript module loads with its
- * async operators compiled. Only the built CLI has the built hook next to it; run from source
- * (under tsx) the module loads without it.
+ * async operators compiled: the built hook next to the built CLI, or, when the CLI itself runs
+ * from source under tsx, the hook's source (tsx's hooks load it).
  */
 async function registerCompiler(): Promise<void> {
-  const hook = new URL("../../compiler-cjs/hosts/register.js", import.meta.url);
-  if (existsSync(hook)) await import(hook.href);
+  const built = new URL("../../compiler-cjs/hosts/register.js", import.meta.url);
+  if (existsSync(built)) {
+    await import(built.href);
+    return;
+  }
+  const source = new URL("../../compiler/hosts/loader.ts", import.meta.url);
+  if (import.meta.url.endsWith(".ts") && existsSync(source)) register(source.href, import.meta.url);
+}
+
+/**
+ * The message for a module the portals hook could not compile (its error lists one
+ * `file:line:column - message` per line after a header): the diagnostics, `; `-separated.
+ */
+function compileErrors(modulePath: string, thrown: unknown): string | undefined {
+  const message = thrown instanceof Error ? thrown.message : "";
+  if (!message.startsWith("portals-ts: cannot compile ")) return undefined;
+  const diagnostics = message.split("\n").slice(1).filter((line) => line.trim() !== "");
+  return `module ${modulePath} does not compile: ${diagnostics.map(oneLine).join("; ")}`;
 }
 
 /** A fix for the usual reasons an import fails. */

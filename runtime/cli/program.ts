@@ -10,6 +10,7 @@
  * 2 a usage error (unknown command or option, missing or bad argument, a module that does not
  * exist or does not default-export an application), reported on stderr as one line.
  */
+import { createRequire } from "node:module";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import type { CliIo } from "./io.js";
 import { errorLine, oneLine, UsageError } from "./io.js";
@@ -46,8 +47,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .configureOutput({
       writeOut: (text) => io.out(text),
       writeErr: (text) => io.err(text),
-      outputError: (text) => error(text.replace(/^error: /, "")),
+      outputError: (text) => error(text.replace(/^error: /, "").replace(/^(unknown command .*?)\s*$/, "$1 (see portals --help)")),
     })
+    .version(packageVersion(), "--version", "print the version of portals-ts")
     .showSuggestionAfterError(true);
 
   program
@@ -94,6 +96,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     error(errorLine(thrown));
     return 1;
   }
+}
+
+/** The version in portals-ts's package.json (through the package's self-reference). */
+function packageVersion(): string {
+  return (createRequire(import.meta.url)("portals-ts/package.json") as { version: string }).version;
 }
 
 /** A commander option parser for an integer `>= min`. */

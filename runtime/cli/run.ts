@@ -89,7 +89,10 @@ export async function runApplications(apps: readonly Application[], options: Run
   try {
     const restored = options.restore ? system.restoreLatest(apps) : undefined;
     if (restored !== undefined) io.err(`restored ${options.snapshotDir}/${restored} (step ${system.stats.steps})\n`);
-    else for (const app of apps) system.launch(app);
+    else {
+      if (options.restore) io.err(`no snapshot to restore in ${options.snapshotDir}; starting afresh\n`);
+      for (const app of apps) system.launch(app);
+    }
     let nextProgress = start + progressMs;
     while (steps < maxSteps && system.canStep()) {
       steps += await system.stepUntilCompleteAsync(Math.min(chunk, maxSteps - steps));
@@ -101,6 +104,8 @@ export async function runApplications(apps: readonly Application[], options: Run
       }
     }
     complete = !system.canStep();
+    // A completed run ends with a snapshot by itself; one stopped by --max-steps needs it here.
+    if (store !== undefined && !complete) system.checkpoint();
   } finally {
     flush();
     system.shutdown();

@@ -371,7 +371,7 @@ export class TestSystem {
   /** Everything that can be checked before anything changes. */
   private check(app: Application): void {
     const problems: string[] = [];
-    if (this.launched.includes(app.path)) problems.push("it is already launched in this system");
+    if (this.launched.includes(app.path)) problems.push("it is already launched in this system (give each application a name of its own)");
     for (const r of app.plan.requires) {
       const found = this.registry.get(r.path);
       if (found === undefined || found.kind !== r.kind) {
@@ -473,7 +473,13 @@ export class TestSystem {
 function chainFrom(store: SnapshotStore, ids: readonly string[]): SnapshotData[] {
   const chain: SnapshotData[] = [];
   for (const id of ids) {
-    const data = decodeSnapshot(store.load(id));
+    let data: SnapshotData;
+    try {
+      data = decodeSnapshot(store.load(id));
+    } catch (thrown) {
+      if (id === ids[0]) throw thrown;
+      throw new SnapshotError(`it extends snapshot ${id}, which cannot be read: ${describe(thrown)}`);
+    }
     if (chain.length > 0 && data.sequence !== chain[0]!.sequence - 1) {
       throw new SnapshotError(`the chain of snapshot ${ids[0]} is broken: snapshot ${chain[0]!.sequence - 1} is missing`);
     }
@@ -502,13 +508,15 @@ function checkManifest(saved: Manifest, apps: readonly Application[]): void {
   const given = apps.map((a) => a.path);
   for (const path of saved.apps) {
     if (!given.includes(path)) {
-      throw new SnapshotError(`the snapshot needs application ${path}; give restore() the applications ${saved.apps.join(", ")}, in this order`);
+      throw new SnapshotError(`the snapshot needs application ${path}; it was taken of the applications ${saved.apps.join(", ")}, in this launch order: restore it with those`);
     }
   }
   for (const path of given) {
     if (!saved.apps.includes(path)) throw new SnapshotError(`application ${path} is not in the snapshot (it has ${saved.apps.join(", ")})`);
   }
-  if (given.join() !== saved.apps.join()) throw new SnapshotError(`give restore() the applications in launch order: ${saved.apps.join(", ")}`);
+  if (given.join() !== saved.apps.join()) {
+    throw new SnapshotError(`the snapshot was taken of the applications ${saved.apps.join(", ")}, in this launch order: restore it with those, in that order`);
+  }
   const now = manifestOf(apps).operators;
   for (const [operator, machines] of Object.entries(saved.operators)) {
     const current = now[operator] ?? [];

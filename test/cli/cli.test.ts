@@ -4,11 +4,11 @@
  * and the exit code.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, test, vi } from "vitest";
+import { beforeAll, describe, expect, test, vi } from "vitest";
 import { PortalsApp } from "portals-ts";
 import helloWorld from "../../examples/hello-world/app.js";
 import registry from "../../examples/registry/app.js";
@@ -28,8 +28,13 @@ interface Result {
 
 /** Runs `portals ...args` from the repository root. */
 function portals(...args: string[]): Promise<Result> {
+  return portalsIn(root, ...args);
+}
+
+/** Runs `portals ...args` with working directory `cwd`. */
+function portalsIn(cwd: string, ...args: string[]): Promise<Result> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "runtime/cli/main.ts", ...args], { cwd: root }, (error, stdout, stderr) => {
+    execFile(process.execPath, ["--import", "tsx", join(root, "runtime/cli/main.ts"), ...args], { cwd }, (error, stdout, stderr) => {
       resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr });
     });
   });
@@ -43,18 +48,36 @@ describe("portals run with snapshots", () => {
     const dir = mkdtempSync(join(tmpdir(), "portals-cli-"));
     const first = await portals("run", "examples/word-count/app.ts", "--quiet", "--snapshot-dir", dir, "--snapshot-every", "100", "--max-steps", "250");
     expect(first.code).toBe(0);
-    expect(readdirSync(dir).sort()).toEqual(["snapshot-000000000001-full.ptsnap", "snapshot-000000000002-delta.ptsnap"]);
+    // Steps 100 and 200, and the end of the run (stopped by --max-steps).
+    expect(readdirSync(dir).sort()).toEqual(["snapshot-000000000001-full.ptsnap", "snapshot-000000000002-delta.ptsnap", "snapshot-000000000003-delta.ptsnap"]);
     const second = await portals("run", "examples/word-count/app.ts", "--snapshot-dir", dir, "--restore");
     expect(second.code).toBe(0);
-    expect(second.stderr.split("\n")[0]).toBe(`restored ${dir}/snapshot-000000000002-delta.ptsnap (step 200)`);
+    expect(second.stderr.split("\n")[0]).toBe(`restored ${dir}/snapshot-000000000003-delta.ptsnap (step 250)`);
     expect(second.stdout.split("\n")[0]).toMatch(/^the \d+$/);
     expect(second.stdout.split("\n")).toHaveLength(21);
   });
 
+  test("a run stopped by --max-steps and restored from another working directory prints the rest of the output", async () => {
+    // Machine ids (which a snapshot matches continuations to their code by) are relative to the
+    // project, not to the working directory: a restore from examples/ finds the same operators.
+    const dir = mkdtempSync(join(tmpdir(), "portals-cli-"));
+    const whole = await portals("run", "examples/previous-value/app.ts");
+    const first = await portals("run", "examples/previous-value/app.ts", "--snapshot-dir", dir, "--max-steps", "40");
+    const second = await portalsIn(join(root, "examples"), "run", "previous-value/app.ts", "--snapshot-dir", dir, "--restore");
+    expect([whole.code, first.code, second.code]).toEqual([0, 0, 0]);
+    expect(second.stderr.split("\n")[0]).toMatch(new RegExp(`^restored ${dir}/snapshot-\\d+-(full|delta)\\.ptsnap \\(step 40\\)$`));
+    expect(first.stdout.length).toBeGreaterThan(0);
+    expect(first.stdout + second.stdout).toBe(whole.stdout);
+    expect(whole.stdout.split("\n")).toHaveLength(129);
+  });
+
   test("--restore with an empty snapshot directory starts afresh", async () => {
-    const r = await portals("run", "examples/hello-world/app.ts", "--snapshot-dir", mkdtempSync(join(tmpdir(), "portals-cli-")), "--restore");
+    const dir = mkdtempSync(join(tmpdir(), "portals-cli-"));
+    const r = await portals("run", "examples/hello-world/app.ts", "--snapshot-dir", dir, "--restore");
     expect(r).toMatchObject({ code: 0, stdout: "Hello, World!\n" });
-    expect(r.stderr).toMatch(SUMMARY);
+    const [first, ...rest] = r.stderr.split(/(?<=\n)/);
+    expect(first).toBe(`no snapshot to restore in ${dir}; starting afresh\n`);
+    expect(rest.join("")).toMatch(SUMMARY);
   });
 
   test("--restore and --snapshot-every need --snapshot-dir: one line, exit 2", async () => {
@@ -181,9 +204,15 @@ describe.concurrent("portals plan", () => {
 const fix = "end the module with `export default PortalsApp(name, (app) => { ... })` or an array of applications";
 
 describe.concurrent("usage errors: one line on stderr, nothing on stdout, exit 2", () => {
+  // Outside test/: the project's type check must not see it.
+  beforeAll(() => {
+    mkdirSync(join(root, ".cache/cli"), { recursive: true });
+    writeFileSync(join(root, ".cache/cli/syntax-error.ts"), 'import { PortalsApp } from "portals-ts";\nconst = PortalsApp;\n');
+  });
+
   const cases: [string, string[], string][] = [
     ["no command", [], "portals: error: missing command: use `portals run <module>` or `portals plan <module>` (see portals --help)"],
-    ["unknown command", ["go", "x.ts"], "portals: error: unknown command 'go'"],
+    ["unknown command", ["go", "x.ts"], "portals: error: unknown command 'go' (see portals --help)"],
     ["missing module", ["run"], "portals: error: missing required argument 'module'"],
     ["missing module (plan)", ["plan"], "portals: error: missing required argument 'module'"],
     ["unknown option", ["run", "examples/hello-world/app.ts", "--fast"], "portals: error: unknown option '--fast'"],
@@ -199,6 +228,11 @@ describe.concurrent("usage errors: one line on stderr, nothing on stdout, exit 2
       ["run", "test/cli/fixtures/not-an-app.ts"],
       `portals: error: module test/cli/fixtures/not-an-app.ts: the default export is an object (Object), not an application; ${fix}`,
     ],
+    [
+      "module with a syntax error",
+      ["run", ".cache/cli/syntax-error.ts"],
+      `portals: error: module .cache/cli/syntax-error.ts does not compile: ${root}.cache/cli/syntax-error.ts:2:7 - Variable declaration expected.`,
+    ],
     ["empty array", ["plan", "test/cli/fixtures/empty-array.ts"], `portals: error: module test/cli/fixtures/empty-array.ts default-exports an empty array; ${fix}`],
     [
       "module that throws on import",
@@ -211,6 +245,11 @@ describe.concurrent("usage errors: one line on stderr, nothing on stdout, exit 2
       expect(await portals(...args)).toEqual({ code: 2, stdout: "", stderr: line + "\n" });
     });
   }
+});
+
+test("--version prints the package's version and exits 0", async () => {
+  const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
+  expect(await portals("--version")).toEqual({ code: 0, stdout: `${version}\n`, stderr: "" });
 });
 
 test("--help prints the usage on stdout and exits 0", async () => {

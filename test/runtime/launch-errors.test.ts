@@ -81,7 +81,7 @@ describe("launch-time problems, with exact messages, leave the system unchanged"
     });
     system.launch(app);
     const error = launchError(system, app);
-    expect(error.message).toBe("application /once: it is already launched in this system");
+    expect(error.message).toBe("application /once: it is already launched in this system (give each application a name of its own)");
     expect(system.applications).toEqual(["/once"]);
     system.stepUntilComplete();
     expect(lines).toEqual(["1", "2"]);

@@ -167,7 +167,7 @@ describe("bad snapshots are refused with a clear error and nothing restored", ()
   });
 
   test("another application's snapshot, or an application missing", () => {
-    expect(refused(good, [pingPong]).message).toBe("the snapshot needs application /countdown; give restore() the applications /countdown, in this order");
+    expect(refused(good, [pingPong]).message).toBe("the snapshot needs application /countdown; it was taken of the applications /countdown, in this launch order: restore it with those");
     expect(refused(good, [countdown, pingPong]).message).toBe("application /ping-pong is not in the snapshot (it has /countdown)");
   });
 

@@ -77,6 +77,25 @@ describe("Sinks.memory and Sinks.file", () => {
     }
   });
 
+  test("a damaged full snapshot makes its deltas unusable; the warnings name it, and nothing is restored", () => {
+    const dir = temp();
+    const first = Systems.test({ seed: 2, log: () => {}, snapshots: { store: new DirectoryStore(dir), every: 5 } });
+    first.launch(doubler(Sinks.memory<string>()));
+    first.stepUntilComplete(16);
+    const full = "snapshot-000000000001-full.ptsnap";
+    expect(readdirSync(dir).sort()).toEqual([full, "snapshot-000000000002-delta.ptsnap", "snapshot-000000000003-delta.ptsnap"]);
+    writeFileSync(join(dir, full), readFileSync(join(dir, full)).subarray(0, 100));
+    const warnings: string[] = [];
+    const second = Systems.test({ seed: 2, log: (line, meta) => void (meta.level === "warn" && warnings.push(line)), snapshots: { store: new DirectoryStore(dir), every: 5 } });
+    expect(second.restoreLatest([doubler(Sinks.memory<string>())])).toBeUndefined();
+    const damaged = "the snapshot is truncated or damaged (checksum mismatch)";
+    expect(warnings).toEqual([
+      `snapshot snapshot-000000000003-delta.ptsnap cannot be used (it extends snapshot ${full}, which cannot be read: ${damaged}); trying the one before`,
+      `snapshot snapshot-000000000002-delta.ptsnap cannot be used (it extends snapshot ${full}, which cannot be read: ${damaged}); trying the one before`,
+      `snapshot ${full} cannot be used (${damaged}); trying the one before`,
+    ]);
+  });
+
   test("a file sink is cut back to the snapshot and written again on restore, exactly once", () => {
     const dir = temp();
     const path = join(dir, "out.jsonl");
