@@ -40,7 +40,7 @@ const roots = new Map<string, string>();
  * ids are what a snapshot matches continuations to their code by, and a restore started from
  * another directory must find the same ids.
  */
-export function projectRoot(dir: string): string {
+function projectRoot(dir: string): string {
   let root = roots.get(dir);
   if (root !== undefined) return root;
   const parent = dirname(dir);
