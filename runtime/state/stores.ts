@@ -10,9 +10,9 @@
  *   - {@link SqliteStore}: rows of an SQLite database (better-sqlite3 v12), written in a
  *     transaction.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { snapshotHeader } from "./snapshot.js";
 
 /** Keeps snapshots, newest last. */
@@ -54,7 +54,7 @@ export class DirectoryStore implements SnapshotStore {
   ) {
     this.keep = keepOf(options);
     try {
-      mkdirSync(directory, { recursive: true });
+      makeDirectories(directory);
     } catch (thrown) {
       throw new Error(`snapshot directory ${directory} cannot be created (${(thrown as Error).message})`);
     }
@@ -174,4 +174,18 @@ function keepOf(options: StoreOptions): number {
   const keep = options.keep ?? 2;
   if (!Number.isSafeInteger(keep) || keep < 1) throw new RangeError(`keep must be a positive integer, got ${keep}`);
   return keep;
+}
+
+/**
+ * `mkdir -p`, one directory at a time from the deepest one that exists: Node 20's
+ * `mkdirSync(path, { recursive: true })` never returns for a path under /proc, where creating a
+ * directory fails with ENOENT.
+ */
+function makeDirectories(directory: string): void {
+  const missing: string[] = [];
+  for (let d = resolve(directory); !existsSync(d); d = dirname(d)) {
+    missing.unshift(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of missing) mkdirSync(d);
 }

@@ -169,6 +169,19 @@ describe.each<[string, (dir: string) => SnapshotStore]>([
   });
 });
 
+test("a directory store creates missing parent directories, and names a directory it cannot create", () => {
+  const nested = join(temp(), "a", "b", "c");
+  const store = new DirectoryStore(nested);
+  const system = Systems.test({ log: () => {}, snapshots: { store } });
+  system.launch(doubler(Sinks.memory<string>()));
+  system.checkpoint();
+  expect(readdirSync(nested)).toEqual(["snapshot-000000000001-full.ptsnap"]);
+  // Node's recursive mkdirSync never returns for a path under /proc (Linux).
+  expect(() => new DirectoryStore("/proc/portals-test/snapshots")).toThrow(
+    "snapshot directory /proc/portals-test/snapshots cannot be created (ENOENT: no such file or directory, mkdir '/proc/portals-test')",
+  );
+});
+
 test("a directory store writes through a temporary file and leaves only snapshots, named by kind", () => {
   const dir = temp();
   const store = new DirectoryStore(dir, { keep: 1 });
