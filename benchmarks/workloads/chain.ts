@@ -11,7 +11,7 @@
  */
 import { filter, map, range, type OperatorFunction } from "rxjs";
 import { PortalsApp, type Application, type FlowBuilder } from "portals-ts";
-import { runToCompletion } from "../lib/run.js";
+import { runToCompletion, sinkSummed } from "../lib/run.js";
 import type { Runnable } from "../lib/types.js";
 
 export const ATOM = 1024;
@@ -30,13 +30,7 @@ export function chainApp(length: number, events: number, sum?: { value: number }
       // A new closure per stage, as a user writing the stages out would have.
       flow = k === 0 ? flow.map((x) => x + 1) : k === 1 ? flow.filter((x) => (x & 15) !== 0) : flow.map((x) => x - 1);
     }
-    if (sum !== undefined) {
-      flow = flow.map((x) => {
-        sum.value += x;
-        return x;
-      });
-    }
-    flow.sink().freeze();
+    sinkSummed(flow, sum);
   });
 }
 

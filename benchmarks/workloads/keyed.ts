@@ -9,7 +9,7 @@
  */
 import { groupBy, mergeMap, range, scan } from "rxjs";
 import { PortalsApp, type Application } from "portals-ts";
-import { runToCompletion } from "../lib/run.js";
+import { runToCompletion, sinkSummed } from "../lib/run.js";
 import type { Runnable } from "../lib/types.js";
 import { ATOM } from "./chain.js";
 
@@ -39,15 +39,7 @@ export function keyedApp(events: number, sum?: { value: number }, shape: KeyedSh
         count.set(n);
         return n;
       });
-    if (sum === undefined) flow.sink().freeze();
-    else
-      flow
-        .map((n) => {
-          sum.value += n;
-          return n;
-        })
-        .sink()
-        .freeze();
+    sinkSummed(flow, sum);
   });
 }
 

@@ -8,6 +8,7 @@
  * time from before the request to after the reply (`lib/latency.ts`), and emits the reply.
  */
 import { PortalsApp, type Application } from "portals-ts";
+import { sinkSummed } from "../lib/run.js";
 import { record } from "../lib/latency.js";
 
 /**
@@ -44,14 +45,6 @@ export function portalApp(requests: number, keys: number, atom: number, sum?: { 
         record(performance.now() - start);
         ctx.emit(n);
       });
-    if (sum === undefined) client.sink().freeze();
-    else
-      client
-        .map((n) => {
-          sum.value += n;
-          return n;
-        })
-        .sink()
-        .freeze();
+    sinkSummed(client, sum);
   });
 }

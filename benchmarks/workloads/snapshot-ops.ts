@@ -11,6 +11,7 @@
  * Run to the end, the emitted values sum to `requests²` (Σ 2x + 1 over x < requests).
  */
 import { PortalsApp, type Application } from "portals-ts";
+import { sinkSummed } from "../lib/run.js";
 
 /**
  * @param requests events of the source's one atom: continuations parked at once
@@ -37,14 +38,6 @@ export function parkedApp(requests: number, sum?: { value: number }): Applicatio
         const doubled = await double.request(x);
         ctx.emit(doubled + 1);
       });
-    if (sum === undefined) client.sink().freeze();
-    else
-      client
-        .map((n) => {
-          sum.value += n;
-          return n;
-        })
-        .sink()
-        .freeze();
+    sinkSummed(client, sum);
   });
 }
