@@ -52,7 +52,7 @@ const TYPESCRIPT = /\.[cm]?tsx?$/;
  * from source under tsx, the hook's source (tsx's hooks load it).
  */
 async function registerCompiler(): Promise<void> {
-  const built = new URL("../../compiler-cjs/hosts/register.js", import.meta.url);
+  const built = new URL("../../compiler-cjs/compiler/hosts/register.js", import.meta.url);
   if (existsSync(built)) {
     await import(built.href);
     return;

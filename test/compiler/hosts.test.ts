@@ -17,7 +17,7 @@ const SLOW = { timeout: 60_000 };
 const node = (args: string[]) => spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8" });
 
 beforeAll(() => {
-  if (!existsSync(join(ROOT, "dist/compiler-cjs/index.js")) || !existsSync(join(ROOT, "dist/examples/countdown/app.js"))) {
+  if (!existsSync(join(ROOT, "dist/compiler-cjs/compiler/index.js")) || !existsSync(join(ROOT, "dist/examples/countdown/app.js"))) {
     throw new Error("dist/ is not built: run `npm run build` first (npm test does)");
   }
 });
@@ -30,7 +30,7 @@ function tspcProject(name: string, source: string): ReturnType<typeof node> {
   writeFileSync(
     join(dir, "tsconfig.json"),
     JSON.stringify({
-      compilerOptions: { module: "NodeNext", target: "ES2022", strict: true, outDir: "out", skipLibCheck: true, plugins: [{ transform: join(ROOT, "dist/compiler-cjs/index.js") }] },
+      compilerOptions: { module: "NodeNext", target: "ES2022", strict: true, outDir: "out", skipLibCheck: true, plugins: [{ transform: join(ROOT, "dist/compiler-cjs/compiler/index.js") }] },
       files: ["app.ts"],
     }),
   );
@@ -96,13 +96,13 @@ describe("tspc with the ts-patch plugin", () => {
 
 describe("the Node hook portals-ts/register", () => {
   test("node --import portals-ts/register runs a TypeScript app with its operators compiled", SLOW, () => {
-    const run = node(["--import", "./dist/compiler-cjs/hosts/register.js", "test/compiler/hosts/countdown.ts"]);
+    const run = node(["--import", "./dist/compiler-cjs/compiler/hosts/register.js", "test/compiler/hosts/countdown.ts"]);
     expect(run.stderr).toBe("");
     expect(run.stdout.split("\n").filter(Boolean)).toEqual(["8", "7", "6", "5", "4", "3", "2", "1", "Done!"]);
   });
 
   test("registered after tsx, it compiles the operators and tsx does the rest", SLOW, () => {
-    const run = node(["--import", "tsx", "--import", "./dist/compiler-cjs/hosts/register.js", "test/compiler/hosts/countdown.ts"]);
+    const run = node(["--import", "tsx", "--import", "./dist/compiler-cjs/compiler/hosts/register.js", "test/compiler/hosts/countdown.ts"]);
     expect(run.stdout.split("\n").filter(Boolean)).toEqual(["8", "7", "6", "5", "4", "3", "2", "1", "Done!"]);
   });
 
@@ -110,13 +110,13 @@ describe("the Node hook portals-ts/register", () => {
     const dir = join(ROOT, ".cache/hook-error");
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "bad.ts"), 'import { Tasks } from "portals-ts";\ndeclare const p: any;\nexport const t = Tasks.asker(p, async (x: number) => { await fetch("u"); });\n');
-    const run = node(["--import", "./dist/compiler-cjs/hosts/register.js", join(dir, "bad.ts")]);
+    const run = node(["--import", "./dist/compiler-cjs/compiler/hosts/register.js", join(dir, "bad.ts")]);
     expect(run.status).not.toBe(0);
     expect(run.stderr).toContain(`portals-ts: cannot compile ${join(dir, "bad.ts")}:\n${join(dir, "bad.ts")}:3:56 - portals: await of fetch(...) in an operator`);
   });
 
   test("source maps point a compiled operator's stack at the user's line", SLOW, () => {
-    const run = node(["--enable-source-maps", "--import", "./dist/compiler-cjs/hosts/register.js", "test/compiler/hosts/throws.ts"]);
+    const run = node(["--enable-source-maps", "--import", "./dist/compiler-cjs/compiler/hosts/register.js", "test/compiler/hosts/throws.ts"]);
     expect(run.stdout).toMatch(/^Error: boom 2\n\s+at .*test\/compiler\/hosts\/throws\.ts:8:\d+/);
   });
 });
