@@ -9,7 +9,7 @@ export default defineConfig({
   plugins: [portals({ typescript: ts, exclude: /\/test\/types\// })],
   resolve: {
     alias: {
-      "portals-ts/machine": fileURLToPath(new URL("./runtime/compiled.ts", import.meta.url)),
+      "portals-ts/machine": fileURLToPath(new URL("./runtime/machine.ts", import.meta.url)),
       "portals-ts/testing": fileURLToPath(new URL("./runtime/testing/index.ts", import.meta.url)),
       "portals-ts": fileURLToPath(new URL("./runtime/index.ts", import.meta.url)),
     },

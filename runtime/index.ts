@@ -1,12 +1,29 @@
 /**
- * Portals for TypeScript: multi-dataflow stateful serverless applications (DESIGN §1, §4).
- * Build applications with {@link PortalsApp}, run them with {@link Systems.test}.
+ * Portals for TypeScript: multi-dataflow stateful serverless applications. Build applications
+ * with {@link PortalsApp}, run them with {@link Systems.test}. This entry point is what
+ * applications are written against; the machine protocol of compiled operators is in
+ * `portals-ts/machine`, the single-task test driver in `portals-ts/testing`
+ * (docs/architecture.md, "Public surface").
  */
-export { Application, ApplicationBuilder, PortalsApp } from "./api/app.js";
-export type { AtomOptions, GeneratorOptions, PortalOptions } from "./api/app.js";
+export { Application } from "./api/application.js";
+export { ApplicationBuilder, PortalsApp } from "./api/application-builder.js";
+export type {
+  AtomOptions,
+  ConnectionOptions,
+  GeneratorOptions,
+  PortalOptions,
+  SequencerOptions,
+  SplitOptions,
+  SplitterOptions,
+} from "./api/options.js";
+export type { GeneratorRef, PortalRef, SequencerRef, SplitterRef, StreamRef, WorkflowRef } from "./api/refs.js";
+export { Task, Tasks } from "./api/tasks.js";
+export type { Portals } from "./api/tasks.js";
+export { VSM } from "./api/vsm.js";
+export type { VsmOptions } from "./api/vsm.js";
+export type { FlowBuilder, WorkflowBuilder } from "./api/workflow-builder.js";
 export type {
   AskerContext,
-  LogLevel,
   MapContext,
   ProcessorContext,
   ReplierContext,
@@ -14,24 +31,22 @@ export type {
   StateHandle,
   TaskLogger,
   TaskState,
-} from "./api/context.js";
-export { ApplicationError, OperatorError, PortalRequestError } from "./api/errors.js";
-export type { Location } from "./api/errors.js";
-export type { GeneratorRef, PortalRef, SequencerRef, SplitterRef, StreamRef, WorkflowRef } from "./api/refs.js";
-export { Task, Tasks, VSM } from "./api/tasks.js";
-export type { Portals, VsmBehavior } from "./api/tasks.js";
-export { FlowBuilder, WorkflowBuilder } from "./api/workflow.js";
-export type { LogMeta, LogWriter } from "./engine/context.js";
-export { defineMachine, isMachine, MACHINE, Step } from "./engine/machine.js";
-export type { Frame, Key, Machine, MachineSpec, MachineStep, RequestHandle, ResumeInput } from "./engine/machine.js";
-export { defaultLog, Systems, TestSystem } from "./engine/system.js";
-export type { SnapshotOptions, TestSystemOptions } from "./engine/system.js";
+} from "./core/context.js";
+export type { DataClass } from "./core/data.js";
+export { ApplicationError, OperatorError, PortalRequestError } from "./core/errors.js";
+export type { Location } from "./core/errors.js";
+export type { Key } from "./core/key.js";
+export type { LogLevel, LogMeta, LogWriter } from "./core/log.js";
+export type { RequestHandle } from "./core/machine.js";
+export type { Sink, SinkState, SinkWriter } from "./core/sink.js";
+export type { SystemStats } from "./core/stats.js";
+export type { VsmBehavior } from "./core/vsm.js";
+export { EncodeError } from "./state/codec.js";
+export { SnapshotError } from "./state/snapshot-format.js";
 export { Sinks } from "./state/sinks.js";
-export type { MemorySink, Sink, SinkState, SinkWriter } from "./state/sinks.js";
+export type { MemorySink } from "./state/sinks.js";
 export { DirectoryStore, SqliteStore } from "./state/stores.js";
 export type { SnapshotStore, StoreOptions } from "./state/stores.js";
-export type { Stats } from "./engine/workflow.js";
-export { Codec, codec, EncodeError } from "./state/codec.js";
-export { SNAPSHOT_FORMAT, SnapshotError } from "./state/snapshot.js";
-export type { Manifest } from "./state/snapshot.js";
-export type { TypeCodec } from "./state/codec.js";
+export type { SnapshotOptions } from "./system/checkpoint-coordinator.js";
+export { Systems } from "./system/systems.js";
+export type { TestSystem, TestSystemOptions } from "./system/test-system.js";

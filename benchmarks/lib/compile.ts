@@ -27,7 +27,7 @@ export const COMPILED_MODULES = [
 
 const ALIASES: Record<string, string> = {
   "portals-ts": "runtime/index.ts",
-  "portals-ts/machine": "runtime/compiled.ts",
+  "portals-ts/machine": "runtime/machine.ts",
   "portals-ts/testing": "runtime/testing/index.ts",
 };
 

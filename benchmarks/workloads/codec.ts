@@ -21,7 +21,10 @@
  * summary of the decoded value (encode variants decode their own bytes first).
  */
 import { deserialize, serialize } from "node:v8";
-import { codec } from "../../runtime/state/codec.js";
+import { createCodec } from "../../runtime/state/codec.js";
+
+/** A system's codec with no application classes. */
+const codec = createCodec();
 import type { Runnable } from "../lib/types.js";
 
 export const ENTRIES = 1_000_000;

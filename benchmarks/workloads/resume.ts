@@ -6,16 +6,14 @@
  *
  * - `machine`: the operator compiled by the project's transformer, driven the way a task runner
  *   drives it: `new Invocation(...)`, `start`, then for every parked await `receive(reply)` and
- *   `run` (runtime/engine/invocation.ts). One resume = issuing the request (a plain handle),
+ *   `run` (runtime/engine/portals/invocation.ts). One resume = issuing the request (a handle),
  *   delivering its reply and running the machine to its next await.
  * - `native`: the operator as written, a native async function; `echo.request(i)` returns a
  *   promise that a server function resolves at once. One resume = creating and resolving that
  *   promise and the `await` round trip through the microtask queue.
  */
-import type { Machine } from "portals-ts";
-import { activate, type Requester } from "../../runtime/engine/active.js";
-import { Invocation } from "../../runtime/engine/invocation.js";
-import { machineOf, type RequestHandle } from "../../runtime/engine/machine.js";
+import { machineOf, REQUESTER, RequestHandle, type Machine, type Requester } from "portals-ts/machine";
+import { Invocation } from "../../runtime/engine/portals/invocation.js";
 import { importCompiled } from "../lib/compile.js";
 import type { Runnable } from "../lib/types.js";
 import type * as Ops from "./resume-ops.js";
@@ -56,7 +54,6 @@ async function driveNative(fn: (n: number, ctx: object) => Promise<number>, ctx:
 
 export async function resume(variant: string): Promise<Runnable> {
   const units = INVOCATIONS * AWAITS;
-  const ctx = {};
   switch (variant) {
     case "machine": {
       const ops = await importCompiled<typeof Ops>("benchmarks/workloads/resume-ops.ts");
@@ -71,10 +68,10 @@ export async function resume(variant: string): Promise<Runnable> {
           requester.last = payload as number;
           const requestId = next++;
           requester.invocation!.issue(requestId);
-          return { portal: portal.path, requestId };
+          return new RequestHandle(portal.path, requestId);
         },
       };
-      activate(requester);
+      const ctx = { [REQUESTER]: requester };
       return { kind: "runnable", units, run: () => driveMachine(machine, requester, ctx), perUnitLatency: true };
     }
     case "native": {
@@ -82,11 +79,9 @@ export async function resume(variant: string): Promise<Runnable> {
       const fn = callbackOf(ops) as (n: number, ctx: object) => Promise<number>;
       if (machineOf(fn) !== undefined) throw new Error("resume-ops: the native import is compiled");
       const serve = (x: number, resolve: (n: number) => void): void => resolve(x * 2);
-      const requester: Requester = {
-        request: (_portal, payload) => new Promise<number>((resolve) => serve(payload as number, resolve)) as unknown as RequestHandle,
-      };
-      activate(requester);
-      return { kind: "runnable", units, run: () => driveNative(fn, ctx), perUnitLatency: true };
+      // Natively the ref's own request() is called: a promise the server function resolves at once.
+      ops.setEchoRequest((payload) => new Promise<number>((resolve) => serve(payload, resolve)));
+      return { kind: "runnable", units, run: () => driveNative(fn, {}), perUnitLatency: true };
     }
     default:
       throw new Error(`resume: unknown variant ${variant}`);

@@ -30,11 +30,16 @@
  */
 import { serialize } from "node:v8";
 import { PortalsApp, Systems, type Application, type TestSystem } from "portals-ts";
-import type { RunnerDelta, RunnerState } from "../../runtime/engine/task-runner.js";
-import { decodeSnapshot, type SnapshotData } from "../../runtime/state/snapshot.js";
+import type { RunnerDelta, RunnerState } from "../../runtime/engine/tasks/task-runner.js";
+import { createCodec } from "../../runtime/state/codec.js";
+import { decodeSnapshot as decodeWith, type SnapshotData } from "../../runtime/system/snapshot.js";
 import { importCompiled } from "../lib/compile.js";
 import type { Runnable } from "../lib/types.js";
 import type * as Ops from "./snapshot-ops.js";
+
+/** The workloads' applications register no data classes: the framework's codec reads their snapshots. */
+const codec = createCodec();
+const decodeSnapshot = (bytes: Uint8Array): SnapshotData => decodeWith(bytes, codec);
 
 /** Keys of the counter state (workloads 7 and 9). */
 export const KEYS = 1_000_000;

@@ -17,17 +17,23 @@
  *         }
  *       }
  *     },
+ *     helpers: () => [reserve, pricing.quote],
  *   })
  *
- * The native try is emitted only when some block has an exception handler. `resume` is an
+ * The native try is emitted only when some block has an exception handler; `helpers` only when
+ * the function awaits helpers (`helper-list.ts`). Inside the blocks every `x.request(...)` is
+ * `$rt.request(ctx, x, ...)` (`requests.ts`). `resume` is an
  * arrow function so that `this` and every outer binding mean what they meant in the source.
  */
 import type * as ts from "typescript";
 import type { Handler, LoweredFunction } from "./ir.js";
 import type { Names } from "./lower.js";
 
-/** Builds the `$rt.machine({...})` expression of `fn`. */
-export function emitMachine(t: typeof ts, names: Names, fn: LoweredFunction, id: string, version: string): ts.Expression {
+/**
+ * Builds the `$rt.machine({...})` expression of `fn`, with `helpers` (the helper functions its
+ * awaits call, see `helper-list.ts`) as its `helpers` list when there are any.
+ */
+export function emitMachine(t: typeof ts, names: Names, fn: LoweredFunction, id: string, version: string, helpers: readonly ts.Expression[] = []): ts.Expression {
   const f = t.factory;
   const ident = (name: string): ts.Identifier => f.createIdentifier(name);
   const pc = (): ts.Expression => f.createPropertyAccessExpression(ident(names.frame), "pc");
@@ -114,7 +120,7 @@ export function emitMachine(t: typeof ts, names: Names, fn: LoweredFunction, id:
     undefined,
     [
       f.createParameterDeclaration(undefined, undefined, names.frame),
-      f.createParameterDeclaration(undefined, undefined, fn.contextName ?? "$ctx"),
+      f.createParameterDeclaration(undefined, undefined, fn.contextName ?? names.ctx),
       f.createParameterDeclaration(undefined, undefined, names.input),
     ],
     undefined,
@@ -142,6 +148,9 @@ export function emitMachine(t: typeof ts, names: Names, fn: LoweredFunction, id:
         f.createPropertyAssignment("version", f.createStringLiteral(version)),
         f.createPropertyAssignment("begin", begin),
         f.createPropertyAssignment("resume", resume),
+        ...(helpers.length === 0
+          ? []
+          : [f.createPropertyAssignment("helpers", f.createArrowFunction(undefined, undefined, [], undefined, undefined, f.createArrayLiteralExpression([...helpers])))]),
       ],
       true,
     ),

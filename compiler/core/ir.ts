@@ -43,6 +43,9 @@
  *   throw v           throw v;
  *   endFinally k      dispatch on the completion stored in $L.$ck (below)
  *
+ * Requests: every `x.request(args)` in the blocks is emitted as `$rt.request(ctx, x, args)`
+ * (`requests.ts`), which sends a portal ref's request through the task running the machine.
+ *
  * A block B that a suspension resumes starts with `$L.$tN = $rt.value($in)`, which throws the
  * error of a failed request into the block, where the exception table (below) catches it.
  *

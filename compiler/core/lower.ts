@@ -27,6 +27,8 @@ export interface Names {
   readonly completion: string;
   /** The argument array of `begin`. */
   readonly args: string;
+  /** The context parameter of `resume` when the function has none of its own (helpers). */
+  readonly ctx: string;
 }
 
 /** How an awaited expression is lowered. */

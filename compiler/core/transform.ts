@@ -12,12 +12,14 @@ import type * as ts from "typescript";
 import { Diagnostics, position } from "./diagnostics.js";
 import { emitMachine } from "./emit.js";
 import { AwaitRules, checkReplies, findTargets, operatorCallbacks, type Target } from "./find.js";
+import { helperCallees } from "./helper-list.js";
 import { lowerFunction, type Names } from "./lower.js";
+import { routeRequests } from "./requests.js";
 import { analyzeScopes } from "./scope.js";
 import { checkSerializable } from "./serializable.js";
 
 /** Bumped whenever the shape of emitted machines changes (it is part of every code version). */
-export const COMPILER_VERSION = "1";
+export const COMPILER_VERSION = "2";
 
 /** Module specifier of the run-time support the emitted code imports. */
 export const RUNTIME_MODULE = "portals-ts/machine";
@@ -83,7 +85,7 @@ export function createTransformer(t: typeof ts, options: TransformOptions = {}):
       checkSerializable(t, fn, scopes, diagnostics, options.checker);
       if (target.role === "helper" && scopes.awaits.size === 0) return undefined;
       if (diagnostics.errors.length > before) return undefined;
-      const lowered = lowerFunction(
+      const lowered0 = lowerFunction(
         {
           t,
           context,
@@ -96,10 +98,12 @@ export function createTransformer(t: typeof ts, options: TransformOptions = {}):
         scopes,
         contextParam,
       );
+      const lowered = routeRequests(t, context, lowered0, lowered0.contextName ?? names.ctx, names.rt);
+      const helpers = helperCallees(t, fn, scopes, (operand) => rules.classify(operand));
       const { line, character } = file.getLineAndCharacterOfPosition(fn.getStart(file));
       const id = `${path}#${line + 1}:${character + 1}`;
       const version = createHash("sha256").update(COMPILER_VERSION).update("\0").update(fn.getText(file)).digest("hex").slice(0, 12);
-      return emitMachine(t, names, lowered, id, version);
+      return emitMachine(t, names, lowered, id, version, helpers);
     }
   };
 
@@ -165,6 +169,7 @@ function fileNames(t: typeof ts, file: ts.SourceFile): Names {
     dispatch: pick("$dispatch"),
     completion: pick("$c"),
     args: pick("$args"),
+    ctx: pick("$ctx"),
   };
 }
 

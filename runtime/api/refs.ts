@@ -1,14 +1,14 @@
 /**
  * References to the parts of an application (streams, generators, sequencers, splitters,
- * portals, workflows). A ref is a typed path; the same ref works in every system the
- * application is launched into. Paths follow DESIGN §4: `/<app>/<kind>/<name>[/stream]`.
+ * portals, workflows). A ref is a typed path (`/<app>/<kind>/<name>[/stream]`, see
+ * `core/paths.ts`); the same ref works in every system the application is launched into.
  */
-import type { Key, RequestHandle } from "../engine/machine.js";
-import { issueRequest } from "../engine/active.js";
+import type { Key } from "../core/key.js";
+import type { RequestHandle } from "../core/machine.js";
 
 declare const OUT: unique symbol;
 
-/** An atomic stream of events of type `T` (DESIGN §1). */
+/** An atomic stream of events of type `T`: atoms of events, one after the other. */
 export interface StreamRef<T> {
   readonly kind: "stream";
   /** Path of the stream, e.g. `/shop/generators/orders/stream`. */
@@ -49,8 +49,8 @@ export interface WorkflowRef<T, U> {
 }
 
 /**
- * A portal: a request/reply service exposed by one replier task (DESIGN §1, §5.8–9).
- * `Req` is the request type, `Rep` the reply type.
+ * A portal: a request/reply service exposed by one replier task (docs/semantics.md, rules 8
+ * and 9). `Req` is the request type, `Rep` the reply type.
  */
 export interface PortalRef<Req, Rep> {
   readonly kind: "portal";
@@ -63,13 +63,15 @@ export interface PortalRef<Req, Rep> {
    */
   readonly key?: (request: Req) => Key;
   /**
-   * Sends `request` to the portal from inside a compiled asker operator; `await` it for the reply.
-   * The compiler turns the `await` into a suspension point, so this never blocks: at run time it
-   * returns a plain-data {@link RequestHandle} that the suspended continuation keeps.
+   * Sends `request` to the portal from inside a compiled async operator; `await` it for the
+   * reply. The compiler turns the call into a send through the running task and the `await`
+   * into a suspension point, so nothing blocks: the handle is data that a suspended
+   * continuation may keep.
    *
-   * @throws Error outside of a running operator, or when the task did not declare this portal.
+   * @throws Error when called by code that was not compiled (a plain function, a timer), or
+   *   when the task did not declare this portal
    */
-  request(request: Req): Promise<Rep>;
+  request(request: Req): RequestHandle<Rep>;
 }
 
 /** Makes a stream ref for `path`. */
@@ -79,12 +81,17 @@ export function streamRef<T>(path: string): StreamRef<T> {
 
 /** Makes a portal ref for `path` with an optional routing key function. */
 export function portalRef<Req, Rep>(path: string, key?: (request: Req) => Key): PortalRef<Req, Rep> {
-  const ref: PortalRef<Req, Rep> = {
+  return {
     kind: "portal",
     path,
     ...(key ? { key } : {}),
-    // The declared type is the user's view (`await` gives `Rep`); compiled code gets the handle.
-    request: (request: Req) => issueRequest(ref, request) as RequestHandle as unknown as Promise<Rep>,
+    // Compiled code sends requests through the task context (`request` of portals-ts/machine)
+    // and never calls this: only code the compiler did not see gets here.
+    request: () => {
+      throw new Error(
+        `${path}.request() was called by code that was not compiled. Portal requests can only be made in async asker ` +
+          "or asker-replier operators compiled by tspc (the portals-ts/compiler plugin), the portals-ts/vite plugin or portals-ts/register.",
+      );
+    },
   };
-  return ref;
 }

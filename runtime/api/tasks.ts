@@ -1,61 +1,15 @@
 /**
- * Tasks: the operators of a workflow (DESIGN §4). A {@link Task} is an immutable description
- * (a {@link TaskSpec}); the engine instantiates it per system when an application launches.
+ * Tasks: the operators of a workflow. A {@link Task} is an immutable description (a `TaskSpec`,
+ * `core/spec.ts`); the engine instantiates it per system when an application launches.
  * `Tasks.*` builds tasks standalone; the workflow builder's methods build the same tasks.
  * Semantics follow the Portals reference (`TaskBuilder.scala`, `FlowBuilder.scala`).
  */
-import type { Key, Machine } from "../engine/machine.js";
-import type { MapContext, ProcessorContext, ReplierContext } from "./context.js";
-import type { OperatorError } from "./errors.js";
+import type { MapContext, ProcessorContext, ReplierContext } from "../core/context.js";
+import type { OperatorError } from "../core/errors.js";
+import type { Key } from "../core/key.js";
+import type { Hooks, TaskSpec } from "../core/spec.js";
+import type { VsmBehavior } from "../core/vsm.js";
 import type { PortalRef } from "./refs.js";
-
-/** An operator callback, or the machine the compiler made of an async one. */
-export type Callback = ((...args: any[]) => unknown) | Machine;
-
-/** Hook overrides set by `withOnNext`, `withOnAtomComplete`, `withOnComplete`, `withOnError`. */
-export interface Hooks {
-  readonly onNext?: Callback;
-  readonly onAtomComplete?: (ctx: any) => void;
-  readonly onComplete?: (ctx: any) => void;
-  readonly onError?: (error: OperatorError, ctx: any) => void;
-}
-
-/** A per-key state machine state for `vsm` (see {@link VSM}). */
-export interface VsmBehavior<T, U> {
-  readonly kind: "vsm-behavior";
-  /**
-   * Number of the state in definition order within this process: a snapshot stores a key's
-   * current state by it, so the same program restores it.
-   */
-  readonly id: number;
-  /** Handles an event; returns the next state, or `VSM.same` to stay. */
-  readonly onNext: (event: T, ctx: ProcessorContext<U>) => VsmBehavior<T, U> | typeof VSM_SAME;
-}
-
-const VSM_SAME: unique symbol = Symbol("VSM.same");
-
-/** Every vsm state defined in this process, by id. */
-const vsmStates: VsmBehavior<unknown, unknown>[] = [];
-
-/** The plain description of a task. `kind` selects the behaviour; see each `Tasks.*` factory. */
-export type TaskSpec = (
-  | { readonly kind: "map" | "filter" | "flatMap" | "processor" | "key"; readonly fn: Callback }
-  | { readonly kind: "identity" }
-  | { readonly kind: "logger"; readonly prefix: string }
-  | { readonly kind: "init"; readonly factory: (ctx: any) => Task<any, any> }
-  | { readonly kind: "asker"; readonly asks: readonly PortalRef<any, any>[]; readonly fn: Callback }
-  | {
-      readonly kind: "replier";
-      readonly asks: readonly PortalRef<any, any>[];
-      readonly replies: PortalRef<any, any>;
-      readonly fn: Callback;
-      readonly onAsk: Callback;
-    }
-  | { readonly kind: "vsm"; readonly initial: VsmBehavior<any, any> }
-  | { readonly kind: "steps"; readonly steps: readonly { readonly spec: TaskSpec; readonly atoms: number }[] }
-  | { readonly kind: "andThen"; readonly first: TaskSpec; readonly second: TaskSpec }
-  | { readonly kind: "wrapper"; readonly inner: TaskSpec; readonly wrapper: (...args: any[]) => void }
-) & { readonly name?: string; readonly hooks?: Hooks };
 
 /**
  * An operator from events of type `T` to events of type `U`. Immutable: every `with*` method
@@ -216,70 +170,3 @@ export const Tasks = {
     return new Task({ kind: "vsm", initial });
   },
 };
-
-/** Virtual state machines: per-key behaviours for `vsm` (reference `VSMTasks`). */
-export const VSM = {
-  /** A state whose handler returns the next state (or `VSM.same`). */
-  processor<T, U>(onNext: (event: T, ctx: ProcessorContext<U>) => VsmBehavior<T, U> | typeof VSM_SAME): VsmBehavior<T, U> {
-    const behavior: VsmBehavior<T, U> = { kind: "vsm-behavior", id: vsmStates.length, onNext };
-    vsmStates.push(behavior as VsmBehavior<unknown, unknown>);
-    return behavior;
-  },
-  /**
-   * The state with number `id` ({@link VsmBehavior.id}).
-   *
-   * @throws Error when no state has that number in this process
-   */
-  byId(id: number): VsmBehavior<unknown, unknown> {
-    const found = vsmStates[id];
-    if (found === undefined) throw new Error(`no vsm state number ${id} is defined in this process (the snapshot comes from a program that defines more VSM.processor states)`);
-    return found;
-  },
-  /** Returned by a state's handler to stay in the current state. */
-  same: VSM_SAME,
-};
-
-/** The task specs directly inside a combinator spec (`steps`, `andThen`, `wrapper`). */
-export function nestedSpecs(spec: TaskSpec): readonly TaskSpec[] {
-  switch (spec.kind) {
-    case "steps":
-      return spec.steps.map((s) => s.spec);
-    case "andThen":
-      return [spec.first, spec.second];
-    case "wrapper":
-      return [spec.inner];
-    default:
-      return [];
-  }
-}
-
-/** The callback slots of `spec` itself (not of nested specs), as `[what, value]` pairs. */
-export function callbackSlots(spec: TaskSpec): [string, unknown][] {
-  const slots: [string, unknown][] = Object.entries(spec.hooks ?? {});
-  switch (spec.kind) {
-    case "map":
-    case "filter":
-    case "flatMap":
-    case "processor":
-    case "key":
-    case "asker":
-      slots.push(["the callback", spec.fn]);
-      break;
-    case "replier":
-      slots.push(["the event handler (onNext)", spec.fn], ["the request handler (onAsk)", spec.onAsk]);
-      break;
-    case "init":
-      slots.push(["the factory", spec.factory]);
-      break;
-    case "wrapper":
-      slots.push(["the wrapper", spec.wrapper]);
-      break;
-    default:
-  }
-  return slots;
-}
-
-/** `spec` and every spec nested in it, depth first. */
-export function allSpecs(spec: TaskSpec): TaskSpec[] {
-  return [spec, ...nestedSpecs(spec).flatMap(allSpecs)];
-}

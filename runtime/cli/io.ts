@@ -2,7 +2,7 @@
  * What the CLI writes to and reads the time from, so the commands can run in a test with
  * captured output and a fake clock.
  */
-import { ApplicationError, describe } from "../api/errors.js";
+import { ApplicationError, describe } from "../core/errors.js";
 
 /** Output streams and clock of a CLI run. */
 export interface CliIo {

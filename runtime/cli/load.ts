@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { register } from "node:module";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { Application } from "../api/app.js";
+import { Application } from "../api/application.js";
 import { errorLine, oneLine, UsageError } from "./io.js";
 
 /**

@@ -4,11 +4,11 @@
  * one-line summary at the end. Chunks are stepped with `stepUntilCompleteAsync`, which also
  * waits for async sources (`fromAsyncIterable`).
  */
-import type { Application } from "../api/app.js";
-import { Systems } from "../engine/system.js";
+import type { Application } from "../api/application.js";
+import type { LogWriter } from "../core/log.js";
+import type { SystemStats } from "../core/stats.js";
 import { DirectoryStore } from "../state/stores.js";
-import type { LogWriter } from "../engine/context.js";
-import type { Stats } from "../engine/workflow.js";
+import { Systems } from "../system/systems.js";
 import type { CliIo } from "./io.js";
 
 /** Options of {@link runApplications}. */
@@ -34,7 +34,7 @@ export interface RunOptions {
 /** What a run did. */
 export interface RunResult {
   /** Steps, atoms and events of the system at the end. */
-  readonly stats: Stats;
+  readonly stats: SystemStats;
   /** True when nothing could step any more (false when `maxSteps` stopped the run). */
   readonly complete: boolean;
   /** Number of error lines the system logged (operator failures). */
@@ -114,7 +114,7 @@ export async function runApplications(apps: readonly Application[], options: Run
 }
 
 /** `progress: <steps> steps, <atoms> atoms, <events> events, <seconds> s` */
-export function progressLine(stats: Stats, wallMs: number): string {
+export function progressLine(stats: SystemStats, wallMs: number): string {
   return `progress: ${stats.steps} steps, ${stats.atoms} atoms, ${stats.events} events, ${seconds(wallMs)} s`;
 }
 

@@ -42,6 +42,12 @@ export const DATA_CLASSES: readonly string[] = [
  */
 export const ERROR_CLASSES: readonly string[] = ["Error", "EvalError", "RangeError", "ReferenceError", "SyntaxError", "TypeError", "URIError", "AggregateError"];
 
+/**
+ * The framework's own classes that are data: a portal request handle (`portal.request(...)`
+ * returns one; a continuation may keep it across an await). Its errors are errors.
+ */
+export const FRAMEWORK_DATA_CLASSES: readonly string[] = ["RequestHandle"];
+
 /** Built-in classes whose instances are never data, with what to call them in messages. */
 export const NEVER_DATA: Readonly<Record<string, string>> = {
   Promise: "a Promise",
@@ -60,6 +66,21 @@ export const NEVER_DATA: Readonly<Record<string, string>> = {
  * registered).
  */
 export function classVerdict(name: string): "data" | string | undefined {
-  if (name === "Object" || name === "Array" || DATA_CLASSES.includes(name) || ERROR_CLASSES.includes(name)) return "data";
+  if (name === "Object" || name === "Array" || DATA_CLASSES.includes(name) || ERROR_CLASSES.includes(name) || FRAMEWORK_DATA_CLASSES.includes(name)) return "data";
   return NEVER_DATA[name];
+}
+
+/**
+ * How to store instances of one application class (`app.dataClass(...)`): the codec writes
+ * `encode(instance)` with `name`, and rebuilds the instance with `decode` on restore.
+ */
+export interface DataClass<T extends object> {
+  /** Unique name written into snapshots, e.g. `shop.Money`; keep it when the class is renamed. */
+  readonly name: string;
+  /** The class; instances are recognised by their exact prototype. */
+  readonly type: abstract new (...args: any[]) => T;
+  /** The instance as data the codec can store (it may contain registered instances). */
+  encode(value: T): unknown;
+  /** The instance back from that data. */
+  decode(data: any): T;
 }

@@ -2,8 +2,8 @@
  * Atoms: the transactional batches of an atomic stream (DESIGN §1, §5.1). Events travel as two
  * parallel arrays (keys and values) per atom, never as per-event wrappers.
  */
-import type { OperatorError } from "../api/errors.js";
-import type { Key } from "./machine.js";
+import type { OperatorError } from "../core/errors.js";
+import type { Key } from "../core/key.js";
 
 /**
  * Events of one atom, or the output of one task for one atom. The arrays of an output being

@@ -21,6 +21,11 @@ export interface Component extends Consumer {
   ready(): boolean;
   /** Does one unit of work (one atom). */
   step(): void;
+  /**
+   * What the next step waits for (an async source's next atom), or `undefined` when it can run
+   * now. Absent: never waits.
+   */
+  blockedOn?(): Promise<void> | undefined;
 }
 
 /** The set of components that may be ready, and the choice among them. */

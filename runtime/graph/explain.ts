@@ -1,6 +1,6 @@
 /**
- * The lowered graph as text (`app.explain()`, `portals plan <module>`): one line per component
- * of the plan, in launch order, internal ones (made by portal lowering) marked `[internal]`.
+ * The expanded graph (the plan) as text (`app.explain()`, `portals plan <module>`): one line
+ * per component of the plan, in launch order, internal ones (made by portal expansion) marked `[internal]`.
  * There is no portal line: portals exist only as the sequencers, splitters and streams that
  * implement them.
  */

@@ -1,10 +1,10 @@
 /**
  * The logical model of an application, as the builders record it (DESIGN §7). It still has
- * portals; `lower.ts` turns it into a {@link import("./plan.js").Plan} without them.
+ * portals; `expand.ts` turns it into a {@link import("./plan.js").Plan} without them.
  */
-import type { Key } from "../engine/machine.js";
-import type { TaskSpec } from "../api/tasks.js";
-import type { Sink } from "../state/sinks.js";
+import type { Key } from "../core/key.js";
+import type { Sink } from "../core/sink.js";
+import type { TaskSpec } from "../core/spec.js";
 
 /** Where a generator's atoms come from (DESIGN §4 `app.generators`). */
 export type GeneratorSource =

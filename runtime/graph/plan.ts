@@ -1,11 +1,11 @@
 /**
  * The physical plan of an application: what the engine runs. It has only generators, streams,
  * sequencers, splitters (with their splits and connections) and workflows; portals were
- * lowered away by `lower.ts` (the precompilation step of DESIGN §7 and the Portals paper §2.1).
+ * expanded away by `expand.ts` (the precompilation step of the Portals paper, §2.1).
  */
 import type { GeneratorSource, TaskNode } from "./model.js";
-import type { Key } from "../engine/machine.js";
-import type { Sink } from "../state/sinks.js";
+import type { Key } from "../core/key.js";
+import type { Sink } from "../core/sink.js";
 
 /** Fields every plan node has. */
 interface PlanNode {

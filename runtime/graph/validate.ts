@@ -3,24 +3,10 @@
  * the running system (an unknown registry path, a consumer of an application not launched) are
  * checked at launch by the engine. Each problem is one message naming the part and the fix.
  */
-import { isMachine } from "../engine/machine.js";
-import { allSpecs, callbackSlots, type TaskSpec } from "../api/tasks.js";
-import { portalUse } from "./lower.js";
+import { isOwnPath, PATH_EXAMPLES, PATH_SHAPES } from "../core/paths.js";
+import { allSpecs, callbackProblems, portalUse, type TaskSpec } from "../core/spec.js";
+import { isVsmBehavior } from "../core/vsm.js";
 import type { AppModel, WorkflowNode } from "./model.js";
-
-const REGISTRY_SHAPES: Record<string, RegExp> = {
-  stream: /^\/[^/]+\/(workflows|generators|sequencers|splits)\/[^/]+\/stream$/,
-  sequencer: /^\/[^/]+\/sequencers\/[^/]+$/,
-  splitter: /^\/[^/]+\/splitters\/[^/]+$/,
-  portal: /^\/[^/]+\/portals\/[^/]+$/,
-};
-
-const REGISTRY_EXAMPLES: Record<string, string> = {
-  stream: "/<app>/workflows/<name>/stream",
-  sequencer: "/<app>/sequencers/<name>",
-  splitter: "/<app>/splitters/<name>",
-  portal: "/<app>/portals/<name>",
-};
 
 /** Returns every problem of `model` (empty when it is well formed). */
 export function validate(model: AppModel): string[] {
@@ -53,11 +39,11 @@ function checkUniquePaths(model: AppModel, problems: string[]): void {
 
 function checkRegistry(model: AppModel, problems: string[]): void {
   for (const ext of model.external) {
-    if (!REGISTRY_SHAPES[ext.kind]!.test(ext.path)) {
+    if (!PATH_SHAPES[ext.kind].test(ext.path)) {
       problems.push(
-        `registry.${ext.kind}s.get(${JSON.stringify(ext.path)}): not a ${ext.kind} path; expected ${REGISTRY_EXAMPLES[ext.kind]}`,
+        `registry.${ext.kind}s.get(${JSON.stringify(ext.path)}): not a ${ext.kind} path; expected ${PATH_EXAMPLES[ext.kind]}`,
       );
-    } else if (ext.path.startsWith(model.path + "/")) {
+    } else if (isOwnPath(model.path, ext.path)) {
       problems.push(
         `registry.${ext.kind}s.get(${JSON.stringify(ext.path)}) refers to this application: use the ref the builder returned instead`,
       );
@@ -78,13 +64,9 @@ function checkWorkflow(w: WorkflowNode, problems: string[]): void {
 
 /** Every callback slot of a task must hold a function or a compiled machine. */
 function checkCallbacks(spec: TaskSpec, where: string, problems: string[]): void {
+  problems.push(...callbackProblems(spec, where));
   for (const s of allSpecs(spec)) {
-    for (const [what, value] of callbackSlots(s)) {
-      if (typeof value !== "function" && !isMachine(value)) {
-        problems.push(`${where} (${s.kind}): ${what} must be a function, got ${value === null ? "null" : typeof value}`);
-      }
-    }
-    if (s.kind === "vsm" && s.initial?.kind !== "vsm-behavior") {
+    if (s.kind === "vsm" && !isVsmBehavior(s.initial)) {
       problems.push(`${where} (vsm): the initial state must come from VSM.processor(...)`);
     }
   }
@@ -96,7 +78,7 @@ function checkPortals(model: AppModel, problems: string[]): void {
     for (const t of w.tasks) {
       for (const p of portalUse(t.spec).serves) {
         const where = `workflow ${w.path}, task ${t.name}`;
-        if (!p.path.startsWith(model.path + "/")) {
+        if (!isOwnPath(model.path, p.path)) {
           problems.push(`${where} replies to portal ${p.path} of another application: a portal is served in the application that defines it`);
         }
         repliers.set(p.path, [...(repliers.get(p.path) ?? []), where]);
@@ -112,7 +94,7 @@ function checkPortals(model: AppModel, problems: string[]): void {
     }
   }
   for (const path of repliers.keys()) {
-    if (path.startsWith(model.path + "/") && !model.portals.some((p) => p.path === path)) {
+    if (isOwnPath(model.path, path) && !model.portals.some((p) => p.path === path)) {
       problems.push(`portal ${path} is replied to but not defined: create it with app.portal(...)`);
     }
   }

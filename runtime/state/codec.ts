@@ -1,32 +1,23 @@
 /**
- * The codec of suspended frames and, later, of whole snapshots (DESIGN §8): values to bytes
- * and back. The bytes are V8's structured serialization (`node:v8`), which keeps `Map`, `Set`,
+ * The snapshot codec: values to bytes and back, for whole snapshots (docs/snapshots.md) and
+ * the compiler tests' suspended frames. What it accepts is the data policy of
+ * `core/data.ts`. The bytes are V8's structured serialization (`node:v8`), which keeps `Map`, `Set`,
  * `Date`, `RegExp`, `BigInt`, typed arrays, `undefined`, `-0`, `NaN`, shared references and
  * cycles. Before that, a check walks the value once without allocating; plain data (the common
  * case) is then serialized as it is, and decoding is V8's alone. Otherwise a careful walk makes
  * a copy that handles what V8 would silently flatten:
  *
- *   - an instance of a registered type ({@link Codec.register}) is written as its `encode`
- *     data with the type's name and rebuilt with its prototype on decode;
+ *   - an instance of a registered class ({@link Codec.register}, from `app.dataClass`) is
+ *     written as its `encode` data with the class's name and rebuilt by its `decode`;
  *   - an `Error` keeps its `name` and `message` (and `cause`); a registered error type gets its
  *     class back, any other error comes back as an `Error` with the same name and message;
  *   - any other class instance (and functions, symbols, promises, weak collections) is
  *     rejected with the path to it, instead of coming back as a plain object.
  */
 import { deserialize, serialize } from "node:v8";
-import { OperatorError, PortalRequestError } from "../api/errors.js";
-
-/** How to store instances of one class. */
-export interface TypeCodec<T extends object> {
-  /** Unique name written into the bytes. */
-  readonly name: string;
-  /** The class; instances are recognised by their exact prototype. */
-  readonly type: abstract new (...args: any[]) => T;
-  /** The instance as data the codec can store (may contain registered instances). */
-  encode(value: T): unknown;
-  /** The instance back from that data. */
-  decode(data: any): T;
-}
+import { DATA_CLASSES, type DataClass } from "../core/data.js";
+import { OperatorError, PortalRequestError } from "../core/errors.js";
+import { RequestHandle } from "../core/machine.js";
 
 /** A value that cannot be encoded, with where it is. */
 export class EncodeError extends Error {
@@ -37,7 +28,7 @@ export class EncodeError extends Error {
     /** What was found there. */
     readonly found: string,
   ) {
-    super(`cannot store ${found} at ${path}: only plain data, Map, Set, Date, RegExp, typed arrays, errors and registered types can be stored (register the class with codec.register)`);
+    super(`cannot store ${found} at ${path}: only plain data, Map, Set, Date, RegExp, typed arrays, errors and registered types can be stored (register the class with app.dataClass)`);
   }
 }
 
@@ -46,23 +37,31 @@ const DATA = "\u0000portals:data";
 const ERROR = "\u0000portals:error";
 
 const PLAIN = new Set<unknown>([Object.prototype, null, Array.prototype]);
-const BUILTIN = [Map, Set, Date, RegExp, ArrayBuffer, DataView, Object.getPrototypeOf(Uint8Array)] as const;
+/** Constructors of the built-in data classes; one abstract `TypedArray` stands for all typed arrays. */
+const TYPED_ARRAY = Object.getPrototypeOf(Uint8Array) as abstract new () => object;
+const BUILTIN: readonly (abstract new () => object)[] = [
+  ...new Set(
+    DATA_CLASSES.map((name) => (globalThis as unknown as Record<string, abstract new () => object>)[name]!)
+      .filter((type) => type !== undefined)
+      .map((type) => (type.prototype instanceof TYPED_ARRAY ? TYPED_ARRAY : type)),
+  ),
+];
 
 /** Encodes values to bytes and back; see the module header. */
 export class Codec {
-  private readonly byPrototype = new Map<object, TypeCodec<object>>();
-  private readonly byName = new Map<string, TypeCodec<object>>();
+  private readonly byPrototype = new Map<object, DataClass<object>>();
+  private readonly byName = new Map<string, DataClass<object>>();
 
   /**
    * Registers how to store instances of a class.
    *
    * @throws TypeError when the name is taken by another type
    */
-  register<T extends object>(codec: TypeCodec<T>): this {
-    const existing = this.byName.get(codec.name);
-    if (existing !== undefined && existing.type !== codec.type) throw new TypeError(`codec: the type name ${codec.name} is already registered for another class`);
-    this.byName.set(codec.name, codec as unknown as TypeCodec<object>);
-    this.byPrototype.set(codec.type.prototype as object, codec as unknown as TypeCodec<object>);
+  register<T extends object>(dataClass: DataClass<T>): this {
+    const existing = this.byName.get(dataClass.name);
+    if (existing !== undefined && existing.type !== dataClass.type) throw new TypeError(`codec: the type name ${dataClass.name} is already registered for another class`);
+    this.byName.set(dataClass.name, dataClass as unknown as DataClass<object>);
+    this.byPrototype.set(dataClass.type.prototype as object, dataClass as unknown as DataClass<object>);
     return this;
   }
 
@@ -224,17 +223,37 @@ function describeKey(key: unknown): string {
   return typeof key === "string" ? JSON.stringify(key) : typeof key === "object" ? "<object key>" : String(key);
 }
 
-/** The codec of this process, with the framework's own error types registered. */
-export const codec = new Codec()
-  .register<PortalRequestError>({
+/**
+ * A codec for one system: the framework's own error types, then `classes` (the data classes of
+ * the applications it runs).
+ *
+ * @throws TypeError when two of `classes` have the same name but not the same class
+ */
+export function createCodec(classes: readonly DataClass<object>[] = []): Codec {
+  const codec = new Codec();
+  for (const c of FRAMEWORK_CLASSES) codec.register(c);
+  for (const c of classes) codec.register(c);
+  return codec;
+}
+
+/** The framework's own classes that travel in snapshots. */
+const FRAMEWORK_CLASSES: readonly DataClass<object>[] = [
+  {
+    name: "portals.RequestHandle",
+    type: RequestHandle,
+    encode: (h) => [h.portal, h.requestId],
+    decode: ([portal, requestId]: [string, number]) => new RequestHandle(portal, requestId),
+  } satisfies DataClass<RequestHandle>,
+  {
     name: "portals.PortalRequestError",
     type: PortalRequestError,
     encode: (e) => ({ portal: e.portal, reason: e.reason }),
     decode: (d: { portal: string; reason: string }) => new PortalRequestError(d.portal, d.reason),
-  })
-  .register<OperatorError>({
+  } satisfies DataClass<PortalRequestError>,
+  {
     name: "portals.OperatorError",
     type: OperatorError,
     encode: (e) => ({ workflow: e.workflow, task: e.task, key: e.key, cause: e.cause }),
     decode: (d: { workflow: string; task: string; key: string | number; cause: unknown }) => new OperatorError(d.workflow, d.task, d.key, d.cause),
-  });
+  } satisfies DataClass<OperatorError>,
+] as readonly DataClass<any>[];

@@ -12,41 +12,7 @@
  *     and nothing is lost.
  */
 import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, writeSync } from "node:fs";
-
-/** A sink's position as plain data: what is committed, and what is staged on top of it. */
-export interface SinkState {
-  /** Committed size: bytes of a file, events of a memory sink. */
-  readonly committed: number;
-  /** Staged events, as the sink stores them (JSON lines for a file). */
-  readonly staged: readonly unknown[];
-}
-
-/** A sink in one running system. */
-export interface SinkWriter {
-  /** Stages the events of one output atom. */
-  stage(events: readonly unknown[]): void;
-  /** The committed position and the staged events (for a snapshot). */
-  save(): SinkState;
-  /** Makes the staged events visible and durable. */
-  commit(): void;
-  /** Starts empty: a fresh run, not a restore. */
-  reset(): void;
-  /** Makes the sink hold exactly the output of a snapshot (committed, then the staged events). */
-  recover(state: SinkState): void;
-  /** Releases the sink's resources (files). */
-  close(): void;
-}
-
-/** Where a workflow's output goes; give it to `flow.sink(target)`. */
-export interface Sink<T> {
-  readonly kind: "sink";
-  /** For messages, e.g. `file orders.jsonl`. */
-  readonly description: string;
-  /** A writer for one system. */
-  open(): SinkWriter;
-  /** Phantom: the event type. */
-  readonly __type?: (event: T) => void;
-}
+import type { Sink, SinkState, SinkWriter } from "../core/sink.js";
 
 /** A sink whose committed events can be read back: {@link Sinks.memory}. */
 export interface MemorySink<T> extends Sink<T> {

@@ -13,7 +13,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
-import { snapshotHeader } from "./snapshot.js";
+import { snapshotHeader } from "./snapshot-format.js";
 
 /** Keeps snapshots, newest last. */
 export interface SnapshotStore {

@@ -9,8 +9,8 @@
  * again. Per-task entries are few and often updated in place (a Map of counts, say): every
  * delta holds all of them.
  */
-import type { StateHandle, TaskState } from "../api/context.js";
-import type { Key } from "../engine/machine.js";
+import type { StateHandle, TaskState } from "../core/context.js";
+import type { Key } from "../core/key.js";
 
 /** Where the current key comes from. */
 export interface KeySource {

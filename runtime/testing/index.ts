@@ -24,18 +24,20 @@
  * Async callbacks that await portal requests must be compiled machines, as in a system
  * (build with `tspc` or the plugin/hook; tests may hand-write them with `defineMachine`).
  */
-import { OperatorError } from "../api/errors.js";
-import type { LogLevel } from "../api/context.js";
-import type { PortalOptions } from "../api/app.js";
+import type { PortalOptions } from "../api/options.js";
 import { portalRef, type PortalRef } from "../api/refs.js";
-import { allSpecs, callbackSlots, Task } from "../api/tasks.js";
-import { portalUse } from "../graph/lower.js";
+import { Task } from "../api/tasks.js";
+import type { OperatorError } from "../core/errors.js";
+import { checkKey, type Key } from "../core/key.js";
+import type { LogLevel, LogMeta, LogWriter } from "../core/log.js";
+import type { Frame } from "../core/machine.js";
+import type { PortalMessage, ReplyMessage, RequestMessage } from "../core/messages.js";
+import { PATH_SHAPES } from "../core/paths.js";
+import { callbackProblems, portalUse, type PortalAddress } from "../core/spec.js";
+import { hasUncompiledCallback, uncompiledMessage } from "../core/uncompiled.js";
 import { batch, type Batch } from "../engine/atom.js";
-import type { LogMeta, LogWriter } from "../engine/context.js";
-import { isMachine, type Frame, type Key } from "../engine/machine.js";
-import type { PortalMessage, ReplyMessage, RequestMessage } from "../engine/messages.js";
-import { TaskRunner, type PortalOutbox } from "../engine/task-runner.js";
-import { hasUncompiledCallback, uncompiledMessage } from "../engine/uncompiled.js";
+import type { PortalOutbox } from "../engine/portals/outbox.js";
+import { TaskRunner } from "../engine/tasks/task-runner.js";
 
 /** An event given to {@link TaskDriver.atom}: its key defaults to `0`, as without a `key` step. */
 export interface DriverInput<T> {
@@ -106,7 +108,7 @@ export interface DriverOutput<U> {
   /** Replies the task sent to requests served with {@link TaskDriver.request}. */
   readonly replies: DriverReply[];
   /**
-   * The error the output atom carries downstream (DESIGN §5.10), or `undefined`: the task's own
+   * The error the output atom carries downstream (docs/semantics.md, rule 10), or `undefined`: the task's own
    * failure (an {@link OperatorError} with workflow, task and key) or the upstream error given
    * to {@link TaskDriver.atom}. A failure while serving a request is not here: it becomes a
    * failed reply in {@link replies}.
@@ -167,7 +169,6 @@ export interface DriverAtomOptions {
 
 const DEFAULT_WORKFLOW = "/test/workflows/driver";
 const DEFAULT_ASKER = "/test/workflows/asker";
-const PORTAL_PATH = /^\/[^/]+\/portals\/[^/]+$/;
 
 /**
  * A portal ref for tests of single tasks: what `app.portal(name, options)` returns in an
@@ -177,7 +178,7 @@ const PORTAL_PATH = /^\/[^/]+\/portals\/[^/]+$/;
  * @throws TypeError when `path` has another shape or `key` is not a function
  */
 export function testPortal<Req, Rep>(path: string, options: PortalOptions<Req> = {}): PortalRef<Req, Rep> {
-  if (typeof path !== "string" || !PORTAL_PATH.test(path)) {
+  if (typeof path !== "string" || !PATH_SHAPES.portal.test(path)) {
     throw new TypeError(`testPortal(${JSON.stringify(path)}): a portal path has the shape /<app>/portals/<name>`);
   }
   if (options.key !== undefined && typeof options.key !== "function") {
@@ -200,7 +201,7 @@ export class TaskDriver<T, U> {
   readonly name: string;
   private readonly runner: TaskRunner;
   private readonly outbox: PortalOutbox = { out: batch() };
-  private readonly serves = new Map<string, PortalRef<any, any>>();
+  private readonly serves = new Map<string, PortalAddress>();
   private readonly open = new Map<number, RequestMessage>();
   private readonly answered = new Set<number>();
   private readonly forward: LogWriter | undefined;
@@ -220,13 +221,8 @@ export class TaskDriver<T, U> {
     this.name = options.name ?? task.spec.name ?? "$1";
     this.forward = options.log;
     const where = `workflow ${this.workflow}, task ${this.name}`;
-    for (const s of allSpecs(task.spec)) {
-      for (const [what, value] of callbackSlots(s)) {
-        if (typeof value !== "function" && !isMachine(value)) {
-          throw new TypeError(`${where} (${s.kind}): ${what} must be a function, got ${value === null ? "null" : typeof value}`);
-        }
-      }
-    }
+    const problems = callbackProblems(task.spec, where);
+    if (problems.length > 0) throw new TypeError(problems[0]);
     if (hasUncompiledCallback(task.spec)) throw new TypeError(uncompiledMessage(this.workflow, this.name));
     const use = portalUse(task.spec);
     for (const p of use.serves) this.serves.set(p.path, p);
@@ -250,7 +246,7 @@ export class TaskDriver<T, U> {
     if (!Array.isArray(events)) throw new TypeError(`${this.where()}: atom(events) expects an array of { key?, value }`);
     const input: Batch = batch();
     events.forEach((e, i) => {
-      input.keys.push(checkKey(e.key ?? 0, `atom(): event ${i}`));
+      input.keys.push(checkDriverKey(e.key ?? 0, `atom(): event ${i}`));
       input.values.push(e.value);
     });
     input.error = options.error;
@@ -322,7 +318,7 @@ export class TaskDriver<T, U> {
       portal: path,
       asker: options.asker ?? DEFAULT_ASKER,
       askerTask: "$1",
-      askerKey: checkKey(options.key ?? 0, "request(): the key option"),
+      askerKey: checkDriverKey(options.key ?? 0, "request(): the key option"),
       id,
       payload,
     };
@@ -450,7 +446,6 @@ function toRequest(m: RequestMessage): DriverRequest {
   return { portal: m.portal, requestId: m.id, key: m.askerKey, payload: m.payload };
 }
 
-function checkKey(key: unknown, where: string): Key {
-  if (typeof key === "string" || (typeof key === "number" && Number.isFinite(key))) return key;
-  throw new TypeError(`${where}: the key ${typeof key === "number" ? String(key) : typeof key} is not a string or finite number`);
+function checkDriverKey(key: unknown, where: string): Key {
+  return checkKey(key, (shown) => `${where}: the key ${shown} is not a string or finite number`);
 }

@@ -10,11 +10,13 @@
  * Replies are delivered one at a time, oldest request first, in both worlds; natively the
  * microtask queue is drained after each.
  */
-import { PortalRequestError, type Machine } from "portals-ts";
-import { Invocation, type Outcome } from "../../runtime/engine/invocation.js";
-import { findMachine, machineOf, type Key, type RequestHandle } from "../../runtime/engine/machine.js";
-import { activate } from "../../runtime/engine/active.js";
-import { codec } from "../../runtime/state/codec.js";
+import { PortalRequestError, type Key } from "portals-ts";
+import { RequestHandle, type Machine } from "portals-ts/machine";
+import { machineOf, reachableMachines } from "../../runtime/core/machine.js";
+import { Invocation, type Outcome } from "../../runtime/engine/portals/invocation.js";
+import { createCodec } from "../../runtime/state/codec.js";
+
+const codec = createCodec();
 
 /** One observable effect of an operator. */
 export type TraceEntry = string;
@@ -24,7 +26,8 @@ export interface ScriptedPortal<Req = any, Rep = any> {
   readonly kind: "portal";
   readonly path: string;
   readonly reply: (request: Req) => Rep;
-  request(request: Req): Promise<Rep>;
+  /** Natively a promise of the reply; compiled, the handle of the request (as a portal ref's). */
+  request(request: Req): RequestHandle<Rep>;
 }
 
 interface Pending {
@@ -50,19 +53,20 @@ export function portal<Req, Rep>(name: string, reply: (request: Req) => Rep): Sc
     kind: "portal",
     path: `/fixture/portals/${name}`,
     reply,
-    request(payload: Req): Promise<Rep> {
+    request(payload: Req): RequestHandle<Rep> {
       if (mode === undefined) throw new Error("fixture portal used outside of the harness");
       mode.trace.push(`request ${name} ${show(payload)}`);
       if (!mode.compiled) {
-        return new Promise<Rep>((resolve, reject) => {
+        const reply = new Promise<Rep>((resolve, reject) => {
           mode!.pending.push({ portal: p, payload, settle: (ok, v) => (ok ? resolve(v as Rep) : reject(v)) });
         });
+        return reply as unknown as RequestHandle<Rep>;
       }
-      const handle: RequestHandle = { portal: p.path, requestId: mode.nextId++ };
+      const handle = new RequestHandle(p.path, mode.nextId++);
       mode.invocation?.issue(handle.requestId);
       mode.pending.push({ portal: p, payload, settle: () => {} });
       (mode.pending[mode.pending.length - 1] as { handle?: RequestHandle }).handle = handle;
-      return handle as unknown as Promise<Rep>;
+      return handle as RequestHandle<Rep>;
     },
   };
   return p;
@@ -155,7 +159,8 @@ export async function runNative(fn: (event: unknown, ctx: unknown) => Promise<un
 /**
  * Runs the compiled machine on each event; returns the trace. With `reload`, every suspension
  * goes through bytes and a fresh module instance: `reload()` imports one and returns its
- * operator's machine (helpers are found by id, the fresh definitions replacing the old).
+ * operator's machine, and frames are re-bound to the machines reachable from it (its helpers),
+ * as a task does on restore.
  */
 export async function runCompiled(
   machine: Machine,
@@ -164,7 +169,6 @@ export async function runCompiled(
 ): Promise<TraceEntry[]> {
   const trace: TraceEntry[] = [];
   const state = new Map<string, unknown>();
-  const previous = activate(null);
   try {
     for (const event of events) {
       const m: Mode = (mode = { pending: [], trace, compiled: true, nextId: 1 });
@@ -176,7 +180,8 @@ export async function runCompiled(
         if (reload !== undefined) {
           const bytes = codec.encode(inv.toData(), "invocation");
           const fresh = await reload();
-          inv = Invocation.restore(codec.decode(bytes) as ReturnType<typeof inv.toData>, (id) => (id === fresh.id ? fresh : findMachine(id)));
+          const machines = reachableMachines([fresh]);
+          inv = Invocation.restore(codec.decode(bytes) as ReturnType<typeof inv.toData>, (id) => machines.get(id));
           m.invocation = inv;
         }
         const next = m.pending.shift() as (Pending & { handle: RequestHandle }) | undefined;
@@ -194,7 +199,6 @@ export async function runCompiled(
     }
   } finally {
     mode = undefined;
-    activate(previous);
   }
   return trace;
 }

@@ -1,7 +1,7 @@
 import { expect, test } from "vitest";
 import { ApplicationError, PortalsApp, Systems } from "portals-ts";
 import apps, { restock, warehouse } from "../../examples/registry/app.js";
-import { handle, script, valueOf } from "../support/machines.js";
+import { ask, script, valueOf } from "../support/machines.js";
 import { runExample } from "./run-example.js";
 
 test("registry: the default export is the two applications, warehouse first", () => {
@@ -59,7 +59,7 @@ test("registry: the warehouse's stock portal answers with the current level (ask
         .asker(
           stock,
           script("registry.test#audit", [
-            (l) => handle(stock.request(l.args[0] as string)),
+            (l, ctx) => ask(ctx, stock, l.args[0] as string),
             (l, ctx, input) => ctx.emit(`${l.args[0]}: ${valueOf(input)}`),
           ]) as never,
         )

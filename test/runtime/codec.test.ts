@@ -3,7 +3,11 @@
  * class, and what is rejected with the path to it.
  */
 import { describe, expect, test } from "vitest";
-import { Codec, codec, EncodeError, OperatorError, PortalRequestError } from "portals-ts";
+import { EncodeError, OperatorError, PortalRequestError } from "portals-ts";
+import { Codec, createCodec } from "../../runtime/state/codec.js";
+
+/** A system's codec with no application classes: the framework's own registered. */
+const codec = createCodec();
 
 const roundTrip = <T>(value: T, c: Codec = codec): T => c.decode(c.encode(value)) as T;
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { PortalsApp, Systems, type Application } from "portals-ts";
-import { collecting, handle, script, valueOf } from "../support/machines.js";
+import { ask, collecting, script, valueOf } from "../support/machines.js";
 
 interface InvOp {
   readonly item: string;
@@ -59,7 +59,7 @@ function shop(): Application {
         inventory,
         // async (op, ctx) => { const rep = await inventory.request({ kind: "take", item: op.item }); ... }
         script("shop#cart", [
-          (l) => handle(inventory.request({ kind: "take", item: (l.args[0] as CartOp).item })),
+          (l, ctx) => ask(ctx, inventory, { kind: "take", item: (l.args[0] as CartOp).item }),
           (l, ctx, input) => {
             const op = l.args[0] as CartOp;
             const rep = valueOf(input) as InvRep;
@@ -142,7 +142,7 @@ describe("app.explain()", () => {
         .asker(
           inventory,
           script("client#ask", [
-            (l) => handle(inventory.request({ kind: "take", item: l.args[0] as string })),
+            (l, ctx) => ask(ctx, inventory, { kind: "take", item: l.args[0] as string }),
             (_, ctx, input) => ctx.emit(`client got ${JSON.stringify(valueOf(input))}`),
           ]) as never,
         )

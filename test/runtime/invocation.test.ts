@@ -1,15 +1,15 @@
 /**
- * Invocations (runtime/engine/invocation.ts): the frame stack of one call of a compiled
+ * Invocations (runtime/engine/portals/invocation.ts): the frame stack of one call of a compiled
  * operator, driven by hand. Replies are settlements delivered with `receive`; every case is
  * compared with what the same native async function would do.
  */
 import { describe, expect, test } from "vitest";
-import { defineMachine, Step, type RequestHandle } from "portals-ts";
-import { Invocation, type Settlement } from "../../runtime/engine/invocation.js";
+import { defineMachine, RequestHandle, Step } from "portals-ts/machine";
+import { Invocation, type Settlement } from "../../runtime/engine/portals/invocation.js";
 import { returns, script, valueOf } from "../support/machines.js";
 
 const ctx = { name: "ctx" };
-const h = (requestId: number): RequestHandle => ({ portal: "/t/portals/p", requestId });
+const h = (requestId: number): RequestHandle => new RequestHandle("/t/portals/p", requestId);
 const ok = (value: unknown): Settlement => ({ ok: true, value });
 const err = (error: unknown): Settlement => ({ ok: false, error });
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { OperatorError, PortalsApp, Systems, Tasks, type ApplicationBuilder, type LogMeta } from "portals-ts";
-import { collecting, handle, returns, script, valueOf } from "../support/machines.js";
+import { ask, collecting, returns, script, valueOf } from "../support/machines.js";
 
 /** Runs the apps to completion with a collecting log; returns the lines. */
 function run(define: (app: ApplicationBuilder) => void, seed = 1): string[] {
@@ -319,7 +319,7 @@ describe("§5.8 portal traffic first; requests keep their order; replier and con
         .asker(
           portal,
           script("test#previous-asker", [
-            (l) => handle(portal.request(l.args[0] as number)),
+            (l, ctx) => ask(ctx, portal, l.args[0] as number),
             (l, ctx, input) => ctx.log.info(JSON.stringify({ x: l.args[0], future: valueOf(input) })),
           ]) as never,
         )
@@ -354,7 +354,7 @@ describe("§5.8 portal traffic first; requests keep their order; replier and con
         .asker(
           portal,
           script("test#echo", [
-            (l) => handle(portal.request(l.args[0] as string)),
+            (l, ctx) => ask(ctx, portal, l.args[0] as string),
             (_, ctx, input) => {
               const calls = ctx.perKey("calls", 0);
               calls.set(calls.get() + 1);
@@ -394,7 +394,7 @@ describe("§5.8 portal traffic first; requests keep their order; replier and con
         .asker(
           portal,
           script("test#inventory", [
-            () => handle(portal.request({ item: "apple" })),
+            (_, ctx) => ask(ctx, portal, { item: "apple" }),
             (_, ctx, input) => ctx.emit(`${valueOf(input)} for ${ctx.key}`),
           ]) as never,
         )
@@ -428,7 +428,7 @@ describe("§5.8 portal traffic first; requests keep their order; replier and con
         .asker(
           portal,
           script("test#chain", [
-            (l) => handle(portal.request(l.args[0] as number)),
+            (l, ctx) => ask(ctx, portal, l.args[0] as number),
             (_, ctx, input) => ctx.log.info(`reply ${valueOf(input)}`),
           ]) as never,
         )
@@ -459,7 +459,7 @@ describe("§5.9 an asker-replier may await while serving and reply later; the re
           portal,
           portal,
           script("test#countdown-next", [
-            (l) => handle(portal.request(l.args[0] as number)),
+            (l, ctx) => ask(ctx, portal, l.args[0] as number),
             (_, ctx, input) => {
               valueOf(input);
               ctx.log.info("Done!");
@@ -470,7 +470,7 @@ describe("§5.9 an asker-replier may await while serving and reply later; the re
               const x = l.args[0] as number;
               if (x === 0) return void ctx.reply(0);
               ctx.log.info(String(x));
-              return handle(portal.request(x - 1));
+              return ask(ctx, portal, x - 1);
             },
             (_, ctx, input) => ctx.reply(valueOf(input) + 1),
           ]) as never,
@@ -491,11 +491,11 @@ describe("§5.9 an asker-replier may await while serving and reply later; the re
           portal,
           portal,
           script("test#depth-next", [
-            (l) => handle(portal.request(l.args[0] as number)),
+            (l, ctx) => ask(ctx, portal, l.args[0] as number),
             (_, ctx, input) => ctx.log.info(`levels ${valueOf(input)}`),
           ]) as never,
           script("test#depth-ask", [
-            (l, ctx) => ((l.args[0] as number) === 0 ? void ctx.reply(0) : handle(portal.request((l.args[0] as number) - 1))),
+            (l, ctx) => ((l.args[0] as number) === 0 ? void ctx.reply(0) : ask(ctx, portal, (l.args[0] as number) - 1)),
             (_, ctx, input) => ctx.reply(valueOf(input) + 1),
           ]) as never,
         )
@@ -586,7 +586,7 @@ describe("portals beyond the numbered items", () => {
         .asker(
           [left, right],
           script("test#all", [
-            (l) => [handle(left.request(l.args[0] as number)), handle(right.request(l.args[0] as number))],
+            (l, ctx) => [ask(ctx, left, l.args[0] as number), ask(ctx, right, l.args[0] as number)],
             (_, ctx, input) => ctx.emit((valueOf(input) as string[]).join("+")),
           ]) as never,
         )
@@ -626,7 +626,7 @@ describe("portals beyond the numbered items", () => {
           .asker(
             portal,
             script("test#catch", [
-              (l) => handle(portal.request(l.args[0] as number)),
+              (l, ctx) => ask(ctx, portal, l.args[0] as number),
               (_, ctx, input) => {
                 try {
                   ctx.emit(`ok ${valueOf(input)}`);
@@ -662,7 +662,7 @@ describe("portals beyond the numbered items", () => {
         .asker(
           portal,
           script("test#silent", [
-            (l) => handle(portal.request(l.args[0] as number)),
+            (l, ctx) => ask(ctx, portal, l.args[0] as number),
             (_, ctx, input) => {
               try {
                 valueOf(input);
@@ -694,7 +694,7 @@ describe("portals beyond the numbered items", () => {
           .asker(
             portal,
             script("test#boom", [
-              () => handle(portal.request(7)),
+              (_, ctx) => ask(ctx, portal, 7),
               (_, __, input) => {
                 throw new Error(`got ${valueOf(input)}`);
               },
@@ -717,7 +717,7 @@ describe("portals beyond the numbered items", () => {
         .source(app.generators.fromArray([1, 2]).stream)
         .asker(
           portal,
-          script("test#end", [(l) => handle(portal.request(l.args[0] as number)), (_, ctx, input) => ctx.emit(valueOf(input))]) as never,
+          script("test#end", [(l, ctx) => ask(ctx, portal, l.args[0] as number), (_, ctx, input) => ctx.emit(valueOf(input))]) as never,
         )
         .withOnComplete((ctx) => ctx.log.info("complete"))
         .logger()
@@ -740,7 +740,7 @@ describe("portals beyond the numbered items", () => {
         app
           .workflows<number, never>("client")
           .source(app.generators.signal(1).stream)
-          .asker(a, script("test#undeclared", [() => handle(b.request(1)), () => undefined]) as never)
+          .asker(a, script("test#undeclared", [(_, ctx) => ask(ctx, b, 1), () => undefined]) as never)
           .sink()
           .freeze();
       }),
@@ -766,7 +766,7 @@ describe("portals beyond the numbered items", () => {
         app
           .workflows<string, string>("ask")
           .source(app.generators.fromArray(["one", "three"]).stream)
-          .asker(portal, script("test#registry", [(l) => handle(portal.request(l.args[0] as string)), (l, ctx, input) => ctx.emit(`${l.args[0]}=${valueOf(input)}`)]) as never)
+          .asker(portal, script("test#registry", [(l, ctx) => ask(ctx, portal, l.args[0] as string), (l, ctx, input) => ctx.emit(`${l.args[0]}=${valueOf(input)}`)]) as never)
           .logger()
           .sink()
           .freeze();
@@ -861,7 +861,7 @@ test("a serving workflow's output ends with its input; events it emits while ser
       app
         .workflows<number, never>("ask")
         .source(app.generators.fromArray([3, 4]).stream)
-        .asker(portal, script("test#late", [(l) => handle(portal.request(l.args[0] as number)), (l, ctx, input) => ctx.log.info(`reply ${valueOf(input)}`)]) as never)
+        .asker(portal, script("test#late", [(l, ctx) => ask(ctx, portal, l.args[0] as number), (l, ctx, input) => ctx.log.info(`reply ${valueOf(input)}`)]) as never)
         .sink()
         .freeze();
     }),

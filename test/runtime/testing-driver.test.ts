@@ -5,7 +5,7 @@
 import { describe, expect, test } from "vitest";
 import { OperatorError, Tasks, VSM, type LogMeta, type VsmBehavior } from "portals-ts";
 import { TaskDriver, testPortal } from "portals-ts/testing";
-import { handle, returns, script, valueOf } from "../support/machines.js";
+import { ask, returns, script, valueOf } from "../support/machines.js";
 
 interface InvReq {
   readonly item: string;
@@ -20,9 +20,9 @@ function cartAsker() {
   return Tasks.asker<string, string>(
     inventory,
     script("test#cart", [
-      (l) => {
+      (l, ctx) => {
         l.item = l.args[0];
-        return handle(inventory.request({ item: l.item }));
+        return ask(ctx, inventory, { item: l.item });
       },
       (l, ctx, input) => {
         const rep = valueOf(input) as InvRep;
@@ -104,7 +104,7 @@ describe("TaskDriver over an asker", () => {
     const task = Tasks.asker<number, string>(
       prices,
       script("test#price", [
-        () => handle(prices.request("apple")),
+        (_, ctx) => ask(ctx, prices, "apple"),
         (_, ctx, input) => {
           try {
             ctx.emit(`price ${valueOf(input)}`);
@@ -129,7 +129,7 @@ describe("TaskDriver over an asker", () => {
     const task = Tasks.asker<number, string>(
       prices,
       script("test#boom", [
-        () => handle(prices.request("x")),
+        (_, ctx) => ask(ctx, prices, "x"),
         (_, __, input) => {
           throw new Error(`cannot use ${valueOf(input)}`);
         },
@@ -150,7 +150,7 @@ describe("TaskDriver over an asker", () => {
     const task = Tasks.asker<string, string>(
       [inventory, prices],
       script("test#both", [
-        (l) => [handle(inventory.request({ item: l.args[0] as string })), handle(prices.request(l.args[0] as string))],
+        (l, ctx) => [ask(ctx, inventory, { item: l.args[0] as string }), ask(ctx, prices, l.args[0] as string)],
         (l, ctx, input) => {
           const [stock, price] = valueOf(input) as [InvRep, number];
           ctx.emit(`${l.args[0]}: ${stock.stock} at ${price}`);
@@ -202,9 +202,9 @@ describe("TaskDriver over an asker", () => {
     const task = Tasks.asker<number, string>(
       prices,
       script("test#early", [
-        (l) => {
-          l.first = handle(prices.request("a"));
-          return handle(prices.request("b"));
+        (l, ctx) => {
+          l.first = ask(ctx, prices, "a");
+          return ask(ctx, prices, "b");
         },
         (l, _, input) => {
           l.b = valueOf(input);
@@ -350,7 +350,7 @@ describe("TaskDriver over a replier", () => {
       total,
       () => {},
       script("test#total", [
-        (l) => (l.args[0] as string[]).map((item) => handle(prices.request(item))),
+        (l, ctx) => (l.args[0] as string[]).map((item) => ask(ctx, prices, item)),
         (_, ctx, input) => ctx.reply((valueOf(input) as number[]).reduce((a, b) => a + b, 0)),
       ]) as never,
     );
@@ -394,7 +394,7 @@ describe("TaskDriver over a replier", () => {
       countdown,
       () => {},
       script("test#countdown", [
-        (l, ctx) => ((l.args[0] as number) === 0 ? void ctx.reply(0) : handle(countdown.request((l.args[0] as number) - 1))),
+        (l, ctx) => ((l.args[0] as number) === 0 ? void ctx.reply(0) : ask(ctx, countdown, (l.args[0] as number) - 1)),
         (_, ctx, input) => ctx.reply((valueOf(input) as number) + 1),
       ]) as never,
     );
@@ -422,7 +422,7 @@ describe("TaskDriver over a replier", () => {
       prices,
       total,
       () => {},
-      script("test#total-fail", [(l) => handle(prices.request(l.args[0] as string)), (_, ctx, input) => ctx.reply(valueOf(input))]) as never,
+      script("test#total-fail", [(l, ctx) => ask(ctx, prices, l.args[0] as string), (_, ctx, input) => ctx.reply(valueOf(input))]) as never,
     );
     const d = new TaskDriver(task, { workflow: "/shop/workflows/billing" });
     d.request(total, "kiwi");
@@ -612,9 +612,9 @@ describe("TaskDriver refuses what a system would refuse", () => {
     const task = Tasks.asker<number, never>(
       prices,
       script("test#bad-local", [
-        (l) => {
+        (l, ctx) => {
           l.callback = () => 1;
-          return handle(prices.request("a"));
+          return ask(ctx, prices, "a");
         },
         () => undefined,
       ]) as never,

@@ -1,10 +1,12 @@
 /**
- * Hand-written machines for runtime tests, until the compiler writes them (issue: compiler).
- * `script(id, segments)` is the machine of an async function cut at its awaits: segment `i`
- * runs after the `i`-th await with that await's result, and returns what to await next (a
- * request handle, or an array of them for `Promise.all`) or `undefined` to return.
+ * Hand-written machines for runtime tests that must control every step of a continuation
+ * (the compiler's own output is tested under test/compiler). `script(id, segments)` is the
+ * machine of an async function cut at its awaits: segment `i` runs after the `i`-th await with
+ * that await's result, and returns what to await next (a request handle from {@link ask}, or
+ * an array of them for `Promise.all`) or `undefined` to return.
  */
-import { defineMachine, Step, type LogWriter, type Machine, type RequestHandle, type ResumeInput } from "portals-ts";
+import type { LogWriter, PortalRef } from "portals-ts";
+import { defineMachine, request, Step, type Machine, type RequestHandle, type ResumeInput } from "portals-ts/machine";
 
 /** Locals of a scripted call: `args` are the callback's arguments, the rest is free. */
 export type Locals = { args: unknown[] } & Record<string, any>;
@@ -18,9 +20,9 @@ export function valueOf(input: ResumeInput): any {
   return input.kind === "value" ? input.value : undefined;
 }
 
-/** A request expression's run-time value (typed `Promise<Rep>` for users) as the handle it is. */
-export function handle(request: Promise<unknown>): RequestHandle {
-  return request as unknown as RequestHandle;
+/** Sends `payload` to `portal` from the machine resumed with `ctx`, as compiled code does. */
+export function ask<Req>(ctx: unknown, portal: PortalRef<Req, unknown>, payload: Req): RequestHandle {
+  return request(ctx, portal, payload) as RequestHandle;
 }
 
 /** Builds the machine of `segments`; a segment's return value is awaited unless it is undefined. */

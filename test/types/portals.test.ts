@@ -4,7 +4,7 @@
  * an array. Checked by `tsc --noEmit` over test/ (`npm test`).
  */
 import { describe, expect, expectTypeOf, test } from "vitest";
-import { ApplicationBuilder, Tasks, type Key, type PortalRef, type ReplierContext, type Task } from "portals-ts";
+import { ApplicationBuilder, Tasks, type Key, type PortalRef, type ReplierContext, type RequestHandle, type Task } from "portals-ts";
 import { TaskDriver, testPortal, type DriverEvent, type DriverOutput } from "portals-ts/testing";
 
 interface InvReq {
@@ -28,12 +28,15 @@ function setup() {
 }
 
 describe("request and reply types", () => {
-  test("a portal ref's request() takes the request type and gives a promise of the reply type", () => {
+  test("a portal ref's request() takes the request type and gives a request handle that awaits to the reply type", () => {
     const { inventory, prices } = setup();
     expectTypeOf(inventory).toEqualTypeOf<PortalRef<InvReq, InvRep>>();
     expectTypeOf(inventory.request).parameter(0).toEqualTypeOf<InvReq>();
-    expectTypeOf(inventory.request).returns.toEqualTypeOf<Promise<InvRep>>();
-    expectTypeOf(prices.request).returns.toEqualTypeOf<Promise<number>>();
+    expectTypeOf(inventory.request).returns.toEqualTypeOf<RequestHandle<InvRep>>();
+    expectTypeOf(prices.request).returns.toEqualTypeOf<RequestHandle<number>>();
+    expectTypeOf<Awaited<ReturnType<typeof inventory.request>>>().toEqualTypeOf<InvRep>();
+    type Both = Awaited<ReturnType<typeof Promise.all<[RequestHandle<InvRep>, RequestHandle<number>]>>>;
+    expectTypeOf<Both>().toEqualTypeOf<[InvRep, number]>();
     const misuse = (): void => {
       // @ts-expect-error "drop" is not a request kind
       void inventory.request({ kind: "drop", item: "apple" });

@@ -1,5 +1,5 @@
 // Runs a compiled operator that throws after an await; its stack must point at this file.
-import { Tasks, type Machine } from "portals-ts";
+import { Tasks } from "portals-ts"; import type { Machine } from "portals-ts/machine";
 
 const portal = { kind: "portal", path: "/t/portals/p", request: (x: number) => ({ portal: "/t/portals/p", requestId: x }) } as never as import("portals-ts").PortalRef<number, number>;
 

@@ -1,0 +1,88 @@
+/**
+ * Generators at run time: each step emits one atom of the generator's source; after the last
+ * atom comes the seal (reference `Generator`: one atom per inner list, then a separate seal
+ * atom).
+ */
+import type { LogWriter } from "../../core/log.js";
+import type { GeneratorSource } from "../../graph/model.js";
+import { Rank, type Component } from "../scheduler.js";
+import type { AtomicStream } from "../stream.js";
+import { FileSource } from "./file-source.js";
+import { ArraySource, AsyncIterableSource, IterableSource, RangeSource, type AtomSource } from "./sources.js";
+
+/** A generator as plain data: whether it is done and its source's position. */
+export interface GeneratorState {
+  readonly done: boolean;
+  /** The source's position; `null` once the generator is done (it never reads again). */
+  readonly position: unknown;
+}
+
+/** A generator component: one atom per step until the seal. */
+export class GeneratorComponent implements Component {
+  private done = false;
+  private readonly source: AtomSource;
+
+  /** @throws Error when the source cannot be opened (a missing file) */
+  constructor(
+    readonly path: string,
+    spec: GeneratorSource,
+    private readonly out: AtomicStream,
+    write: LogWriter,
+  ) {
+    this.source = makeSource(path, spec, write);
+  }
+
+  /** While the next atom of an async source is not in: the fetch to await before {@link step}. */
+  blockedOn(): Promise<void> | undefined {
+    return this.source instanceof AsyncIterableSource ? this.source.pending : undefined;
+  }
+
+  /** Releases the source's open file, if any (a failed launch; a finished source closes itself). */
+  close(): void {
+    this.source.close?.();
+  }
+
+  /** The generator's position as plain data (snapshots). */
+  save(): GeneratorState {
+    return { done: this.done, position: this.done ? null : this.source.position() };
+  }
+
+  /** Goes back to a saved position (restore). */
+  load(saved: GeneratorState): void {
+    this.done = saved.done;
+    if (saved.done) this.close();
+    else this.source.seek(saved.position);
+  }
+
+  wake(): void {}
+
+  rank(): number {
+    return Rank.generator;
+  }
+
+  ready(): boolean {
+    return !this.done;
+  }
+
+  step(): void {
+    const a = this.source.next();
+    if (a.seal) this.done = true;
+    this.out.append(a);
+  }
+}
+
+/** The source a generator node describes. */
+function makeSource(path: string, spec: GeneratorSource, write: LogWriter): AtomSource {
+  switch (spec.kind) {
+    case "atoms":
+      return new ArraySource(spec.atoms);
+    case "range":
+      return new RangeSource(spec.start, spec.end, spec.step);
+    case "iterable":
+      return new IterableSource(path, spec.iterable, spec.atomSize, write);
+    case "asyncIterable":
+      return new AsyncIterableSource(path, spec.iterable, spec.atomSize, write);
+    case "file":
+      return new FileSource(path, spec.file, spec.atomSize, write);
+  }
+}

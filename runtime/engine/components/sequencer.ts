@@ -1,0 +1,74 @@
+/**
+ * Sequencers at run time (DESIGN §5.5; reference `InterpreterSequencer`): one step forwards one
+ * whole atom from one input, so atoms are never split or fused and each input keeps its order.
+ * Portal inputs go first, in connection order; among the other inputs the system's seeded
+ * random generator picks. Empty atoms and seals are dropped, which ends feedback loops, except
+ * from a workflow's primary input (see `PlanSequencer.primary`), whose atoms pass as they are.
+ */
+import { uniformInt } from "pure-rand/distribution/uniformInt";
+import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
+import { atom, isEmpty } from "../atom.js";
+import { Rank, type Component } from "../scheduler.js";
+import type { AtomicStream, Cursor } from "../stream.js";
+
+interface Input {
+  readonly cursor: Cursor;
+  readonly portal: boolean;
+  readonly primary: boolean;
+}
+
+/** A sequencer component. */
+export class SequencerComponent implements Component {
+  private readonly inputs: Input[] = [];
+  private readonly candidates: Input[] = [];
+
+  constructor(
+    readonly path: string,
+    private readonly out: AtomicStream,
+    private readonly primary: string | undefined,
+    private readonly rng: RandomGenerator,
+    private readonly schedule: (c: Component) => void,
+  ) {}
+
+  /** Connects `stream` as an input; `portal` inputs carry requests or replies. */
+  connect(stream: AtomicStream, portal: boolean): void {
+    this.inputs.push({ cursor: stream.subscribe(this), portal, primary: stream.path === this.primary });
+  }
+
+  wake(): void {
+    this.schedule(this);
+  }
+
+  rank(): number {
+    for (const i of this.inputs) if (i.portal && i.cursor.hasNext()) return Rank.portal;
+    return Rank.sequencer;
+  }
+
+  ready(): boolean {
+    for (const i of this.inputs) if (i.cursor.hasNext()) return true;
+    return false;
+  }
+
+  step(): void {
+    const input = this.choose();
+    const a = input.cursor.next();
+    if (input.primary) {
+      this.out.append(a);
+    } else if (a.seal) {
+      if (!isEmpty(a)) this.out.append(atom(a.keys, a.values, a.error, false, a.portal));
+    } else if (!isEmpty(a)) {
+      this.out.append(a);
+    }
+  }
+
+  private choose(): Input {
+    const candidates = this.candidates;
+    candidates.length = 0;
+    for (const i of this.inputs) {
+      if (!i.cursor.hasNext()) continue;
+      if (i.portal) return i;
+      candidates.push(i);
+    }
+    return candidates.length === 1 ? candidates[0]! : candidates[uniformInt(this.rng, 0, candidates.length - 1)]!;
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * Workflows at run time (DESIGN §5.1–5.4; reference `InterpreterWorkflow`). One step processes
+ * one atom of the workflow's input, batch at a time: each task, in topological order, handles
+ * the whole atom before the next task sees it, and the sink's output becomes one atom of the
+ * output stream (empty atoms included, so downstream atom boundaries line up).
+ *
+ * Portal atoms (requests and replies, from the lowered portal graph) go straight to the task
+ * they address; the tasks downstream of it see what it emitted as an atom of their own, and the
+ * output gets an atom only if something reached the sink. Requests and replies the tasks send
+ * during a step leave as one portal atom on the workflow's portal stream.
+ *
+ * The end of the input (seal) is held back while continuations of this workflow are parked, so
+ * `onComplete` runs after every reply is in; then the output stream ends too. A workflow that
+ * serves a portal still serves requests after that (its state lives on), but events it emits
+ * then have no stream to go to: they are dropped with a warning. A service that must keep
+ * emitting needs an input that does not end, e.g. one fed through a sequencer.
+ */
+import type { Key } from "../../core/key.js";
+import type { LogWriter } from "../../core/log.js";
+import type { PortalMessage } from "../../core/messages.js";
+import type { SinkWriter } from "../../core/sink.js";
+import type { SystemStats } from "../../core/stats.js";
+import type { PlanWorkflow } from "../../graph/plan.js";
+import { atom, batch, type Atom, type Batch } from "../atom.js";
+import type { PortalOutbox } from "../portals/outbox.js";
+import { Rank, type Component } from "../scheduler.js";
+import type { AtomicStream, Cursor } from "../stream.js";
+import { TaskRunner, type RunnerDelta, type RunnerState } from "../tasks/task-runner.js";
+import { fuse, type Fused } from "./fusion.js";
+
+/** A workflow as plain data (snapshots): a held-back end of input, and its tasks. */
+export interface WorkflowState<R = RunnerState> {
+  readonly seal: Atom | null;
+  readonly sealed: boolean;
+  readonly warnedAfterEnd: boolean;
+  readonly runners: readonly R[];
+}
+
+const SOURCE = -1;
+
+/** A workflow component. */
+export class WorkflowExecutor implements Component {
+  readonly path: string;
+  private readonly cursor: Cursor;
+  private readonly tasks: PlanWorkflow["tasks"];
+  private readonly sinks: readonly number[];
+  private readonly byName = new Map<string, number>();
+  /** Fused stateless chains by their first task. */
+  private readonly chains: (Fused | undefined)[] = [];
+  private seal: Atom | undefined;
+  private sealed = false;
+  private warnedAfterEnd = false;
+
+  /**
+   * @param portalOut the stream of the workflow's requests and replies (portal workflows only)
+   * @param outbox where `runners` put the requests and replies of a step
+   * @param runners one runner per task of `plan`, same order
+   */
+  constructor(
+    private readonly plan: PlanWorkflow,
+    source: AtomicStream,
+    private readonly out: AtomicStream,
+    private readonly portalOut: AtomicStream | undefined,
+    private readonly outbox: PortalOutbox,
+    readonly runners: readonly TaskRunner[],
+    private readonly stats: SystemStats,
+    private readonly schedule: (c: Component) => void,
+    private readonly write: LogWriter,
+    /** The transactional sink the output also goes to, if the workflow has one. */
+    private readonly target: SinkWriter | undefined,
+  ) {
+    this.path = plan.path;
+    this.tasks = plan.tasks;
+    this.sinks = plan.sinks;
+    this.tasks.forEach((t, i) => this.byName.set(t.name, i));
+    for (const chain of fuse(plan.path, plan.tasks, plan.sinks)) this.chains[chain.first] = chain;
+    this.cursor = source.subscribe(this);
+  }
+
+  /**
+   * The workflow as plain data (between steps, when no requests or replies are pending); with
+   * `delta`, each task's state as the keys written since the previous save.
+   */
+  save(delta: true): WorkflowState<RunnerDelta>;
+  save(delta?: false): WorkflowState;
+  save(delta = false): WorkflowState<RunnerState | RunnerDelta> {
+    const runners = this.runners.map((r) => (delta ? r.saveDelta() : r.save()));
+    if (!delta) for (const r of this.runners) r.trackChanges();
+    return { seal: this.seal ?? null, sealed: this.sealed, warnedAfterEnd: this.warnedAfterEnd, runners };
+  }
+
+  /** Puts back a saved workflow (see `TaskRunner.load`). */
+  load(saved: WorkflowState): void {
+    this.seal = saved.seal ?? undefined;
+    this.sealed = saved.sealed;
+    this.warnedAfterEnd = saved.warnedAfterEnd;
+    saved.runners.forEach((r, i) => this.runners[i]!.load(r));
+  }
+
+  wake(): void {
+    this.schedule(this);
+  }
+
+  rank(): number {
+    return this.cursor.portalPending > 0 ? Rank.portal : Rank.workflow;
+  }
+
+  ready(): boolean {
+    return this.cursor.hasNext();
+  }
+
+  step(): void {
+    const a = this.cursor.next();
+    this.stats.atoms++;
+    this.stats.events += a.values.length;
+    if (a.portal) this.portalAtom(a);
+    else if (a.seal) this.seal = a;
+    else this.emit(this.run(a, (r, input, out) => r.runAtom(input, out, true), true), false);
+    if (this.seal !== undefined && !this.sealed) this.tryEnd();
+    this.flushPortalOut();
+  }
+
+  /**
+   * Runs the tasks over `input` in order (`fused`: stateless chains as one loop, see
+   * `fusion.ts`); returns what reaches the sink.
+   */
+  private run(input: Batch, each: (runner: TaskRunner, input: Batch, out: Batch) => void, fused = false): Batch {
+    const outputs: Batch[] = new Array(this.tasks.length);
+    for (let i = 0; i < this.tasks.length; i++) {
+      const chain = fused ? this.chains[i] : undefined;
+      if (chain !== undefined) {
+        try {
+          outputs[chain.last] = chain.run(this.gather(this.tasks[i]!.inputs, input, outputs)!);
+          i = chain.last;
+          continue;
+        } catch {
+          // A callback threw: run the chain's tasks one by one, which reports it as usual.
+        }
+      }
+      const out = batch();
+      each(this.runners[i]!, this.gather(this.tasks[i]!.inputs, input, outputs)!, out);
+      outputs[i] = out;
+    }
+    return this.gather(this.sinks, input, outputs)!;
+  }
+
+  /**
+   * The input of a task (or of the sink): the outputs of `from` concatenated in order; the first
+   * error wins. With one input the batch is shared, not copied. Skipped tasks (portal atoms)
+   * contribute nothing; `undefined` when nothing arrives.
+   */
+  private gather(from: readonly number[], source: Batch | undefined, outputs: (Batch | undefined)[]): Batch | undefined {
+    if (from.length === 1) return from[0] === SOURCE ? source : outputs[from[0]!];
+    let merged: Batch | undefined;
+    for (const i of from) {
+      const b = i === SOURCE ? source : outputs[i];
+      if (b === undefined) continue;
+      merged ??= batch();
+      for (let j = 0; j < b.values.length; j++) {
+        merged.keys.push(b.keys[j]!);
+        merged.values.push(b.values[j]);
+      }
+      merged.error ??= b.error;
+    }
+    return merged;
+  }
+
+  private portalAtom(a: Atom): void {
+    const serves = this.plan.portals!.serves;
+    const messages: PortalMessage[][] = [];
+    // Messages come in runs for the same portal or asking task: look each name up once per run.
+    let portal: string | undefined, portalTask: number | undefined;
+    let asker: string | undefined, askerTask: number | undefined;
+    for (const m of a.values as PortalMessage[]) {
+      let task: number | undefined;
+      if (m.type === "request") {
+        if (m.portal !== portal) (portal = m.portal), (portalTask = serves.get(portal)?.task);
+        task = portalTask;
+      } else {
+        if (m.askerTask !== asker) (asker = m.askerTask), (askerTask = this.byName.get(asker));
+        task = askerTask;
+      }
+      if (task === undefined) continue; // lowering routes only messages for this workflow here
+      (messages[task] ??= []).push(m);
+    }
+    const outputs: (Batch | undefined)[] = new Array(this.tasks.length);
+    for (let i = 0; i < this.tasks.length; i++) {
+      const upstream = this.gather(this.tasks[i]!.inputs, undefined, outputs);
+      const mine = messages[i];
+      if (mine === undefined && upstream === undefined) continue;
+      const runner = this.runners[i]!;
+      const out = batch();
+      for (const m of mine ?? []) {
+        if (m.type === "request") runner.serve(m, serves.get(m.portal)!.key, out);
+        else runner.resume(m, out);
+      }
+      if (upstream !== undefined) runner.runAtom(upstream, out, true);
+      if (out.values.length > 0 || out.error !== undefined) outputs[i] = out;
+    }
+    const result = this.gather(this.sinks, undefined, outputs);
+    if (result === undefined) return;
+    if (this.sealed) this.dropAfterEnd(result);
+    else this.emit(result, false);
+  }
+
+  /** Runs the end of the input once no continuation of this workflow is parked. */
+  private tryEnd(): void {
+    for (const r of this.runners) if (r.parkedCount > 0) return;
+    this.sealed = true;
+    const result = this.run(this.seal!, (r, input, out) => r.runAtom(input, out, false, true));
+    this.emit(result, true);
+  }
+
+  /** Appends an output atom to the stream and stages its events in the sink target, if any. */
+  private emit(result: Batch, seal: boolean): void {
+    this.out.append(atom(result.keys as Key[], result.values, result.error, seal, false));
+    if (this.target !== undefined && result.values.length > 0) this.target.stage(result.values);
+  }
+
+  /** Reports events emitted after the output stream ended (once per workflow). */
+  private dropAfterEnd(result: Batch): void {
+    if (this.warnedAfterEnd) return;
+    this.warnedAfterEnd = true;
+    this.write(
+      `workflow ${this.path} emitted ${result.values.length} event(s) while serving a portal after its output stream ended; ` +
+        "they are dropped (and so are later ones). To keep emitting after the input ends, feed the workflow through a sequencer, whose stream does not end",
+      { level: "warn", workflow: this.path, task: "sink", key: result.keys[0] ?? 0 },
+    );
+  }
+
+  private flushPortalOut(): void {
+    const pending = this.outbox.out;
+    if (pending.values.length === 0) return;
+    this.outbox.out = batch();
+    this.portalOut!.append(atom(pending.keys, pending.values, undefined, false, true));
+  }
+
+}

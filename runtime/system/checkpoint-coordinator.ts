@@ -1,0 +1,182 @@
+/**
+ * The checkpoint coordinator of one system: takes snapshots of the engine between steps, stores
+ * them, commits the transactional sinks' output once the snapshot that covers it is stored, and
+ * restores a fresh system from a snapshot or from the newest readable one in its store
+ * (docs/snapshots.md). Without a store, sink output is committed after every step.
+ */
+import { describe } from "../core/errors.js";
+import type { LogWriter } from "../core/log.js";
+import type { Engine } from "../engine/engine.js";
+import type { WorkflowState } from "../engine/components/workflow-executor.js";
+import type { Plan } from "../graph/plan.js";
+import type { Codec } from "../state/codec.js";
+import { SnapshotError } from "../state/snapshot-format.js";
+import type { SnapshotStore } from "../state/stores.js";
+import { checkManifest, manifestOf } from "./manifest.js";
+import { decodeSnapshot, encodeSnapshot, resolveChain, type SnapshotData } from "./snapshot.js";
+
+/** Where and how often a system snapshots itself. */
+export interface SnapshotOptions {
+  /** Where snapshots go (`DirectoryStore`, `SqliteStore`). */
+  readonly store: SnapshotStore;
+  /**
+   * A snapshot every `every` steps (a positive integer). Without it, snapshots are taken by
+   * `checkpoint()` and when a run completes.
+   */
+  readonly every?: number;
+  /**
+   * Every `fullEvery`-th snapshot is full, the others are deltas (default 10; 1: all full).
+   * A delta costs O(keys written since the previous snapshot) plus the metadata.
+   */
+  readonly fullEvery?: number;
+}
+
+const DEFAULT_FULL_EVERY = 10;
+
+/** What the coordinator needs of the system it serves. */
+export interface CoordinatedSystem {
+  readonly engine: Engine;
+  /** The plans deployed, in launch order. */
+  plans(): readonly Plan[];
+  /** The codec of the running applications' data. */
+  codec(): Codec;
+  /** Stops the system: a restore that fails after it started leaves it unusable, never half-restored. */
+  shutdown(): void;
+}
+
+/** See the module header. */
+export class CheckpointCoordinator {
+  /** Snapshots taken (or restored up to): the sequence number of the latest. */
+  private sequence = 0;
+
+  /** @throws RangeError when `every` or `fullEvery` is not a positive integer */
+  constructor(
+    private readonly system: CoordinatedSystem,
+    private readonly options: SnapshotOptions | undefined,
+  ) {
+    for (const [name, value] of [["every", options?.every], ["fullEvery", options?.fullEvery]] as const) {
+      if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) {
+        throw new RangeError(`Systems.test({ snapshots: { ${name}: ${value} } }): ${name} must be a positive integer`);
+      }
+    }
+  }
+
+  /**
+   * A snapshot of the system now (between steps); with `delta`, only the task state written
+   * since the previous snapshot.
+   *
+   * @throws EncodeError naming the path of state that is not data; Error for a delta when no
+   *   snapshot was taken yet
+   */
+  snapshot(delta: boolean): Uint8Array {
+    if (delta && this.sequence === 0) throw new Error("snapshot({ delta: true }): a delta extends an earlier snapshot of this system; take a full snapshot first");
+    const { engine } = this.system;
+    const data: SnapshotData = { kind: delta ? "delta" : "full", sequence: ++this.sequence, manifest: manifestOf(this.system.plans()), ...engine.save(delta) };
+    return encodeSnapshot(data, this.system.codec());
+  }
+
+  /**
+   * Takes a snapshot into the store (a full one every `fullEvery` snapshots, deltas in between),
+   * then commits the sink output it covers.
+   *
+   * @throws Error when the system has no snapshot store
+   */
+  checkpoint(): void {
+    const options = this.requireStore("checkpoint");
+    const fullEvery = options.fullEvery ?? DEFAULT_FULL_EVERY;
+    options.store.save(this.snapshot(this.sequence % fullEvery !== 0));
+    for (const writer of this.system.engine.sinks.values()) writer.commit();
+  }
+
+  /** After each step of a deterministic run: commit (no store), or a checkpoint every `every` steps. */
+  afterStep(): void {
+    if (this.options === undefined) {
+      for (const writer of this.system.engine.sinks.values()) writer.commit();
+    } else if (this.options.every !== undefined && this.system.engine.stats.steps % this.options.every === 0) {
+      this.checkpoint();
+    }
+  }
+
+  /** When a run completes: with a store, a last snapshot commits the last output. */
+  completed(): void {
+    if (this.options !== undefined && !this.system.engine.canStep()) this.checkpoint();
+  }
+
+  /**
+   * Restores the fresh system from `chain` (a full snapshot and the deltas that extend it),
+   * decoded with `codec`: `launch` deploys the applications again, then their state is put back.
+   *
+   * @throws SnapshotError when the chain or the applications do not fit (see `TestSystem.restore`)
+   */
+  restore(chain: readonly Uint8Array[], codec: Codec, plans: readonly Plan[], launch: () => void): void {
+    this.restoreData(resolveChain(chain.map((bytes) => decodeSnapshot(bytes, codec))), plans, launch);
+  }
+
+  /**
+   * Restores from the newest readable snapshot of the store; a damaged one is reported on `log`
+   * and the one before it is tried. Returns its id, or `undefined` when there is none.
+   *
+   * @throws Error when the system has no snapshot store; SnapshotError as {@link restore}
+   */
+  restoreLatest(codec: Codec, plans: readonly Plan[], launch: () => void, log: LogWriter): string | undefined {
+    const store = this.requireStore("restoreLatest").store;
+    const ids = store.newest();
+    for (let i = 0; i < ids.length; i++) {
+      let chain: SnapshotData[];
+      try {
+        chain = chainFrom(store, ids.slice(i), codec);
+      } catch (thrown) {
+        log(`snapshot ${ids[i]} cannot be used (${describe(thrown)}); trying the one before`, { level: "warn", workflow: "", task: "", key: 0 });
+        continue;
+      }
+      this.restoreData(resolveChain(chain), plans, launch);
+      return ids[i];
+    }
+    return undefined;
+  }
+
+  private restoreData(data: SnapshotData, plans: readonly Plan[], launch: () => void): void {
+    const { engine } = this.system;
+    if (engine.apps.length > 0) throw new SnapshotError("restore(): this system already runs applications; restore into a fresh Systems.test()");
+    checkManifest(data.manifest, plans);
+    try {
+      engine.loadRandom(data.rng);
+      launch();
+      engine.load({ ...data, workflows: data.workflows as Readonly<Record<string, WorkflowState>> });
+      this.sequence = data.sequence;
+    } catch (thrown) {
+      this.system.shutdown();
+      throw thrown instanceof SnapshotError ? thrown : new SnapshotError(`cannot restore the snapshot: ${describe(thrown)}`);
+    }
+  }
+
+  private requireStore(what: string): SnapshotOptions {
+    if (this.options === undefined) throw new Error(`${what}(): this system has no snapshot store; create it with Systems.test({ snapshots: { store } })`);
+    return this.options;
+  }
+}
+
+/**
+ * The decoded chain that snapshot `ids[0]` needs, oldest first: back to the full snapshot it
+ * extends, through `ids` (newest first, consecutive).
+ *
+ * @throws SnapshotError when a snapshot of the chain is unreadable or the chain is broken
+ */
+function chainFrom(store: SnapshotStore, ids: readonly string[], codec: Codec): SnapshotData[] {
+  const chain: SnapshotData[] = [];
+  for (const id of ids) {
+    let data: SnapshotData;
+    try {
+      data = decodeSnapshot(store.load(id), codec);
+    } catch (thrown) {
+      if (id === ids[0]) throw thrown;
+      throw new SnapshotError(`it extends snapshot ${id}, which cannot be read: ${describe(thrown)}`);
+    }
+    if (chain.length > 0 && data.sequence !== chain[0]!.sequence - 1) {
+      throw new SnapshotError(`the chain of snapshot ${ids[0]} is broken: snapshot ${chain[0]!.sequence - 1} is missing`);
+    }
+    chain.unshift(data);
+    if (data.kind === "full") return chain;
+  }
+  throw new SnapshotError(`snapshot ${ids[0]} is a delta whose full snapshot is no longer stored`);
+}

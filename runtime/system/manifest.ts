@@ -1,0 +1,52 @@
+/**
+ * The manifest of a snapshot: the code it was taken with, which a restore compares with the
+ * code it is given, so a continuation never resumes in code that changed under it.
+ */
+import { operatorMachines } from "../core/spec.js";
+import type { Plan } from "../graph/plan.js";
+import { SNAPSHOT_FORMAT, SnapshotError } from "../state/snapshot-format.js";
+import type { Manifest } from "./snapshot.js";
+
+/** The manifest of running `plans`: their paths and the code version of each compiled operator. */
+export function manifestOf(plans: readonly Plan[]): Manifest {
+  const operators: Record<string, string[]> = {};
+  for (const plan of plans) {
+    for (const w of plan.workflows) {
+      for (const t of w.tasks) {
+        const machines = [...operatorMachines(t.spec).values()].map((m) => `${m.id}@${m.version}`);
+        if (machines.length > 0) operators[`${w.path}/${t.name}`] = machines;
+      }
+    }
+  }
+  return { format: SNAPSHOT_FORMAT, apps: plans.map((p) => p.app), operators };
+}
+
+/**
+ * Checks that `plans` are those of the snapshot, in launch order, with the same operator code.
+ *
+ * @throws SnapshotError naming the missing or extra application, or the operator that changed
+ */
+export function checkManifest(saved: Manifest, plans: readonly Plan[]): void {
+  const given = plans.map((p) => p.app);
+  for (const path of saved.apps) {
+    if (!given.includes(path)) {
+      throw new SnapshotError(`the snapshot needs application ${path}; it was taken of the applications ${saved.apps.join(", ")}, in this launch order: restore it with those`);
+    }
+  }
+  for (const path of given) {
+    if (!saved.apps.includes(path)) throw new SnapshotError(`application ${path} is not in the snapshot (it has ${saved.apps.join(", ")})`);
+  }
+  if (given.join() !== saved.apps.join()) {
+    throw new SnapshotError(`the snapshot was taken of the applications ${saved.apps.join(", ")}, in this launch order: restore it with those, in that order`);
+  }
+  const now = manifestOf(plans).operators;
+  for (const [operator, machines] of Object.entries(saved.operators)) {
+    const current = now[operator] ?? [];
+    if (current.join() !== machines.join()) {
+      throw new SnapshotError(
+        `operator ${operator} changed since the snapshot (${machines.join(", ")} then, ${current.join(", ") || "no compiled callback"} now); ` +
+          "restore with the code that took the snapshot, or start the applications afresh",
+      );
+    }
+  }
+}

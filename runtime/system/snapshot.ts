@@ -1,0 +1,106 @@
+/**
+ * What a snapshot holds (docs/snapshots.md): taken between steps, everything a fresh system
+ * needs to continue: a manifest (format version, applications in launch order, the code
+ * version of every compiled operator) and the engine's state (`engine/engine.ts`: the
+ * scheduler's random generator, counters, every stream's unread atoms and consumer positions,
+ * every generator's position, every workflow's task state, continuation table and held-back end
+ * of input, every transactional sink's committed position and staged output).
+ *
+ * Incremental snapshots: a *delta* holds everything a full snapshot holds except per-key task
+ * state, which it has as the keys written since the previous snapshot (`StateChanges`); the
+ * rest is metadata (positions, unread atoms, continuation tables, per-task entries). A delta is
+ * restored on top of the chain it extends: the full snapshot before it and every delta in
+ * between, each with the next sequence number. Periodic full snapshots start new chains, so old
+ * ones can be dropped.
+ *
+ * The bytes are the codec's (`state/codec.ts`) framed by `state/snapshot-format.ts`.
+ */
+import type { Key } from "../core/key.js";
+import type { WorkflowState } from "../engine/components/workflow-executor.js";
+import type { EngineState } from "../engine/engine.js";
+import type { RunnerDelta, RunnerState } from "../engine/tasks/task-runner.js";
+import type { Codec } from "../state/codec.js";
+import { frameSnapshot, SNAPSHOT_FORMAT, SnapshotError, unframeSnapshot, type SnapshotHeader } from "../state/snapshot-format.js";
+
+/** The code a snapshot was taken with: what `restore` compares with the code it is given. */
+export interface Manifest {
+  /** The format version ({@link SNAPSHOT_FORMAT} when written by this runtime). */
+  readonly format: number;
+  /** Application paths in launch order. */
+  readonly apps: readonly string[];
+  /** `workflow path/task name` → `machine id@version` of each compiled callback. */
+  readonly operators: Readonly<Record<string, readonly string[]>>;
+}
+
+/** Everything in a snapshot; in a delta, task state is the changes since the previous one. */
+export interface SnapshotData extends SnapshotHeader, EngineState {
+  readonly manifest: Manifest;
+}
+
+/**
+ * The bytes of a snapshot.
+ *
+ * @throws EncodeError naming the path of state that is not data (e.g. a class instance that is
+ *   not registered with `app.dataClass`)
+ */
+export function encodeSnapshot(data: SnapshotData, codec: Codec): Uint8Array {
+  return frameSnapshot(data, codec.encode(data, "snapshot"));
+}
+
+/**
+ * The contents of snapshot bytes.
+ *
+ * @throws SnapshotError when the bytes are not a snapshot, are truncated or damaged (checksum),
+ *   or have another format version
+ */
+export function decodeSnapshot(bytes: Uint8Array, codec: Codec): SnapshotData {
+  const { payload } = unframeSnapshot(bytes);
+  return codec.decode(payload) as SnapshotData;
+}
+
+/**
+ * The full state of a chain: a full snapshot and the deltas that extend it, in order.
+ *
+ * @throws SnapshotError when the chain does not start with a full snapshot or skips a sequence
+ */
+export function resolveChain(chain: readonly SnapshotData[]): SnapshotData {
+  const [first, ...deltas] = chain;
+  if (first === undefined || first.kind !== "full") throw new SnapshotError("a snapshot chain starts with a full snapshot");
+  let state = first;
+  for (const delta of deltas) {
+    if (delta.kind !== "delta" || delta.sequence !== state.sequence + 1) {
+      throw new SnapshotError(`snapshot ${delta.sequence} (${delta.kind}) does not extend snapshot ${state.sequence}; give the chain in order`);
+    }
+    state = applyDelta(state, delta);
+  }
+  return state;
+}
+
+/** `delta` on top of `base`: the delta's metadata, and the base's task state with the changes. */
+function applyDelta(base: SnapshotData, delta: SnapshotData): SnapshotData {
+  const workflows: Record<string, WorkflowState> = {};
+  for (const [path, w] of Object.entries(delta.workflows)) {
+    const before = base.workflows[path]!;
+    workflows[path] = {
+      ...w,
+      runners: w.runners.map((r, i) => {
+        const { changes, ...rest } = r as RunnerDelta;
+        const old = before.runners[i] as RunnerState;
+        // Rebuilt in the store's order: entries as listed, keys inserted since the base last.
+        const perKey = new Map<string, Map<Key, unknown>>();
+        for (const name of changes.entries) perKey.set(name, new Map(old.perKey.get(name)));
+        for (const [name, keys] of changes.inserted) {
+          const values = perKey.get(name)!;
+          for (const k of keys) {
+            values.delete(k);
+            values.set(k, undefined);
+          }
+        }
+        for (const [name, set] of changes.set) for (const [k, v] of set) perKey.get(name)!.set(k, v);
+        for (const [name, keys] of changes.deleted) for (const k of keys) perKey.get(name)?.delete(k);
+        return { ...rest, perKey };
+      }),
+    };
+  }
+  return { ...delta, kind: "full", workflows };
+}

@@ -1,0 +1,231 @@
+/**
+ * The test system (`Systems.test`; reference `TestRuntime`): one engine, driven by the
+ * deterministic driver, with a checkpoint coordinator. Applications are launched in order into
+ * the engine's one registry of paths, so a later application reaches the streams, sequencers,
+ * splitters and portals of earlier ones. With a fixed seed every run is the same, byte for byte
+ * (docs/semantics.md, rule 11).
+ */
+import { ApplicationError, describe } from "../core/errors.js";
+import type { LogWriter } from "../core/log.js";
+import type { SystemStats } from "../core/stats.js";
+import { deploy } from "../engine/deployer.js";
+import { Engine } from "../engine/engine.js";
+import type { Plan } from "../graph/plan.js";
+import type { Application } from "../api/application.js";
+import { createCodec, type Codec } from "../state/codec.js";
+import { CheckpointCoordinator, type SnapshotOptions } from "./checkpoint-coordinator.js";
+import { DeterministicDriver } from "./deterministic-driver.js";
+
+/** Options of `Systems.test`. */
+export interface TestSystemOptions {
+  /** Seed of the scheduler's random choices (an integer; default 0). Same seed, same run. */
+  readonly seed?: number;
+  /**
+   * Receives every log line: `logger` lines and `ctx.log` lines bare, errors and warnings with
+   * their location in `meta`. Default: info lines to stdout, others to stderr with their level.
+   */
+  readonly log?: LogWriter;
+  /**
+   * Snapshots into a store (docs/snapshots.md). With them, sink output is committed after the
+   * snapshot that covers it is stored; without them, after every step.
+   */
+  readonly snapshots?: SnapshotOptions;
+}
+
+/** Writes info lines to stdout and warnings/errors, with their level, to stderr. */
+const defaultLog: LogWriter = (line, meta) => {
+  if (meta.level === "info") process.stdout.write(line + "\n");
+  else process.stderr.write(`[${meta.level}] ${line}\n`);
+};
+
+/** A deterministic single-threaded system; see the module header. */
+export class TestSystem {
+  private readonly engine: Engine;
+  private readonly driver: DeterministicDriver;
+  private readonly coordinator: CheckpointCoordinator;
+  private readonly apps: Application[] = [];
+  private dataCodec: Codec = createCodec();
+  private closed = false;
+
+  /** @throws RangeError when the seed is not an integer, or a snapshot interval is not a positive integer */
+  constructor(options: TestSystemOptions = {}) {
+    const seed = options.seed ?? 0;
+    if (!Number.isSafeInteger(seed)) throw new RangeError(`Systems.test({ seed: ${seed} }): the seed must be an integer`);
+    this.engine = new Engine(seed, options.log ?? defaultLog);
+    this.coordinator = new CheckpointCoordinator(
+      {
+        engine: this.engine,
+        plans: () => this.plans(),
+        codec: () => this.dataCodec,
+        shutdown: () => this.shutdown(),
+      },
+      options.snapshots,
+    );
+    this.driver = new DeterministicDriver(this.engine, this.coordinator);
+  }
+
+  /** Steps taken, and atoms and events processed by workflows, so far. */
+  get stats(): Readonly<SystemStats> {
+    return { ...this.engine.stats };
+  }
+
+  /** Continuations parked now, waiting for replies, over all workflows. */
+  get parkedContinuations(): number {
+    return this.engine.parkedContinuations;
+  }
+
+  /** Paths of the launched applications, in launch order. */
+  get applications(): readonly string[] {
+    return [...this.engine.apps];
+  }
+
+  /**
+   * Launches `app`: its consumers start at the current end of the streams they read
+   * (docs/semantics.md, rule 7). Nothing is changed when it fails.
+   *
+   * @throws ApplicationError when the application is already launched, needs a part of an
+   *   application that is not launched, has an uncompiled async callback, registers a data class
+   *   name another application uses for another class, or a generator or `init` factory fails
+   */
+  launch(app: Application): void {
+    this.checkOpen("launch");
+    this.launchAs(app, "fresh");
+  }
+
+  /**
+   * A snapshot of the whole system between steps: restore it into a fresh system with
+   * {@link restore}. With `delta`, only the task state written since this system's previous
+   * snapshot (restore it after the chain it extends).
+   *
+   * @throws EncodeError naming the path of state that is not data; Error for a delta when this
+   *   system has taken no snapshot yet
+   */
+  snapshot(options: { readonly delta?: boolean } = {}): Uint8Array {
+    this.checkOpen("snapshot");
+    return this.coordinator.snapshot(options.delta === true);
+  }
+
+  /**
+   * Takes a snapshot into the configured store (a full one every `fullEvery` snapshots, deltas
+   * in between), then commits the sink output it covers.
+   *
+   * @throws Error when the system has no snapshot store (`Systems.test({ snapshots })`)
+   */
+  checkpoint(): void {
+    this.checkOpen("checkpoint");
+    this.coordinator.checkpoint();
+  }
+
+  /**
+   * Continues from the newest readable snapshot of the configured store (with the chain of
+   * full snapshot and deltas it needs), as {@link restore}; a snapshot that is truncated or
+   * damaged is reported (warning) and the one before it is tried. Returns the id of the snapshot
+   * restored, or `undefined`, leaving the system untouched, when there is no readable snapshot:
+   * launch the applications to start afresh.
+   *
+   * @throws Error when the system has no snapshot store; SnapshotError as {@link restore} for a
+   *   readable snapshot that does not fit `apps`
+   */
+  restoreLatest(apps: readonly Application[]): string | undefined {
+    this.checkOpen("restoreLatest");
+    return this.coordinator.restoreLatest(this.codecFor(apps), apps.map((a) => a.plan), () => this.launchAll(apps), this.engine.log);
+  }
+
+  /**
+   * Continues from `snapshot` in this fresh system: launches `apps` (the applications of the
+   * snapshot, in launch order) and puts back their state. A delta is given with the chain it
+   * extends: `[full, delta1, …, deltaN]`. Returns the system.
+   *
+   * @throws SnapshotError when the bytes are not a snapshot (or are truncated or damaged), a
+   *   chain is broken, the system already runs applications, an application of the snapshot is
+   *   missing or another one is given, or an operator's code changed since the snapshot; the
+   *   system is then left unusable rather than half-restored
+   */
+  restore(snapshot: Uint8Array | readonly Uint8Array[], apps: readonly Application[]): this {
+    this.checkOpen("restore");
+    const chain = snapshot instanceof Uint8Array ? [snapshot] : [...snapshot];
+    this.coordinator.restore(chain, this.codecFor(apps), apps.map((a) => a.plan), () => this.launchAll(apps));
+    return this;
+  }
+
+  /** True when some component can take a step. */
+  canStep(): boolean {
+    return this.engine.canStep();
+  }
+
+  /**
+   * Takes one step: the next atom of one component (portal traffic first, docs/semantics.md,
+   * rule 8).
+   *
+   * @throws Error when nothing can step, or when the step needs the next atom of an async
+   *   source that is not in yet (use {@link stepUntilCompleteAsync})
+   */
+  step(): void {
+    this.checkOpen("step");
+    this.driver.step();
+  }
+
+  /**
+   * Steps until nothing can step or `maxSteps` steps were taken; returns the number of steps.
+   *
+   * @throws Error as {@link step}
+   */
+  stepUntilComplete(maxSteps = Infinity): number {
+    if (this.canStep()) this.checkOpen("step");
+    return this.driver.runUntilComplete(maxSteps);
+  }
+
+  /**
+   * Like {@link stepUntilComplete}, and waits for async sources (`fromAsyncIterable`) when a step
+   * needs their next atom. The order of steps is the same as if the data had been there.
+   */
+  async stepUntilCompleteAsync(maxSteps = Infinity): Promise<number> {
+    this.checkOpen("stepUntilCompleteAsync");
+    return this.driver.runUntilCompleteAsync(maxSteps);
+  }
+
+  /** Stops the system and closes its sinks; later calls of `launch` and `step` throw. */
+  shutdown(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.engine.close();
+  }
+
+  private launchAs(app: Application, sinks: "fresh" | "recovering"): void {
+    const codec = this.codecFor([...this.apps, app]);
+    deploy(this.engine, app.plan, sinks);
+    this.apps.push(app);
+    this.dataCodec = codec;
+  }
+
+  private launchAll(apps: readonly Application[]): void {
+    for (const app of apps) this.launchAs(app, "recovering");
+  }
+
+  private plans(): Plan[] {
+    return this.apps.map((a) => a.plan);
+  }
+
+  /**
+   * The codec of `apps`' data classes.
+   *
+   * @throws ApplicationError of the later application when two register one name for different classes
+   */
+  private codecFor(apps: readonly Application[]): Codec {
+    const codec = createCodec();
+    for (const app of apps) {
+      for (const c of app.dataClasses) {
+        try {
+          codec.register(c);
+        } catch (thrown) {
+          throw new ApplicationError(app.path, [describe(thrown)]);
+        }
+      }
+    }
+    return codec;
+  }
+
+  private checkOpen(what: string): void {
+    if (this.closed) throw new Error(`${what}(): the system was shut down`);
+  }
+}
