@@ -19,7 +19,7 @@ import { createTransformer } from "./core/transform.js";
 export interface PortalsPluginConfig {
   /** Directory machine ids are relative to (default: the project directory). */
   readonly root?: string;
-  /** Regular expression (source text) of file paths to leave alone, e.g. `"/test/types/"`. */
+  /** Regular expression (source text) of file paths to leave alone, e.g. `"/test/fixtures/"`. */
   readonly exclude?: string;
 }
 

@@ -10,15 +10,15 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, test, vi } from "vitest";
 import { PortalsApp } from "portals-ts";
-import helloWorld from "../../examples/hello-world/app.js";
-import registry from "../../examples/registry/app.js";
-import wordCount from "../../examples/word-count/app.js";
-import { runExample } from "../examples/run-example.js";
+import helloWorld from "../../../examples/hello-world/app.js";
+import registry from "../../../examples/registry/app.js";
+import wordCount from "../../../examples/word-count/app.js";
+import { runExample } from "../../examples/run-example.js";
 
 // Each case starts a Node process with tsx (about half a second alone, more on a busy machine).
 vi.setConfig({ testTimeout: 60_000 });
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
+const root = fileURLToPath(new URL("../../..", import.meta.url));
 
 interface Result {
   readonly code: number;
@@ -141,13 +141,13 @@ describe.concurrent("portals run", () => {
   });
 
   test("an async source (fromAsyncIterable) is awaited", async () => {
-    const r = await portals("run", "test/cli/fixtures/async-source.ts");
+    const r = await portals("run", "test/runtime/cli/fixtures/async-source.ts");
     expect(r).toMatchObject({ code: 0, stdout: "tick 1\ntick 2\n|\ntick 3\n|\n" });
     expect(r.stderr).toMatch(SUMMARY);
   });
 
   test("an operator error is reported on stderr in order with stdout, the run goes on, exit 1", async () => {
-    const r = await portals("run", "test/cli/fixtures/failing-operator.ts");
+    const r = await portals("run", "test/runtime/cli/fixtures/failing-operator.ts");
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("1\n3\n");
     const lines = r.stderr.split("\n");
@@ -157,7 +157,7 @@ describe.concurrent("portals run", () => {
   });
 
   test("an application that cannot be launched: one line naming the problem, exit 1", async () => {
-    const r = await portals("run", "test/cli/fixtures/needs-registry.ts");
+    const r = await portals("run", "test/runtime/cli/fixtures/needs-registry.ts");
     expect(r).toEqual({
       code: 1,
       stdout: "",
@@ -222,22 +222,22 @@ describe.concurrent("usage errors: one line on stderr, nothing on stdout, exit 2
     ["two modules", ["run", "a.ts", "b.ts"], "portals: error: too many arguments for 'run'. Expected 1 argument but got 2."],
     ["module does not exist", ["run", "examples/nope/app.ts"], `portals: error: module examples/nope/app.ts does not exist (looked for ${root}examples/nope/app.ts)`],
     ["plan of a module that does not exist", ["plan", "nope.js"], `portals: error: module nope.js does not exist (looked for ${root}nope.js)`],
-    ["no default export", ["run", "test/cli/fixtures/no-default.ts"], `portals: error: module test/cli/fixtures/no-default.ts has no default export; ${fix}`],
+    ["no default export", ["run", "test/runtime/cli/fixtures/no-default.ts"], `portals: error: module test/runtime/cli/fixtures/no-default.ts has no default export; ${fix}`],
     [
       "default export not an application",
-      ["run", "test/cli/fixtures/not-an-app.ts"],
-      `portals: error: module test/cli/fixtures/not-an-app.ts: the default export is an object (Object), not an application; ${fix}`,
+      ["run", "test/runtime/cli/fixtures/not-an-app.ts"],
+      `portals: error: module test/runtime/cli/fixtures/not-an-app.ts: the default export is an object (Object), not an application; ${fix}`,
     ],
     [
       "module with a syntax error",
       ["run", ".cache/cli/syntax-error.ts"],
       `portals: error: module .cache/cli/syntax-error.ts does not compile: ${root}.cache/cli/syntax-error.ts:2:7 - Variable declaration expected.`,
     ],
-    ["empty array", ["plan", "test/cli/fixtures/empty-array.ts"], `portals: error: module test/cli/fixtures/empty-array.ts default-exports an empty array; ${fix}`],
+    ["empty array", ["plan", "test/runtime/cli/fixtures/empty-array.ts"], `portals: error: module test/runtime/cli/fixtures/empty-array.ts default-exports an empty array; ${fix}`],
     [
       "module that throws on import",
-      ["run", "test/cli/fixtures/throws-on-import.ts"],
-      "portals: error: cannot load module test/cli/fixtures/throws-on-import.ts: application /broken: workflow /broken/workflows/orphan has no source: call .source(stream) first; workflow /broken/workflows/orphan has no sink: end a flow with .sink()",
+      ["run", "test/runtime/cli/fixtures/throws-on-import.ts"],
+      "portals: error: cannot load module test/runtime/cli/fixtures/throws-on-import.ts: application /broken: workflow /broken/workflows/orphan has no source: call .source(stream) first; workflow /broken/workflows/orphan has no sink: end a flow with .sink()",
     ],
   ];
   for (const [name, args, line] of cases) {

@@ -4,9 +4,9 @@
  */
 import { describe, expect, test } from "vitest";
 import { PortalsApp, Systems } from "portals-ts";
-import feedbackLoop from "../../examples/feedback-loop/app.js";
-import type { CliIo } from "../../runtime/cli/io.js";
-import { progressLine, runApplications, summaryLine } from "../../runtime/cli/run.js";
+import feedbackLoop from "../../../examples/feedback-loop/app.js";
+import type { CliIo } from "../../../runtime/cli/io.js";
+import { progressLine, runApplications, summaryLine } from "../../../runtime/cli/run.js";
 
 /** Captures what the CLI writes; the clock advances by `tick` ms at every reading. */
 function capture(tick: number): CliIo & { stdout: string; stderr: string; writes: string[]; readings: number } {

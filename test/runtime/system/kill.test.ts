@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import { expect, test } from "vitest";
-import { ROOT } from "../compiler/fixtures.js";
+import { ROOT } from "../../compiler/fixtures.js";
 
 const CLI = join(ROOT, "dist/runtime/cli/main.js");
 const CART = join(ROOT, "dist/examples/shopping-cart/app.js");

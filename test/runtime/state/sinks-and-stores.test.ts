@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { DirectoryStore, PortalsApp, Sinks, SqliteStore, Systems, type Application, type MemorySink, type SnapshotStore } from "portals-ts";
-import { createCodec } from "../../runtime/state/codec.js";
-import { decodeSnapshot as decodeWith } from "../../runtime/system/snapshot.js";
+import { createCodec } from "../../../runtime/state/codec.js";
+import { decodeSnapshot as decodeWith } from "../../../runtime/system/snapshot.js";
 
 /** The apps of these tests register no data classes: the framework's codec reads their snapshots. */
 const decodeSnapshot = (bytes: Uint8Array) => decodeWith(bytes, createCodec());

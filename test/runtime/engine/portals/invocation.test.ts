@@ -5,8 +5,8 @@
  */
 import { describe, expect, test } from "vitest";
 import { defineMachine, RequestHandle, Step } from "portals-ts/machine";
-import { Invocation, type Settlement } from "../../runtime/engine/portals/invocation.js";
-import { returns, script, valueOf } from "../support/machines.js";
+import { Invocation, type Settlement } from "../../../../runtime/engine/portals/invocation.js";
+import { returns, script, valueOf } from "../../../support/machines.js";
 
 const ctx = { name: "ctx" };
 const h = (requestId: number): RequestHandle => new RequestHandle("/t/portals/p", requestId);

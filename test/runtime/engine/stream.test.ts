@@ -4,8 +4,8 @@
  */
 import { serialize } from "node:v8";
 import { describe, expect, test } from "vitest";
-import { atom, sealAtom, type Atom } from "../../runtime/engine/atom.js";
-import { AtomicStream, type Cursor } from "../../runtime/engine/stream.js";
+import { atom, sealAtom, type Atom } from "../../../runtime/engine/atom.js";
+import { AtomicStream, type Cursor } from "../../../runtime/engine/stream.js";
 
 /** A consumer that counts its wake-ups. */
 function consumer(): { wakes: number; wake(): void } {

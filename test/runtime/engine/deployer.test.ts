@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test, vi } from "vitest";
 import { ApplicationError, PortalsApp, Systems, type Application, type TestSystem } from "portals-ts";
-import { collecting } from "../support/machines.js";
+import { collecting } from "../../support/machines.js";
 
 /** Files the runtime opened and closed (through node:fs, counted by the mock below). */
 const files = vi.hoisted(() => ({ opened: 0, closed: 0 }));

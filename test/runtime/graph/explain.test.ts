@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { PortalsApp, Systems, type Application } from "portals-ts";
-import { ask, collecting, script, valueOf } from "../support/machines.js";
+import { ask, collecting, script, valueOf } from "../../support/machines.js";
 
 interface InvOp {
   readonly item: string;

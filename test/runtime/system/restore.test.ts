@@ -11,14 +11,14 @@ import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import { describe, expect, test } from "vitest";
 import { PortalsApp, Sinks, SnapshotError, Systems, type Application } from "portals-ts";
-import bankSaga from "../../examples/bank-saga/app.js";
-import countdown from "../../examples/countdown/app.js";
-import pingPong from "../../examples/ping-pong/app.js";
-import previousValue from "../../examples/previous-value/app.js";
-import { shoppingCart } from "../../examples/shopping-cart/app.js";
-import wordCount from "../../examples/word-count/app.js";
-import { createCodec } from "../../runtime/state/codec.js";
-import { decodeSnapshot as decodeWith } from "../../runtime/system/snapshot.js";
+import bankSaga from "../../../examples/bank-saga/app.js";
+import countdown from "../../../examples/countdown/app.js";
+import pingPong from "../../../examples/ping-pong/app.js";
+import previousValue from "../../../examples/previous-value/app.js";
+import { shoppingCart } from "../../../examples/shopping-cart/app.js";
+import wordCount from "../../../examples/word-count/app.js";
+import { createCodec } from "../../../runtime/state/codec.js";
+import { decodeSnapshot as decodeWith } from "../../../runtime/system/snapshot.js";
 
 /** The apps of these tests register no data classes: the framework's codec reads their snapshots. */
 const codec = createCodec();

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { EncodeError, OperatorError, PortalRequestError } from "portals-ts";
-import { Codec, createCodec } from "../../runtime/state/codec.js";
+import { Codec, createCodec } from "../../../runtime/state/codec.js";
 
 /** A system's codec with no application classes: the framework's own registered. */
 const codec = createCodec();

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "vitest";
 import { OperatorError, Tasks, VSM, type LogMeta, type VsmBehavior } from "portals-ts";
 import { TaskDriver, testPortal } from "portals-ts/testing";
-import { ask, returns, script, valueOf } from "../support/machines.js";
+import { ask, returns, script, valueOf } from "../../support/machines.js";
 
 interface InvReq {
   readonly item: string;

@@ -1,0 +1,79 @@
+/**
+ * The layers of the runtime and the compiler, as import rules (docs/architecture.md, "Layers").
+ * `npm run check:deps` (part of `npm test`) fails on any import that breaks them.
+ *
+ *   core      leaf: keys, paths, errors, messages, the machine protocol, specs, data policy
+ *   graph     application model, validation, portal expansion, plans       (core)
+ *   state     codec, snapshot bytes, stores, sinks, per-key state          (core)
+ *   api       the builders users write against                             (core, graph)
+ *   engine    runs deployed plans; never sees applications                 (core, graph, state)
+ *   system    systems, drivers, checkpoint coordinator                     (all of the above)
+ *   testing, cli, the entry points                                         (on top)
+ */
+
+/** A rule that files under `from` may import only from their own folder and `allowed` (runtime folders). */
+function layer(name, allowed) {
+  const folders = [name, ...allowed].join("|");
+  return {
+    name: `${name}-imports-only-${allowed.length === 0 ? "itself" : allowed.join("-")}`,
+    comment: `runtime/${name} may import only runtime/{${[name, ...allowed].join(",")}} (docs/architecture.md, "Layers")`,
+    severity: "error",
+    from: { path: `^runtime/${name}/` },
+    to: { path: "^runtime/", pathNot: `^runtime/(${folders})/` },
+  };
+}
+
+module.exports = {
+  forbidden: [
+    layer("core", []),
+    layer("graph", ["core"]),
+    layer("state", ["core"]),
+    layer("api", ["core", "graph"]),
+    layer("engine", ["core", "graph", "state"]),
+    layer("system", ["core", "graph", "state", "engine", "api"]),
+    layer("testing", ["core", "graph", "state", "engine", "api"]),
+    layer("cli", ["core", "graph", "state", "api", "system"]),
+    {
+      name: "core-runs-anywhere",
+      comment: "runtime/core is shared with the browser and the CommonJS compiler build: no Node built-ins, no packages",
+      severity: "error",
+      from: { path: "^runtime/core/" },
+      to: { dependencyTypes: ["core", "npm", "npm-dev", "npm-optional", "npm-peer", "npm-no-pkg", "npm-unknown"] },
+    },
+    {
+      name: "compiler-stands-alone",
+      comment: "the compiler ships as CommonJS without the runtime: of the runtime it may import only the data policy",
+      severity: "error",
+      from: { path: "^compiler/" },
+      to: { path: "^runtime/", pathNot: "^runtime/core/data\\.ts$" },
+    },
+    {
+      name: "runtime-without-compiler",
+      comment: "the runtime never imports the compiler (the CLI loads its hook by URL)",
+      severity: "error",
+      from: { path: "^runtime/" },
+      to: { path: "^compiler/" },
+    },
+    {
+      name: "examples-use-the-package",
+      comment: "examples are written as users write them: through portals-ts, never the runtime's files",
+      severity: "error",
+      from: { path: "^examples/" },
+      to: { path: "^(runtime|compiler)/", pathNot: "^runtime/(index|machine)\\.ts$" },
+    },
+    {
+      name: "no-cycles",
+      comment: "modules of the runtime and the compiler form no import cycle",
+      severity: "error",
+      from: { path: "^(runtime|compiler)/" },
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "^(dist|node_modules|\\.cache)/" },
+    tsConfig: { fileName: "tsconfig.json" },
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: { extensions: [".ts", ".js"] },
+  },
+};
