@@ -2,8 +2,8 @@
  * Soak of the shopping cart (`npm run soak`): the four applications of examples/shopping-cart
  * run continuously in one `Systems.test` system on endless sources with a bounded key space,
  * for `--minutes` minutes (default 10), to see whether memory stays flat and throughput steady
- * as atoms finish by the million (the performance issue: "no leaks: memory flat over a 10-minute
- * soak of the shopping cart with a bounded key space, measured").
+ * as atoms finish by the million: with a bounded key space, memory must stay flat over a
+ * 10-minute soak.
  *
  *   npm run soak                          # 10 minutes, a sample every 10 s
  *   npm run soak -- --minutes 1 --interval 5

@@ -28,6 +28,7 @@ export interface CompiledSpec {
   readonly version: string;
   /** Builds the initial locals from the call's arguments (without `ctx`). */
   readonly begin: (args: readonly unknown[]) => Record<string, unknown>;
+  /** Runs a frame from its `pc` (see `Machine.resume`). */
   readonly resume: Machine["resume"];
   /** The async helpers the function awaits, by reference (see `Machine.helpers`). */
   readonly helpers?: () => readonly unknown[];
@@ -62,7 +63,7 @@ export function value(input: ResumeInput): unknown {
  * Suspends on `request` (`await portal.request(...)` or `await handle`).
  *
  * @throws TypeError when `request` is not a portal request: only requests can be awaited in an
- *   operator (DESIGN §6)
+ *   operator (docs/compiler.md)
  */
 export function suspend(request: unknown, where: string): MachineStep {
   return Step.await(checkHandle(request, where));

@@ -22,7 +22,7 @@ export interface VariantSpec {
 export interface GroupSpec {
   /** Id, used on the command line (`--only`) and in the results. */
   readonly id: string;
-  /** Workload number (1–6: the benchmarks issue; 7–10: the snapshots issue) and a title. */
+  /** Workload number and a title. */
   readonly workload: number;
   readonly title: string;
   /** Unit of the rate column, e.g. `events/s`. */

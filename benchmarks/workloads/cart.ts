@@ -15,7 +15,7 @@
  *   (orders, items sold, top 10 items) is the analytics' log.
  * - `maps`: the same computation written by hand with `Map`s, reading and parsing the same two
  *   files every iteration (as the application's `fromFile` generators do). It follows the
- *   application's atom semantics (DESIGN §5.8): for every atom of 100 cart operations, each
+ *   application's atom semantics (docs/semantics.md, rule 8): for every atom of 100 cart operations, each
  *   operation runs up to its inventory request, in order (a `remove` takes the item out of the
  *   cart before its `put`; a `checkout` emits the order); then the inventory serves the
  *   atom's requests in order, and each granted `take` adds its item to the cart. (Taken one

@@ -1,5 +1,5 @@
 /**
- * Workload 10 (the snapshots issue): throughput of the snapshot codec (`runtime/state/codec.ts`:
+ * Workload 10: throughput of the snapshot codec (`runtime/state/codec.ts`:
  * one walk over the value, then `v8.serialize`; decode: `v8.deserialize`, then one walk) next to
  * plain `v8.serialize`/`v8.deserialize` and `JSON.stringify`/`JSON.parse`, on the same value,
  * built once outside the measurement. One iteration encodes (or decodes) the whole value.

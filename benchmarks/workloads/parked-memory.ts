@@ -1,6 +1,6 @@
 /**
- * Workload 13: memory per parked continuation (the performance issue's target: at most 200
- * bytes plus the continuation's locals, on the heap).
+ * Workload 13: memory per parked continuation (the target: at most 200 bytes plus the
+ * continuation's locals, on the heap).
  *
  * - `portals`: the application of workload 8 (`snapshot-ops.ts`, compiled by the project's
  *   transformer): an asker whose async operator awaits `double.request(x)` for each of the

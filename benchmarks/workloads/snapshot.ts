@@ -1,5 +1,5 @@
 /**
- * Workloads 7–9 (the snapshots issue): `system.snapshot()`, `snapshot({ delta: true })` and
+ * Workloads 7–9: `system.snapshot()`, `snapshot({ delta: true })` and
  * `Systems.test().restore(bytes, apps)` on large states. One iteration is one snapshot or one
  * restore of a system built once, outside the measurement, in the variant's child process.
  * Every variant reports its snapshot's size (`info`: bytes, and per key or per continuation);

@@ -23,9 +23,13 @@ export interface PortalsViteOptions {
 
 /** The subset of Vite's plugin interface this plugin implements. */
 export interface PortalsVitePlugin {
+  /** The plugin's name, `portals-ts`. */
   readonly name: string;
+  /** Runs before Vite's own TypeScript handling. */
   readonly enforce: "pre";
+  /** Takes Vite's root as the directory machine ids are relative to, unless `root` was given. */
   configResolved(config: { readonly root: string }): void;
+  /** Compiles the async operators of a TypeScript module; `null` leaves the module to Vite. */
   transform(this: { error(message: string): never }, code: string, id: string): { code: string; map: string | undefined } | null;
 }
 

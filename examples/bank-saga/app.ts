@@ -1,6 +1,6 @@
 /**
  * Bank-account saga: money transfers as multi-step sagas over an `accounts` portal, written as
- * ordinary async code that the compiler turns into serializable continuations (DESIGN §5.8–5.9).
+ * ordinary async code that the compiler turns into serializable continuations (docs/semantics.md, rules 8 and 9).
  *
  * The application `bank` reads one ledger generator. Its first atom opens the accounts, the
  * middle atoms are batches of transfer orders, the last atom asks for end-of-day statements.
@@ -11,7 +11,7 @@
  *     `credit`, `balance`. A debit needs the transaction's lock and the funds, and then awaits
  *     the `limits` portal (a fraud check served by another workflow) before it replies: the
  *     request nests, and the reply sent from the continuation answers the original debit
- *     (DESIGN §5.9).
+ *     (docs/semantics.md, rule 9).
  *   - `limits` serves the `limits` portal: it refuses any single debit over {@link TRANSFER_LIMIT}.
  *   - `transfers` keys the orders by transaction id and runs one saga per order in an async
  *     asker: lock the source, lock the destination, debit, credit, each step awaited. A refused
@@ -25,7 +25,7 @@
  * each continues when its reply arrives, so transfers of one atom that touch the same accounts
  * meet locks held by each other (and abort, without waiting: no deadlock). The openings are in
  * place before the first order, and every saga of an atom has finished before the next atom
- * arrives: portal traffic goes first (DESIGN §5.8), and workflows and sequencers step before
+ * arrives: portal traffic goes first (docs/semantics.md, rule 8), and workflows and sequencers step before
  * the splitter and the generator take their next atom (runtime/engine/scheduler.ts).
  *
  * Run it (after `npm run build`):

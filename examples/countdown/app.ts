@@ -1,7 +1,7 @@
 /**
  * Countdown: an asker-replier that asks itself. Serving `x > 0`, it logs `x` and awaits its own
  * portal with `x - 1` before replying; the top-level request from `signal(8)` returns only when
- * every level has answered, and its continuation logs `Done!` (DESIGN §5.9).
+ * every level has answered, and its continuation logs `Done!` (docs/semantics.md, rule 9).
  *
  * Output: 8 7 6 5 4 3 2 1 Done! (one per line).
  */

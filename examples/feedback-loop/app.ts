@@ -1,5 +1,5 @@
 /**
- * A feedback loop (DESIGN §5.5): a sequencer merges a generator with the workflow's own output,
+ * A feedback loop (docs/semantics.md, rule 5): a sequencer merges a generator with the workflow's own output,
  * so the workflow keeps feeding itself until it emits an empty atom, which the sequencer drops.
  *
  * The workflow walks Collatz sequences: for each `{ start, n }` it emits the next number

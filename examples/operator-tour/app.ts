@@ -7,7 +7,7 @@
  *   with per-task state) → identity with the hooks withOnNext (adds "!"), withOnAtomComplete
  *   and withOnComplete (emit a marker after each atom and at the end) → logger
  *
- * Inside a workflow a task finishes a whole atom before the next task sees it (DESIGN §5.2), so
+ * Inside a workflow a task finishes a whole atom before the next task sees it (docs/semantics.md, rule 2), so
  * the lines of one atom come stage by stage.
  */
 import { PortalsApp, Tasks } from "portals-ts";
@@ -47,7 +47,7 @@ export default PortalsApp("operator-tour", (app) => {
     .logger("init: ")
     .identity()
     .withOnNext((text, ctx) => ctx.emit(`${text}!`))
-    // Events emitted by the hooks come after the atom's events (DESIGN §5.1).
+    // Events emitted by the hooks come after the atom's events (docs/semantics.md, rule 1).
     .withOnAtomComplete((ctx) => ctx.emit("(atom complete)"))
     .withOnComplete((ctx) => ctx.emit("(stream complete)"))
     .logger("hooks: ")

@@ -2,7 +2,7 @@
  * Ping-pong: two workflows serve each other's portal. A rally starts with a request to `pong`;
  * serving `n`, each side asks the other side with `n - 1` and answers with one more than it
  * got back, so the original request returns the number of rallies. The requests nest: every
- * server awaits while serving, and its reply answers the original request (DESIGN §5.9).
+ * server awaits while serving, and its reply answers the original request (docs/semantics.md, rule 9).
  * The async operators are compiled into serializable continuations (tspc, or the plugin/hook).
  *
  * Output: pong 6, ping 5, pong 4, ping 3, pong 2, ping 1, pong 0, then `6 rallies`.

@@ -3,7 +3,7 @@
  * request before it (0 for the first) and keeps the new one. Its key function sends every
  * request to one key, so all of them share that key's state. The asker requests each number
  * of `fromRange(0, 128, 8)` in turn and logs the number with its answer: request order within
- * an atom is kept and continuations resume in that order (DESIGN §5.8).
+ * an atom is kept and continuations resume in that order (docs/semantics.md, rule 8).
  *
  * Output: `{"x":n,"future":max(n-1,0)}` for n = 0…127.
  */

@@ -1,5 +1,5 @@
 /**
- * Two applications composed through the registry (DESIGN §1, §4): launched in order into one
+ * Two applications composed through the registry (docs/architecture.md): launched in order into one
  * system, the second reaches parts of the first by path.
  *
  * `warehouse` keeps stock levels. Stock changes enter through its sequencer `changes`; the

@@ -1,5 +1,5 @@
 /**
- * Routing with a splitter (DESIGN §5.6): each payment goes to the first split whose predicate
+ * Routing with a splitter (docs/semantics.md, rule 6): each payment goes to the first split whose predicate
  * holds (refunds, then large payments, then everything else), and one workflow per split
  * handles its share:
  *

@@ -48,7 +48,10 @@ export class ApplicationBuilder {
    * @param name application name: letters, digits, `_`, `-` and `.` (it becomes the path `/<name>`)
    * @throws TypeError for an empty name or one with other characters
    */
-  constructor(readonly name: string) {
+  constructor(
+    /** Name of the application (its path is `/<name>`). */
+    readonly name: string,
+  ) {
     if (typeof name !== "string" || !/^[\w.-]+$/.test(name)) {
       throw new TypeError(`application name ${JSON.stringify(name)} is invalid: use letters, digits, "_", "-" or "."`);
     }

@@ -10,12 +10,12 @@ import type { Plan } from "../graph/plan.js";
 
 /** A built, validated application: launch it into a system with `system.launch(app)`. */
 export class Application {
-  /** The expanded graph the engine runs (no portal nodes). */
+  /** @internal The expanded graph the engine runs (no portal nodes). */
   readonly plan: Plan;
 
   /** @internal use `PortalsApp` or `ApplicationBuilder.build` */
   constructor(
-    /** The application as its builders recorded it. */
+    /** @internal The application as its builders recorded it. */
     readonly model: AppModel,
     /** The classes whose instances its state may hold besides plain data (`app.dataClass`). */
     readonly dataClasses: readonly DataClass<object>[] = [],

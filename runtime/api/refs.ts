@@ -10,6 +10,7 @@ declare const OUT: unique symbol;
 
 /** An atomic stream of events of type `T`: atoms of events, one after the other. */
 export interface StreamRef<T> {
+  /** What the ref refers to. */
   readonly kind: "stream";
   /** Path of the stream, e.g. `/shop/generators/orders/stream`. */
   readonly path: string;
@@ -19,21 +20,29 @@ export interface StreamRef<T> {
 
 /** A generator (source) and the stream it produces. */
 export interface GeneratorRef<T> {
+  /** What the ref refers to. */
   readonly kind: "generator";
+  /** Path of the generator, e.g. `/shop/generators/orders`. */
   readonly path: string;
+  /** The stream of the atoms it generates. */
   readonly stream: StreamRef<T>;
 }
 
 /** A sequencer: merges the streams connected to it, atom by atom, into its `stream`. */
 export interface SequencerRef<T> {
+  /** What the ref refers to. */
   readonly kind: "sequencer";
+  /** Path of the sequencer, e.g. `/shop/sequencers/all`. */
   readonly path: string;
+  /** The merged stream. */
   readonly stream: StreamRef<T>;
 }
 
 /** A splitter over a stream; `app.splits.split(splitter, predicate)` adds outputs to it. */
 export interface SplitterRef<T> {
+  /** What the ref refers to. */
   readonly kind: "splitter";
+  /** Path of the splitter, e.g. `/shop/splitters/payments`. */
   readonly path: string;
   /** Phantom: the event type. */
   readonly [OUT]?: T;
@@ -41,8 +50,11 @@ export interface SplitterRef<T> {
 
 /** A frozen workflow and its output stream. */
 export interface WorkflowRef<T, U> {
+  /** What the ref refers to. */
   readonly kind: "workflow";
+  /** Path of the workflow, e.g. `/shop/workflows/cart`. */
   readonly path: string;
+  /** The workflow's output stream. */
   readonly stream: StreamRef<U>;
   /** Phantom: the input type. */
   readonly [OUT]?: (input: T) => void;
@@ -53,6 +65,7 @@ export interface WorkflowRef<T, U> {
  * and 9). `Req` is the request type, `Rep` the reply type.
  */
 export interface PortalRef<Req, Rep> {
+  /** What the ref refers to. */
   readonly kind: "portal";
   /** Path of the portal, e.g. `/shop/portals/inventory`. */
   readonly path: string;

@@ -19,8 +19,11 @@ export class Task<T, U> {
   /** Phantom marker of the input and output types. */
   declare readonly __types?: (input: T) => U;
 
-  /** @param spec the plain description the engine runs */
-  constructor(readonly spec: TaskSpec) {}
+  /** @internal build tasks with `Tasks.*`; `spec` is the plain description the engine runs */
+  constructor(
+    /** @internal the plain description the engine runs (`core/spec.ts`) */
+    readonly spec: TaskSpec,
+  ) {}
 
   /** Names the task (its path is `<workflow>/<name>`; names must be unique in a workflow). */
   withName(name: string): Task<T, U> {
@@ -32,7 +35,7 @@ export class Task<T, U> {
     return this.withHooks({ onNext });
   }
 
-  /** Runs `hook` after each atom's events, before its boundary (DESIGN §5.1). */
+  /** Runs `hook` after each atom's events, before its boundary (docs/semantics.md, rule 1). */
   withOnAtomComplete(hook: (ctx: ProcessorContext<U>) => void): Task<T, U> {
     return this.withHooks({ onAtomComplete: hook });
   }
@@ -42,7 +45,7 @@ export class Task<T, U> {
     return this.withHooks({ onComplete: hook });
   }
 
-  /** Runs `hook` when an atom arrives failed from upstream (DESIGN §5.10). */
+  /** Runs `hook` when an atom arrives failed from upstream (docs/semantics.md, rule 10). */
   withOnError(hook: (error: OperatorError, ctx: ProcessorContext<U>) => void): Task<T, U> {
     return this.withHooks({ onError: hook });
   }
@@ -55,7 +58,7 @@ export class Task<T, U> {
     return this.withSteps(next.spec, 1);
   }
 
-  /** Like {@link withStep}, but `next` handles `atoms` consecutive atoms (reference `withLoop`). */
+  /** Like {@link Task.withStep}, but `next` handles `atoms` consecutive atoms (reference `withLoop`). */
   withLoop(atoms: number, next: Task<T, U>): Task<T, U> {
     if (!Number.isInteger(atoms) || atoms < 1) {
       throw new RangeError(`withLoop(${String(atoms)}, ...): the atom count must be a positive integer`);
@@ -124,7 +127,7 @@ export const Tasks = {
   identity<T>(): Task<T, T> {
     return new Task({ kind: "identity" });
   },
-  /** Logs `prefix + format(event)` at info level and forwards the event (DESIGN §4). */
+  /** Logs `prefix + format(event)` at info level and forwards the event (`core/format.ts`). */
   logger<T>(prefix = ""): Task<T, T> {
     return new Task({ kind: "logger", prefix });
   },
@@ -155,7 +158,7 @@ export const Tasks = {
   },
   /**
    * An asker and a replier in one task: both callbacks may await the `asks` portals; `onAsk`
-   * may reply after awaiting, and the reply answers the original request (DESIGN §5.9).
+   * may reply after awaiting, and the reply answers the original request (docs/semantics.md, rule 9).
    */
   askerReplier<T, U, Req, Rep>(
     asks: Portals,

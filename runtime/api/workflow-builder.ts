@@ -1,5 +1,5 @@
 /**
- * The workflow builder (DESIGN §4): a typed, immutable flow of tasks from one source stream to
+ * The workflow builder: a typed, immutable flow of tasks from one source stream to
  * one sink. `FlowBuilder<T, U, CT, CU>` tracks the workflow's input `T` and declared output `U`,
  * and the latest task's input `CT` and output `CU`, so `sink()` only compiles when `CU` is `U`
  * and the `with*` methods see the latest task's types (reference `FlowBuilder.scala`).
@@ -80,6 +80,7 @@ export class FlowBuilder<T, U, CT, CU> {
 
   /** Keeps the events for which `predicate(event, ctx)` is true. */
   filter<V extends CU>(predicate: (event: CU, ctx: MapContext) => event is V): FlowBuilder<T, U, CU, V>;
+  /** Keeps the events for which `predicate(event, ctx)` is true. */
   filter(predicate: (event: CU, ctx: MapContext) => boolean): FlowBuilder<T, U, CU, CU>;
   filter(predicate: (event: CU, ctx: MapContext) => boolean): FlowBuilder<T, U, CU, CU> {
     return this.add(Tasks.filter(predicate));
@@ -113,7 +114,7 @@ export class FlowBuilder<T, U, CT, CU> {
     return this.add(Tasks.identity<CU>());
   }
 
-  /** Logs `prefix + format(event)` for each event and forwards it (DESIGN §4). */
+  /** Logs `prefix + format(event)` for each event and forwards it (`core/format.ts`). */
   logger(prefix = ""): FlowBuilder<T, U, CU, CU> {
     return this.add(Tasks.logger<CU>(prefix));
   }
@@ -132,7 +133,7 @@ export class FlowBuilder<T, U, CT, CU> {
   /**
    * Merges this flow and `others` (branches of the same workflow) into one: an identity task
    * that gets this flow's events, then each other flow's, as one atom with one boundary
-   * (DESIGN §5.4).
+   * (docs/semantics.md, rule 4).
    */
   union(...others: FlowBuilder<T, U, any, CU>[]): FlowBuilder<T, U, CU, CU> {
     for (const o of others) {
@@ -145,7 +146,7 @@ export class FlowBuilder<T, U, CT, CU> {
 
   /**
    * An asker: `fn(event, ctx)` may `await portal.request(...)` on `portals` (one ref or an
-   * array) and emits with `ctx.emit`. Continuations resume under the event's key (DESIGN §5.8).
+   * array) and emits with `ctx.emit`. Continuations resume under the event's key (docs/semantics.md, rule 8).
    */
   asker<V = U>(portals: Portals, fn: (event: CU, ctx: AskerContext<V>) => void | Promise<unknown>): FlowBuilder<T, U, CU, V> {
     return this.add(Tasks.asker(portals, fn));
@@ -153,7 +154,7 @@ export class FlowBuilder<T, U, CT, CU> {
 
   /**
    * A replier for `portal`: `onNext` handles the stream's events; `onAsk` serves each request
-   * and answers it with `ctx.reply` (DESIGN §5.8).
+   * and answers it with `ctx.reply` (docs/semantics.md, rule 8).
    */
   replier<V = U, Req = unknown, Rep = unknown>(
     portal: PortalRef<Req, Rep>,
@@ -165,7 +166,7 @@ export class FlowBuilder<T, U, CT, CU> {
 
   /**
    * An asker and replier in one task: both callbacks may await `asks` (one ref or an array);
-   * `onAsk` may reply after awaiting, answering the original request (DESIGN §5.9).
+   * `onAsk` may reply after awaiting, answering the original request (docs/semantics.md, rule 9).
    */
   askerReplier<V = U, Req = unknown, Rep = unknown>(
     asks: Portals,
@@ -187,17 +188,17 @@ export class FlowBuilder<T, U, CT, CU> {
     return this.replace((t) => t.withOnNext(onNext));
   }
 
-  /** Runs `hook` after each atom's events on the latest task (DESIGN §5.1). */
+  /** Runs `hook` after each atom's events on the latest task (docs/semantics.md, rule 1). */
   withOnAtomComplete(hook: (ctx: ProcessorContext<CU>) => void): FlowBuilder<T, U, CT, CU> {
     return this.replace((t) => t.withOnAtomComplete(hook));
   }
 
-  /** Runs `hook` once at the end of the stream on the latest task (DESIGN §5.1). */
+  /** Runs `hook` once at the end of the stream on the latest task (docs/semantics.md, rule 1). */
   withOnComplete(hook: (ctx: ProcessorContext<CU>) => void): FlowBuilder<T, U, CT, CU> {
     return this.replace((t) => t.withOnComplete(hook));
   }
 
-  /** Runs `hook` when an atom arrives failed at the latest task (DESIGN §5.10). */
+  /** Runs `hook` when an atom arrives failed at the latest task (docs/semantics.md, rule 10). */
   withOnError(hook: (error: OperatorError, ctx: ProcessorContext<CU>) => void): FlowBuilder<T, U, CT, CU> {
     return this.replace((t) => t.withOnError(hook));
   }
@@ -225,7 +226,7 @@ export class FlowBuilder<T, U, CT, CU> {
   /**
    * Sends this flow's events to the workflow's output stream, and, given a `target` (see
    * `Sinks`), also to that transactional sink: committed with the snapshot that covers them,
-   * exactly once (DESIGN §8). Compiles only when the flow's event type is the workflow's
+   * exactly once (docs/snapshots.md). Compiles only when the flow's event type is the workflow's
    * declared output type `U`.
    *
    * @throws TypeError when another branch already gave the workflow another sink target

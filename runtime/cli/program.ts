@@ -1,5 +1,5 @@
 /**
- * The `portals` command line (package `bin`, DESIGN §2):
+ * The `portals` command line (package `bin`):
  *
  *   portals run <module> [--seed <n>] [--max-steps <n>] [--quiet]
  *                        [--snapshot-dir <dir>] [--snapshot-every <n>] [--restore]
@@ -74,7 +74,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   program
     .command("plan")
-    .description("print the lowered graph of each application (app.explain())")
+    .description("print the plan of each application, its portals expanded (app.explain())")
     .argument("<module>", "module whose default export is an application or an array of them")
     .action(async (module: string) => {
       const apps = await loadApplications(module);

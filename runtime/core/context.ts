@@ -1,5 +1,5 @@
 /**
- * The task context (`ctx`) that operator callbacks receive (DESIGN §4). One interface per
+ * The task context (`ctx`) that operator callbacks receive. One interface per
  * capability, so each operator sees exactly what it may use: a `map` cannot `emit`, only the
  * replier side of a portal can `reply`.
  */
@@ -19,7 +19,7 @@ export interface TaskLogger {
 }
 
 /**
- * Raw state of a task, scoped to the task and the current key (DESIGN §5.3). Shares its
+ * Raw state of a task, scoped to the task and the current key (docs/semantics.md, rule 3). Shares its
  * namespace with {@link StateContext.perKey}: `perKey("n", 0)` reads and writes entry `"n"`.
  */
 export interface TaskState {
@@ -54,7 +54,7 @@ export interface StateContext {
   perKey<V>(name: string, initial: V): StateHandle<V>;
   /**
    * Typed state entry `name` shared by all keys of this task. Per-task entries live apart from
-   * per-key ones and can never collide with a user key (DESIGN §5.3).
+   * per-key ones and can never collide with a user key (docs/semantics.md, rule 3).
    */
   perTask<V>(name: string, initial: V): StateHandle<V>;
   /** Logger of this task. */
@@ -77,7 +77,7 @@ export type AskerContext<U> = ProcessorContext<U>;
 export interface ReplierContext<U, Rep> extends ProcessorContext<U> {
   /**
    * Answers the request being served (once). Inside a compiled asker-replier it may be called
-   * after awaiting other portals; it still answers the original request (DESIGN §5.9).
+   * after awaiting other portals; it still answers the original request (docs/semantics.md, rule 9).
    *
    * @throws Error when called outside of serving a request, or a second time for one request.
    */

@@ -1,6 +1,6 @@
 /**
  * Errors the framework raises or carries. Every message names the thing (application, workflow,
- * task, portal, path, key) and what to do about it (DESIGN §9).
+ * task, portal, path, key) and what to do about it (docs/architecture.md, "Errors").
  */
 import type { Key } from "./key.js";
 
@@ -20,6 +20,7 @@ export interface Location {
  * found, one message each.
  */
 export class ApplicationError extends Error {
+  /** The error's class name (stays the same in snapshots and across copies of the package). */
   override readonly name = "ApplicationError";
   constructor(
     /** Name of the application. */
@@ -36,15 +37,19 @@ export class ApplicationError extends Error {
 }
 
 /**
- * An operator threw while processing an event, a hook or a reply (DESIGN §5.10). It travels
+ * An operator threw while processing an event, a hook or a reply (docs/semantics.md, rule 10). It travels
  * downstream with the failed atom (handlers set with `withOnError` receive it) and is reported
  * through the system's log with its location.
  */
 export class OperatorError extends Error implements Location {
+  /** The error's class name. */
   override readonly name = "OperatorError";
   constructor(
+    /** Path of the workflow (or of the generator or splitter) where the operator ran. */
     readonly workflow: string,
+    /** Name of the task (or `source`, or the split's path). */
     readonly task: string,
+    /** Key of the event being processed. */
     readonly key: Key,
     /** The value the operator threw. */
     override readonly cause: unknown,
@@ -58,6 +63,7 @@ export class OperatorError extends Error implements Location {
  * asker's continuation receives it at its `await` (catch it with `try/catch`).
  */
 export class PortalRequestError extends Error {
+  /** The error's class name. */
   override readonly name = "PortalRequestError";
   constructor(
     /** Path of the portal. */

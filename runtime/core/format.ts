@@ -1,5 +1,5 @@
 /**
- * How events are printed by `logger` (DESIGN §4): primitives as `String(x)`, objects and arrays
+ * How events are printed by `logger`: primitives as `String(x)`, objects and arrays
  * as compact JSON. Values JSON cannot hold are written so they stay recognisable: `bigint` as
  * `12n`, `Map` as an array of entries, `Set` as an array, `undefined` inside objects dropped.
  */

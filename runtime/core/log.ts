@@ -9,6 +9,7 @@ export type LogLevel = "info" | "warn" | "error";
 
 /** What a log line carries besides its text. */
 export interface LogMeta {
+  /** Severity of the line. */
   readonly level: LogLevel;
   /** Workflow path (or generator/splitter path for source and routing errors). */
   readonly workflow: string;

@@ -1,5 +1,5 @@
 /**
- * Portal requests and replies as events. After lowering (graph/lower.ts) they travel through
+ * Portal requests and replies as events. After portal expansion (graph/expand.ts) they travel through
  * ordinary internal streams, splitters and sequencers; these are their payloads. Plain data.
  */
 import type { Key } from "./key.js";
@@ -12,7 +12,7 @@ interface Addressed {
   readonly asker: string;
   /** Name of the asking task in that workflow. */
   readonly askerTask: string;
-  /** Key the asking task ran under; the reply and the continuation use it (DESIGN §5.8). */
+  /** Key the asking task ran under; the reply and the continuation use it (docs/semantics.md, rule 8). */
   readonly askerKey: Key;
   /** Request id, unique within the asking task. */
   readonly id: number;

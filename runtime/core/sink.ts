@@ -31,6 +31,7 @@ export interface SinkWriter {
 
 /** Where a workflow's output goes; give it to `flow.sink(target)` (made by `Sinks.*`). */
 export interface Sink<T> {
+  /** What the object is. */
   readonly kind: "sink";
   /** For messages, e.g. `file orders.jsonl`. */
   readonly description: string;

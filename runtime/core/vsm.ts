@@ -13,6 +13,7 @@
 
 /** One state of a `vsm` task; see the module header. */
 export interface VsmBehavior<T, U> {
+  /** What the object is (vsm states are recognised by it). */
   readonly kind: "vsm-behavior";
   /** The state's name: how snapshots refer to it. */
   readonly name: string;

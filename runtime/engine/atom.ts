@@ -1,5 +1,5 @@
 /**
- * Atoms: the transactional batches of an atomic stream (DESIGN §1, §5.1). Events travel as two
+ * Atoms: the transactional batches of an atomic stream (docs/semantics.md, rule 1). Events travel as two
  * parallel arrays (keys and values) per atom, never as per-event wrappers.
  */
 import type { OperatorError } from "../core/errors.js";
@@ -12,7 +12,7 @@ import type { Key } from "../core/key.js";
 export interface Batch {
   keys: Key[];
   values: unknown[];
-  /** Set when the atom failed upstream or in this task (DESIGN §5.10). */
+  /** Set when the atom failed upstream or in this task (docs/semantics.md, rule 10). */
   error: OperatorError | undefined;
 }
 

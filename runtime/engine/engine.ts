@@ -33,7 +33,7 @@ export interface Steppable {
   canStep(): boolean;
   /**
    * The step that runs next, or `undefined` when nothing can step. Choosing it draws from the
-   * scheduler's random generator, so the choice is kept until {@link step} runs it.
+   * scheduler's random generator, so the choice is kept until {@link Steppable.step} runs it.
    */
   next(): NextStep | undefined;
   /**

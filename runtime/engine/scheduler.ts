@@ -9,7 +9,7 @@ import { uniformInt } from "pure-rand/distribution/uniformInt";
 import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
 import type { Consumer } from "./stream.js";
 
-/** Ranks, lowest first. Portal traffic is served before anything else (DESIGN §5.8). */
+/** Ranks, lowest first. Portal traffic is served before anything else (docs/semantics.md, rule 8). */
 export const Rank = { portal: 0, workflow: 1, sequencer: 2, splitter: 3, generator: 4 } as const;
 
 /** Something the scheduler can step: a workflow, sequencer, splitter or generator. */

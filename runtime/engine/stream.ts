@@ -1,7 +1,7 @@
 /**
  * Atomic streams: append-only logs of atoms with one read position per consumer (reference
  * `InterpreterStream` and progress trackers). Every consumer sees every atom appended after it
- * subscribed (DESIGN §5.7: late consumers do not see the past); an atom is dropped once every
+ * subscribed (docs/semantics.md, rule 7: late consumers do not see the past); an atom is dropped once every
  * consumer has read it.
  */
 import type { Atom } from "./atom.js";
@@ -14,7 +14,7 @@ export interface Consumer {
 
 /** A consumer's read position in a stream. */
 export class Cursor {
-  /** Portal atoms appended and not read yet (the scheduler serves those first, DESIGN §5.8). */
+  /** Portal atoms appended and not read yet (the scheduler serves those first, docs/semantics.md, rule 8). */
   portalPending = 0;
 
   constructor(
@@ -94,7 +94,7 @@ export class AtomicStream {
     return atom;
   }
 
-  /** The stream as plain data (snapshots, DESIGN §8). */
+  /** The stream as plain data (snapshots, docs/snapshots.md). */
   save(): StreamState {
     return {
       end: this.end,

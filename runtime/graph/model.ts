@@ -1,12 +1,12 @@
 /**
- * The logical model of an application, as the builders record it (DESIGN §7). It still has
+ * The logical model of an application, as the builders record it. It still has
  * portals; `expand.ts` turns it into a {@link import("./plan.js").Plan} without them.
  */
 import type { Key } from "../core/key.js";
 import type { Sink } from "../core/sink.js";
 import type { TaskSpec } from "../core/spec.js";
 
-/** Where a generator's atoms come from (DESIGN §4 `app.generators`). */
+/** Where a generator's atoms come from (`app.generators`). */
 export type GeneratorSource =
   | { readonly kind: "atoms"; readonly atoms: readonly (readonly unknown[])[] }
   | { readonly kind: "range"; readonly start: number; readonly end: number; readonly step: number }
@@ -81,16 +81,23 @@ export interface ExternalNode {
   readonly path: string;
 }
 
+/**
+ * The parts of an application's graph by kind, each list in launch order. The model and the plan
+ * have the same kinds of parts, each with node types of its own.
+ */
+export interface GraphParts<G, Q, C, R, S, W> {
+  readonly generators: readonly G[];
+  readonly sequencers: readonly Q[];
+  readonly connections: readonly C[];
+  readonly splitters: readonly R[];
+  readonly splits: readonly S[];
+  readonly workflows: readonly W[];
+}
+
 /** Everything the builders recorded for one application. */
-export interface AppModel {
+export interface AppModel extends GraphParts<GeneratorNode, SequencerNode, ConnectionNode, SplitterNode, SplitNode, WorkflowNode> {
   readonly name: string;
   readonly path: string;
-  readonly generators: readonly GeneratorNode[];
-  readonly sequencers: readonly SequencerNode[];
-  readonly connections: readonly ConnectionNode[];
-  readonly splitters: readonly SplitterNode[];
-  readonly splits: readonly SplitNode[];
   readonly portals: readonly PortalNode[];
-  readonly workflows: readonly WorkflowNode[];
   readonly external: readonly ExternalNode[];
 }

@@ -3,14 +3,14 @@
  * sequencers, splitters (with their splits and connections) and workflows; portals were
  * expanded away by `expand.ts` (the precompilation step of the Portals paper, §2.1).
  */
-import type { GeneratorSource, TaskNode } from "./model.js";
+import type { GeneratorSource, GraphParts, TaskNode } from "./model.js";
 import type { Key } from "../core/key.js";
 import type { Sink } from "../core/sink.js";
 
 /** Fields every plan node has. */
 interface PlanNode {
   readonly path: string;
-  /** Made by portal lowering rather than by the user. Internal nodes carry portal traffic. */
+  /** Made by portal expansion rather than by the user. Internal nodes carry portal traffic. */
   readonly internal: boolean;
 }
 
@@ -25,7 +25,7 @@ export interface PlanSequencer extends PlanNode {
   readonly stream: string;
   /**
    * For a workflow's portal input sequencer: the workflow's original source. Atoms from it are
-   * forwarded as they are (empty atoms and the seal included), unlike other inputs (DESIGN §5.5).
+   * forwarded as they are (empty atoms and the seal included), unlike other inputs (docs/semantics.md, rule 5).
    */
   readonly primary?: string;
 }
@@ -33,7 +33,7 @@ export interface PlanSequencer extends PlanNode {
 export interface PlanConnection extends PlanNode {
   readonly stream: string;
   readonly sequencer: string;
-  /** Carries portal requests or replies: the sequencer forwards it first (DESIGN §5.8). */
+  /** Carries portal requests or replies: the sequencer forwards it first (docs/semantics.md, rule 8). */
   readonly portal: boolean;
 }
 
@@ -76,15 +76,10 @@ export interface PlanRequirement {
   readonly what: string;
 }
 
-/** The lowered application. Order within each list is the launch order. */
-export interface Plan {
+/** The expanded application. Order within each list is the launch order. */
+export interface Plan extends GraphParts<PlanGenerator, PlanSequencer, PlanConnection, PlanSplitter, PlanSplit, PlanWorkflow> {
+  /** Path of the application. */
   readonly app: string;
   readonly streams: readonly PlanStream[];
-  readonly generators: readonly PlanGenerator[];
-  readonly sequencers: readonly PlanSequencer[];
-  readonly splitters: readonly PlanSplitter[];
-  readonly splits: readonly PlanSplit[];
-  readonly connections: readonly PlanConnection[];
-  readonly workflows: readonly PlanWorkflow[];
   readonly requires: readonly PlanRequirement[];
 }

@@ -1,5 +1,5 @@
 /**
- * Well-formedness of an application model (DESIGN §7), checked by `build()`. Problems that need
+ * Well-formedness of an application model, checked by `build()`. Problems that need
  * the running system (an unknown registry path, a consumer of an application not launched) are
  * checked at launch by the engine. Each problem is one message naming the part and the fix.
  */

@@ -21,6 +21,7 @@ import { RequestHandle } from "../core/machine.js";
 
 /** A value that cannot be encoded, with where it is. */
 export class EncodeError extends Error {
+  /** The error's class name. */
   override readonly name = "EncodeError";
   constructor(
     /** Path from the encoded root, e.g. `frames[0].locals.cart`. */
@@ -77,7 +78,7 @@ export class Codec {
     } catch (thrown) {
       if (thrown !== SLOW) throw thrown;
       // Something to tag or to reject, or a cycle: the careful walk copies, names, or shares.
-      return serialize({ tagged: true, value: this.lower(value, root, new Map()) });
+      return serialize({ tagged: true, value: this.toTagged(value, root, new Map()) });
     }
     return serialize({ tagged: false, value });
   }
@@ -85,11 +86,11 @@ export class Codec {
   /** The value of `bytes` written by {@link encode}. */
   decode(bytes: Uint8Array): unknown {
     const { tagged, value } = deserialize(bytes) as { tagged: boolean; value: unknown };
-    return tagged ? this.raise(value, new Map()) : value;
+    return tagged ? this.fromTagged(value, new Map()) : value;
   }
 
   /** Tags registered instances and errors, checks everything, names the path of a problem. */
-  private lower(value: unknown, path: string, seen: Map<object, unknown>): unknown {
+  private toTagged(value: unknown, path: string, seen: Map<object, unknown>): unknown {
     if (typeof value === "function") throw new EncodeError(path, `a function${value.name ? ` (${value.name})` : ""}`);
     if (typeof value === "symbol") throw new EncodeError(path, "a symbol");
     if (typeof value !== "object" || value === null) return value;
@@ -100,19 +101,19 @@ export class Codec {
     if (registered !== undefined) {
       const out: Record<string, unknown> = { [TAG]: registered.name };
       seen.set(value, out);
-      out[DATA] = this.lower(registered.encode(value), `${path}<${registered.name}>`, seen);
+      out[DATA] = this.toTagged(registered.encode(value), `${path}<${registered.name}>`, seen);
       return out;
     }
     if (value instanceof Error) {
       const out: Record<string, unknown> = { [ERROR]: true, name: value.name, message: value.message };
       seen.set(value, out);
-      if ("cause" in value) out.cause = this.lower(value.cause, `${path}.cause`, seen);
+      if ("cause" in value) out.cause = this.toTagged(value.cause, `${path}.cause`, seen);
       return out;
     }
     if (Array.isArray(value)) {
       const out: unknown[] = [];
       seen.set(value, out);
-      for (let i = 0; i < value.length; i++) out.push(this.lower(value[i], `${path}[${i}]`, seen));
+      for (let i = 0; i < value.length; i++) out.push(this.toTagged(value[i], `${path}[${i}]`, seen));
       return out;
     }
     if (value instanceof Map) {
@@ -120,7 +121,7 @@ export class Codec {
       seen.set(value, out);
       let i = 0;
       for (const [k, v] of value) {
-        out.set(this.lower(k, `${path}.keys[${i}]`, seen), this.lower(v, `${path}.get(${describeKey(k)})`, seen));
+        out.set(this.toTagged(k, `${path}.keys[${i}]`, seen), this.toTagged(v, `${path}.get(${describeKey(k)})`, seen));
         i++;
       }
       return out;
@@ -129,36 +130,36 @@ export class Codec {
       const out = new Set();
       seen.set(value, out);
       let i = 0;
-      for (const v of value) out.add(this.lower(v, `${path}.values[${i++}]`, seen));
+      for (const v of value) out.add(this.toTagged(v, `${path}.values[${i++}]`, seen));
       return out;
     }
     if (BUILTIN.some((type) => value instanceof type)) return value;
     if (!PLAIN.has(proto)) throw new EncodeError(path, `an instance of class ${proto?.constructor?.name ?? "(anonymous)"}`);
     const out: Record<string, unknown> = {};
     seen.set(value, out);
-    for (const key of Object.keys(value)) out[key] = this.lower((value as Record<string, unknown>)[key], `${path}.${key}`, seen);
+    for (const key of Object.keys(value)) out[key] = this.toTagged((value as Record<string, unknown>)[key], `${path}.${key}`, seen);
     return out;
   }
 
-  private raise(value: unknown, seen: Map<object, unknown>): unknown {
+  private fromTagged(value: unknown, seen: Map<object, unknown>): unknown {
     if (typeof value !== "object" || value === null) return value;
     const done = seen.get(value);
     if (done !== undefined) return done;
     if (Array.isArray(value)) {
       seen.set(value, value);
-      for (let i = 0; i < value.length; i++) value[i] = this.raise(value[i], seen);
+      for (let i = 0; i < value.length; i++) value[i] = this.fromTagged(value[i], seen);
       return value;
     }
     if (value instanceof Map) {
       const out = new Map();
       seen.set(value, out);
-      for (const [k, v] of value) out.set(this.raise(k, seen), this.raise(v, seen));
+      for (const [k, v] of value) out.set(this.fromTagged(k, seen), this.fromTagged(v, seen));
       return out;
     }
     if (value instanceof Set) {
       const out = new Set();
       seen.set(value, out);
-      for (const v of value) out.add(this.raise(v, seen));
+      for (const v of value) out.add(this.fromTagged(v, seen));
       return out;
     }
     if (Object.getPrototypeOf(value) !== Object.prototype) return value;
@@ -166,7 +167,7 @@ export class Codec {
     if (typeof record[TAG] === "string") {
       const type = this.byName.get(record[TAG]);
       if (type === undefined) throw new TypeError(`codec: the bytes hold an instance of ${record[TAG]}, which is not registered in this process`);
-      const decoded = type.decode(this.raise(record[DATA], seen));
+      const decoded = type.decode(this.fromTagged(record[DATA], seen));
       seen.set(value, decoded);
       return decoded;
     }
@@ -174,11 +175,11 @@ export class Codec {
       const error = new Error(String(record.message));
       error.name = String(record.name);
       seen.set(value, error);
-      if ("cause" in record) error.cause = this.raise(record.cause, seen);
+      if ("cause" in record) error.cause = this.fromTagged(record.cause, seen);
       return error;
     }
     seen.set(value, value);
-    for (const key of Object.keys(record)) record[key] = this.raise(record[key], seen);
+    for (const key of Object.keys(record)) record[key] = this.fromTagged(record[key], seen);
     return value;
   }
 }
@@ -194,7 +195,7 @@ const MAX_DEPTH = 2000;
  * built-in data classes), which V8 serializes as it is. It allocates nothing and keeps no paths
  * or visited set; anything else (a registered instance or an error to tag, something to reject)
  * and anything deeper than {@link MAX_DEPTH} (a cycle) throws {@link SLOW}, and the careful walk
- * ({@link Codec.lower}) takes over.
+ * ({@link Codec.toTagged}) takes over.
  */
 function plain(value: unknown, depth: number): void {
   if (typeof value !== "object" || value === null) {

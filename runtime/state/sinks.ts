@@ -1,5 +1,5 @@
 /**
- * Transactional sinks (DESIGN §8): where a workflow's output leaves the system, exactly once.
+ * Transactional sinks (docs/snapshots.md): where a workflow's output leaves the system, exactly once.
  * A workflow given a sink (`flow.sink(Sinks.file("orders.jsonl"))`) stages the events of every
  * output atom; staged output becomes visible only when it is committed:
  *

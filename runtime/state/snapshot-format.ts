@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 
 /** Version of the format this runtime writes and reads. */
-export const SNAPSHOT_FORMAT = 1;
+export const SNAPSHOT_FORMAT = 2;
 
 const MAGIC = Buffer.from("PTSNAP", "latin1");
 const KIND = MAGIC.length + 2;
@@ -26,6 +26,7 @@ export interface SnapshotHeader {
 
 /** A snapshot that cannot be read, or does not fit the applications it is restored into. */
 export class SnapshotError extends Error {
+  /** The error's class name. */
   override readonly name = "SnapshotError";
 }
 

@@ -1,5 +1,5 @@
 /**
- * Snapshot stores (DESIGN §8): where a system with snapshots keeps them. A store keeps the
+ * Snapshot stores (docs/snapshots.md): where a system with snapshots keeps them. A store keeps the
  * newest snapshots in order and drops older ones, a whole chain (a full snapshot and the deltas
  * that extend it) at a time; `newest` hands them out newest first, so a restore can skip one
  * that turns out to be damaged and take the one before.
@@ -49,6 +49,7 @@ export class DirectoryStore implements SnapshotStore {
 
   /** @throws Error naming the directory when it cannot be created */
   constructor(
+    /** The directory the snapshot files are in. */
     readonly directory: string,
     options: StoreOptions = {},
   ) {
@@ -60,6 +61,7 @@ export class DirectoryStore implements SnapshotStore {
     }
   }
 
+  /** See {@link SnapshotStore.save}. */
   save(bytes: Uint8Array): void {
     const { kind } = snapshotHeader(bytes);
     const ids = this.newest();
@@ -84,6 +86,7 @@ export class DirectoryStore implements SnapshotStore {
     for (const old of beyondChains([name, ...ids], (id) => id.endsWith("-full.ptsnap"), this.keep)) rmSync(join(this.directory, old), { force: true });
   }
 
+  /** See {@link SnapshotStore.newest}. */
   newest(): string[] {
     return readdirSync(this.directory)
       .filter((f) => FILE.test(f))
@@ -91,10 +94,12 @@ export class DirectoryStore implements SnapshotStore {
       .reverse();
   }
 
+  /** See {@link SnapshotStore.load}. */
   load(id: string): Uint8Array {
     return readFileSync(join(this.directory, id));
   }
 
+  /** Nothing to release: files are closed after each write. */
   close(): void {}
 }
 
@@ -115,6 +120,7 @@ export class SqliteStore implements SnapshotStore {
   private readonly keep: number;
 
   constructor(
+    /** The SQLite database file. */
     readonly file: string,
     options: StoreOptions = {},
   ) {
@@ -135,6 +141,7 @@ export class SqliteStore implements SnapshotStore {
     );
   }
 
+  /** See {@link SnapshotStore.save}. */
   save(bytes: Uint8Array): void {
     const full = snapshotHeader(bytes).kind === "full" ? 1 : 0;
     const insert = this.db.prepare("INSERT INTO snapshots (full, bytes) VALUES (?, ?)");
@@ -146,16 +153,19 @@ export class SqliteStore implements SnapshotStore {
     })();
   }
 
+  /** See {@link SnapshotStore.newest}. */
   newest(): string[] {
     return (this.db.prepare("SELECT seq FROM snapshots ORDER BY seq DESC").all() as { seq: number }[]).map((r) => String(r.seq));
   }
 
+  /** See {@link SnapshotStore.load}. */
   load(id: string): Uint8Array {
     const row = this.db.prepare("SELECT bytes FROM snapshots WHERE seq = ?").get(Number(id)) as { bytes: Buffer } | undefined;
     if (row === undefined) throw new Error(`snapshot ${id} is not in ${this.file}`);
     return row.bytes;
   }
 
+  /** Closes the database. */
   close(): void {
     this.db.close();
   }

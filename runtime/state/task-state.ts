@@ -1,9 +1,9 @@
 /**
- * State of one task instance (DESIGN §5.3): per-key entries, one `Map` from key to value per
+ * State of one task instance (docs/semantics.md, rule 3): per-key entries, one `Map` from key to value per
  * entry name, and per-task entries in a separate map, so a per-task entry can never collide with
  * a user key (the reference stores per-task state under the reserved key -2). Plain data only.
  *
- * For incremental snapshots (DESIGN §8) the store can track which keys of which per-key entries
+ * For incremental snapshots (docs/snapshots.md) the store can track which keys of which per-key entries
  * were written since the last snapshot, so a delta costs O(keys touched), not O(all keys).
  * Only writes through `set`/`del` are seen: a per-key value changed in place must be `set`
  * again. Per-task entries are few and often updated in place (a Map of counts, say): every

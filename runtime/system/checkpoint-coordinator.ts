@@ -116,7 +116,7 @@ export class CheckpointCoordinator {
    * Restores from the newest readable snapshot of the store; a damaged one is reported on `log`
    * and the one before it is tried. Returns its id, or `undefined` when there is none.
    *
-   * @throws Error when the system has no snapshot store; SnapshotError as {@link restore}
+   * @throws Error when the system has no snapshot store; SnapshotError as {@link CheckpointCoordinator.restore}
    */
   restoreLatest(codec: Codec, plans: readonly Plan[], launch: () => void, log: LogWriter): string | undefined {
     const store = this.requireStore("restoreLatest").store;

@@ -34,7 +34,7 @@ export class DeterministicDriver {
   /**
    * Steps until nothing can step or `maxSteps` steps were taken; returns the number of steps.
    *
-   * @throws RangeError for a bad `maxSteps`; Error as {@link step}
+   * @throws RangeError for a bad `maxSteps`; Error as {@link DeterministicDriver.step}
    */
   runUntilComplete(maxSteps: number): number {
     checkMax(maxSteps);

@@ -94,7 +94,7 @@ export class TestSystem {
 
   /**
    * A snapshot of the whole system between steps: restore it into a fresh system with
-   * {@link restore}. With `delta`, only the task state written since this system's previous
+   * {@link TestSystem.restore}. With `delta`, only the task state written since this system's previous
    * snapshot (restore it after the chain it extends).
    *
    * @throws EncodeError naming the path of state that is not data; Error for a delta when this
@@ -118,12 +118,12 @@ export class TestSystem {
 
   /**
    * Continues from the newest readable snapshot of the configured store (with the chain of
-   * full snapshot and deltas it needs), as {@link restore}; a snapshot that is truncated or
+   * full snapshot and deltas it needs), as {@link TestSystem.restore}; a snapshot that is truncated or
    * damaged is reported (warning) and the one before it is tried. Returns the id of the snapshot
    * restored, or `undefined`, leaving the system untouched, when there is no readable snapshot:
    * launch the applications to start afresh.
    *
-   * @throws Error when the system has no snapshot store; SnapshotError as {@link restore} for a
+   * @throws Error when the system has no snapshot store; SnapshotError as {@link TestSystem.restore} for a
    *   readable snapshot that does not fit `apps`
    */
   restoreLatest(apps: readonly Application[]): string | undefined {
@@ -158,7 +158,7 @@ export class TestSystem {
    * rule 8).
    *
    * @throws Error when nothing can step, or when the step needs the next atom of an async
-   *   source that is not in yet (use {@link stepUntilCompleteAsync})
+   *   source that is not in yet (use {@link TestSystem.stepUntilCompleteAsync})
    */
   step(): void {
     this.checkOpen("step");
@@ -168,7 +168,7 @@ export class TestSystem {
   /**
    * Steps until nothing can step or `maxSteps` steps were taken; returns the number of steps.
    *
-   * @throws Error as {@link step}
+   * @throws Error as {@link TestSystem.step}
    */
   stepUntilComplete(maxSteps = Infinity): number {
     if (this.canStep()) this.checkOpen("step");
@@ -176,7 +176,7 @@ export class TestSystem {
   }
 
   /**
-   * Like {@link stepUntilComplete}, and waits for async sources (`fromAsyncIterable`) when a step
+   * Like {@link TestSystem.stepUntilComplete}, and waits for async sources (`fromAsyncIterable`) when a step
    * needs their next atom. The order of steps is the same as if the data had been there.
    */
   async stepUntilCompleteAsync(maxSteps = Infinity): Promise<number> {

@@ -49,7 +49,9 @@ export interface DriverInput<T> {
 
 /** An event the task emitted, with the key it was emitted under. */
 export interface DriverEvent<U> {
+  /** Key the event was emitted under. */
   readonly key: Key;
+  /** The event. */
   readonly value: U;
 }
 
@@ -59,7 +61,7 @@ export interface DriverRequest {
   readonly portal: string;
   /** Request id, unique within the task (1, 2, … in issue order). */
   readonly requestId: number;
-  /** Key the task ran under when it asked; its continuation resumes under it (DESIGN §5.8). */
+  /** Key the task ran under when it asked; its continuation resumes under it (docs/semantics.md, rule 8). */
   readonly key: Key;
   /** The request. */
   readonly payload: unknown;
@@ -92,6 +94,7 @@ export type DriverReply =
 
 /** A log line written while the driver ran the task (logger lines, `ctx.log`, reports). */
 export interface DriverLog {
+  /** Severity of the line. */
   readonly level: LogLevel;
   /** The line as the system's log writer would receive it. */
   readonly line: string;
@@ -109,9 +112,9 @@ export interface DriverOutput<U> {
   readonly replies: DriverReply[];
   /**
    * The error the output atom carries downstream (docs/semantics.md, rule 10), or `undefined`: the task's own
-   * failure (an {@link OperatorError} with workflow, task and key) or the upstream error given
+   * failure (an `OperatorError` with workflow, task and key) or the upstream error given
    * to {@link TaskDriver.atom}. A failure while serving a request is not here: it becomes a
-   * failed reply in {@link replies}.
+   * failed reply in {@link DriverOutput.replies}.
    */
   readonly error: OperatorError | undefined;
   /** Log lines written during the call, all levels. */
@@ -124,7 +127,7 @@ export interface DriverServed<U> extends DriverOutput<U> {
   readonly reply: DriverReply | undefined;
 }
 
-/** A parked continuation: an invocation suspended on portal requests (DESIGN §6). */
+/** A parked continuation: an invocation suspended on portal requests. */
 export interface ParkedContinuation {
   /** Invocation id, unique within the task (1, 2, … in start order). */
   readonly invocation: number;
@@ -154,7 +157,7 @@ export interface TaskDriverOptions {
 export interface DriverRequestOptions {
   /**
    * Key of the asker (default `0`). A portal without a key function is served under it; a portal
-   * with one is served under `key(payload)` (DESIGN §5.8).
+   * with one is served under `key(payload)` (docs/semantics.md, rule 8).
    */
   readonly key?: Key;
   /** Path of the asking workflow, shown in warnings about failed requests (default `/test/workflows/asker`). */
@@ -239,7 +242,7 @@ export class TaskDriver<T, U> {
    * `options.error`), then `onAtomComplete`. A throw fails the rest of the atom (see
    * {@link DriverOutput.error}).
    *
-   * @throws TypeError for a key that is not a string or finite number; Error after {@link end}
+   * @throws TypeError for a key that is not a string or finite number; Error after {@link TaskDriver.end}
    */
   atom(events: readonly DriverInput<T>[], options: DriverAtomOptions = {}): DriverOutput<U> {
     if (this.ended) throw new Error(`${this.where()}: atom(): the input already ended with end()`);
@@ -348,7 +351,7 @@ export class TaskDriver<T, U> {
   /**
    * The parked continuations, by invocation id.
    *
-   * @throws Error when a frame holds a local that is not plain data (DESIGN §6)
+   * @throws Error when a frame holds a local that is not data (docs/snapshots.md, "What is data")
    */
   parked(): ParkedContinuation[] {
     const result: ParkedContinuation[] = [];
@@ -375,7 +378,7 @@ export class TaskDriver<T, U> {
     return result;
   }
 
-  /** The requests the task sent that were not answered yet with {@link reply} or {@link fail}, in issue order. */
+  /** The requests the task sent that were not answered yet with {@link TaskDriver.reply} or {@link TaskDriver.fail}, in issue order. */
   openRequests(): DriverRequest[] {
     return [...this.open.values()].map(toRequest);
   }

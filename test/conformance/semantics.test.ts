@@ -1,6 +1,7 @@
 /**
- * DESIGN §5, item by item: each `describe` is one numbered semantic, with the exact cases of
- * the runtime-core issue. Operators that await requests are hand-written machines (support/).
+ * docs/semantics.md, rule by rule: each `describe` is one numbered rule, with its exact cases.
+ * Operators that await requests are hand-written machines (support/machines.ts), so every step of
+ * a continuation is under the test's control.
  */
 import { describe, expect, test } from "vitest";
 import { OperatorError, PortalsApp, Systems, Tasks, type ApplicationBuilder, type LogMeta } from "portals-ts";
@@ -15,7 +16,7 @@ function run(define: (app: ApplicationBuilder) => void, seed = 1): string[] {
   return lines;
 }
 
-describe("§5.1 atoms reach a workflow as events then one boundary; hooks run per atom and once at the end", () => {
+describe("rule 1: atoms reach a workflow as events then one boundary; hooks run per atom and once at the end", () => {
   test("identity with onNext -x, onAtomComplete 1, onComplete 2 over fromRange(0,128,8): 145 lines", () => {
     const lines = run((app) => {
       const g = app.generators.fromRange(0, 128, 8);
@@ -63,7 +64,7 @@ describe("§5.1 atoms reach a workflow as events then one boundary; hooks run pe
   });
 });
 
-describe("§5.2 inside a workflow a task finishes the whole atom before the next task sees it", () => {
+describe("rule 2: inside a workflow a task finishes the whole atom before the next task sees it", () => {
   test("logger a, map, logger b: all a lines of an atom print before its b lines", () => {
     const lines = run((app) => {
       const g = app.generators.fromArrayOfArrays([[1, 2, 3], [4, 5]]);
@@ -73,7 +74,7 @@ describe("§5.2 inside a workflow a task finishes the whole atom before the next
   });
 });
 
-describe("§5.3 keys travel with events; per-key state is per (task, key); per-task state is shared", () => {
+describe("rule 3: keys travel with events; per-key state is per (task, key); per-task state is shared", () => {
   test("key(x % 16) then a per-key counter over fromRange(0,128,8): sixteen 1s, sixteen 2s, …, sixteen 8s", () => {
     const lines = run((app) => {
       const g = app.generators.fromRange(0, 128, 8);
@@ -176,7 +177,7 @@ describe("§5.3 keys travel with events; per-key state is per (task, key); per-t
   });
 });
 
-describe("§5.4 union merges branches into one atom with one boundary", () => {
+describe("rule 4: union merges branches into one atom with one boundary", () => {
   test("two filtered branches unioned: this flow's events first, one onAtomComplete per atom", () => {
     const lines = run((app) => {
       const g = app.generators.fromArrayOfArrays([[1, 2, 3, 4], [5]]);
@@ -194,7 +195,7 @@ describe("§5.4 union merges branches into one atom with one boundary", () => {
   });
 });
 
-describe("§5.5 sequencers forward whole atoms in input order and drop empty atoms", () => {
+describe("rule 5: sequencers forward whole atoms in input order and drop empty atoms", () => {
   test("feedback loop: fromArray([10]) and the workflow's own output, emitting x-1 while x > 0, logs 9..0 and stops", () => {
     const { lines, log } = collecting();
     const system = Systems.test({ seed: 3, log });
@@ -246,7 +247,7 @@ describe("§5.5 sequencers forward whole atoms in input order and drop empty ato
   });
 });
 
-describe("§5.6 a splitter sends each event to the first matching split; an output with no events gets no atom", () => {
+describe("rule 6: a splitter sends each event to the first matching split; an output with no events gets no atom", () => {
   test("first match wins, unmatched events are dropped, empty outputs see no atom boundary", () => {
     const lines = run((app) => {
       const g = app.generators.fromArrayOfArrays([[1, 2, 3, 15], [5, 7]]);
@@ -271,7 +272,7 @@ describe("§5.6 a splitter sends each event to the first matching split; an outp
   });
 });
 
-describe("§5.7 a consumer launched later sees only atoms appended after its launch", () => {
+describe("rule 7: a consumer launched later sees only atoms appended after its launch", () => {
   test("the second application misses the atoms produced before it was launched", () => {
     const { lines, log } = collecting();
     const system = Systems.test({ seed: 1, log });
@@ -294,7 +295,7 @@ describe("§5.7 a consumer launched later sees only atoms appended after its lau
   });
 });
 
-describe("§5.8 portal traffic first; requests keep their order; replier and continuation keys", () => {
+describe("rule 8: portal traffic first; requests keep their order; replier and continuation keys", () => {
   test("a constant-keyed replier answering with the previous request: {x:n,future:max(n-1,0)} for n = 0..127", () => {
     const lines = run((app) => {
       const portal = app.portal<number, number>("previous", { key: () => 0 });
@@ -447,7 +448,7 @@ describe("§5.8 portal traffic first; requests keep their order; replier and con
   });
 });
 
-describe("§5.9 an asker-replier may await while serving and reply later; the reply answers the original request", () => {
+describe("rule 9: an asker-replier may await while serving and reply later; the reply answers the original request", () => {
   test("signal(8): serving x > 0 logs x and asks x-1; the top-level asker logs Done!: 8 7 6 5 4 3 2 1 Done!", () => {
     const lines = run((app) => {
       const portal = app.portal<number, number>("countdown");
@@ -506,7 +507,7 @@ describe("§5.9 an asker-replier may await while serving and reply later; the re
   });
 });
 
-describe("§5.10 an exception fails the atom's remaining events for that task, travels downstream and is reported", () => {
+describe("rule 10: an exception fails the atom's remaining events for that task, travels downstream and is reported", () => {
   test("the failed atom carries an OperatorError downstream; later atoms still run", () => {
     const logs: { line: string; meta: LogMeta }[] = [];
     const seen: OperatorError[] = [];
@@ -553,7 +554,7 @@ describe("§5.10 an exception fails the atom's remaining events for that task, t
   });
 });
 
-describe("§5.11 with a fixed seed a run is deterministic", () => {
+describe("rule 11: with a fixed seed a run is deterministic", () => {
   const racing = (app: ApplicationBuilder): void => {
     const seq = app.sequencers.random<string>();
     for (const name of ["a", "b", "c"]) {

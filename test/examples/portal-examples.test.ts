@@ -1,5 +1,5 @@
 /**
- * The portal behaviours of DESIGN §5.8–5.9 written as ordinary async code: the examples are
+ * The portal behaviours of docs/semantics.md, rules 8 and 9 written as ordinary async code: the examples are
  * compiled by the portals plugin (this suite runs through it) and run in the real engine.
  */
 import { expect, test } from "vitest";

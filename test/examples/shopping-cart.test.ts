@@ -1,6 +1,6 @@
 /**
  * The shopping cart on its recorded trace (100,000 cart operations, 10,000 restocks): the
- * invariants of the issue, checked after a full run in the real engine — stock never negative;
+ * cart's invariants, checked after a full run in the real engine — stock never negative;
  * for every item, initial stock + restocks = in stock + in carts + ordered; the top-100 portal
  * answers what a direct count of the orders gives — and the committed trace is exactly what
  * the seeded generator produces.
@@ -162,7 +162,7 @@ test("the committed trace is exactly the seeded generator's output, over 100,000
   expect(readFileSync(traceFile("restocks.jsonl"), "utf8")).toBe(jsonLines(supplies));
 });
 
-test("the lowered graphs of the shopping cart have no portal node: portals are sequencers, splitters and splits", () => {
+test("the plans of the shopping cart have no portal node: portals are sequencers, splitters and splits", () => {
   const plans = app.map((a) => a.explain());
   for (const plan of plans) expect(plan.split("\n").filter((l) => /^\s*portal\b/.test(l))).toEqual([]);
   const all = plans.join("\n");

@@ -1,11 +1,11 @@
 /**
- * Operator fusion (DESIGN §7): a chain of stateless tasks runs as one loop over the atom, each
+ * Operator fusion: a chain of stateless tasks runs as one loop over the atom, each
  * event passing through all of them before the next event, with no intermediate arrays.
  *
  * A task is *stateless* here when it is a `map`, `filter` or `key` whose callback is a plain
  * function that does not take the task context (`(x) => …`, one parameter at most) and has no
  * hooks: it cannot read or write state, log, or emit through the system, so running it event
- * by event instead of task by task (DESIGN §5.2) cannot be told apart. A chain is a run of such
+ * by event instead of task by task (docs/semantics.md, rule 2) cannot be told apart. A chain is a run of such
  * tasks in which each feeds only the next and only the last may feed the sink.
  *
  * If a callback throws, the fused result of the atom is dropped and the tasks run one by one

@@ -32,7 +32,7 @@ export class GeneratorComponent implements Component {
     this.source = makeSource(path, spec, write);
   }
 
-  /** While the next atom of an async source is not in: the fetch to await before {@link step}. */
+  /** While the next atom of an async source is not in: the fetch to await before {@link GeneratorComponent.step}. */
   blockedOn(): Promise<void> | undefined {
     return this.source instanceof AsyncIterableSource ? this.source.pending : undefined;
   }

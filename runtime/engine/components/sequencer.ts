@@ -1,5 +1,5 @@
 /**
- * Sequencers at run time (DESIGN §5.5; reference `InterpreterSequencer`): one step forwards one
+ * Sequencers at run time (docs/semantics.md, rule 5; reference `InterpreterSequencer`): one step forwards one
  * whole atom from one input, so atoms are never split or fused and each input keeps its order.
  * Portal inputs go first, in connection order; among the other inputs the system's seeded
  * random generator picks. Empty atoms and seals are dropped, which ends feedback loops, except

@@ -75,20 +75,49 @@ export class RangeSource implements AtomSource {
   }
 }
 
-/** `fromIterable(iterable, { atomSize })`: read lazily; a throw fails the atom and ends the stream. */
-export class IterableSource implements AtomSource {
-  private iterator: Iterator<unknown> | undefined;
-  private ended = false;
-  private consumed = 0;
+/**
+ * What the iterable sources share: elements read into atoms of `atomSize`, counted so that a
+ * restore can skip those already handed out; a throw while reading fails the atom it was
+ * filling and ends the stream.
+ */
+abstract class ElementSource implements AtomSource {
+  protected ended = false;
+  /** Elements handed out in atoms. */
+  protected consumed = 0;
+
   constructor(
-    private readonly path: string,
-    private readonly iterable: Iterable<unknown>,
-    private readonly atomSize: number,
+    protected readonly path: string,
+    protected readonly atomSize: number,
     private readonly write: LogWriter,
   ) {}
+
+  abstract next(): Atom;
+  abstract seek(position: { consumed: number; ended: boolean }): void;
+
   position(): { consumed: number; ended: boolean } {
     return { consumed: this.consumed, ended: this.ended };
   }
+
+  /** Ends the stream after reading threw `thrown`; returns the error the atom carries. */
+  protected failed(thrown: unknown): OperatorError {
+    this.ended = true;
+    return sourceError(this.path, thrown, this.write);
+  }
+}
+
+/** The atom of elements `values` (failed with `error` if reading threw), or the seal when there are none. */
+function elementsAtom(values: unknown[], error: OperatorError | undefined): Atom {
+  return values.length === 0 && error === undefined ? sealAtom() : atom(zeros(values.length), values, error, false, false);
+}
+
+/** `fromIterable(iterable, { atomSize })`: read lazily, synchronously. */
+export class IterableSource extends ElementSource {
+  private iterator: Iterator<unknown> | undefined;
+
+  constructor(path: string, private readonly iterable: Iterable<unknown>, atomSize: number, write: LogWriter) {
+    super(path, atomSize, write);
+  }
+
   /** Reads the iterable again from its start and skips what was consumed (replays arrays). */
   seek(p: { consumed: number; ended: boolean }): void {
     this.iterator = this.iterable[Symbol.iterator]();
@@ -96,6 +125,7 @@ export class IterableSource implements AtomSource {
     this.consumed = p.consumed;
     this.ended = p.ended;
   }
+
   next(): Atom {
     if (this.ended) return sealAtom();
     this.iterator ??= this.iterable[Symbol.iterator]();
@@ -112,11 +142,9 @@ export class IterableSource implements AtomSource {
         values.push(r.value);
       }
     } catch (thrown) {
-      this.ended = true;
-      error = sourceError(this.path, thrown, this.write);
+      error = this.failed(thrown);
     }
-    if (values.length === 0 && error === undefined) return sealAtom();
-    return atom(zeros(values.length), values, error, false, false);
+    return elementsAtom(values, error);
   }
 }
 
@@ -125,20 +153,14 @@ export class IterableSource implements AtomSource {
  * works; a step that needs it before it is in waits for it (`stepUntilCompleteAsync`), so the
  * order of steps does not depend on timing.
  */
-export class AsyncIterableSource implements AtomSource {
+export class AsyncIterableSource extends ElementSource {
   private iterator: AsyncIterator<unknown> | undefined;
   private fetched: Atom | undefined;
   private fetching: Promise<void> | undefined;
-  private ended = false;
-  /** Elements handed out in atoms (a fetched atom not handed out yet does not count). */
-  private consumed = 0;
 
-  constructor(
-    private readonly path: string,
-    private readonly iterable: AsyncIterable<unknown>,
-    private readonly atomSize: number,
-    private readonly write: LogWriter,
-  ) {}
+  constructor(path: string, private readonly iterable: AsyncIterable<unknown>, atomSize: number, write: LogWriter) {
+    super(path, atomSize, write);
+  }
 
   /** The fetch of the next atom while it is not in, else `undefined`. */
   get pending(): Promise<void> | undefined {
@@ -155,7 +177,8 @@ export class AsyncIterableSource implements AtomSource {
     return a;
   }
 
-  position(): { consumed: number; ended: boolean } {
+  /** A fetched atom not handed out yet does not count as read. */
+  override position(): { consumed: number; ended: boolean } {
     return { consumed: this.consumed, ended: this.ended && this.fetched === undefined };
   }
 
@@ -190,10 +213,9 @@ export class AsyncIterableSource implements AtomSource {
         else values.push(r.value);
       }
     } catch (thrown) {
-      this.ended = true;
-      error = sourceError(this.path, thrown, this.write);
+      error = this.failed(thrown);
     }
-    this.fetched = values.length === 0 && error === undefined ? sealAtom() : atom(zeros(values.length), values, error, false, false);
+    this.fetched = elementsAtom(values, error);
     this.fetching = undefined;
   }
 }

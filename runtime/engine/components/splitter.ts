@@ -1,5 +1,5 @@
 /**
- * Splitters at run time (DESIGN §5.6; reference `InterpreterSplitter`): each event goes to the
+ * Splitters at run time (docs/semantics.md, rule 6; reference `InterpreterSplitter`): each event goes to the
  * first split whose predicate holds (events matching none are dropped); a split that gets no
  * event gets no atom. The seal reaches every split. A predicate that throws fails the atom for
  * the splits that get events (reported with the splitter's path), instead of crashing the step.

@@ -1,10 +1,10 @@
 /**
- * Workflows at run time (DESIGN §5.1–5.4; reference `InterpreterWorkflow`). One step processes
+ * Workflows at run time (docs/semantics.md, rules 1 to 4; reference `InterpreterWorkflow`). One step processes
  * one atom of the workflow's input, batch at a time: each task, in topological order, handles
  * the whole atom before the next task sees it, and the sink's output becomes one atom of the
  * output stream (empty atoms included, so downstream atom boundaries line up).
  *
- * Portal atoms (requests and replies, from the lowered portal graph) go straight to the task
+ * Portal atoms (requests and replies, from the expanded portal graph) go straight to the task
  * they address; the tasks downstream of it see what it emitted as an atom of their own, and the
  * output gets an atom only if something reached the sink. Requests and replies the tasks send
  * during a step leave as one portal atom on the workflow's portal stream.
@@ -180,7 +180,7 @@ export class WorkflowExecutor implements Component {
         if (m.askerTask !== asker) (asker = m.askerTask), (askerTask = this.byName.get(asker));
         task = askerTask;
       }
-      if (task === undefined) continue; // lowering routes only messages for this workflow here
+      if (task === undefined) continue; // expansion routes only messages for this workflow here
       (messages[task] ??= []).push(m);
     }
     const outputs: (Batch | undefined)[] = new Array(this.tasks.length);

@@ -2,7 +2,7 @@
  * One call of a compiled operator callback, run as a stack of machine frames (see `machine.ts`
  * for the protocol). An invocation either finishes during the step that started it or parks on
  * portal requests; replies are delivered with {@link Invocation.receive} and the invocation runs
- * again from where it stopped. This is the continuation of DESIGN §6: frames are plain data.
+ * again from where it stopped. It is the continuation of docs/compiler.md: its frames are data.
  */
 import type { Key } from "../../core/key.js";
 import type { Frame, Machine, MachineStep, RequestHandle, ResumeInput } from "../../core/machine.js";
@@ -10,7 +10,7 @@ import type { Frame, Machine, MachineStep, RequestHandle, ResumeInput } from "..
 /** A settled request: the reply value, or the error the replier failed with. */
 export type Settlement = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
-/** A parked invocation as plain data: what a snapshot keeps (DESIGN §6, §8). */
+/** A parked invocation as plain data: what a snapshot keeps (docs/snapshots.md). */
 export interface InvocationData<C> {
   readonly id: number;
   readonly key: Key;
@@ -45,8 +45,8 @@ interface Caller {
  * A running or parked call of a machine, with its frame stack, the requests it issued and the
  * replies that arrived before it awaited them.
  *
- * The fields are shaped for the common case, because a parked continuation's footprint is a
- * target of the project (issue 5: ≤ 200 bytes plus its locals): one frame (a helper call pushes
+ * The fields are shaped for the common case, because a parked continuation's footprint counts
+ * (the benchmark `parked-memory` keeps it near 200 bytes plus its locals): one frame (a helper call pushes
  * the caller to {@link callers}), one awaited request, one reply, one request issued, each held
  * as a number or a single object and turned into an array or map only when there is a second.
  */

@@ -1,6 +1,6 @@
 /**
  * Atomic streams (runtime/engine/stream.ts): one read position per consumer, late consumers
- * start at the end (DESIGN §5.7), and atoms are dropped once every consumer has read them.
+ * start at the end (docs/semantics.md, rule 7), and atoms are dropped once every consumer has read them.
  */
 import { serialize } from "node:v8";
 import { describe, expect, test } from "vitest";

@@ -1,6 +1,6 @@
 /**
- * `app.explain()` (runtime/graph/explain.ts): the lowered graph as text. Portals are gone after
- * lowering; their sequencers, splitters, splits and connections are marked `[internal]`.
+ * `app.explain()` (runtime/graph/explain.ts): the plan as text. Portals are gone after
+ * expansion; their sequencers, splitters, splits and connections are marked `[internal]`.
  */
 import { describe, expect, test } from "vitest";
 import { PortalsApp, Systems, type Application } from "portals-ts";

@@ -1,5 +1,5 @@
 /**
- * `build()` well-formedness (runtime/graph/validate.ts, DESIGN §7, §9): one exact message per
+ * `build()` well-formedness (runtime/graph/validate.ts; messages as in docs/architecture.md, "Errors"): one exact message per
  * problem, every problem of an application reported together in one ApplicationError.
  */
 import { describe, expect, test } from "vitest";

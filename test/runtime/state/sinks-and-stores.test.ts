@@ -1,5 +1,5 @@
 /**
- * Transactional sinks and snapshot stores (DESIGN §8): output is committed with the snapshot
+ * Transactional sinks and snapshot stores (docs/snapshots.md): output is committed with the snapshot
  * that covers it, so a crash between any two steps, restored from the newest snapshot, gives
  * exactly the output of a run without the crash; stores keep the newest snapshots, write them
  * atomically, and a damaged one is skipped with a warning for the one before.

@@ -1,5 +1,5 @@
 /**
- * Exactly-once across real crashes (DESIGN §8): the built CLI runs the shopping cart with
+ * Exactly-once across real crashes (docs/snapshots.md): the built CLI runs the shopping cart with
  * snapshots, is killed with SIGKILL at 5 seeded-random moments and restarted with `--restore`
  * each time; the orders file it ends with must equal the orders file of an uninterrupted run.
  */

@@ -1,5 +1,5 @@
 /**
- * Snapshot and restore in process (DESIGN §8, the crash tests of the snapshots issue). For each
+ * Snapshot and restore in process (docs/snapshots.md, "Exactly-once"). For each
  * example, one run takes snapshots at 50 seeded-random steps (many while continuations are
  * parked and requests are in flight), every fifth a full snapshot and the others deltas; each
  * is restored, with its chain, into a fresh system (another seed: the snapshot brings its own)
@@ -168,7 +168,7 @@ describe("bad snapshots are refused with a clear error and nothing restored", ()
   test("another format version", () => {
     const other = Uint8Array.from(good);
     other[7] = 9;
-    expect(refused(other).message).toBe("snapshot format version 9; this runtime reads version 1");
+    expect(refused(other).message).toBe("snapshot format version 9; this runtime reads version 2");
   });
 
   test("another application's snapshot, or an application missing", () => {

@@ -81,7 +81,7 @@ describe("a fused chain gives what the same chain gives task by task", () => {
   });
 });
 
-test("callbacks that take the context are not fused: each task still finishes the atom first (DESIGN §5.2)", () => {
+test("callbacks that take the context are not fused: each task still finishes the atom first (docs/semantics.md, rule 2)", () => {
   const lines: string[] = [];
   const system = Systems.test({ log: (line) => lines.push(line) });
   system.launch(

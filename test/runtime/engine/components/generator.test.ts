@@ -1,5 +1,5 @@
 /**
- * Generators (DESIGN §4 `app.generators`, runtime/engine/generators.ts): which atoms each one
+ * Generators (`app.generators`, runtime/engine/components/generator.ts and sources.ts): which atoms each one
  * produces, how sources fail, and how their arguments are checked. A workflow logs every event
  * and `|` at each atom boundary, so the expected lines show the atoms.
  */
