@@ -101,7 +101,7 @@ export class Engine implements Steppable {
     return n;
   }
 
-  /** Adds a wired component; generators and workflows are also kept by path for snapshots. */
+  /** Adds a wired component (a restore finds the ready ones again by path). */
   add(c: Component): void {
     this.components.push(c);
   }
@@ -118,12 +118,13 @@ export class Engine implements Steppable {
   }
 
   step(): void {
-    const next = this.next();
-    if (next === undefined) throw new Error("step(): nothing can step; the system is complete (check canStep() first)");
-    if (next.blockedOn !== undefined) {
-      throw new Error(`step(): generator ${next.path} waits for its async iterable; run the system with await system.stepUntilCompleteAsync()`);
+    // The hot path of every run: no `NextStep` object, and only generators can be blocked.
+    const c = this.chosen ?? this.ready.pick();
+    if (c === undefined) throw new Error("step(): nothing can step; the system is complete (check canStep() first)");
+    if (c.blockedOn !== undefined && c.blockedOn() !== undefined) {
+      this.chosen = c;
+      throw new Error(`step(): generator ${c.path} waits for its async iterable; run the system with await system.stepUntilCompleteAsync()`);
     }
-    const c = this.chosen!;
     this.chosen = undefined;
     c.step();
     this.stats.steps++;
