@@ -22,7 +22,8 @@
  * components (streams, sequencers, splitters, scheduling), which `Systems.test` covers.
  *
  * Async callbacks that await portal requests must be compiled machines, as in a system
- * (build with `tspc` or the plugin/hook; tests may hand-write them with `defineMachine`).
+ * (build with `tspc` or the plugin/hook; tests may hand-write them with `defineMachine` of
+ * `portals-ts/machine`, sending requests with its `request(ctx, portal, payload)`).
  */
 import type { PortalOptions } from "../api/options.js";
 import { portalRef, type PortalRef } from "../api/refs.js";
