@@ -23,8 +23,7 @@
  * arrow function so that `this` and every outer binding mean what they meant in the source.
  */
 import type * as ts from "typescript";
-import type { Handler, LoweredFunction } from "./ir.js";
-import type { Names } from "./lower.js";
+import type { Handler, LoweredFunction, Names } from "./ir.js";
 
 /** Builds the `$rt.machine({...})` expression of `fn`. */
 export function emitMachine(t: typeof ts, names: Names, fn: LoweredFunction, id: string, version: string): ts.Expression {

@@ -99,6 +99,32 @@ export interface Param {
   readonly rest: boolean;
 }
 
+/** Generated identifiers of one file (chosen not to collide with the user's). */
+export interface Names {
+  /** The frame parameter of `resume`. */
+  readonly frame: string;
+  /** The frame's locals. */
+  readonly locals: string;
+  /** The resume input parameter. */
+  readonly input: string;
+  /** The namespace import of `portals-ts/machine`. */
+  readonly rt: string;
+  /** The caught error in the machine's native catch. */
+  readonly error: string;
+  /** The label of the dispatch loop. */
+  readonly dispatch: string;
+  /** The completion read by an `endFinally`. */
+  readonly completion: string;
+  /** The argument array of `begin`. */
+  readonly args: string;
+}
+
+/**
+ * How an awaited expression suspends: `request` and `value` (a request handle) with `suspend`,
+ * `all` with `suspendAll`, `helper` with `call`.
+ */
+export type AwaitKind = "request" | "all" | "helper" | "value";
+
 /** A lowered function: its blocks (block `i` has pc `i`) and how its frame starts. */
 export interface LoweredFunction {
   readonly blocks: readonly Block[];

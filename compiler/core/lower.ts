@@ -6,31 +6,8 @@
  */
 import type * as ts from "typescript";
 import { Code, CompileError } from "./diagnostics.js";
-import type { Block, Handler, LoweredFunction, Param } from "./ir.js";
+import type { AwaitKind, Block, Handler, LoweredFunction, Names, Param } from "./ir.js";
 import { isReference, type Binding, type Scopes } from "./scope.js";
-
-/** Generated identifiers of one file (chosen not to collide with the user's). */
-export interface Names {
-  /** The frame parameter of `resume`. */
-  readonly frame: string;
-  /** The frame's locals. */
-  readonly locals: string;
-  /** The resume input parameter. */
-  readonly input: string;
-  /** The namespace import of `portals-ts/machine`. */
-  readonly rt: string;
-  /** The caught error in the machine's native catch. */
-  readonly error: string;
-  /** The label of the dispatch loop. */
-  readonly dispatch: string;
-  /** The completion read by an `endFinally`. */
-  readonly completion: string;
-  /** The argument array of `begin`. */
-  readonly args: string;
-}
-
-/** How an awaited expression is lowered. */
-export type AwaitKind = "request" | "all" | "helper" | "value";
 
 /** What lowering needs from the file it works in. */
 export interface LowerEnv {

@@ -11,8 +11,10 @@ import { relative, sep } from "node:path";
 import type * as ts from "typescript";
 import { Diagnostics, position } from "./diagnostics.js";
 import { emitMachine } from "./emit.js";
-import { AwaitRules, checkReplies, findTargets, operatorCallbacks, type Target } from "./find.js";
-import { lowerFunction, type Names } from "./lower.js";
+import { AwaitRules, checkReplies } from "./checks.js";
+import { findTargets, operatorCallbacks, type Target } from "./find.js";
+import type { Names } from "./ir.js";
+import { lowerFunction } from "./lower.js";
 import { analyzeScopes } from "./scope.js";
 import { checkSerializable } from "./serializable.js";
 
