@@ -7,7 +7,8 @@
 import type * as ts from "typescript";
 import { Code, CompileError } from "./diagnostics.js";
 import type { AwaitKind, Block, Handler, LoweredFunction, Names, Param } from "./ir.js";
-import { isReference, type Binding, type Scopes } from "./scope.js";
+import type { Liveness } from "./liveness.js";
+import { isReference, type Scopes } from "./scope.js";
 
 /** What lowering needs from the file it works in. */
 export interface LowerEnv {
@@ -51,8 +52,8 @@ interface Target {
  *
  * @throws CompileError for constructs the lowering does not support, with the reason
  */
-export function lowerFunction(env: LowerEnv, fn: ts.FunctionLikeDeclaration, scopes: Scopes, contextParam: number): LoweredFunction {
-  return new Lowering(env, fn, scopes, contextParam).run();
+export function lowerFunction(env: LowerEnv, fn: ts.FunctionLikeDeclaration, scopes: Scopes, liveness: Liveness, contextParam: number): LoweredFunction {
+  return new Lowering(env, fn, scopes, liveness, contextParam).run();
 }
 
 class Lowering {
@@ -72,8 +73,6 @@ class Lowering {
   private internalCount = 0;
   private readonly tempNames: string[] = [];
   private tempLevel = 0;
-  /** Every use (not the declaration) of each variable of the function. */
-  private readonly uses = new Map<Binding, ts.Identifier[]>();
   /** Lowered scopes around the code being lowered, outermost first (the function itself first). */
   private readonly scopeStack: ts.Node[] = [];
   private contextName: string | undefined;
@@ -82,18 +81,13 @@ class Lowering {
     private readonly env: LowerEnv,
     private readonly fn: ts.FunctionLikeDeclaration,
     private readonly scopes: Scopes,
+    private readonly liveness: Liveness,
     private readonly contextParam: number,
   ) {
     this.t = env.t;
     this.f = env.t.factory;
     this.n = env.names;
     this.slotNames = new Set(scopes.own.flatMap((b) => (b.slot ? [b.slot] : [])));
-    for (const [id, b] of scopes.bindings) {
-      if (id === b.declaration) continue;
-      const list = this.uses.get(b);
-      if (list) list.push(id);
-      else this.uses.set(b, [id]);
-    }
   }
 
   run(): LoweredFunction {
@@ -212,48 +206,14 @@ class Lowering {
   }
 
   /**
-   * Slots that are dead at the await `at` but may still hold a value. They are cleared before
-   * suspending, so a snapshot holds only live data (a state handle used only before the
-   * await, say, is not data and would make the snapshot fail). Liveness is structural: a
-   * variable is live if it is used after the await in the source, or used in a loop around the
-   * await that it was declared outside of (the next iteration); code has no other back edges.
-   * Temporaries of finished statements are dead too.
+   * Slots cleared before suspending at `at`, so a snapshot holds only live data (a state handle
+   * used only before the await, say, is not data and would make the snapshot fail): the
+   * variables dead there (`liveness.ts`) and the temporaries of finished statements.
    */
   private deadSlots(at: ts.Node): string[] {
-    const dead: string[] = [];
-    for (const b of this.scopes.own) {
-      if (b.slot === undefined) continue;
-      const declared = declarationOf(this.t, b.declaration);
-      const functionScoped = b.kind === "param" || b.kind === "var";
-      const mayHold = functionScoped || declared.end <= at.pos || this.inLoopWith(at, declared);
-      if (mayHold && !this.liveAt(b, declared, functionScoped, at)) dead.push(b.slot);
-    }
+    const dead = this.liveness.deadSlots(at);
     for (let i = this.tempLevel; i < this.tempNames.length; i++) dead.push(this.tempNames[i]!);
     return dead;
-  }
-
-  private liveAt(b: Binding, declared: ts.Node, functionScoped: boolean, at: ts.Node): boolean {
-    const uses = this.uses.get(b) ?? [];
-    // Uses inside the awaited expression count: it is evaluated before the slots are cleared.
-    // A let/const declared after the await is declared again before any later use of it.
-    const redeclared = !functionScoped && declared.pos >= at.end;
-    if (!redeclared && uses.some((u) => u.pos >= at.pos)) return true;
-    for (let n = at.parent; n !== undefined && n !== this.fn; n = n.parent) {
-      if (!this.t.isIterationStatement(n, false)) continue;
-      // A variable of the loop body is declared anew each iteration; one of the loop head is not.
-      const body = n.statement;
-      const declaredInside = declared.pos >= body.pos && declared.end <= body.end;
-      if ((functionScoped || !declaredInside) && uses.some((u) => u.pos >= n.pos && u.end <= n.end)) return true;
-    }
-    return false;
-  }
-
-  /** True when a loop inside the function contains both nodes. */
-  private inLoopWith(a: ts.Node, b: ts.Node): boolean {
-    for (let n = a.parent; n !== undefined && n !== this.fn; n = n.parent) {
-      if (this.t.isIterationStatement(n, false) && b.pos >= n.pos && b.end <= n.end) return true;
-    }
-    return false;
   }
 
   /** Lowers `work` inside the lowered scope `node`. */
@@ -1240,15 +1200,6 @@ class Lowering {
     }
     throw this.unsupported(node, `${isContinue ? "continue" : "break"} ${label ?? ""} has no target`);
   }
-}
-
-/** The declaration a declared identifier belongs to (its statement-level node). */
-function declarationOf(t: typeof ts, id: ts.Identifier): ts.Node {
-  let node: ts.Node = id;
-  while (node.parent !== undefined && (t.isBindingElement(node.parent) || t.isObjectBindingPattern(node.parent) || t.isArrayBindingPattern(node.parent) || t.isIdentifier(node))) {
-    node = node.parent;
-  }
-  return node;
 }
 
 function firstIdentifier(t: typeof ts, name: ts.BindingName): ts.Identifier | undefined {

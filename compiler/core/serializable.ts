@@ -8,6 +8,7 @@
  */
 import type * as ts from "typescript";
 import { Code, type Diagnostics } from "./diagnostics.js";
+import type { Liveness } from "./liveness.js";
 import type { Binding, Scopes } from "./scope.js";
 
 /** Classes whose instances the snapshot codec keeps (DESIGN §8). */
@@ -41,55 +42,51 @@ const CONTEXT_OBJECTS = new Set(["state", "log", "emit", "reply", "perKey", "per
  * `checker` (tspc), a local's declared type is checked too, which finds what the syntax does
  * not show (a class instance returned by a function, a callback parameter).
  */
-export function checkSerializable(t: typeof ts, fn: ts.FunctionLikeDeclaration, scopes: Scopes, diagnostics: Diagnostics, checker?: ts.TypeChecker): void {
+export function checkSerializable(
+  t: typeof ts,
+  fn: ts.FunctionLikeDeclaration,
+  scopes: Scopes,
+  liveness: Liveness,
+  diagnostics: Diagnostics,
+  checker?: ts.TypeChecker,
+): void {
   const context = scopes.own.find((b) => b.context);
-  const awaits: ts.Node[] = [];
-  const references = new Map<Binding, ts.Identifier[]>();
   const values = new Map<Binding, ts.Expression[]>();
   const visit = (node: ts.Node): void => {
-    if (node !== fn && t.isFunctionLike(node)) {
-      t.forEachChild(node, visitNested);
-      return;
-    }
-    if (t.isAwaitExpression(node)) awaits.push(node);
+    if (node !== fn && t.isFunctionLike(node)) return;
     if (t.isVariableDeclaration(node) && t.isIdentifier(node.name) && node.initializer) add(values, scopes.bindings.get(node.name), node.initializer);
     if (t.isBinaryExpression(node) && node.operatorToken.kind === t.SyntaxKind.EqualsToken && t.isIdentifier(node.left)) {
       add(values, scopes.bindings.get(node.left), node.right);
     }
-    if (t.isIdentifier(node)) {
-      const b = scopes.bindings.get(node);
-      if (b !== undefined && b.declaration !== node) add(references, b, node);
-    }
     t.forEachChild(node, visit);
-  };
-  // Closures may read frame locals too: a reference inside one counts where the closure is.
-  const visitNested = (node: ts.Node): void => {
-    if (t.isIdentifier(node)) {
-      const b = scopes.bindings.get(node);
-      if (b !== undefined && b.declaration !== node) add(references, b, node);
-    }
-    t.forEachChild(node, visitNested);
   };
   visit(fn);
 
   const report = (binding: Binding, what: string, crossed: ts.Node): void => {
     const { line } = fn.getSourceFile().getLineAndCharacterOfPosition(crossed.getStart());
+    // The awaited expression is evaluated as the operator suspends, so a local it reads is
+    // still in the frame; say so rather than "used after", which the user would not find.
+    const references = liveness.references(binding);
+    const onlyIn = !references.some((u) => u.pos >= crossed.end) && references.some((u) => u.pos >= crossed.pos);
     diagnostics.report(
       binding.declaration,
       Code.NotSerializable,
-      `local \`${binding.name}\` holds ${what} and is used after the await on line ${line + 1}; ` +
+      `local \`${binding.name}\` holds ${what} and is ${onlyIn ? "read by" : "used after"} the await on line ${line + 1}; ` +
         `${what} is not data and cannot be kept in a suspended operator. ` +
-        (what.includes("ctx") ? "Use ctx (or call ctx.perKey/perTask again) after the await instead. " : "Create it after the await instead. ") +
+        (onlyIn
+          ? "Compute what the await needs from it before the await instead. "
+          : what.includes("ctx")
+            ? "Use ctx (or call ctx.perKey/perTask again) after the await instead. "
+            : "Create it after the await instead. ") +
         "Only plain data (numbers, strings, booleans, arrays, plain objects, Map, Set, Date) can live across an await.",
     );
   };
   const flagged = new Set<Binding>();
   for (const [binding, assigned] of values) {
-    if (binding.slot === undefined) continue;
     for (const value of assigned) {
       const what = notData(t, value, context?.name);
       if (what === undefined) continue;
-      const crossed = crossedAwait(t, binding, value, references.get(binding) ?? [], awaits);
+      const crossed = liveness.crossing(binding, value);
       if (crossed === undefined) continue;
       report(binding, what, crossed);
       flagged.add(binding);
@@ -101,7 +98,7 @@ export function checkSerializable(t: typeof ts, fn: ts.FunctionLikeDeclaration, 
     if (binding.slot === undefined || binding.context || flagged.has(binding)) continue;
     const what = typeNotData(t, checker, checker.getTypeAtLocation(binding.declaration));
     if (what === undefined) continue;
-    const crossed = crossedAwait(t, binding, binding.declaration, references.get(binding) ?? [], awaits);
+    const crossed = liveness.crossing(binding);
     if (crossed !== undefined) report(binding, what, crossed);
   }
 }
@@ -152,29 +149,6 @@ function notData(t: typeof ts, value: ts.Expression, contextName: string | undef
   if (contextName !== undefined && t.isIdentifier(v) && v.text === contextName) return "the task context ctx";
   if (contextName !== undefined && t.isPropertyAccessExpression(v) && t.isIdentifier(v.expression) && v.expression.text === contextName && CONTEXT_OBJECTS.has(v.name.text)) {
     return `ctx.${v.name.text}`;
-  }
-  return undefined;
-}
-
-/**
- * An await that `binding` is live across after being assigned `value`: one between the
- * assignment and a later use, or one in a loop (inside the binding's scope) that also uses it.
- */
-function crossedAwait(t: typeof ts, binding: Binding, value: ts.Node, uses: readonly ts.Node[], awaits: readonly ts.Node[]): ts.Node | undefined {
-  const inScope = (n: ts.Node): boolean => n.pos >= binding.scope.pos && n.end <= binding.scope.end;
-  for (const a of awaits) {
-    if (!inScope(a)) continue;
-    if (a.pos > value.end && uses.some((u) => u.pos > a.end)) return a;
-    const loop = enclosingLoop(t, a, binding.scope);
-    if (loop !== undefined && uses.some((u) => u.pos >= loop.pos && u.end <= loop.end) && !(binding.declaration.pos >= loop.pos && binding.declaration.end <= loop.end)) return a;
-  }
-  return undefined;
-}
-
-function enclosingLoop(t: typeof ts, node: ts.Node, stop: ts.Node): ts.Node | undefined {
-  for (let n = node.parent; n !== undefined && n !== stop; n = n.parent) {
-    if (t.isIterationStatement(n, false)) return n;
-    if (t.isFunctionLike(n)) return undefined;
   }
   return undefined;
 }

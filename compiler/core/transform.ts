@@ -14,6 +14,7 @@ import { emitMachine } from "./emit.js";
 import { AwaitRules, checkReplies } from "./checks.js";
 import { findTargets, operatorCallbacks, type Target } from "./find.js";
 import type { Names } from "./ir.js";
+import { Liveness } from "./liveness.js";
 import { lowerFunction } from "./lower.js";
 import { analyzeScopes } from "./scope.js";
 import { checkSerializable } from "./serializable.js";
@@ -80,9 +81,13 @@ export function createTransformer(t: typeof ts, options: TransformOptions = {}):
       const fn = target.fn;
       const before = diagnostics.errors.length;
       rules.check(target, diagnostics);
+      // A function with an await that cannot suspend is never lowered: its frame does not exist,
+      // so what it would keep across that await is not checked.
+      if (diagnostics.errors.length > before) return undefined;
       const contextParam = target.role === "operator" ? 1 : -1;
       const scopes = analyzeScopes(t, fn, contextParam);
-      checkSerializable(t, fn, scopes, diagnostics, options.checker);
+      const liveness = new Liveness(t, fn, scopes);
+      checkSerializable(t, fn, scopes, liveness, diagnostics, options.checker);
       if (target.role === "helper" && scopes.awaits.size === 0) return undefined;
       if (diagnostics.errors.length > before) return undefined;
       const lowered = lowerFunction(
@@ -96,6 +101,7 @@ export function createTransformer(t: typeof ts, options: TransformOptions = {}):
         },
         fn,
         scopes,
+        liveness,
         contextParam,
       );
       const { line, character } = file.getLineAndCharacterOfPosition(fn.getStart(file));
