@@ -6,8 +6,10 @@
  * of the machine frame (`engine/machine.ts`). Everything the function keeps across an await
  * lives in the frame's locals, so a suspended call is plain data.
  *
- * Lowering (`lower.ts`) works statement by statement. A statement without an await is kept as
- * it is, with three rewrites: references to frame locals become `$L.name`, a `return` becomes
+ * Lowering (`lower/`: `statements.ts`, `expressions.ts` and `destructuring.ts` take code apart,
+ * `flow.ts` builds the blocks, `temps.ts` keeps evaluation order, `rewrite.ts` keeps await-free
+ * code) works statement by statement. A statement without an await is kept as it is, with three
+ * rewrites: references to frame locals become `$L.name`, a `return` becomes
  * `return $rt.done(value)` (or goes through a `finally`, below), and a `break`/`continue` that
  * leaves the statement for a lowered loop, switch or label becomes a jump. A statement with an
  * await is taken apart into blocks:

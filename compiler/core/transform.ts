@@ -1,6 +1,7 @@
 /**
  * The transformer: for each source file, finds the async operator callbacks and helpers
- * (`find.ts`), checks them, lowers them (`lower.ts`) and emits machines (`emit.ts`). It is the
+ * (`find.ts`), checks them (`checks.ts`, then `serializable.ts` with the scope and liveness
+ * analyses), lowers them (`lower/`) and emits machines (`emit.ts`). It is the
  * one choke point where compile errors become diagnostics (`diagnostics.ts`): a function that
  * fails to compile is left as it was (and its diagnostic reported), so one error never hides
  * the others. Works on TypeScript and JavaScript syntax alone; every host (ts-patch, Vite,
@@ -15,7 +16,7 @@ import { AwaitRules, checkReplies } from "./checks.js";
 import { findTargets, operatorCallbacks, type Target } from "./find.js";
 import type { Names } from "./ir.js";
 import { Liveness } from "./liveness.js";
-import { lowerFunction } from "./lower.js";
+import { lowerFunction } from "./lower/index.js";
 import { analyzeScopes } from "./scope.js";
 import { checkSerializable } from "./serializable.js";
 
