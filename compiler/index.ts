@@ -38,7 +38,7 @@ export default function portalsTransformer(program: ts.Program, config: PortalsP
   const base = program.getCurrentDirectory();
   return createTransformer(extras.ts, {
     root: config?.root ? resolve(base, config.root) : base,
-    checker: program.getTypeChecker(),
+    program,
     ...(config?.exclude ? { exclude: new RegExp(config.exclude) } : {}),
     onFile: (_file, result) => {
       for (const d of result.diagnostics) extras.addDiagnostic(d);

@@ -1,38 +1,22 @@
 /**
- * The check that every frame local live across an await is data (DESIGN §6): a suspended
- * operator is snapshotted, so a function, class instance, Promise, symbol or task-context
- * object kept across an await could not be restored. Syntax only: a local is flagged when a
- * value assigned to it is visibly not data (a function, `new` of a class that is not a
- * built-in data class, `Symbol()`, the context or one of its handles) and it is used after an
- * await that follows the assignment (or inside a loop with an await, across iterations).
+ * The check that every frame local live across an await is data (docs/compiler.md, "Checks"):
+ * a suspended operator is snapshotted, so a function, class instance, Promise, symbol or
+ * task-context object kept across an await could not be restored. What "data" means is the
+ * policy of `runtime/core/data.ts`, shared with the snapshot codec, plus the classes the
+ * application registers (`registered.ts`); what "kept across an await" means is `liveness.ts`,
+ * shared with the lowering, so the check sees exactly what the suspended frame would hold.
+ *
+ * Syntax only, a local is flagged when a value assigned to it is visibly not data (a function,
+ * `new` of a class that is neither a data class nor registered, `Symbol()`, the context or one
+ * of its handles) and that value is live at an await. With a type checker, a local whose
+ * declared type is not data is flagged too.
  */
 import type * as ts from "typescript";
+import { classVerdict } from "../../runtime/core/data.js";
 import { Code, type Diagnostics } from "./diagnostics.js";
 import type { Liveness } from "./liveness.js";
+import type { DataClasses } from "./registered.js";
 import type { Binding, Scopes } from "./scope.js";
-
-/** Classes whose instances the snapshot codec keeps (DESIGN §8). */
-const DATA_CLASSES = new Set([
-  "Array",
-  "Object",
-  "Map",
-  "Set",
-  "Date",
-  "RegExp",
-  "Error",
-  "ArrayBuffer",
-  "Uint8Array",
-  "Int8Array",
-  "Uint16Array",
-  "Int16Array",
-  "Uint32Array",
-  "Int32Array",
-  "Float32Array",
-  "Float64Array",
-  "BigInt64Array",
-  "BigUint64Array",
-  "DataView",
-]);
 
 /** Context members whose values are not data. */
 const CONTEXT_OBJECTS = new Set(["state", "log", "emit", "reply", "perKey", "perTask"]);
@@ -48,6 +32,7 @@ export function checkSerializable(
   scopes: Scopes,
   liveness: Liveness,
   diagnostics: Diagnostics,
+  classes: DataClasses,
   checker?: ts.TypeChecker,
 ): void {
   const context = scopes.own.find((b) => b.context);
@@ -84,7 +69,7 @@ export function checkSerializable(
   const flagged = new Set<Binding>();
   for (const [binding, assigned] of values) {
     for (const value of assigned) {
-      const what = notData(t, value, context?.name);
+      const what = notData(t, value, context?.name, classes);
       if (what === undefined) continue;
       const crossed = liveness.crossing(binding, value);
       if (crossed === undefined) continue;
@@ -96,7 +81,7 @@ export function checkSerializable(
   if (checker === undefined) return;
   for (const binding of scopes.own) {
     if (binding.slot === undefined || binding.context || flagged.has(binding)) continue;
-    const what = typeNotData(t, checker, checker.getTypeAtLocation(binding.declaration));
+    const what = typeNotData(t, checker.getTypeAtLocation(binding.declaration), classes);
     if (what === undefined) continue;
     const crossed = liveness.crossing(binding);
     if (crossed !== undefined) report(binding, what, crossed);
@@ -104,9 +89,9 @@ export function checkSerializable(
 }
 
 /** What a value of `type` is when no value of it is data, else `undefined` (unions: all parts). */
-function typeNotData(t: typeof ts, checker: ts.TypeChecker, type: ts.Type): string | undefined {
+function typeNotData(t: typeof ts, type: ts.Type, classes: DataClasses): string | undefined {
   if (type.isUnion()) {
-    const parts = type.types.map((p) => typeNotData(t, checker, p));
+    const parts = type.types.map((p) => typeNotData(t, p, classes));
     return parts.every((p) => p !== undefined) ? parts[0] : undefined;
   }
   if (type.flags & (t.TypeFlags.ESSymbol | t.TypeFlags.UniqueESSymbol)) return "a symbol";
@@ -114,11 +99,10 @@ function typeNotData(t: typeof ts, checker: ts.TypeChecker, type: ts.Type): stri
   const symbol = type.getSymbol();
   if (symbol === undefined) return undefined;
   const name = symbol.getName();
-  if (name === "Promise") return "a Promise";
-  if (/^Weak(Map|Set|Ref)$/.test(name)) return `a ${name}`;
+  const verdict = classVerdict(name);
+  if (verdict !== undefined) return verdict === "data" ? undefined : verdict;
   const isClass = symbol.getDeclarations()?.some((d) => t.isClassDeclaration(d) || t.isClassExpression(d));
-  if (isClass && !DATA_CLASSES.has(name)) return `an instance of class ${name}`;
-  return undefined;
+  return isClass && !classes.instanceOf(type) ? `an instance of class ${name}` : undefined;
 }
 
 function add<K, V>(map: Map<K, V[]>, key: K | undefined, value: V): void {
@@ -129,16 +113,16 @@ function add<K, V>(map: Map<K, V[]>, key: K | undefined, value: V): void {
 }
 
 /** What the value visibly is when it is not data, else `undefined`. */
-function notData(t: typeof ts, value: ts.Expression, contextName: string | undefined): string | undefined {
+function notData(t: typeof ts, value: ts.Expression, contextName: string | undefined, classes: DataClasses): string | undefined {
   let v = value;
   while (t.isParenthesizedExpression(v) || t.isAsExpression(v) || t.isNonNullExpression(v) || t.isSatisfiesExpression(v)) v = v.expression;
   if (t.isArrowFunction(v) || t.isFunctionExpression(v)) return "a function";
   if (t.isClassExpression(v)) return "a class";
   if (t.isNewExpression(v)) {
     const name = t.isIdentifier(v.expression) ? v.expression.text : v.expression.getText();
-    if (name === "Promise") return "a Promise";
-    if (/^Weak(Map|Set|Ref)$/.test(name)) return `a ${name}`;
-    return DATA_CLASSES.has(name) ? undefined : `an instance of class ${name}`;
+    const verdict = classVerdict(name);
+    if (verdict !== undefined) return verdict === "data" ? undefined : verdict;
+    return classes.constructs(v.expression) ? undefined : `an instance of class ${name}`;
   }
   if (t.isCallExpression(v) && t.isIdentifier(v.expression) && v.expression.text === "Symbol") return "a symbol";
   if (t.isCallExpression(v) && t.isPropertyAccessExpression(v.expression) && t.isIdentifier(v.expression.expression)) {

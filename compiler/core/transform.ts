@@ -17,6 +17,7 @@ import { findTargets, operatorCallbacks, type Target } from "./find.js";
 import type { Names } from "./ir.js";
 import { Liveness } from "./liveness.js";
 import { lowerFunction } from "./lower/index.js";
+import { checkedDataClasses, fileDataClasses } from "./registered.js";
 import { analyzeScopes } from "./scope.js";
 import { checkSerializable } from "./serializable.js";
 
@@ -32,9 +33,14 @@ export interface TransformOptions {
   readonly root?: string;
   /**
    * The program's type checker, when the host has a whole program (tspc): enables the
-   * type-aware checks on top of the syntax-only ones.
+   * type-aware checks on top of the syntax-only ones. Default: the checker of `program`.
    */
   readonly checker?: ts.TypeChecker;
+  /**
+   * The whole program (tspc): data classes registered in any of its source files count as
+   * data (without it, only those registered in the file being compiled).
+   */
+  readonly program?: ts.Program;
   /** Files to leave alone (matched against the file name). */
   readonly exclude?: RegExp;
   /**
@@ -51,6 +57,7 @@ export interface TransformOptions {
  */
 export function createTransformer(t: typeof ts, options: TransformOptions = {}): ts.TransformerFactory<ts.SourceFile> {
   const root = options.root ?? process.cwd();
+  const checker = options.checker ?? options.program?.getTypeChecker();
   return (context) => (file) => {
     if (options.exclude?.test(file.fileName)) return report(file, [], 0);
     if (!file.text.includes("async") && !file.text.includes(".reply(")) return report(file, [], 0);
@@ -61,6 +68,7 @@ export function createTransformer(t: typeof ts, options: TransformOptions = {}):
     if (targets.length === 0) return report(file, diagnostics.toDiagnostics(t, file), 0);
     const names = fileNames(t, file);
     const rules = new AwaitRules(t, file);
+    const classes = checker ? checkedDataClasses(t, checker, file, options.program) : fileDataClasses(t, file);
     const path = relative(root, file.fileName).split(sep).join("/");
     const machines = new Map<ts.Node, ts.Expression>();
     // Helpers first: an async function that cannot be compiled is simply left alone (it may
@@ -88,7 +96,7 @@ export function createTransformer(t: typeof ts, options: TransformOptions = {}):
       const contextParam = target.role === "operator" ? 1 : -1;
       const scopes = analyzeScopes(t, fn, contextParam);
       const liveness = new Liveness(t, fn, scopes);
-      checkSerializable(t, fn, scopes, liveness, diagnostics, options.checker);
+      checkSerializable(t, fn, scopes, liveness, diagnostics, classes, checker);
       if (target.role === "helper" && scopes.awaits.size === 0) return undefined;
       if (diagnostics.errors.length > before) return undefined;
       const lowered = lowerFunction(
