@@ -6,9 +6,11 @@
  *   import { portals } from "portals-ts/vite";
  *   export default defineConfig({ plugins: [portals()] });
  *
- * Compile errors fail the module's transform with `file:line:column - message` lines.
+ * Compile errors fail the module's transform with a `CompileFailure` (`errors.ts`): code
+ * `ERR_PORTALS_COMPILE` (Rollup's build moves it to `pluginCode`), its lines in `diagnostics`.
  */
 import type * as ts from "typescript";
+import { compileFailure } from "./errors.js";
 import { transpile } from "./transpile.js";
 
 /** Options of {@link portals}. */
@@ -26,7 +28,7 @@ export interface PortalsVitePlugin {
   readonly name: string;
   readonly enforce: "pre";
   configResolved(config: { readonly root: string }): void;
-  transform(this: { error(message: string): never }, code: string, id: string): { code: string; map: string | undefined } | null;
+  transform(code: string, id: string): { code: string; map: string | undefined } | null;
 }
 
 const SOURCE = /\.[cm]?tsx?$/;
@@ -47,7 +49,8 @@ export function portals(options: PortalsViteOptions = {}): PortalsVitePlugin {
       if (!code.includes("async") && !code.includes(".reply(")) return null;
       typescript ??= require("typescript") as typeof ts;
       const out = transpile(typescript, code, file, root);
-      if (out.errors.length > 0) this.error(`portals-ts: cannot compile ${file}:\n${out.errors.join("\n")}`);
+      // Thrown: Vite and Rollup pass an error thrown by a hook through this.error, properties kept.
+      if (out.errors.length > 0) throw compileFailure(file, out.errors);
       if (out.machines === 0) return null;
       return { code: out.code, map: out.map };
     },
