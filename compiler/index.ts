@@ -1,5 +1,5 @@
 /**
- * `portals-ts/compiler`: the ts-patch transformer (DESIGN §3, §6). In tsconfig.json:
+ * `portals-ts/compiler`: the ts-patch transformer (docs/compiler.md, "Hosts"). In tsconfig.json:
  *
  *   "compilerOptions": { "plugins": [{ "transform": "portals-ts/compiler" }] }
  *

@@ -1,6 +1,6 @@
 /**
- * Emission: a lowered function (`ir.ts`) as the machine expression the runtime runs
- * (`portals-ts/machine`):
+ * Emission (docs/compiler.md, "Emission"): a lowered function (`ir.ts`) as the machine
+ * expression the runtime runs (`portals-ts/machine`):
  *
  *   $rt.machine({
  *     id: "src/cart.ts#12:30",

@@ -1,5 +1,5 @@
 /**
- * The continuation IR: how an async function becomes a machine (DESIGN §6).
+ * The continuation IR: how an async function becomes a machine (docs/compiler.md, "Lowering").
  *
  * An async operator callback (or an async helper it awaits) is cut at its awaits into *blocks*.
  * A block is straight-line code followed by one *terminator*; the block's number is the `pc`
@@ -65,7 +65,10 @@
  * ordinary JavaScript variables, so per-iteration `let` bindings of those loops keep their
  * closures' semantics. The task context parameter (`ctx`), portal refs and every binding from
  * outside the function are never stored: they are re-bound on every resume because the step
- * function is a closure in the same scope as the original function.
+ * function is a closure in the same scope as the original function. Before a suspension, the
+ * slots that may hold a value but are dead there (`liveness.ts`), and the temporaries of
+ * finished statements, are cleared in one statement (`$L.a = $L.$t1 = void 0;`), so a snapshot
+ * holds only live data.
  */
 import type * as ts from "typescript";
 

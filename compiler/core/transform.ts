@@ -1,11 +1,12 @@
 /**
- * The transformer: for each source file, finds the async operator callbacks and helpers
- * (`find.ts`), checks them (`checks.ts`, then `serializable.ts` with the scope and liveness
- * analyses), lowers them (`lower/`) and emits machines (`emit.ts`). It is the
- * one choke point where compile errors become diagnostics (`diagnostics.ts`): a function that
- * fails to compile is left as it was (and its diagnostic reported), so one error never hides
- * the others. Works on TypeScript and JavaScript syntax alone; every host (ts-patch, Vite,
- * the Node hook) runs this same function with its own `ts` instance.
+ * The transformer (docs/compiler.md, "The pipeline"): for each source file, finds the async
+ * operator callbacks and helpers (`find.ts`), checks them (`checks.ts`, then `serializable.ts`
+ * with the scope and liveness analyses), lowers them (`lower/`) and emits machines (`emit.ts`).
+ * It is the one choke point where compile errors become diagnostics (`diagnostics.ts`): a
+ * function that fails to compile is left as it was (and its diagnostic reported), so one error
+ * never hides the others. Works on TypeScript and JavaScript syntax alone (a type checker, when
+ * the host has one, only adds checks); every host (ts-patch, Vite, the Node hook) runs this
+ * same function with its own `ts` instance.
  */
 import { createHash } from "node:crypto";
 import { relative, sep } from "node:path";

@@ -1,7 +1,8 @@
 /**
  * `portals-ts/vite`: the Vite (and Vitest) plugin. Vite and Vitest ignore tsconfig `plugins`,
  * so this plugin runs the same transformer on every TypeScript module of the project before
- * Vite's own TypeScript handling (DESIGN §3). Modules without async operators pass untouched.
+ * Vite's own TypeScript handling (docs/compiler.md, "Hosts"). Modules without async operators
+ * pass untouched.
  *
  *   import { portals } from "portals-ts/vite";
  *   export default defineConfig({ plugins: [portals()] });
