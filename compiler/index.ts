@@ -1,5 +1,5 @@
 /**
- * `portals-ts/compiler`: the ts-patch transformer (DESIGN §3, §6). In tsconfig.json:
+ * `portals-ts/compiler`: the ts-patch transformer (docs/compiler.md, "Hosts"). In tsconfig.json:
  *
  *   "compilerOptions": { "plugins": [{ "transform": "portals-ts/compiler" }] }
  *
@@ -38,7 +38,7 @@ export default function portalsTransformer(program: ts.Program, config: PortalsP
   const base = program.getCurrentDirectory();
   return createTransformer(extras.ts, {
     root: config?.root ? resolve(base, config.root) : base,
-    checker: program.getTypeChecker(),
+    program,
     ...(config?.exclude ? { exclude: new RegExp(config.exclude) } : {}),
     onFile: (_file, result) => {
       for (const d of result.diagnostics) extras.addDiagnostic(d);

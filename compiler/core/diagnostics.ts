@@ -2,7 +2,7 @@
  * Compile errors. Every layer of the compiler throws {@link CompileError} (or records one with
  * {@link Diagnostics.report}); the transformer's single choke point (`transform.ts`) turns them
  * into TypeScript diagnostics with file and line, so `tspc`, the Vite plugin and the Node hook
- * report them the same way (DESIGN §6).
+ * report them the same way (docs/compiler.md, "Diagnostics").
  */
 import type * as ts from "typescript";
 

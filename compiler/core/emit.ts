@@ -1,6 +1,6 @@
 /**
- * Emission: a lowered function (`ir.ts`) as the machine expression the runtime runs
- * (`portals-ts/machine`):
+ * Emission (docs/compiler.md, "Emission"): a lowered function (`ir.ts`) as the machine
+ * expression the runtime runs (`portals-ts/machine`):
  *
  *   $rt.machine({
  *     id: "src/cart.ts#12:30",
@@ -26,8 +26,7 @@
  * arrow function so that `this` and every outer binding mean what they meant in the source.
  */
 import type * as ts from "typescript";
-import type { Handler, LoweredFunction } from "./ir.js";
-import type { Names } from "./lower.js";
+import type { Handler, LoweredFunction, Names } from "./ir.js";
 
 /**
  * Builds the `$rt.machine({...})` expression of `fn`, with `helpers` (the helper functions its

@@ -7,7 +7,7 @@
  * same helper is reachable otherwise.
  */
 import type * as ts from "typescript";
-import type { AwaitKind } from "./lower.js";
+import type { AwaitKind } from "./ir.js";
 import type { Scopes } from "./scope.js";
 
 /**

@@ -1,13 +1,15 @@
 /**
- * The continuation IR: how an async function becomes a machine (DESIGN §6).
+ * The continuation IR: how an async function becomes a machine (docs/compiler.md, "Lowering").
  *
  * An async operator callback (or an async helper it awaits) is cut at its awaits into *blocks*.
  * A block is straight-line code followed by one *terminator*; the block's number is the `pc`
- * of the machine frame (`engine/machine.ts`). Everything the function keeps across an await
+ * of the machine frame (`runtime/core/machine.ts`). Everything the function keeps across an await
  * lives in the frame's locals, so a suspended call is plain data.
  *
- * Lowering (`lower.ts`) works statement by statement. A statement without an await is kept as
- * it is, with three rewrites: references to frame locals become `$L.name`, a `return` becomes
+ * Lowering (`lower/`: `statements.ts` and `expressions.ts` take code apart, `flow.ts` builds
+ * the blocks, `temps.ts` keeps evaluation order, `rewrite.ts` keeps await-free code and assigns
+ * declared patterns to frame slots) works statement by statement. A statement without an await is kept as it is, with three
+ * rewrites: references to frame locals become `$L.name`, a `return` becomes
  * `return $rt.done(value)` (or goes through a `finally`, below), and a `break`/`continue` that
  * leaves the statement for a lowered loop, switch or label becomes a jump. A statement with an
  * await is taken apart into blocks:
@@ -66,7 +68,10 @@
  * ordinary JavaScript variables, so per-iteration `let` bindings of those loops keep their
  * closures' semantics. The task context parameter (`ctx`), portal refs and every binding from
  * outside the function are never stored: they are re-bound on every resume because the step
- * function is a closure in the same scope as the original function.
+ * function is a closure in the same scope as the original function. Before a suspension, the
+ * slots that may hold a value but are dead there (`liveness.ts`), and the temporaries of
+ * finished statements, are cleared in one statement (`$L.a = $L.$t1 = void 0;`), so a snapshot
+ * holds only live data.
  */
 import type * as ts from "typescript";
 
@@ -101,6 +106,34 @@ export interface Param {
   /** True for a rest parameter: the slot gets the remaining arguments as an array. */
   readonly rest: boolean;
 }
+
+/** Generated identifiers of one file (chosen not to collide with the user's). */
+export interface Names {
+  /** The frame parameter of `resume`. */
+  readonly frame: string;
+  /** The frame's locals. */
+  readonly locals: string;
+  /** The resume input parameter. */
+  readonly input: string;
+  /** The namespace import of `portals-ts/machine`. */
+  readonly rt: string;
+  /** The caught error in the machine's native catch. */
+  readonly error: string;
+  /** The label of the dispatch loop. */
+  readonly dispatch: string;
+  /** The completion read by an `endFinally`. */
+  readonly completion: string;
+  /** The argument array of `begin`. */
+  readonly args: string;
+  /** The context parameter of `resume` when the function has none of its own (helpers). */
+  readonly ctx: string;
+}
+
+/**
+ * How an awaited expression suspends: `request` and `value` (a request handle) with `suspend`,
+ * `all` with `suspendAll`, `helper` with `call`.
+ */
+export type AwaitKind = "request" | "all" | "helper" | "value";
 
 /** A lowered function: its blocks (block `i` has pc `i`) and how its frame starts. */
 export interface LoweredFunction {

@@ -1,7 +1,7 @@
 /**
  * Scope analysis of one async function, without a type checker: which identifiers are the
- * function's own variables, and which of those must live in the frame (DESIGN §6: "a frame of
- * live locals"; `ir.ts` explains which). References to anything declared outside the function
+ * function's own variables, and which of those must live in the frame (docs/compiler.md,
+ * "Scopes"; `ir.ts` explains which). References to anything declared outside the function
  * (module bindings, portal refs, the enclosing `define` callback's locals) resolve to nothing
  * and stay as they are: they are re-bound on every resume.
  */

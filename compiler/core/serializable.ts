@@ -1,37 +1,22 @@
 /**
- * The check that every frame local live across an await is data (DESIGN §6): a suspended
- * operator is snapshotted, so a function, class instance, Promise, symbol or task-context
- * object kept across an await could not be restored. Syntax only: a local is flagged when a
- * value assigned to it is visibly not data (a function, `new` of a class that is not a
- * built-in data class, `Symbol()`, the context or one of its handles) and it is used after an
- * await that follows the assignment (or inside a loop with an await, across iterations).
+ * The check that every frame local live across an await is data (docs/compiler.md, "Checks"):
+ * a suspended operator is snapshotted, so a function, class instance, Promise, symbol or
+ * task-context object kept across an await could not be restored. What "data" means is the
+ * policy of `runtime/core/data.ts`, shared with the snapshot codec, plus the classes the
+ * application registers (`registered.ts`); what "kept across an await" means is `liveness.ts`,
+ * shared with the lowering, so the check sees exactly what the suspended frame would hold.
+ *
+ * Syntax only, a local is flagged when a value assigned to it is visibly not data (a function,
+ * `new` of a class that is neither a data class nor registered, `Symbol()`, the context or one
+ * of its handles) and that value is live at an await. With a type checker, a local whose
+ * declared type is not data is flagged too.
  */
 import type * as ts from "typescript";
+import { classVerdict } from "../../runtime/core/data.js";
 import { Code, type Diagnostics } from "./diagnostics.js";
+import type { Liveness } from "./liveness.js";
+import type { DataClasses } from "./registered.js";
 import type { Binding, Scopes } from "./scope.js";
-
-/** Classes whose instances the snapshot codec keeps (DESIGN §8). */
-const DATA_CLASSES = new Set([
-  "Array",
-  "Object",
-  "Map",
-  "Set",
-  "Date",
-  "RegExp",
-  "Error",
-  "ArrayBuffer",
-  "Uint8Array",
-  "Int8Array",
-  "Uint16Array",
-  "Int16Array",
-  "Uint32Array",
-  "Int32Array",
-  "Float32Array",
-  "Float64Array",
-  "BigInt64Array",
-  "BigUint64Array",
-  "DataView",
-]);
 
 /** Context members whose values are not data. */
 const CONTEXT_OBJECTS = new Set(["state", "log", "emit", "reply", "perKey", "perTask"]);
@@ -41,55 +26,52 @@ const CONTEXT_OBJECTS = new Set(["state", "log", "emit", "reply", "perKey", "per
  * `checker` (tspc), a local's declared type is checked too, which finds what the syntax does
  * not show (a class instance returned by a function, a callback parameter).
  */
-export function checkSerializable(t: typeof ts, fn: ts.FunctionLikeDeclaration, scopes: Scopes, diagnostics: Diagnostics, checker?: ts.TypeChecker): void {
+export function checkSerializable(
+  t: typeof ts,
+  fn: ts.FunctionLikeDeclaration,
+  scopes: Scopes,
+  liveness: Liveness,
+  diagnostics: Diagnostics,
+  classes: DataClasses,
+  checker?: ts.TypeChecker,
+): void {
   const context = scopes.own.find((b) => b.context);
-  const awaits: ts.Node[] = [];
-  const references = new Map<Binding, ts.Identifier[]>();
   const values = new Map<Binding, ts.Expression[]>();
   const visit = (node: ts.Node): void => {
-    if (node !== fn && t.isFunctionLike(node)) {
-      t.forEachChild(node, visitNested);
-      return;
-    }
-    if (t.isAwaitExpression(node)) awaits.push(node);
+    if (node !== fn && t.isFunctionLike(node)) return;
     if (t.isVariableDeclaration(node) && t.isIdentifier(node.name) && node.initializer) add(values, scopes.bindings.get(node.name), node.initializer);
     if (t.isBinaryExpression(node) && node.operatorToken.kind === t.SyntaxKind.EqualsToken && t.isIdentifier(node.left)) {
       add(values, scopes.bindings.get(node.left), node.right);
     }
-    if (t.isIdentifier(node)) {
-      const b = scopes.bindings.get(node);
-      if (b !== undefined && b.declaration !== node) add(references, b, node);
-    }
     t.forEachChild(node, visit);
-  };
-  // Closures may read frame locals too: a reference inside one counts where the closure is.
-  const visitNested = (node: ts.Node): void => {
-    if (t.isIdentifier(node)) {
-      const b = scopes.bindings.get(node);
-      if (b !== undefined && b.declaration !== node) add(references, b, node);
-    }
-    t.forEachChild(node, visitNested);
   };
   visit(fn);
 
   const report = (binding: Binding, what: string, crossed: ts.Node): void => {
     const { line } = fn.getSourceFile().getLineAndCharacterOfPosition(crossed.getStart());
+    // The awaited expression is evaluated as the operator suspends, so a local it reads is
+    // still in the frame; say so rather than "used after", which the user would not find.
+    const references = liveness.references(binding);
+    const onlyIn = !references.some((u) => u.pos >= crossed.end) && references.some((u) => u.pos >= crossed.pos);
     diagnostics.report(
       binding.declaration,
       Code.NotSerializable,
-      `local \`${binding.name}\` holds ${what} and is used after the await on line ${line + 1}; ` +
+      `local \`${binding.name}\` holds ${what} and is ${onlyIn ? "read by" : "used after"} the await on line ${line + 1}; ` +
         `${what} is not data and cannot be kept in a suspended operator. ` +
-        (what.includes("ctx") ? "Use ctx (or call ctx.perKey/perTask again) after the await instead. " : "Create it after the await instead. ") +
+        (onlyIn
+          ? "Compute what the await needs from it before the await instead. "
+          : what.includes("ctx")
+            ? "Use ctx (or call ctx.perKey/perTask again) after the await instead. "
+            : "Create it after the await instead. ") +
         "Only plain data (numbers, strings, booleans, arrays, plain objects, Map, Set, Date) can live across an await.",
     );
   };
   const flagged = new Set<Binding>();
   for (const [binding, assigned] of values) {
-    if (binding.slot === undefined) continue;
     for (const value of assigned) {
-      const what = notData(t, value, context?.name);
+      const what = notData(t, value, context?.name, classes);
       if (what === undefined) continue;
-      const crossed = crossedAwait(t, binding, value, references.get(binding) ?? [], awaits);
+      const crossed = liveness.crossing(binding, value);
       if (crossed === undefined) continue;
       report(binding, what, crossed);
       flagged.add(binding);
@@ -99,17 +81,17 @@ export function checkSerializable(t: typeof ts, fn: ts.FunctionLikeDeclaration, 
   if (checker === undefined) return;
   for (const binding of scopes.own) {
     if (binding.slot === undefined || binding.context || flagged.has(binding)) continue;
-    const what = typeNotData(t, checker, checker.getTypeAtLocation(binding.declaration));
+    const what = typeNotData(t, checker.getTypeAtLocation(binding.declaration), classes);
     if (what === undefined) continue;
-    const crossed = crossedAwait(t, binding, binding.declaration, references.get(binding) ?? [], awaits);
+    const crossed = liveness.crossing(binding);
     if (crossed !== undefined) report(binding, what, crossed);
   }
 }
 
 /** What a value of `type` is when no value of it is data, else `undefined` (unions: all parts). */
-function typeNotData(t: typeof ts, checker: ts.TypeChecker, type: ts.Type): string | undefined {
+function typeNotData(t: typeof ts, type: ts.Type, classes: DataClasses): string | undefined {
   if (type.isUnion()) {
-    const parts = type.types.map((p) => typeNotData(t, checker, p));
+    const parts = type.types.map((p) => typeNotData(t, p, classes));
     return parts.every((p) => p !== undefined) ? parts[0] : undefined;
   }
   if (type.flags & (t.TypeFlags.ESSymbol | t.TypeFlags.UniqueESSymbol)) return "a symbol";
@@ -117,11 +99,10 @@ function typeNotData(t: typeof ts, checker: ts.TypeChecker, type: ts.Type): stri
   const symbol = type.getSymbol();
   if (symbol === undefined) return undefined;
   const name = symbol.getName();
-  if (name === "Promise") return "a Promise";
-  if (/^Weak(Map|Set|Ref)$/.test(name)) return `a ${name}`;
+  const verdict = classVerdict(name);
+  if (verdict !== undefined) return verdict === "data" ? undefined : verdict;
   const isClass = symbol.getDeclarations()?.some((d) => t.isClassDeclaration(d) || t.isClassExpression(d));
-  if (isClass && !DATA_CLASSES.has(name)) return `an instance of class ${name}`;
-  return undefined;
+  return isClass && !classes.instanceOf(type) ? `an instance of class ${name}` : undefined;
 }
 
 function add<K, V>(map: Map<K, V[]>, key: K | undefined, value: V): void {
@@ -132,16 +113,16 @@ function add<K, V>(map: Map<K, V[]>, key: K | undefined, value: V): void {
 }
 
 /** What the value visibly is when it is not data, else `undefined`. */
-function notData(t: typeof ts, value: ts.Expression, contextName: string | undefined): string | undefined {
+function notData(t: typeof ts, value: ts.Expression, contextName: string | undefined, classes: DataClasses): string | undefined {
   let v = value;
   while (t.isParenthesizedExpression(v) || t.isAsExpression(v) || t.isNonNullExpression(v) || t.isSatisfiesExpression(v)) v = v.expression;
   if (t.isArrowFunction(v) || t.isFunctionExpression(v)) return "a function";
   if (t.isClassExpression(v)) return "a class";
   if (t.isNewExpression(v)) {
     const name = t.isIdentifier(v.expression) ? v.expression.text : v.expression.getText();
-    if (name === "Promise") return "a Promise";
-    if (/^Weak(Map|Set|Ref)$/.test(name)) return `a ${name}`;
-    return DATA_CLASSES.has(name) ? undefined : `an instance of class ${name}`;
+    const verdict = classVerdict(name);
+    if (verdict !== undefined) return verdict === "data" ? undefined : verdict;
+    return classes.constructs(v.expression) ? undefined : `an instance of class ${name}`;
   }
   if (t.isCallExpression(v) && t.isIdentifier(v.expression) && v.expression.text === "Symbol") return "a symbol";
   if (t.isCallExpression(v) && t.isPropertyAccessExpression(v.expression) && t.isIdentifier(v.expression.expression)) {
@@ -152,29 +133,6 @@ function notData(t: typeof ts, value: ts.Expression, contextName: string | undef
   if (contextName !== undefined && t.isIdentifier(v) && v.text === contextName) return "the task context ctx";
   if (contextName !== undefined && t.isPropertyAccessExpression(v) && t.isIdentifier(v.expression) && v.expression.text === contextName && CONTEXT_OBJECTS.has(v.name.text)) {
     return `ctx.${v.name.text}`;
-  }
-  return undefined;
-}
-
-/**
- * An await that `binding` is live across after being assigned `value`: one between the
- * assignment and a later use, or one in a loop (inside the binding's scope) that also uses it.
- */
-function crossedAwait(t: typeof ts, binding: Binding, value: ts.Node, uses: readonly ts.Node[], awaits: readonly ts.Node[]): ts.Node | undefined {
-  const inScope = (n: ts.Node): boolean => n.pos >= binding.scope.pos && n.end <= binding.scope.end;
-  for (const a of awaits) {
-    if (!inScope(a)) continue;
-    if (a.pos > value.end && uses.some((u) => u.pos > a.end)) return a;
-    const loop = enclosingLoop(t, a, binding.scope);
-    if (loop !== undefined && uses.some((u) => u.pos >= loop.pos && u.end <= loop.end) && !(binding.declaration.pos >= loop.pos && binding.declaration.end <= loop.end)) return a;
-  }
-  return undefined;
-}
-
-function enclosingLoop(t: typeof ts, node: ts.Node, stop: ts.Node): ts.Node | undefined {
-  for (let n = node.parent; n !== undefined && n !== stop; n = n.parent) {
-    if (t.isIterationStatement(n, false)) return n;
-    if (t.isFunctionLike(n)) return undefined;
   }
   return undefined;
 }

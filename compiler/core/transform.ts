@@ -1,19 +1,25 @@
 /**
- * The transformer: for each source file, finds the async operator callbacks and helpers
- * (`find.ts`), checks them, lowers them (`lower.ts`) and emits machines (`emit.ts`). It is the
- * one choke point where compile errors become diagnostics (`diagnostics.ts`): a function that
- * fails to compile is left as it was (and its diagnostic reported), so one error never hides
- * the others. Works on TypeScript and JavaScript syntax alone; every host (ts-patch, Vite,
- * the Node hook) runs this same function with its own `ts` instance.
+ * The transformer (docs/compiler.md, "The pipeline"): for each source file, finds the async
+ * operator callbacks and helpers (`find.ts`), checks them (`checks.ts`, then `serializable.ts`
+ * with the scope and liveness analyses), lowers them (`lower/`) and emits machines (`emit.ts`).
+ * It is the one choke point where compile errors become diagnostics (`diagnostics.ts`): a
+ * function that fails to compile is left as it was (and its diagnostic reported), so one error
+ * never hides the others. Works on TypeScript and JavaScript syntax alone (a type checker, when
+ * the host has one, only adds checks); every host (ts-patch, Vite, the Node hook) runs this
+ * same function with its own `ts` instance.
  */
 import { createHash } from "node:crypto";
 import { relative, sep } from "node:path";
 import type * as ts from "typescript";
 import { Diagnostics, position } from "./diagnostics.js";
 import { emitMachine } from "./emit.js";
-import { AwaitRules, checkReplies, findTargets, operatorCallbacks, type Target } from "./find.js";
+import { AwaitRules, checkReplies } from "./checks.js";
+import { findTargets, operatorCallbacks, type Target } from "./find.js";
 import { helperCallees } from "./helper-list.js";
-import { lowerFunction, type Names } from "./lower.js";
+import type { Names } from "./ir.js";
+import { Liveness } from "./liveness.js";
+import { lowerFunction } from "./lower/index.js";
+import { checkedDataClasses, fileDataClasses } from "./registered.js";
 import { routeRequests } from "./requests.js";
 import { analyzeScopes } from "./scope.js";
 import { checkSerializable } from "./serializable.js";
@@ -30,9 +36,14 @@ export interface TransformOptions {
   readonly root?: string;
   /**
    * The program's type checker, when the host has a whole program (tspc): enables the
-   * type-aware checks on top of the syntax-only ones.
+   * type-aware checks on top of the syntax-only ones. Default: the checker of `program`.
    */
   readonly checker?: ts.TypeChecker;
+  /**
+   * The whole program (tspc): data classes registered in any of its source files count as
+   * data (without it, only those registered in the file being compiled).
+   */
+  readonly program?: ts.Program;
   /** Files to leave alone (matched against the file name). */
   readonly exclude?: RegExp;
   /**
@@ -49,6 +60,7 @@ export interface TransformOptions {
  */
 export function createTransformer(t: typeof ts, options: TransformOptions = {}): ts.TransformerFactory<ts.SourceFile> {
   const root = options.root ?? process.cwd();
+  const checker = options.checker ?? options.program?.getTypeChecker();
   return (context) => (file) => {
     if (options.exclude?.test(file.fileName)) return report(file, [], 0);
     if (!file.text.includes("async") && !file.text.includes(".reply(")) return report(file, [], 0);
@@ -59,6 +71,7 @@ export function createTransformer(t: typeof ts, options: TransformOptions = {}):
     if (targets.length === 0) return report(file, diagnostics.toDiagnostics(t, file), 0);
     const names = fileNames(t, file);
     const rules = new AwaitRules(t, file);
+    const classes = checker ? checkedDataClasses(t, checker, file, options.program) : fileDataClasses(t, file);
     const path = relative(root, file.fileName).split(sep).join("/");
     const machines = new Map<ts.Node, ts.Expression>();
     // Helpers first: an async function that cannot be compiled is simply left alone (it may
@@ -80,9 +93,13 @@ export function createTransformer(t: typeof ts, options: TransformOptions = {}):
       const fn = target.fn;
       const before = diagnostics.errors.length;
       rules.check(target, diagnostics);
+      // A function with an await that cannot suspend is never lowered: its frame does not exist,
+      // so what it would keep across that await is not checked.
+      if (diagnostics.errors.length > before) return undefined;
       const contextParam = target.role === "operator" ? 1 : -1;
       const scopes = analyzeScopes(t, fn, contextParam);
-      checkSerializable(t, fn, scopes, diagnostics, options.checker);
+      const liveness = new Liveness(t, fn, scopes);
+      checkSerializable(t, fn, scopes, liveness, diagnostics, classes, checker);
       if (target.role === "helper" && scopes.awaits.size === 0) return undefined;
       if (diagnostics.errors.length > before) return undefined;
       const lowered0 = lowerFunction(
@@ -96,6 +113,7 @@ export function createTransformer(t: typeof ts, options: TransformOptions = {}):
         },
         fn,
         scopes,
+        liveness,
         contextParam,
       );
       const lowered = routeRequests(t, context, lowered0, lowered0.contextName ?? names.ctx, names.rt);

@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import type * as ts from "typescript";
+import { compileFailure } from "./errors.js";
 import { transpile } from "./transpile.js";
 
 const TYPESCRIPT = /\.(ts|mts|tsx)$/;
@@ -53,7 +54,7 @@ function projectRoot(dir: string): string {
 /**
  * Compiles TypeScript modules outside node_modules; other modules go to the next hook.
  *
- * @throws Error listing the compile errors (`file:line:column - message`)
+ * @throws CompileFailure (`errors.ts`) when the module does not compile
  */
 export async function load(url: string, context: object, next: NextLoad): Promise<{ format?: string; source?: unknown; shortCircuit?: boolean }> {
   if (!url.startsWith("file:") || url.includes("/node_modules/")) return next(url, context);
@@ -61,6 +62,6 @@ export async function load(url: string, context: object, next: NextLoad): Promis
   if (!TYPESCRIPT.test(file)) return next(url, context);
   typescript ??= createRequire(url)("typescript") as typeof ts;
   const out = transpile(typescript, await readFile(file, "utf8"), file, projectRoot(dirname(file)), true);
-  if (out.errors.length > 0) throw new Error(`portals-ts: cannot compile ${file}:\n${out.errors.join("\n")}`);
+  if (out.errors.length > 0) throw compileFailure(file, out.errors);
   return { format: "module", source: out.code, shortCircuit: true };
 }

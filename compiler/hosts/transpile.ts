@@ -53,7 +53,7 @@ export function transpile(t: typeof ts, code: string, fileName: string, root: st
       ],
     },
   });
-  for (const d of out.diagnostics ?? []) errors.unshift(formatDiagnostic(t, d));
+  errors.unshift(...(out.diagnostics ?? []).map((d) => formatDiagnostic(t, d)));
   return { code: out.outputText, map: out.sourceMapText, machines, errors };
 }
 

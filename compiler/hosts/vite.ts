@@ -1,14 +1,17 @@
 /**
  * `portals-ts/vite`: the Vite (and Vitest) plugin. Vite and Vitest ignore tsconfig `plugins`,
  * so this plugin runs the same transformer on every TypeScript module of the project before
- * Vite's own TypeScript handling (DESIGN §3). Modules without async operators pass untouched.
+ * Vite's own TypeScript handling (docs/compiler.md, "Hosts"). Modules without async operators
+ * pass untouched.
  *
  *   import { portals } from "portals-ts/vite";
  *   export default defineConfig({ plugins: [portals()] });
  *
- * Compile errors fail the module's transform with `file:line:column - message` lines.
+ * Compile errors fail the module's transform with a `CompileFailure` (`errors.ts`): code
+ * `ERR_PORTALS_COMPILE` (Rollup's build moves it to `pluginCode`), its lines in `diagnostics`.
  */
 import type * as ts from "typescript";
+import { compileFailure } from "./errors.js";
 import { transpile } from "./transpile.js";
 
 /** Options of {@link portals}. */
@@ -30,7 +33,7 @@ export interface PortalsVitePlugin {
   /** Takes Vite's root as the directory machine ids are relative to, unless `root` was given. */
   configResolved(config: { readonly root: string }): void;
   /** Compiles the async operators of a TypeScript module; `null` leaves the module to Vite. */
-  transform(this: { error(message: string): never }, code: string, id: string): { code: string; map: string | undefined } | null;
+  transform(code: string, id: string): { code: string; map: string | undefined } | null;
 }
 
 const SOURCE = /\.[cm]?tsx?$/;
@@ -51,7 +54,8 @@ export function portals(options: PortalsViteOptions = {}): PortalsVitePlugin {
       if (!code.includes("async") && !code.includes(".reply(")) return null;
       typescript ??= require("typescript") as typeof ts;
       const out = transpile(typescript, code, file, root);
-      if (out.errors.length > 0) this.error(`portals-ts: cannot compile ${file}:\n${out.errors.join("\n")}`);
+      // Thrown: Vite and Rollup pass an error thrown by a hook through this.error, properties kept.
+      if (out.errors.length > 0) throw compileFailure(file, out.errors);
       if (out.machines === 0) return null;
       return { code: out.code, map: out.map };
     },

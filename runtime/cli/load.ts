@@ -62,14 +62,14 @@ async function registerCompiler(): Promise<void> {
 }
 
 /**
- * The message for a module the portals hook could not compile (its error lists one
- * `file:line:column - message` per line after a header): the diagnostics, `; `-separated.
+ * The message for a module the portals hook could not compile: its error has code
+ * `ERR_PORTALS_COMPILE` and one `file:line:column - message` per entry of `diagnostics`
+ * (`compiler/hosts/errors.ts`), here `; `-separated.
  */
 function compileErrors(modulePath: string, thrown: unknown): string | undefined {
-  const message = thrown instanceof Error ? thrown.message : "";
-  if (!message.startsWith("portals-ts: cannot compile ")) return undefined;
-  const diagnostics = message.split("\n").slice(1).filter((line) => line.trim() !== "");
-  return `module ${modulePath} does not compile: ${diagnostics.map(oneLine).join("; ")}`;
+  const { code, diagnostics } = (thrown ?? {}) as { code?: unknown; diagnostics?: unknown };
+  if (code !== "ERR_PORTALS_COMPILE" || !Array.isArray(diagnostics)) return undefined;
+  return `module ${modulePath} does not compile: ${diagnostics.map((line) => oneLine(String(line))).join("; ")}`;
 }
 
 /** A fix for the usual reasons an import fails. */

@@ -8,8 +8,9 @@
  * Data is: primitives (including `undefined`, `bigint`, `-0`, `NaN`), plain objects (prototype
  * `Object.prototype` or `null`), arrays, and instances of the built-in classes listed in
  * {@link DATA_CLASSES}; errors (kept with name, message and cause); and instances of classes an
- * application registers with `app.dataClass(...)`. Anything else, notably functions, symbols,
- * promises, weak collections and other class instances, is not.
+ * application registers with `app.dataClass(...)`. Classes are matched exactly (an instance of a
+ * subclass would come back as its base class), except errors. Anything else, notably functions,
+ * symbols, promises, weak collections and other class instances, is not.
  *
  * This module is shared by the ES module runtime and the CommonJS compiler build, so it
  * imports nothing.

@@ -37,16 +37,16 @@ const TAG = "\u0000portals:type";
 const DATA = "\u0000portals:data";
 const ERROR = "\u0000portals:error";
 
-const PLAIN = new Set<unknown>([Object.prototype, null, Array.prototype]);
-/** Constructors of the built-in data classes; one abstract `TypedArray` stands for all typed arrays. */
-const TYPED_ARRAY = Object.getPrototypeOf(Uint8Array) as abstract new () => object;
-const BUILTIN: readonly (abstract new () => object)[] = [
-  ...new Set(
-    DATA_CLASSES.map((name) => (globalThis as unknown as Record<string, abstract new () => object>)[name]!)
-      .filter((type) => type !== undefined)
-      .map((type) => (type.prototype instanceof TYPED_ARRAY ? TYPED_ARRAY : type)),
-  ),
-];
+/**
+ * Prototypes of the built-in data classes stored as they are, with nothing inside to walk (Date,
+ * RegExp, buffers, typed arrays). Exact prototypes: an instance of a subclass (a `Buffer`, a class
+ * extending `Map`) would come back as its base class, so it is not data unless registered.
+ */
+const LEAF_PROTOTYPES: ReadonlySet<object> = new Set(
+  DATA_CLASSES.filter((name) => name !== "Map" && name !== "Set")
+    .map((name) => (globalThis as unknown as Record<string, { prototype: object } | undefined>)[name]?.prototype)
+    .filter((proto): proto is object => proto !== undefined),
+);
 
 /** Encodes values to bytes and back; see the module header. */
 export class Codec {
@@ -110,31 +110,33 @@ export class Codec {
       if ("cause" in value) out.cause = this.toTagged(value.cause, `${path}.cause`, seen);
       return out;
     }
-    if (Array.isArray(value)) {
+    if (proto === Array.prototype) {
+      const array = value as unknown[];
       const out: unknown[] = [];
       seen.set(value, out);
-      for (let i = 0; i < value.length; i++) out.push(this.toTagged(value[i], `${path}[${i}]`, seen));
+      for (let i = 0; i < array.length; i++) out.push(this.toTagged(array[i], `${path}[${i}]`, seen));
       return out;
     }
-    if (value instanceof Map) {
+    if (proto === Map.prototype) {
+      const map = value as Map<unknown, unknown>;
       const out = new Map();
       seen.set(value, out);
       let i = 0;
-      for (const [k, v] of value) {
+      for (const [k, v] of map) {
         out.set(this.toTagged(k, `${path}.keys[${i}]`, seen), this.toTagged(v, `${path}.get(${describeKey(k)})`, seen));
         i++;
       }
       return out;
     }
-    if (value instanceof Set) {
+    if (proto === Set.prototype) {
       const out = new Set();
       seen.set(value, out);
       let i = 0;
-      for (const v of value) out.add(this.toTagged(v, `${path}.values[${i++}]`, seen));
+      for (const v of value as Set<unknown>) out.add(this.toTagged(v, `${path}.values[${i++}]`, seen));
       return out;
     }
-    if (BUILTIN.some((type) => value instanceof type)) return value;
-    if (!PLAIN.has(proto)) throw new EncodeError(path, `an instance of class ${proto?.constructor?.name ?? "(anonymous)"}`);
+    if (proto !== null && LEAF_PROTOTYPES.has(proto)) return value;
+    if (proto !== Object.prototype && proto !== null) throw new EncodeError(path, `an instance of class ${proto.constructor?.name ?? "(anonymous)"}`);
     const out: Record<string, unknown> = {};
     seen.set(value, out);
     for (const key of Object.keys(value)) out[key] = this.toTagged((value as Record<string, unknown>)[key], `${path}.${key}`, seen);
@@ -206,16 +208,17 @@ function plain(value: unknown, depth: number): void {
   const proto = Object.getPrototypeOf(value) as object | null;
   if (proto === Object.prototype || proto === null) {
     for (const k in value) plain((value as Record<string, unknown>)[k], depth + 1);
-  } else if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) plain(value[i], depth + 1);
-  } else if (value instanceof Map) {
-    for (const [k, v] of value) {
+  } else if (proto === Array.prototype) {
+    const array = value as unknown[];
+    for (let i = 0; i < array.length; i++) plain(array[i], depth + 1);
+  } else if (proto === Map.prototype) {
+    for (const [k, v] of value as Map<unknown, unknown>) {
       plain(k, depth + 1);
       plain(v, depth + 1);
     }
-  } else if (value instanceof Set) {
-    for (const v of value) plain(v, depth + 1);
-  } else if (!BUILTIN.some((type) => value instanceof type)) {
+  } else if (proto === Set.prototype) {
+    for (const v of value as Set<unknown>) plain(v, depth + 1);
+  } else if (!LEAF_PROTOTYPES.has(proto)) {
     throw SLOW;
   }
 }

@@ -1,7 +1,7 @@
 /**
- * Compile-time diagnostics (DESIGN §6): each one, with the file:line:column it points at and
- * the message a user sees. The same messages come from tspc, the Vite plugin and the Node hook
- * (host tests), because they all run this transformer.
+ * Compile-time diagnostics (docs/compiler.md, "Diagnostics"): each one, with the
+ * file:line:column it points at and the message a user sees. The same messages come from tspc,
+ * the Vite plugin and the Node hook (host tests), because they all run this transformer.
  */
 import * as ts from "typescript";
 import { describe, expect, test } from "vitest";

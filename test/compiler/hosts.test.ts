@@ -1,7 +1,7 @@
 /**
- * The hosts of the transformer (DESIGN §3): tspc with the ts-patch plugin, the Node hook
- * (alone and after tsx), and the Vite plugin. They run the built compiler in `dist/` (npm test
- * builds first) as a user's project would.
+ * The hosts of the transformer (docs/compiler.md, "Hosts"): tspc with the ts-patch plugin, the
+ * Node hook (alone and after tsx), and the Vite plugin. They run the built compiler in `dist/`
+ * (npm test builds first) as a user's project would.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";

@@ -71,6 +71,16 @@ describe("classes", () => {
     expect(() => codec.encode({ tag: Symbol("t") })).toThrow(new EncodeError("value.tag", "a symbol"));
   });
 
+  test("a subclass of a data class is not data: it would come back as its base class, so it is rejected (docs/snapshots.md)", () => {
+    class Counts extends Map<string, number> {}
+    class Cents extends Money {}
+    const c = new Codec().register<Money>({ name: "test.Money", type: Money, encode: (m) => [m.cents, m.currency], decode: ([cents, cur]: [number, string]) => new Money(cents, cur) });
+    expect(() => codec.encode({ counts: new Counts([["a", 1]]) })).toThrow(new EncodeError("value.counts", "an instance of class Counts"));
+    expect(() => codec.encode({ bytes: Buffer.from("hi") })).toThrow(new EncodeError("value.bytes", "an instance of class Buffer"));
+    expect(() => c.encode([new Cents(1, "EUR")])).toThrow(new EncodeError("value[0]", "an instance of class Cents"));
+    expect(roundTrip({ bytes: new Uint8Array(Buffer.from("hi")) }).bytes).toEqual(new Uint8Array([104, 105]));
+  });
+
   test("a name registered twice for different classes is refused", () => {
     class Other {}
     const c = new Codec().register({ name: "x", type: Money, encode: () => 0, decode: () => new Money(0, "") });

@@ -1,0 +1,307 @@
+/**
+ * Expressions with an await, taken apart in JavaScript's evaluation order (docs/compiler.md,
+ * "Lowering"). {@link lowerExpr} emits, into the open block, whatever must run before the value
+ * is known (suspensions, branches of `&&`/`||`/`??`/`?:`, spills of operands left of an await)
+ * and returns an await-free expression for the value. Await-free subexpressions go to
+ * `rewrite.ts` unchanged.
+ */
+import type * as ts from "typescript";
+import type { Lowering } from "./lowering.js";
+import { rewrite, rewriteExpression } from "./rewrite.js";
+
+/**
+ * Lowers `e`, emitting what must run before it, and returns an await-free expression for its
+ * value. With `discard`, the value is not needed (expression statements).
+ */
+export function lowerExpr(lw: Lowering, e: ts.Expression, discard = false): ts.Expression {
+  const { t, f } = lw;
+  if (!lw.hasAwait(e)) return rewriteExpression(lw, e);
+  if (t.isParenthesizedExpression(e)) return discard ? lowerExpr(lw, e.expression, true) : f.createParenthesizedExpression(lowerExpr(lw, e.expression));
+  if (t.isAsExpression(e) || t.isTypeAssertionExpression(e) || t.isNonNullExpression(e) || t.isSatisfiesExpression(e)) return lowerExpr(lw, e.expression, discard);
+  if (t.isAwaitExpression(e)) return lowerAwait(lw, e, discard);
+  if (t.isBinaryExpression(e)) return lowerBinary(lw, e, discard);
+  if (t.isConditionalExpression(e)) return lowerConditional(lw, e);
+  if (t.isCallExpression(e)) return lowerCall(lw, e);
+  if (t.isNewExpression(e)) return f.createNewExpression(rewriteExpression(lw, e.expression), undefined, lowerList(lw, e.arguments ?? []));
+  if (t.isPropertyAccessExpression(e)) {
+    if (e.questionDotToken) throw lw.unsupported(e, "an await before ?. is not supported: assign the awaited value to a variable first");
+    return f.createPropertyAccessExpression(lowerExpr(lw, e.expression), e.name.text);
+  }
+  if (t.isElementAccessExpression(e)) {
+    if (e.questionDotToken) throw lw.unsupported(e, "an await before ?.[ is not supported: assign the awaited value to a variable first");
+    return f.createElementAccessExpression(...lowerPair(lw, e.expression, e.argumentExpression));
+  }
+  if (t.isArrayLiteralExpression(e)) return f.createArrayLiteralExpression(lowerList(lw, e.elements));
+  if (t.isObjectLiteralExpression(e)) return lowerObject(lw, e);
+  if (t.isTemplateExpression(e)) return lowerTemplate(lw, e);
+  if (t.isPrefixUnaryExpression(e)) {
+    if (e.operator === t.SyntaxKind.PlusPlusToken || e.operator === t.SyntaxKind.MinusMinusToken) throw lw.unsupported(e, "an await inside ++/-- is not supported");
+    return f.createPrefixUnaryExpression(e.operator, lowerExpr(lw, e.operand));
+  }
+  if (t.isTypeOfExpression(e)) return f.createTypeOfExpression(lowerExpr(lw, e.expression));
+  if (t.isVoidExpression(e)) return f.createVoidExpression(lowerExpr(lw, e.expression));
+  if (t.isDeleteExpression(e)) {
+    const target = e.expression;
+    if (t.isElementAccessExpression(target)) return f.createDeleteExpression(f.createElementAccessExpression(...lowerPair(lw, target.expression, target.argumentExpression)));
+    return f.createDeleteExpression(lowerExpr(lw, target));
+  }
+  throw lw.unsupported(e, `an await inside ${t.SyntaxKind[e.kind]} is not supported`);
+}
+
+/** `e` without parentheses and type assertions. */
+export function unwrap(lw: Lowering, e: ts.Expression): ts.Expression {
+  const t = lw.t;
+  while (t.isParenthesizedExpression(e) || t.isAsExpression(e) || t.isNonNullExpression(e) || t.isSatisfiesExpression(e) || t.isTypeAssertionExpression(e)) e = e.expression;
+  return e;
+}
+
+export function isAwait(lw: Lowering, e: ts.Expression): boolean {
+  return lw.t.isAwaitExpression(unwrap(lw, e));
+}
+
+/** True for a lowered value that need not be emitted as a statement of its own. */
+export function isNoop(lw: Lowering, e: ts.Expression): boolean {
+  return lw.temps.isTemp(e) || (lw.t.isVoidExpression(e) && lw.t.isNumericLiteral(e.expression));
+}
+
+/**
+ * Lowers `await operand` to a suspension. The resume block stores the resume value in `into`
+ * (or a new temporary, which is returned), or drops it with `discard`.
+ */
+export function lowerAwait(lw: Lowering, e: ts.AwaitExpression, discard: boolean, into?: ts.Expression): ts.Expression {
+  const { t, f } = lw;
+  let operand: ts.Expression = e.expression;
+  while (t.isParenthesizedExpression(operand)) operand = operand.expression;
+  const where = lw.where(e);
+  let step: ts.Expression;
+  switch (lw.env.classify(operand)) {
+    case "all":
+      step = lw.rt("suspendAll", [lowerExpr(lw, (operand as ts.CallExpression).arguments[0]!), where]);
+      break;
+    case "helper": {
+      const call = operand as ts.CallExpression;
+      if (lw.hasAwait(call.expression)) throw lw.unsupported(call.expression, "an await inside the callee of an awaited helper call is not supported");
+      const callee = rewriteExpression(lw, call.expression);
+      step = lw.rt("call", [callee, f.createArrayLiteralExpression(lowerList(lw, call.arguments)), where]);
+      break;
+    }
+    default:
+      step = lw.rt("suspend", [lowerExpr(lw, operand), where]);
+  }
+  lw.flow.suspend(step, lw.deadSlots(e));
+  const value = lw.rt("value", [f.createIdentifier(lw.names.input)]);
+  if (discard) {
+    lw.flow.emit(f.createExpressionStatement(value));
+    return f.createVoidZero();
+  }
+  if (into !== undefined) {
+    lw.flow.emit(f.createExpressionStatement(f.createAssignment(into, value)));
+    return f.createVoidZero();
+  }
+  const tmp = lw.temps.temp();
+  lw.flow.emit(f.createExpressionStatement(f.createAssignment(tmp, value)));
+  return lw.temps.reuse(tmp);
+}
+
+function lowerBinary(lw: Lowering, e: ts.BinaryExpression, discard: boolean): ts.Expression {
+  const { t, f } = lw;
+  const op = e.operatorToken.kind;
+  const K = t.SyntaxKind;
+  if (op === K.CommaToken) {
+    const left = lowerExpr(lw, e.left, true);
+    if (!isNoop(lw, left)) lw.flow.emit(f.createExpressionStatement(left));
+    return lowerExpr(lw, e.right, discard);
+  }
+  if (op === K.AmpersandAmpersandToken || op === K.BarBarToken || op === K.QuestionQuestionToken) {
+    if (!lw.hasAwait(e.right)) return f.createBinaryExpression(lowerExpr(lw, e.left), op, rewriteExpression(lw, e.right));
+    return shortCircuit(lw, op, () => lowerExpr(lw, e.left), () => lowerExpr(lw, e.right));
+  }
+  if (op === K.AmpersandAmpersandEqualsToken || op === K.BarBarEqualsToken || op === K.QuestionQuestionEqualsToken) {
+    // a &&= b is a && (a = b) for a plain target: the right side runs only when needed.
+    if (!t.isIdentifier(e.left)) throw lw.unsupported(e, "an await on the right of &&=, ||= or ??= needs a plain variable on the left");
+    const plain = op === K.AmpersandAmpersandEqualsToken ? K.AmpersandAmpersandToken : op === K.BarBarEqualsToken ? K.BarBarToken : K.QuestionQuestionToken;
+    const target = e.left;
+    return shortCircuit(lw, plain, () => rewriteExpression(lw, target), () => f.createAssignment(rewriteExpression(lw, target), lowerExpr(lw, e.right)));
+  }
+  if (op === K.EqualsToken) return lowerAssignment(lw, e);
+  if (op >= K.FirstCompoundAssignment && op <= K.LastCompoundAssignment) return lowerCompound(lw, e);
+  if (!lw.hasAwait(e.right)) return f.createBinaryExpression(lowerExpr(lw, e.left), op, rewriteExpression(lw, e.right));
+  const left = lw.temps.spill(lowerExpr(lw, e.left));
+  return f.createBinaryExpression(left, op, lowerExpr(lw, e.right));
+}
+
+/** `left op right` for &&, ||, ??: the right side runs in its own block only when needed. */
+function shortCircuit(lw: Lowering, op: ts.SyntaxKind, left: () => ts.Expression, right: () => ts.Expression): ts.Expression {
+  const { f, flow, temps } = lw;
+  const K = lw.t.SyntaxKind;
+  const result = temps.temp();
+  flow.emit(f.createExpressionStatement(f.createAssignment(result, left())));
+  const evaluate = flow.label();
+  const join = flow.label();
+  const value = temps.reuse(result);
+  const needsRight = op === K.AmpersandAmpersandToken ? value : op === K.BarBarToken ? f.createLogicalNot(value) : f.createEquality(value, f.createNull());
+  flow.branch(needsRight, evaluate, join);
+  flow.place(evaluate);
+  flow.emit(f.createExpressionStatement(f.createAssignment(temps.reuse(result), right())));
+  flow.goto(join);
+  flow.place(join);
+  return temps.reuse(result);
+}
+
+function lowerConditional(lw: Lowering, e: ts.ConditionalExpression): ts.Expression {
+  const { f, flow, temps } = lw;
+  if (!lw.hasAwait(e.whenTrue) && !lw.hasAwait(e.whenFalse)) {
+    return f.createConditionalExpression(lowerExpr(lw, e.condition), undefined, rewriteExpression(lw, e.whenTrue), undefined, rewriteExpression(lw, e.whenFalse));
+  }
+  const result = temps.temp();
+  const condition = lowerExpr(lw, e.condition);
+  const whenTrue = flow.label();
+  const whenFalse = flow.label();
+  const join = flow.label();
+  flow.branch(condition, whenTrue, whenFalse);
+  flow.place(whenTrue);
+  flow.emit(f.createExpressionStatement(f.createAssignment(result, lowerExpr(lw, e.whenTrue))));
+  flow.goto(join);
+  flow.place(whenFalse);
+  flow.emit(f.createExpressionStatement(f.createAssignment(temps.reuse(result), lowerExpr(lw, e.whenFalse))));
+  flow.goto(join);
+  flow.place(join);
+  return temps.reuse(result);
+}
+
+function lowerAssignment(lw: Lowering, e: ts.BinaryExpression): ts.Expression {
+  const { t, f } = lw;
+  const target = e.left;
+  if (t.isPropertyAccessExpression(target)) {
+    const object = lw.temps.spill(lowerExpr(lw, target.expression));
+    return f.createAssignment(f.createPropertyAccessExpression(object, target.name.text), lowerExpr(lw, e.right));
+  }
+  if (t.isElementAccessExpression(target)) {
+    return f.createAssignment(f.createElementAccessExpression(...lowerPair(lw, target.expression, target.argumentExpression, true)), lowerExpr(lw, e.right));
+  }
+  if (lw.hasAwait(target)) throw lw.unsupported(target, "an await inside a destructuring target is not supported");
+  return f.createAssignment(rewriteExpression(lw, target), lowerExpr(lw, e.right));
+}
+
+function lowerCompound(lw: Lowering, e: ts.BinaryExpression): ts.Expression {
+  const { t, f, temps } = lw;
+  const op = binaryOfCompound(t, e.operatorToken.kind);
+  const target = e.left;
+  let read: ts.Expression;
+  let write: () => ts.Expression;
+  if (t.isPropertyAccessExpression(target)) {
+    const object = temps.spill(lowerExpr(lw, target.expression), true);
+    read = f.createPropertyAccessExpression(object, target.name.text);
+    write = () => f.createPropertyAccessExpression(temps.copy(object), target.name.text);
+  } else if (t.isElementAccessExpression(target)) {
+    const [object, index] = lowerPair(lw, target.expression, target.argumentExpression, true);
+    read = f.createElementAccessExpression(object, index);
+    write = () => f.createElementAccessExpression(temps.copy(object), temps.copy(index));
+  } else if (t.isIdentifier(target)) {
+    read = rewriteExpression(lw, target);
+    write = () => rewriteExpression(lw, target);
+  } else {
+    throw lw.unsupported(target, "an await in a compound assignment needs a variable or property on the left");
+  }
+  // The left side is read before the right side runs, as JavaScript does.
+  const old = temps.spill(read, true);
+  return f.createAssignment(write(), f.createBinaryExpression(old, op, lowerExpr(lw, e.right)));
+}
+
+function lowerCall(lw: Lowering, e: ts.CallExpression): ts.Expression {
+  const { t, f } = lw;
+  if (e.questionDotToken || (t.isPropertyAccessExpression(e.expression) && e.expression.questionDotToken)) {
+    throw lw.unsupported(e, "an await in the arguments of an optional call (?.) is not supported: test for null first");
+  }
+  const callee = e.expression;
+  if (t.isPropertyAccessExpression(callee) && callee.expression.kind !== t.SyntaxKind.SuperKeyword) {
+    // The object is kept, the method looked up after the awaits of the arguments: functions are not data.
+    const object = lw.temps.spill(lowerExpr(lw, callee.expression));
+    return f.createCallExpression(f.createPropertyAccessExpression(object, callee.name.text), undefined, lowerList(lw, e.arguments));
+  }
+  if (t.isElementAccessExpression(callee)) {
+    const method = f.createElementAccessExpression(...lowerPair(lw, callee.expression, callee.argumentExpression, true));
+    return f.createCallExpression(method, undefined, lowerList(lw, e.arguments));
+  }
+  if (lw.hasAwait(callee)) throw lw.unsupported(callee, "an await inside a callee is not supported: assign the function to a variable first");
+  return f.createCallExpression(rewriteExpression(lw, callee), undefined, lowerList(lw, e.arguments));
+}
+
+/** An object and a key, for `o[k]`, through {@link lowerList}. */
+function lowerPair(lw: Lowering, object: ts.Expression, key: ts.Expression, all = false): [ts.Expression, ts.Expression] {
+  const [o, k] = lowerList(lw, [object, key], all);
+  return [o!, k!];
+}
+
+/**
+ * Lowers a list evaluated left to right (arguments, array elements): everything left of the
+ * last element with an await is spilled, so it is evaluated before the suspension. With
+ * `all`, every element is spilled (values read again later, as a compound assignment does).
+ */
+function lowerList(lw: Lowering, items: readonly ts.Expression[], all = false): ts.Expression[] {
+  const { t, f } = lw;
+  const last = lastWithAwait(lw, items);
+  return items.map((item, i) => {
+    if (i > last && !all) return rewriteExpression(lw, item);
+    if (t.isSpreadElement(item)) {
+      const value = lowerExpr(lw, item.expression);
+      // A spread is taken when it is evaluated: copy it before later awaits.
+      return f.createSpreadElement(i < last || all ? lw.temps.spill(f.createArrayLiteralExpression([f.createSpreadElement(value)])) : value);
+    }
+    if (t.isOmittedExpression(item)) return item;
+    const value = lowerExpr(lw, item);
+    return i < last || all ? lw.temps.spill(value) : value;
+  });
+}
+
+function lowerObject(lw: Lowering, e: ts.ObjectLiteralExpression): ts.Expression {
+  const { t, f } = lw;
+  const last = lastWithAwait(lw, e.properties);
+  const properties = e.properties.map((p, i): ts.ObjectLiteralElementLike => {
+    if (i > last) return rewrite(lw, p) as ts.ObjectLiteralElementLike;
+    const keep = (x: ts.Expression): ts.Expression => (i < last ? lw.temps.spill(x) : x);
+    if (t.isPropertyAssignment(p)) {
+      const name = t.isComputedPropertyName(p.name) ? f.createComputedPropertyName(keep(lowerExpr(lw, p.name.expression))) : p.name;
+      return f.createPropertyAssignment(name, keep(lowerExpr(lw, p.initializer)));
+    }
+    if (t.isShorthandPropertyAssignment(p)) return f.createPropertyAssignment(p.name.text, keep(rewriteExpression(lw, p.name)));
+    if (t.isSpreadAssignment(p)) {
+      const value = lowerExpr(lw, p.expression);
+      return f.createSpreadAssignment(i < last ? lw.temps.spill(f.createObjectLiteralExpression([f.createSpreadAssignment(value)])) : value);
+    }
+    if (lw.hasAwait(p)) throw lw.unsupported(p, "an await inside an object method or accessor key is not supported");
+    return rewrite(lw, p) as ts.ObjectLiteralElementLike;
+  });
+  return f.createObjectLiteralExpression(properties, true);
+}
+
+function lowerTemplate(lw: Lowering, e: ts.TemplateExpression): ts.Expression {
+  const f = lw.f;
+  const last = lastWithAwait(lw, e.templateSpans.map((s) => s.expression));
+  const spans = e.templateSpans.map((s, i) => {
+    let value = i > last ? rewriteExpression(lw, s.expression) : lowerExpr(lw, s.expression);
+    // Each substitution is converted to a string as soon as it is evaluated.
+    if (i < last) value = lw.temps.spill(f.createTemplateExpression(f.createTemplateHead(""), [f.createTemplateSpan(value, f.createTemplateTail(""))]));
+    return f.createTemplateSpan(value, s.literal);
+  });
+  return f.createTemplateExpression(e.head, spans);
+}
+
+/** Index of the last of `items` that contains an await (-1 for none). */
+function lastWithAwait(lw: Lowering, items: readonly ts.Node[]): number {
+  let last = -1;
+  items.forEach((item, i) => {
+    if (lw.hasAwait(item)) last = i;
+  });
+  return last;
+}
+
+/** The binary operator of a compound assignment operator (`+=` → `+`). */
+function binaryOfCompound(t: typeof ts, op: ts.SyntaxKind): ts.BinaryOperator {
+  const K = t.SyntaxKind;
+  const text = t.tokenToString(op)?.slice(0, -1);
+  for (let k = K.FirstBinaryOperator; k <= K.LastBinaryOperator; k++) {
+    if (t.tokenToString(k) === text) return k as ts.BinaryOperator;
+  }
+  throw new Error(`internal: ${K[op]} is not a compound assignment`);
+}

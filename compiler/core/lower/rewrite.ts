@@ -1,0 +1,202 @@
+/**
+ * Await-free code, kept as it is (docs/compiler.md, "Lowering") with the rewrites `ir.ts` lists:
+ * frame variables become `$L.x` and their declarations assignments (below), a
+ * `return` becomes `return $rt.done(v)` or goes through the enclosing finally blocks, and a
+ * `break`/`continue` that leaves the statement for a lowered loop, switch or label becomes a
+ * machine jump. Code inside nested functions only gets the slot rewrite: their own `return`s and
+ * jumps are theirs.
+ */
+import type * as ts from "typescript";
+import { isReference } from "../scope.js";
+import { isJumpTarget, type Target } from "./flow.js";
+import type { Lowering } from "./lowering.js";
+
+/** A loop, switch or labelled statement kept as JavaScript: its own jumps stay as they are. */
+type NativeTarget = Pick<Target, "labels" | "kind">;
+
+/** Rewrites await-free code (a statement may become several, or none). */
+export function rewrite(lw: Lowering, node: ts.Node): ts.Node | ts.Node[] {
+  const { t, f } = lw;
+  const context = lw.env.context;
+  const native: NativeTarget[] = [];
+  let nested = 0;
+  const within = <T>(target: NativeTarget, work: () => T): T => {
+    native.push(target);
+    try {
+      return work();
+    } finally {
+      native.pop();
+    }
+  };
+  const visit = (node: ts.Node): ts.VisitResult<ts.Node> => {
+    if (t.isIdentifier(node)) {
+      const slot = lw.slotOf(node);
+      if (slot !== undefined && isReference(t, node)) return lw.slot(slot);
+      if (node.text === "arguments" && nested === 0 && isReference(t, node) && !t.isArrowFunction(lw.fn)) {
+        throw lw.unsupported(node, "`arguments` is not supported in compiled functions: use named or rest parameters");
+      }
+      return node;
+    }
+    if (t.isShorthandPropertyAssignment(node)) {
+      const slot = lw.slotOf(node.name);
+      if (slot === undefined) return t.visitEachChild(node, visit, context);
+      const target = lw.slot(slot);
+      const value = node.objectAssignmentInitializer ? f.createAssignment(target, t.visitNode(node.objectAssignmentInitializer, visit) as ts.Expression) : target;
+      return f.createPropertyAssignment(node.name.text, value);
+    }
+    if (t.isFunctionLike(node)) {
+      if (nested === 0 && (node as ts.FunctionLikeDeclaration).modifiers?.some((m) => m.kind === t.SyntaxKind.AsyncKeyword) && containsAwait(t, node)) {
+        throw lw.unsupported(node, "an async function inside an operator cannot be suspended: await portal requests in the operator itself (use Promise.all for several)");
+      }
+      nested++;
+      try {
+        return t.visitEachChild(node, visit, context);
+      } finally {
+        nested--;
+      }
+    }
+    if (nested > 0) return t.visitEachChild(node, visit, context);
+    if (t.isVariableStatement(node) && declaresSlots(lw, node.declarationList)) {
+      const expression = declarationsAsExpression(lw, node.declarationList, visit);
+      return t.isOmittedExpression(expression) ? [] : [f.createExpressionStatement(expression)];
+    }
+    if ((t.isForStatement(node) || t.isForInStatement(node) || t.isForOfStatement(node)) && node.initializer && t.isVariableDeclarationList(node.initializer) && declaresSlots(lw, node.initializer)) {
+      const list = node.initializer;
+      const asExpression = t.isForStatement(node) ? declarationsAsExpression(lw, list, visit) : assignmentTarget(lw, list.declarations[0]!.name);
+      const updated = t.isForStatement(node)
+        ? f.updateForStatement(node, asExpression, node.condition, node.incrementor, node.statement)
+        : t.isForInStatement(node)
+          ? f.updateForInStatement(node, asExpression, node.expression, node.statement)
+          : f.updateForOfStatement(node, node.awaitModifier, asExpression, node.expression, node.statement);
+      return within({ labels: [], kind: "loop" }, () => t.visitEachChild(updated, visit, context));
+    }
+    if (t.isReturnStatement(node)) {
+      const value = node.expression ? (t.visitNode(node.expression, visit) as ts.Expression) : undefined;
+      return f.createBlock(lw.flow.returnStatements(value), false);
+    }
+    if (t.isBreakStatement(node) || t.isContinueStatement(node)) return rewriteJump(lw, node, native);
+    if (t.isLabeledStatement(node)) {
+      const labels: string[] = [];
+      let inner: ts.Statement = node;
+      while (t.isLabeledStatement(inner)) {
+        labels.push(inner.label.text);
+        inner = inner.statement;
+      }
+      const kind = t.isIterationStatement(inner, false) ? "loop" : t.isSwitchStatement(inner) ? "switch" : "block";
+      return within({ labels, kind }, () => t.visitEachChild(node, visitInner, context));
+    }
+    if (t.isIterationStatement(node, false)) return within({ labels: [], kind: "loop" }, () => t.visitEachChild(node, visit, context));
+    if (t.isSwitchStatement(node)) return within({ labels: [], kind: "switch" }, () => t.visitEachChild(node, visit, context));
+    return t.visitEachChild(node, visit, context);
+  };
+  // The statement under a label list is the labelled loop itself: do not count it twice.
+  const visitInner = (node: ts.Node): ts.VisitResult<ts.Node> =>
+    t.isIterationStatement(node, false) || t.isSwitchStatement(node) ? t.visitEachChild(node, visit, context) : visit(node);
+  return visit(node) as ts.Node | ts.Node[];
+}
+
+/** {@link rewrite} of an expression (which stays one expression). */
+export function rewriteExpression(lw: Lowering, e: ts.Expression): ts.Expression {
+  return rewrite(lw, e) as ts.Expression;
+}
+
+/** True when the declarations of `list` are frame slots (all or none of a list are). */
+function declaresSlots(lw: Lowering, list: ts.VariableDeclarationList): boolean {
+  const first = list.declarations[0];
+  if (first === undefined) return false;
+  const id = firstIdentifier(lw.t, first.name);
+  return id !== undefined && lw.slotOf(id) !== undefined;
+}
+
+/** `let a = 1, b` as `$L.a = 1, $L.b = void 0` (an omitted expression when nothing is assigned). */
+function declarationsAsExpression(lw: Lowering, list: ts.VariableDeclarationList, visit: ts.Visitor): ts.Expression {
+  const f = lw.f;
+  const blockScoped = (list.flags & lw.t.NodeFlags.BlockScoped) !== 0;
+  const parts: ts.Expression[] = [];
+  for (const d of list.declarations) {
+    if (d.initializer !== undefined) parts.push(assignName(lw, d.name, lw.t.visitNode(d.initializer, visit) as ts.Expression));
+    else if (blockScoped) parts.push(assignName(lw, d.name, f.createVoidZero()));
+  }
+  if (parts.length === 0) return f.createOmittedExpression();
+  return parts.reduce((a, b) => f.createComma(a, b));
+}
+
+/** A `break`/`continue`: kept when its target is kept too, else a machine jump. */
+function rewriteJump(lw: Lowering, node: ts.BreakStatement | ts.ContinueStatement, native: readonly NativeTarget[]): ts.Node {
+  const isContinue = lw.t.isContinueStatement(node);
+  const label = node.label?.text;
+  if (native.some((n) => isJumpTarget(n, label, isContinue))) return node;
+  const target = lw.flow.targetOf(label, isContinue);
+  if (target === undefined) throw lw.unsupported(node, `${isContinue ? "continue" : "break"} ${label ?? ""} has no target`);
+  if (isContinue && target.continueTo === undefined) throw lw.unsupported(node, `continue ${label ?? ""} does not name a loop`);
+  return lw.f.createBlock(lw.flow.jumpStatements(isContinue ? target.continueTo! : target.breakTo, target.depth), false);
+}
+
+function firstIdentifier(t: typeof ts, name: ts.BindingName): ts.Identifier | undefined {
+  if (t.isIdentifier(name)) return name;
+  for (const el of name.elements) {
+    if (t.isOmittedExpression(el)) continue;
+    const found = firstIdentifier(t, el.name);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function containsAwait(t: typeof ts, fn: ts.Node): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (t.isAwaitExpression(n)) found = true;
+    else if (!(n !== fn && t.isFunctionLike(n))) t.forEachChild(n, visit);
+  };
+  visit(fn);
+  return found;
+}
+
+// Declarations as assignments to frame slots: a frame variable is not declared in the emitted
+// code, its declaration assigns its slot, so `const { a, b: [c] } = v` becomes
+// `({ a: $L.a, b: [$L.c] } = v)`. Patterns hold expressions (defaults, computed keys) and
+// rewritten code holds declarations, so the two live in one module.
+
+/** Assigns `value` to a declared name or pattern whose variables are frame slots. */
+export function assignName(lw: Lowering, name: ts.BindingName, value: ts.Expression): ts.Expression {
+  return lw.f.createAssignment(assignmentTarget(lw, name), value);
+}
+
+/** The assignment target (a slot, or an object or array literal of them) of a declared name. */
+export function assignmentTarget(lw: Lowering, name: ts.BindingName): ts.Expression {
+  const { t, f } = lw;
+  if (t.isIdentifier(name)) {
+    const slot = lw.slotOf(name);
+    if (slot === undefined) throw new Error(`internal: ${name.text} is not a frame slot`);
+    return lw.slot(slot);
+  }
+  if (t.isObjectBindingPattern(name)) {
+    return f.createObjectLiteralExpression(
+      name.elements.map((el) => {
+        const target = withDefault(lw, assignmentTarget(lw, el.name), el.initializer);
+        if (el.dotDotDotToken) return f.createSpreadAssignment(target);
+        const key = el.propertyName ?? (el.name as ts.Identifier);
+        const keyNode = t.isComputedPropertyName(key)
+          ? f.createComputedPropertyName(rewriteExpression(lw, key.expression))
+          : t.isIdentifier(key)
+            ? f.createIdentifier(key.text)
+            : (key as ts.PropertyName);
+        return f.createPropertyAssignment(keyNode, target);
+      }),
+    );
+  }
+  return f.createArrayLiteralExpression(
+    name.elements.map((el) => {
+      if (t.isOmittedExpression(el)) return f.createOmittedExpression();
+      const target = withDefault(lw, assignmentTarget(lw, el.name), el.initializer);
+      return el.dotDotDotToken ? f.createSpreadElement(target) : target;
+    }),
+  );
+}
+
+function withDefault(lw: Lowering, target: ts.Expression, initializer: ts.Expression | undefined): ts.Expression {
+  if (initializer === undefined) return target;
+  if (lw.hasAwait(initializer)) throw lw.unsupported(initializer, "an await inside a destructuring default is not supported");
+  return lw.f.createAssignment(target, rewriteExpression(lw, initializer));
+}
