@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as ts from "typescript";
 import { beforeAll, describe, expect, test } from "vitest";
-import { portals } from "../../compiler/hosts/vite.js";
-import { ROOT } from "./fixtures.js";
+import { portals } from "../../../compiler/hosts/vite.js";
+import { ROOT } from "../fixtures.js";
 
 /** Child processes (tspc, node with hooks) take seconds, more on a busy machine. */
 const SLOW = { timeout: 60_000 };

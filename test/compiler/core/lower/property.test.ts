@@ -11,10 +11,10 @@ import * as ts from "typescript";
 import { expect, test } from "vitest";
 import * as portals from "portals-ts";
 import * as machine from "portals-ts/machine";
-import { createTransformer } from "../../compiler/core/transform.js";
-import { formatDiagnostic } from "../../compiler/hosts/transpile.js";
-import * as harness from "./harness.js";
-import { ROOT } from "./fixtures.js";
+import { createTransformer } from "../../../../compiler/core/transform.js";
+import { formatDiagnostic } from "../../../../compiler/hosts/transpile.js";
+import * as harness from "../../harness.js";
+import { ROOT } from "../../fixtures.js";
 
 // 500 in CI; set PORTALS_PROPERTY_RUNS for a longer search.
 const RUNS = Number(process.env.PORTALS_PROPERTY_RUNS ?? 500);

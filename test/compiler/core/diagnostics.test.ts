@@ -5,7 +5,7 @@
  */
 import * as ts from "typescript";
 import { describe, expect, test } from "vitest";
-import { transpile } from "../../compiler/hosts/transpile.js";
+import { transpile } from "../../../compiler/hosts/transpile.js";
 
 /** Compiles `body` as an operator module and returns the error lines. */
 function errors(source: string): string[] {

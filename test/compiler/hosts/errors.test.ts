@@ -10,9 +10,9 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as ts from "typescript";
 import { expect, test } from "vitest";
-import { COMPILE_FAILURE, compileFailure } from "../../compiler/hosts/errors.js";
-import { portals } from "../../compiler/hosts/vite.js";
-import { ROOT } from "./fixtures.js";
+import { COMPILE_FAILURE, compileFailure } from "../../../compiler/hosts/errors.js";
+import { portals } from "../../../compiler/hosts/vite.js";
+import { ROOT } from "../fixtures.js";
 
 const bad = 'import { Tasks } from "portals-ts";\ndeclare const p: any;\nexport default Tasks.asker(p, async (x: number) => { await fetch("u"); });\n';
 const problem = (file: string, column: number) =>
