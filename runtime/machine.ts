@@ -45,12 +45,15 @@ export function machine(spec: CompiledSpec): Machine {
  * client, say) is called as it is. A context without a requester (a test's stand-in) leaves
  * portal refs to their own `request`.
  */
-export function request(ctx: unknown, target: unknown, ...args: unknown[]): unknown {
+export function request(ctx: unknown, target: unknown, payload?: unknown): unknown {
   const requester = (ctx as { [REQUESTER]?: Requester } | null | undefined)?.[REQUESTER];
   if (requester !== undefined && (target as { kind?: unknown } | null)?.kind === "portal") {
-    return requester.request(target as { path: string }, args[0]);
+    return requester.request(target as { path: string }, payload);
   }
-  return (target as { request: (...a: unknown[]) => unknown }).request(...args);
+  // Not a portal: the call as written, with exactly the arguments it had (no rest array on the
+  // hot path above).
+  const call = target as { request: (...a: unknown[]) => unknown };
+  return arguments.length === 3 ? call.request(payload) : call.request(...Array.prototype.slice.call(arguments, 2));
 }
 
 /** The value an `await` resumes with; throws the error of a failed request or helper. */
