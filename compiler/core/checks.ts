@@ -6,6 +6,7 @@
  */
 import type * as ts from "typescript";
 import { Code, type Diagnostics } from "./diagnostics.js";
+import type { ApiView } from "./builders.js";
 import { moduleHelpers, type OperatorCallback, type Target } from "./find.js";
 import type { AwaitKind } from "./ir.js";
 
@@ -16,7 +17,7 @@ import type { AwaitKind } from "./ir.js";
 export function checkReplies(t: typeof ts, callbacks: readonly OperatorCallback[], diagnostics: Diagnostics): void {
   for (const c of callbacks) {
     const ctx = c.fn.parameters[1]?.name;
-    if (c.serves || ctx === undefined || !t.isIdentifier(ctx)) continue;
+    if (c.serves || ctx === undefined || !t.isIdentifier(ctx) || c.fn.body === undefined) continue;
     const visit = (node: ts.Node): void => {
       if (
         t.isCallExpression(node) &&
@@ -61,6 +62,7 @@ export class AwaitRules {
   constructor(
     private readonly t: typeof ts,
     file: ts.SourceFile,
+    private readonly view: ApiView,
   ) {
     this.helpers = moduleHelpers(t, file);
     this.imported = importedNames(t, file);
@@ -80,7 +82,7 @@ export class AwaitRules {
     if (!t.isCallExpression(operand)) return "value";
     const callee = operand.expression;
     if (t.isPropertyAccessExpression(callee)) {
-      if (callee.name.text === "request") return "request";
+      if (callee.name.text === "request" && this.view.mayBePortal(callee.expression)) return "request";
       if (t.isIdentifier(callee.expression) && callee.expression.text === "Promise") return "all";
     }
     return "helper";
@@ -128,7 +130,10 @@ export class AwaitRules {
     if (t.isCallExpression(operand)) {
       const callee = operand.expression;
       if (t.isPropertyAccessExpression(callee)) {
-        if (callee.name.text === "request") return;
+        if (callee.name.text === "request") {
+          if (!this.view.mayBePortal(callee.expression)) fail(`${callee.expression.getText()}.request(...), which is not a portal request (its receiver is not a portal ref)`);
+          return;
+        }
         if (t.isIdentifier(callee.expression) && callee.expression.text === "Promise") {
           if (callee.name.text !== "all") fail(`Promise.${callee.name.text}(...)`);
           return;

@@ -12,7 +12,7 @@ function errors(source: string): string[] {
   return [...transpile(ts, source, "/project/src/app.ts", "/project").errors];
 }
 
-const header = `import { Tasks } from "portals-ts";\ndeclare const inventory: any, prices: any;\n`;
+const header = `import { Tasks, type FlowBuilder } from "portals-ts";\ndeclare const inventory: any, prices: any;\n`;
 
 describe("a local live across an await that is not data", () => {
   test.each([
@@ -81,7 +81,7 @@ test("a request to a portal the task did not declare", () => {
 });
 
 test("ctx.reply outside a replier's request handler, sync or async", () => {
-  const source = `${header}declare const flow: any, portal: any;\nflow.replier(portal, (x: number, ctx: any) => ctx.reply(x), (req: number, ctx: any) => ctx.reply(req));\nflow.asker(inventory, async (x: number, c: any) => {\n  c.reply(await inventory.request(x));\n});\n`;
+  const source = `${header}declare const flow: FlowBuilder<any, any, any, any>, portal: any;\nflow.replier(portal, (x: number, ctx: any) => ctx.reply(x), (req: number, ctx: any) => ctx.reply(req));\nflow.asker(inventory, async (x: number, c: any) => {\n  c.reply(await inventory.request(x));\n});\n`;
   expect(errors(source)).toEqual([
     "/project/src/app.ts:4:47 - portals: ctx.reply(...) in the event handler of replier(...): only a replier's request handler (the onAsk callback of replier or askerReplier) has a request to answer",
     "/project/src/app.ts:6:3 - portals: c.reply(...) in the event handler of asker(...): only a replier's request handler (the onAsk callback of replier or askerReplier) has a request to answer",

@@ -5,6 +5,7 @@
  * only through `transpile` (as the Vite plugin and the Node hook), type-aware through a small
  * in-memory program (as tspc).
  */
+import { resolve } from "node:path";
 import * as ts from "typescript";
 import { describe, expect, test } from "vitest";
 import { createTransformer } from "../../../compiler/core/transform.js";
@@ -80,7 +81,15 @@ describe("what the frame holds at the await (the shared liveness)", () => {
 
 /** A program over `files` (in memory, with the default library from disk), compiling `main`. */
 function typeAware(files: Record<string, string>, main: string, withProgram: boolean): string[] {
-  const options: ts.CompilerOptions = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, strict: true, skipLibCheck: true };
+  // `portals-ts` is this repository's runtime, so the checker sees portals-ts's own declarations.
+  const options: ts.CompilerOptions = {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    strict: true,
+    skipLibCheck: true,
+    paths: { "portals-ts": [resolve(import.meta.dirname, "../../../runtime/index.ts")] },
+  };
   const memory = new Map(Object.entries(files));
   const host = ts.createCompilerHost(options);
   const disk = { getSourceFile: host.getSourceFile, fileExists: host.fileExists, readFile: host.readFile, directoryExists: host.directoryExists };
@@ -110,7 +119,7 @@ describe("with a type checker (a program in memory)", () => {
   const registerModule = `import { Money } from "./money.js";\ndeclare const app: any;\n${registration}`;
   // The instance comes from a function: only its type says what it is.
   const appModule = (make: string) =>
-    `import { Money, Euro, price } from "./money.js";\ndeclare const Tasks: any, p: any;\nexport default Tasks.asker(p, async (x: number, ctx: any) => {\n  const kept = ${make};\n  await p.request(x);\n  ctx.emit(kept);\n});\n`;
+    `import { Money, Euro, price } from "./money.js";\nimport { Tasks } from "portals-ts"; declare const p: any;\nexport default Tasks.asker(p, async (x: number, ctx: any) => {\n  const kept = ${make};\n  await p.request(x);\n  ctx.emit(kept);\n});\n`;
 
   test("a class registered in any file of the program is data; a subclass of it is not (the codec matches the exact class)", () => {
     const files = { "/project/src/money.ts": moneyModule, "/project/src/register.ts": registerModule, "/project/src/app.ts": appModule("price(x)") };
@@ -132,7 +141,7 @@ describe("with a type checker (a program in memory)", () => {
   });
 
   test("an instance of an Error subclass is data (the codec keeps errors)", () => {
-    const source = `declare const Tasks: any, p: any;\nclass Declined extends TypeError {}\nfunction decline(): Declined {\n  return new Declined("no");\n}\nexport default Tasks.asker(p, async (x: number, ctx: any) => {\n  const error = decline();\n  await p.request(x);\n  ctx.emit(error.message);\n});\n`;
+    const source = `import { Tasks } from "portals-ts"; declare const p: any;\nclass Declined extends TypeError {}\nfunction decline(): Declined {\n  return new Declined("no");\n}\nexport default Tasks.asker(p, async (x: number, ctx: any) => {\n  const error = decline();\n  await p.request(x);\n  ctx.emit(error.message);\n});\n`;
     expect(typeAware({ "/project/src/app.ts": source }, "/project/src/app.ts", false)).toEqual([]);
   });
 });
