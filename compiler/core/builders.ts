@@ -135,9 +135,12 @@ function checkedView(t: typeof ts, file: ts.SourceFile, checker: ts.TypeChecker,
   const isPortalType = (type: ts.Type): boolean => {
     // Untyped (`any`, `unknown`): the checker cannot tell; the runtime decides.
     if (type.flags & (t.TypeFlags.Any | t.TypeFlags.Unknown)) return true;
-    if (type.isUnion()) return type.types.some(isPortalType);
+    if (type.isUnionOrIntersection()) return type.types.some(isPortalType);
     const symbol = type.aliasSymbol ?? type.getSymbol();
-    return symbol?.getName() === "PortalRef" && (symbol.getDeclarations() ?? []).some(declaredByApi);
+    if (symbol?.getName() === "PortalRef" && (symbol.getDeclarations() ?? []).some(declaredByApi)) return true;
+    // A type that extends PortalRef (a test double, say) is one too.
+    const target = (type as ts.TypeReference).target ?? type;
+    return target.isClassOrInterface() && checker.getBaseTypes(target).some(isPortalType);
   };
   return {
     usesPortals,

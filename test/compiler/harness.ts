@@ -10,7 +10,7 @@
  * Replies are delivered one at a time, oldest request first, in both worlds; natively the
  * microtask queue is drained after each.
  */
-import { PortalRequestError, type Key } from "portals-ts";
+import { PortalRequestError, type Key, type PortalRef } from "portals-ts";
 import { RequestHandle, type Machine } from "portals-ts/machine";
 import { machineOf, reachableMachines } from "../../runtime/core/machine.js";
 import { Invocation, type Outcome } from "../../runtime/engine/portals/invocation.js";
@@ -22,9 +22,7 @@ const codec = createCodec();
 export type TraceEntry = string;
 
 /** A scripted portal: its replies are computed by `reply` (which may throw to fail the request). */
-export interface ScriptedPortal<Req = any, Rep = any> {
-  readonly kind: "portal";
-  readonly path: string;
+export interface ScriptedPortal<Req = any, Rep = any> extends PortalRef<Req, Rep> {
   readonly reply: (request: Req) => Rep;
   /** Natively a promise of the reply; compiled, the handle of the request (as a portal ref's). */
   request(request: Req): RequestHandle<Rep>;

@@ -1,6 +1,6 @@
 // Ordinary async code next to an operator: only the operator (and the helper it awaits) is
 // compiled; the rest is emitted as TypeScript emits it.
-import { PortalsApp } from "portals-ts";
+import { PortalsApp, type PortalRef } from "portals-ts";
 
 declare const http: { request(url: string): Promise<string> };
 
@@ -12,8 +12,8 @@ async function notAwaitedByOperators(): Promise<string> {
   return await http.request("/");
 }
 
-async function price(portal: { request(x: number): unknown }, x: number): Promise<number> {
-  return (await portal.request(x)) as number;
+async function price(portal: PortalRef<number, number>, x: number): Promise<number> {
+  return await portal.request(x);
 }
 
 export default PortalsApp("shop", (app) => {
