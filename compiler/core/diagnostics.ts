@@ -6,18 +6,23 @@
  */
 import type * as ts from "typescript";
 
-/** Diagnostic codes of this compiler (shown as `PTS<code>`). */
+/**
+ * Diagnostic codes of this compiler: 93001–93099, a range of their own (TypeScript's own codes
+ * go up to 18000s and 69000s; `tsc` shows these as `TS93002`).
+ */
 export const Code = {
   /** A construct the lowering does not support. */
-  Unsupported: 9001,
+  Unsupported: 93001,
   /** An await of something other than a portal request or a compiled helper. */
-  NotARequest: 9002,
+  NotARequest: 93002,
   /** A local live across an await that cannot be serialized. */
-  NotSerializable: 9003,
+  NotSerializable: 93003,
   /** A request to a portal the task did not declare. */
-  UndeclaredPortal: 9004,
+  UndeclaredPortal: 93004,
   /** `ctx.reply` outside a replier's request handler. */
-  ReplyOutsideReplier: 9005,
+  ReplyOutsideReplier: 93005,
+  /** A compiler configuration under which operators cannot be compiled (a target below ES2017, an `after` plugin). */
+  Configuration: 93006,
 } as const;
 
 /** A problem at a node of the user's code. */

@@ -17,6 +17,7 @@ import { apiView } from "./builders.js";
 import { AwaitRules, checkReplies } from "./checks.js";
 import { findTargets, operatorCallbacks, type Target } from "./find.js";
 import { helperCallees } from "./helper-list.js";
+import { machineNames } from "./identity.js";
 import type { Names } from "./ir.js";
 import { Liveness } from "./liveness.js";
 import { lowerFunction } from "./lower/index.js";
@@ -26,15 +27,21 @@ import { analyzeScopes } from "./scope.js";
 import { checkSerializable } from "./serializable.js";
 
 /** Bumped whenever the shape of emitted machines changes (it is part of every code version). */
-export const COMPILER_VERSION = "2";
+export const COMPILER_VERSION = "3";
 
 /** Module specifier of the run-time support the emitted code imports. */
 export const RUNTIME_MODULE = "portals-ts/machine";
 
 /** Options of {@link createTransformer}. */
 export interface TransformOptions {
-  /** Directory that machine ids are relative to (default: the current directory). */
+  /** Directory that machine ids are relative to (default: `rootOf` of each file). */
   readonly root?: string;
+  /**
+   * The directory machine ids of `fileName` are relative to: its package, the nearest directory
+   * with a `package.json` (what every host passes, so ids are the same whichever builds them).
+   * Default: the current directory.
+   */
+  readonly rootOf?: (fileName: string) => string;
   /**
    * The program's type checker, when the host has a whole program (tspc): enables the
    * type-aware checks on top of the syntax-only ones. Default: the checker of `program`.
@@ -60,7 +67,7 @@ export interface TransformOptions {
  * @param t the TypeScript instance of the host (never a second copy)
  */
 export function createTransformer(t: typeof ts, options: TransformOptions = {}): ts.TransformerFactory<ts.SourceFile> {
-  const root = options.root ?? process.cwd();
+  const rootOf = (fileName: string): string => options.root ?? options.rootOf?.(fileName) ?? process.cwd();
   const checker = options.checker ?? options.program?.getTypeChecker();
   return (context) => (file) => {
     if (options.exclude?.test(file.fileName)) return report(file, [], 0);
@@ -74,7 +81,8 @@ export function createTransformer(t: typeof ts, options: TransformOptions = {}):
     const names = fileNames(t, file);
     const rules = new AwaitRules(t, file, view);
     const classes = checker ? checkedDataClasses(t, checker, file, options.program) : fileDataClasses(t, file);
-    const path = relative(root, file.fileName).split(sep).join("/");
+    const path = relative(rootOf(file.fileName), file.fileName).split(sep).join("/");
+    const machineName = machineNames(t, file, targets, callbacks);
     const machines = new Map<ts.Node, ts.Expression>();
     // Helpers first: an async function that cannot be compiled is simply left alone (it may
     // be an ordinary async utility); an operator that awaits it gets the reason.
@@ -120,8 +128,7 @@ export function createTransformer(t: typeof ts, options: TransformOptions = {}):
       );
       const lowered = routeRequests(t, context, lowered0, lowered0.contextName ?? names.ctx, names.rt);
       const helpers = helperCallees(t, fn, scopes, (operand) => rules.classify(operand));
-      const { line, character } = file.getLineAndCharacterOfPosition(fn.getStart(file));
-      const id = `${path}#${line + 1}:${character + 1}`;
+      const id = `${path}#${machineName.get(fn)}`;
       const version = createHash("sha256").update(COMPILER_VERSION).update("\0").update(fn.getText(file)).digest("hex").slice(0, 12);
       return emitMachine(t, names, lowered, id, version, helpers);
     }

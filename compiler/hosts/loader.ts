@@ -3,9 +3,7 @@
  * with the portals transformer; `resolve` maps a `./x.js` import to `./x.ts` when only the
  * TypeScript file exists, as TypeScript's module resolution does.
  */
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import type * as ts from "typescript";
@@ -33,24 +31,6 @@ export async function resolve(specifier: string, context: ResolveContext, next: 
   }
 }
 
-const roots = new Map<string, string>();
-
-/**
- * The directory machine ids are relative to: the nearest one with a package.json from `dir` up
- * (the project, as for tspc run in it), else the filesystem root. Never the working directory:
- * ids are what a snapshot matches continuations to their code by, and a restore started from
- * another directory must find the same ids.
- */
-function projectRoot(dir: string): string {
-  let root = roots.get(dir);
-  if (root !== undefined) return root;
-  const parent = dirname(dir);
-  if (existsSync(join(dir, "package.json"))) root = dir;
-  else root = parent === dir ? dir : projectRoot(parent);
-  roots.set(dir, root);
-  return root;
-}
-
 /**
  * Compiles TypeScript modules outside node_modules; other modules go to the next hook.
  *
@@ -61,7 +41,7 @@ export async function load(url: string, context: object, next: NextLoad): Promis
   const file = fileURLToPath(url);
   if (!TYPESCRIPT.test(file)) return next(url, context);
   typescript ??= createRequire(url)("typescript") as typeof ts;
-  const out = transpile(typescript, await readFile(file, "utf8"), file, projectRoot(dirname(file)), true);
+  const out = transpile(typescript, await readFile(file, "utf8"), file, undefined, true);
   if (out.errors.length > 0) throw compileFailure(file, out.errors);
   return { format: "module", source: out.code, shortCircuit: true };
 }

@@ -6,6 +6,7 @@
  */
 import type * as ts from "typescript";
 import { createTransformer } from "../core/transform.js";
+import { projectRoot } from "./project-root.js";
 
 /** The result of {@link transpile}. */
 export interface Transpiled {
@@ -24,9 +25,10 @@ export interface Transpiled {
  * `errors` has TypeScript's syntax errors first, then the portals compiler's.
  *
  * @param t the host's TypeScript instance
- * @param root the directory machine ids are relative to
+ * @param root the directory machine ids are relative to (default: the file's package, as every
+ *   host computes it)
  */
-export function transpile(t: typeof ts, code: string, fileName: string, root: string, inlineMap = false): Transpiled {
+export function transpile(t: typeof ts, code: string, fileName: string, root?: string, inlineMap = false): Transpiled {
   let machines = 0;
   const errors: string[] = [];
   const out = t.transpileModule(code, {
@@ -44,7 +46,8 @@ export function transpile(t: typeof ts, code: string, fileName: string, root: st
     transformers: {
       before: [
         createTransformer(t, {
-          root,
+          ...(root !== undefined ? { root } : {}),
+          rootOf: projectRoot,
           onFile: (file, result) => {
             machines += result.machines;
             for (const d of result.diagnostics) errors.push(formatDiagnostic(t, d));

@@ -16,7 +16,10 @@ import { transpile } from "./transpile.js";
 
 /** Options of {@link portals}. */
 export interface PortalsViteOptions {
-  /** Directory machine ids are relative to (default: Vite's root). */
+  /**
+   * Directory machine ids are relative to (default: each module's package, the nearest directory
+   * with a package.json, as for every host, so ids do not depend on Vite's root).
+   */
   readonly root?: string;
   /** The TypeScript instance to use (default: the project's `typescript`). */
   readonly typescript?: typeof ts;
@@ -30,8 +33,6 @@ export interface PortalsVitePlugin {
   readonly name: string;
   /** Runs before Vite's own TypeScript handling. */
   readonly enforce: "pre";
-  /** Takes Vite's root as the directory machine ids are relative to, unless `root` was given. */
-  configResolved(config: { readonly root: string }): void;
   /** Compiles the async operators of a TypeScript module; `null` leaves the module to Vite. */
   transform(code: string, id: string): { code: string; map: string | undefined } | null;
 }
@@ -40,20 +41,16 @@ const SOURCE = /\.[cm]?tsx?$/;
 
 /** The portals compiler as a Vite plugin; see the module header. */
 export function portals(options: PortalsViteOptions = {}): PortalsVitePlugin {
-  let root = options.root ?? process.cwd();
   let typescript = options.typescript;
   return {
     name: "portals-ts",
     enforce: "pre",
-    configResolved(config) {
-      root = options.root ?? config.root;
-    },
     transform(code, id) {
       const file = id.split("?")[0]!;
       if (!SOURCE.test(file) || file.includes("/node_modules/") || options.exclude?.test(file)) return null;
       if (!code.includes("async") && !code.includes(".reply(")) return null;
       typescript ??= require("typescript") as typeof ts;
-      const out = transpile(typescript, code, file, root);
+      const out = transpile(typescript, code, file, options.root);
       // Thrown: Vite and Rollup pass an error thrown by a hook through this.error, properties kept.
       if (out.errors.length > 0) throw compileFailure(file, out.errors);
       if (out.machines === 0) return null;

@@ -27,4 +27,4 @@ export const VSM = {
   },
   /** Returned by a state's handler to stay in the current state. */
   same: VSM_SAME,
-};
+} as const;

@@ -2,23 +2,29 @@
  * The manifest of a snapshot: the code it was taken with, which a restore compares with the
  * code it is given, so a continuation never resumes in code that changed under it.
  */
-import { operatorMachines } from "../core/spec.js";
+import { allSpecs, operatorMachines } from "../core/spec.js";
 import type { Plan } from "../graph/plan.js";
 import { SNAPSHOT_FORMAT, SnapshotError } from "../state/snapshot-format.js";
 import type { Manifest } from "./snapshot.js";
 
-/** The manifest of running `plans`: their paths and the code version of each compiled operator. */
+/**
+ * The manifest of running `plans`: their paths, the code version of each compiled operator, and
+ * the initial state of each `vsm` task (states are code too, found again by name on restore).
+ */
 export function manifestOf(plans: readonly Plan[]): Manifest {
   const operators: Record<string, string[]> = {};
+  const vsm: Record<string, string> = {};
   for (const plan of plans) {
     for (const w of plan.workflows) {
       for (const t of w.tasks) {
+        const task = `${w.path}/${t.name}`;
         const machines = [...operatorMachines(t.spec).values()].map((m) => `${m.id}@${m.version}`);
-        if (machines.length > 0) operators[`${w.path}/${t.name}`] = machines;
+        if (machines.length > 0) operators[task] = machines;
+        for (const s of allSpecs(t.spec)) if (s.kind === "vsm") vsm[task] = s.initial.name;
       }
     }
   }
-  return { format: SNAPSHOT_FORMAT, apps: plans.map((p) => p.app), operators };
+  return { format: SNAPSHOT_FORMAT, apps: plans.map((p) => p.app), operators, vsm };
 }
 
 /**
@@ -39,13 +45,21 @@ export function checkManifest(saved: Manifest, plans: readonly Plan[]): void {
   if (given.join() !== saved.apps.join()) {
     throw new SnapshotError(`the snapshot was taken of the applications ${saved.apps.join(", ")}, in this launch order: restore it with those, in that order`);
   }
-  const now = manifestOf(plans).operators;
+  const now = manifestOf(plans);
   for (const [operator, machines] of Object.entries(saved.operators)) {
-    const current = now[operator] ?? [];
+    const current = now.operators[operator] ?? [];
     if (current.join() !== machines.join()) {
       throw new SnapshotError(
         `operator ${operator} changed since the snapshot (${machines.join(", ")} then, ${current.join(", ") || "no compiled callback"} now); ` +
           "restore with the code that took the snapshot, or start the applications afresh",
+      );
+    }
+  }
+  for (const [task, initial] of Object.entries(saved.vsm ?? {})) {
+    if (now.vsm[task] !== initial) {
+      throw new SnapshotError(
+        `vsm task ${task} changed since the snapshot (initial state ${initial} then, ${now.vsm[task] ?? "no vsm task"} now); ` +
+          "name its states with VSM.processor(onNext, { name }) to keep them across edits, restore with the code that took the snapshot, or start afresh",
       );
     }
   }

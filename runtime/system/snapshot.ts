@@ -30,6 +30,8 @@ export interface Manifest {
   readonly apps: readonly string[];
   /** `workflow path/task name` → `machine id@version` of each compiled callback. */
   readonly operators: Readonly<Record<string, readonly string[]>>;
+  /** `workflow path/task name` → the name of the initial state of each `vsm` task. */
+  readonly vsm: Readonly<Record<string, string>>;
 }
 
 /** Everything in a snapshot; in a delta, task state is the changes since the previous one. */

@@ -3,6 +3,7 @@
  * Operators that await requests are hand-written machines (support/machines.ts), so every step of
  * a continuation is under the test's control.
  */
+import * as ts from "typescript";
 import { describe, expect, test } from "vitest";
 import { OperatorError, PortalsApp, Systems, Tasks, type ApplicationBuilder, type LogMeta } from "portals-ts";
 import { ask, collecting, returns, script, valueOf } from "../support/machines.js";
@@ -817,6 +818,44 @@ test("an async operator that was not compiled is rejected at launch, naming the 
   );
   expect(system.applications).toEqual([]);
   expect(system.canStep()).toBe(false);
+});
+
+describe("an async operator a transpiler down-levelled is rejected at launch too", () => {
+  /** `async (x) => { await portal.request(x); }` as TypeScript emits it for `target`, evaluated. */
+  const downlevelled = (target: ts.ScriptTarget) => {
+    const js = ts.transpileModule("export const raw = async (x: number) => { await portal.request(x); };", {
+      compilerOptions: { target, module: ts.ModuleKind.CommonJS },
+    }).outputText;
+    const exports: { raw?: unknown } = {};
+    new Function("exports", "portal", js)(exports, undefined);
+    return exports.raw as (x: number) => void;
+  };
+  /** The wrapper Babel's async-to-generator transform returns for an async arrow (its shape). */
+  const babel = new Function(
+    "_asyncToGenerator",
+    "return function () { var _ref = _asyncToGenerator(function* (x) { yield x; }); return function (_x) { return _ref.apply(this, arguments); }; }();",
+  )((f: unknown) => f) as (x: number) => void;
+
+  test.each([
+    ["TypeScript, target ES2015 (__awaiter)", downlevelled(ts.ScriptTarget.ES2015)],
+    ["TypeScript, target ES5 (__awaiter, __generator)", downlevelled(ts.ScriptTarget.ES5)],
+    ["Babel (_asyncToGenerator)", babel],
+  ])("%s", (_, raw) => {
+    expect(Object.prototype.toString.call(raw)).toBe("[object Function]");
+    const app = PortalsApp("lowered", (app) => {
+      app.workflows<number, number>("client").source(app.generators.signal(1).stream).map(raw as (x: number) => number).withName("lowered").sink().freeze();
+    });
+    const system = Systems.test();
+    expect(() => system.launch(app)).toThrow(/workflow \/lowered\/workflows\/client, task lowered: an operator callback is an async function that was not compiled/);
+    expect(system.applications).toEqual([]);
+  });
+
+  test("a plain callback is not taken for one", () => {
+    const lines = run((app) => {
+      app.workflows<number, number>("w").source(app.generators.fromArray([1, 2]).stream).map((x) => x * 3).logger().sink().freeze();
+    });
+    expect(lines).toEqual(["3", "6"]);
+  });
 });
 
 test("a compiled map callback emits the value its machine returns", () => {

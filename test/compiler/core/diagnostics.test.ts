@@ -107,6 +107,6 @@ describe("constructs the compiler does not support are named, with the fix", () 
     expect(out.errors).toHaveLength(1);
     expect(out.machines).toBe(1);
     expect(out.code).toContain("export const bad = Tasks.asker(inventory, async (x, ctx) => { ctx.emit(await fetch(x)); });");
-    expect(out.code).toContain('id: "src/app.ts#4:44"');
+    expect(out.code).toContain('id: "src/app.ts#good"');
   });
 });

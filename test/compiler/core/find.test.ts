@@ -135,19 +135,19 @@ describe("checks.ts", () => {
 
   test("AwaitRules.check reports every other await, and a request to a portal not declared", () => {
     expect(check("await fetch('u');\nawait Promise.race([]);\nawait sync();\nawait (() => 1)();\nawait 5;\nawait new Promise(() => {});\nawait prices.request(1);")).toEqual([
-      "26:1 PTS9002 await of fetch(...) …",
-      "27:1 PTS9002 await of Promise.race(...) …",
-      "28:1 PTS9002 await of sync(...), which is not a module-level async function …",
-      "29:1 PTS9002 await of a computed call …",
-      "30:1 PTS9002 await of `5` …",
-      "31:1 PTS9002 await of new Promise(...) …",
-      "32:7 PTS9004 request to portal prices, which this task did not declare (it declares inventory); add prices to the task's portals",
+      "26:1 PTS93002 await of fetch(...) …",
+      "27:1 PTS93002 await of Promise.race(...) …",
+      "28:1 PTS93002 await of sync(...), which is not a module-level async function …",
+      "29:1 PTS93002 await of a computed call …",
+      "30:1 PTS93002 await of `5` …",
+      "31:1 PTS93002 await of new Promise(...) …",
+      "32:7 PTS93004 request to portal prices, which this task did not declare (it declares inventory); add prices to the task's portals",
     ]);
   });
 
   test("AwaitRules.check names why a helper of the file could not be compiled", () => {
     const why = "await of fetch(...) in an operator: only portal requests (portal.request(...)), and more";
-    expect(check("await price('a');", ["price", why])).toEqual(["26:1 PTS9002 await of price(...), an async helper that cannot be compiled (it awaits fetch(...)) …"]);
+    expect(check("await price('a');", ["price", why])).toEqual(["26:1 PTS93002 await of price(...), an async helper that cannot be compiled (it awaits fetch(...)) …"]);
   });
 
   test("checkReplies: ctx.reply only in a request handler", () => {
@@ -157,7 +157,7 @@ describe("checks.ts", () => {
     const wrong = ts.createSourceFile("/w.ts", 'import { Tasks } from "portals-ts";\nTasks.map((x, ctx) => ctx.reply(x));\nTasks.replier(p, (x, c) => 1, (r, c) => c.reply(r));\n', ts.ScriptTarget.ES2022, true);
     checkReplies(ts, operatorCallbacks(apiView(ts, wrong, undefined)), diagnostics);
     expect(diagnostics.errors.map((e) => [e.code, e.message])).toEqual([
-      [9005, "ctx.reply(...) in the event handler of map(...): only a replier's request handler (the onAsk callback of replier or askerReplier) has a request to answer"],
+      [93005, "ctx.reply(...) in the event handler of map(...): only a replier's request handler (the onAsk callback of replier or askerReplier) has a request to answer"],
     ]);
   });
 });

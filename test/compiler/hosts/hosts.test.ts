@@ -23,18 +23,27 @@ beforeAll(() => {
 });
 
 /** Builds a one-file project `.cache/<name>` with tspc and the built plugin; returns the run. */
-function tspcProject(name: string, source: string): ReturnType<typeof node> {
+function tspcProject(name: string, source: string, options: { readonly compilerOptions?: object; readonly plugin?: object; readonly args?: string[] } = {}): ReturnType<typeof node> {
   const dir = join(ROOT, ".cache", name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "app.ts"), source);
   writeFileSync(
     join(dir, "tsconfig.json"),
     JSON.stringify({
-      compilerOptions: { module: "NodeNext", target: "ES2022", strict: true, outDir: "out", skipLibCheck: true, plugins: [{ transform: join(ROOT, "dist/compiler-cjs/compiler/index.js") }] },
+      compilerOptions: {
+        module: "NodeNext",
+        target: "ES2022",
+        strict: true,
+        rootDir: ".",
+        outDir: "out",
+        skipLibCheck: true,
+        plugins: [{ transform: join(ROOT, "dist/compiler-cjs/compiler/index.js"), ...options.plugin }],
+        ...options.compilerOptions,
+      },
       files: ["app.ts"],
     }),
   );
-  return node([join(ROOT, "node_modules/ts-patch/bin/tspc.js"), "-p", dir]);
+  return node([join(ROOT, "node_modules/ts-patch/bin/tspc.js"), "-p", dir, ...(options.args ?? [])]);
 }
 
 describe("tspc with the ts-patch plugin", () => {
@@ -53,7 +62,7 @@ describe("tspc with the ts-patch plugin", () => {
     );
     expect(run.status).not.toBe(0);
     expect(run.stdout).toContain(
-      "app.ts(4,3): error TS9002: portals: await of fetch(...) in an operator: only portal requests (portal.request(...)), Promise.all over them, and async helpers that await them can be awaited",
+      "app.ts(4,3): error TS93002: portals: await of fetch(...) in an operator: only portal requests (portal.request(...)), Promise.all over them, and async helpers that await them can be awaited",
     );
   });
 
@@ -90,7 +99,28 @@ describe("tspc with the ts-patch plugin", () => {
       ].join("\n"),
     );
     expect(run.status).not.toBe(0);
-    expect(run.stdout).toContain("app.ts(6,9): error TS9003: portals: local `basket` holds an instance of class Basket and is used after the await on line 7");
+    expect(run.stdout).toContain("app.ts(6,9): error TS93003: portals: local `basket` holds an instance of class Basket and is used after the await on line 7");
+  });
+});
+
+describe("tspc: diagnostics without emit, and configurations that would lower async first", () => {
+  const awaitsFetch = 'import { Tasks, type PortalRef } from "portals-ts";\ndeclare const p: PortalRef<number, number>;\nexport const t = Tasks.asker(p, async (x: number) => {\n  await fetch(String(x));\n});\n';
+  const fine = 'import { Tasks, type PortalRef } from "portals-ts";\ndeclare const p: PortalRef<number, number>;\nexport const t = Tasks.asker(p, async (x: number, ctx) => {\n  ctx.emit(await p.request(x));\n});\n';
+
+  test("tspc --noEmit reports the compiler's diagnostics and writes nothing", SLOW, () => {
+    const run = tspcProject("tspc-noemit", awaitsFetch, { args: ["--noEmit"] });
+    expect(run.status).not.toBe(0);
+    expect(run.stdout).toContain("app.ts(4,3): error TS93002: portals: await of fetch(...) in an operator");
+    expect(existsSync(join(ROOT, ".cache/tspc-noemit/out"))).toBe(false);
+  });
+
+  test.each([
+    ["a target below ES2017", { compilerOptions: { target: "ES2015" } }, 'compilerOptions.target is ES2015, below ES2017: TypeScript would lower async operators to generators'],
+    ['a plugin entry with "after": true', { plugin: { after: true } }, 'the portals-ts/compiler plugin runs "after" TypeScript\'s own transformers'],
+  ])("%s is refused with TS93006", SLOW, (_, options, message) => {
+    const run = tspcProject("tspc-config", fine, options);
+    expect(run.status).not.toBe(0);
+    expect(run.stdout).toContain(`error TS93006: portals: ${message}`);
   });
 });
 
@@ -122,8 +152,7 @@ describe("the Node hook portals-ts/register", () => {
 });
 
 describe("the Vite plugin portals-ts/vite", () => {
-  const plugin = portals({ typescript: ts });
-  plugin.configResolved({ root: "/project" });
+  const plugin = portals({ typescript: ts, root: "/project" });
   const context = {
     error(message: string): never {
       throw new Error(message);
@@ -133,7 +162,7 @@ describe("the Vite plugin portals-ts/vite", () => {
   test("compiles a module with async operators, with a source map", SLOW, () => {
     const code = 'import { Tasks } from "portals-ts";\ndeclare const p: any;\nexport default Tasks.asker(p, async (x: number, ctx: any) => ctx.emit(await p.request(x)));\n';
     const out = plugin.transform.call(context, code, "/project/src/app.ts?v=1")!;
-    expect(out.code).toContain('id: "src/app.ts#3:31"');
+    expect(out.code).toContain('id: "src/app.ts#default"');
     expect(JSON.parse(out.map!).sources).toEqual(["app.ts"]);
   });
 

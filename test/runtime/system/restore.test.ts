@@ -10,7 +10,7 @@
 import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import { describe, expect, test } from "vitest";
-import { PortalsApp, Sinks, SnapshotError, Systems, type Application } from "portals-ts";
+import { PortalsApp, Sinks, SnapshotError, Systems, VSM, type Application, type VsmBehavior } from "portals-ts";
 import bankSaga from "../../../examples/bank-saga/app.js";
 import countdown from "../../../examples/countdown/app.js";
 import pingPong from "../../../examples/ping-pong/app.js";
@@ -181,6 +181,26 @@ describe("bad snapshots are refused with a clear error and nothing restored", ()
     const [full, delta] = points[0]!.chain.length === 1 ? [points[0]!.chain[0]!, points[1]!.chain[1]!] : [undefined, undefined];
     expect(refused(delta!).message).toBe("a snapshot chain starts with a full snapshot");
     expect(refused([full!, points[2]!.chain[2]!]).message).toBe("snapshot 3 (delta) does not extend snapshot 1; give the chain in order");
+  });
+
+  test("a vsm task whose initial state is another one now (states are code, found by name)", () => {
+    const toggles = (initial: VsmBehavior<number, number>) =>
+      PortalsApp("toggles", (app) => {
+        const clicks = app.generators.fromRange(0, 4, 2, { name: "clicks" });
+        app.workflows<number, number>("toggle").source(clicks.stream).vsm(initial).sink().freeze();
+      });
+    const idle = VSM.processor<number, number>((x, ctx) => { ctx.emit(x); return VSM.same; }, { name: "restore-test/idle" });
+    const busy = VSM.processor<number, number>((x, ctx) => { ctx.emit(-x); return VSM.same; }, { name: "restore-test/busy" });
+    const system = Systems.test({ log: () => {} });
+    system.launch(toggles(idle));
+    system.step();
+    const bytes = system.snapshot();
+    expect(decodeSnapshot(bytes).manifest.vsm).toEqual({ "/toggles/workflows/toggle/$1": "restore-test/idle" });
+    expect(refused(bytes, [toggles(busy)]).message).toBe(
+      "vsm task /toggles/workflows/toggle/$1 changed since the snapshot (initial state restore-test/idle then, restore-test/busy now); " +
+        "name its states with VSM.processor(onNext, { name }) to keep them across edits, restore with the code that took the snapshot, or start afresh",
+    );
+    expect(Systems.test({ log: () => {} }).restore(bytes, [toggles(idle)]).applications).toEqual(["/toggles"]);
   });
 
   test("into a system that already runs applications", () => {

@@ -12,6 +12,8 @@ import {
   type MapContext,
   type ProcessorContext,
   type StreamRef,
+  VSM,
+  type VsmBehavior,
 } from "portals-ts";
 
 interface CartOp {
@@ -181,5 +183,18 @@ describe("contexts", () => {
     >();
     // @ts-expect-error an Order has items
     Tasks.processor<number, Order>((_x, ctx) => ctx.emit({ user: "u" }));
+  });
+
+  test("a vsm state's handler may return VSM.same (a unique symbol, not any symbol)", () => {
+    const idle = VSM.processor<number, number>(
+      (x, ctx) => {
+        ctx.emit(x);
+        return VSM.same;
+      },
+      { name: "types/idle" },
+    );
+    expectTypeOf(idle).toEqualTypeOf<VsmBehavior<number, number>>();
+    // @ts-expect-error another symbol is not VSM.same
+    VSM.processor<number, number>(() => Symbol("same"));
   });
 });
