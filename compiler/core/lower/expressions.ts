@@ -22,7 +22,7 @@ export function lowerExpr(lw: Lowering, e: ts.Expression, discard = false): ts.E
   if (t.isBinaryExpression(e)) return lowerBinary(lw, e, discard);
   if (t.isConditionalExpression(e)) return lowerConditional(lw, e);
   if (t.isCallExpression(e)) return lowerCall(lw, e);
-  if (t.isNewExpression(e)) return f.createNewExpression(rewriteExpression(lw, e.expression), undefined, lowerList(lw, e.arguments ?? []));
+  if (t.isNewExpression(e)) return f.createNewExpression(stableCallee(lw, unwrap(lw, e.expression), "new"), undefined, lowerList(lw, e.arguments ?? []));
   if (t.isPropertyAccessExpression(e)) {
     if (e.questionDotToken) throw lw.unsupported(e, "an await before ?. is not supported: assign the awaited value to a variable first");
     return f.createPropertyAccessExpression(lowerExpr(lw, e.expression), e.name.text);
@@ -208,23 +208,90 @@ function lowerCompound(lw: Lowering, e: ts.BinaryExpression): ts.Expression {
   return f.createAssignment(write(), f.createBinaryExpression(old, op, lowerExpr(lw, e.right)));
 }
 
+/**
+ * A call with an await in its arguments. JavaScript evaluates the callee (the receiver and the
+ * method) before the arguments, so before the suspension, but a function cannot be kept in the
+ * frame. So the callee must be one the resume can find again with the same value:
+ *
+ * - a method of a receiver that is spilled (a value of the frame: data, whose only methods are
+ *   those of its prototype), or re-derived ({@link rederive}: a path from `ctx` or an outer
+ *   constant, such as `ctx.state`, `ctx.perKey("n", 0)` or `console`), looked up after the resume;
+ * - an outer constant (an imported or module-level function) or a nested function declaration.
+ *
+ * Anything else (`f(a)(await r)`, `m.get(k)(await r)`, a `let` declared outside the function, a
+ * local holding a function) is refused with the rewrite to use.
+ */
 function lowerCall(lw: Lowering, e: ts.CallExpression): ts.Expression {
   const { t, f } = lw;
   if (e.questionDotToken || (t.isPropertyAccessExpression(e.expression) && e.expression.questionDotToken)) {
     throw lw.unsupported(e, "an await in the arguments of an optional call (?.) is not supported: test for null first");
   }
-  const callee = e.expression;
+  const callee = unwrap(lw, e.expression);
   if (t.isPropertyAccessExpression(callee) && callee.expression.kind !== t.SyntaxKind.SuperKeyword) {
-    // The object is kept, the method looked up after the awaits of the arguments: functions are not data.
-    const object = lw.temps.spill(lowerExpr(lw, callee.expression));
+    const object = rederive(lw, callee.expression) ?? lw.temps.spill(lowerExpr(lw, callee.expression));
     return f.createCallExpression(f.createPropertyAccessExpression(object, callee.name.text), undefined, lowerList(lw, e.arguments));
   }
-  if (t.isElementAccessExpression(callee)) {
+  if (t.isElementAccessExpression(callee) && !callee.questionDotToken) {
     const method = f.createElementAccessExpression(...lowerPair(lw, callee.expression, callee.argumentExpression, true));
     return f.createCallExpression(method, undefined, lowerList(lw, e.arguments));
   }
-  if (lw.hasAwait(callee)) throw lw.unsupported(callee, "an await inside a callee is not supported: assign the function to a variable first");
-  return f.createCallExpression(rewriteExpression(lw, callee), undefined, lowerList(lw, e.arguments));
+  return f.createCallExpression(stableCallee(lw, callee, "call"), undefined, lowerList(lw, e.arguments));
+}
+
+/** The callee of a call or `new` with an await in its arguments, when the resume finds it again. */
+function stableCallee(lw: Lowering, callee: ts.Expression, what: "call" | "new"): ts.Expression {
+  const t = lw.t;
+  const text = callee.getText().length > 40 ? `${callee.getText().slice(0, 37)}...` : callee.getText();
+  const rewrite = `await into a variable first (\`const v = await …;\`), then ${what === "call" ? "make the call" : "use new"} with v`;
+  if (lw.hasAwait(callee)) throw lw.unsupported(callee, `an await inside the function of a ${what} is not supported: ${rewrite}`);
+  if (t.isIdentifier(callee)) {
+    if (lw.slotOf(callee) !== undefined) {
+      throw lw.unsupported(callee, `the ${what} of local \`${callee.text}\` with an await in its arguments would keep a function in the suspended frame: ${rewrite}`);
+    }
+    if (lw.env.isMutableOuter(callee)) {
+      throw lw.unsupported(
+        callee,
+        `\`${callee.text}\` is a let/var declared outside the operator: JavaScript reads it before the await in the arguments, the compiled operator after it; ${rewrite}, or declare it const`,
+      );
+    }
+    return rewriteExpression(lw, callee);
+  }
+  if (rederive(lw, callee) !== undefined) return rewriteExpression(lw, callee);
+  throw lw.unsupported(
+    callee,
+    `the function \`${text}\` is computed before the await in the arguments, and a function cannot be kept in the suspended frame: ${rewrite}`,
+  );
+}
+
+/** Methods of the task context that only find state, with no effect: a resume may call them again. */
+const CONTEXT_LOOKUPS = new Set(["perKey", "perTask"]);
+
+/**
+ * `e` as an expression the resume evaluates again to the same value, when it is one: the task
+ * context or an outer constant, property paths from them, and the context's state lookups
+ * (`ctx.perKey(name, initial)`), whose arguments are spilled now. Such values (the context, its
+ * state and log, state handles) are not data and are never kept in the frame (the context is
+ * bound again on every resume). Undefined for anything else, and for anything with an await.
+ */
+function rederive(lw: Lowering, e: ts.Expression): ts.Expression | undefined {
+  const { t, f } = lw;
+  if (lw.hasAwait(e)) return undefined;
+  const inner = unwrap(lw, e);
+  if (t.isIdentifier(inner)) {
+    if (inner.text === lw.contextName) return f.createIdentifier(inner.text);
+    return lw.slotOf(inner) === undefined && !lw.env.isMutableOuter(inner) && inner.text !== "undefined" ? rewriteExpression(lw, inner) : undefined;
+  }
+  if (t.isPropertyAccessExpression(inner) && !inner.questionDotToken) {
+    const object = rederive(lw, inner.expression);
+    return object === undefined ? undefined : f.createPropertyAccessExpression(object, inner.name.text);
+  }
+  if (t.isCallExpression(inner) && !inner.questionDotToken && t.isPropertyAccessExpression(inner.expression) && CONTEXT_LOOKUPS.has(inner.expression.name.text)) {
+    const receiver = unwrap(lw, inner.expression.expression);
+    if (!t.isIdentifier(receiver) || receiver.text !== lw.contextName || inner.arguments.some((a) => t.isSpreadElement(a))) return undefined;
+    const args = inner.arguments.map((a) => lw.temps.spill(rewriteExpression(lw, a)));
+    return f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(receiver.text), inner.expression.name.text), undefined, args);
+  }
+  return undefined;
 }
 
 /** An object and a key, for `o[k]`, through {@link lowerList}. */
