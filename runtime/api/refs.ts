@@ -5,6 +5,7 @@
  */
 import type { Key } from "../core/key.js";
 import type { RequestHandle } from "../core/machine.js";
+import { PortalRefValue } from "../core/portal-ref.js";
 
 declare const OUT: unique symbol;
 
@@ -94,17 +95,5 @@ export function streamRef<T>(path: string): StreamRef<T> {
 
 /** Makes a portal ref for `path` with an optional routing key function. */
 export function portalRef<Req, Rep>(path: string, key?: (request: Req) => Key): PortalRef<Req, Rep> {
-  return {
-    kind: "portal",
-    path,
-    ...(key ? { key } : {}),
-    // Compiled code sends requests through the task context (`request` of portals-ts/machine)
-    // and never calls this: only code the compiler did not see gets here.
-    request: () => {
-      throw new Error(
-        `${path}.request() was called by code that was not compiled. Portal requests can only be made in async asker ` +
-          "or asker-replier operators compiled by tspc (the portals-ts/compiler plugin), the portals-ts/vite plugin or portals-ts/register.",
-      );
-    },
-  };
+  return new PortalRefValue(path, key as ((request: never) => Key) | undefined) as unknown as PortalRef<Req, Rep>;
 }

@@ -45,9 +45,10 @@ export const ERROR_CLASSES: readonly string[] = ["Error", "EvalError", "RangeErr
 
 /**
  * The framework's own classes that are data: a portal request handle (`portal.request(...)`
- * returns one; a continuation may keep it across an await). Its errors are errors.
+ * returns one; a continuation may keep it across an await) and a portal ref (stored by its
+ * path; the type users see is the interface `PortalRef`). Its errors are errors.
  */
-export const FRAMEWORK_DATA_CLASSES: readonly string[] = ["RequestHandle"];
+export const FRAMEWORK_DATA_CLASSES: readonly string[] = ["RequestHandle", "PortalRefValue", "PortalRef"];
 
 /** Built-in classes whose instances are never data, with what to call them in messages. */
 export const NEVER_DATA: Readonly<Record<string, string>> = {

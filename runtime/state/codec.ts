@@ -18,6 +18,8 @@ import { deserialize, serialize } from "node:v8";
 import { DATA_CLASSES, type DataClass } from "../core/data.js";
 import { OperatorError, PortalRequestError } from "../core/errors.js";
 import { RequestHandle } from "../core/machine.js";
+import { PortalRefValue } from "../core/portal-ref.js";
+import type { Key } from "../core/key.js";
 
 /** A value that cannot be encoded, with where it is. */
 export class EncodeError extends Error {
@@ -227,15 +229,29 @@ function describeKey(key: unknown): string {
   return typeof key === "string" ? JSON.stringify(key) : typeof key === "object" ? "<object key>" : String(key);
 }
 
+/** A portal of the applications a codec serves: its path and routing key function, if any. */
+export interface PortalOfCodec {
+  readonly path: string;
+  readonly key?: (request: never) => Key;
+}
+
 /**
- * A codec for one system: the framework's own error types, then `classes` (the data classes of
- * the applications it runs).
+ * A codec for one system: the framework's own types, then `classes` (the data classes of the
+ * applications it runs). `portals` are those applications' portals: a portal ref is stored by
+ * its path and comes back with the key function of the portal of that path.
  *
  * @throws TypeError when two of `classes` have the same name but not the same class
  */
-export function createCodec(classes: readonly DataClass<object>[] = []): Codec {
+export function createCodec(classes: readonly DataClass<object>[] = [], portals: readonly PortalOfCodec[] = []): Codec {
   const codec = new Codec();
   for (const c of FRAMEWORK_CLASSES) codec.register(c);
+  const keys = new Map(portals.map((p) => [p.path, p.key]));
+  codec.register({
+    name: "portals.PortalRef",
+    type: PortalRefValue,
+    encode: (ref) => ref.path,
+    decode: (path: string) => new PortalRefValue(path, keys.get(path)),
+  } satisfies DataClass<PortalRefValue>);
   for (const c of classes) codec.register(c);
   return codec;
 }

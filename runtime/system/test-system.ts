@@ -212,7 +212,7 @@ export class TestSystem {
    * @throws ApplicationError of the later application when two register one name for different classes
    */
   private codecFor(apps: readonly Application[]): Codec {
-    const codec = createCodec();
+    const codec = createCodec([], apps.flatMap((app) => app.model.portals));
     for (const app of apps) {
       for (const c of app.dataClasses) {
         try {

@@ -26,5 +26,5 @@ export const held = Tasks.asker<number, number>(echo, async (x, ctx) => {
 });
 
 export const constructed = Tasks.asker<number, unknown>(echo, async (x, ctx) => {
-  ctx.emit(new (x > 0 ? Set : Array)([await echo.request(x)]));
+  ctx.emit(new (x > 0 ? Set : WeakSet)([await echo.request(x)] as never));
 });
