@@ -99,9 +99,22 @@ export function summarize(results: readonly ProgramResult[]) {
       (x) => x,
     ),
     mismatchKinds: count(mismatches, (r) => r.mismatch!.kind),
+    // The constructs a shrunk mismatch still needs say which defect it is (most of the time).
+    mismatchConstructs: count(
+      mismatches.filter((r) => r.mismatch!.shrunk),
+      (r) => `${r.mismatch!.kind}: ${significant(r.mismatch!.tags).join(" ")}`,
+    ),
     mismatchSeeds: mismatches.map((r) => `${r.seed} ${r.mismatch!.kind}`),
     meanMs: results.reduce((s, r) => s + r.ms, 0) / Math.max(1, results.length),
   };
+}
+
+/** Tags present in nearly every program, left out when grouping mismatches. */
+const COMMON = /^(await|await-request|ctx-read|operator-.*|helper-arrow|helper-function|helper-with-ref-parameter)$/;
+
+/** The tags of a shrunk program that say something about its mismatch. */
+export function significant(tags: readonly string[]): string[] {
+  return tags.filter((t) => !COMMON.test(t));
 }
 
 /** The summary for people. */
@@ -113,6 +126,8 @@ export function render(s: ReturnType<typeof summarize>, seed: number, runs: numb
     `modules to leave alone: ${s.plain}, changed ${s.plainChanged}`,
     `mismatches by kind:`,
     ...s.mismatchKinds.map(([k, n]) => `  ${String(n).padStart(6)}  ${k}`),
+    `shrunk mismatches by the constructs they need:`,
+    ...s.mismatchConstructs.map(([k, n]) => `  ${String(n).padStart(6)}  ${k}`),
     `rejections by reason (programs):`,
     ...s.rejectionReasons.map(([k, n]) => `  ${String(n).padStart(6)}  ${k}`),
   ].join("\n");

@@ -193,13 +193,14 @@ const idx = fc.nat({ max: 1_000 });
 /** An await-free leaf. */
 const leaf: fc.Arbitrary<Code> = fc.oneof(
   { weight: 5, arbitrary: idx.map((i): Code => (r) => at(r.scope.nums, i)) },
-  { weight: 3, arbitrary: small.map((n): Code => () => String(n)) },
+  // Negative literals in parentheses: `-1 ** x` is a syntax error.
+  { weight: 3, arbitrary: small.map((n): Code => () => (n < 0 ? `(${n})` : String(n))) },
   { weight: 2, arbitrary: idx.map((i): Code => (r) => (r.scope.reads.length > 0 ? at(r.scope.reads, i) : at(r.scope.nums, i))) },
   { weight: 1, arbitrary: fc.constant<Code>((r) => r.scope.param) },
   { weight: 1, arbitrary: fc.constantFrom<Code>(() => "o.k", () => "arr[1]", () => "arr.length", () => "o?.j?.z") },
   { weight: 1, arbitrary: fc.constant<Code>((r) => (r.scope.ctx ? (r.tag("ctx-read"), `(ctx.state.get("k") ?? 0)`) : "0")) },
   { weight: 1, arbitrary: fc.constant<Code>((r) => (r.scope.ctx ? (r.tag("ctx-read"), `ctx.perKey("n", 0).get()`) : "1")) },
-  { weight: 1, arbitrary: fc.constantFrom<Code>(() => "-0", () => "NaN", () => "null", () => "undefined", () => "2n", () => '"s"') },
+  { weight: 1, arbitrary: fc.constantFrom<Code>(() => "(-0)", () => "NaN", () => "null", () => "undefined", () => "2n", () => '"s"') },
 );
 
 /** An expression that uses no switchable feature: a leaf or `await p.request(leaf)`. */

@@ -57,6 +57,8 @@ const STEP_LIMIT = 200_000;
 
 interface Compiled {
   readonly js: string;
+  /** TypeScript's syntax errors in the source (the generator's fault). */
+  readonly syntax: readonly ts.Diagnostic[];
   readonly diagnostics: readonly ts.Diagnostic[];
   readonly machines: number;
 }
@@ -67,6 +69,7 @@ export function transpile(source: string, compiled: boolean, module: ts.ModuleKi
   let machines = 0;
   const out = ts.transpileModule(source, {
     fileName: FUZZ_FILE,
+    reportDiagnostics: true,
     compilerOptions: { module, target: ts.ScriptTarget.ES2022 },
     transformers: compiled
       ? {
@@ -82,7 +85,7 @@ export function transpile(source: string, compiled: boolean, module: ts.ModuleKi
         }
       : undefined,
   });
-  return { js: out.outputText, diagnostics, machines };
+  return { js: out.outputText, syntax: out.diagnostics ?? [], diagnostics, machines };
 }
 
 /** The compiled module as ES module text, for people. */
@@ -174,6 +177,7 @@ export async function check(source: string): Promise<Verdict> {
   } catch (e) {
     return { status: "mismatch", kind: "compiler-crash", detail: String((e as Error).stack ?? e) };
   }
+  if (compiled.syntax.length > 0) return { status: "mismatch", kind: "invalid-program", detail: `syntax errors: ${compiled.syntax.map(formatted).join("\n")}` };
   if (compiled.diagnostics.length > 0) {
     const unplaced = compiled.diagnostics.filter((d) => d.file === undefined || d.start === undefined);
     if (unplaced.length > 0) {
@@ -181,18 +185,19 @@ export async function check(source: string): Promise<Verdict> {
     }
     return { status: "rejected", diagnostics: compiled.diagnostics.map(formatted) };
   }
-  let compiledFn: ReturnType<typeof moduleFunction>;
-  try {
-    compiledFn = moduleFunction(compiled.js, true);
-  } catch (e) {
-    return { status: "mismatch", kind: "unparseable-output", detail: String(e) };
-  }
+  // The program itself first: a module that does not load natively is the generator's fault.
   const nativeJs = transpile(source, false).js;
   let nativeExports: Exports;
   try {
     nativeExports = evaluate(moduleFunction(nativeJs, false));
   } catch (e) {
     return { status: "mismatch", kind: "invalid-program", detail: `the native module does not load: ${(e as Error).stack}` };
+  }
+  let compiledFn: ReturnType<typeof moduleFunction>;
+  try {
+    compiledFn = moduleFunction(compiled.js, true);
+  } catch (e) {
+    return { status: "mismatch", kind: "unparseable-output", detail: String(e) };
   }
   await rejectionsSince();
   const expected = [
