@@ -14,9 +14,31 @@ import { PortalRequestError, type Key, type PortalRef } from "portals-ts";
 import { RequestHandle, type Machine } from "portals-ts/machine";
 import { machineOf, reachableMachines } from "../../runtime/core/machine.js";
 import { Invocation, type Outcome } from "../../runtime/engine/portals/invocation.js";
-import { createCodec } from "../../runtime/state/codec.js";
+import type { DataClass } from "../../runtime/core/data.js";
+import { createCodec, type Codec } from "../../runtime/state/codec.js";
 
-const codec = createCodec();
+/**
+ * Data classes registered by the modules under test with {@link dataClass}, by name; the latest
+ * registration of a name wins, because every fresh instance of a compiled module (a restore)
+ * defines its classes anew and registers them again, and the frames of the running instance hold
+ * instances of its own classes.
+ */
+const registered = new Map<string, DataClass<object>>();
+
+/** The codec of the snapshot runs: the runtime's, with the classes registered so far. */
+function currentCodec(): Codec {
+  return createCodec([...registered.values()]);
+}
+
+/**
+ * Registers a class as data for the snapshot codec of the harness (as `app.dataClass` does for
+ * an application); returns its argument. The compiler recognises the call by its name and shape
+ * (docs/compiler.md, "The data policy"), so an instance kept across an await is accepted.
+ */
+export function dataClass<T extends object>(d: DataClass<T>): DataClass<T> {
+  registered.set(d.name, d as unknown as DataClass<object>);
+  return d;
+}
 
 /** One observable effect of an operator. */
 export type TraceEntry = string;
@@ -176,10 +198,10 @@ export async function runCompiled(
       let outcome: Outcome = inv.start(ctx);
       while (outcome.kind === "parked") {
         if (reload !== undefined) {
-          const bytes = codec.encode(inv.toData(), "invocation");
+          const bytes = currentCodec().encode(inv.toData(), "invocation");
           const fresh = await reload();
           const machines = reachableMachines([fresh]);
-          inv = Invocation.restore(codec.decode(bytes) as ReturnType<typeof inv.toData>, (id) => machines.get(id));
+          inv = Invocation.restore(currentCodec().decode(bytes) as ReturnType<typeof inv.toData>, (id) => machines.get(id));
           m.invocation = inv;
         }
         const next = m.pending.shift() as (Pending & { handle: RequestHandle }) | undefined;
@@ -206,4 +228,104 @@ export function machineOfTask(task: { spec: { fn?: unknown; onAsk?: unknown } })
   const m = machineOf(task.spec.onAsk ?? task.spec.fn);
   if (m === undefined) throw new Error("the fixture's operator was not compiled");
   return m;
+}
+
+/**
+ * Probes for generated programs (the fuzzer, test/compiler/fuzz/): effects that land in the trace
+ * of the running harness from anywhere, helpers and module-level functions included, so that the
+ * order of evaluation is observable. Outside of a run they do nothing but return.
+ */
+export function note(text: string): void {
+  mode?.trace.push(`note ${text}`);
+}
+
+/** Notes `label` with the value, returns the value: `tap("t", x)` observes when `x` is evaluated. */
+export function tap<T>(label: string, value: T): T {
+  note(`${label} ${describe(value)}`);
+  return value;
+}
+
+/**
+ * A callee probe: notes that the callee expression `callee(label, a)` was evaluated, and returns
+ * a function that notes its call (with the value it was created with and its argument).
+ */
+export function callee(label: string, a: unknown): (b: unknown) => unknown {
+  note(`callee ${label} ${describe(a)}`);
+  return (b: unknown) => {
+    note(`call ${label} ${describe(a)} ${describe(b)}`);
+    return typeof a === "number" && typeof b === "number" ? a + b : b;
+  };
+}
+
+/** A receiver probe: notes that the receiver `recv(label)` was evaluated; its `m` notes its call. */
+export function recv(label: string): { m(b: unknown): unknown; k: number } {
+  note(`recv ${label}`);
+  return {
+    k: 1,
+    m(b: unknown) {
+      note(`m ${label} ${describe(b)} ${describe(this.k)}`);
+      return b;
+    },
+  };
+}
+
+const ENGINE_ERRORS = new Set(["TypeError", "ReferenceError", "RangeError", "SyntaxError"]);
+
+/**
+ * An exact rendering of a value for traces, where {@link show}'s JSON loses the difference: array
+ * holes and non-index properties, prototypes (null-prototype objects, class instances by class
+ * name), -0, NaN, bigint, Map, Set, Date, RegExp, typed arrays, errors by class (their message
+ * only when the program wrote it: an engine error's message quotes source text, which the
+ * compiled code writes differently), cycles and shared references.
+ */
+export function describe(value: unknown): string {
+  const seen = new Map<object, number>();
+  const go = (v: unknown): string => {
+    switch (typeof v) {
+      case "undefined":
+        return "undefined";
+      case "number":
+        return Object.is(v, -0) ? "-0" : String(v);
+      case "bigint":
+        return `${v}n`;
+      case "string":
+        return JSON.stringify(v);
+      case "boolean":
+        return String(v);
+      case "symbol":
+        return `Symbol(${v.description ?? ""})`;
+      case "function":
+        return "function";
+    }
+    if (v === null) return "null";
+    const o = v as object;
+    if (seen.has(o)) return `<ref ${seen.get(o)}>`;
+    seen.set(o, seen.size);
+    const proto = Object.getPrototypeOf(o) as object | null;
+    const own = (skip: (k: string) => boolean): string[] =>
+      Object.keys(o)
+        .filter((k) => !skip(k))
+        .map((k) => `${JSON.stringify(k)}: ${go((o as Record<string, unknown>)[k])}`);
+    if (o instanceof Error) {
+      const cls = (proto as { constructor?: { name?: string } } | null)?.constructor?.name ?? "?";
+      const message = ENGINE_ERRORS.has(o.name) && ENGINE_ERRORS.has(cls) ? "…" : JSON.stringify(o.message);
+      const extra = own((k) => k === "stack" || k === "message");
+      return `${cls}<${o.name}>(${message}${"cause" in o ? `, cause ${go(o.cause)}` : ""})${extra.length ? `{${extra.join(", ")}}` : ""}`;
+    }
+    if (Array.isArray(o)) {
+      const items: string[] = [];
+      for (let i = 0; i < o.length; i++) items.push(i in o ? go(o[i]) : "<hole>");
+      const extra = own((k) => String(Number(k) >>> 0) === k && Number(k) < o.length);
+      return `${proto === Array.prototype ? "" : "<subclass>"}[${[...items, ...extra].join(", ")}]`;
+    }
+    if (o instanceof Map) return `Map{${[...o].map(([k, x]) => `${go(k)} => ${go(x)}`).join(", ")}}`;
+    if (o instanceof Set) return `Set{${[...o].map(go).join(", ")}}`;
+    if (o instanceof Date) return `Date(${Number.isNaN(o.getTime()) ? "invalid" : o.toISOString()})`;
+    if (o instanceof RegExp) return `RegExp(${String(o)}, lastIndex ${o.lastIndex})`;
+    if (ArrayBuffer.isView(o)) return `${o.constructor.name}[${Array.from(o as unknown as ArrayLike<unknown>, go).join(", ")}]`;
+    if (o instanceof ArrayBuffer) return `ArrayBuffer[${new Uint8Array(o).join(", ")}]`;
+    const kind = proto === null ? "null-proto" : proto === Object.prototype ? "" : ((proto as { constructor?: { name?: string } }).constructor?.name ?? "?");
+    return `${kind}{${own(() => false).join(", ")}}`;
+  };
+  return go(value);
 }
