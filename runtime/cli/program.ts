@@ -6,9 +6,11 @@
  *   portals plan <module>
  *
  * `<module>` default-exports an application or an array of them. Exit codes: 0 success; 1 the
- * run failed (an application could not be launched, a step threw, or operators reported errors);
- * 2 a usage error (unknown command or option, missing or bad argument, a module that does not
- * exist or does not default-export an application), reported on stderr as one line.
+ * applications failed (the module threw while it was imported, e.g. an application definition
+ * that does not validate; an application could not be launched or restored; a step threw; or
+ * operators reported errors); 2 a usage error (unknown command or option, missing or bad
+ * argument, a module that does not exist, parse, compile or default-export an application, a
+ * missing or unsupported TypeScript for a `.ts` module), reported on stderr as one line.
  */
 import { createRequire } from "node:module";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
