@@ -17,7 +17,7 @@ import { Command, CommanderError, InvalidArgumentError } from "commander";
 import type { CliIo } from "./io.js";
 import { errorLine, oneLine, UsageError } from "./io.js";
 import { loadApplications } from "./load.js";
-import { runApplications, summaryLine } from "./run.js";
+import { checkSnapshotDir, FULL_EVERY, KEEP_CHAINS, runApplications, summaryLine } from "./run.js";
 
 /** Options of `portals run` as commander parses them. */
 interface RunFlags {
@@ -58,18 +58,30 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .command("run")
     .description("launch the applications in order in a deterministic test system and run them to completion")
     .argument("<module>", "module whose default export is an application or an array of them")
-    .option("--seed <n>", "seed of the system's scheduler (an integer)", integer(Number.MIN_SAFE_INTEGER), 0)
+    .option(
+      "--seed <n>",
+      "seed of the scheduler's choice among components ready at the same time (an integer); it changes the output only where " +
+        "independent work interleaves, e.g. a sequencer merging several inputs, and a restored run keeps its snapshot's",
+      integer(Number.MIN_SAFE_INTEGER),
+      0,
+    )
     .option("--max-steps <n>", "stop after this many steps (a non-negative integer)", integer(0))
     .option("--quiet", "do not print info lines (logger and ctx.log.info); warnings, errors and the summary still go to stderr")
-    .option("--snapshot-dir <dir>", "take snapshots into this directory (the newest 3 are kept); sink output is committed with them")
+    .option(
+      "--snapshot-dir <dir>",
+      `take snapshots into this directory (created if missing), a full one every ${FULL_EVERY} and deltas in between; the newest ` +
+        `${KEEP_CHAINS} chains (a full snapshot and its deltas) are kept, at most ${KEEP_CHAINS * FULL_EVERY} snapshots; sink output is committed with them`,
+    )
     .option("--snapshot-every <n>", "a snapshot every n steps (needs --snapshot-dir; default: only at the end)", integer(1))
     .option("--restore", "continue from the newest readable snapshot in --snapshot-dir (start afresh if there is none)")
-    .action(async (module: string, flags: RunFlags) => {
+    .action(async (module: string, flags: RunFlags, command: Command) => {
       if ((flags.snapshotEvery !== undefined || flags.restore) && flags.snapshotDir === undefined) {
         throw new UsageError(`${flags.restore ? "--restore" : "--snapshot-every"} needs --snapshot-dir <dir>`);
       }
+      // Before the module is imported: a bad argument should not wait for the module's side effects.
+      if (flags.snapshotDir !== undefined) checkSnapshotDir(flags.snapshotDir);
       const apps = await loadApplications(module);
-      const result = await runApplications(apps, flags, io);
+      const result = await runApplications(apps, { ...flags, seedGiven: command.getOptionValueSource("seed") === "cli" }, io);
       io.err(summaryLine(result, flags.maxSteps) + "\n");
       code = result.errors > 0 ? 1 : 0;
     });

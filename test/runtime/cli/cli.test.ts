@@ -22,8 +22,15 @@ describe("portals run with snapshots", () => {
     const dir = mkdtempSync(join(tmpdir(), "portals-cli-"));
     const first = await portals("run", "examples/word-count/app.ts", "--quiet", "--snapshot-dir", dir, "--snapshot-every", "100", "--max-steps", "250");
     expect(first.code).toBe(0);
-    // Steps 100 and 200, and the end of the run (stopped by --max-steps).
-    expect(readdirSync(dir).sort()).toEqual(["snapshot-000000000001-full.ptsnap", "snapshot-000000000002-delta.ptsnap", "snapshot-000000000003-delta.ptsnap"]);
+    // Steps 100 and 200, and the end of the run (stopped by --max-steps), each with the record of its run.
+    expect(readdirSync(dir).sort()).toEqual([
+      "snapshot-000000000001-full.ptsnap",
+      "snapshot-000000000001-full.ptsnap.run.json",
+      "snapshot-000000000002-delta.ptsnap",
+      "snapshot-000000000002-delta.ptsnap.run.json",
+      "snapshot-000000000003-delta.ptsnap",
+      "snapshot-000000000003-delta.ptsnap.run.json",
+    ]);
     const second = await portals("run", "examples/word-count/app.ts", "--snapshot-dir", dir, "--restore");
     expect(second.code).toBe(0);
     expect(second.stderr.split("\n")[0]).toBe(`restored ${dir}/snapshot-000000000003-delta.ptsnap (step 250)`);
@@ -228,4 +235,16 @@ test("--help prints the usage on stdout and exits 0", async () => {
   expect(r.stdout).toMatch(/\n {2}run \[options\] <module> /);
   expect(r.stdout).toMatch(/\n {2}plan <module> /);
   expect(r.stderr).toBe("");
+});
+
+test("run --help says what the seed changes and how many snapshots are kept", async () => {
+  const r = await portals("run", "--help");
+  expect(r.code).toBe(0);
+  const help = r.stdout.replace(/\s+/g, " ");
+  expect(help).toContain(
+    "--seed <n> seed of the scheduler's choice among components ready at the same time (an integer); it changes the output only where independent work interleaves, e.g. a sequencer merging several inputs, and a restored run keeps its snapshot's (default: 0)",
+  );
+  expect(help).toContain(
+    "--snapshot-dir <dir> take snapshots into this directory (created if missing), a full one every 10 and deltas in between; the newest 2 chains (a full snapshot and its deltas) are kept, at most 20 snapshots; sink output is committed with them",
+  );
 });
