@@ -3,7 +3,7 @@
  *
  *   portals run <module> [--seed <n>] [--max-steps <n>] [--quiet]
  *                        [--snapshot-dir <dir>] [--snapshot-every <n>] [--restore]
- *   portals plan <module>
+ *   portals plan <module> [--expanded] [--format text|dot|mermaid]
  *
  * `<module>` default-exports an application or an array of them. Exit codes: 0 success; 1 the
  * applications failed (the module threw while it was imported, e.g. an application definition
@@ -13,10 +13,11 @@
  * missing or unsupported TypeScript for a `.ts` module), reported on stderr as one line.
  */
 import { createRequire } from "node:module";
-import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import type { CliIo } from "./io.js";
 import { errorLine, oneLine, UsageError } from "./io.js";
 import { loadApplications } from "./load.js";
+import { PLAN_FORMATS, renderPlan, type PlanFormat } from "./plan.js";
 import { checkSnapshotDir, FULL_EVERY, KEEP_CHAINS, runApplications, summaryLine } from "./run.js";
 
 /** Options of `portals run` as commander parses them. */
@@ -88,11 +89,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   program
     .command("plan")
-    .description("print the plan of each application, its portals expanded (app.explain())")
+    .description("print what the applications are made of: their parts, and the portals with who serves and who asks them")
     .argument("<module>", "module whose default export is an application or an array of them")
-    .action(async (module: string) => {
+    .option("--expanded", "the plan the engine runs instead, portals expanded into internal sequencers, splitters and streams (app.explain())")
+    .addOption(new Option("--lowered").hideHelp())
+    .addOption(new Option("--format <format>", "text, or a graph to draw: dot (Graphviz) or mermaid").choices(PLAN_FORMATS).default("text"))
+    .action(async (module: string, flags: { expanded?: boolean; lowered?: boolean; format: PlanFormat }) => {
       const apps = await loadApplications(module);
-      io.out(apps.map((a) => a.explain()).join("\n") + "\n");
+      io.out(renderPlan(apps, { expanded: flags.expanded === true || flags.lowered === true, format: flags.format }) + "\n");
     });
 
   try {

@@ -148,14 +148,14 @@ describe.concurrent("portals run", () => {
   });
 });
 
-describe.concurrent("portals plan", () => {
+describe.concurrent("portals plan --expanded", () => {
   test("prints app.explain() of each application", async () => {
-    expect(await portals("plan", "examples/hello-world/app.ts")).toEqual({
+    expect(await portals("plan", "--expanded", "examples/hello-world/app.ts")).toEqual({
       code: 0,
       stdout: helloWorld.explain() + "\n",
       stderr: "",
     });
-    expect(await portals("plan", "examples/registry/app.ts")).toEqual({
+    expect(await portals("plan", "examples/registry/app.ts", "--expanded")).toEqual({
       code: 0,
       stdout: registry.map((a) => a.explain()).join("\n") + "\n",
       stderr: "",
@@ -163,7 +163,7 @@ describe.concurrent("portals plan", () => {
   });
 
   test("the plan of hello-world, line by line", async () => {
-    const r = await portals("plan", "examples/hello-world/app.ts");
+    const r = await portals("plan", "--expanded", "examples/hello-world/app.ts");
     expect(r.stdout).toBe(
       [
         "application /hello-world",
@@ -233,7 +233,7 @@ test("--help prints the usage on stdout and exits 0", async () => {
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/^Usage: portals \[options\] \[command\]\n/);
   expect(r.stdout).toMatch(/\n {2}run \[options\] <module> /);
-  expect(r.stdout).toMatch(/\n {2}plan <module> /);
+  expect(r.stdout).toMatch(/\n {2}plan \[options\] <module> /);
   expect(r.stderr).toBe("");
 });
 
