@@ -4,6 +4,7 @@
  *   portals run <module> [--seed <n>] [--max-steps <n>] [--quiet]
  *                        [--snapshot-dir <dir>] [--snapshot-every <n>] [--restore]
  *   portals plan <module> [--expanded] [--format text|dot|mermaid]
+ *   portals init <dir>
  *
  * `<module>` default-exports an application or an array of them. Exit codes: 0 success; 1 the
  * applications failed (the module threw while it was imported, e.g. an application definition
@@ -16,6 +17,7 @@ import { createRequire } from "node:module";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import type { CliIo } from "./io.js";
 import { errorLine, oneLine, UsageError } from "./io.js";
+import { initProject } from "./init.js";
 import { loadApplications } from "./load.js";
 import { PLAN_FORMATS, renderPlan, type PlanFormat } from "./plan.js";
 import { checkSnapshotDir, FULL_EVERY, KEEP_CHAINS, runApplications, summaryLine } from "./run.js";
@@ -40,12 +42,12 @@ interface RunFlags {
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const error = (message: string): void => io.err(`portals: error: ${oneLine(message)}\n`);
   if (argv.length === 0) {
-    error("missing command: use `portals run <module>` or `portals plan <module>` (see portals --help)");
+    error("missing command: use `portals run <module>`, `portals plan <module>` or `portals init <dir>` (see portals --help)");
     return 2;
   }
   let code = 0;
   const program = new Command("portals")
-    .description("Run Portals applications: modules that default-export an application or an array of them.")
+    .description("Run Portals applications (modules that default-export an application or an array of them), show their plans, create projects.")
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.out(text),
@@ -97,6 +99,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .action(async (module: string, flags: { expanded?: boolean; lowered?: boolean; format: PlanFormat }) => {
       const apps = await loadApplications(module);
       io.out(renderPlan(apps, { expanded: flags.expanded === true || flags.lowered === true, format: flags.format }) + "\n");
+    });
+
+  program
+    .command("init")
+    .description("create a project that uses portals-ts: an ES module package with TypeScript, tspc, Vitest and an application with a portal and its test")
+    .argument("<dir>", "a new or empty directory")
+    .action((dir: string) => {
+      const files = initProject(dir);
+      const cd = /^[\w./-]+$/.test(dir) ? dir : JSON.stringify(dir);
+      io.out(`created ${dir}: ${files.join(", ")}\nnext:\n  cd ${cd}\n  npm install\n  npm test\n  npm start\n`);
     });
 
   try {

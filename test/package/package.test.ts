@@ -2,7 +2,8 @@
  * What an install of portals-ts gets (the end-to-end test, test/e2e/scaffold.e2e.ts, installs
  * the packed package; these are the quick checks of the same findings): the peer dependencies
  * that keep TypeScript at a version the compiler supports, nothing with an install script among
- * the dependencies, a build before packing, and source maps that carry their sources.
+ * the dependencies, a build before packing, the scaffold's template in the package, and source
+ * maps that carry their sources.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -46,9 +47,9 @@ test("an install runs no install script: no dependency of the package has one", 
   expect([...closure].filter((name) => lock.packages[`node_modules/${name}`]?.hasInstallScript)).toEqual([]);
 });
 
-test("npm pack builds first, from a clean dist/", () => {
+test("npm pack builds first, from a clean dist/, and ships the scaffold's template", () => {
   expect(manifest.scripts.prepack).toBe("node -e \"require('fs').rmSync('dist', { recursive: true, force: true })\" && npm run build");
-  expect(manifest.files).toEqual(["dist", "docs"]);
+  expect(manifest.files).toEqual(["dist", "docs", "create"]);
 });
 
 test("the built source maps carry the sources they point at", () => {

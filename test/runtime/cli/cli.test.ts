@@ -192,7 +192,7 @@ describe.concurrent("usage errors: one line on stderr, nothing on stdout, exit 2
   });
 
   const cases: [string, string[], string][] = [
-    ["no command", [], "portals: error: missing command: use `portals run <module>` or `portals plan <module>` (see portals --help)"],
+    ["no command", [], "portals: error: missing command: use `portals run <module>`, `portals plan <module>` or `portals init <dir>` (see portals --help)"],
     ["unknown command", ["go", "x.ts"], "portals: error: unknown command 'go' (see portals --help)"],
     ["missing module", ["run"], "portals: error: missing required argument 'module'"],
     ["missing module (plan)", ["plan"], "portals: error: missing required argument 'module'"],
@@ -234,6 +234,7 @@ test("--help prints the usage on stdout and exits 0", async () => {
   expect(r.stdout).toMatch(/^Usage: portals \[options\] \[command\]\n/);
   expect(r.stdout).toMatch(/\n {2}run \[options\] <module> /);
   expect(r.stdout).toMatch(/\n {2}plan \[options\] <module> /);
+  expect(r.stdout).toMatch(/\n {2}init <dir> /);
   expect(r.stderr).toBe("");
 });
 
