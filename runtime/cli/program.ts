@@ -3,19 +3,24 @@
  *
  *   portals run <module> [--seed <n>] [--max-steps <n>] [--quiet]
  *                        [--snapshot-dir <dir>] [--snapshot-every <n>] [--restore]
- *   portals plan <module>
+ *   portals plan <module> [--expanded] [--format text|dot|mermaid]
+ *   portals init <dir>
  *
  * `<module>` default-exports an application or an array of them. Exit codes: 0 success; 1 the
- * run failed (an application could not be launched, a step threw, or operators reported errors);
- * 2 a usage error (unknown command or option, missing or bad argument, a module that does not
- * exist or does not default-export an application), reported on stderr as one line.
+ * applications failed (the module threw while it was imported, e.g. an application definition
+ * that does not validate; an application could not be launched or restored; a step threw; or
+ * operators reported errors); 2 a usage error (unknown command or option, missing or bad
+ * argument, a module that does not exist, parse, compile or default-export an application, a
+ * missing or unsupported TypeScript for a `.ts` module), reported on stderr as one line.
  */
 import { createRequire } from "node:module";
-import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import type { CliIo } from "./io.js";
 import { errorLine, oneLine, UsageError } from "./io.js";
+import { initProject } from "./init.js";
 import { loadApplications } from "./load.js";
-import { runApplications, summaryLine } from "./run.js";
+import { PLAN_FORMATS, renderPlan, type PlanFormat } from "./plan.js";
+import { checkSnapshotDir, FULL_EVERY, KEEP_CHAINS, runApplications, summaryLine } from "./run.js";
 
 /** Options of `portals run` as commander parses them. */
 interface RunFlags {
@@ -37,12 +42,12 @@ interface RunFlags {
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const error = (message: string): void => io.err(`portals: error: ${oneLine(message)}\n`);
   if (argv.length === 0) {
-    error("missing command: use `portals run <module>` or `portals plan <module>` (see portals --help)");
+    error("missing command: use `portals run <module>`, `portals plan <module>` or `portals init <dir>` (see portals --help)");
     return 2;
   }
   let code = 0;
   const program = new Command("portals")
-    .description("Run Portals applications: modules that default-export an application or an array of them.")
+    .description("Run Portals applications (modules that default-export an application or an array of them), show their plans, create projects.")
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.out(text),
@@ -56,29 +61,54 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .command("run")
     .description("launch the applications in order in a deterministic test system and run them to completion")
     .argument("<module>", "module whose default export is an application or an array of them")
-    .option("--seed <n>", "seed of the system's scheduler (an integer)", integer(Number.MIN_SAFE_INTEGER), 0)
+    .option(
+      "--seed <n>",
+      "seed of the scheduler's choice among components ready at the same time (an integer); it changes the output only where " +
+        "independent work interleaves, e.g. a sequencer merging several inputs, and a restored run keeps its snapshot's",
+      integer(Number.MIN_SAFE_INTEGER),
+      0,
+    )
     .option("--max-steps <n>", "stop after this many steps (a non-negative integer)", integer(0))
     .option("--quiet", "do not print info lines (logger and ctx.log.info); warnings, errors and the summary still go to stderr")
-    .option("--snapshot-dir <dir>", "take snapshots into this directory (the newest 3 are kept); sink output is committed with them")
+    .option(
+      "--snapshot-dir <dir>",
+      `take snapshots into this directory (created if missing), a full one every ${FULL_EVERY} and deltas in between; the newest ` +
+        `${KEEP_CHAINS} chains (a full snapshot and its deltas) are kept, at most ${KEEP_CHAINS * FULL_EVERY} snapshots; sink output is committed with them`,
+    )
     .option("--snapshot-every <n>", "a snapshot every n steps (needs --snapshot-dir; default: only at the end)", integer(1))
     .option("--restore", "continue from the newest readable snapshot in --snapshot-dir (start afresh if there is none)")
-    .action(async (module: string, flags: RunFlags) => {
+    .action(async (module: string, flags: RunFlags, command: Command) => {
       if ((flags.snapshotEvery !== undefined || flags.restore) && flags.snapshotDir === undefined) {
         throw new UsageError(`${flags.restore ? "--restore" : "--snapshot-every"} needs --snapshot-dir <dir>`);
       }
+      // Before the module is imported: a bad argument should not wait for the module's side effects.
+      if (flags.snapshotDir !== undefined) checkSnapshotDir(flags.snapshotDir);
       const apps = await loadApplications(module);
-      const result = await runApplications(apps, flags, io);
+      const result = await runApplications(apps, { ...flags, seedGiven: command.getOptionValueSource("seed") === "cli" }, io);
       io.err(summaryLine(result, flags.maxSteps) + "\n");
       code = result.errors > 0 ? 1 : 0;
     });
 
   program
     .command("plan")
-    .description("print the plan of each application, its portals expanded (app.explain())")
+    .description("print what the applications are made of: their parts, and the portals with who serves and who asks them")
     .argument("<module>", "module whose default export is an application or an array of them")
-    .action(async (module: string) => {
+    .option("--expanded", "the plan the engine runs instead, portals expanded into internal sequencers, splitters and streams (app.explain())")
+    .addOption(new Option("--lowered").hideHelp())
+    .addOption(new Option("--format <format>", "text, or a graph to draw: dot (Graphviz) or mermaid").choices(PLAN_FORMATS).default("text"))
+    .action(async (module: string, flags: { expanded?: boolean; lowered?: boolean; format: PlanFormat }) => {
       const apps = await loadApplications(module);
-      io.out(apps.map((a) => a.explain()).join("\n") + "\n");
+      io.out(renderPlan(apps, { expanded: flags.expanded === true || flags.lowered === true, format: flags.format }) + "\n");
+    });
+
+  program
+    .command("init")
+    .description("create a project that uses portals-ts: an ES module package with TypeScript, tspc, Vitest and an application with a portal and its test")
+    .argument("<dir>", "a new or empty directory")
+    .action((dir: string) => {
+      const files = initProject(dir);
+      const cd = /^[\w./-]+$/.test(dir) ? dir : JSON.stringify(dir);
+      io.out(`created ${dir}: ${files.join(", ")}\nnext:\n  cd ${cd}\n  npm install\n  npm test\n  npm start\n`);
     });
 
   try {

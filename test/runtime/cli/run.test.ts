@@ -3,10 +3,13 @@
  * lines for long runs, the summary line, quiet mode and the stdout/stderr order.
  */
 import { describe, expect, test } from "vitest";
-import { PortalsApp, Systems } from "portals-ts";
+import { OperatorError, PortalsApp, Systems } from "portals-ts";
 import feedbackLoop from "../../../examples/feedback-loop/app.js";
 import type { CliIo } from "../../../runtime/cli/io.js";
-import { progressLine, runApplications, summaryLine } from "../../../runtime/cli/run.js";
+import { cliLog, progressLine, runApplications, summaryLine } from "../../../runtime/cli/run.js";
+import { userFrame } from "../../../runtime/cli/where.js";
+import { fail } from "./fixtures/thrower.js";
+import { ROOT } from "./portals.js";
 
 /** Captures what the CLI writes; the clock advances by `tick` ms at every reading. */
 function capture(tick: number): CliIo & { stdout: string; stderr: string; writes: string[]; readings: number } {
@@ -106,9 +109,61 @@ describe("summaryLine", () => {
     );
   });
 
+  test("after a restore: the counts include the snapshot's, the rate is of this run's events over its time", () => {
+    const restored = { id: "snapshot-000000000003-delta.ptsnap", stats: { steps: 250, atoms: 160, events: 120_000 } };
+    expect(summaryLine({ stats: { steps: 420, atoms: 280, events: 218_689 }, complete: true, errors: 0, wallMs: 500, restored })).toBe(
+      "done: 420 steps, 280 atoms, 218689 events (this run: 170 steps, 98689 events), 0.500 s, 197378 events/s",
+    );
+  });
+
   test("zero wall time gives a rate of 0, not Infinity", () => {
     expect(summaryLine({ stats: { steps: 1, atoms: 1, events: 1 }, complete: true, errors: 1, wallMs: 0 })).toBe(
       "done: 1 steps, 1 atoms, 1 events, 0.000 s, 0 events/s, 1 error",
     );
+  });
+});
+
+/** The error `fail` of fixtures/thrower.ts throws, from its line 11, column 9. */
+function thrown(message: string): Error {
+  try {
+    fail(message);
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+describe("the user's line of an operator error", () => {
+  test("userFrame: the first frame in the user's code, relative to the working directory (source-mapped .ts)", () => {
+    expect(userFrame(thrown("x"))).toBe("test/runtime/cli/fixtures/thrower.ts:11:9");
+    expect(userFrame(thrown("x"), "/elsewhere")).toBe(`${ROOT}test/runtime/cli/fixtures/thrower.ts:11:9`);
+  });
+
+  test("userFrame skips Node's, packages' and portals-ts's own frames, and has nothing for values without a stack", () => {
+    const stack = [
+      "Error: boom",
+      "    at TaskRunner.run (/p/node_modules/portals-ts/dist/runtime/engine/tasks/task-runner.js:1:1)",
+      "    at node:internal/process/task_queues:95:5",
+      `    at Object.<anonymous> (${process.cwd()}/runtime/engine/engine.ts:3:4)`,
+      `    at async step (file://${process.cwd()}/src/app.ts:12:7)`,
+    ].join("\n");
+    expect(userFrame({ stack })).toBe("src/app.ts:12:7");
+    expect(userFrame({ stack: "Error: boom\n    at node:internal/x:1:1" })).toBeUndefined();
+    expect(userFrame("a string")).toBeUndefined();
+    expect(userFrame(null)).toBeUndefined();
+  });
+
+  test("cliLog prints the line of the value an operator threw after its error line, when the error comes with the line", () => {
+    const io = capture(1);
+    const log = cliLog(io, false);
+    const error = new OperatorError("/stack/workflows/ask", "$1", 0, thrown("uncaught after await 2"));
+    const meta = { level: "error" as const, workflow: "/stack/workflows/ask", task: "$1", key: 0 };
+    log.write(error.message, { ...meta, error } as typeof meta);
+    log.write(error.message, meta);
+    expect(io.stderr).toBe(
+      "[error] workflow /stack/workflows/ask, task $1, key 0: uncaught after await 2\n" +
+        "    at test/runtime/cli/fixtures/thrower.ts:11:9\n" +
+        "[error] workflow /stack/workflows/ask, task $1, key 0: uncaught after await 2\n",
+    );
+    expect(log.errors()).toBe(2);
   });
 });

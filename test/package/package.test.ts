@@ -1,0 +1,63 @@
+/**
+ * What an install of portals-ts gets (the end-to-end test, test/e2e/scaffold.e2e.ts, installs
+ * the packed package; these are the quick checks of the same findings): the peer dependencies
+ * that keep TypeScript at a version the compiler supports, nothing with an install script among
+ * the dependencies, a build before packing, the scaffold's template in the package, and source
+ * maps that carry their sources.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { expect, test } from "vitest";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+interface Manifest {
+  files: string[];
+  scripts: Record<string, string>;
+  dependencies: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies: Record<string, string>;
+  peerDependenciesMeta: Record<string, { optional?: boolean }>;
+  devDependencies: Record<string, string>;
+}
+
+const manifest = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as Manifest;
+
+test("TypeScript ~5.9 is a peer dependency; ts-patch ~3.3 and better-sqlite3 are optional ones", () => {
+  expect(manifest.peerDependencies).toEqual({ "better-sqlite3": "^12.11.1", "ts-patch": "~3.3", typescript: "~5.9" });
+  expect(manifest.peerDependenciesMeta).toEqual({ "better-sqlite3": { optional: true }, "ts-patch": { optional: true } });
+  // The versions this project builds and tests with satisfy them.
+  expect(manifest.devDependencies.typescript).toMatch(/^~5\.9\./);
+  expect(manifest.devDependencies["ts-patch"]).toMatch(/^~3\.3\./);
+});
+
+test("an install runs no install script: no dependency of the package has one", () => {
+  const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { hasInstallScript?: boolean; dev?: boolean }> };
+  const installed = [...Object.keys(manifest.dependencies), ...Object.keys(manifest.optionalDependencies ?? {})];
+  const closure = new Set<string>();
+  const visit = (name: string): void => {
+    if (closure.has(name)) return;
+    closure.add(name);
+    const entry = lock.packages[`node_modules/${name}`] as { dependencies?: Record<string, string> } | undefined;
+    for (const dep of Object.keys(entry?.dependencies ?? {})) visit(dep);
+  };
+  installed.forEach(visit);
+  expect([...closure].sort()).toEqual(["commander", "pure-rand"]);
+  expect([...closure].filter((name) => lock.packages[`node_modules/${name}`]?.hasInstallScript)).toEqual([]);
+});
+
+test("npm pack builds first, from a clean dist/, and ships the scaffold's template", () => {
+  expect(manifest.scripts.prepack).toBe("node -e \"require('fs').rmSync('dist', { recursive: true, force: true })\" && npm run build");
+  expect(manifest.files).toEqual(["dist", "docs", "create"]);
+});
+
+test("the built source maps carry the sources they point at", () => {
+  for (const [map, source] of [
+    ["dist/runtime/cli/run.js.map", "runtime/cli/run.ts"],
+    ["dist/compiler-cjs/compiler/hosts/vite.js.map", "compiler/hosts/vite.ts"],
+  ]) {
+    const parsed = JSON.parse(readFileSync(join(ROOT, map!), "utf8")) as { sources: string[]; sourcesContent?: string[] };
+    expect(parsed.sourcesContent).toEqual([readFileSync(join(ROOT, source!), "utf8")]);
+  }
+});
