@@ -25,6 +25,7 @@ import type * as ts from "typescript";
 import { Code } from "./core/diagnostics.js";
 import { createTransformer } from "./core/transform.js";
 import { projectRoot } from "./hosts/project-root.js";
+import { checkTypeScriptVersion } from "./hosts/typescript-version.js";
 
 /** The plugin entry's configuration from tsconfig.json. */
 export interface PortalsPluginConfig {
@@ -57,6 +58,7 @@ export interface TransformerExtras {
  * changes nothing when the program emits nothing or is misconfigured; see the module header).
  */
 export default function portalsTransformer(program: ts.Program, config: PortalsPluginConfig, extras: TransformerExtras): PortalsTransformers {
+  checkTypeScriptVersion(extras.ts.version);
   const t = extras.ts;
   const base = program.getCurrentDirectory();
   const keep: ts.TransformerFactory<ts.SourceFile> = () => (file) => file;

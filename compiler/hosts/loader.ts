@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import type * as ts from "typescript";
 import { compileFailure } from "./errors.js";
+import { checkTypeScriptVersion } from "./typescript-version.js";
 import { transpile } from "./transpile.js";
 
 const TYPESCRIPT = /\.(ts|mts|tsx)$/;
@@ -40,7 +41,10 @@ export async function load(url: string, context: object, next: NextLoad): Promis
   if (!url.startsWith("file:") || url.includes("/node_modules/")) return next(url, context);
   const file = fileURLToPath(url);
   if (!TYPESCRIPT.test(file)) return next(url, context);
-  typescript ??= createRequire(url)("typescript") as typeof ts;
+  if (typescript === undefined) {
+    typescript = createRequire(url)("typescript") as typeof ts;
+    checkTypeScriptVersion(typescript.version);
+  }
   const out = transpile(typescript, await readFile(file, "utf8"), file, undefined, true);
   if (out.errors.length > 0) throw compileFailure(file, out.errors);
   return { format: "module", source: out.code, shortCircuit: true };

@@ -12,6 +12,7 @@
  */
 import type * as ts from "typescript";
 import { compileFailure } from "./errors.js";
+import { checkTypeScriptVersion } from "./typescript-version.js";
 import { transpile } from "./transpile.js";
 
 /** Options of {@link portals}. */
@@ -42,6 +43,7 @@ const SOURCE = /\.[cm]?tsx?$/;
 /** The portals compiler as a Vite plugin; see the module header. */
 export function portals(options: PortalsViteOptions = {}): PortalsVitePlugin {
   let typescript = options.typescript;
+  if (typescript !== undefined) checkTypeScriptVersion(typescript.version);
   return {
     name: "portals-ts",
     enforce: "pre",
@@ -49,7 +51,10 @@ export function portals(options: PortalsViteOptions = {}): PortalsVitePlugin {
       const file = id.split("?")[0]!;
       if (!SOURCE.test(file) || file.includes("/node_modules/") || options.exclude?.test(file)) return null;
       if (!code.includes("async") && !code.includes(".reply(")) return null;
-      typescript ??= require("typescript") as typeof ts;
+      if (typescript === undefined) {
+        typescript = require("typescript") as typeof ts;
+        checkTypeScriptVersion(typescript.version);
+      }
       const out = transpile(typescript, code, file, options.root);
       // Thrown: Vite and Rollup pass an error thrown by a hook through this.error, properties kept.
       if (out.errors.length > 0) throw compileFailure(file, out.errors);
