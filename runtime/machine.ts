@@ -79,10 +79,37 @@ export function suspend(request: unknown, where: string): MachineStep {
  * @throws TypeError when `requests` is not an array (or iterable) of portal requests
  */
 export function suspendAll(requests: unknown, where: string): MachineStep {
+  const handles: RequestHandle[] = [];
+  for (const r of list(requests, where)) {
+    // Values that are not requests (a hole, a number) are Promise.all's own values: `settled`
+    // puts them back; a promise that is not a request cannot be suspended.
+    if (isHandle(r)) handles.push(r);
+    else if (isThenable(r)) checkHandle(r, where);
+  }
+  return Step.awaitAll(handles);
+}
+
+/**
+ * The elements of what `Promise.all` is given, as it iterates them (holes are `undefined`).
+ *
+ * @throws TypeError when `requests` is not iterable, as Promise.all rejects
+ */
+export function list(requests: unknown, where: string): unknown[] {
   if (requests == null || typeof (requests as Iterable<unknown>)[Symbol.iterator] !== "function") {
     throw new TypeError(`${where}: Promise.all(...) in an operator takes an array of portal requests, got ${describeValue(requests)}`);
   }
-  return Step.awaitAll(Array.from(requests as Iterable<unknown>, (r) => checkHandle(r, where)));
+  return Array.from(requests as Iterable<unknown>);
+}
+
+/**
+ * The value `await Promise.all(requests)` resumes with when `requests` (from {@link list}) may
+ * hold values that are not requests: the replies in place of the requests, the other values
+ * as they are; throws the error of a failed request.
+ */
+export function settled(input: ResumeInput, requests: readonly unknown[]): unknown[] {
+  const replies = value(input) as unknown[];
+  let next = 0;
+  return requests.map((r) => (isHandle(r) ? replies[next++] : r));
 }
 
 /**
@@ -124,10 +151,16 @@ export function keys(x: unknown): string[] {
   return out;
 }
 
+function isHandle(x: unknown): x is RequestHandle {
+  return typeof x === "object" && x !== null && typeof (x as RequestHandle).requestId === "number" && typeof (x as RequestHandle).portal === "string";
+}
+
+function isThenable(x: unknown): boolean {
+  return (typeof x === "object" || typeof x === "function") && x !== null && typeof (x as { then?: unknown }).then === "function";
+}
+
 function checkHandle(x: unknown, where: string): RequestHandle {
-  if (typeof x === "object" && x !== null && typeof (x as RequestHandle).requestId === "number" && typeof (x as RequestHandle).portal === "string") {
-    return x as RequestHandle;
-  }
+  if (isHandle(x)) return x;
   throw new TypeError(`${where}: awaited ${describeValue(x)}, which is not a portal request; an operator can only await portal.request(...)`);
 }
 

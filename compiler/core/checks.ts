@@ -38,6 +38,21 @@ export function checkReplies(t: typeof ts, callbacks: readonly OperatorCallback[
   }
 }
 
+/** True when `call` is the operand of an await (through parentheses and type assertions). */
+function isAwaited(t: typeof ts, call: ts.Node): boolean {
+  let n = call.parent;
+  while (t.isParenthesizedExpression(n) || t.isAsExpression(n) || t.isNonNullExpression(n) || t.isSatisfiesExpression(n)) n = n.parent;
+  return t.isAwaitExpression(n);
+}
+
+/** True when `id` is a reference (not a declaration name or a property name). */
+function isReferenceTo(t: typeof ts, id: ts.Identifier): boolean {
+  const p = id.parent;
+  if ((t.isPropertyAccessExpression(p) && p.name === id) || (t.isPropertyAssignment(p) && p.name === id)) return false;
+  if ((t.isFunctionDeclaration(p) || t.isVariableDeclaration(p) || t.isParameter(p) || t.isBindingElement(p)) && p.name === id) return false;
+  return !(t.isMethodDeclaration(p) || t.isPropertyDeclaration(p) || t.isImportSpecifier(p) || t.isExportSpecifier(p));
+}
+
 /** Names imported into `file` (any module). */
 function importedNames(t: typeof ts, file: ts.SourceFile): Set<string> {
   const names = new Set<string>();
@@ -59,10 +74,16 @@ export class AwaitRules {
   /** Module-level async functions that could not be compiled, with the reason. */
   readonly notCompiled = new Map<string, string>();
 
+  /**
+   * @param compiled names of the file's helpers that are compiled or await portal requests: they
+   *   can only be called as `await h(...)`, because their calls run as frames of the suspended
+   *   operator
+   */
   constructor(
     private readonly t: typeof ts,
     file: ts.SourceFile,
     private readonly view: ApiView,
+    private readonly compiled: ReadonlySet<string> = new Set(),
   ) {
     this.helpers = moduleHelpers(t, file);
     this.imported = importedNames(t, file);
@@ -110,6 +131,32 @@ export class AwaitRules {
       t.forEachChild(node, visit);
     };
     visit(target.fn);
+    this.checkHelperUses(target, diagnostics);
+  }
+
+  /**
+   * Reports a compiled helper used other than as `await h(...)` by the function itself: its
+   * awaits run as frames of the suspended operator, so a call that is not awaited there (in
+   * `Promise.all`, a `map` callback, a `then`) would run it natively.
+   */
+  private checkHelperUses(target: Target, diagnostics: Diagnostics): void {
+    const t = this.t;
+    const visit = (node: ts.Node, nested: boolean): void => {
+      if (t.isIdentifier(node) && this.compiled.has(node.text) && isReferenceTo(t, node)) {
+        const call = t.isCallExpression(node.parent) && node.parent.expression === node ? node.parent : undefined;
+        if (call === undefined || nested || !isAwaited(t, call)) {
+          diagnostics.report(
+            call ?? node,
+            Code.NotARequest,
+            `${node.text}${call ? "(...)" : ""} ${call ? "calls" : "passes"} the async helper ${node.text} without awaiting it in the operator: a helper that awaits portal requests runs as part of the suspended operator, ` +
+              `so it can only be called as \`await ${node.text}(...)\` (not in Promise.all, a map callback or then); await the calls one by one, in a loop`,
+          );
+          return;
+        }
+      }
+      t.forEachChild(node, (c) => visit(c, nested || (c !== target.fn && t.isFunctionLike(c))));
+    };
+    t.forEachChild(target.fn, (c) => visit(c, t.isFunctionLike(c)));
   }
 
   /** A name bound to something that may be a portal ref (declared in the file or imported). */

@@ -9,6 +9,7 @@
  */
 import type * as ts from "typescript";
 import type { ApiView, OperatorCall } from "./builders.js";
+import { returnsRequest } from "./scope.js";
 
 /** An async function to compile. */
 export interface Target {
@@ -64,6 +65,11 @@ export function findTargets(t: typeof ts, callbacks: readonly OperatorCallback[]
   return targets;
 }
 
+/** Names of the module-level async functions of `file` that ask a portal (see {@link askingHelpers}). */
+export function helpersThatAsk(t: typeof ts, file: ts.SourceFile, view: ApiView): Set<string> {
+  return askingHelpers(t, moduleHelpers(t, file), view);
+}
+
 /**
  * Names of the helpers that await a portal request: `x.request(…)` on what may be a portal ref,
  * `Promise.all` over such requests, or another such helper of the file.
@@ -75,6 +81,7 @@ function askingHelpers(t: typeof ts, helpers: ReadonlyMap<string, Target>, view:
     const calls = new Set<string>();
     const visit = (node: ts.Node): void => {
       if (node !== helper.fn && t.isFunctionLike(node)) return;
+      if (returnsRequest(t, node, helper.fn)) asking.add(name);
       if (t.isAwaitExpression(node)) {
         let operand: ts.Expression = node.expression;
         while (t.isParenthesizedExpression(operand)) operand = operand.expression;

@@ -16,8 +16,11 @@
  *   the emitted code evaluates the operand after clearing the dead slots), unless it is a
  *   `let`/`const` declared after A (declared again before any later use); or when a loop around
  *   A references it and it is not declared anew in that loop's body (it carries over to the next
- *   iteration). References in nested closures count where the closure is written; writes count
- *   as references.
+ *   iteration). References in nested closures count where the closure is written, except in a
+ *   nested function declaration, which is made again on every resume and may be called after
+ *   any await: its references count at every await. An await in a case test of a switch runs
+ *   before every case body of that switch, so references in those bodies count for it. Writes
+ *   count as references.
  */
 import type * as ts from "typescript";
 import type { Binding, Scopes } from "./scope.js";
@@ -71,6 +74,11 @@ export class Liveness {
     const declared = declarationOf(this.t, b.declaration);
     const redeclared = !functionScoped(b) && declared.pos >= at.end;
     if (!redeclared && uses.some((u) => u.pos >= at.pos)) return true;
+    // A nested function declaration is made again on every resume and may be called anywhere.
+    if (uses.some((u) => this.inNestedDeclaration(u))) return true;
+    // The tests of a switch run before any of its case bodies, wherever they are written.
+    const tested = this.switchOfCaseTest(at);
+    if (tested !== undefined && uses.some((u) => u.pos >= tested.caseBlock.pos && u.end <= tested.caseBlock.end)) return true;
     for (let n = at.parent; n !== undefined && n !== this.fn; n = n.parent) {
       if (!this.t.isIterationStatement(n, false)) continue;
       // A variable of the loop body is declared anew each iteration; one of the loop head is not.
@@ -97,6 +105,22 @@ export class Liveness {
       if (b.slot !== undefined && this.mayHold(b, at) && !this.isLive(b, at)) dead.push(b.slot);
     }
     return dead;
+  }
+
+  /** True when `id` is inside a function declaration nested in the function. */
+  private inNestedDeclaration(id: ts.Node): boolean {
+    for (let n = id.parent; n !== undefined && n !== this.fn; n = n.parent) if (this.t.isFunctionDeclaration(n)) return true;
+    return false;
+  }
+
+  /** The switch statement of the function when `at` is in one of its case tests. */
+  private switchOfCaseTest(at: ts.Node): ts.SwitchStatement | undefined {
+    for (let n: ts.Node = at; n.parent !== undefined && n !== this.fn; n = n.parent) {
+      const p = n.parent;
+      if (this.t.isCaseClause(p) && p.expression === n) return p.parent.parent;
+      if (this.t.isFunctionLike(p)) return undefined;
+    }
+    return undefined;
   }
 
   /** True when a loop inside the function contains both nodes. */

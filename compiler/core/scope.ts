@@ -195,8 +195,10 @@ export function analyzeScopes(t: typeof ts, fn: ts.FunctionLikeDeclaration, cont
 
   visitFunction(fn, undefined, false);
 
-  // Frame slots: every own binding whose scope is lowered, named uniquely.
-  const used = new Set<string>();
+  // Frame slots: every own binding whose scope is lowered, named uniquely. Slots are properties
+  // of the frame's locals object, so names of Object.prototype are renamed too: `$L.__proto__ =`
+  // would set the prototype, and an unassigned `var constructor` would read Object.
+  const used = new Set<string>(Object.getOwnPropertyNames(Object.prototype));
   for (const b of own) {
     if (b.context || b.kind === "function" || !lowered.has(b.scope)) continue;
     let slot = b.name;
@@ -219,11 +221,26 @@ function isScopeNode(t: typeof ts, node: ts.Node): boolean {
   );
 }
 
+/**
+ * True for `return x.request(…)` or `return Promise.all(…)` (or an arrow's expression body that
+ * is one): an async function that returns a request resolves to its reply, so the lowering
+ * suspends there as for an await (see `lower/expressions.ts`, `lowerReturned`).
+ */
+export function returnsRequest(t: typeof ts, node: ts.Node, fn: ts.FunctionLikeDeclaration): boolean {
+  let value: ts.Node | undefined;
+  if (t.isReturnStatement(node)) value = node.expression;
+  else if (node === fn.body && t.isArrowFunction(fn) && !t.isBlock(node)) value = node;
+  while (value !== undefined && (t.isParenthesizedExpression(value) || t.isAsExpression(value) || t.isNonNullExpression(value) || t.isSatisfiesExpression(value))) value = value.expression;
+  if (value === undefined || !t.isCallExpression(value) || !t.isPropertyAccessExpression(value.expression)) return false;
+  const callee = value.expression;
+  return callee.name.text === "request" || (callee.name.text === "all" && t.isIdentifier(callee.expression) && callee.expression.text === "Promise");
+}
+
 /** Marks every node on the path from `fn` to each of its own awaits (not in nested functions). */
 function markAwaits(t: typeof ts, fn: ts.FunctionLikeDeclaration, out: Set<ts.Node>): boolean {
   const visit = (node: ts.Node): boolean => {
     if (node !== fn && t.isFunctionLike(node)) return false;
-    let found = t.isAwaitExpression(node) || (t.isForOfStatement(node) && node.awaitModifier !== undefined);
+    let found = t.isAwaitExpression(node) || (t.isForOfStatement(node) && node.awaitModifier !== undefined) || returnsRequest(t, node, fn);
     t.forEachChild(node, (c) => {
       if (visit(c)) found = true;
     });

@@ -37,12 +37,16 @@ export function checkSerializable(
 ): void {
   const context = scopes.own.find((b) => b.context);
   const values = new Map<Binding, ts.Expression[]>();
+  const contents = new Map<Binding, ts.Expression[]>();
   const visit = (node: ts.Node): void => {
     if (node !== fn && t.isFunctionLike(node)) return;
     if (t.isVariableDeclaration(node) && t.isIdentifier(node.name) && node.initializer) add(values, scopes.bindings.get(node.name), node.initializer);
     if (t.isBinaryExpression(node) && node.operatorToken.kind === t.SyntaxKind.EqualsToken && t.isIdentifier(node.left)) {
       add(values, scopes.bindings.get(node.left), node.right);
     }
+    // What is put into a local's array, map, set or object is held by the local too.
+    const into = storedInto(t, node);
+    if (into !== undefined) for (const v of into.values) add(contents, scopes.bindings.get(into.target), v);
     t.forEachChild(node, visit);
   };
   visit(fn);
@@ -78,31 +82,146 @@ export function checkSerializable(
       break;
     }
   }
-  if (checker === undefined) return;
+  for (const [binding, stored] of contents) {
+    if (flagged.has(binding)) continue;
+    for (const value of stored) {
+      const what = notData(t, value, context?.name, classes);
+      const crossed = what === undefined ? undefined : liveness.crossing(binding, value);
+      if (crossed === undefined) continue;
+      report(binding, `a value holding ${what}`, crossed);
+      flagged.add(binding);
+      break;
+    }
+  }
   for (const binding of scopes.own) {
     if (binding.slot === undefined || binding.context || flagged.has(binding)) continue;
-    const what = typeNotData(t, checker.getTypeAtLocation(binding.declaration), classes);
+    const declared = t.isVariableDeclaration(binding.declaration.parent) || t.isParameter(binding.declaration.parent) ? binding.declaration.parent.type : undefined;
+    const what =
+      checker !== undefined ? typeNotData(t, checker, checker.getTypeAtLocation(binding.declaration), classes, 0) : declared !== undefined ? typeNodeNotData(t, declared, classes) : undefined;
     if (what === undefined) continue;
     const crossed = liveness.crossing(binding);
     if (crossed !== undefined) report(binding, what, crossed);
   }
 }
 
-/** What a value of `type` is when no value of it is data, else `undefined` (unions: all parts). */
-function typeNotData(t: typeof ts, type: ts.Type, classes: DataClasses): string | undefined {
+/** Methods that put their arguments into the collection they are called on, with the positions. */
+const STORING: ReadonlyMap<string, (args: readonly ts.Expression[]) => readonly ts.Expression[]> = new Map([
+  ["push", (a) => a],
+  ["unshift", (a) => a],
+  ["add", (a) => a.slice(0, 1)],
+  ["set", (a) => a.slice(0, 2)],
+  ["splice", (a) => a.slice(2)],
+]);
+
+/** `x.push(v)`, `x.set(k, v)`, `x[i] = v`, `x.p = v`: the local `x` and the values stored in it. */
+function storedInto(t: typeof ts, node: ts.Node): { target: ts.Identifier; values: readonly ts.Expression[] } | undefined {
+  if (t.isCallExpression(node) && t.isPropertyAccessExpression(node.expression) && t.isIdentifier(node.expression.expression)) {
+    const pick = STORING.get(node.expression.name.text);
+    return pick === undefined ? undefined : { target: node.expression.expression, values: pick(node.arguments) };
+  }
+  if (t.isBinaryExpression(node) && node.operatorToken.kind === t.SyntaxKind.EqualsToken && (t.isElementAccessExpression(node.left) || t.isPropertyAccessExpression(node.left))) {
+    let target: ts.Expression = node.left.expression;
+    while (t.isElementAccessExpression(target) || t.isPropertyAccessExpression(target)) target = target.expression;
+    return t.isIdentifier(target) ? { target, values: [node.right] } : undefined;
+  }
+  return undefined;
+}
+
+/** Generic containers whose type arguments are what they hold. */
+const CONTAINERS = new Set(["Array", "ReadonlyArray", "Map", "ReadonlyMap", "Set", "ReadonlySet", "Record", "Partial", "Readonly"]);
+
+/**
+ * What a value declared with the type annotation `node` is when it is not data, read from the
+ * annotation alone (hosts without a type checker): functions, objects with methods, the classes
+ * the policy knows are never data, anywhere inside arrays, tuples, object types and containers.
+ */
+function typeNodeNotData(t: typeof ts, node: ts.TypeNode, classes: DataClasses, depth = 0): string | undefined {
+  if (depth > 8) return undefined;
+  const inner = (n: ts.TypeNode): string | undefined => typeNodeNotData(t, n, classes, depth + 1);
+  const holding = (what: string | undefined): string | undefined => (what === undefined ? undefined : what.startsWith("a value holding") ? what : `a value holding ${what}`);
+  if (t.isFunctionTypeNode(node) || t.isConstructorTypeNode(node)) return "a function";
+  if (t.isParenthesizedTypeNode(node)) return inner(node.type);
+  if (t.isArrayTypeNode(node)) return holding(inner(node.elementType));
+  if (t.isTupleTypeNode(node)) {
+    for (const e of node.elements) {
+      const what = inner(t.isNamedTupleMember(e) ? e.type : e);
+      if (what !== undefined) return holding(what);
+    }
+    return undefined;
+  }
+  if (t.isUnionTypeNode(node)) {
+    const parts = node.types.map(inner);
+    return parts.every((p) => p !== undefined) ? parts[0] : undefined;
+  }
+  if (t.isTypeLiteralNode(node)) {
+    for (const m of node.members) {
+      if (t.isMethodSignature(m) || t.isCallSignatureDeclaration(m)) return "an object with methods";
+      const what = t.isPropertySignature(m) && m.type !== undefined ? inner(m.type) : undefined;
+      if (what !== undefined) return holding(what);
+    }
+    return undefined;
+  }
+  if (t.isTypeReferenceNode(node)) {
+    const name = t.isIdentifier(node.typeName) ? node.typeName.text : node.typeName.right.text;
+    if (CONTAINERS.has(name)) {
+      for (const a of node.typeArguments ?? []) {
+        const what = inner(a);
+        if (what !== undefined) return holding(what);
+      }
+      return undefined;
+    }
+    const verdict = classVerdict(name);
+    return verdict === undefined || verdict === "data" ? undefined : verdict;
+  }
+  return undefined;
+}
+
+/**
+ * What a value of `type` is when no value of it is data, else `undefined` (unions: all parts).
+ * The walk is structural: an array, tuple, `Map`/`Set` or object type is not data when what it
+ * holds is not (a class instance in an array, a method in an object literal type).
+ */
+function typeNotData(t: typeof ts, checker: ts.TypeChecker, type: ts.Type, classes: DataClasses, depth: number): string | undefined {
+  if (depth > 6) return undefined;
+  const inner = (x: ts.Type): string | undefined => typeNotData(t, checker, x, classes, depth + 1);
+  const holding = (what: string | undefined): string | undefined => (what === undefined ? undefined : what.startsWith("a value holding") ? what : `a value holding ${what}`);
   if (type.isUnion()) {
-    const parts = type.types.map((p) => typeNotData(t, p, classes));
+    const parts = type.types.map(inner);
     return parts.every((p) => p !== undefined) ? parts[0] : undefined;
   }
   if (type.flags & (t.TypeFlags.ESSymbol | t.TypeFlags.UniqueESSymbol)) return "a symbol";
+  if (type.flags & (t.TypeFlags.Any | t.TypeFlags.Unknown)) return undefined;
   if (type.getCallSignatures().length > 0) return "a function";
+  if (checker.isArrayType(type) || checker.isTupleType(type)) {
+    for (const a of checker.getTypeArguments(type as ts.TypeReference)) {
+      const what = inner(a);
+      if (what !== undefined) return holding(what);
+    }
+    return undefined;
+  }
   const symbol = type.getSymbol();
   if (symbol === undefined) return undefined;
   const name = symbol.getName();
+  if (name === "Map" || name === "Set" || name === "ReadonlyMap" || name === "ReadonlySet") {
+    for (const a of (type as ts.TypeReference).typeArguments ?? []) {
+      const what = inner(a);
+      if (what !== undefined) return holding(what);
+    }
+    return undefined;
+  }
   const verdict = classVerdict(name);
   if (verdict !== undefined) return verdict === "data" ? undefined : verdict;
   const isClass = symbol.getDeclarations()?.some((d) => t.isClassDeclaration(d) || t.isClassExpression(d));
-  return isClass && !classes.instanceOf(type) ? `an instance of class ${name}` : undefined;
+  if (isClass) return classes.instanceOf(type) ? undefined : `an instance of class ${name}`;
+  // An object type (literal or interface): its properties.
+  if (!(type.flags & t.TypeFlags.Object) || name === "PortalRef") return undefined;
+  for (const p of checker.getPropertiesOfType(type)) {
+    const declaration = p.valueDeclaration ?? p.declarations?.[0];
+    if (declaration !== undefined && (t.isMethodSignature(declaration) || t.isMethodDeclaration(declaration))) return "an object with methods";
+    const what = declaration === undefined ? undefined : inner(checker.getTypeOfSymbolAtLocation(p, declaration));
+    if (what !== undefined) return holding(what);
+  }
+  return undefined;
 }
 
 function add<K, V>(map: Map<K, V[]>, key: K | undefined, value: V): void {
@@ -113,15 +232,30 @@ function add<K, V>(map: Map<K, V[]>, key: K | undefined, value: V): void {
 }
 
 /** What the value visibly is when it is not data, else `undefined`. */
-function notData(t: typeof ts, value: ts.Expression, contextName: string | undefined, classes: DataClasses): string | undefined {
+function notData(t: typeof ts, value: ts.Expression, contextName: string | undefined, classes: DataClasses, depth = 0): string | undefined {
   let v = value;
   while (t.isParenthesizedExpression(v) || t.isAsExpression(v) || t.isNonNullExpression(v) || t.isSatisfiesExpression(v)) v = v.expression;
+  const holding = (items: readonly ts.Node[]): string | undefined => {
+    if (depth > 8) return undefined;
+    for (const item of items) {
+      const e = t.isSpreadElement(item) || t.isSpreadAssignment(item) ? item.expression : t.isPropertyAssignment(item) ? item.initializer : item;
+      if (t.isMethodDeclaration(e) || t.isGetAccessor(e) || t.isSetAccessor(e)) return "an object with methods";
+      if (!t.isExpression(e)) continue;
+      const what = notData(t, e, contextName, classes, depth + 1);
+      if (what !== undefined) return what.startsWith("a value holding") ? what : `a value holding ${what}`;
+    }
+    return undefined;
+  };
   if (t.isArrowFunction(v) || t.isFunctionExpression(v)) return "a function";
   if (t.isClassExpression(v)) return "a class";
+  if (t.isArrayLiteralExpression(v)) return holding(v.elements);
+  if (t.isObjectLiteralExpression(v)) return holding(v.properties);
   if (t.isNewExpression(v)) {
     const name = t.isIdentifier(v.expression) ? v.expression.text : v.expression.getText();
     const verdict = classVerdict(name);
-    if (verdict !== undefined) return verdict === "data" ? undefined : verdict;
+    // A Map or Set made from a list holds what the list holds.
+    if (verdict === "data") return name === "Map" || name === "Set" ? holding(v.arguments ?? []) : undefined;
+    if (verdict !== undefined) return verdict;
     return classes.constructs(v.expression) ? undefined : `an instance of class ${name}`;
   }
   if (t.isCallExpression(v) && t.isIdentifier(v.expression) && v.expression.text === "Symbol") return "a symbol";

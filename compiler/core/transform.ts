@@ -15,7 +15,7 @@ import { Diagnostics, position } from "./diagnostics.js";
 import { emitMachine } from "./emit.js";
 import { apiView } from "./builders.js";
 import { AwaitRules, checkReplies } from "./checks.js";
-import { findTargets, operatorCallbacks, type Target } from "./find.js";
+import { findTargets, helpersThatAsk, operatorCallbacks, type Target } from "./find.js";
 import { helperCallees } from "./helper-list.js";
 import { machineNames } from "./identity.js";
 import type { Names } from "./ir.js";
@@ -79,7 +79,10 @@ export function createTransformer(t: typeof ts, options: TransformOptions = {}):
     const targets = findTargets(t, callbacks, file, view);
     if (targets.length === 0) return report(file, diagnostics.toDiagnostics(t, file), 0);
     const names = fileNames(t, file);
-    const rules = new AwaitRules(t, file, view);
+    // Helpers that run as frames of a suspended operator: only `await h(...)` may call them there.
+    const framed = helpersThatAsk(t, file, view);
+    for (const x of targets) if (x.role === "helper" && x.name !== undefined) framed.add(x.name);
+    const rules = new AwaitRules(t, file, view, framed);
     const classes = checker ? checkedDataClasses(t, checker, file, options.program) : fileDataClasses(t, file);
     const path = relative(rootOf(file.fileName), file.fileName).split(sep).join("/");
     const machineName = machineNames(t, file, targets, callbacks);
@@ -110,7 +113,6 @@ export function createTransformer(t: typeof ts, options: TransformOptions = {}):
       const scopes = analyzeScopes(t, fn, contextParam);
       const liveness = new Liveness(t, fn, scopes);
       checkSerializable(t, fn, scopes, liveness, diagnostics, classes, checker);
-      if (target.role === "helper" && scopes.awaits.size === 0) return undefined;
       if (diagnostics.errors.length > before) return undefined;
       const lowered0 = lowerFunction(
         {

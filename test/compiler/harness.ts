@@ -27,7 +27,13 @@ const registered = new Map<string, DataClass<object>>();
 
 /** The codec of the snapshot runs: the runtime's, with the classes registered so far. */
 function currentCodec(): Codec {
-  return createCodec([...registered.values()]);
+  const portal: DataClass<FixturePortal<unknown, unknown>> = {
+    name: "fixture.Portal",
+    type: FixturePortal,
+    encode: (p) => p.path,
+    decode: (path: string) => portals.get(path)!,
+  };
+  return createCodec([portal as unknown as DataClass<object>, ...registered.values()]);
 }
 
 /**
@@ -67,29 +73,47 @@ interface Mode {
 
 let mode: Mode | undefined;
 
-/** A portal for fixtures: `request` records and queues the request in the running harness. */
+/**
+ * A fixture portal: `request` records and queues the request in the running harness. It is data
+ * for the harness's codec, as a portal ref is for the runtime's (stored by its path; a restore
+ * finds the portal of that path of the module instance created last).
+ */
+class FixturePortal<Req, Rep> {
+  readonly kind = "portal" as const;
+  readonly path: string;
+
+  constructor(
+    private readonly name: string,
+    readonly reply: (request: Req) => Rep,
+  ) {
+    this.path = `/fixture/portals/${name}`;
+    portals.set(this.path, this as FixturePortal<unknown, unknown>);
+  }
+
+  request(payload: Req): RequestHandle<Rep> {
+    if (mode === undefined) throw new Error("fixture portal used outside of the harness");
+    mode.trace.push(`request ${this.name} ${show(payload)}`);
+    const p = this as unknown as ScriptedPortal;
+    if (!mode.compiled) {
+      const reply = new Promise<Rep>((resolve, reject) => {
+        mode!.pending.push({ portal: p, payload, settle: (ok, v) => (ok ? resolve(v as Rep) : reject(v)) });
+      });
+      return reply as unknown as RequestHandle<Rep>;
+    }
+    const handle = new RequestHandle(this.path, mode.nextId++);
+    mode.invocation?.issue(handle.requestId);
+    mode.pending.push({ portal: p, payload, settle: () => {} });
+    (mode.pending[mode.pending.length - 1] as { handle?: RequestHandle }).handle = handle;
+    return handle as RequestHandle<Rep>;
+  }
+}
+
+/** Fixture portals by path, the latest of each path (a fresh module instance makes its own). */
+const portals = new Map<string, FixturePortal<unknown, unknown>>();
+
+/** A portal for fixtures; see {@link FixturePortal}. */
 export function portal<Req, Rep>(name: string, reply: (request: Req) => Rep): ScriptedPortal<Req, Rep> {
-  const p: ScriptedPortal<Req, Rep> = {
-    kind: "portal",
-    path: `/fixture/portals/${name}`,
-    reply,
-    request(payload: Req): RequestHandle<Rep> {
-      if (mode === undefined) throw new Error("fixture portal used outside of the harness");
-      mode.trace.push(`request ${name} ${show(payload)}`);
-      if (!mode.compiled) {
-        const reply = new Promise<Rep>((resolve, reject) => {
-          mode!.pending.push({ portal: p, payload, settle: (ok, v) => (ok ? resolve(v as Rep) : reject(v)) });
-        });
-        return reply as unknown as RequestHandle<Rep>;
-      }
-      const handle = new RequestHandle(p.path, mode.nextId++);
-      mode.invocation?.issue(handle.requestId);
-      mode.pending.push({ portal: p, payload, settle: () => {} });
-      (mode.pending[mode.pending.length - 1] as { handle?: RequestHandle }).handle = handle;
-      return handle as RequestHandle<Rep>;
-    },
-  };
-  return p;
+  return new FixturePortal(name, reply) as unknown as ScriptedPortal<Req, Rep>;
 }
 
 /** Renders a value for the trace (JSON, with undefined, NaN, -0 and errors kept apart). */
@@ -189,17 +213,21 @@ export async function runCompiled(
 ): Promise<TraceEntry[]> {
   const trace: TraceEntry[] = [];
   const state = new Map<string, unknown>();
+  // After a restore the fresh module instance runs the next events, as a restored process would
+  // (its classes are the ones the codec knows).
+  let current = machine;
   try {
     for (const event of events) {
       const m: Mode = (mode = { pending: [], trace, compiled: true, nextId: 1 });
       const ctx = recordingContext(trace, state, 0);
-      let inv = new Invocation(1, 0, machine, [structuredClone(event)], {});
+      let inv = new Invocation(1, 0, current, [structuredClone(event)], {});
       m.invocation = inv;
       let outcome: Outcome = inv.start(ctx);
       while (outcome.kind === "parked") {
         if (reload !== undefined) {
           const bytes = currentCodec().encode(inv.toData(), "invocation");
           const fresh = await reload();
+          current = fresh;
           const machines = reachableMachines([fresh]);
           inv = Invocation.restore(currentCodec().decode(bytes) as ReturnType<typeof inv.toData>, (id) => machines.get(id));
           m.invocation = inv;

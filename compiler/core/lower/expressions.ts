@@ -7,6 +7,7 @@
  */
 import type * as ts from "typescript";
 import type { Lowering } from "./lowering.js";
+import { returnsRequest } from "../scope.js";
 import { rewrite, rewriteExpression } from "./rewrite.js";
 
 /**
@@ -69,15 +70,52 @@ export function isNoop(lw: Lowering, e: ts.Expression): boolean {
  * (or a new temporary, which is returned), or drops it with `discard`.
  */
 export function lowerAwait(lw: Lowering, e: ts.AwaitExpression, discard: boolean, into?: ts.Expression): ts.Expression {
-  const { t, f } = lw;
   let operand: ts.Expression = e.expression;
-  while (t.isParenthesizedExpression(operand)) operand = operand.expression;
+  while (lw.t.isParenthesizedExpression(operand)) operand = operand.expression;
+  return lowerSuspension(lw, operand, e, discard, into);
+}
+
+/**
+ * The value an async function returns, `e` of `return e`: a portal request or `Promise.all`
+ * returned without `await` resolves the function to its reply, so it suspends as `return await e`
+ * does. Inside a `try` the two differ natively (the `finally` runs before the reply, the `catch`
+ * does not see its failure), so there it is refused.
+ *
+ * @throws CompileError for a request returned inside a try with a catch or finally
+ */
+export function lowerReturned(lw: Lowering, e: ts.Expression, at: ts.Node): ts.Expression {
+  const t = lw.t;
+  if (!returnsRequest(t, at, lw.fn)) return lowerExpr(lw, e);
+  const operand = unwrap(lw, e);
+  const kind = lw.env.classify(operand);
+  if (kind !== "request" && kind !== "all") return lowerExpr(lw, e);
+  for (let n = at.parent; n !== undefined && n !== lw.fn; n = n.parent) {
+    if (t.isTryStatement(n) || t.isCatchClause(n)) {
+      throw lw.unsupported(at, "a portal request returned without await inside try: natively the finally runs before the reply arrives and the catch does not see its failure; write `return await …`, or return it outside the try");
+    }
+  }
+  return lowerSuspension(lw, operand, at, false);
+}
+
+/** Suspends on `operand` (what an await awaits) at `at`; see {@link lowerAwait}. */
+function lowerSuspension(lw: Lowering, operand: ts.Expression, e: ts.Node, discard: boolean, into?: ts.Expression): ts.Expression {
+  const { f } = lw;
   const where = lw.where(e);
   let step: ts.Expression;
+  // Promise.all over anything but a literal list of requests keeps the list, to put its values
+  // that are not requests (holes, plain values) back between the replies, as Promise.all does.
+  let list: ts.Expression | undefined;
   switch (lw.env.classify(operand)) {
-    case "all":
-      step = lw.rt("suspendAll", [lowerExpr(lw, (operand as ts.CallExpression).arguments[0]!), where]);
+    case "all": {
+      const arg = (operand as ts.CallExpression).arguments[0]!;
+      if (onlyRequests(lw, arg)) {
+        step = lw.rt("suspendAll", [lowerExpr(lw, arg), where]);
+        break;
+      }
+      list = lw.temps.spill(lw.rt("list", [lowerExpr(lw, arg), where]), true);
+      step = lw.rt("suspendAll", [lw.temps.copy(list), where]);
       break;
+    }
     case "helper": {
       const call = operand as ts.CallExpression;
       if (lw.hasAwait(call.expression)) throw lw.unsupported(call.expression, "an await inside the callee of an awaited helper call is not supported");
@@ -89,7 +127,8 @@ export function lowerAwait(lw: Lowering, e: ts.AwaitExpression, discard: boolean
       step = lw.rt("suspend", [lowerExpr(lw, operand), where]);
   }
   lw.flow.suspend(step, lw.deadSlots(e));
-  const value = lw.rt("value", [f.createIdentifier(lw.names.input)]);
+  const input = f.createIdentifier(lw.names.input);
+  const value = list === undefined ? lw.rt("value", [input]) : lw.rt("settled", [input, lw.temps.copy(list)]);
   if (discard) {
     lw.flow.emit(f.createExpressionStatement(value));
     return f.createVoidZero();
@@ -101,6 +140,12 @@ export function lowerAwait(lw: Lowering, e: ts.AwaitExpression, discard: boolean
   const tmp = lw.temps.temp();
   lw.flow.emit(f.createExpressionStatement(f.createAssignment(tmp, value)));
   return lw.temps.reuse(tmp);
+}
+
+/** True for an array literal of portal requests only: `Promise.all` resumes with just the replies. */
+function onlyRequests(lw: Lowering, arg: ts.Expression): boolean {
+  const list = unwrap(lw, arg);
+  return lw.t.isArrayLiteralExpression(list) && list.elements.every((x) => lw.env.classify(unwrap(lw, x)) === "request");
 }
 
 function lowerBinary(lw: Lowering, e: ts.BinaryExpression, discard: boolean): ts.Expression {
@@ -228,7 +273,7 @@ function lowerCall(lw: Lowering, e: ts.CallExpression): ts.Expression {
   }
   const callee = unwrap(lw, e.expression);
   if (t.isPropertyAccessExpression(callee) && callee.expression.kind !== t.SyntaxKind.SuperKeyword) {
-    const object = rederive(lw, callee.expression) ?? lw.temps.spill(lowerExpr(lw, callee.expression));
+    const object = rederive(lw, callee.expression) ?? lw.temps.spill(lowerExpr(lw, computedReceiver(lw, callee.expression)));
     return f.createCallExpression(f.createPropertyAccessExpression(object, callee.name.text), undefined, lowerList(lw, e.arguments));
   }
   if (t.isElementAccessExpression(callee) && !callee.questionDotToken) {
@@ -236,6 +281,25 @@ function lowerCall(lw: Lowering, e: ts.CallExpression): ts.Expression {
     return f.createCallExpression(method, undefined, lowerList(lw, e.arguments));
   }
   return f.createCallExpression(stableCallee(lw, callee, "call"), undefined, lowerList(lw, e.arguments));
+}
+
+/**
+ * `receiver`, unless it is computed by a call (`make().m(await r)`): JavaScript evaluates it
+ * before the await, so the frame would keep it, and an object with methods is not data.
+ *
+ * @throws CompileError for a receiver computed by a call or `new`
+ */
+function computedReceiver(lw: Lowering, receiver: ts.Expression): ts.Expression {
+  const t = lw.t;
+  const r = unwrap(lw, receiver);
+  if ((t.isCallExpression(r) || t.isNewExpression(r) || t.isTaggedTemplateExpression(r)) && !lw.hasAwait(r)) {
+    const text = r.getText().length > 40 ? `${r.getText().slice(0, 37)}...` : r.getText();
+    throw lw.unsupported(
+      r,
+      `the object \`${text}\` whose method is called is computed before the await in the arguments and would be kept in the suspended frame, where only data can be: await into a variable first (\`const v = await …;\`), then make the call with v`,
+    );
+  }
+  return receiver;
 }
 
 /** The callee of a call or `new` with an await in its arguments, when the resume finds it again. */

@@ -19,7 +19,7 @@ import type { LoweredFunction, Param } from "../ir.js";
 import type { Liveness } from "../liveness.js";
 import type { Scopes } from "../scope.js";
 import { assignName } from "./rewrite.js";
-import { lowerExpr } from "./expressions.js";
+import { lowerExpr, lowerReturned } from "./expressions.js";
 import { Lowering, type LowerEnv } from "./lowering.js";
 import { lowerStatements } from "./statements.js";
 
@@ -38,7 +38,7 @@ export function lowerFunction(env: LowerEnv, fn: ts.FunctionLikeDeclaration, sco
   const params = lowerParams(lw, contextParam);
   const body = fn.body!;
   if (env.t.isBlock(body)) lowerStatements(lw, body.statements);
-  else flow.emitAll(flow.returnStatements(lowerExpr(lw, body)));
+  else flow.emitAll(flow.returnStatements(lowerReturned(lw, body, body)));
   if (!flow.terminated) flow.emitAll(flow.returnStatements(undefined));
   return { blocks: flow.finish(), params, contextName: lw.contextName, prologue: lw.prologue };
 }

@@ -7,7 +7,7 @@
  * jumps are theirs.
  */
 import type * as ts from "typescript";
-import { isReference } from "../scope.js";
+import { isReference, type Binding } from "../scope.js";
 import { isJumpTarget, type Target } from "./flow.js";
 import type { Lowering } from "./lowering.js";
 
@@ -20,6 +20,8 @@ export function rewrite(lw: Lowering, node: ts.Node): ts.Node | ts.Node[] {
   const context = lw.env.context;
   const native: NativeTarget[] = [];
   let nested = 0;
+  /** Loop variables a closure being rewritten captures by value (its parameters). */
+  const byValue = new Set<Binding>();
   const within = <T>(target: NativeTarget, work: () => T): T => {
     native.push(target);
     try {
@@ -30,6 +32,8 @@ export function rewrite(lw: Lowering, node: ts.Node): ts.Node | ts.Node[] {
   };
   const visit = (node: ts.Node): ts.VisitResult<ts.Node> => {
     if (t.isIdentifier(node)) {
+      const binding = lw.scopes.bindings.get(node);
+      if (binding !== undefined && byValue.has(binding)) return node;
       const slot = lw.slotOf(node);
       if (slot !== undefined && isReference(t, node)) return lw.slot(slot);
       if (node.text === "arguments" && nested === 0 && isReference(t, node) && !t.isArrowFunction(lw.fn)) {
@@ -48,11 +52,20 @@ export function rewrite(lw: Lowering, node: ts.Node): ts.Node | ts.Node[] {
       if (nested === 0 && (node as ts.FunctionLikeDeclaration).modifiers?.some((m) => m.kind === t.SyntaxKind.AsyncKeyword) && containsAwait(t, node)) {
         throw lw.unsupported(node, "an async function inside an operator cannot be suspended: await portal requests in the operator itself (use Promise.all for several)");
       }
+      const captured = nested === 0 && (t.isArrowFunction(node) || t.isFunctionExpression(node)) ? iterationCaptures(lw, node) : [];
+      for (const b of captured) byValue.add(b);
       nested++;
       try {
-        return t.visitEachChild(node, visit, context);
+        const closure = t.visitEachChild(node, visit, context) as ts.Expression;
+        if (captured.length === 0) return closure;
+        // ((i) => closure)($L.i): the closure keeps this iteration's value, as a per-iteration
+        // binding would (see iterationCaptures).
+        const params = captured.map((b) => f.createParameterDeclaration(undefined, undefined, b.name));
+        const make = f.createParenthesizedExpression(f.createArrowFunction(undefined, undefined, params, undefined, undefined, closure));
+        return f.createCallExpression(make, undefined, captured.map((b) => lw.slot(b.slot!)));
       } finally {
         nested--;
+        for (const b of captured) byValue.delete(b);
       }
     }
     if (nested > 0) return t.visitEachChild(node, visit, context);
@@ -93,6 +106,92 @@ export function rewrite(lw: Lowering, node: ts.Node): ts.Node | ts.Node[] {
   const visitInner = (node: ts.Node): ts.VisitResult<ts.Node> =>
     t.isIterationStatement(node, false) || t.isSwitchStatement(node) ? t.visitEachChild(node, visit, context) : visit(node);
   return visit(node) as ts.Node | ts.Node[];
+}
+
+/**
+ * The loop variables in frame slots that `closure` reads. A `let`/`const` declared in a loop (its
+ * head or its body) is a new binding in every iteration natively, and a closure keeps the one of
+ * the iteration that made it; in the frame there is one slot for all iterations. So the closure
+ * takes the slot's value when it is made, which is the same as long as nothing assigns the
+ * variable after that in the iteration (the update of a `for` head assigns the next iteration's
+ * binding, natively too): such an assignment, or one in a closure, is refused.
+ *
+ * @throws CompileError naming the variable when it is assigned after the closure is made in the
+ *   iteration, or in a closure
+ */
+function iterationCaptures(lw: Lowering, closure: ts.Node): Binding[] {
+  const t = lw.t;
+  const found = new Set<Binding>();
+  const visit = (node: ts.Node): void => {
+    if (t.isIdentifier(node) && isReference(t, node)) {
+      const b = lw.scopes.bindings.get(node);
+      if (b !== undefined && b.slot !== undefined && (b.kind === "let" || b.kind === "const") && loopOf(lw, b) !== undefined) found.add(b);
+    }
+    t.forEachChild(node, visit);
+  };
+  visit(closure);
+  for (const b of found) {
+    const loop = loopOf(lw, b)!;
+    const body = t.isIterationStatement(loop, false) ? loop.statement : loop;
+    for (const [id, other] of lw.scopes.bindings) {
+      if (other !== b || id === b.declaration || !isWrite(t, id)) continue;
+      if (enclosingFunction(t, id) !== lw.fn) {
+        throw lw.unsupported(
+          id,
+          `a function made in a loop assigns \`${b.name}\`, a variable of the loop: natively each iteration has its own binding, ` +
+            "but the suspended operator keeps one for all iterations. Keep the value in a variable declared outside the loop",
+        );
+      }
+      const inBody = id.pos >= body.pos && id.end <= body.end;
+      if (inBody && (id.pos > closure.pos || innerLoopWith(t, id, closure, body))) {
+        throw lw.unsupported(
+          id,
+          `\`${b.name}\` is assigned after a function made in this iteration reads it: natively the function sees that assignment, ` +
+            "but the suspended operator keeps one binding for all iterations, so the function gets the value it had when it was made. " +
+            "Assign it before making the function, or let the function read a const copy",
+        );
+      }
+    }
+  }
+  return [...found];
+}
+
+/** True when a loop inside `body` contains both nodes (the second may run after the first). */
+function innerLoopWith(t: typeof ts, a: ts.Node, b: ts.Node, body: ts.Node): boolean {
+  for (let n = a.parent; n !== undefined && n !== body; n = n.parent) {
+    if (t.isIterationStatement(n, false) && b.pos >= n.pos && b.end <= n.end) return true;
+  }
+  return false;
+}
+
+/** The loop whose iterations make `b` anew: the loop `b` is declared in (head or body), if any. */
+function loopOf(lw: Lowering, b: Binding): ts.Node | undefined {
+  const t = lw.t;
+  for (let n: ts.Node | undefined = b.scope; n !== undefined && n !== lw.fn; n = n.parent) {
+    if (t.isIterationStatement(n, false)) return n;
+    if (t.isFunctionLike(n)) return undefined;
+  }
+  return undefined;
+}
+
+function enclosingFunction(t: typeof ts, node: ts.Node): ts.Node | undefined {
+  for (let n = node.parent; n !== undefined; n = n.parent) if (t.isFunctionLike(n)) return n;
+  return undefined;
+}
+
+/** True when `id` is assigned there (`=`, a compound assignment, `++`/`--`, a destructuring target). */
+function isWrite(t: typeof ts, id: ts.Identifier): boolean {
+  let node: ts.Node = id;
+  for (let p = node.parent; p !== undefined; node = p, p = p.parent) {
+    if (t.isBinaryExpression(p)) return p.left === node && p.operatorToken.kind >= t.SyntaxKind.FirstAssignment && p.operatorToken.kind <= t.SyntaxKind.LastAssignment;
+    if (t.isPrefixUnaryExpression(p) || t.isPostfixUnaryExpression(p)) {
+      return p.operator === t.SyntaxKind.PlusPlusToken || p.operator === t.SyntaxKind.MinusMinusToken;
+    }
+    if (t.isShorthandPropertyAssignment(p) || t.isPropertyAssignment(p) || t.isArrayLiteralExpression(p) || t.isObjectLiteralExpression(p) || t.isSpreadElement(p) || t.isSpreadAssignment(p)) continue;
+    if ((t.isForOfStatement(p) || t.isForInStatement(p)) && p.initializer === node) return true;
+    return false;
+  }
+  return false;
 }
 
 /** {@link rewrite} of an expression (which stays one expression). */

@@ -7,7 +7,7 @@
  */
 import type * as ts from "typescript";
 import { Code, CompileError } from "../diagnostics.js";
-import { isAwait, isNoop, lowerAwait, lowerExpr, unwrap } from "./expressions.js";
+import { isAwait, isNoop, lowerAwait, lowerExpr, lowerReturned, unwrap } from "./expressions.js";
 import type { Entry } from "./flow.js";
 import type { Lowering } from "./lowering.js";
 import { assignmentTarget, assignName, rewrite, rewriteExpression } from "./rewrite.js";
@@ -48,7 +48,7 @@ function lowerStatementAt(lw: Lowering, s: ts.Statement): void {
     return;
   }
   if (t.isVariableStatement(s)) return lowerDeclarations(lw, s.declarationList);
-  if (t.isReturnStatement(s)) return flow.emitAll(flow.returnStatements(s.expression ? lowerExpr(lw, s.expression) : undefined));
+  if (t.isReturnStatement(s)) return flow.emitAll(flow.returnStatements(s.expression ? lowerReturned(lw, s.expression, s) : undefined));
   if (t.isThrowStatement(s)) return flow.emitAll([f.createThrowStatement(lowerExpr(lw, s.expression))]);
   if (t.isIfStatement(s)) return lowerIf(lw, s);
   if (t.isLabeledStatement(s)) return lowerLabeled(lw, s);

@@ -54,13 +54,16 @@ const awaiting: fc.Arbitrary<string> = fc.oneof(
   fc.tuple(expr, expr, expr).map(([c, e, f]) => `(${c} % 3 === 0 ? (await p.request(${e})) : ${f})`),
   fc.tuple(expr, expr).map(([e, f]) => `(await Promise.all([p.request(${e}), p.request(${f})])).reduce((s, v) => s + Number(v), 0)`),
   // Calls with computed callees and receivers, and awaited arguments.
-  fc.tuple(expr, expr).map(([e, f]) => `Number(callee("f", ${e})(await p.request(${f})))`),
-  expr.map((e) => `Number(recv("r").m(await p.request(${e})))`),
+  // Rejected: the function, computed before the await, cannot be kept across it.
+  fc.tuple(expr, expr).map(([e, f]) => `${MAY_REJECT}Number(callee("f", ${e})(await p.request(${f})))`),
+  // Rejected: the receiver, computed before the await, is not data and cannot be kept across it.
+  expr.map((e) => `${MAY_REJECT}Number(recv("r").m(await p.request(${e})))`),
   fc.tuple(expr, expr).map(([e, f]) => `Number(fns[(${e}) & 1](await p.request(${f})))`),
   // Helpers: awaited, with a portal ref, through Promise.all over a map.
   expr.map((e) => `(await twice(${e}))`),
   expr.map((e) => `(await viaRef(${e}, p))`),
-  fc.tuple(expr, expr).map(([e, f]) => `(await Promise.all([${e}, ${f}].map((v) => twice(v)))).reduce((s, v) => s + Number(v), 0)`),
+  // Rejected: a helper that asks a portal can only be awaited directly (docs/compiler.md, "Checks").
+  fc.tuple(expr, expr).map(([e, f]) => `${MAY_REJECT}(await Promise.all([${e}, ${f}].map((v) => twice(v)))).reduce((s, v) => s + Number(v), 0)`),
 );
 
 function statements(depth: number, gen: Gen, inLoop: boolean): fc.Arbitrary<string> {
