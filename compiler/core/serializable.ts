@@ -82,6 +82,21 @@ export function checkSerializable(
       break;
     }
   }
+  // A local read left of an await in the same expression is kept across that await (spilled).
+  for (const [binding, assigned] of values) {
+    if (flagged.has(binding)) continue;
+    const what = assigned.map((v) => notData(t, v, context?.name, classes)).find((w) => w !== undefined);
+    const kept = what === undefined ? undefined : keptAcross(t, liveness, fn, binding, liveness.references(binding));
+    if (kept === undefined) continue;
+    const { line } = fn.getSourceFile().getLineAndCharacterOfPosition(kept.await.getStart());
+    diagnostics.report(
+      kept.use,
+      Code.NotSerializable,
+      `local \`${binding.name}\` holds ${what} and is read before the await on line ${line + 1} in the same expression, which keeps its value across that await; ` +
+        `${what} is not data and cannot be kept in a suspended operator. Await into a variable first (\`const v = await …;\`), then use \`${binding.name}\``,
+    );
+    flagged.add(binding);
+  }
   for (const [binding, stored] of contents) {
     if (flagged.has(binding)) continue;
     for (const value of stored) {
@@ -102,6 +117,48 @@ export function checkSerializable(
     const crossed = liveness.crossing(binding);
     if (crossed !== undefined) report(binding, what, crossed);
   }
+}
+
+/**
+ * The first reference of `binding` that the lowering keeps across an await: one evaluated left
+ * of an await of the same statement's expression (an operand, receiver or argument spilled to a
+ * temporary before the suspension). Not one whose value the statement's own structure decides
+ * first (the condition of an `if` whose branch awaits).
+ */
+function keptAcross(t: typeof ts, liveness: Liveness, fn: ts.Node, binding: Binding, uses: readonly ts.Identifier[]): { use: ts.Identifier; await: ts.AwaitExpression } | undefined {
+  for (const use of uses) {
+    if (use === binding.declaration || !isOwn(t, fn, use)) continue;
+    const expression = outermostExpression(t, use);
+    const after = liveness.awaits.find((a) => a.pos >= use.end && a.end <= expression.end && a.pos >= expression.pos);
+    if (after === undefined || (use.pos >= after.pos && use.end <= after.end)) continue;
+    // What is spilled is the operand of the smallest expression holding both: the local itself
+    // (an argument, an operand) or the receiver of a method call; a call's result is another value.
+    let operand: ts.Node = use;
+    while (operand.parent !== undefined && !(after.pos >= operand.parent.pos && after.end <= operand.parent.end)) operand = operand.parent;
+    const common = operand.parent;
+    const receiver = t.isPropertyAccessExpression(operand) && operand.expression === use && common !== undefined && t.isCallExpression(common) && common.expression === operand;
+    if (operand === use || receiver) return { use, await: after };
+  }
+  return undefined;
+}
+
+/** True when `node` is in `fn` itself, not in a function nested in it. */
+function isOwn(t: typeof ts, fn: ts.Node, node: ts.Node): boolean {
+  for (let n = node.parent; n !== undefined; n = n.parent) {
+    if (n === fn) return true;
+    if (t.isFunctionLike(n)) return false;
+  }
+  return false;
+}
+
+/** The largest expression around `node` that is still one expression (up to its statement). */
+function outermostExpression(t: typeof ts, node: ts.Node): ts.Node {
+  let top = node;
+  for (let n = node.parent; n !== undefined && (t.isExpression(n) || t.isSpreadElement(n) || t.isPropertyAssignment(n) || t.isShorthandPropertyAssignment(n) || t.isTemplateSpan(n)); n = n.parent) {
+    if (t.isFunctionLike(n)) break;
+    top = n;
+  }
+  return top;
 }
 
 /** Methods that put their arguments into the collection they are called on, with the positions. */

@@ -392,7 +392,9 @@ function lowerObject(lw: Lowering, e: ts.ObjectLiteralExpression): ts.Expression
     if (i > last) return rewrite(lw, p) as ts.ObjectLiteralElementLike;
     const keep = (x: ts.Expression): ts.Expression => (i < last ? lw.temps.spill(x) : x);
     if (t.isPropertyAssignment(p)) {
-      const name = t.isComputedPropertyName(p.name) ? f.createComputedPropertyName(keep(lowerExpr(lw, p.name.expression))) : p.name;
+      // A computed key is evaluated before the value, so before an await in the value.
+      const key = (x: ts.Expression): ts.Expression => (i < last || lw.hasAwait(p.initializer) ? lw.temps.spill(x) : x);
+      const name = t.isComputedPropertyName(p.name) ? f.createComputedPropertyName(key(lowerExpr(lw, p.name.expression))) : p.name;
       return f.createPropertyAssignment(name, keep(lowerExpr(lw, p.initializer)));
     }
     if (t.isShorthandPropertyAssignment(p)) return f.createPropertyAssignment(p.name.text, keep(rewriteExpression(lw, p.name)));

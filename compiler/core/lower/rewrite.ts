@@ -276,6 +276,9 @@ export function assignmentTarget(lw: Lowering, name: ts.BindingName): ts.Express
         const target = withDefault(lw, assignmentTarget(lw, el.name), el.initializer);
         if (el.dotDotDotToken) return f.createSpreadAssignment(target);
         const key = el.propertyName ?? (el.name as ts.Identifier);
+        if (t.isComputedPropertyName(key) && lw.hasAwait(key.expression)) {
+          throw lw.unsupported(key, "an await in a computed key of a destructuring pattern is not supported: await the key into a variable first");
+        }
         const keyNode = t.isComputedPropertyName(key)
           ? f.createComputedPropertyName(rewriteExpression(lw, key.expression))
           : t.isIdentifier(key)
