@@ -171,6 +171,7 @@ const same = (a: readonly string[], b: readonly string[]): boolean => a.length =
 
 /** Compiles and runs one operator module. */
 export async function check(source: string): Promise<Verdict> {
+  harness.resetDataClasses();
   let compiled: Compiled;
   try {
     compiled = transpile(source, true);
