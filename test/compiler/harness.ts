@@ -18,12 +18,13 @@ import type { DataClass } from "../../runtime/core/data.js";
 import { createCodec, type Codec } from "../../runtime/state/codec.js";
 
 /**
- * Data classes registered by the modules under test with {@link dataClass}, by name; the latest
- * registration of a name wins, because every fresh instance of a compiled module (a restore)
- * defines its classes anew and registers them again, and the frames of the running instance hold
- * instances of its own classes.
+ * Data classes registered by the modules under test with {@link dataClass}: every registration of
+ * a name, oldest first. Every fresh instance of a compiled module (a restore) defines its classes
+ * anew and registers them again, and frames may hold instances of any of them (an invocation of
+ * a later event starts from the first instance); all are encoded, and decoded as instances of the
+ * latest, the module instance the invocation resumes in.
  */
-const registered = new Map<string, DataClass<object>>();
+const registered = new Map<string, DataClass<object>[]>();
 
 /** The codec of the snapshot runs: the runtime's, with the classes registered so far. */
 function currentCodec(): Codec {
@@ -33,7 +34,17 @@ function currentCodec(): Codec {
     encode: (p) => p.path,
     decode: (path: string) => portals.get(path)!,
   };
-  return createCodec([portal as unknown as DataClass<object>, ...registered.values()]);
+  const classes: DataClass<object>[] = [portal as unknown as DataClass<object>];
+  for (const [name, versions] of registered) {
+    const latest = versions[versions.length - 1]!;
+    versions.forEach((d, i) => classes.push({ name: `${name}#${i}`, type: d.type, encode: d.encode, decode: latest.decode }));
+  }
+  return createCodec(classes);
+}
+
+/** Forgets the data classes registered so far (between unrelated programs). */
+export function resetDataClasses(): void {
+  registered.clear();
 }
 
 /**
@@ -42,7 +53,9 @@ function currentCodec(): Codec {
  * (docs/compiler.md, "The data policy"), so an instance kept across an await is accepted.
  */
 export function dataClass<T extends object>(d: DataClass<T>): DataClass<T> {
-  registered.set(d.name, d as unknown as DataClass<object>);
+  const versions = registered.get(d.name) ?? [];
+  versions.push(d as unknown as DataClass<object>);
+  registered.set(d.name, versions);
   return d;
 }
 

@@ -374,7 +374,7 @@ function exprAt(depth: number, cache: Map<number, fc.Arbitrary<Code>>): fc.Arbit
       weight: 2,
       arbitrary: fc.tuple(fc.nat(5), e).map(([k, x]): Code => {
         const ops = ["-", "!", "typeof ", "void ", "+", "~"];
-        return tagged(k === 2 ? "typeof" : k === 3 ? "void" : "unary", (r) => `(${ops[k]}${x(r)})`);
+        return tagged(k === 2 ? "typeof" : k === 3 ? "void" : "unary", (r) => `(${ops[k]} ${x(r)})`); // `- --a`, not `---a`
       }),
     },
     { weight: 1, arbitrary: e.map((x): Code => tagged("delete", (r) => `(delete o[${x(r)}])`)) },
@@ -666,7 +666,12 @@ export function stmtAt(depth: number): fc.Arbitrary<Code> {
         .tuple(e, fc.array(fc.tuple(e, body, fc.boolean()), { minLength: 1, maxLength: 3 }), fc.option(fc.tuple(body, fc.boolean()), { nil: undefined }), idx)
         .map(([d, cases, dflt, where]): Code => (r) => {
           r.tag("switch");
-          const parts = cases.map(([t, s, brk]) => (rr: Render) => `case ${t(rr)}:\n${rr.block(s)}${brk ? "\nbreak;" : (rr.tag("fall-through"), "")}`);
+          // TypeScript reads `case (x): y` as an arrow function `(x): y =>`: no test in parentheses.
+          const test = (rr: Render, t: Code) => {
+            const text = t(rr);
+            return text.startsWith("(") ? `[${text}][0]` : text;
+          };
+          const parts = cases.map(([t, s, brk]) => (rr: Render) => `case ${test(rr, t)}:\n${rr.block(s)}${brk ? "\nbreak;" : (rr.tag("fall-through"), "")}`);
           if (dflt !== undefined) {
             const pos = where % (parts.length + 1);
             if (pos === 0) r.tag("default-first");

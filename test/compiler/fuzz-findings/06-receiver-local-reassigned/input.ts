@@ -1,0 +1,15 @@
+// Compiler fuzzer finding (test/compiler/fuzz/README.md), reduced by hand: snapshot-failure.
+// The receiver o of o.m(await ...) is spilled into the frame (an object with a method): the snapshot cannot store it.
+// Native, compiled and snapshot/restored runs must all give `expected` (the native trace).
+import { Tasks } from "portals-ts";
+import { portal } from "../../harness.js";
+const p = portal("p", (n: any): any => Number(n) + 1);
+export default Tasks.asker([p], async (x: any, ctx: any) => {
+  let o: any = { m(v: any) { return "first " + v; } };
+  return o.m((o = { m: (v: any) => "second " + v }, await p.request(1)));
+});
+export const events = [0];
+export const expected = [
+  "request p 1",
+  "return \"first 2\""
+];

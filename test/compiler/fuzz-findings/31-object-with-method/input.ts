@@ -1,0 +1,16 @@
+// Compiler fuzzer finding (test/compiler/fuzz/README.md), reduced by hand: snapshot-failure.
+// An object literal with a method kept across an await is accepted; the snapshot cannot store it.
+// Native, compiled and snapshot/restored runs must all give `expected` (the native trace).
+import { Tasks } from "portals-ts";
+import { portal } from "../../harness.js";
+const p = portal("p", (n: any): any => Number(n) + 1);
+export default Tasks.asker([p], async (x: any, ctx: any) => {
+  const o = { k: 1, m() { return this.k; } };
+  await p.request(1);
+  return o.m();
+});
+export const events = [0];
+export const expected = [
+  "request p 1",
+  "return 1"
+];
