@@ -136,12 +136,26 @@ export function done(result?: unknown): MachineStep {
 }
 
 /**
- * What a compiled `for…of` iterates: an array itself (indexed live, as the array iterator does),
- * anything else as an array of its elements taken when the loop starts, because an iterator is
- * not data and cannot be suspended.
+ * What a compiled `for…of` whose body awaits iterates: an array itself (indexed live, as the
+ * array iterator does); a string, `Map`, `Set` or typed array as an array of its elements taken
+ * when the loop starts (their iterators have no effects); nothing else, because an iterator is
+ * not data and cannot be suspended, and taking a generator's elements ahead would move its
+ * effects before the loop body's.
+ *
+ * @param where `file:line:column` of the loop, for the message of an iterable it cannot take
+ * @param text the source text of the iterated expression, for the native message
+ * @throws TypeError when `x` is not iterable (`<text> is not iterable`, as natively), or is
+ *   another iterable (a generator, an object with its own iterator), naming the fix
  */
-export function iterable(x: unknown): unknown[] {
-  return Array.isArray(x) ? x : Array.from(x as Iterable<unknown>);
+export function iterable(x: unknown, where = "for…of", text = "the value"): unknown[] {
+  if (Array.isArray(x)) return x;
+  // The message natively thrown there (V8 names the expression as written).
+  if (x == null || typeof (x as Iterable<unknown>)[Symbol.iterator] !== "function") throw new TypeError(`${text} is not iterable`);
+  if (typeof x === "string" || x instanceof Map || x instanceof Set || ArrayBuffer.isView(x)) return Array.from(x as Iterable<unknown>);
+  throw new TypeError(
+    `${where}: a for…of that awaits in its body can iterate arrays, strings, Maps, Sets and typed arrays, not ${Object.prototype.toString.call(x)}: ` +
+      "an iterator cannot be kept in a suspended operator. Take its elements first: for (const v of Array.from(it))",
+  );
 }
 
 /** What a compiled `for…in` iterates: the enumerable string keys, own and inherited, in order. */

@@ -19,8 +19,9 @@
  *   iteration). References in nested closures count where the closure is written, except in a
  *   nested function declaration, which is made again on every resume and may be called after
  *   any await: its references count at every await. An await in a case test of a switch runs
- *   before every case body of that switch, so references in those bodies count for it. Writes
- *   count as references.
+ *   before every case body of that switch, so references in those bodies count for it; a
+ *   destructuring pattern is evaluated after its value, so references in its defaults and
+ *   computed keys count for the awaits of that value. Writes count as references.
  */
 import type * as ts from "typescript";
 import type { Binding, Scopes } from "./scope.js";
@@ -74,6 +75,8 @@ export class Liveness {
     const declared = declarationOf(this.t, b.declaration);
     const redeclared = !functionScoped(b) && declared.pos >= at.end;
     if (!redeclared && uses.some((u) => u.pos >= at.pos)) return true;
+    // A destructuring pattern (its defaults, computed keys) is evaluated after its value.
+    if (uses.some((u) => this.inPatternAssignedFrom(u, at))) return true;
     // A nested function declaration is made again on every resume and may be called anywhere.
     if (uses.some((u) => this.inNestedDeclaration(u))) return true;
     // The tests of a switch run before any of its case bodies, wherever they are written.
@@ -105,6 +108,19 @@ export class Liveness {
       if (b.slot !== undefined && this.mayHold(b, at) && !this.isLive(b, at)) dead.push(b.slot);
     }
     return dead;
+  }
+
+  /** True when `id` is in the pattern of a declaration or assignment whose value contains `at`. */
+  private inPatternAssignedFrom(id: ts.Node, at: ts.Node): boolean {
+    const t = this.t;
+    const within = (n: ts.Node | undefined, outer: ts.Node | undefined): boolean => n !== undefined && outer !== undefined && n.pos >= outer.pos && n.end <= outer.end;
+    for (let n: ts.Node = id; n.parent !== undefined && n !== this.fn; n = n.parent) {
+      const p = n.parent;
+      if (t.isVariableDeclaration(p) && p.name === n) return within(at, p.initializer);
+      if (t.isBinaryExpression(p) && p.left === n && p.operatorToken.kind === t.SyntaxKind.EqualsToken) return within(at, p.right);
+      if (t.isFunctionLike(p)) return false;
+    }
+    return false;
   }
 
   /** True when `id` is inside a function declaration nested in the function. */

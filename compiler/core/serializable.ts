@@ -14,6 +14,7 @@
 import type * as ts from "typescript";
 import { classVerdict } from "../../runtime/core/data.js";
 import { Code, type Diagnostics } from "./diagnostics.js";
+import { isGeneratorCall } from "./generators.js";
 import type { Liveness } from "./liveness.js";
 import type { DataClasses } from "./registered.js";
 import type { Binding, Scopes } from "./scope.js";
@@ -305,6 +306,7 @@ function notData(t: typeof ts, value: ts.Expression, contextName: string | undef
   };
   if (t.isArrowFunction(v) || t.isFunctionExpression(v)) return "a function";
   if (t.isClassExpression(v)) return "a class";
+  if (isGeneratorCall(t, v)) return "a generator object";
   if (t.isArrayLiteralExpression(v)) return holding(v.elements);
   if (t.isObjectLiteralExpression(v)) return holding(v.properties);
   if (t.isNewExpression(v)) {

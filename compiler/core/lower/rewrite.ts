@@ -73,15 +73,8 @@ export function rewrite(lw: Lowering, node: ts.Node): ts.Node | ts.Node[] {
       const expression = declarationsAsExpression(lw, node.declarationList, visit);
       return t.isOmittedExpression(expression) ? [] : [f.createExpressionStatement(expression)];
     }
-    if ((t.isForStatement(node) || t.isForInStatement(node) || t.isForOfStatement(node)) && node.initializer && t.isVariableDeclarationList(node.initializer) && declaresSlots(lw, node.initializer)) {
-      const list = node.initializer;
-      const asExpression = t.isForStatement(node) ? declarationsAsExpression(lw, list, visit) : assignmentTarget(lw, list.declarations[0]!.name);
-      const updated = t.isForStatement(node)
-        ? f.updateForStatement(node, asExpression, node.condition, node.incrementor, node.statement)
-        : t.isForInStatement(node)
-          ? f.updateForInStatement(node, asExpression, node.expression, node.statement)
-          : f.updateForOfStatement(node, node.awaitModifier, asExpression, node.expression, node.statement);
-      return within({ labels: [], kind: "loop" }, () => t.visitEachChild(updated, visit, context));
+    if (t.isForStatement(node) || t.isForInStatement(node) || t.isForOfStatement(node)) {
+      return within({ labels: [], kind: "loop" }, () => t.visitEachChild(withSlotHead(node), visit, context));
     }
     if (t.isReturnStatement(node)) {
       const value = node.expression ? (t.visitNode(node.expression, visit) as ts.Expression) : undefined;
@@ -102,9 +95,22 @@ export function rewrite(lw: Lowering, node: ts.Node): ts.Node | ts.Node[] {
     if (t.isSwitchStatement(node)) return within({ labels: [], kind: "switch" }, () => t.visitEachChild(node, visit, context));
     return t.visitEachChild(node, visit, context);
   };
+  /** A `for` whose head declares frame variables, with the declarations as assignments to them. */
+  const withSlotHead = (node: ts.ForStatement | ts.ForInStatement | ts.ForOfStatement): ts.Node => {
+    if (!node.initializer || !t.isVariableDeclarationList(node.initializer) || !declaresSlots(lw, node.initializer)) return node;
+    const list = node.initializer;
+    const asExpression = t.isForStatement(node) ? declarationsAsExpression(lw, list, visit) : assignmentTarget(lw, list.declarations[0]!.name);
+    return t.isForStatement(node)
+      ? f.updateForStatement(node, asExpression, node.condition, node.incrementor, node.statement)
+      : t.isForInStatement(node)
+        ? f.updateForInStatement(node, asExpression, node.expression, node.statement)
+        : f.updateForOfStatement(node, node.awaitModifier, asExpression, node.expression, node.statement);
+  };
   // The statement under a label list is the labelled loop itself: do not count it twice.
-  const visitInner = (node: ts.Node): ts.VisitResult<ts.Node> =>
-    t.isIterationStatement(node, false) || t.isSwitchStatement(node) ? t.visitEachChild(node, visit, context) : visit(node);
+  const visitInner = (node: ts.Node): ts.VisitResult<ts.Node> => {
+    if (t.isForStatement(node) || t.isForInStatement(node) || t.isForOfStatement(node)) return t.visitEachChild(withSlotHead(node), visit, context);
+    return t.isIterationStatement(node, false) || t.isSwitchStatement(node) ? t.visitEachChild(node, visit, context) : visit(node);
+  };
   return visit(node) as ts.Node | ts.Node[];
 }
 

@@ -7,6 +7,7 @@
  */
 import type * as ts from "typescript";
 import { Code, CompileError } from "../diagnostics.js";
+import { isGeneratorCall } from "../generators.js";
 import { isAwait, isNoop, lowerAwait, lowerExpr, lowerReturned, unwrap } from "./expressions.js";
 import type { Entry } from "./flow.js";
 import type { Lowering } from "./lowering.js";
@@ -165,11 +166,27 @@ function iterate(lw: Lowering, s: ts.ForOfStatement | ts.ForInStatement, labels:
   flow.place(exit);
 }
 
+/** True when `e` is a generator object: a generator call, or a local initialised with one. */
+function iteratesGenerator(lw: Lowering, e: ts.Expression): boolean {
+  const t = lw.t;
+  const inner = unwrap(lw, e);
+  if (isGeneratorCall(t, inner)) return true;
+  const declaration = t.isIdentifier(inner) ? lw.scopes.bindings.get(inner)?.declaration.parent : undefined;
+  return declaration !== undefined && t.isVariableDeclaration(declaration) && declaration.initializer !== undefined && isGeneratorCall(t, declaration.initializer);
+}
+
 function lowerForOf(lw: Lowering, s: ts.ForOfStatement, labels: readonly string[]): void {
   const { f, flow, temps } = lw;
   if (s.awaitModifier) throw new CompileError(s, Code.Unsupported, "for await…of is not supported in operators: await portal requests inside a plain loop");
+  if (iteratesGenerator(lw, s.expression)) {
+    throw new CompileError(
+      s.expression,
+      Code.Unsupported,
+      "a for…of whose body awaits cannot iterate a generator: its position cannot be kept in a suspended operator, and taking its elements ahead would move its effects; iterate Array.from(...) of it, or await outside the loop",
+    );
+  }
   const items = temps.temp();
-  flow.emit(f.createExpressionStatement(f.createAssignment(items, lw.rt("iterable", [lowerExpr(lw, s.expression)]))));
+  flow.emit(f.createExpressionStatement(f.createAssignment(items, lw.rt("iterable", [lowerExpr(lw, s.expression), lw.where(s.expression), f.createStringLiteral(unwrap(lw, s.expression).getText())]))));
   const index = temps.temp();
   flow.emit(f.createExpressionStatement(f.createAssignment(index, f.createNumericLiteral(0))));
   const test = flow.label();
