@@ -20,25 +20,28 @@ export function lowerExpr(lw: Lowering, e: ts.Expression, discard = false): ts.E
   if (t.isParenthesizedExpression(e)) return discard ? lowerExpr(lw, e.expression, true) : f.createParenthesizedExpression(lowerExpr(lw, e.expression));
   if (t.isAsExpression(e) || t.isTypeAssertionExpression(e) || t.isNonNullExpression(e) || t.isSatisfiesExpression(e)) return lowerExpr(lw, e.expression, discard);
   if (t.isAwaitExpression(e)) return lowerAwait(lw, e, discard);
+  if (t.isOptionalChain(e) && awaitsOnlyAtStart(lw, e)) return lowerChain(lw, e);
   if (t.isBinaryExpression(e)) return lowerBinary(lw, e, discard);
   if (t.isConditionalExpression(e)) return lowerConditional(lw, e);
   if (t.isCallExpression(e)) return lowerCall(lw, e);
   if (t.isNewExpression(e)) return f.createNewExpression(stableCallee(lw, unwrap(lw, e.expression), "new"), undefined, lowerList(lw, e.arguments ?? []));
   if (t.isPropertyAccessExpression(e)) {
-    if (e.questionDotToken) throw lw.unsupported(e, "an await before ?. is not supported: assign the awaited value to a variable first");
+    if (e.questionDotToken) throw lw.unsupported(e, "an await after a ?. in the same chain is not supported (the chain may skip it): test for null with if first");
     return f.createPropertyAccessExpression(lowerExpr(lw, e.expression), e.name.text);
   }
   if (t.isElementAccessExpression(e)) {
-    if (e.questionDotToken) throw lw.unsupported(e, "an await before ?.[ is not supported: assign the awaited value to a variable first");
+    if (e.questionDotToken) throw lw.unsupported(e, "an await in the key of ?.[…] is not supported (the chain may skip it): test for null with if first");
     return f.createElementAccessExpression(...lowerPair(lw, e.expression, e.argumentExpression));
   }
   if (t.isArrayLiteralExpression(e)) return f.createArrayLiteralExpression(lowerList(lw, e.elements));
   if (t.isObjectLiteralExpression(e)) return lowerObject(lw, e);
   if (t.isTemplateExpression(e)) return lowerTemplate(lw, e);
-  if (t.isPrefixUnaryExpression(e)) {
-    if (e.operator === t.SyntaxKind.PlusPlusToken || e.operator === t.SyntaxKind.MinusMinusToken) throw lw.unsupported(e, "an await inside ++/-- is not supported");
-    return f.createPrefixUnaryExpression(e.operator, lowerExpr(lw, e.operand));
+  if ((t.isPrefixUnaryExpression(e) || t.isPostfixUnaryExpression(e)) && (e.operator === t.SyntaxKind.PlusPlusToken || e.operator === t.SyntaxKind.MinusMinusToken)) {
+    // `o[await k]++`: the object and key are evaluated first, then the update, as natively.
+    const place = updatedPlace(lw, unwrap(lw, e.operand));
+    return t.isPrefixUnaryExpression(e) ? f.createPrefixUnaryExpression(e.operator, place) : f.createPostfixUnaryExpression(place, e.operator);
   }
+  if (t.isPrefixUnaryExpression(e)) return f.createPrefixUnaryExpression(e.operator, lowerExpr(lw, e.operand));
   if (t.isTypeOfExpression(e)) return f.createTypeOfExpression(lowerExpr(lw, e.expression));
   if (t.isVoidExpression(e)) return f.createVoidExpression(lowerExpr(lw, e.expression));
   if (t.isDeleteExpression(e)) {
@@ -46,7 +49,45 @@ export function lowerExpr(lw: Lowering, e: ts.Expression, discard = false): ts.E
     if (t.isElementAccessExpression(target)) return f.createDeleteExpression(f.createElementAccessExpression(...lowerPair(lw, target.expression, target.argumentExpression)));
     return f.createDeleteExpression(lowerExpr(lw, target));
   }
-  throw lw.unsupported(e, `an await inside ${t.SyntaxKind[e.kind]} is not supported`);
+  throw lw.unsupported(e, `an await inside ${t.SyntaxKind[e.kind]} is not supported: await into a variable first (\`const v = await …;\`) and use v there`);
+}
+
+/**
+ * True when the awaits of the optional chain `e` are all in its start, the object the chain
+ * begins with (`(await r)?.x.y`, `(await r)?.m(1)`): the start is evaluated before any `?.`
+ * test, so the rest of the chain can stay one native chain. An await after a `?.` would have to
+ * be skipped when the chain short-circuits, and is refused.
+ */
+function awaitsOnlyAtStart(lw: Lowering, e: ts.Expression): boolean {
+  const t = lw.t;
+  let n: ts.Expression = e;
+  while (t.isOptionalChain(n) || t.isNonNullChain(n)) {
+    if (t.isElementAccessExpression(n) && lw.hasAwait(n.argumentExpression)) return false;
+    if (t.isCallExpression(n) && n.arguments.some((a) => lw.hasAwait(a))) return false;
+    const start = n.expression;
+    if (!t.isOptionalChain(start) && !t.isNonNullChain(start)) return lw.hasAwait(start);
+    n = start;
+  }
+  return false;
+}
+
+/** An optional chain whose awaits are all in its start (see {@link awaitsOnlyAtStart}), rebuilt as a chain. */
+function lowerChain(lw: Lowering, e: ts.Expression): ts.Expression {
+  const { t, f } = lw;
+  const start = (x: ts.Expression): ts.Expression => (t.isOptionalChain(x) || t.isNonNullChain(x) ? lowerChain(lw, x) : lowerExpr(lw, x));
+  if (t.isNonNullChain(e)) return f.createNonNullChain(start(e.expression));
+  if (t.isPropertyAccessExpression(e)) return f.createPropertyAccessChain(start(e.expression), e.questionDotToken, e.name.text);
+  if (t.isElementAccessExpression(e)) return f.createElementAccessChain(start(e.expression), e.questionDotToken, rewriteExpression(lw, e.argumentExpression));
+  const call = e as ts.CallExpression;
+  return f.createCallChain(start(call.expression), call.questionDotToken, undefined, call.arguments.map((a) => rewriteExpression(lw, a)));
+}
+
+/** The property that `++`/`--` updates, its object and key lowered (an await is in one of them). */
+function updatedPlace(lw: Lowering, operand: ts.Expression): ts.Expression {
+  const { t, f } = lw;
+  if (t.isPropertyAccessExpression(operand) && !operand.questionDotToken) return f.createPropertyAccessExpression(lowerExpr(lw, operand.expression), operand.name.text);
+  if (t.isElementAccessExpression(operand) && !operand.questionDotToken) return f.createElementAccessExpression(...lowerPair(lw, operand.expression, operand.argumentExpression));
+  throw lw.unsupported(operand, "an await inside the target of ++/-- is not supported: await into a variable first (`const v = await …;`), then update");
 }
 
 /** `e` without parentheses and type assertions. */
@@ -162,11 +203,22 @@ function lowerBinary(lw: Lowering, e: ts.BinaryExpression, discard: boolean): ts
     return shortCircuit(lw, op, () => lowerExpr(lw, e.left), () => lowerExpr(lw, e.right));
   }
   if (op === K.AmpersandAmpersandEqualsToken || op === K.BarBarEqualsToken || op === K.QuestionQuestionEqualsToken) {
-    // a &&= b is a && (a = b) for a plain target: the right side runs only when needed.
-    if (!t.isIdentifier(e.left)) throw lw.unsupported(e, "an await on the right of &&=, ||= or ??= needs a plain variable on the left");
+    // a &&= b is a && (a = b): the target's object (and key) are evaluated once, first; the right
+    // side runs only when needed.
     const plain = op === K.AmpersandAmpersandEqualsToken ? K.AmpersandAmpersandToken : op === K.BarBarEqualsToken ? K.BarBarToken : K.QuestionQuestionToken;
-    const target = e.left;
-    return shortCircuit(lw, plain, () => rewriteExpression(lw, target), () => f.createAssignment(rewriteExpression(lw, target), lowerExpr(lw, e.right)));
+    const target = unwrap(lw, e.left);
+    let place: () => ts.Expression;
+    if (t.isIdentifier(target)) place = () => rewriteExpression(lw, target);
+    else if (t.isPropertyAccessExpression(target) && !target.questionDotToken) {
+      const object = lw.temps.spill(lowerExpr(lw, target.expression), true);
+      place = () => f.createPropertyAccessExpression(lw.temps.copy(object), target.name.text);
+    } else if (t.isElementAccessExpression(target) && !target.questionDotToken) {
+      const [object, key] = lowerPair(lw, target.expression, target.argumentExpression, true);
+      place = () => f.createElementAccessExpression(lw.temps.copy(object), lw.temps.copy(key));
+    } else {
+      throw lw.unsupported(e, "an await on the right of &&=, ||= or ??= needs a variable or property on the left: await into a variable first (`const v = await …;`), then assign v");
+    }
+    return shortCircuit(lw, plain, place, () => f.createAssignment(place(), lowerExpr(lw, e.right)));
   }
   if (op === K.EqualsToken) return lowerAssignment(lw, e);
   if (op >= K.FirstCompoundAssignment && op <= K.LastCompoundAssignment) return lowerCompound(lw, e);
@@ -224,7 +276,7 @@ function lowerAssignment(lw: Lowering, e: ts.BinaryExpression): ts.Expression {
   if (t.isElementAccessExpression(target)) {
     return f.createAssignment(f.createElementAccessExpression(...lowerPair(lw, target.expression, target.argumentExpression, true)), lowerExpr(lw, e.right));
   }
-  if (lw.hasAwait(target)) throw lw.unsupported(target, "an await inside a destructuring target is not supported");
+  if (lw.hasAwait(target)) throw lw.unsupported(target, "an await inside a destructuring target is not supported: await into a variable first (`const v = await …;`), then destructure");
   return f.createAssignment(rewriteExpression(lw, target), lowerExpr(lw, e.right));
 }
 

@@ -305,6 +305,6 @@ export function assignmentTarget(lw: Lowering, name: ts.BindingName): ts.Express
 
 function withDefault(lw: Lowering, target: ts.Expression, initializer: ts.Expression | undefined): ts.Expression {
   if (initializer === undefined) return target;
-  if (lw.hasAwait(initializer)) throw lw.unsupported(initializer, "an await inside a destructuring default is not supported");
+  if (lw.hasAwait(initializer)) throw lw.unsupported(initializer, "an await inside a destructuring default is not supported: await into a variable first (`const d = await …;`), then use `= d` as the default");
   return lw.f.createAssignment(target, rewriteExpression(lw, initializer));
 }
