@@ -25,7 +25,10 @@ export class Task<T, U> {
     readonly spec: TaskSpec,
   ) {}
 
-  /** Names the task (its path is `<workflow>/<name>`; names must be unique in a workflow). */
+  /**
+   * Names the task (unique in its workflow): messages, logs, `app.explain()` and snapshots use
+   * the name. Without one a task is called `<kind>#<position>`, e.g. `map#2`.
+   */
   withName(name: string): Task<T, U> {
     return new Task({ ...this.spec, name });
   }

@@ -10,6 +10,7 @@ import type { OperatorError } from "../core/errors.js";
 import type { Key } from "../core/key.js";
 import { streamOf } from "../core/paths.js";
 import type { Sink } from "../core/sink.js";
+import { defaultTaskName, taskLabel } from "../core/spec.js";
 import type { VsmBehavior } from "../core/vsm.js";
 import type { TaskNode } from "../graph/model.js";
 import { streamRef, type PortalRef, type StreamRef, type WorkflowRef } from "./refs.js";
@@ -141,7 +142,7 @@ export class FlowBuilder<T, U, CT, CU> {
         throw new TypeError(`workflow ${this.draft.path}: union(...) takes flows of the same workflow`);
       }
     }
-    return this.add(Tasks.identity<CU>(), [this.latest, ...others.map((o) => o.latest)]);
+    return this.add(Tasks.identity<CU>(), [this.latest, ...others.map((o) => o.latest)], "union");
   }
 
   /**
@@ -177,7 +178,10 @@ export class FlowBuilder<T, U, CT, CU> {
     return this.add(Tasks.askerReplier(asks, portal, onNext, onAsk));
   }
 
-  /** Names the latest task (default `$<n>`, its position in the workflow). */
+  /**
+   * Names the latest task, in messages, logs, `app.explain()` and snapshots. Without a name a
+   * task is called `<kind>#<position>`: `map#2` is the workflow's second task, a map.
+   */
   withName(name: string): FlowBuilder<T, U, CT, CU> {
     if (typeof name !== "string" || name === "") throw new TypeError(`workflow ${this.draft.path}: withName(name) needs a non-empty string`);
     return this.replace((t) => t.withName(name));
@@ -242,7 +246,7 @@ export class FlowBuilder<T, U, CT, CU> {
       this.draft.target = target;
     }
     // The source itself cannot be a sink input: an identity task stands in for it.
-    const last = this.latest === SOURCE ? this.add(Tasks.identity()).latest : this.latest;
+    const last = this.latest === SOURCE ? this.add(Tasks.identity(), [SOURCE], "sink").latest : this.latest;
     if (!this.draft.sinks.includes(last)) this.draft.sinks.push(last);
     return this;
   }
@@ -257,9 +261,9 @@ export class FlowBuilder<T, U, CT, CU> {
     return { kind: "workflow", path: this.draft.path, stream: streamRef<U>(streamOf(this.draft.path)) };
   }
 
-  private add<A, B, V>(task: Task<A, B>, inputs: number[] = [this.latest]): FlowBuilder<T, U, A, V> {
+  private add<A, B, V>(task: Task<A, B>, inputs: number[] = [this.latest], label = taskLabel(task.spec)): FlowBuilder<T, U, A, V> {
     this.checkOpen("adding a task");
-    const name = task.spec.name ?? `$${this.draft.tasks.length + 1}`;
+    const name = task.spec.name ?? defaultTaskName(label, this.draft.tasks.length + 1);
     this.draft.tasks.push({ name, spec: task.spec, inputs });
     return new FlowBuilder<T, U, A, V>(this.draft, this.draft.tasks.length - 1);
   }

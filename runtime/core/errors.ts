@@ -8,7 +8,7 @@ import type { Key } from "./key.js";
 export interface Location {
   /** Workflow path, e.g. `/shop/workflows/cart`. */
   readonly workflow: string;
-  /** Task name within the workflow, e.g. `$2` or a `withName` name. */
+  /** Task name within the workflow: its `withName` name, else `<kind>#<position>` such as `map#2`. */
   readonly task: string;
   /** Key of the event being processed. */
   readonly key: Key;

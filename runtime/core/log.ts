@@ -13,7 +13,7 @@ export interface LogMeta {
   readonly level: LogLevel;
   /** Workflow path (or generator/splitter path for source and routing errors). */
   readonly workflow: string;
-  /** Task name. */
+  /** Task name (its `withName` name, else `<kind>#<position>`, e.g. `map#2`). */
   readonly task: string;
   /** Key of the event being processed. */
   readonly key: Key;

@@ -55,7 +55,7 @@ export interface PortalNode {
 
 /** One task of a workflow and where its input comes from. */
 export interface TaskNode {
-  /** Name, unique in the workflow (`$<n>` unless named). */
+  /** Name, unique in the workflow: its `withName` name, else `<kind>#<position>` (`core/spec.ts`, `defaultTaskName`). */
   readonly name: string;
   readonly spec: TaskSpec;
   /** Indices of the tasks it consumes, in order; `-1` is the workflow's source. */

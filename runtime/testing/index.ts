@@ -34,7 +34,7 @@ import type { LogLevel, LogMeta, LogWriter } from "../core/log.js";
 import type { Frame } from "../core/machine.js";
 import type { PortalMessage, ReplyMessage, RequestMessage } from "../core/messages.js";
 import { PATH_SHAPES } from "../core/paths.js";
-import { callbackProblems, portalUse, type PortalAddress } from "../core/spec.js";
+import { callbackProblems, defaultTaskName, portalUse, taskLabel, type PortalAddress } from "../core/spec.js";
 import { hasUncompiledCallback, uncompiledMessage } from "../core/uncompiled.js";
 import { batch, type Batch } from "../engine/atom.js";
 import type { PortalOutbox } from "../engine/portals/outbox.js";
@@ -148,7 +148,7 @@ export interface ParkedContinuation {
 export interface TaskDriverOptions {
   /** Path of the workflow the task runs in, for messages and errors (default `/test/workflows/driver`). */
   readonly workflow?: string;
-  /** Name of the task (default: the task's `withName` name, else `$1`). */
+  /** Name of the task (default: the task's `withName` name, else `<kind>#1`, e.g. `map#1`, as the first task of a workflow). */
   readonly name?: string;
   /** Also receives every log line, as a system's `log` option would. */
   readonly log?: LogWriter;
@@ -173,6 +173,7 @@ export interface DriverAtomOptions {
 
 const DEFAULT_WORKFLOW = "/test/workflows/driver";
 const DEFAULT_ASKER = "/test/workflows/asker";
+const DEFAULT_ASKER_TASK = "asker#1";
 
 /**
  * A portal ref for tests of single tasks: what `app.portal(name, options)` returns in an
@@ -222,7 +223,7 @@ export class TaskDriver<T, U> {
   constructor(task: Task<T, U>, options: TaskDriverOptions = {}) {
     if (!(task instanceof Task)) throw new TypeError("TaskDriver(task): expected a task built with Tasks.*");
     this.workflow = options.workflow ?? DEFAULT_WORKFLOW;
-    this.name = options.name ?? task.spec.name ?? "$1";
+    this.name = options.name ?? task.spec.name ?? defaultTaskName(taskLabel(task.spec), 1);
     this.forward = options.log;
     const where = `workflow ${this.workflow}, task ${this.name}`;
     const problems = callbackProblems(task.spec, where);
@@ -321,7 +322,7 @@ export class TaskDriver<T, U> {
       type: "request",
       portal: path,
       asker: options.asker ?? DEFAULT_ASKER,
-      askerTask: "$1",
+      askerTask: DEFAULT_ASKER_TASK,
       askerKey: checkDriverKey(options.key ?? 0, "request(): the key option"),
       id,
       payload,

@@ -292,11 +292,11 @@ describe("portals beyond the numbered items", () => {
     system.stepUntilComplete();
     expect(lines).toEqual([
       "ok 1",
-      "caught PortalRequestError: request to portal /fail/portals/picky failed: negative -1 (workflow /fail/workflows/server, task $1, key 0)",
+      "caught PortalRequestError: request to portal /fail/portals/picky failed: negative -1 (workflow /fail/workflows/server, task replier#1, key 0)",
     ]);
     expect(errors).toEqual([]);
     expect(warnings).toEqual([
-      "request 2 to portal /fail/portals/picky from /fail/workflows/client failed in workflow /fail/workflows/server, task $1, key 0: negative -1",
+      "request 2 to portal /fail/portals/picky from /fail/workflows/client failed in workflow /fail/workflows/server, task replier#1, key 0: negative -1",
     ]);
   });
 
@@ -324,7 +324,7 @@ describe("portals beyond the numbered items", () => {
         .freeze();
     });
     expect(lines).toEqual([
-      "request to portal /app/portals/silent failed: the replier finished serving it without calling ctx.reply (workflow /app/workflows/server, task $1, key 0)",
+      "request to portal /app/portals/silent failed: the replier finished serving it without calling ctx.reply (workflow /app/workflows/server, task replier#1, key 0)",
     ]);
   });
 
@@ -353,7 +353,7 @@ describe("portals beyond the numbered items", () => {
       }),
     );
     system.stepUntilComplete();
-    expect(errors).toEqual(['workflow /boom/workflows/client, task $2, key "k": got 7']);
+    expect(errors).toEqual(['workflow /boom/workflows/client, task asker#2, key "k": got 7']);
   });
 
   test("the end of the stream waits for parked continuations: onComplete runs after the last reply", () => {
@@ -395,7 +395,7 @@ describe("portals beyond the numbered items", () => {
     );
     system.stepUntilComplete();
     expect(errors).toEqual([
-      "workflow /undeclared/workflows/client, task $1, key 0: workflow /undeclared/workflows/client, task $1: request to portal /undeclared/portals/b, which this task did not declare; list it in the portals of asker(portals, fn) or askerReplier(asks, ...)",
+      "workflow /undeclared/workflows/client, task asker#1, key 0: workflow /undeclared/workflows/client, task asker#1: request to portal /undeclared/portals/b, which this task did not declare; list it in the portals of asker(portals, fn) or askerReplier(asks, ...)",
     ]);
   });
 

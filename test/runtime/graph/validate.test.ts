@@ -82,7 +82,7 @@ describe("each problem, with its exact message", () => {
         b.replier(p, () => {}, (x, ctx) => ctx.reply(x)).withName("second").sink();
       }),
     ).toEqual([
-      "portal /shop/portals/inventory has 3 repliers (workflow /shop/workflows/a, task $1; workflow /shop/workflows/b, task first; workflow /shop/workflows/b, task second): a portal has exactly one",
+      "portal /shop/portals/inventory has 3 repliers (workflow /shop/workflows/a, task replier#1; workflow /shop/workflows/b, task first; workflow /shop/workflows/b, task second): a portal has exactly one",
     ]);
   });
 
@@ -196,8 +196,8 @@ describe("each problem, with its exact message", () => {
         src.vsm<number>({} as never).withName("machine").sink();
       }),
     ).toEqual([
-      "workflow /shop/workflows/w, task $1 (map): the callback must be a function, got number",
-      "workflow /shop/workflows/w, task $2 (filter): the callback must be a function, got string",
+      "workflow /shop/workflows/w, task map#1 (map): the callback must be a function, got number",
+      "workflow /shop/workflows/w, task filter#2 (filter): the callback must be a function, got string",
       "workflow /shop/workflows/w, task hooked (identity): onAtomComplete must be a function, got null",
       "workflow /shop/workflows/w, task serve (replier): the request handler (onAsk) must be a function, got undefined",
       "workflow /shop/workflows/w, task made (init): the factory must be a function, got object",
@@ -248,7 +248,7 @@ describe("several problems at once", () => {
         '  - registry.streams.get("/elsewhere"): not a stream path; expected /<app>/workflows/<name>/stream',
         "  - workflow /shop/workflows/empty has no source: call .source(stream) first",
         "  - workflow /shop/workflows/empty has no sink: end a flow with .sink()",
-        "  - workflow /shop/workflows/w, task $1 (map): the callback must be a function, got number",
+        "  - workflow /shop/workflows/w, task map#1 (map): the callback must be a function, got number",
         "  - portal /shop/portals/idle has no replier: add .replier(portal, onNext, onAsk) or .askerReplier(...) to a workflow",
       ].join("\n"),
     );

@@ -161,14 +161,14 @@ describe("TaskDriver over an asker", () => {
     d.atom([{ key: "ann", value: "apple" }]);
     expect(() => d.end()).toThrow(
       new Error(
-        "TaskDriver(workflow /test/workflows/driver, task $1): end(): 1 continuation is parked (invocation 1 awaits request 1); " +
+        "TaskDriver(workflow /test/workflows/driver, task asker#1): end(): 1 continuation is parked (invocation 1 awaits request 1); " +
           "answer with reply() or fail() first: a workflow runs onComplete only after every reply is in",
       ),
     );
     d.reply(1, { ok: true, stock: 2 });
     // Hook events carry the key of the task's last callback (here the continuation's), as in the reference.
     expect(d.end()).toEqual({ events: [{ key: "ann", value: "closed" }], requests: [], replies: [], error: undefined, logs: [] });
-    expect(() => d.atom([{ value: "pear" }])).toThrow("TaskDriver(workflow /test/workflows/driver, task $1): atom(): the input already ended with end()");
+    expect(() => d.atom([{ value: "pear" }])).toThrow("TaskDriver(workflow /test/workflows/driver, task asker#1): atom(): the input already ended with end()");
     expect(() => d.end()).toThrow("end(): the input already ended");
   });
 

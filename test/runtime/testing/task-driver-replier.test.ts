@@ -71,14 +71,14 @@ describe("TaskDriver over a replier", () => {
       events: [],
       requests: [],
       replies: [
-        { portal: "/app/portals/picky", requestId: 1, key: 0, ok: false, reason: "negative -1 (workflow /app/workflows/server, task $1, key 0)" },
+        { portal: "/app/portals/picky", requestId: 1, key: 0, ok: false, reason: "negative -1 (workflow /app/workflows/server, task replier#1, key 0)" },
       ],
-      reply: { portal: "/app/portals/picky", requestId: 1, key: 0, ok: false, reason: "negative -1 (workflow /app/workflows/server, task $1, key 0)" },
+      reply: { portal: "/app/portals/picky", requestId: 1, key: 0, ok: false, reason: "negative -1 (workflow /app/workflows/server, task replier#1, key 0)" },
       error: undefined,
       logs: [
         {
           level: "warn",
-          line: "request 1 to portal /app/portals/picky from /app/workflows/client failed in workflow /app/workflows/server, task $1, key 0: negative -1",
+          line: "request 1 to portal /app/portals/picky from /app/workflows/client failed in workflow /app/workflows/server, task replier#1, key 0: negative -1",
           key: 0,
         },
       ],
@@ -88,7 +88,7 @@ describe("TaskDriver over a replier", () => {
       requestId: 2,
       key: 0,
       ok: false,
-      reason: "the replier finished serving it without calling ctx.reply (workflow /app/workflows/server, task $1, key 0)",
+      reason: "the replier finished serving it without calling ctx.reply (workflow /app/workflows/server, task replier#1, key 0)",
     });
     expect(d.request(picky, 5).reply).toEqual({ portal: "/app/portals/picky", requestId: 3, key: 0, ok: true, value: 5 });
   });
@@ -112,7 +112,7 @@ describe("TaskDriver over a replier", () => {
       logs: [
         {
           level: "error",
-          line: 'workflow /app/workflows/server, task $1, key "k": the request handler threw after replying to request 1 to portal /app/portals/p: after the reply',
+          line: 'workflow /app/workflows/server, task replier#1, key "k": the request handler threw after replying to request 1 to portal /app/portals/p: after the reply',
           key: "k",
         },
       ],
@@ -123,8 +123,8 @@ describe("TaskDriver over a replier", () => {
       {
         level: "error",
         line:
-          "workflow /app/workflows/server, task $1, key 0: the request handler threw after replying to request 2 to portal /app/portals/p: " +
-          "workflow /app/workflows/server, task $1: ctx.reply() was called twice for request 2 to portal /app/portals/p; a request gets exactly one reply",
+          "workflow /app/workflows/server, task replier#1, key 0: the request handler threw after replying to request 2 to portal /app/portals/p: " +
+          "workflow /app/workflows/server, task replier#1: ctx.reply() was called twice for request 2 to portal /app/portals/p; a request gets exactly one reply",
         key: 0,
       },
     ]);
@@ -221,7 +221,7 @@ describe("TaskDriver over a replier", () => {
         requestId: 1,
         key: 0,
         ok: false,
-        reason: "request to portal /shop/portals/prices failed: unknown item (workflow /shop/workflows/billing, task $1, key 0)",
+        reason: "request to portal /shop/portals/prices failed: unknown item (workflow /shop/workflows/billing, task askerReplier#1, key 0)",
       },
     ]);
   });
@@ -230,7 +230,7 @@ describe("TaskDriver over a replier", () => {
     const d = new TaskDriver(cartAsker());
     expect(() => d.request("/shop/portals/inventory", { item: "x" })).toThrow(
       new Error(
-        'TaskDriver(workflow /test/workflows/driver, task $1): request("/shop/portals/inventory"): this task does not serve that portal (it serves no portal)',
+        'TaskDriver(workflow /test/workflows/driver, task asker#1): request("/shop/portals/inventory"): this task does not serve that portal (it serves no portal)',
       ),
     );
     const r = new TaskDriver(replier());

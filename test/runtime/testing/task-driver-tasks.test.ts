@@ -29,7 +29,7 @@ describe("TaskDriver over plain tasks", () => {
   });
 
   test("hooks: events, then onError for an atom failed upstream, then onAtomComplete; onComplete at end()", () => {
-    const upstream = new OperatorError("/app/workflows/w", "$1", 0, new Error("upstream"));
+    const upstream = new OperatorError("/app/workflows/w", "map#1", 0, new Error("upstream"));
     const d = new TaskDriver(
       Tasks.identity<string>()
         .withOnError((e, ctx) => ctx.emit(`error: ${e.message}`))
@@ -44,7 +44,7 @@ describe("TaskDriver over plain tasks", () => {
     const failed = d.atom([{ value: "c" }], { error: upstream });
     expect(failed.events).toEqual([
       { key: 0, value: "c" },
-      { key: 0, value: "error: workflow /app/workflows/w, task $1, key 0: upstream" },
+      { key: 0, value: "error: workflow /app/workflows/w, task map#1, key 0: upstream" },
       { key: 0, value: "|" },
     ]);
     expect(failed.error).toBe(upstream);
@@ -67,7 +67,7 @@ describe("TaskDriver over plain tasks", () => {
     const keyed = new TaskDriver(Tasks.key((s: string) => s.length));
     expect(keyed.atom([{ key: "old", value: "abc" }]).events).toEqual([{ key: 3, value: "abc" }]);
     expect(keyed.atom([{ value: {} as string }]).error!.message).toBe(
-      "workflow /test/workflows/driver, task $1, key 0: the key function returned undefined; keys must be strings or finite numbers",
+      "workflow /test/workflows/driver, task key#1, key 0: the key function returned undefined; keys must be strings or finite numbers",
     );
 
     const counter = new TaskDriver(
@@ -132,15 +132,15 @@ describe("TaskDriver refuses what a system would refuse", () => {
     const raw = async (): Promise<void> => {
       await prices.request("a");
     };
-    expect(() => new TaskDriver(Tasks.asker(prices, raw), { workflow: "/app/workflows/w" })).toThrow(/^workflow \/app\/workflows\/w, task \$1: an operator callback is an async function that was not compiled.*tspc/s);
+    expect(() => new TaskDriver(Tasks.asker(prices, raw), { workflow: "/app/workflows/w" })).toThrow(/^workflow \/app\/workflows\/w, task asker#1: an operator callback is an async function that was not compiled.*tspc/s);
   });
 
   test("a callback that is not a function, and something that is not a task", () => {
     expect(() => new TaskDriver(Tasks.map(42 as never))).toThrow(
-      new TypeError("workflow /test/workflows/driver, task $1 (map): the callback must be a function, got number"),
+      new TypeError("workflow /test/workflows/driver, task map#1 (map): the callback must be a function, got number"),
     );
     expect(() => new TaskDriver(Tasks.identity().withOnAtomComplete(null as never))).toThrow(
-      new TypeError("workflow /test/workflows/driver, task $1 (identity): onAtomComplete must be a function, got null"),
+      new TypeError("workflow /test/workflows/driver, task identity#1 (identity): onAtomComplete must be a function, got null"),
     );
     expect(() => new TaskDriver({ spec: { kind: "identity" } } as never)).toThrow(new TypeError("TaskDriver(task): expected a task built with Tasks.*"));
   });
@@ -177,7 +177,7 @@ describe("TaskDriver refuses what a system would refuse", () => {
     const d = new TaskDriver(task);
     d.atom([{ value: 1 }]);
     expect(() => d.parked()).toThrow(
-      /^TaskDriver\(workflow \/test\/workflows\/driver, task \$1\): a frame of invocation 1 holds a local that is not plain data, so it cannot be snapshotted: /,
+      /^TaskDriver\(workflow \/test\/workflows\/driver, task asker#1\): a frame of invocation 1 holds a local that is not plain data, so it cannot be snapshotted: /,
     );
   });
 });
