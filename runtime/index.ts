@@ -34,7 +34,7 @@ export type {
 } from "./core/context.js";
 export type { DataClass } from "./core/data.js";
 export { ApplicationError, OperatorError, PortalRequestError } from "./core/errors.js";
-export type { Location } from "./core/errors.js";
+export type { DeadLetter, HookName, Location } from "./core/errors.js";
 export type { Key } from "./core/key.js";
 export type { LogLevel, LogMeta, LogWriter } from "./core/log.js";
 export type { RequestHandle } from "./core/machine.js";

@@ -48,7 +48,11 @@ export class Task<T, U> {
     return this.withHooks({ onComplete: hook });
   }
 
-  /** Runs `hook` when an atom arrives failed from upstream (docs/semantics.md, rule 10). */
+  /**
+   * Runs `hook` on the task's failures (docs/semantics.md, rule 10): right after one of its
+   * events (or hooks) throws, with that failure, under the event's key (what it emits takes the
+   * event's place); and once for an atom that arrives failed from upstream, after its events.
+   */
   withOnError(hook: (error: OperatorError, ctx: ProcessorContext<U>) => void): Task<T, U> {
     return this.withHooks({ onError: hook });
   }

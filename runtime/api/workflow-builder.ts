@@ -6,9 +6,9 @@
  * Every operator returns a new builder; branching from one builder and `union` build a DAG.
  */
 import type { AskerContext, MapContext, ProcessorContext, ReplierContext } from "../core/context.js";
-import type { OperatorError } from "../core/errors.js";
+import type { DeadLetter, OperatorError } from "../core/errors.js";
 import type { Key } from "../core/key.js";
-import { streamOf } from "../core/paths.js";
+import { deadLettersOf, RESERVED_STREAM_NAMES, streamOf } from "../core/paths.js";
 import type { Sink } from "../core/sink.js";
 import { defaultTaskName, taskLabel } from "../core/spec.js";
 import type { VsmBehavior } from "../core/vsm.js";
@@ -24,6 +24,8 @@ export interface WorkflowDraft {
   readonly sinks: number[];
   /** Transactional sink the output also goes to, if any. */
   target: Sink<unknown> | undefined;
+  /** Path of the dead-letter stream, if the workflow has one. */
+  deadLetters: string | undefined;
   frozen: boolean;
 }
 
@@ -43,6 +45,33 @@ export class WorkflowBuilder<T, U> {
   /** Output stream of the workflow (usable before `freeze()`). */
   get stream(): StreamRef<U> {
     return streamRef<U>(streamOf(this.draft.path));
+  }
+
+  /**
+   * Gives the workflow a dead-letter stream, `/<app>/workflows/<workflow>/<name>/stream`, and
+   * returns it: every event that fails in one of its tasks (or that its sink refuses) goes
+   * there with its error, under its key, in an atom per step (docs/semantics.md, rule 10).
+   * Other workflows consume it like any stream, in this application or, through the registry,
+   * in later ones. Call it before `freeze()`.
+   *
+   * @param name the stream's name within the workflow (default `failed`): letters, digits, `_`,
+   *   `-`, `.` or `$`, and none of the names portal expansion uses (`portal-in`, `portal-out`,
+   *   `portal-router`, `replies`)
+   * @throws TypeError for such a name, after `freeze()`, or when the workflow already has a
+   *   dead-letter stream of another name
+   */
+  deadLetters(name = "failed"): StreamRef<DeadLetter> {
+    const where = `workflow ${this.draft.path}: deadLetters(${JSON.stringify(name)})`;
+    if (typeof name !== "string" || !/^[\w.$-]+$/.test(name) || RESERVED_STREAM_NAMES.includes(name)) {
+      throw new TypeError(`${where}: the name must be letters, digits, "_", "-", "." or "$", and not one of ${RESERVED_STREAM_NAMES.join(", ")}`);
+    }
+    if (this.draft.frozen) throw new TypeError(`${where}: the workflow is frozen; call deadLetters() before freeze()`);
+    const path = deadLettersOf(this.draft.path, name);
+    if (this.draft.deadLetters !== undefined && this.draft.deadLetters !== path) {
+      throw new TypeError(`${where}: the workflow's dead letters already go to ${this.draft.deadLetters}; a workflow has one dead-letter stream`);
+    }
+    this.draft.deadLetters = path;
+    return streamRef<DeadLetter>(path);
   }
 
   /**
@@ -202,7 +231,11 @@ export class FlowBuilder<T, U, CT, CU> {
     return this.replace((t) => t.withOnComplete(hook));
   }
 
-  /** Runs `hook` when an atom arrives failed at the latest task (docs/semantics.md, rule 10). */
+  /**
+   * Runs `hook` on the latest task's failures (docs/semantics.md, rule 10): right after one of
+   * its events (or hooks) throws, with that failure, under the event's key (what it emits takes
+   * the event's place); and once for an atom that arrives failed from upstream, after its events.
+   */
   withOnError(hook: (error: OperatorError, ctx: ProcessorContext<CU>) => void): FlowBuilder<T, U, CT, CU> {
     return this.replace((t) => t.withOnError(hook));
   }

@@ -23,7 +23,8 @@ export function explain(plan: Plan): string {
   for (const s of plan.splitters) lines.push(`  splitter ${s.path}${mark(s.internal)} <- ${s.source}`);
   for (const s of plan.splits) lines.push(`  split ${s.path}${mark(s.internal)} of ${s.splitter} -> ${s.stream}`);
   for (const w of plan.workflows) {
-    lines.push(`  workflow ${w.path} <- ${w.source} -> ${w.stream}${w.portals ? ` (portal messages -> ${w.portals.out})` : ""}`);
+    const dead = w.deadLetters === undefined ? "" : ` (dead letters -> ${w.deadLetters})`;
+    lines.push(`  workflow ${w.path} <- ${w.source} -> ${w.stream}${dead}${w.portals ? ` (portal messages -> ${w.portals.out})` : ""}`);
     w.tasks.forEach((t, i) => {
       const from = t.inputs.map((j) => (j < 0 ? "source" : w.tasks[j]!.name)).join(", ");
       const serves = [...(w.portals?.serves ?? [])].filter(([, s]) => s.task === i).map(([p]) => ` serves ${p}`).join("");

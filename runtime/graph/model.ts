@@ -73,6 +73,8 @@ export interface WorkflowNode {
   readonly sinks: readonly number[];
   /** Transactional sink the output also goes to (`sink(target)`), if any. */
   readonly target: Sink<unknown> | undefined;
+  /** Path of the stream its failed events go to (`deadLetters(name)`), if any. */
+  readonly deadLetters: string | undefined;
 }
 
 /** A part of another application, looked up through the registry. */

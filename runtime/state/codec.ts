@@ -16,7 +16,7 @@
  */
 import { deserialize, serialize } from "node:v8";
 import { DATA_CLASSES, type DataClass } from "../core/data.js";
-import { OperatorError, PortalRequestError } from "../core/errors.js";
+import { OperatorError, PortalRequestError, type HookName } from "../core/errors.js";
 import { RequestHandle } from "../core/machine.js";
 
 /** A value that cannot be encoded, with where it is. */
@@ -257,7 +257,8 @@ const FRAMEWORK_CLASSES: readonly DataClass<object>[] = [
   {
     name: "portals.OperatorError",
     type: OperatorError,
-    encode: (e) => ({ workflow: e.workflow, task: e.task, key: e.key, cause: e.cause }),
-    decode: (d: { workflow: string; task: string; key: string | number; cause: unknown }) => new OperatorError(d.workflow, d.task, d.key, d.cause),
+    encode: (e) => ({ workflow: e.workflow, task: e.task, key: e.key, cause: e.cause, hook: e.hook }),
+    decode: (d: { workflow: string; task: string; key: string | number; cause: unknown; hook: HookName | undefined }) =>
+      new OperatorError(d.workflow, d.task, d.key, d.cause, d.hook),
   } satisfies DataClass<OperatorError>,
 ] as readonly DataClass<any>[];

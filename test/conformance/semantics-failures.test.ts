@@ -1,22 +1,35 @@
 /**
- * docs/semantics.md, rule 10 (failures), and the output of a serving workflow after its end.
+ * docs/semantics.md, rule 10 (a failing event, hooks that throw, dead letters), and the output
+ * of a serving workflow after its end.
  */
 import { describe, expect, test } from "vitest";
-import { OperatorError, PortalsApp, Systems, type LogMeta } from "portals-ts";
+import { OperatorError, PortalsApp, Systems, type ApplicationBuilder, type DeadLetter, type LogMeta, type StreamRef, type TestSystem } from "portals-ts";
 import { ask, script, valueOf } from "../support/machines.js";
+import { run } from "./run.js";
 
-describe("rule 10: an exception fails the atom's remaining events for that task, travels downstream and is reported", () => {
-  test("the failed atom carries an OperatorError downstream; later atoms still run", () => {
-    const logs: { line: string; meta: LogMeta }[] = [];
+/** A test system whose log lines (with their meta) are kept in `logs`; `info()` are the info lines, `errors()` the error lines. */
+function logged(seed = 1): { system: TestSystem; logs: { line: string; meta: LogMeta }[]; info: () => string[]; errors: () => { line: string; meta: LogMeta }[] } {
+  const logs: { line: string; meta: LogMeta }[] = [];
+  const system = Systems.test({ seed, log: (line, meta) => void logs.push({ line, meta }) });
+  return {
+    system,
+    logs,
+    info: () => logs.filter((l) => l.meta.level === "info").map((l) => l.line),
+    errors: () => logs.filter((l) => l.meta.level === "error"),
+  };
+}
+
+describe("rule 10: a failing event fails alone: dropped, reported with its key, handed to onError and the dead letters; the rest of the atom goes on", () => {
+  test("a sync map throwing on event 2 of [0..4]: 0, 1, 3, 4 go on, the atom carries the error downstream once, the next atom runs", () => {
     const seen: OperatorError[] = [];
-    const system = Systems.test({ seed: 1, log: (line, meta) => logs.push({ line, meta }) });
+    const { system, info, errors } = logged();
     system.launch(
       PortalsApp("err", (app) => {
-        const g = app.generators.fromArrayOfArrays([[1, 2, 3], [4, 5]]);
+        const g = app.generators.fromArrayOfArrays([[0, 1, 2, 3, 4], [5]]);
         const first = app
           .workflows<number, number>("first")
           .source(g.stream)
-          .key((x) => x * 10)
+          .key((x) => `k${x}`)
           .map((x) => {
             if (x === 2) throw new Error("two is bad");
             return x;
@@ -29,26 +42,248 @@ describe("rule 10: an exception fails the atom's remaining events for that task,
           .workflows<number, number>("second")
           .source(first.stream)
           .logger("second ")
-          .withOnError((e) => {
-            seen.push(e);
-          })
+          .withOnError((e) => void seen.push(e))
           .withOnAtomComplete((ctx) => ctx.log.info("second |"))
           .sink()
           .freeze();
       }),
     );
     system.stepUntilComplete();
-    const info = logs.filter((l) => l.meta.level === "info").map((l) => l.line);
-    expect(info.filter((l) => l.startsWith("first"))).toEqual(["first 1", "first 4", "first 5"]);
-    expect(info.filter((l) => l.startsWith("second"))).toEqual(["second 1", "second |", "second 4", "second 5", "second |"]);
-    const errors = logs.filter((l) => l.meta.level === "error");
-    expect(errors).toHaveLength(1);
-    expect(errors[0]!.meta).toEqual({ level: "error", workflow: "/err/workflows/first", task: "picky", key: 20 });
-    expect(errors[0]!.line).toBe("workflow /err/workflows/first, task picky, key 20: two is bad");
-    expect(seen).toHaveLength(1);
-    expect(seen[0]).toBeInstanceOf(OperatorError);
-    expect(seen[0]!.cause).toBeInstanceOf(Error);
-    expect([seen[0]!.workflow, seen[0]!.task, seen[0]!.key]).toEqual(["/err/workflows/first", "picky", 20]);
+    expect(info().filter((l) => l.startsWith("first"))).toEqual(["first 0", "first 1", "first 3", "first 4", "first 5"]);
+    expect(info().filter((l) => l.startsWith("second"))).toEqual(["second 0", "second 1", "second 3", "second 4", "second |", "second 5", "second |"]);
+    const [error, ...more] = errors();
+    expect(more).toEqual([]);
+    expect(error!.line).toBe('workflow /err/workflows/first, task picky, key "k2": two is bad');
+    expect(error!.meta).toMatchObject({ level: "error", workflow: "/err/workflows/first", task: "picky", key: "k2" });
+    // The CLI prints the user's stack frame from meta.error.cause.
+    expect(error!.meta.error).toBeInstanceOf(OperatorError);
+    expect((error!.meta.error!.cause as Error).stack).toMatch(/two is bad\n\s+at .*semantics-failures\.test\.ts/);
+    expect(seen).toEqual([error!.meta.error]);
+    expect([seen[0]!.workflow, seen[0]!.task, seen[0]!.key]).toEqual(["/err/workflows/first", "picky", "k2"]);
+  });
+
+  test("an async asker behaves as the sync map: a throw before the first await and one after it each drop only their event", () => {
+    const { system, info, errors } = logged();
+    system.launch(
+      PortalsApp("async", (app) => {
+        const double = app.portal<number, number>("double");
+        app.workflows<never, never>("server").source(app.generators.empty<never>().stream).replier(double, () => {}, (x, ctx) => ctx.reply(2 * x)).sink().freeze();
+        app
+          .workflows<number, number>("client")
+          .source(app.generators.fromArray([0, 1, 2, 3, 4]).stream)
+          .key((x) => `k${x}`)
+          .asker<number>(double, async (x, ctx) => {
+            if (x === 1) throw new Error("before the await");
+            const doubled = await double.request(x);
+            if (x === 3) throw new Error("after the await");
+            ctx.emit(doubled);
+          })
+          .logger()
+          .sink()
+          .freeze();
+      }),
+    );
+    system.stepUntilComplete();
+    expect(info()).toEqual(["0", "4", "8"]);
+    expect(errors().map((e) => e.line)).toEqual([
+      'workflow /async/workflows/client, task asker#2, key "k1": before the await',
+      'workflow /async/workflows/client, task asker#2, key "k3": after the await',
+    ]);
+  });
+
+  test("what the failing call emitted before it threw is dropped; the state it wrote stays", () => {
+    const lines = run((app) => {
+      app
+        .workflows<number, string>("w")
+        .source(app.generators.fromArray([1, 2, 3]).stream)
+        .processor<string>((x, ctx) => {
+          const seen = ctx.perKey("seen", 0);
+          seen.set(seen.get() + 1);
+          ctx.emit(`start ${x}`);
+          if (x === 2) throw new Error("no");
+          ctx.emit(`end ${x} after ${seen.get()}`);
+        })
+        .logger()
+        .sink()
+        .freeze();
+    });
+    expect(lines).toEqual(["start 1", "end 1 after 1", "start 3", "end 3 after 3"]);
+  });
+
+  test("the failing task's own withOnError gets the failure under the event's key, and what it emits takes the event's place", () => {
+    const lines = run((app) => {
+      app
+        .workflows<number, string>("w")
+        .source(app.generators.fromArrayOfArrays([[1, 2, 3]]).stream)
+        .key((x) => `k${x}`)
+        .map((x) => {
+          if (x === 2) throw new Error(`bad ${x}`);
+          return `ok ${x}`;
+        })
+        .withOnError((e, ctx) => ctx.emit(`fallback for ${ctx.key} (${(e.cause as Error).message})`))
+        .logger()
+        .sink()
+        .freeze();
+    });
+    expect(lines).toEqual(["ok 1", "fallback for k2 (bad 2)", "ok 3"]);
+  });
+
+  test("a key function returning NaN fails that event alone, reported with the key the event had, not the previous event's", () => {
+    const { system, info, errors } = logged();
+    system.launch(
+      PortalsApp("keys", (app) => {
+        app
+          .workflows<string, string>("w")
+          .source(app.generators.fromArray(["seven", "x", "eight"]).stream)
+          .key((s) => `in-${s}`)
+          .key((s) => (s === "x" ? Number.NaN : s))
+          .processor<string>((s, ctx) => ctx.emit(`${s} under ${ctx.key}`))
+          .logger()
+          .sink()
+          .freeze();
+      }),
+    );
+    system.stepUntilComplete();
+    expect(info()).toEqual(["seven under seven", "eight under eight"]);
+    expect(errors().map((e) => e.line)).toEqual(['workflow /keys/workflows/w, task key#2, key "in-x": the key function returned NaN; keys must be strings or finite numbers']);
+  });
+
+  test("a hook that throws fails the hook alone: the atom's events go on, onError gets it, later atoms run", () => {
+    const { system, info, errors } = logged();
+    const handled: string[] = [];
+    system.launch(
+      PortalsApp("hooks", (app) => {
+        app
+          .workflows<number, number>("w")
+          .source(app.generators.fromArrayOfArrays([[1, 2], [3]]).stream)
+          .identity()
+          .withOnAtomComplete((ctx) => {
+            const atoms = ctx.perTask("atoms", 0);
+            atoms.set(atoms.get() + 1);
+            ctx.emit(100 * atoms.get());
+            if (atoms.get() === 1) throw new Error("hook failed");
+          })
+          .withOnError((e) => void handled.push(`${e.hook}: ${(e.cause as Error).message}`))
+          .logger()
+          .sink()
+          .freeze();
+      }),
+    );
+    system.stepUntilComplete();
+    // The hook's own emission before it threw (100) is dropped, as an event's would be.
+    expect(info()).toEqual(["1", "2", "3", "200"]);
+    expect(errors().map((e) => e.line)).toEqual(["workflow /hooks/workflows/w, task identity#1 (onAtomComplete), key 0: hook failed"]);
+    expect(handled).toEqual(["onAtomComplete: hook failed"]);
+  });
+
+  test("an onError handler that throws is reported, and not handed its own failure", () => {
+    const { system, info, errors } = logged();
+    system.launch(
+      PortalsApp("handler", (app) => {
+        app
+          .workflows<number, number>("w")
+          .source(app.generators.fromArray([1, 2]).stream)
+          .map((x) => {
+            if (x === 1) throw new Error("event failed");
+            return x;
+          })
+          .withOnError(() => {
+            throw new Error("handler failed");
+          })
+          .logger()
+          .sink()
+          .freeze();
+      }),
+    );
+    system.stepUntilComplete();
+    expect(info()).toEqual(["2"]);
+    expect(errors().map((e) => e.line)).toEqual([
+      "workflow /handler/workflows/w, task map#1, key 0: event failed",
+      "workflow /handler/workflows/w, task map#1 (onError), key 0: handler failed",
+    ]);
+  });
+});
+
+describe("rule 10: dead letters", () => {
+  const failing = (app: ApplicationBuilder): StreamRef<DeadLetter> => {
+    const double = app.portal<number, number>("double");
+    app.workflows<never, never>("server").source(app.generators.empty<never>().stream).replier(double, () => {}, (x, ctx) => ctx.reply(2 * x)).sink().freeze();
+    const w = app.workflows<number, number>("w");
+    const failed = w.deadLetters();
+    w.source(app.generators.fromArrayOfArrays([[1, 2, 3], [4]]).stream)
+      .key((x) => `k${x}`)
+      .map((x) => {
+        if (x === 2) throw new Error("sync failure");
+        return x;
+      })
+      .asker<number>(double, async (x, ctx) => {
+        const doubled = await double.request(x);
+        if (doubled === 8) throw new Error("async failure");
+        ctx.emit(doubled);
+      })
+      .logger()
+      .sink()
+      .freeze();
+    return failed;
+  };
+  const show = (d: DeadLetter, key: unknown): string => `${String(key)}: ${JSON.stringify(d.event)} failed in ${d.error.task}: ${(d.error.cause as Error).message}`;
+
+  test("every failed event, sync or after an await, goes to /<app>/workflows/<w>/failed/stream with its error, under its key", () => {
+    const { system, info } = logged();
+    system.launch(
+      PortalsApp("dl", (app) => {
+        const failed = failing(app);
+        expect(failed.path).toBe("/dl/workflows/w/failed/stream");
+        app
+          .workflows<DeadLetter, string>("alerts")
+          .source(failed)
+          .processor<string>((d, ctx) => ctx.emit(show(d, ctx.key)))
+          .logger("alert ")
+          .sink()
+          .freeze();
+      }),
+    );
+    system.stepUntilComplete();
+    expect(info().filter((l) => l.startsWith("alert"))).toEqual(["alert k2: 2 failed in map#2: sync failure", "alert k4: 4 failed in asker#3: async failure"]);
+    expect(info().filter((l) => !l.startsWith("alert"))).toEqual(["2", "6"]);
+  });
+
+  test("another application consumes the dead letters through the registry, and they end with the workflow", () => {
+    const { system, info } = logged();
+    system.launch(PortalsApp("dl", (app) => void failing(app)));
+    system.launch(
+      PortalsApp("ops", (app) => {
+        app
+          .workflows<DeadLetter, string>("alerts")
+          .source(app.registry.streams.get<DeadLetter>("/dl/workflows/w/failed/stream"))
+          .processor<string>((d, ctx) => ctx.emit(show(d, ctx.key)))
+          .logger("alert ")
+          .withOnComplete((ctx) => ctx.log.info("alerts ended"))
+          .sink()
+          .freeze();
+      }),
+    );
+    system.stepUntilComplete();
+    expect(info().filter((l) => l.startsWith("alert"))).toEqual(["alert k2: 2 failed in map#2: sync failure", "alert k4: 4 failed in asker#3: async failure", "alerts ended"]);
+  });
+
+  test("a dead-letter stream has a name of its own: reserved names and a second name are refused", () => {
+    PortalsApp("names", (app) => {
+      const w = app.workflows<number, number>("w");
+      expect(w.deadLetters("errors")).toEqual({ kind: "stream", path: "/names/workflows/w/errors/stream" });
+      expect(w.deadLetters("errors").path).toBe("/names/workflows/w/errors/stream");
+      expect(() => w.deadLetters("other")).toThrow(
+        new TypeError('workflow /names/workflows/w: deadLetters("other"): the workflow\'s dead letters already go to /names/workflows/w/errors/stream; a workflow has one dead-letter stream'),
+      );
+      const v = app.workflows<number, number>("v");
+      expect(() => v.deadLetters("portal-in")).toThrow(
+        new TypeError('workflow /names/workflows/v: deadLetters("portal-in"): the name must be letters, digits, "_", "-", "." or "$", and not one of portal-in, portal-out, portal-router, replies'),
+      );
+      expect(() => v.deadLetters("a/b")).toThrow('deadLetters("a/b"): the name must be letters');
+      w.source(app.generators.empty<number>().stream).sink().freeze();
+      expect(() => w.deadLetters("errors")).toThrow("call deadLetters() before freeze()");
+      v.source(app.generators.empty<number>().stream).sink().freeze();
+    });
   });
 });
 

@@ -14,6 +14,9 @@
  * serves a portal still serves requests after that (its state lives on), but events it emits
  * then have no stream to go to: they are dropped with a warning. A service that must keep
  * emitting needs an input that does not end, e.g. one fed through a sequencer.
+ *
+ * Failed events (docs/semantics.md, rule 10) go to the workflow's dead-letter stream, if it has
+ * one, as one atom per step; it ends with the output stream.
  */
 import type { Key } from "../../core/key.js";
 import type { LogWriter } from "../../core/log.js";
@@ -25,6 +28,7 @@ import { atom, batch, type Atom, type Batch } from "../atom.js";
 import type { PortalOutbox } from "../portals/outbox.js";
 import { Rank, type Component } from "../scheduler.js";
 import type { AtomicStream, Cursor } from "../stream.js";
+import type { DeadLetterBox } from "../tasks/failures.js";
 import { TaskRunner, type RunnerDelta, type RunnerState } from "../tasks/task-runner.js";
 import { fuse, type Fused } from "./fusion.js";
 
@@ -68,6 +72,8 @@ export class WorkflowExecutor implements Component {
     private readonly write: LogWriter,
     /** The transactional sink the output also goes to, if the workflow has one. */
     private readonly target: SinkWriter | undefined,
+    /** The dead-letter stream and the box `runners` put failed events in, if the workflow has one. */
+    private readonly dead?: { readonly stream: AtomicStream; readonly box: DeadLetterBox },
   ) {
     this.path = plan.path;
     this.tasks = plan.tasks;
@@ -118,6 +124,7 @@ export class WorkflowExecutor implements Component {
     else this.emit(this.run(a, (r, input, out) => r.runAtom(input, out, true), true), false);
     if (this.seal !== undefined && !this.sealed) this.tryEnd();
     this.flushPortalOut();
+    this.flushDeadLetters();
   }
 
   /**
@@ -199,8 +206,8 @@ export class WorkflowExecutor implements Component {
     }
     const result = this.gather(this.sinks, undefined, outputs);
     if (result === undefined) return;
-    if (this.sealed) this.dropAfterEnd(result);
-    else this.emit(result, false);
+    if (!this.sealed) this.emit(result, false);
+    else if (result.values.length > 0) this.dropAfterEnd(result.values.length, "emitted");
   }
 
   /** Runs the end of the input once no continuation of this workflow is parked. */
@@ -215,16 +222,34 @@ export class WorkflowExecutor implements Component {
   private emit(result: Batch, seal: boolean): void {
     this.out.append(atom(result.keys as Key[], result.values, result.error, seal, false));
     if (this.target !== undefined && result.values.length > 0) this.target.stage(result.values);
+    if (seal) this.flushDeadLetters(true);
   }
 
-  /** Reports events emitted after the output stream ended (once per workflow). */
-  private dropAfterEnd(result: Batch): void {
+  /** Appends the step's dead letters as one atom (with `seal`, and the end of the stream). */
+  private flushDeadLetters(seal = false): void {
+    const dead = this.dead;
+    if (dead === undefined) return;
+    const { keys, values } = dead.box;
+    if (values.length > 0 && this.sealed && !seal) {
+      // Failures of a workflow serving after its end have no stream to go to any more.
+      this.dropAfterEnd(values.length, "failed");
+    } else if (values.length > 0 || seal) {
+      dead.stream.append(atom(keys, values, undefined, seal, false));
+    } else {
+      return;
+    }
+    dead.box.keys = [];
+    dead.box.values = [];
+  }
+
+  /** Reports `count` events emitted (or failed, for the dead letters) after the output stream ended (once per workflow). */
+  private dropAfterEnd(count: number, what: "emitted" | "failed"): void {
     if (this.warnedAfterEnd) return;
     this.warnedAfterEnd = true;
     this.write(
-      `workflow ${this.path} emitted ${result.values.length} event(s) while serving a portal after its output stream ended; ` +
+      `workflow ${this.path} ${what} ${count} event(s) while serving a portal after its output stream ended; ` +
         "they are dropped (and so are later ones). To keep emitting after the input ends, feed the workflow through a sequencer, whose stream does not end",
-      { level: "warn", workflow: this.path, task: "sink", key: result.keys[0] ?? 0 },
+      { level: "warn", workflow: this.path, task: "sink", key: 0 },
     );
   }
 
@@ -234,5 +259,4 @@ export class WorkflowExecutor implements Component {
     this.outbox.out = batch();
     this.portalOut!.append(atom(pending.keys, pending.values, undefined, false, true));
   }
-
 }

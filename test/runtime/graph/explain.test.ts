@@ -168,14 +168,16 @@ describe("app.explain()", () => {
     expect(lines.filter((l) => l.startsWith("client"))).toEqual(["client got {\"ok\":false}"]);
   });
 
-  test("an application without portals has no internal component; user sequencers, splitters and unions are listed", () => {
+  test("an application without portals has no internal component; user sequencers, splitters, unions and dead letters are listed", () => {
     const app = PortalsApp("plain", (app) => {
       const a = app.generators.fromArray([1], { name: "a" });
       const seq = app.sequencers.random<number>({ name: "merge" });
       app.connections.connect(a.stream, seq, { name: "a-in" });
       const sp = app.splitters.empty(seq.stream, { name: "parity" });
       const even = app.splits.split(sp, (x) => x % 2 === 0, { name: "even" });
-      const src = app.workflows<number, number>("w").source(even);
+      const w = app.workflows<number, number>("w");
+      w.deadLetters("failed");
+      const src = w.source(even);
       const doubled = src.map((x) => x * 2).withName("double");
       src.identity().union(doubled).sink().freeze();
       app.workflows<number, number>("direct").source(a.stream).sink().freeze();
@@ -185,7 +187,7 @@ describe("app.explain()", () => {
   sequencer /plain/sequencers/merge <- [/plain/generators/a/stream] -> /plain/sequencers/merge/stream
   splitter /plain/splitters/parity <- /plain/sequencers/merge/stream
   split /plain/splits/even of /plain/splitters/parity -> /plain/splits/even/stream
-  workflow /plain/workflows/w <- /plain/splits/even/stream -> /plain/workflows/w/stream
+  workflow /plain/workflows/w <- /plain/splits/even/stream -> /plain/workflows/w/stream (dead letters -> /plain/workflows/w/failed/stream)
     task double map <- source
     task identity#2 <- source
     task union#3 identity <- identity#2, double -> sink

@@ -23,6 +23,7 @@ describe("TaskDriver over an asker", () => {
       ],
       replies: [],
       error: undefined,
+      failed: [],
       logs: [],
     });
     expect(d.parked()).toEqual([
@@ -55,6 +56,7 @@ describe("TaskDriver over an asker", () => {
       requests: [],
       replies: [],
       error: undefined,
+      failed: [],
       logs: [],
     });
     expect(d.parked().map((p) => p.invocation)).toEqual([1]);
@@ -95,24 +97,30 @@ describe("TaskDriver over an asker", () => {
       requests: [],
       replies: [],
       error: undefined,
+      failed: [],
       logs: [],
     });
   });
 
-  test("an uncaught error in a continuation fails the output with an OperatorError and is reported", () => {
+  test("an uncaught error in a continuation fails its event: what it emitted since it resumed is dropped, the event comes out in failed", () => {
     const task = Tasks.asker<number, string>(
       prices,
       script("test#boom", [
-        (_, ctx) => ask(ctx, prices, "x"),
-        (_, __, input) => {
+        (_, ctx) => {
+          ctx.emit("before the await");
+          return ask(ctx, prices, "x");
+        },
+        (_, ctx, input) => {
+          ctx.emit("after the await");
           throw new Error(`cannot use ${valueOf(input)}`);
         },
       ]) as never,
     ).withName("pricer");
     const d = new TaskDriver(task, { workflow: "/shop/workflows/cart" });
-    d.atom([{ key: "k", value: 1 }]);
+    expect(d.atom([{ key: "k", value: 1 }]).events).toEqual([{ key: "k", value: "before the await" }]);
     const out = d.reply(1, 42);
     expect(out.events).toEqual([]);
+    expect(out.failed).toEqual([{ key: "k", event: 1, error: out.error }]);
     expect(out.error).toBeInstanceOf(OperatorError);
     expect(out.error!.message).toBe('workflow /shop/workflows/cart, task pricer, key "k": cannot use 42');
     expect([out.error!.workflow, out.error!.task, out.error!.key]).toEqual(["/shop/workflows/cart", "pricer", "k"]);
@@ -167,7 +175,7 @@ describe("TaskDriver over an asker", () => {
     );
     d.reply(1, { ok: true, stock: 2 });
     // Hook events carry the key of the task's last callback (here the continuation's), as in the reference.
-    expect(d.end()).toEqual({ events: [{ key: "ann", value: "closed" }], requests: [], replies: [], error: undefined, logs: [] });
+    expect(d.end()).toEqual({ events: [{ key: "ann", value: "closed" }], requests: [], replies: [], error: undefined, failed: [], logs: [] });
     expect(() => d.atom([{ value: "pear" }])).toThrow("TaskDriver(workflow /test/workflows/driver, task asker#1): atom(): the input already ended with end()");
     expect(() => d.end()).toThrow("end(): the input already ended");
   });
@@ -189,7 +197,7 @@ describe("TaskDriver over an asker", () => {
     );
     const d = new TaskDriver(task);
     expect(d.atom([{ value: 0 }]).requests.map((r) => r.payload)).toEqual(["a", "b"]);
-    expect(d.reply(1, 1)).toEqual({ events: [], requests: [], replies: [], error: undefined, logs: [] });
+    expect(d.reply(1, 1)).toEqual({ events: [], requests: [], replies: [], error: undefined, failed: [], logs: [] });
     expect(d.parked().map((p) => p.awaiting)).toEqual([[2]]);
     expect(d.reply(2, 2).events).toEqual([{ key: 0, value: "a=1 b=2" }]);
   });

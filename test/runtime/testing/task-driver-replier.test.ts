@@ -37,6 +37,7 @@ describe("TaskDriver over a replier", () => {
       replies: [{ portal: "/shop/portals/stock", requestId: 1, key: "ann", ok: true, value: { ok: true, stock: 1 } }],
       reply: { portal: "/shop/portals/stock", requestId: 1, key: "ann", ok: true, value: { ok: true, stock: 1 } },
       error: undefined,
+      failed: [],
       logs: [{ level: "info", line: "ask apple under apple", key: "apple" }],
     });
     expect(d.request(stock, { item: "pear" }).reply).toEqual({
@@ -75,6 +76,7 @@ describe("TaskDriver over a replier", () => {
       ],
       reply: { portal: "/app/portals/picky", requestId: 1, key: 0, ok: false, reason: "negative -1 (workflow /app/workflows/server, task replier#1, key 0)" },
       error: undefined,
+      failed: [],
       logs: [
         {
           level: "warn",
@@ -109,6 +111,7 @@ describe("TaskDriver over a replier", () => {
       replies: [{ portal: "/app/portals/p", requestId: 1, key: "k", ok: true, value: 1 }],
       reply: { portal: "/app/portals/p", requestId: 1, key: "k", ok: true, value: 1 },
       error: undefined,
+      failed: [],
       logs: [
         {
           level: "error",
@@ -123,8 +126,9 @@ describe("TaskDriver over a replier", () => {
       {
         level: "error",
         line:
+          // The location is said once, though the error ctx.reply() threw names it too.
           "workflow /app/workflows/server, task replier#1, key 0: the request handler threw after replying to request 2 to portal /app/portals/p: " +
-          "workflow /app/workflows/server, task replier#1: ctx.reply() was called twice for request 2 to portal /app/portals/p; a request gets exactly one reply",
+          "ctx.reply() was called twice for request 2 to portal /app/portals/p; a request gets exactly one reply",
         key: 0,
       },
     ]);
@@ -152,6 +156,7 @@ describe("TaskDriver over a replier", () => {
       replies: [],
       reply: undefined,
       error: undefined,
+      failed: [],
       logs: [],
     });
     expect(d.parked()).toEqual([
@@ -170,6 +175,7 @@ describe("TaskDriver over a replier", () => {
       requests: [],
       replies: [{ portal: "/shop/portals/total", requestId: 1, key: "ann", ok: true, value: 7 }],
       error: undefined,
+      failed: [],
       logs: [],
     });
   });

@@ -1,6 +1,6 @@
 /**
- * The task driver of `portals-ts/testing` over plain tasks (maps, hooks, keys, vsm, steps, init)
- * and what it refuses as a system would.
+ * The task driver of `portals-ts/testing` over plain tasks (maps, hooks, keys, vsm, steps, init),
+ * failing events (docs/semantics.md, rule 10), and what it refuses as a system would.
  */
 import { describe, expect, test } from "vitest";
 import { OperatorError, Tasks, VSM, type LogMeta, type VsmBehavior } from "portals-ts";
@@ -9,7 +9,7 @@ import { ask, returns, script } from "../../support/machines.js";
 import { prices } from "./driver-fixtures.js";
 
 describe("TaskDriver over plain tasks", () => {
-  test("map keeps keys; a throw fails the rest of the atom with an OperatorError; the next atom runs", () => {
+  test("map keeps keys; a throw fails that event alone, which comes out in failed with its error; the others go on", () => {
     const d = new TaskDriver(
       Tasks.map((x: number) => {
         if (x === 2) throw new Error("two is bad");
@@ -17,15 +17,20 @@ describe("TaskDriver over plain tasks", () => {
       }).withName("times10"),
       { workflow: "/app/workflows/w" },
     );
-    const failed = d.atom([
+    const out = d.atom([
       { key: "a", value: 1 },
       { key: "b", value: 2 },
       { key: "c", value: 3 },
     ]);
-    expect(failed.events).toEqual([{ key: "a", value: 10 }]);
-    expect(failed.error!.message).toBe('workflow /app/workflows/w, task times10, key "b": two is bad');
-    expect(failed.logs).toEqual([{ level: "error", line: 'workflow /app/workflows/w, task times10, key "b": two is bad', key: "b" }]);
-    expect(d.atom([{ key: "d", value: 4 }])).toEqual({ events: [{ key: "d", value: 40 }], requests: [], replies: [], error: undefined, logs: [] });
+    expect(out.events).toEqual([
+      { key: "a", value: 10 },
+      { key: "c", value: 30 },
+    ]);
+    expect(out.error!.message).toBe('workflow /app/workflows/w, task times10, key "b": two is bad');
+    expect(out.failed).toEqual([{ key: "b", event: 2, error: out.error }]);
+    expect((out.failed[0]!.error.cause as Error).message).toBe("two is bad");
+    expect(out.logs).toEqual([{ level: "error", line: 'workflow /app/workflows/w, task times10, key "b": two is bad', key: "b" }]);
+    expect(d.atom([{ key: "d", value: 4 }])).toEqual({ events: [{ key: "d", value: 40 }], requests: [], replies: [], error: undefined, failed: [], logs: [] });
   });
 
   test("hooks: events, then onError for an atom failed upstream, then onAtomComplete; onComplete at end()", () => {
@@ -60,6 +65,7 @@ describe("TaskDriver over plain tasks", () => {
       requests: [],
       replies: [],
       error: undefined,
+      failed: [],
       logs: [{ level: "info", line: 'seen {"n":1}', key: 0 }],
     });
     expect(lines).toEqual(['info log seen {"n":1}']);
