@@ -20,7 +20,7 @@ export interface LogMeta {
   readonly key: Key;
   /**
    * On a line that reports a thrown value (an operator, hook, source, split or replier that
-   * threw): the failure, whose `cause` is the value thrown, with its
+   * threw, an event a sink refused): the failure, whose `cause` is the value thrown, with its
    * stack. The line's text is `error.message`, or says what became of the failure (a failed
    * request) with its message. Absent on other lines.
    */

@@ -16,12 +16,14 @@
  * emitting needs an input that does not end, e.g. one fed through a sequencer.
  *
  * Failed events (docs/semantics.md, rule 10) go to the workflow's dead-letter stream, if it has
- * one, as one atom per step; it ends with the output stream.
+ * one, as one atom per step; it ends with the output stream. Events the sink target refuses
+ * fail there too and are left out of the output.
  */
+import { OperatorError } from "../../core/errors.js";
 import type { Key } from "../../core/key.js";
 import type { LogWriter } from "../../core/log.js";
 import type { PortalMessage } from "../../core/messages.js";
-import type { SinkWriter } from "../../core/sink.js";
+import type { SinkRefusal, SinkWriter } from "../../core/sink.js";
 import type { SystemStats } from "../../core/stats.js";
 import type { PlanWorkflow } from "../../graph/plan.js";
 import { atom, batch, type Atom, type Batch } from "../atom.js";
@@ -218,11 +220,41 @@ export class WorkflowExecutor implements Component {
     this.emit(result, true);
   }
 
-  /** Appends an output atom to the stream and stages its events in the sink target, if any. */
+  /**
+   * Appends an output atom to the stream and stages its events in the sink target, if any;
+   * events the target refuses fail (docs/semantics.md, rule 10) and are left out of both.
+   */
   private emit(result: Batch, seal: boolean): void {
-    this.out.append(atom(result.keys as Key[], result.values, result.error, seal, false));
-    if (this.target !== undefined && result.values.length > 0) this.target.stage(result.values);
+    let out = result;
+    if (this.target !== undefined && result.values.length > 0) {
+      const refused = this.target.stage(result.values);
+      if (refused !== undefined && refused.length > 0) out = this.refuse(result, refused);
+    }
+    this.out.append(atom(out.keys as Key[], out.values, out.error, seal, false));
     if (seal) this.flushDeadLetters(true);
+  }
+
+  /** `result` without the events the sink refused, each reported as a failed event of the sink. */
+  private refuse(result: Batch, refused: readonly SinkRefusal[]): Batch {
+    const out: Batch = { keys: [], values: [], error: result.error };
+    const problems = new Map(refused.map((r) => [r.index, r.problem]));
+    for (let i = 0; i < result.values.length; i++) {
+      const key = result.keys[i]!;
+      const problem = problems.get(i);
+      if (problem === undefined) {
+        out.keys.push(key);
+        out.values.push(result.values[i]);
+        continue;
+      }
+      const error = new OperatorError(this.path, "sink", key, new Error(problem));
+      out.error ??= error;
+      this.write(error.message, { level: "error", workflow: this.path, task: "sink", key, error });
+      if (this.dead !== undefined) {
+        this.dead.box.keys.push(key);
+        this.dead.box.values.push({ event: result.values[i], error });
+      }
+    }
+    return out;
   }
 
   /** Appends the step's dead letters as one atom (with `seal`, and the end of the stream). */
