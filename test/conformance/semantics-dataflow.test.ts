@@ -1,7 +1,7 @@
 /**
  * docs/semantics.md, rules 1 to 7 and 11 (the dataflow), rule by rule: each `describe` is one
  * numbered rule, with its exact cases. Rules 8 and 9 are in semantics-portals.test.ts, rule 10
- * in semantics-failures.test.ts.
+ * and the end of a workflow in semantics-failures.test.ts.
  */
 import { describe, expect, test } from "vitest";
 import { PortalsApp, Systems, type ApplicationBuilder } from "portals-ts";

@@ -1,6 +1,6 @@
 /**
- * docs/semantics.md, rule 10 (a failing event, hooks that throw, dead letters), and the output
- * of a serving workflow after its end.
+ * docs/semantics.md, rule 10 (a failing event, hooks that throw, dead letters) and the end of a
+ * workflow (rule 1's `onComplete` after every continuation, the output after the end).
  */
 import { describe, expect, test } from "vitest";
 import { OperatorError, PortalsApp, Systems, type ApplicationBuilder, type DeadLetter, type LogMeta, type StreamRef, type TestSystem } from "portals-ts";
@@ -284,6 +284,76 @@ describe("rule 10: dead letters", () => {
       expect(() => w.deadLetters("errors")).toThrow("call deadLetters() before freeze()");
       v.source(app.generators.empty<number>().stream).sink().freeze();
     });
+  });
+});
+
+describe("the end of a workflow waits for the continuations its last atom started (rule 1)", () => {
+  test("an event emitted by onComplete reaches an asker: its reply is output before the seal, then the asker's onComplete runs", () => {
+    const { system, info, logs } = logged();
+    system.launch(
+      PortalsApp("end", (app) => {
+        const double = app.portal<number, number>("double");
+        app.workflows<never, never>("server").source(app.generators.empty<never>().stream).replier(double, () => {}, (x, ctx) => ctx.reply(2 * x)).sink().freeze();
+        const asking = app
+          .workflows<number, number>("asking")
+          .source(app.generators.fromArray([1]).stream)
+          .identity()
+          .withOnComplete((ctx) => ctx.emit(5))
+          .asker<number>(double, async (x, ctx) => {
+            ctx.emit(await double.request(x));
+          })
+          .withOnComplete((ctx) => ctx.emit(-1))
+          .map((x) => x + 1000)
+          .withOnComplete((ctx) => ctx.emit(0))
+          .sink()
+          .freeze();
+        app.workflows<number, number>("after").source(asking.stream).logger("after ").withOnComplete((ctx) => ctx.log.info("after ended")).sink().freeze();
+      }),
+    );
+    system.stepUntilComplete();
+    // 1002: the first atom's reply; 1010: the reply to onComplete's 5; 999 (-1 + 1000): the
+    // asker's onComplete, after that reply; 0: the map's onComplete; then the end.
+    expect(info()).toEqual(["after 1002", "after 1010", "after 999", "after 0", "after ended"]);
+    expect(logs.filter((l) => l.meta.level !== "info")).toEqual([]);
+    expect(system.parkedContinuations).toBe(0);
+  });
+
+  test("a snapshot taken while the end waits at a task restores into the same end", () => {
+    const define = (app: ApplicationBuilder): void => {
+      const echo = app.portal<number, number>("echo");
+      app.workflows<never, never>("server").source(app.generators.empty<never>().stream).replier(echo, () => {}, (x, ctx) => ctx.reply(x)).sink().freeze();
+      app
+        .workflows<number, string>("w")
+        .source(app.generators.fromArray([1]).stream)
+        .identity()
+        .withOnComplete((ctx) => ctx.emit(7))
+        .asker<string>(echo, async (x, ctx) => {
+          ctx.emit(`reply ${await echo.request(x)}`);
+        })
+        .withOnComplete((ctx) => ctx.emit("asker complete"))
+        .logger()
+        .sink()
+        .freeze();
+    };
+    const whole = run(define);
+    expect(whole).toEqual(["reply 1", "reply 7", "asker complete"]);
+    // Snapshot after every step, restore each into a fresh system, and finish from there: the
+    // lines before the snapshot and those of the restored run are the whole run's.
+    const original = logged();
+    original.system.launch(PortalsApp("app", define));
+    let waitedAtTheEnd = false;
+    while (original.system.canStep()) {
+      original.system.step();
+      const before = original.info();
+      // The end waits at the asker: the seal's event was asked, its reply is not in.
+      if (before.includes("reply 1") && original.system.parkedContinuations > 0) waitedAtTheEnd = true;
+      const restored = logged();
+      restored.system.restore(original.system.snapshot(), [PortalsApp("app", define)]);
+      restored.system.stepUntilComplete();
+      expect([...before, ...restored.info()], `restored after ${before.length} lines`).toEqual(whole);
+      expect(restored.logs.filter((l) => l.meta.level !== "info")).toEqual([]);
+    }
+    expect(waitedAtTheEnd).toBe(true);
   });
 });
 

@@ -9,11 +9,14 @@
  * output gets an atom only if something reached the sink. Requests and replies the tasks send
  * during a step leave as one portal atom on the workflow's portal stream.
  *
- * The end of the input (seal) is held back while continuations of this workflow are parked, so
- * `onComplete` runs after every reply is in; then the output stream ends too. A workflow that
- * serves a portal still serves requests after that (its state lives on), but events it emits
- * then have no stream to go to: they are dropped with a warning. A service that must keep
- * emitting needs an input that does not end, e.g. one fed through a sequencer.
+ * The end of the input (seal) is held back while continuations of this workflow are parked.
+ * Then the end runs task by task: each task handles what its upstream emitted at the end, and
+ * runs `onComplete` once the continuations that started are done (the end waits at that task,
+ * and what was emitted before it goes on as an atom of its own); the output stream ends after
+ * the last task's `onComplete`, so no continuation's output is lost (docs/semantics.md, rule 1).
+ * A workflow that serves a portal still serves requests after that (its state lives on), but
+ * events it emits then have no stream to go to: they are dropped with a warning. A service that
+ * must keep emitting needs an input that does not end, e.g. one fed through a sequencer.
  *
  * Failed events (docs/semantics.md, rule 10) go to the workflow's dead-letter stream, if it has
  * one, as one atom per step; it ends with the output stream. Events the sink target refuses
@@ -37,6 +40,8 @@ import { fuse, type Fused } from "./fusion.js";
 /** A workflow as plain data (snapshots): a held-back end of input, and its tasks. */
 export interface WorkflowState<R = RunnerState> {
   readonly seal: Atom | null;
+  /** The task whose `onComplete` the end waits to run (its continuations are parked), or `null`. */
+  readonly ending: number | null;
   readonly sealed: boolean;
   readonly warnedAfterEnd: boolean;
   readonly runners: readonly R[];
@@ -54,6 +59,8 @@ export class WorkflowExecutor implements Component {
   /** Fused stateless chains by their first task. */
   private readonly chains: (Fused | undefined)[] = [];
   private seal: Atom | undefined;
+  /** See {@link WorkflowState.ending}. */
+  private ending: number | undefined;
   private sealed = false;
   private warnedAfterEnd = false;
 
@@ -94,12 +101,13 @@ export class WorkflowExecutor implements Component {
   save(delta = false): WorkflowState<RunnerState | RunnerDelta> {
     const runners = this.runners.map((r) => (delta ? r.saveDelta() : r.save()));
     if (!delta) for (const r of this.runners) r.trackChanges();
-    return { seal: this.seal ?? null, sealed: this.sealed, warnedAfterEnd: this.warnedAfterEnd, runners };
+    return { seal: this.seal ?? null, ending: this.ending ?? null, sealed: this.sealed, warnedAfterEnd: this.warnedAfterEnd, runners };
   }
 
   /** Puts back a saved workflow (see `TaskRunner.load`). */
   load(saved: WorkflowState): void {
     this.seal = saved.seal ?? undefined;
+    this.ending = saved.ending ?? undefined;
     this.sealed = saved.sealed;
     this.warnedAfterEnd = saved.warnedAfterEnd;
     saved.runners.forEach((r, i) => this.runners[i]!.load(r));
@@ -151,6 +159,22 @@ export class WorkflowExecutor implements Component {
       outputs[i] = out;
     }
     return this.gather(this.sinks, input, outputs)!;
+  }
+
+  /**
+   * Runs the tasks from `from` on over what tasks before it left in `outputs` (a portal atom's
+   * messages, or the end's output so far), as one atom: tasks that get nothing do not run.
+   * Returns what reaches the sink, or `undefined`.
+   */
+  private runFrom(from: number, outputs: (Batch | undefined)[]): Batch | undefined {
+    for (let i = from; i < this.tasks.length; i++) {
+      const upstream = this.gather(this.tasks[i]!.inputs, undefined, outputs);
+      if (upstream === undefined) continue;
+      const out = batch();
+      this.runners[i]!.runAtom(upstream, out, true);
+      if (out.values.length > 0 || out.error !== undefined) outputs[i] = out;
+    }
+    return this.gather(this.sinks, undefined, outputs);
   }
 
   /**
@@ -212,12 +236,44 @@ export class WorkflowExecutor implements Component {
     else if (result.values.length > 0) this.dropAfterEnd(result.values.length, "emitted");
   }
 
-  /** Runs the end of the input once no continuation of this workflow is parked. */
+  /** Starts the end of the input once no continuation of this workflow is parked, or goes on with it. */
   private tryEnd(): void {
+    if (this.ending !== undefined) {
+      if (this.runners[this.ending]!.parkedCount === 0) this.runEnd(this.ending);
+      return;
+    }
     for (const r of this.runners) if (r.parkedCount > 0) return;
+    this.runEnd(-1);
+  }
+
+  /**
+   * Runs the end of the input task by task (see the module header), from the task after
+   * `waited`, whose `onComplete` runs first when it is a task the end waited at. Tasks that
+   * read the workflow's source get the seal's events (what `onComplete` emitted upstream).
+   */
+  private runEnd(waited: number): void {
+    const seal = this.seal!;
+    const outputs: (Batch | undefined)[] = new Array(this.tasks.length);
+    for (let i = Math.max(waited, 0); i < this.tasks.length; i++) {
+      const runner = this.runners[i]!;
+      const out = batch();
+      if (i !== waited) {
+        runner.runAtom(this.gather(this.tasks[i]!.inputs, seal, outputs) ?? batch(), out, false);
+        if (runner.parkedCount > 0) {
+          // Wait for the continuations the end started; what was emitted so far goes on now.
+          outputs[i] = out;
+          this.ending = i;
+          const result = this.runFrom(i + 1, outputs);
+          if (result !== undefined) this.emit(result, false);
+          return;
+        }
+      }
+      runner.runAtom(batch(), out, false, true);
+      outputs[i] = out;
+    }
+    this.ending = undefined;
     this.sealed = true;
-    const result = this.run(this.seal!, (r, input, out) => r.runAtom(input, out, false, true));
-    this.emit(result, true);
+    this.emit(this.gather(this.sinks, seal, outputs) ?? batch(), true);
   }
 
   /**
