@@ -161,6 +161,8 @@ export class TaskRunner implements BehaviorHost, ContextHost {
     const ctx = this.ctx;
     ctx.target(out);
     ctx.key = inv.key;
+    // The continuation may change, in place, state of its key it read before it parked.
+    if (this.store.tracking) this.store.touchObjects(inv.key);
     const serving = inv.call.serving;
     this.server.serving = serving;
     const running = this.running;
@@ -197,8 +199,13 @@ export class TaskRunner implements BehaviorHost, ContextHost {
     };
   }
 
-  /** As {@link save}, but the state as the keys written since the previous save (incremental). */
+  /**
+   * As {@link save}, but the state as the keys written since the previous save (incremental).
+   * A parked continuation may hold state of its key that it changes in place when it resumes,
+   * and its frames are saved whole: that state is saved with them, so a restore shares it again.
+   */
   saveDelta(): RunnerDelta {
+    for (const inv of this.continuations.invocations()) this.store.touchObjects(inv.key);
     const { perKey: _perKey, ...rest } = this.save();
     return { ...rest, changes: this.store.changes() };
   }
