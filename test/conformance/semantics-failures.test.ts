@@ -398,3 +398,56 @@ test("a serving workflow's output ends with its input; events it emits while ser
     "workflow /svc/workflows/server emitted 2 event(s) while serving a portal after its output stream ended; they are dropped (and so are later ones). To keep emitting after the input ends, feed the workflow through a sequencer, whose stream does not end",
   ]);
 });
+
+test("a serving workflow's dead letters end with its output too; events that fail while it serves later requests are dropped with one warning", () => {
+  const warnings: string[] = [];
+  const dead: string[] = [];
+  const system = Systems.test({ log: (line, meta) => void (meta.level === "warn" && warnings.push(line)) });
+  system.launch(
+    PortalsApp("svc", (app) => {
+      const portal = app.portal<number, number>("double");
+      const w = app.workflows<number, number>("server");
+      const failed = w.deadLetters();
+      w.source(app.generators.fromArray([1]).stream)
+        .replier(
+          portal,
+          (x, ctx) => ctx.emit(x),
+          (x, ctx) => {
+            ctx.emit(x);
+            ctx.reply(x * 2);
+          },
+        )
+        .map((x) => {
+          if (x > 0) throw new Error(`no ${x}`);
+          return x;
+        })
+        .sink()
+        .freeze();
+      app
+        .workflows<DeadLetter, never>("dead")
+        .source(failed)
+        .processor((d) => void dead.push(`${String(d.event)}: ${(d.error.cause as Error).message}`))
+        .withOnComplete(() => void dead.push("ended"))
+        .sink()
+        .freeze();
+    }),
+  );
+  system.stepUntilComplete();
+  expect(dead).toEqual(["1: no 1", "ended"]);
+  system.launch(
+    PortalsApp("late", (app) => {
+      const portal = app.registry.portals.get<number, number>("/svc/portals/double");
+      app
+        .workflows<number, never>("ask")
+        .source(app.generators.fromArray([3]).stream)
+        .asker(portal, script("test#late-dead", [(l, ctx) => ask(ctx, portal, l.args[0] as number), () => undefined]) as never)
+        .sink()
+        .freeze();
+    }),
+  );
+  system.stepUntilComplete();
+  expect(dead).toEqual(["1: no 1", "ended"]);
+  expect(warnings).toEqual([
+    "workflow /svc/workflows/server failed 1 event(s) while serving a portal after its output stream ended; they are dropped (and so are later ones). To keep emitting after the input ends, feed the workflow through a sequencer, whose stream does not end",
+  ]);
+});
