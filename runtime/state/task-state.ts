@@ -45,27 +45,40 @@ export class TaskStateStore {
   }
   private insertions: Map<string, Key[]> | null = null;
 
+  /** Counts the calls of {@link track}, so handles know when a set they keep from {@link keysTouched} is stale. */
+  period = 0;
+
   /** Starts (or restarts) tracking writes: the next {@link changes} has what is written from now on. */
   track(): void {
     this.touched = new Map();
     this.insertions = new Map();
+    this.period++;
+  }
+
+  /** The keys of entry `name` written since tracking (re)started, to add to; `null` while not tracking. */
+  keysTouched(name: string): Set<Key> | null {
+    const touched = this.touched;
+    if (touched === null) return null;
+    let keys = touched.get(name);
+    if (keys === undefined) touched.set(name, (keys = new Set()));
+    return keys;
+  }
+
+  /** Records that `key` was absent from entry `name` when it was set (a map puts it last). */
+  inserted(name: string, key: Key): void {
+    const insertions = this.insertions;
+    if (insertions === null) return;
+    let order = insertions.get(name);
+    if (order === undefined) insertions.set(name, (order = []));
+    order.push(key);
   }
 
   /** Records a write of `key` in entry `name`; `inserted` when the key was absent before. */
   touch(name: string, key: Key, inserted = false): void {
-    const touched = this.touched;
-    if (touched === null) return;
-    let keys = touched.get(name);
-    if (keys === undefined) {
-      keys = new Set();
-      touched.set(name, keys);
-    }
+    const keys = this.keysTouched(name);
+    if (keys === null) return;
     keys.add(key);
-    if (inserted) {
-      let order = this.insertions!.get(name);
-      if (order === undefined) this.insertions!.set(name, (order = []));
-      order.push(key);
-    }
+    if (inserted) this.inserted(name, key);
   }
 
   /**
@@ -149,6 +162,9 @@ export class RawState implements TaskState {
 /** `ctx.perKey(name, initial)`. */
 export class PerKeyHandle<V> implements StateHandle<V> {
   private readonly values: Map<Key, unknown>;
+  /** The store's set of this entry's written keys, kept for its tracking period: one lookup per snapshot, not per event. */
+  private touched: Set<Key> | null = null;
+  private period = -1;
 
   constructor(
     private readonly store: TaskStateStore,
@@ -164,19 +180,31 @@ export class PerKeyHandle<V> implements StateHandle<V> {
     const v = this.values.get(key);
     if (v === undefined) return this.values.has(key) ? (v as V) : this.initial;
     // An object may be changed in place without set(): count the read as a write (module header).
-    if (typeof v === "object" && v !== null && this.store.tracking) this.store.touch(this.name, key);
+    if (typeof v === "object" && v !== null) this.keysTouched()?.add(key);
     return v as V;
   }
 
   set(value: V): void {
     const key = this.keys.key;
-    if (this.store.tracking) this.store.touch(this.name, key, !this.values.has(key));
+    const touched = this.keysTouched();
+    if (touched !== null) {
+      if (!this.values.has(key)) this.store.inserted(this.name, key);
+      touched.add(key);
+    }
     this.values.set(key, value);
   }
 
   del(): void {
     this.values.delete(this.keys.key);
     this.store.touch(this.name, this.keys.key);
+  }
+
+  private keysTouched(): Set<Key> | null {
+    if (this.period !== this.store.period) {
+      this.period = this.store.period;
+      this.touched = this.store.keysTouched(this.name);
+    }
+    return this.touched;
   }
 }
 
