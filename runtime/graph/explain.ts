@@ -6,6 +6,7 @@
  * There is no portal line: portals exist only as the sequencers, splitters and streams that
  * implement them.
  */
+import { taskLabel } from "../core/spec.js";
 import type { Plan } from "./plan.js";
 
 /** Renders `plan`; see the module header. */
@@ -29,7 +30,7 @@ export function explain(plan: Plan): string {
       const from = t.inputs.map((j) => (j < 0 ? "source" : w.tasks[j]!.name)).join(", ");
       const serves = [...(w.portals?.serves ?? [])].filter(([, s]) => s.task === i).map(([p]) => ` serves ${p}`).join("");
       // A default name (`map#2`) says the kind already.
-      const kind = t.name.startsWith(`${t.spec.kind}#`) ? "" : ` ${t.spec.kind}`;
+      const kind = t.name.startsWith(`${taskLabel(t.spec)}#`) ? "" : ` ${t.spec.kind}`;
       lines.push(`    task ${t.name}${kind}${serves} <- ${from}${w.sinks.includes(i) ? " -> sink" : ""}`);
     });
   }

@@ -182,9 +182,11 @@ export class FieldsNode extends Node {
   }
   put(i: number, value: unknown): void {
     const field = this.fields[i]!;
+    if (!(this.out instanceof Error)) (this.out as Record<string, unknown>)[field] = value;
+    // An error's `props` record holds its other own enumerable properties, put back as such.
+    else if (field === "props") for (const [k, v] of Object.entries(value as object)) Object.defineProperty(this.out, k, { value: v, writable: true, configurable: true, enumerable: true });
     // Errors keep `cause` and `errors` as own non-enumerable properties, as their constructors make them.
-    if (this.out instanceof Error) Object.defineProperty(this.out, field, { value, writable: true, configurable: true, enumerable: false });
-    else (this.out as Record<string, unknown>)[field] = value;
+    else Object.defineProperty(this.out, field, { value, writable: true, configurable: true, enumerable: false });
   }
   label(i: number): string {
     return this.labels[i]!;

@@ -12,8 +12,10 @@
  *   - an instance of a registered class ({@link Codec.register}, from `app.dataClass`) is
  *     written as its `encode` data with the class's name and rebuilt by its `decode`;
  *   - an error comes back as its built-in class (`TypeError`, …; the nearest one for a subclass
- *     that is not registered) with its name, message, stack and `cause` (and an
- *     `AggregateError` with its `errors`); a registered error type gets its own class back;
+ *     that is not registered) with its name, message, stack, `cause` and other own enumerable
+ *     properties such as `code` (and an `AggregateError` with its `errors`); a registered error
+ *     type (an error class of a compiled module is one, `core/error-classes.ts`) gets its own
+ *     class back;
  *   - an object with a `null` prototype comes back with a `null` prototype;
  *   - a value nested deeper than V8's serializer can recurse is cut into a side table;
  *   - any other class instance (and functions, symbols, promises, weak collections) is
@@ -176,7 +178,14 @@ export class Codec {
       const error = value as Error & { errors?: unknown };
       const record: Record<string, unknown> = { [TAG]: "error", type, name: String(error.name), message: String(error.message), stack: error.stack };
       const fields = [...(Object.hasOwn(error, "cause") ? ["cause"] : []), ...(type === "AggregateError" && Array.isArray(error.errors) ? ["errors"] : [])];
-      return { node: new FieldsNode(error as unknown as Record<string, unknown>, record, fields, fields.map((f) => `.${f}`)), placed: record };
+      // Its other own enumerable properties (`code`, an own `name`, …) go in `props`.
+      const own = Object.keys(error).filter((k) => !ERROR_FIELDS.has(k));
+      const source: Record<string, unknown> = { cause: error.cause, errors: error.errors };
+      if (own.length > 0) {
+        source.props = Object.fromEntries(own.map((k) => [k, (error as unknown as Record<string, unknown>)[k]]));
+        fields.push("props");
+      }
+      return { node: new FieldsNode(source, record, fields, fields.map((f) => (f === "props" ? "" : `.${f}`))), placed: record };
     }
     throw new EncodeError(path(), `an instance of class ${(proto!.constructor as { name?: string } | undefined)?.name ?? "(anonymous)"}`);
   }
@@ -235,7 +244,7 @@ export class Codec {
       }
       case "error": {
         const error = makeError(value);
-        const fields = ["cause", "errors"].filter((f) => Object.hasOwn(value, f));
+        const fields = ["cause", "errors", "props"].filter((f) => Object.hasOwn(value, f));
         return { node: new FieldsNode(value, error, fields, fields.map((f) => `.${f}`)), value: error };
       }
       case "class": {
@@ -248,6 +257,9 @@ export class Codec {
     }
   }
 }
+
+/** The own properties of an error the `error` record keeps by themselves, not in its `props`. */
+const ERROR_FIELDS = new Set(["message", "stack", "cause", "errors"]);
 
 /** A container the careful walk wrote: its copy, its slot in the side table (-1: none yet), the registered class whose data is being walked. */
 interface Written {

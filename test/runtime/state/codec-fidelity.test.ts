@@ -9,6 +9,8 @@ import * as fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { EncodeError, OperatorError } from "portals-ts";
 import { createCodec } from "../../../runtime/state/codec.js";
+import { compiledErrorClasses } from "../../../runtime/core/error-classes.js";
+import { defineMachine, Step } from "../../../runtime/core/machine.js";
 
 const codec = createCodec();
 const roundTrip = <T>(value: T): T => codec.decode(codec.encode(value)) as T;
@@ -103,6 +105,30 @@ describe("a decoded value is indistinguishable from the original", () => {
     const back = roundTrip(new InputError("bad input"));
     expect(back).toBeInstanceOf(TypeError);
     expect([back.name, back.message]).toEqual(["InputError", "bad input"]);
+  });
+
+  test("an error's own enumerable properties (a code, an own name) come back, enumerable, beside its hidden message and stack", () => {
+    const error = Object.assign(new RangeError("out of range"), { code: "E_RANGE", details: { at: [1, 2] } });
+    const back = roundTrip({ error }).error as typeof error;
+    expect(back).toBeInstanceOf(RangeError);
+    expect(Object.keys(back)).toEqual(["code", "details"]);
+    expect([back.code, back.details, back.message, back.stack]).toEqual(["E_RANGE", { at: [1, 2] }, "out of range", error.stack]);
+    expect(Object.getOwnPropertyDescriptor(back, "message")?.enumerable).toBe(false);
+  });
+
+  test("an error class of a compiled module, registered as its machines list it, comes back as itself with its own properties", () => {
+    class QuotaError extends Error {
+      limit = 3;
+    }
+    class Unrelated extends Map {}
+    const machine = defineMachine({ id: "src/app.ts#default", resume: () => Step.return(), errorClasses: () => [QuotaError, Unrelated] });
+    const classes = compiledErrorClasses([machine]);
+    expect(classes.map((c) => c.name)).toEqual(["src/app.ts#QuotaError"]);
+    const thrown = new QuotaError("over", { cause: new TypeError("why") });
+    const back = createCodec(classes).decode(createCodec(classes).encode({ thrown }, "test")) as { thrown: QuotaError };
+    expect(back.thrown).toBeInstanceOf(QuotaError);
+    expect([back.thrown.limit, back.thrown.message, back.thrown.stack, Object.keys(back.thrown)]).toEqual([3, "over", thrown.stack, ["limit"]]);
+    expect(back.thrown.cause).toBeInstanceOf(TypeError);
   });
 
   test("the framework's errors come back as their class, with the thrown value's stack", () => {

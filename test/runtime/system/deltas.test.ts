@@ -3,10 +3,21 @@
  * array read with `get()` and changed without `set()`, also by a continuation that holds it
  * across an await. Every run takes a full snapshot after its first step and a delta after each
  * later one; each chain is restored into a fresh system and run to the end, and the lines before
- * the snapshot plus those after the restore must be the whole run's.
+ * the snapshot plus those after the restore must be the whole run's. A caught error of a class
+ * of the compiled module comes back as that class (docs/snapshots.md, "Data").
  */
 import { describe, expect, test } from "vitest";
 import { PortalsApp, Systems, type ApplicationBuilder } from "portals-ts";
+
+/** An error class of this module: the compiled asker's machine lists it, so a restore knows it. */
+class LimitError extends Error {
+  override name = "LimitError";
+  max = 3;
+}
+
+function check(x: string): void {
+  if (x.length > 3) throw new LimitError("too long");
+}
 
 /** Checks every restore point of `define`'s run; returns the whole run's lines. */
 function restoredEverywhere(define: (app: ApplicationBuilder) => void): string[] {
@@ -78,6 +89,30 @@ describe("state changed in place survives a restore from a full snapshot and del
         .freeze();
     });
     expect(lines).toEqual(["A", "AB", "ABC"]);
+  });
+
+  test("a caught error of this module's class, held across an await, is restored as that class with its own properties", () => {
+    const lines = restoredEverywhere((app) => {
+      const limits = app.portal<string, number>("limits");
+      app.workflows<never, never>("server").source(app.generators.empty<never>().stream).replier(limits, () => {}, (x, ctx) => ctx.reply(x.length)).sink().freeze();
+      app
+        .workflows<string, string>("w")
+        .source(app.generators.fromArrayOfArrays([["ab"], ["abcd"]]).stream)
+        .asker<string>(limits, async (x, ctx) => {
+          try {
+            check(x);
+            ctx.emit(`${x} ok`);
+          } catch (e) {
+            const limit = await limits.request(x);
+            const error = e as LimitError;
+            ctx.emit(`${x}: ${error instanceof LimitError} ${error.name} ${error.max} ${error.message} (${limit})`);
+          }
+        })
+        .logger()
+        .sink()
+        .freeze();
+    });
+    expect(lines).toEqual(["ab ok", "abcd: true LimitError 3 too long (4)"]);
   });
 
   test("an initial Map or Set is shared by every key and not stored: changing it in place throws, saying what to do", () => {

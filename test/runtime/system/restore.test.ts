@@ -195,9 +195,9 @@ describe("bad snapshots are refused with a clear error and nothing restored", ()
     system.launch(toggles(idle));
     system.step();
     const bytes = system.snapshot();
-    expect(decodeSnapshot(bytes).manifest.vsm).toEqual({ "/toggles/workflows/toggle/$1": "restore-test/idle" });
+    expect(decodeSnapshot(bytes).manifest.vsm).toEqual({ "/toggles/workflows/toggle/vsm#1": "restore-test/idle" });
     expect(refused(bytes, [toggles(busy)]).message).toBe(
-      "vsm task /toggles/workflows/toggle/$1 changed since the snapshot (initial state restore-test/idle then, restore-test/busy now); " +
+      "vsm task /toggles/workflows/toggle/vsm#1 changed since the snapshot (initial state restore-test/idle then, restore-test/busy now); " +
         "name its states with VSM.processor(onNext, { name }) to keep them across edits, restore with the code that took the snapshot, or start afresh",
     );
     expect(Systems.test({ log: () => {} }).restore(bytes, [toggles(idle)]).applications).toEqual(["/toggles"]);
