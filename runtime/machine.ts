@@ -32,6 +32,8 @@ export interface CompiledSpec {
   readonly resume: Machine["resume"];
   /** The async helpers the function awaits, by reference (see `Machine.helpers`). */
   readonly helpers?: () => readonly unknown[];
+  /** The module's top-level classes with an `extends` clause (see `Machine.errorClasses`). */
+  readonly errorClasses?: () => readonly unknown[];
 }
 
 /** Defines the machine of a compiled function. */

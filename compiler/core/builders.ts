@@ -12,8 +12,10 @@
  * `app.workflows(…).source(…)` a flow builder and every method of it another, `Tasks.x(…)` and
  * a task's `with…(…)` tasks, `app.portal(…)`, `app.registry.portals.get(…)` and `testPortal(…)`
  * portal refs; variables initialised with such values, variables and parameters annotated with
- * `ApplicationBuilder`, `WorkflowBuilder`, `FlowBuilder`, `Task` or `PortalRef`, and calls of
- * the file's functions annotated to return one, carry them.
+ * `ApplicationBuilder`, `WorkflowBuilder`, `FlowBuilder`, `Task` or `PortalRef` (also a callback's
+ * parameter through the annotation of the file's function it is passed to,
+ * `each(define: (app: ApplicationBuilder) => void)`), and calls of the file's functions
+ * annotated to return one, carry them.
  */
 import type * as ts from "typescript";
 
@@ -236,8 +238,27 @@ function syntacticView(t: typeof ts, file: ts.SourceFile, usesPortals: boolean):
       const fn = decl.parent;
       const call = fn.parent;
       if (fn.parameters[0] === decl && t.isCallExpression(call) && call.arguments[1] === fn && kindOf(call.expression) === "portals-app") return "app";
+      return contextualKind(decl);
     }
     return undefined;
+  };
+
+  /**
+   * The kind a parameter of a function passed to one of the file's functions takes from that
+   * function's annotation: the `app` of `each((app) => …)` where
+   * `function each(define: (app: ApplicationBuilder) => void)`.
+   */
+  const contextualKind = (param: ts.ParameterDeclaration): Kind | undefined => {
+    const fn = param.parent;
+    const call = fn.parent;
+    if (!(t.isArrowFunction(fn) || t.isFunctionExpression(fn)) || !t.isCallExpression(call) || !t.isIdentifier(call.expression)) return undefined;
+    const argument = call.arguments.indexOf(fn);
+    const decl = resolver.resolve(call.expression);
+    const callee = decl !== undefined && t.isVariableDeclaration(decl) ? decl.initializer : decl;
+    if (argument < 0 || callee === undefined || !(t.isFunctionDeclaration(callee) || t.isArrowFunction(callee) || t.isFunctionExpression(callee))) return undefined;
+    const type = callee.parameters[argument]?.type;
+    if (type === undefined || !t.isFunctionTypeNode(type)) return undefined;
+    return annotationKind(type.parameters[fn.parameters.indexOf(param)]?.type);
   };
 
   const annotationKind = (type: ts.TypeNode | undefined): Kind | undefined => {

@@ -18,10 +18,12 @@
  *       }
  *     },
  *     helpers: () => [reserve, pricing.quote],
+ *     errorClasses: () => [QuotaError],
  *   })
  *
  * The native try is emitted only when some block has an exception handler; `helpers` only when
- * the function awaits helpers (`helper-list.ts`). Inside the blocks every `x.request(...)` is
+ * the function awaits helpers (`helper-list.ts`); `errorClasses` only when the module declares
+ * top-level classes with an `extends` clause. Inside the blocks every `x.request(...)` is
  * `$rt.request(ctx, x, ...)` (`requests.ts`). `resume` is an
  * arrow function so that `this` and every outer binding mean what they meant in the source.
  */
@@ -30,9 +32,19 @@ import type { Handler, LoweredFunction, Names } from "./ir.js";
 
 /**
  * Builds the `$rt.machine({...})` expression of `fn`, with `helpers` (the helper functions its
- * awaits call, see `helper-list.ts`) as its `helpers` list when there are any.
+ * awaits call, see `helper-list.ts`) as its `helpers` list and `errorClasses` (the module's
+ * top-level classes with an `extends` clause, see {@link subclassesOf}) as its `errorClasses`
+ * list when there are any.
  */
-export function emitMachine(t: typeof ts, names: Names, fn: LoweredFunction, id: string, version: string, helpers: readonly ts.Expression[] = []): ts.Expression {
+export function emitMachine(
+  t: typeof ts,
+  names: Names,
+  fn: LoweredFunction,
+  id: string,
+  version: string,
+  helpers: readonly ts.Expression[] = [],
+  errorClasses: readonly string[] = [],
+): ts.Expression {
   const f = t.factory;
   const ident = (name: string): ts.Identifier => f.createIdentifier(name);
   const pc = (): ts.Expression => f.createPropertyAccessExpression(ident(names.frame), "pc");
@@ -150,6 +162,14 @@ export function emitMachine(t: typeof ts, names: Names, fn: LoweredFunction, id:
         ...(helpers.length === 0
           ? []
           : [f.createPropertyAssignment("helpers", f.createArrowFunction(undefined, undefined, [], undefined, undefined, f.createArrayLiteralExpression([...helpers])))]),
+        ...(errorClasses.length === 0
+          ? []
+          : [
+              f.createPropertyAssignment(
+                "errorClasses",
+                f.createArrowFunction(undefined, undefined, [], undefined, undefined, f.createArrayLiteralExpression(errorClasses.map((name) => ident(name)))),
+              ),
+            ]),
       ],
       true,
     ),
@@ -158,4 +178,21 @@ export function emitMachine(t: typeof ts, names: Names, fn: LoweredFunction, id:
   function slot(name: string): ts.Expression {
     return f.createPropertyAccessExpression(ident(names.locals), name);
   }
+}
+
+/**
+ * The names of `file`'s top-level class declarations with an `extends` clause: the classes a
+ * caught error kept across an await may be an instance of, which the runtime restores as
+ * themselves when they extend `Error` (it leaves the others out, so no type checker is needed).
+ */
+export function subclassesOf(t: typeof ts, file: ts.SourceFile): string[] {
+  return file.statements
+    .filter(
+      (s): s is ts.ClassDeclaration =>
+        t.isClassDeclaration(s) &&
+        s.name !== undefined &&
+        !(s.modifiers ?? []).some((m) => m.kind === t.SyntaxKind.DeclareKeyword) &&
+        (s.heritageClauses ?? []).some((h) => h.token === t.SyntaxKind.ExtendsKeyword),
+    )
+    .map((s) => s.name!.text);
 }

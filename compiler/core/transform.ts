@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { relative, sep } from "node:path";
 import type * as ts from "typescript";
 import { Diagnostics, position } from "./diagnostics.js";
-import { emitMachine } from "./emit.js";
+import { emitMachine, subclassesOf } from "./emit.js";
 import { apiView } from "./builders.js";
 import { AwaitRules, checkReplies } from "./checks.js";
 import { findTargets, helpersThatAsk, operatorCallbacks, type Target } from "./find.js";
@@ -87,6 +87,7 @@ export function createTransformer(t: typeof ts, options: TransformOptions = {}):
     const path = relative(rootOf(file.fileName), file.fileName).split(sep).join("/");
     const machineName = machineNames(t, file, targets, callbacks);
     const machines = new Map<ts.Node, ts.Expression>();
+    const errorClasses = subclassesOf(t, file);
     // Helpers first: an async function that cannot be compiled is simply left alone (it may
     // be an ordinary async utility); an operator that awaits it gets the reason.
     for (const target of targets.filter((x) => x.role === "helper")) {
@@ -132,7 +133,7 @@ export function createTransformer(t: typeof ts, options: TransformOptions = {}):
       const helpers = helperCallees(t, fn, scopes, (operand) => rules.classify(operand));
       const id = `${path}#${machineName.get(fn)}`;
       const version = createHash("sha256").update(COMPILER_VERSION).update("\0").update(fn.getText(file)).digest("hex").slice(0, 12);
-      return emitMachine(t, names, lowered, id, version, helpers);
+      return emitMachine(t, names, lowered, id, version, helpers, errorClasses);
     }
   };
 

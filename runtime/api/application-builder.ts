@@ -217,7 +217,7 @@ export class ApplicationBuilder {
    */
   workflows<T, U>(name?: string): WorkflowBuilder<T, U> {
     const path = `${this.path}/workflows/${this.nameOf(name)}`;
-    const draft: WorkflowDraft = { path, source: undefined, tasks: [], sinks: [], target: undefined, frozen: false };
+    const draft: WorkflowDraft = { path, source: undefined, tasks: [], sinks: [], target: undefined, deadLetters: undefined, frozen: false };
     this.workflowDrafts.push(draft);
     return new WorkflowBuilder<T, U>(draft);
   }
@@ -249,6 +249,7 @@ export class ApplicationBuilder {
         tasks: d.tasks,
         sinks: d.sinks,
         target: d.target,
+        deadLetters: d.deadLetters,
       })),
     };
     const problems = validate(model);

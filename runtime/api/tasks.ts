@@ -25,7 +25,10 @@ export class Task<T, U> {
     readonly spec: TaskSpec,
   ) {}
 
-  /** Names the task (its path is `<workflow>/<name>`; names must be unique in a workflow). */
+  /**
+   * Names the task (unique in its workflow): messages, logs, `app.explain()` and snapshots use
+   * the name. Without one a task is called `<kind>#<position>`, e.g. `map#2`.
+   */
   withName(name: string): Task<T, U> {
     return new Task({ ...this.spec, name });
   }
@@ -45,7 +48,11 @@ export class Task<T, U> {
     return this.withHooks({ onComplete: hook });
   }
 
-  /** Runs `hook` when an atom arrives failed from upstream (docs/semantics.md, rule 10). */
+  /**
+   * Runs `hook` on the task's failures (docs/semantics.md, rule 10): right after one of its
+   * events (or hooks) throws, with that failure, under the event's key (what it emits takes the
+   * event's place); and once for an atom that arrives failed from upstream, after its events.
+   */
   withOnError(hook: (error: OperatorError, ctx: ProcessorContext<U>) => void): Task<T, U> {
     return this.withHooks({ onError: hook });
   }

@@ -6,10 +6,11 @@
  * Every operator returns a new builder; branching from one builder and `union` build a DAG.
  */
 import type { AskerContext, MapContext, ProcessorContext, ReplierContext } from "../core/context.js";
-import type { OperatorError } from "../core/errors.js";
+import type { DeadLetter, OperatorError } from "../core/errors.js";
 import type { Key } from "../core/key.js";
-import { streamOf } from "../core/paths.js";
+import { deadLettersOf, RESERVED_STREAM_NAMES, streamOf } from "../core/paths.js";
 import type { Sink } from "../core/sink.js";
+import { defaultTaskName, taskLabel } from "../core/spec.js";
 import type { VsmBehavior } from "../core/vsm.js";
 import type { TaskNode } from "../graph/model.js";
 import { streamRef, type PortalRef, type StreamRef, type WorkflowRef } from "./refs.js";
@@ -23,6 +24,8 @@ export interface WorkflowDraft {
   readonly sinks: number[];
   /** Transactional sink the output also goes to, if any. */
   target: Sink<unknown> | undefined;
+  /** Path of the dead-letter stream, if the workflow has one. */
+  deadLetters: string | undefined;
   frozen: boolean;
 }
 
@@ -42,6 +45,33 @@ export class WorkflowBuilder<T, U> {
   /** Output stream of the workflow (usable before `freeze()`). */
   get stream(): StreamRef<U> {
     return streamRef<U>(streamOf(this.draft.path));
+  }
+
+  /**
+   * Gives the workflow a dead-letter stream, `/<app>/workflows/<workflow>/<name>/stream`, and
+   * returns it: every event that fails in one of its tasks (or that its sink refuses) goes
+   * there with its error, under its key, in an atom per step (docs/semantics.md, rule 10).
+   * Other workflows consume it like any stream, in this application or, through the registry,
+   * in later ones. Call it before `freeze()`.
+   *
+   * @param name the stream's name within the workflow (default `failed`): letters, digits, `_`,
+   *   `-`, `.` or `$`, and none of the names portal expansion uses (`portal-in`, `portal-out`,
+   *   `portal-router`, `replies`)
+   * @throws TypeError for such a name, after `freeze()`, or when the workflow already has a
+   *   dead-letter stream of another name
+   */
+  deadLetters(name = "failed"): StreamRef<DeadLetter> {
+    const where = `workflow ${this.draft.path}: deadLetters(${JSON.stringify(name)})`;
+    if (typeof name !== "string" || !/^[\w.$-]+$/.test(name) || RESERVED_STREAM_NAMES.includes(name)) {
+      throw new TypeError(`${where}: the name must be letters, digits, "_", "-", "." or "$", and not one of ${RESERVED_STREAM_NAMES.join(", ")}`);
+    }
+    if (this.draft.frozen) throw new TypeError(`${where}: the workflow is frozen; call deadLetters() before freeze()`);
+    const path = deadLettersOf(this.draft.path, name);
+    if (this.draft.deadLetters !== undefined && this.draft.deadLetters !== path) {
+      throw new TypeError(`${where}: the workflow's dead letters already go to ${this.draft.deadLetters}; a workflow has one dead-letter stream`);
+    }
+    this.draft.deadLetters = path;
+    return streamRef<DeadLetter>(path);
   }
 
   /**
@@ -141,7 +171,7 @@ export class FlowBuilder<T, U, CT, CU> {
         throw new TypeError(`workflow ${this.draft.path}: union(...) takes flows of the same workflow`);
       }
     }
-    return this.add(Tasks.identity<CU>(), [this.latest, ...others.map((o) => o.latest)]);
+    return this.add(Tasks.identity<CU>(), [this.latest, ...others.map((o) => o.latest)], "union");
   }
 
   /**
@@ -177,7 +207,10 @@ export class FlowBuilder<T, U, CT, CU> {
     return this.add(Tasks.askerReplier(asks, portal, onNext, onAsk));
   }
 
-  /** Names the latest task (default `$<n>`, its position in the workflow). */
+  /**
+   * Names the latest task, in messages, logs, `app.explain()` and snapshots. Without a name a
+   * task is called `<kind>#<position>`: `map#2` is the workflow's second task, a map.
+   */
   withName(name: string): FlowBuilder<T, U, CT, CU> {
     if (typeof name !== "string" || name === "") throw new TypeError(`workflow ${this.draft.path}: withName(name) needs a non-empty string`);
     return this.replace((t) => t.withName(name));
@@ -198,7 +231,11 @@ export class FlowBuilder<T, U, CT, CU> {
     return this.replace((t) => t.withOnComplete(hook));
   }
 
-  /** Runs `hook` when an atom arrives failed at the latest task (docs/semantics.md, rule 10). */
+  /**
+   * Runs `hook` on the latest task's failures (docs/semantics.md, rule 10): right after one of
+   * its events (or hooks) throws, with that failure, under the event's key (what it emits takes
+   * the event's place); and once for an atom that arrives failed from upstream, after its events.
+   */
   withOnError(hook: (error: OperatorError, ctx: ProcessorContext<CU>) => void): FlowBuilder<T, U, CT, CU> {
     return this.replace((t) => t.withOnError(hook));
   }
@@ -242,7 +279,7 @@ export class FlowBuilder<T, U, CT, CU> {
       this.draft.target = target;
     }
     // The source itself cannot be a sink input: an identity task stands in for it.
-    const last = this.latest === SOURCE ? this.add(Tasks.identity()).latest : this.latest;
+    const last = this.latest === SOURCE ? this.add(Tasks.identity(), [SOURCE], "sink").latest : this.latest;
     if (!this.draft.sinks.includes(last)) this.draft.sinks.push(last);
     return this;
   }
@@ -257,9 +294,9 @@ export class FlowBuilder<T, U, CT, CU> {
     return { kind: "workflow", path: this.draft.path, stream: streamRef<U>(streamOf(this.draft.path)) };
   }
 
-  private add<A, B, V>(task: Task<A, B>, inputs: number[] = [this.latest]): FlowBuilder<T, U, A, V> {
+  private add<A, B, V>(task: Task<A, B>, inputs: number[] = [this.latest], label = taskLabel(task.spec)): FlowBuilder<T, U, A, V> {
     this.checkOpen("adding a task");
-    const name = task.spec.name ?? `$${this.draft.tasks.length + 1}`;
+    const name = task.spec.name ?? defaultTaskName(label, this.draft.tasks.length + 1);
     this.draft.tasks.push({ name, spec: task.spec, inputs });
     return new FlowBuilder<T, U, A, V>(this.draft, this.draft.tasks.length - 1);
   }

@@ -9,7 +9,7 @@
  * traffic (`app.explain()` as text). Both draw as Graphviz DOT or Mermaid (`--format`).
  */
 import type { Application } from "../api/application.js";
-import { portalUse } from "../core/spec.js";
+import { portalUse, taskLabel } from "../core/spec.js";
 import type { AppModel } from "../graph/model.js";
 import type { Plan } from "../graph/plan.js";
 
@@ -60,12 +60,12 @@ function label(path: string, app: string): string {
   return `${p.kind} ${p.app === app ? p.name : producer(path)}`;
 }
 
-/** The task list of a workflow: each task's kind (as the builder method), with its name when it was given one. */
+/** The task list of a workflow: each task's name, with its kind (as the builder method) when the name does not say it (`map#2` does). */
 function taskList(tasks: AppModel["workflows"][number]["tasks"]): string {
   return tasks
     .map((t) => {
-      const kind = t.spec.kind === "replier" && t.spec.asks.length > 0 ? "askerReplier" : t.spec.kind;
-      return t.name.startsWith("$") ? kind : `${t.name} (${kind})`;
+      const kind = taskLabel(t.spec);
+      return t.name.startsWith(`${kind}#`) ? t.name : `${t.name} (${kind})`;
     })
     .join(", ");
 }

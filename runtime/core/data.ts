@@ -7,9 +7,9 @@
  *
  * Data is: primitives (including `undefined`, `bigint`, `-0`, `NaN`), plain objects (prototype
  * `Object.prototype` or `null`), arrays, and instances of the built-in classes listed in
- * {@link DATA_CLASSES}; errors (kept with name, message and cause); and instances of classes an
- * application registers with `app.dataClass(...)`. Classes are matched exactly (an instance of a
- * subclass would come back as its base class), except errors. Anything else, notably functions,
+ * {@link DATA_CLASSES}; errors (kept with name, message, stack and cause); and instances of
+ * classes an application registers with `app.dataClass(...)`. Classes are matched exactly (an
+ * instance of a subclass would come back as its base class), except errors. Anything else, notably functions,
  * symbols, promises, weak collections and other class instances, is not.
  *
  * This module is shared by the ES module runtime and the CommonJS compiler build, so it
@@ -38,8 +38,9 @@ export const DATA_CLASSES: readonly string[] = [
 ];
 
 /**
- * Built-in error classes. An error is data: it is stored with its name, message and cause; an
- * error class registered with `app.dataClass` comes back as that class, any other as `Error`.
+ * Built-in error classes. An error is data: it is stored with its name, message, stack and cause
+ * (an `AggregateError` with its errors); an error class registered with `app.dataClass` comes
+ * back as that class, any other as the nearest of these it extends.
  */
 export const ERROR_CLASSES: readonly string[] = ["Error", "EvalError", "RangeError", "ReferenceError", "SyntaxError", "TypeError", "URIError", "AggregateError"];
 

@@ -8,7 +8,7 @@ import type { Key } from "./key.js";
 export interface Location {
   /** Workflow path, e.g. `/shop/workflows/cart`. */
   readonly workflow: string;
-  /** Task name within the workflow, e.g. `$2` or a `withName` name. */
+  /** Task name within the workflow: its `withName` name, else `<kind>#<position>` such as `map#2`. */
   readonly task: string;
   /** Key of the event being processed. */
   readonly key: Key;
@@ -36,10 +36,14 @@ export class ApplicationError extends Error {
   }
 }
 
+/** A task's hooks, as named in an {@link OperatorError} that one of them threw. */
+export type HookName = "onAtomComplete" | "onComplete" | "onError";
+
 /**
- * An operator threw while processing an event, a hook or a reply (docs/semantics.md, rule 10). It travels
- * downstream with the failed atom (handlers set with `withOnError` receive it) and is reported
- * through the system's log with its location.
+ * An operator threw while processing an event, a hook or a reply (docs/semantics.md, rule 10):
+ * the failing event is dropped for that task and reported with this error, which also travels
+ * downstream with the atom (handlers set with `withOnError` receive it) and reaches the
+ * workflow's dead letters with the event. The thrown value is `cause`, stack included.
  */
 export class OperatorError extends Error implements Location {
   /** The error's class name. */
@@ -47,15 +51,30 @@ export class OperatorError extends Error implements Location {
   constructor(
     /** Path of the workflow (or of the generator or splitter) where the operator ran. */
     readonly workflow: string,
-    /** Name of the task (or `source`, or the split's path). */
+    /** Name of the task (or `source`, `sink`, or the split's path). */
     readonly task: string,
-    /** Key of the event being processed. */
+    /** Key of the failing event (for a hook: the key the task ran under). */
     readonly key: Key,
     /** The value the operator threw. */
     override readonly cause: unknown,
+    /** The hook that threw, when it was not the handling of an event. */
+    readonly hook?: HookName,
   ) {
-    super(`workflow ${workflow}, task ${task}, key ${JSON.stringify(key)}: ${describe(cause)}`);
+    const where = `workflow ${workflow}, task ${task}`;
+    super(`${where}${hook === undefined ? "" : ` (${hook})`}, key ${JSON.stringify(key)}: ${withoutPrefix(describe(cause), where)}`);
   }
+}
+
+/**
+ * A failed event on a workflow's dead-letter stream (`workflow.deadLetters()`, docs/semantics.md,
+ * rule 10): the event as the failing task received it, and why it failed. It travels under the
+ * event's key.
+ */
+export interface DeadLetter<T = unknown> {
+  /** The event that failed. */
+  readonly event: T;
+  /** Where and why: workflow, task, the event's key, and the thrown value as `cause`. */
+  readonly error: OperatorError;
 }
 
 /**
@@ -75,8 +94,29 @@ export class PortalRequestError extends Error {
   }
 }
 
-/** The message of a thrown value, for reports (`Error.message`, else `String(value)`). */
+/**
+ * The message of a thrown value, for reports: `Error.message`, a string as it is, other values
+ * as JSON when they have a JSON form (so `throw { code: 7 }` reads `{"code":7}`), else `String`.
+ */
 export function describe(thrown: unknown): string {
   if (thrown instanceof Error) return thrown.message;
+  if (typeof thrown === "string") return thrown;
+  if (typeof thrown === "object" && thrown !== null) {
+    try {
+      const json = JSON.stringify(thrown);
+      if (json !== undefined && json !== "{}") return json;
+    } catch {
+      // A cycle or a bigint: no JSON form.
+    }
+  }
   return String(thrown);
+}
+
+/**
+ * `message` without a leading `<where>: ` that the report it goes into already names: the
+ * framework's errors thrown inside a task say where they happened, for callers that catch
+ * them, and a report of them must not say it twice.
+ */
+export function withoutPrefix(message: string, where: string): string {
+  return message.startsWith(where + ": ") ? message.slice(where.length + 2) : message;
 }

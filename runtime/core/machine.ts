@@ -111,6 +111,13 @@ export interface Machine {
    * machines), evaluated when a task collects the machines it may restore. Absent: none.
    */
   readonly helpers?: () => readonly unknown[];
+  /**
+   * The classes declared at the top level of the machine's module with an `extends` clause,
+   * evaluated when a system builds its codec: those that extend `Error` come back from a
+   * snapshot as themselves (docs/snapshots.md, "Data"), as a frame may hold a caught one across
+   * a suspension. Absent: none.
+   */
+  readonly errorClasses?: () => readonly unknown[];
 }
 
 /** The brand property of {@link Machine}. */
@@ -145,6 +152,8 @@ export interface MachineSpec {
   readonly resume: (frame: Frame, ctx: any, input: ResumeInput) => MachineStep;
   /** See {@link Machine.helpers}. */
   readonly helpers?: () => readonly unknown[];
+  /** See {@link Machine.errorClasses}. */
+  readonly errorClasses?: () => readonly unknown[];
 }
 
 /**
@@ -169,6 +178,7 @@ export function defineMachine(spec: MachineSpec): Machine {
     begin: (args) => ({ machine: spec.id, version, pc: 0, locals: initial(args) }),
     resume: spec.resume,
     ...(spec.helpers ? { helpers: spec.helpers } : {}),
+    ...(spec.errorClasses ? { errorClasses: spec.errorClasses } : {}),
   };
 }
 

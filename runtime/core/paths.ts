@@ -7,9 +7,16 @@
 /** The kinds of parts another application can look up in the registry. */
 export type RegistryKind = "stream" | "sequencer" | "splitter" | "portal";
 
+/**
+ * Names a workflow's own streams other than its output cannot take: portal expansion puts its
+ * internal streams there (`graph/expand.ts`).
+ */
+export const RESERVED_STREAM_NAMES: readonly string[] = ["portal-in", "portal-out", "portal-router", "replies"];
+
 /** The shape of a path of each registry kind. */
 export const PATH_SHAPES: Readonly<Record<RegistryKind, RegExp>> = {
-  stream: /^\/[^/]+\/(workflows|generators|sequencers|splits)\/[^/]+\/stream$/,
+  // The output streams of parts, and a workflow's dead letters (`/<app>/workflows/<w>/<name>/stream`).
+  stream: new RegExp(`^/[^/]+/((workflows|generators|sequencers|splits)/[^/]+|workflows/[^/]+/(?!(${RESERVED_STREAM_NAMES.join("|")})/)[^/]+)/stream$`),
   sequencer: /^\/[^/]+\/sequencers\/[^/]+$/,
   splitter: /^\/[^/]+\/splitters\/[^/]+$/,
   portal: /^\/[^/]+\/portals\/[^/]+$/,
@@ -17,7 +24,7 @@ export const PATH_SHAPES: Readonly<Record<RegistryKind, RegExp>> = {
 
 /** A path of each registry kind as users write it, for messages. */
 export const PATH_EXAMPLES: Readonly<Record<RegistryKind, string>> = {
-  stream: "/<app>/workflows/<name>/stream",
+  stream: "/<app>/workflows/<name>/stream (or /<app>/workflows/<name>/<dead letters>/stream)",
   sequencer: "/<app>/sequencers/<name>",
   splitter: "/<app>/splitters/<name>",
   portal: "/<app>/portals/<name>",
@@ -31,4 +38,9 @@ export function streamOf(path: string): string {
 /** True when `path` belongs to the application at `app` (`/<name>`). */
 export function isOwnPath(app: string, path: string): boolean {
   return path.startsWith(app + "/");
+}
+
+/** The dead-letter stream named `name` of the workflow at `workflow` (`workflow.deadLetters(name)`). */
+export function deadLettersOf(workflow: string, name: string): string {
+  return `${workflow}/${name}/stream`;
 }

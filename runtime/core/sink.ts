@@ -13,10 +13,22 @@ export interface SinkState {
   readonly staged: readonly unknown[];
 }
 
+/** An event a sink cannot hold, by its index in the staged atom, and why. */
+export interface SinkRefusal {
+  /** Index of the event among the events given to `stage`. */
+  readonly index: number;
+  /** What cannot be written and where in the event, e.g. `value.total is a bigint, which JSON cannot hold`. */
+  readonly problem: string;
+}
+
 /** A sink in one running system. */
 export interface SinkWriter {
-  /** Stages the events of one output atom. */
-  stage(events: readonly unknown[]): void;
+  /**
+   * Stages the events of one output atom, except those it cannot hold, which it returns: the
+   * workflow reports each as a failed event (docs/semantics.md, rule 10) and leaves it out of
+   * its output. Return nothing when every event was staged.
+   */
+  stage(events: readonly unknown[]): readonly SinkRefusal[] | void;
   /** The committed position and the staged events (for a snapshot). */
   save(): SinkState;
   /** Makes the staged events visible and durable. */

@@ -155,3 +155,20 @@ export function operatorMachines(spec: TaskSpec): Map<string, Machine> {
   }
   return out;
 }
+
+/**
+ * What a task is called after when it has no `withName` name: its kind, `askerReplier` for a
+ * replier that also asks, or `label` when the builder knows better (`union`, `sink`).
+ */
+export function taskLabel(spec: TaskSpec): string {
+  return spec.kind === "replier" && spec.asks.length > 0 ? "askerReplier" : spec.kind;
+}
+
+/**
+ * The name of a task without a `withName` name: `<label>#<position>`, its label (see
+ * {@link taskLabel}) and its 1-based position in the workflow, in the order the flow added it,
+ * e.g. `map#2` for the second task, a map. Positions are unique, so default names are too.
+ */
+export function defaultTaskName(label: string, position: number): string {
+  return `${label}#${position}`;
+}

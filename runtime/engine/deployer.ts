@@ -16,6 +16,7 @@ import { WorkflowExecutor } from "./components/workflow-executor.js";
 import type { Engine } from "./engine.js";
 import type { PortalOutbox } from "./portals/outbox.js";
 import { AtomicStream } from "./stream.js";
+import { deadLetterBox, type DeadLetterBox } from "./tasks/failures.js";
 import { TaskRunner } from "./tasks/task-runner.js";
 
 /** How a deployment treats transactional sinks. */
@@ -102,20 +103,23 @@ function openSinks(plan: Plan): Map<string, SinkWriter> {
 interface WorkflowRunners {
   readonly outbox: PortalOutbox;
   readonly runners: TaskRunner[];
+  /** Where the runners put failed events, when the workflow has dead letters. */
+  readonly deadLetters: DeadLetterBox | undefined;
 }
 
 function makeRunners(engine: Engine, plan: Plan): Map<string, WorkflowRunners> {
   const made = new Map<string, WorkflowRunners>();
   for (const w of plan.workflows) {
     const outbox: PortalOutbox = { out: { keys: [], values: [], error: undefined } };
+    const deadLetters = w.deadLetters === undefined ? undefined : deadLetterBox();
     const runners = w.tasks.map((t) => {
       try {
-        return new TaskRunner(w.path, t, engine.log, outbox, portalUse(t.spec).asks.map((p) => p.path));
+        return new TaskRunner(w.path, t, engine.log, outbox, portalUse(t.spec).asks.map((p) => p.path), deadLetters);
       } catch (thrown) {
         throw new Error(`workflow ${w.path}, task ${t.name}: ${describe(thrown)}`);
       }
     });
-    made.set(w.path, { outbox, runners });
+    made.set(w.path, { outbox, runners, deadLetters });
   }
   return made;
 }
@@ -137,9 +141,10 @@ function wire(engine: Engine, plan: Plan, made: Map<string, WorkflowRunners>): v
   for (const s of plan.splits) registry.get(s.splitter, "splitter").splitter.addSplit(s.path, s.predicate, stream(s.stream));
   for (const c of plan.connections) registry.get(c.sequencer, "sequencer").sequencer.connect(stream(c.stream), c.portal);
   for (const w of plan.workflows) {
-    const { outbox, runners } = made.get(w.path)!;
+    const { outbox, runners, deadLetters } = made.get(w.path)!;
     const portalOut = w.portals ? stream(w.portals.out) : undefined;
-    const workflow = new WorkflowExecutor(w, stream(w.source), stream(w.stream), portalOut, outbox, runners, engine.stats, engine.schedule, engine.log, engine.sinks.get(w.path));
+    const dead = deadLetters === undefined ? undefined : { stream: stream(w.deadLetters!), box: deadLetters };
+    const workflow = new WorkflowExecutor(w, stream(w.source), stream(w.stream), portalOut, outbox, runners, engine.stats, engine.schedule, engine.log, engine.sinks.get(w.path), dead);
     engine.workflows.set(w.path, workflow);
     engine.add(workflow);
   }

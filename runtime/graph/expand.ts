@@ -81,12 +81,13 @@ export function expandPortals(model: AppModel): Plan {
 
   for (const w of model.workflows) {
     streams.push({ path: w.stream, internal: false });
+    if (w.deadLetters !== undefined) streams.push({ path: w.deadLetters, internal: false });
     require(w.source!, "stream", w.path);
     const uses = w.tasks.map((t) => portalUse(t.spec));
     const asks = distinctPortals(uses.flatMap((u) => u.asks));
     const serves = distinctPortals(uses.flatMap((u) => u.serves));
     if (asks.length === 0 && serves.length === 0) {
-      workflows.push({ path: w.path, internal: false, source: w.source!, stream: w.stream, tasks: w.tasks, sinks: w.sinks, target: w.target });
+      workflows.push({ path: w.path, internal: false, source: w.source!, stream: w.stream, tasks: w.tasks, sinks: w.sinks, target: w.target, deadLetters: w.deadLetters });
       continue;
     }
     workflows.push(expandPortalWorkflow(w, asks, serves, uses));
@@ -141,6 +142,7 @@ export function expandPortals(model: AppModel): Plan {
       tasks: w.tasks,
       sinks: w.sinks,
       target: w.target,
+      deadLetters: w.deadLetters,
       portals: { out, serves: served },
     };
   }

@@ -55,7 +55,7 @@ export interface PortalNode {
 
 /** One task of a workflow and where its input comes from. */
 export interface TaskNode {
-  /** Name, unique in the workflow (`$<n>` unless named). */
+  /** Name, unique in the workflow: its `withName` name, else `<kind>#<position>` (`core/spec.ts`, `defaultTaskName`). */
   readonly name: string;
   readonly spec: TaskSpec;
   /** Indices of the tasks it consumes, in order; `-1` is the workflow's source. */
@@ -73,6 +73,8 @@ export interface WorkflowNode {
   readonly sinks: readonly number[];
   /** Transactional sink the output also goes to (`sink(target)`), if any. */
   readonly target: Sink<unknown> | undefined;
+  /** Path of the stream its failed events go to (`deadLetters(name)`), if any. */
+  readonly deadLetters: string | undefined;
 }
 
 /** A part of another application, looked up through the registry. */

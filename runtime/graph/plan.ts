@@ -62,6 +62,8 @@ export interface PlanWorkflow extends PlanNode {
   readonly sinks: readonly number[];
   /** Transactional sink the output also goes to, if any. */
   readonly target: Sink<unknown> | undefined;
+  /** Path of the stream its failed events go to, if it has one. */
+  readonly deadLetters: string | undefined;
   /** Present when the workflow asks or serves portals. */
   readonly portals?: PlanPortalRole;
 }

@@ -1,25 +1,33 @@
 /**
  * The snapshot codec: values to bytes and back, for whole snapshots (docs/snapshots.md) and
- * the compiler tests' suspended frames. What it accepts is the data policy of
- * `core/data.ts`. The bytes are V8's structured serialization (`node:v8`), which keeps `Map`, `Set`,
- * `Date`, `RegExp`, `BigInt`, typed arrays, `undefined`, `-0`, `NaN`, shared references and
- * cycles. Before that, a check walks the value once without allocating; plain data (the common
- * case) is then serialized as it is, and decoding is V8's alone. Otherwise a careful walk makes
- * a copy that handles what V8 would silently flatten:
+ * the compiler tests' suspended frames. What it accepts is the data policy of `core/data.ts`,
+ * and what it decodes is indistinguishable from what it encoded, for everything that policy
+ * calls data. The bytes are V8's structured serialization (`node:v8`), which keeps `Map`, `Set`,
+ * `Date`, `RegExp`, `BigInt`, typed arrays, `undefined`, `-0`, `NaN`, array holes and
+ * properties, shared references and cycles. Before that, a check walks the value once without
+ * allocating; plain data not nested too deep (the common case) is then serialized as it is, and
+ * decoding is V8's alone. Otherwise a careful walk (`codec-walk.ts`, iterative, so any depth)
+ * makes a copy that handles what V8 would silently change or cannot do:
  *
  *   - an instance of a registered class ({@link Codec.register}, from `app.dataClass`) is
  *     written as its `encode` data with the class's name and rebuilt by its `decode`;
- *   - an `Error` keeps its `name` and `message` (and `cause`); a registered error type gets its
- *     class back, any other error comes back as an `Error` with the same name and message;
+ *   - an error comes back as its built-in class (`TypeError`, …; the nearest one for a subclass
+ *     that is not registered) with its name, message, stack, `cause` and other own enumerable
+ *     properties such as `code` (and an `AggregateError` with its `errors`); a registered error
+ *     type (an error class of a compiled module is one, `core/error-classes.ts`) gets its own
+ *     class back;
+ *   - an object with a `null` prototype comes back with a `null` prototype;
+ *   - a value nested deeper than V8's serializer can recurse is cut into a side table;
  *   - any other class instance (and functions, symbols, promises, weak collections) is
  *     rejected with the path to it, instead of coming back as a plain object.
  */
 import { deserialize, serialize } from "node:v8";
-import { DATA_CLASSES, type DataClass } from "../core/data.js";
-import { OperatorError, PortalRequestError } from "../core/errors.js";
+import { DATA_CLASSES, ERROR_CLASSES, type DataClass } from "../core/data.js";
+import { OperatorError, PortalRequestError, type HookName } from "../core/errors.js";
 import { RequestHandle } from "../core/machine.js";
 import { PortalRefValue } from "../core/portal-ref.js";
 import type { Key } from "../core/key.js";
+import { adopt, ArrayNode, CUT, FieldsNode, isDense, MapNode, Node, ObjectNode, pathOf, PENDING, SetNode, TAG, walk } from "./codec-walk.js";
 
 /** A value that cannot be encoded, with where it is. */
 export class EncodeError extends Error {
@@ -35,10 +43,6 @@ export class EncodeError extends Error {
   }
 }
 
-const TAG = "\u0000portals:type";
-const DATA = "\u0000portals:data";
-const ERROR = "\u0000portals:error";
-
 /**
  * Prototypes of the built-in data classes stored as they are, with nothing inside to walk (Date,
  * RegExp, buffers, typed arrays). Exact prototypes: an instance of a subclass (a `Buffer`, a class
@@ -46,8 +50,13 @@ const ERROR = "\u0000portals:error";
  */
 const LEAF_PROTOTYPES: ReadonlySet<object> = new Set(
   DATA_CLASSES.filter((name) => name !== "Map" && name !== "Set")
-    .map((name) => (globalThis as unknown as Record<string, { prototype: object } | undefined>)[name]?.prototype)
+    .map((name) => builtin(name)?.prototype)
     .filter((proto): proto is object => proto !== undefined),
+);
+
+/** The prototypes of the built-in error classes, by class name. */
+const ERROR_PROTOTYPES: ReadonlyMap<object, string> = new Map(
+  ERROR_CLASSES.map((name) => [builtin(name)?.prototype, name] as const).filter((e): e is [object, string] => e[0] !== undefined),
 );
 
 /** Encodes values to bytes and back; see the module header. */
@@ -75,158 +84,273 @@ export class Codec {
    * @throws EncodeError naming the path of the first value that cannot be stored
    */
   encode(value: unknown, root = "value"): Uint8Array {
-    try {
-      plain(value, 0);
-    } catch (thrown) {
-      if (thrown !== SLOW) throw thrown;
-      // Something to tag or to reject, or a cycle: the careful walk copies, names, or shares.
-      return serialize({ tagged: true, value: this.toTagged(value, root, new Map()) });
+    if (plain(value, 0)) {
+      try {
+        return serialize({ tagged: false, value });
+      } catch {
+        // Something V8 refuses where the check does not look (a property of an array): the
+        // careful walk finds it and names its path.
+      }
     }
-    return serialize({ tagged: false, value });
+    return serialize({ tagged: true, ...this.tag(value, root) });
   }
 
   /** The value of `bytes` written by {@link encode}. */
   decode(bytes: Uint8Array): unknown {
-    const { tagged, value } = deserialize(bytes) as { tagged: boolean; value: unknown };
-    return tagged ? this.fromTagged(value, new Map()) : value;
+    const payload = deserialize(bytes) as { tagged: boolean; value: unknown; table?: unknown[] };
+    return payload.tagged ? this.untag(payload.value, payload.table ?? []) : payload.value;
   }
 
-  /** Tags registered instances and errors, checks everything, names the path of a problem. */
-  private toTagged(value: unknown, path: string, seen: Map<object, unknown>): unknown {
-    if (typeof value === "function") throw new EncodeError(path, `a function${value.name ? ` (${value.name})` : ""}`);
-    if (typeof value === "symbol") throw new EncodeError(path, "a symbol");
-    if (typeof value !== "object" || value === null) return value;
-    const done = seen.get(value);
-    if (done !== undefined) return done;
-    const proto = Object.getPrototypeOf(value) as object | null;
+  /**
+   * The careful walk (see the module header): a copy of `value` with registered instances,
+   * errors and null-prototype objects as records, every container written once and deep ones
+   * cut into the side table (`codec-walk.ts`); anything that is not data is rejected with its path.
+   */
+  private tag(value: unknown, root: string): { value: unknown; table: unknown[] } {
+    const table: unknown[] = [];
+    const seen = new Map<object, Written>();
+    const refs: object[] = [];
+    const ref = (w: Written): object => {
+      if (w.ref < 0) w.ref = table.push(w.copy) - 1;
+      return (refs[w.ref] ??= { [TAG]: "ref", i: w.ref });
+    };
+    const top = new FieldsNode({ value }, { value: undefined }, ["value"], [""]);
+    walk(top, (child, parent, slot, push) => {
+      if (typeof child === "function") throw new EncodeError(pathOf(root, parent, slot), `a function${child.name ? ` (${child.name})` : ""}`);
+      if (typeof child === "symbol") throw new EncodeError(pathOf(root, parent, slot), "a symbol");
+      if (typeof child !== "object" || child === null) return child;
+      const known = seen.get(child);
+      if (known !== undefined) {
+        if (known.open !== undefined) {
+          throw new EncodeError(pathOf(root, parent, slot), `an instance of ${known.open} inside its own encoded data: a registered instance cannot be part of a cycle`);
+        }
+        return ref(known);
+      }
+      const proto = Object.getPrototypeOf(child) as object | null;
+      if (proto !== null && LEAF_PROTOTYPES.has(proto)) return child;
+      const made = this.tagNode(child, proto, () => pathOf(root, parent, slot));
+      const cut = parent.depth >= CUT;
+      const written: Written = { copy: made.placed, ref: -1, open: made.registered };
+      if (made.registered !== undefined) made.node.done = () => void (written.open = undefined);
+      seen.set(child, written);
+      push(adopt(made.node, parent, slot, cut));
+      return cut ? ref(written) : made.placed;
+    });
+    return { value: (top.out as { value: unknown }).value, table };
+  }
+
+  /** The node that copies `value` and what its parent holds in its place. */
+  private tagNode(value: object, proto: object | null, path: () => string): { node: Node; placed: unknown; registered?: string } {
     const registered = proto === null ? undefined : this.byPrototype.get(proto);
     if (registered !== undefined) {
-      const out: Record<string, unknown> = { [TAG]: registered.name };
-      seen.set(value, out);
-      out[DATA] = this.toTagged(registered.encode(value), `${path}<${registered.name}>`, seen);
-      return out;
+      const record = { [TAG]: "class", name: registered.name, data: undefined };
+      return { node: new FieldsNode({ data: registered.encode(value) }, record, ["data"], [`<${registered.name}>`]), placed: record, registered: registered.name };
     }
-    if (value instanceof Error) {
-      const out: Record<string, unknown> = { [ERROR]: true, name: value.name, message: value.message };
-      seen.set(value, out);
-      if ("cause" in value) out.cause = this.toTagged(value.cause, `${path}.cause`, seen);
-      return out;
+    if (proto === Object.prototype && !Object.hasOwn(value, TAG)) {
+      const node = new ObjectNode(value, {}, true);
+      return { node, placed: node.out };
+    }
+    if (proto === Object.prototype || proto === null) {
+      // A null prototype, or a plain object that holds the tag key: its properties in a record.
+      const record = { [TAG]: proto === null ? "null" : "object", props: {} };
+      return { node: new ObjectNode(value, record.props, true), placed: record };
     }
     if (proto === Array.prototype) {
       const array = value as unknown[];
-      const out: unknown[] = [];
-      seen.set(value, out);
-      for (let i = 0; i < array.length; i++) out.push(this.toTagged(array[i], `${path}[${i}]`, seen));
-      return out;
+      if (isDense(array, Object.keys(array))) {
+        const node = new ArrayNode(array, []);
+        return { node, placed: node.out };
+      }
+      // Holes and other properties: its properties in a record (decoded without looking for them in every array).
+      const record = { [TAG]: "array", length: array.length, props: {} };
+      return { node: new ObjectNode(array, record.props, true), placed: record };
     }
     if (proto === Map.prototype) {
-      const map = value as Map<unknown, unknown>;
-      const out = new Map();
-      seen.set(value, out);
-      let i = 0;
-      for (const [k, v] of map) {
-        out.set(this.toTagged(k, `${path}.keys[${i}]`, seen), this.toTagged(v, `${path}.get(${describeKey(k)})`, seen));
-        i++;
-      }
-      return out;
+      const node = new MapNode(value as Map<unknown, unknown>);
+      return { node, placed: node.out };
     }
     if (proto === Set.prototype) {
-      const out = new Set();
-      seen.set(value, out);
-      let i = 0;
-      for (const v of value as Set<unknown>) out.add(this.toTagged(v, `${path}.values[${i++}]`, seen));
-      return out;
+      const node = new SetNode(value as Set<unknown>);
+      return { node, placed: node.out };
     }
-    if (proto !== null && LEAF_PROTOTYPES.has(proto)) return value;
-    if (proto !== Object.prototype && proto !== null) throw new EncodeError(path, `an instance of class ${proto.constructor?.name ?? "(anonymous)"}`);
-    const out: Record<string, unknown> = {};
-    seen.set(value, out);
-    for (const key of Object.keys(value)) out[key] = this.toTagged((value as Record<string, unknown>)[key], `${path}.${key}`, seen);
-    return out;
+    const type = errorType(proto);
+    if (type !== undefined) {
+      const error = value as Error & { errors?: unknown };
+      const record: Record<string, unknown> = { [TAG]: "error", type, name: String(error.name), message: String(error.message), stack: error.stack };
+      const fields = [...(Object.hasOwn(error, "cause") ? ["cause"] : []), ...(type === "AggregateError" && Array.isArray(error.errors) ? ["errors"] : [])];
+      // Its other own enumerable properties (`code`, an own `name`, …) go in `props`.
+      const own = Object.keys(error).filter((k) => !ERROR_FIELDS.has(k));
+      const source: Record<string, unknown> = { cause: error.cause, errors: error.errors };
+      if (own.length > 0) {
+        source.props = Object.fromEntries(own.map((k) => [k, (error as unknown as Record<string, unknown>)[k]]));
+        fields.push("props");
+      }
+      return { node: new FieldsNode(source, record, fields, fields.map((f) => (f === "props" ? "" : `.${f}`))), placed: record };
+    }
+    throw new EncodeError(path(), `an instance of class ${(proto!.constructor as { name?: string } | undefined)?.name ?? "(anonymous)"}`);
   }
 
-  private fromTagged(value: unknown, seen: Map<object, unknown>): unknown {
-    if (typeof value !== "object" || value === null) return value;
-    const done = seen.get(value);
-    if (done !== undefined) return done;
-    if (Array.isArray(value)) {
-      seen.set(value, value);
-      for (let i = 0; i < value.length; i++) value[i] = this.fromTagged(value[i], seen);
-      return value;
-    }
+  /** The value of a tagged payload: `value` and the side `table` its `ref` records point into. */
+  private untag(value: unknown, table: unknown[]): unknown {
+    // A container written in the table is decoded once, wherever the walk meets it first.
+    const index = new Map<unknown, number>(table.map((t, i) => [t, i]));
+    const decoded: unknown[] = new Array(table.length).fill(UNSET);
+    const top = new FieldsNode({ value }, { value: undefined }, ["value"], [""]);
+    walk(top, (raw, parent, slot, push) => {
+      if (typeof raw !== "object" || raw === null) return raw;
+      let child = raw as Record<string, unknown>;
+      if (child[TAG] === "ref") child = table[child.i as number] as Record<string, unknown>;
+      const t = index.size === 0 ? undefined : index.get(child);
+      if (t !== undefined && decoded[t] !== UNSET) {
+        if (decoded[t] === OPEN) throw new TypeError("codec: the bytes hold a registered instance inside its own data");
+        return decoded[t];
+      }
+      const made = this.untagNode(child);
+      if (made === undefined) return child;
+      if (t !== undefined) {
+        decoded[t] = made.value === PENDING ? OPEN : made.value;
+        if (made.value === PENDING) {
+          // A registered instance exists once its data is decoded; later refs find it then.
+          const finish = made.node.finish.bind(made.node);
+          made.node.finish = () => (decoded[t] = finish());
+        }
+      }
+      push(adopt(made.node, parent, slot, false));
+      return made.value;
+    });
+    return (top.out as { value: unknown }).value;
+  }
+
+  /** The node that decodes `value` in place (or rebuilds it), or `undefined` for a value kept as it is. */
+  private untagNode(value: Record<string, unknown>): { node: Node; value: unknown } | undefined {
+    if (Array.isArray(value)) return { node: new ArrayNode(value, value), value };
     if (value instanceof Map) {
-      const out = new Map();
-      seen.set(value, out);
-      for (const [k, v] of value) out.set(this.fromTagged(k, seen), this.fromTagged(v, seen));
-      return out;
+      const node = new MapNode(value);
+      return { node, value: node.out };
     }
     if (value instanceof Set) {
-      const out = new Set();
-      seen.set(value, out);
-      for (const v of value) out.add(this.fromTagged(v, seen));
-      return out;
+      const node = new SetNode(value);
+      return { node, value: node.out };
     }
-    if (Object.getPrototypeOf(value) !== Object.prototype) return value;
-    const record = value as Record<string, unknown>;
-    if (typeof record[TAG] === "string") {
-      const type = this.byName.get(record[TAG]);
-      if (type === undefined) throw new TypeError(`codec: the bytes hold an instance of ${record[TAG]}, which is not registered in this process`);
-      const decoded = type.decode(this.fromTagged(record[DATA], seen));
-      seen.set(value, decoded);
-      return decoded;
+    if (Object.getPrototypeOf(value) !== Object.prototype) return undefined;
+    const tag = value[TAG];
+    if (tag === undefined) return { node: new ObjectNode(value, value, false), value };
+    switch (tag) {
+      case "null":
+      case "object":
+      case "array": {
+        const out: object = tag === "null" ? Object.create(null) : tag === "object" ? {} : new Array(value.length as number);
+        return { node: new ObjectNode(value.props as object, out, true), value: out };
+      }
+      case "error": {
+        const error = makeError(value);
+        const fields = ["cause", "errors", "props"].filter((f) => Object.hasOwn(value, f));
+        return { node: new FieldsNode(value, error, fields, fields.map((f) => `.${f}`)), value: error };
+      }
+      case "class": {
+        const type = this.byName.get(value.name as string);
+        if (type === undefined) throw new TypeError(`codec: the bytes hold an instance of ${String(value.name)}, which is not registered in this process`);
+        return { node: new DecodeNode(value.data, type), value: PENDING };
+      }
+      default:
+        throw new TypeError(`codec: the bytes hold a record of unknown type ${String(tag)}; they were written by another version of the runtime`);
     }
-    if (record[ERROR] === true) {
-      const error = new Error(String(record.message));
-      error.name = String(record.name);
-      seen.set(value, error);
-      if ("cause" in record) error.cause = this.fromTagged(record.cause, seen);
-      return error;
-    }
-    seen.set(value, value);
-    for (const key of Object.keys(record)) record[key] = this.fromTagged(record[key], seen);
-    return value;
   }
 }
 
-/** Thrown by {@link plain} when the careful walk must take over. */
-const SLOW = Symbol("slow walk");
+/** The own properties of an error the `error` record keeps by themselves, not in its `props`. */
+const ERROR_FIELDS = new Set(["message", "stack", "cause", "errors"]);
 
-/** Deeper than this, {@link plain} assumes a cycle and hands over. */
-const MAX_DEPTH = 2000;
+/** A container the careful walk wrote: its copy, its slot in the side table (-1: none yet), the registered class whose data is being walked. */
+interface Written {
+  readonly copy: unknown;
+  ref: number;
+  open: string | undefined;
+}
+
+/** Markers of the side table while decoding: not decoded yet, and a registered instance being decoded. */
+const UNSET = Symbol("unset");
+const OPEN = Symbol("open");
+
+/** A registered instance being decoded: its data first, then the class's `decode` makes it. */
+class DecodeNode extends Node {
+  readonly out = PENDING;
+  readonly size = 1;
+  private data: unknown;
+  constructor(
+    private readonly encoded: unknown,
+    private readonly type: DataClass<object>,
+  ) {
+    super();
+  }
+  child(): unknown {
+    return this.encoded;
+  }
+  put(_i: number, value: unknown): void {
+    this.data = value;
+  }
+  label(): string {
+    return `<${this.type.name}>`;
+  }
+  override finish(): unknown {
+    return this.type.decode(this.data);
+  }
+}
+
+/** The error an `error` record describes, of its built-in class, with its name, message and stack (cause and errors are its children). */
+function makeError(record: Record<string, unknown>): Error {
+  const message = String(record.message);
+  const type = record.type === "AggregateError" ? undefined : (builtin(String(record.type)) as ErrorConstructor | undefined);
+  const error = record.type === "AggregateError" ? new AggregateError([], message) : new (type ?? Error)(message);
+  if (error.name !== record.name) error.name = String(record.name);
+  if (typeof record.stack === "string") Object.defineProperty(error, "stack", { value: record.stack, writable: true, configurable: true, enumerable: false });
+  else delete error.stack;
+  return error;
+}
+
+/** The built-in error class an object with prototype `proto` is an instance of (the nearest), or `undefined`. */
+function errorType(proto: object | null): string | undefined {
+  for (let p = proto; p !== null; p = Object.getPrototypeOf(p) as object | null) {
+    const name = ERROR_PROTOTYPES.get(p);
+    if (name !== undefined) return name;
+  }
+  return undefined;
+}
+
+function builtin(name: string): { prototype: object } | undefined {
+  return (globalThis as unknown as Record<string, { prototype: object } | undefined>)[name];
+}
 
 /**
- * The check of the common case: true data only (primitives, plain objects, arrays, Map, Set,
- * built-in data classes), which V8 serializes as it is. It allocates nothing and keeps no paths
- * or visited set; anything else (a registered instance or an error to tag, something to reject)
- * and anything deeper than {@link MAX_DEPTH} (a cycle) throws {@link SLOW}, and the careful walk
- * ({@link Codec.toTagged}) takes over.
+ * The check of the common case: true data only (primitives, objects with `Object.prototype`,
+ * arrays, Map, Set, built-in data classes), which V8 serializes as it is, at most {@link CUT}
+ * levels deep (deeper, V8's own recursion would be at risk, and a cycle is deeper still). It
+ * allocates nothing and keeps no paths or visited set; false sends the value to the careful
+ * walk ({@link Codec.tag}).
  */
-function plain(value: unknown, depth: number): void {
-  if (typeof value !== "object" || value === null) {
-    if (typeof value === "function" || typeof value === "symbol") throw SLOW;
-    return;
-  }
-  if (depth > MAX_DEPTH) throw SLOW;
+function plain(value: unknown, depth: number): boolean {
+  if (typeof value !== "object" || value === null) return typeof value !== "function" && typeof value !== "symbol";
+  if (depth > CUT) return false;
   const proto = Object.getPrototypeOf(value) as object | null;
-  if (proto === Object.prototype || proto === null) {
-    for (const k in value) plain((value as Record<string, unknown>)[k], depth + 1);
-  } else if (proto === Array.prototype) {
-    const array = value as unknown[];
-    for (let i = 0; i < array.length; i++) plain(array[i], depth + 1);
-  } else if (proto === Map.prototype) {
-    for (const [k, v] of value as Map<unknown, unknown>) {
-      plain(k, depth + 1);
-      plain(v, depth + 1);
-    }
-  } else if (proto === Set.prototype) {
-    for (const v of value as Set<unknown>) plain(v, depth + 1);
-  } else if (!LEAF_PROTOTYPES.has(proto)) {
-    throw SLOW;
+  if (proto === Object.prototype) {
+    // The tag key would be read back as a record.
+    for (const k in value) if (k === TAG || !plain((value as Record<string, unknown>)[k], depth + 1)) return false;
+    return true;
   }
-}
-
-function describeKey(key: unknown): string {
-  return typeof key === "string" ? JSON.stringify(key) : typeof key === "object" ? "<object key>" : String(key);
+  if (proto === Array.prototype) {
+    const array = value as unknown[];
+    for (let i = 0; i < array.length; i++) if (!plain(array[i], depth + 1)) return false;
+    return true;
+  }
+  if (proto === Map.prototype) {
+    for (const [k, v] of value as Map<unknown, unknown>) if (!plain(k, depth + 1) || !plain(v, depth + 1)) return false;
+    return true;
+  }
+  if (proto === Set.prototype) {
+    for (const v of value as Set<unknown>) if (!plain(v, depth + 1)) return false;
+    return true;
+  }
+  return proto !== null && LEAF_PROTOTYPES.has(proto);
 }
 
 /** A portal of the applications a codec serves: its path and routing key function, if any. */
@@ -256,6 +380,12 @@ export function createCodec(classes: readonly DataClass<object>[] = [], portals:
   return codec;
 }
 
+/** `error` with the stack it had where it was thrown (a decoded error is made anew). */
+function withStack<E extends Error>(error: E, stack: string | undefined): E {
+  if (stack !== undefined) Object.defineProperty(error, "stack", { value: stack, writable: true, configurable: true, enumerable: false });
+  return error;
+}
+
 /** The framework's own classes that travel in snapshots. */
 const FRAMEWORK_CLASSES: readonly DataClass<object>[] = [
   {
@@ -267,13 +397,14 @@ const FRAMEWORK_CLASSES: readonly DataClass<object>[] = [
   {
     name: "portals.PortalRequestError",
     type: PortalRequestError,
-    encode: (e) => ({ portal: e.portal, reason: e.reason }),
-    decode: (d: { portal: string; reason: string }) => new PortalRequestError(d.portal, d.reason),
+    encode: (e) => ({ portal: e.portal, reason: e.reason, stack: e.stack }),
+    decode: (d: { portal: string; reason: string; stack: string | undefined }) => withStack(new PortalRequestError(d.portal, d.reason), d.stack),
   } satisfies DataClass<PortalRequestError>,
   {
     name: "portals.OperatorError",
     type: OperatorError,
-    encode: (e) => ({ workflow: e.workflow, task: e.task, key: e.key, cause: e.cause }),
-    decode: (d: { workflow: string; task: string; key: string | number; cause: unknown }) => new OperatorError(d.workflow, d.task, d.key, d.cause),
+    encode: (e) => ({ workflow: e.workflow, task: e.task, key: e.key, cause: e.cause, hook: e.hook, stack: e.stack }),
+    decode: (d: { workflow: string; task: string; key: string | number; cause: unknown; hook: HookName | undefined; stack: string | undefined }) =>
+      withStack(new OperatorError(d.workflow, d.task, d.key, d.cause, d.hook), d.stack),
   } satisfies DataClass<OperatorError>,
 ] as readonly DataClass<any>[];

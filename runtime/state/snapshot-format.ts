@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 
 /** Version of the format this runtime writes and reads. */
-export const SNAPSHOT_FORMAT = 2;
+export const SNAPSHOT_FORMAT = 3;
 
 const MAGIC = Buffer.from("PTSNAP", "latin1");
 const KIND = MAGIC.length + 2;

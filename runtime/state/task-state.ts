@@ -5,9 +5,10 @@
  *
  * For incremental snapshots (docs/snapshots.md) the store can track which keys of which per-key entries
  * were written since the last snapshot, so a delta costs O(keys touched), not O(all keys).
- * Only writes through `set`/`del` are seen: a per-key value changed in place must be `set`
- * again. Per-task entries are few and often updated in place (a Map of counts, say): every
- * delta holds all of them.
+ * Written means set or deleted, and also read when the value is an object: an object read with
+ * `get` can be changed in place without `set` (`get().add(x)`), and a delta without it would
+ * restore the old value. Reading a number costs nothing more. Per-task entries are few and
+ * often updated in place (a Map of counts, say): every delta holds all of them.
  */
 import type { StateHandle, TaskState } from "../core/context.js";
 import type { Key } from "../core/key.js";
@@ -44,26 +45,50 @@ export class TaskStateStore {
   }
   private insertions: Map<string, Key[]> | null = null;
 
+  /** Counts the calls of {@link track}, so handles know when a set they keep from {@link keysTouched} is stale. */
+  period = 0;
+
   /** Starts (or restarts) tracking writes: the next {@link changes} has what is written from now on. */
   track(): void {
     this.touched = new Map();
     this.insertions = new Map();
+    this.period++;
+  }
+
+  /** The keys of entry `name` written since tracking (re)started, to add to; `null` while not tracking. */
+  keysTouched(name: string): Set<Key> | null {
+    const touched = this.touched;
+    if (touched === null) return null;
+    let keys = touched.get(name);
+    if (keys === undefined) touched.set(name, (keys = new Set()));
+    return keys;
+  }
+
+  /** Records that `key` was absent from entry `name` when it was set (a map puts it last). */
+  inserted(name: string, key: Key): void {
+    const insertions = this.insertions;
+    if (insertions === null) return;
+    let order = insertions.get(name);
+    if (order === undefined) insertions.set(name, (order = []));
+    order.push(key);
   }
 
   /** Records a write of `key` in entry `name`; `inserted` when the key was absent before. */
   touch(name: string, key: Key, inserted = false): void {
-    const touched = this.touched;
-    if (touched === null) return;
-    let keys = touched.get(name);
-    if (keys === undefined) {
-      keys = new Set();
-      touched.set(name, keys);
-    }
+    const keys = this.keysTouched(name);
+    if (keys === null) return;
     keys.add(key);
-    if (inserted) {
-      let order = this.insertions!.get(name);
-      if (order === undefined) this.insertions!.set(name, (order = []));
-      order.push(key);
+    if (inserted) this.inserted(name, key);
+  }
+
+  /**
+   * Records a possible write of every per-key entry of `key` that holds an object: a
+   * continuation of `key` may hold such a value and change it in place.
+   */
+  touchObjects(key: Key): void {
+    for (const [name, values] of this.perKey) {
+      const v = values.get(key);
+      if (typeof v === "object" && v !== null) this.touch(name, key);
     }
   }
 
@@ -114,7 +139,11 @@ export class RawState implements TaskState {
   ) {}
 
   get<V = unknown>(name: string): V | undefined {
-    return this.store.perKey.get(name)?.get(this.keys.key) as V | undefined;
+    const key = this.keys.key;
+    const v = this.store.perKey.get(name)?.get(key);
+    // An object may be changed in place without set(): count the read as a write (module header).
+    if (typeof v === "object" && v !== null && this.store.tracking) this.store.touch(name, key);
+    return v as V | undefined;
   }
 
   set(name: string, value: unknown): void {
@@ -133,6 +162,9 @@ export class RawState implements TaskState {
 /** `ctx.perKey(name, initial)`. */
 export class PerKeyHandle<V> implements StateHandle<V> {
   private readonly values: Map<Key, unknown>;
+  /** The store's set of this entry's written keys, kept for its tracking period: one lookup per snapshot, not per event. */
+  private touched: Set<Key> | null = null;
+  private period = -1;
 
   constructor(
     private readonly store: TaskStateStore,
@@ -144,19 +176,35 @@ export class PerKeyHandle<V> implements StateHandle<V> {
   }
 
   get(): V {
-    const v = this.values.get(this.keys.key);
-    return v === undefined && !this.values.has(this.keys.key) ? this.initial : (v as V);
+    const key = this.keys.key;
+    const v = this.values.get(key);
+    if (v === undefined) return this.values.has(key) ? (v as V) : this.initial;
+    // An object may be changed in place without set(): count the read as a write (module header).
+    if (typeof v === "object" && v !== null) this.keysTouched()?.add(key);
+    return v as V;
   }
 
   set(value: V): void {
     const key = this.keys.key;
-    if (this.store.tracking) this.store.touch(this.name, key, !this.values.has(key));
+    const touched = this.keysTouched();
+    if (touched !== null) {
+      if (!this.values.has(key)) this.store.inserted(this.name, key);
+      touched.add(key);
+    }
     this.values.set(key, value);
   }
 
   del(): void {
     this.values.delete(this.keys.key);
     this.store.touch(this.name, this.keys.key);
+  }
+
+  private keysTouched(): Set<Key> | null {
+    if (this.period !== this.store.period) {
+      this.period = this.store.period;
+      this.touched = this.store.keysTouched(this.name);
+    }
+    return this.touched;
   }
 }
 
@@ -183,10 +231,43 @@ export class PerTaskHandle<V> implements StateHandle<V> {
 }
 
 /**
- * Freezes an object initial value: every key shares the instance, so mutating it in place
- * would leak between keys. A frozen initial makes that mistake throw at once.
+ * Freezes an object initial value, deeply: every key shares the instance, and it is not stored,
+ * so a change in place would leak between keys and be missing from snapshots. Frozen, such a
+ * change throws at once; a `Map` or `Set` (which `Object.freeze` does not stop) gets mutators
+ * that throw.
  */
 export function freezeInitial<V>(initial: V): V {
-  if (typeof initial === "object" && initial !== null) Object.freeze(initial);
+  const todo: unknown[] = [initial];
+  const seen = new Set<object>();
+  while (todo.length > 0) {
+    const value = todo.pop();
+    // Frozen already (shared with another entry, or by the caller), and views cannot be frozen.
+    if (typeof value !== "object" || value === null || seen.has(value) || !Object.isExtensible(value) || ArrayBuffer.isView(value)) continue;
+    seen.add(value);
+    if (value instanceof Map) {
+      guard(value, ["set", "delete", "clear"]);
+      for (const [k, v] of value) todo.push(k, v);
+    } else if (value instanceof Set) {
+      guard(value, ["add", "delete", "clear"]);
+      for (const v of value) todo.push(v);
+    } else {
+      for (const key of Object.keys(value)) todo.push((value as Record<string, unknown>)[key]);
+    }
+    Object.freeze(value);
+  }
   return initial;
+}
+
+/** Makes the mutators `methods` of a shared initial Map or Set throw, saying what to do instead. */
+function guard(collection: object, methods: readonly string[]): void {
+  for (const method of methods) {
+    Object.defineProperty(collection, method, {
+      value: () => {
+        throw new TypeError(
+          `${method}() on the initial value of a state entry: every key shares it and it is not stored, so it cannot change; ` +
+            "set a new collection instead, e.g. handle.set(new Set([...handle.get(), x]))",
+        );
+      },
+    });
+  }
 }

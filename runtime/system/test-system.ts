@@ -5,7 +5,9 @@
  * splitters and portals of earlier ones. With a fixed seed every run is the same, byte for byte
  * (docs/semantics.md, rule 11).
  */
+import { compiledErrorClasses } from "../core/error-classes.js";
 import { ApplicationError, describe } from "../core/errors.js";
+import { operatorMachines } from "../core/spec.js";
 import type { LogWriter } from "../core/log.js";
 import type { SystemStats } from "../core/stats.js";
 import { deploy } from "../engine/deployer.js";
@@ -214,7 +216,8 @@ export class TestSystem {
   private codecFor(apps: readonly Application[]): Codec {
     const codec = createCodec([], apps.flatMap((app) => app.model.portals));
     for (const app of apps) {
-      for (const c of app.dataClasses) {
+      const machines = app.plan.workflows.flatMap((w) => w.tasks.flatMap((t) => [...operatorMachines(t.spec).values()]));
+      for (const c of [...compiledErrorClasses(machines), ...app.dataClasses]) {
         try {
           codec.register(c);
         } catch (thrown) {

@@ -34,10 +34,11 @@ import type { LogLevel, LogMeta, LogWriter } from "../core/log.js";
 import type { Frame } from "../core/machine.js";
 import type { PortalMessage, ReplyMessage, RequestMessage } from "../core/messages.js";
 import { PATH_SHAPES } from "../core/paths.js";
-import { callbackProblems, portalUse, type PortalAddress } from "../core/spec.js";
+import { callbackProblems, defaultTaskName, portalUse, taskLabel, type PortalAddress } from "../core/spec.js";
 import { hasUncompiledCallback, uncompiledMessage } from "../core/uncompiled.js";
 import { batch, type Batch } from "../engine/atom.js";
 import type { PortalOutbox } from "../engine/portals/outbox.js";
+import { deadLetterBox, type DeadLetterBox } from "../engine/tasks/failures.js";
 import { TaskRunner } from "../engine/tasks/task-runner.js";
 
 /** An event given to {@link TaskDriver.atom}: its key defaults to `0`, as without a `key` step. */
@@ -113,13 +114,28 @@ export interface DriverOutput<U> {
   readonly replies: DriverReply[];
   /**
    * The error the output atom carries downstream (docs/semantics.md, rule 10), or `undefined`: the task's own
-   * failure (an `OperatorError` with workflow, task and key) or the upstream error given
+   * first failure (an `OperatorError` with workflow, task and key) or the upstream error given
    * to {@link TaskDriver.atom}. A failure while serving a request is not here: it becomes a
    * failed reply in {@link DriverOutput.replies}.
    */
   readonly error: OperatorError | undefined;
+  /**
+   * The events that failed in the task (docs/semantics.md, rule 10), each with its error:
+   * what a workflow sends to its dead letters. Each is also in {@link DriverOutput.logs}.
+   */
+  readonly failed: DriverFailure[];
   /** Log lines written during the call, all levels. */
   readonly logs: DriverLog[];
+}
+
+/** An event that failed in the task: a dead letter of its workflow, with its key. */
+export interface DriverFailure {
+  /** Key the event had. */
+  readonly key: Key;
+  /** The event, as the task received it. */
+  readonly event: unknown;
+  /** Where and why, with the thrown value as `cause`. */
+  readonly error: OperatorError;
 }
 
 /** What {@link TaskDriver.request} returns: the call's output and the reply to that request. */
@@ -148,7 +164,7 @@ export interface ParkedContinuation {
 export interface TaskDriverOptions {
   /** Path of the workflow the task runs in, for messages and errors (default `/test/workflows/driver`). */
   readonly workflow?: string;
-  /** Name of the task (default: the task's `withName` name, else `$1`). */
+  /** Name of the task (default: the task's `withName` name, else `<kind>#1`, e.g. `map#1`, as the first task of a workflow). */
   readonly name?: string;
   /** Also receives every log line, as a system's `log` option would. */
   readonly log?: LogWriter;
@@ -173,6 +189,7 @@ export interface DriverAtomOptions {
 
 const DEFAULT_WORKFLOW = "/test/workflows/driver";
 const DEFAULT_ASKER = "/test/workflows/asker";
+const DEFAULT_ASKER_TASK = "asker#1";
 
 /**
  * A portal ref for tests of single tasks: what `app.portal(name, options)` returns in an
@@ -205,6 +222,7 @@ export class TaskDriver<T, U> {
   readonly name: string;
   private readonly runner: TaskRunner;
   private readonly outbox: PortalOutbox = { out: batch() };
+  private readonly deadLetters: DeadLetterBox = deadLetterBox();
   private readonly serves = new Map<string, PortalAddress>();
   private readonly open = new Map<number, RequestMessage>();
   private readonly answered = new Set<number>();
@@ -222,7 +240,7 @@ export class TaskDriver<T, U> {
   constructor(task: Task<T, U>, options: TaskDriverOptions = {}) {
     if (!(task instanceof Task)) throw new TypeError("TaskDriver(task): expected a task built with Tasks.*");
     this.workflow = options.workflow ?? DEFAULT_WORKFLOW;
-    this.name = options.name ?? task.spec.name ?? "$1";
+    this.name = options.name ?? task.spec.name ?? defaultTaskName(taskLabel(task.spec), 1);
     this.forward = options.log;
     const where = `workflow ${this.workflow}, task ${this.name}`;
     const problems = callbackProblems(task.spec, where);
@@ -232,7 +250,7 @@ export class TaskDriver<T, U> {
     for (const p of use.serves) this.serves.set(p.path, p);
     const write: LogWriter = (line, meta) => this.write(line, meta);
     try {
-      this.runner = new TaskRunner(this.workflow, { name: this.name, spec: task.spec, inputs: [-1] }, write, this.outbox, use.asks.map((p) => p.path));
+      this.runner = new TaskRunner(this.workflow, { name: this.name, spec: task.spec, inputs: [-1] }, write, this.outbox, use.asks.map((p) => p.path), this.deadLetters);
     } catch (thrown) {
       throw new Error(`${where}: ${thrown instanceof Error ? thrown.message : String(thrown)}`, { cause: thrown });
     }
@@ -240,8 +258,8 @@ export class TaskDriver<T, U> {
 
   /**
    * Runs one atom through the task: each event under its key, then `onError` (with
-   * `options.error`), then `onAtomComplete`. A throw fails the rest of the atom (see
-   * {@link DriverOutput.error}).
+   * `options.error`), then `onAtomComplete`. An event whose callback throws fails alone (see
+   * {@link DriverOutput.failed}); the others go on.
    *
    * @throws TypeError for a key that is not a string or finite number; Error after {@link TaskDriver.end}
    */
@@ -321,7 +339,7 @@ export class TaskDriver<T, U> {
       type: "request",
       portal: path,
       asker: options.asker ?? DEFAULT_ASKER,
-      askerTask: "$1",
+      askerTask: DEFAULT_ASKER_TASK,
       askerKey: checkDriverKey(options.key ?? 0, "request(): the key option"),
       id,
       payload,
@@ -421,6 +439,10 @@ export class TaskDriver<T, U> {
     }
     const messages = this.outbox.out.values as PortalMessage[];
     this.outbox.out = batch();
+    const dead = this.deadLetters;
+    const failed: DriverFailure[] = dead.values.map((d, i) => ({ key: dead.keys[i]!, event: d.event, error: d.error }));
+    dead.keys = [];
+    dead.values = [];
     const events: DriverEvent<U>[] = out.values.map((value, i) => ({ key: out.keys[i]!, value: value as U }));
     const requests: DriverRequest[] = [];
     const replies: DriverReply[] = [];
@@ -433,7 +455,7 @@ export class TaskDriver<T, U> {
         replies.push(m.ok ? { ...base, ok: true, value: m.value } : { ...base, ok: false, reason: m.reason! });
       }
     }
-    return { events, requests, replies, error: out.error, logs };
+    return { events, requests, replies, error: out.error, failed, logs };
   }
 
   private write(line: string, meta: LogMeta): void {

@@ -16,6 +16,7 @@ import { machineOf, reachableMachines } from "../../runtime/core/machine.js";
 import { Invocation, type Outcome } from "../../runtime/engine/portals/invocation.js";
 import type { DataClass } from "../../runtime/core/data.js";
 import { createCodec, type Codec } from "../../runtime/state/codec.js";
+import { compiledErrorClasses } from "../../runtime/core/error-classes.js";
 
 /**
  * Data classes registered by the modules under test with {@link dataClass}: every registration of
@@ -40,6 +41,16 @@ function currentCodec(): Codec {
     versions.forEach((d, i) => classes.push({ name: `${name}#${i}`, type: d.type, encode: d.encode, decode: latest.decode }));
   }
   return createCodec(classes);
+}
+
+/**
+ * Registers the error classes `machine`'s module lists (as a system does for its tasks'
+ * machines), once per class object: a fresh module instance adds a version.
+ */
+function noteErrorClasses(machine: Machine): void {
+  for (const c of compiledErrorClasses([machine])) {
+    if (!registered.get(c.name)?.some((d) => d.type === c.type)) dataClass(c);
+  }
 }
 
 /** Forgets the data classes registered so far (between unrelated programs). */
@@ -229,6 +240,7 @@ export async function runCompiled(
   // After a restore the fresh module instance runs the next events, as a restored process would
   // (its classes are the ones the codec knows).
   let current = machine;
+  noteErrorClasses(machine);
   try {
     for (const event of events) {
       const m: Mode = (mode = { pending: [], trace, compiled: true, nextId: 1 });
@@ -240,6 +252,7 @@ export async function runCompiled(
         if (reload !== undefined) {
           const bytes = currentCodec().encode(inv.toData(), "invocation");
           const fresh = await reload();
+          noteErrorClasses(fresh);
           current = fresh;
           const machines = reachableMachines([fresh]);
           inv = Invocation.restore(currentCodec().decode(bytes) as ReturnType<typeof inv.toData>, (id) => machines.get(id));

@@ -170,5 +170,5 @@ test("the plans of the shopping cart have no portal node: portals are sequencers
   expect(all).toContain("splitter /inventory/portals/inventory/replies [internal]");
   expect(all).toContain("split /cart/workflows/cart/portal-router/requests/inventory/portals/inventory [internal]");
   expect(all).toContain("split /cart/workflows/cart/replies/inventory/portals/inventory [internal] of /inventory/portals/inventory/replies");
-  expect(all).toContain("task $1 replier serves /analytics/portals/top <- source -> sink");
+  expect(all).toContain("task replier#1 serves /analytics/portals/top <- source -> sink");
 });

@@ -47,9 +47,9 @@ test("an install runs no install script: no dependency of the package has one", 
   expect([...closure].filter((name) => lock.packages[`node_modules/${name}`]?.hasInstallScript)).toEqual([]);
 });
 
-test("npm pack builds first, from a clean dist/, and ships the scaffold's template", () => {
+test("npm pack builds first, from a clean dist/, and ships the scaffold's template and the language-service entry", () => {
   expect(manifest.scripts.prepack).toBe("node -e \"require('fs').rmSync('dist', { recursive: true, force: true })\" && npm run build");
-  expect(manifest.files).toEqual(["dist", "docs", "create"]);
+  expect(manifest.files).toEqual(["dist", "docs", "create", "language-service"]);
 });
 
 test("the built source maps carry the sources they point at", () => {

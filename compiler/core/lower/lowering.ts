@@ -9,7 +9,7 @@ import type * as ts from "typescript";
 import { Code, CompileError } from "../diagnostics.js";
 import type { AwaitKind, Names } from "../ir.js";
 import type { Liveness } from "../liveness.js";
-import type { Scopes } from "../scope.js";
+import type { Binding, Scopes } from "../scope.js";
 import { Flow } from "./flow.js";
 import { Nodes } from "./nodes.js";
 import { Temps } from "./temps.js";
@@ -51,6 +51,29 @@ export class Lowering extends Nodes {
     });
   }
 
+  /**
+   * The name a function declared in the function has in the emitted code: its own at the top
+   * level, a fresh one (`f$1`) for one declared in a nested block, which the prologue hoists to
+   * the function's top level next to any other block's `f`.
+   */
+  functionName(b: Binding): string {
+    let name = this.functionNames.get(b);
+    if (name !== undefined) return name;
+    name = b.name;
+    const body = this.fn.body;
+    const atTop = body !== undefined && b.declaration.parent.parent === body;
+    if (!atTop) {
+      this.usedNames ??= identifierTexts(this.t, this.fn);
+      for (let n = 1; this.usedNames.has(name); n++) name = `${b.name}$${n}`;
+    }
+    this.usedNames?.add(name);
+    this.functionNames.set(b, name);
+    return name;
+  }
+
+  private readonly functionNames = new Map<Binding, string>();
+  private usedNames: Set<string> | undefined;
+
   /** True when `node` contains an await of this function (not of a nested one). */
   hasAwait(node: ts.Node): boolean {
     return this.scopes.awaits.has(node);
@@ -78,4 +101,15 @@ export class Lowering extends Nodes {
   deadSlots(at: ts.Node): string[] {
     return [...this.liveness.deadSlots(at), ...this.temps.released()];
   }
+}
+
+/** The text of every identifier in `node`: names a generated one must not take. */
+function identifierTexts(t: typeof ts, node: ts.Node): Set<string> {
+  const names = new Set<string>();
+  const visit = (n: ts.Node): void => {
+    if (t.isIdentifier(n)) names.add(n.text);
+    t.forEachChild(n, visit);
+  };
+  visit(node);
+  return names;
 }

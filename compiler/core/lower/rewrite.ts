@@ -34,6 +34,10 @@ export function rewrite(lw: Lowering, node: ts.Node): ts.Node | ts.Node[] {
     if (t.isIdentifier(node)) {
       const binding = lw.scopes.bindings.get(node);
       if (binding !== undefined && byValue.has(binding)) return node;
+      if (binding?.kind === "function" && isReference(t, node) && lw.scopes.lowered.has(binding.scope)) {
+        const name = lw.functionName(binding);
+        return name === node.text ? node : f.createIdentifier(name);
+      }
       const slot = lw.slotOf(node);
       if (slot !== undefined && isReference(t, node)) return lw.slot(slot);
       if (node.text === "arguments" && nested === 0 && isReference(t, node) && !t.isArrowFunction(lw.fn)) {

@@ -25,7 +25,16 @@ export function lowerStatement(lw: Lowering, s: ts.Statement): void {
 function lowerStatementAt(lw: Lowering, s: ts.Statement): void {
   const { t, f, flow } = lw;
   if (t.isFunctionDeclaration(s)) {
-    lw.prologue.push(rewrite(lw, s) as ts.Statement);
+    // Declarations run in the prologue of every resume. One in a nested block gets a name of its
+    // own there, so two blocks declaring `f` each call theirs (rewrite.ts renames the references).
+    const declared = rewrite(lw, s) as ts.FunctionDeclaration;
+    const binding = s.name === undefined ? undefined : lw.scopes.bindings.get(s.name);
+    const own = binding === undefined ? undefined : lw.functionName(binding);
+    lw.prologue.push(
+      own === undefined || own === s.name!.text
+        ? declared
+        : f.updateFunctionDeclaration(declared, declared.modifiers, declared.asteriskToken, f.createIdentifier(own), declared.typeParameters, declared.parameters, declared.type, declared.body),
+    );
     return;
   }
   if (t.isClassDeclaration(s) && lw.scopes.lowered.has(s.parent)) {
@@ -271,7 +280,12 @@ function lowerTry(lw: Lowering, s: ts.TryStatement): void {
   };
   const k = flow.addEntry(entry);
   const after = flow.label();
-  const exitTry = (): void => flow.goto(entry.finallyBlock ?? after);
+  // A normal exit enters the finally with no completion: one left by a finally that itself
+  // jumped or threw out (its completion was never consumed) must not be replayed.
+  const exitTry = (): void => {
+    if (entry.finallyBlock !== undefined && !flow.terminated) lw.flow.emit(lw.f.createExpressionStatement(lw.f.createAssignment(lw.slot(entry.completionSlot), lw.f.createVoidZero())));
+    flow.goto(entry.finallyBlock ?? after);
+  };
   const tryBlock = flow.label();
   flow.inPart(k, "try", () => {
     flow.place(tryBlock);

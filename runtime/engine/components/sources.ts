@@ -222,6 +222,6 @@ export class AsyncIterableSource extends ElementSource {
 
 export function sourceError(path: string, thrown: unknown, write: LogWriter): OperatorError {
   const error = new OperatorError(path, "source", 0, thrown);
-  write(error.message, { level: "error", workflow: path, task: "source", key: 0 });
+  write(error.message, { level: "error", workflow: path, task: "source", key: 0, error });
   return error;
 }

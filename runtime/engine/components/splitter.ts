@@ -89,7 +89,7 @@ export class SplitterComponent implements Component {
 
   private fail(split: Split, key: Key, thrown: unknown): OperatorError {
     const error = new OperatorError(this.path, split.path, key, thrown);
-    this.write(error.message, { level: "error", workflow: this.path, task: split.path, key });
+    this.write(error.message, { level: "error", workflow: this.path, task: split.path, key, error });
     return error;
   }
 }

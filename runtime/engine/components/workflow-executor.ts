@@ -9,28 +9,39 @@
  * output gets an atom only if something reached the sink. Requests and replies the tasks send
  * during a step leave as one portal atom on the workflow's portal stream.
  *
- * The end of the input (seal) is held back while continuations of this workflow are parked, so
- * `onComplete` runs after every reply is in; then the output stream ends too. A workflow that
- * serves a portal still serves requests after that (its state lives on), but events it emits
- * then have no stream to go to: they are dropped with a warning. A service that must keep
- * emitting needs an input that does not end, e.g. one fed through a sequencer.
+ * The end of the input (seal) is held back while continuations of this workflow are parked.
+ * Then the end runs task by task: each task handles what its upstream emitted at the end, and
+ * runs `onComplete` once the continuations that started are done (the end waits at that task,
+ * and what was emitted before it goes on as an atom of its own); the output stream ends after
+ * the last task's `onComplete`, so no continuation's output is lost (docs/semantics.md, rule 1).
+ * A workflow that serves a portal still serves requests after that (its state lives on), but
+ * events it emits then have no stream to go to: they are dropped with a warning. A service that
+ * must keep emitting needs an input that does not end, e.g. one fed through a sequencer.
+ *
+ * Failed events (docs/semantics.md, rule 10) go to the workflow's dead-letter stream, if it has
+ * one, as one atom per step; it ends with the output stream. Events the sink target refuses
+ * fail there too and are left out of the output.
  */
+import { OperatorError } from "../../core/errors.js";
 import type { Key } from "../../core/key.js";
 import type { LogWriter } from "../../core/log.js";
 import type { PortalMessage } from "../../core/messages.js";
-import type { SinkWriter } from "../../core/sink.js";
+import type { SinkRefusal, SinkWriter } from "../../core/sink.js";
 import type { SystemStats } from "../../core/stats.js";
 import type { PlanWorkflow } from "../../graph/plan.js";
 import { atom, batch, type Atom, type Batch } from "../atom.js";
 import type { PortalOutbox } from "../portals/outbox.js";
 import { Rank, type Component } from "../scheduler.js";
 import type { AtomicStream, Cursor } from "../stream.js";
+import type { DeadLetterBox } from "../tasks/failures.js";
 import { TaskRunner, type RunnerDelta, type RunnerState } from "../tasks/task-runner.js";
 import { fuse, type Fused } from "./fusion.js";
 
 /** A workflow as plain data (snapshots): a held-back end of input, and its tasks. */
 export interface WorkflowState<R = RunnerState> {
   readonly seal: Atom | null;
+  /** The task whose `onComplete` the end waits to run (its continuations are parked), or `null`. */
+  readonly ending: number | null;
   readonly sealed: boolean;
   readonly warnedAfterEnd: boolean;
   readonly runners: readonly R[];
@@ -48,6 +59,8 @@ export class WorkflowExecutor implements Component {
   /** Fused stateless chains by their first task. */
   private readonly chains: (Fused | undefined)[] = [];
   private seal: Atom | undefined;
+  /** See {@link WorkflowState.ending}. */
+  private ending: number | undefined;
   private sealed = false;
   private warnedAfterEnd = false;
 
@@ -68,6 +81,8 @@ export class WorkflowExecutor implements Component {
     private readonly write: LogWriter,
     /** The transactional sink the output also goes to, if the workflow has one. */
     private readonly target: SinkWriter | undefined,
+    /** The dead-letter stream and the box `runners` put failed events in, if the workflow has one. */
+    private readonly dead?: { readonly stream: AtomicStream; readonly box: DeadLetterBox },
   ) {
     this.path = plan.path;
     this.tasks = plan.tasks;
@@ -86,12 +101,13 @@ export class WorkflowExecutor implements Component {
   save(delta = false): WorkflowState<RunnerState | RunnerDelta> {
     const runners = this.runners.map((r) => (delta ? r.saveDelta() : r.save()));
     if (!delta) for (const r of this.runners) r.trackChanges();
-    return { seal: this.seal ?? null, sealed: this.sealed, warnedAfterEnd: this.warnedAfterEnd, runners };
+    return { seal: this.seal ?? null, ending: this.ending ?? null, sealed: this.sealed, warnedAfterEnd: this.warnedAfterEnd, runners };
   }
 
   /** Puts back a saved workflow (see `TaskRunner.load`). */
   load(saved: WorkflowState): void {
     this.seal = saved.seal ?? undefined;
+    this.ending = saved.ending ?? undefined;
     this.sealed = saved.sealed;
     this.warnedAfterEnd = saved.warnedAfterEnd;
     saved.runners.forEach((r, i) => this.runners[i]!.load(r));
@@ -118,6 +134,7 @@ export class WorkflowExecutor implements Component {
     else this.emit(this.run(a, (r, input, out) => r.runAtom(input, out, true), true), false);
     if (this.seal !== undefined && !this.sealed) this.tryEnd();
     this.flushPortalOut();
+    this.flushDeadLetters();
   }
 
   /**
@@ -142,6 +159,22 @@ export class WorkflowExecutor implements Component {
       outputs[i] = out;
     }
     return this.gather(this.sinks, input, outputs)!;
+  }
+
+  /**
+   * Runs the tasks from `from` on over what tasks before it left in `outputs` (a portal atom's
+   * messages, or the end's output so far), as one atom: tasks that get nothing do not run.
+   * Returns what reaches the sink, or `undefined`.
+   */
+  private runFrom(from: number, outputs: (Batch | undefined)[]): Batch | undefined {
+    for (let i = from; i < this.tasks.length; i++) {
+      const upstream = this.gather(this.tasks[i]!.inputs, undefined, outputs);
+      if (upstream === undefined) continue;
+      const out = batch();
+      this.runners[i]!.runAtom(upstream, out, true);
+      if (out.values.length > 0 || out.error !== undefined) outputs[i] = out;
+    }
+    return this.gather(this.sinks, undefined, outputs);
   }
 
   /**
@@ -199,32 +232,112 @@ export class WorkflowExecutor implements Component {
     }
     const result = this.gather(this.sinks, undefined, outputs);
     if (result === undefined) return;
-    if (this.sealed) this.dropAfterEnd(result);
-    else this.emit(result, false);
+    if (!this.sealed) this.emit(result, false);
+    else if (result.values.length > 0) this.dropAfterEnd(result.values.length, "emitted");
   }
 
-  /** Runs the end of the input once no continuation of this workflow is parked. */
+  /** Starts the end of the input once no continuation of this workflow is parked, or goes on with it. */
   private tryEnd(): void {
+    if (this.ending !== undefined) {
+      if (this.runners[this.ending]!.parkedCount === 0) this.runEnd(this.ending);
+      return;
+    }
     for (const r of this.runners) if (r.parkedCount > 0) return;
+    this.runEnd(-1);
+  }
+
+  /**
+   * Runs the end of the input task by task (see the module header), from the task after
+   * `waited`, whose `onComplete` runs first when it is a task the end waited at. Tasks that
+   * read the workflow's source get the seal's events (what `onComplete` emitted upstream).
+   */
+  private runEnd(waited: number): void {
+    const seal = this.seal!;
+    const outputs: (Batch | undefined)[] = new Array(this.tasks.length);
+    for (let i = Math.max(waited, 0); i < this.tasks.length; i++) {
+      const runner = this.runners[i]!;
+      const out = batch();
+      if (i !== waited) {
+        runner.runAtom(this.gather(this.tasks[i]!.inputs, seal, outputs) ?? batch(), out, false);
+        if (runner.parkedCount > 0) {
+          // Wait for the continuations the end started; what was emitted so far goes on now.
+          outputs[i] = out;
+          this.ending = i;
+          const result = this.runFrom(i + 1, outputs);
+          if (result !== undefined) this.emit(result, false);
+          return;
+        }
+      }
+      runner.runAtom(batch(), out, false, true);
+      outputs[i] = out;
+    }
+    this.ending = undefined;
     this.sealed = true;
-    const result = this.run(this.seal!, (r, input, out) => r.runAtom(input, out, false, true));
-    this.emit(result, true);
+    this.emit(this.gather(this.sinks, seal, outputs) ?? batch(), true);
   }
 
-  /** Appends an output atom to the stream and stages its events in the sink target, if any. */
+  /**
+   * Appends an output atom to the stream and stages its events in the sink target, if any;
+   * events the target refuses fail (docs/semantics.md, rule 10) and are left out of both.
+   */
   private emit(result: Batch, seal: boolean): void {
-    this.out.append(atom(result.keys as Key[], result.values, result.error, seal, false));
-    if (this.target !== undefined && result.values.length > 0) this.target.stage(result.values);
+    let out = result;
+    if (this.target !== undefined && result.values.length > 0) {
+      const refused = this.target.stage(result.values);
+      if (refused !== undefined && refused.length > 0) out = this.refuse(result, refused);
+    }
+    this.out.append(atom(out.keys as Key[], out.values, out.error, seal, false));
+    if (seal) this.flushDeadLetters(true);
   }
 
-  /** Reports events emitted after the output stream ended (once per workflow). */
-  private dropAfterEnd(result: Batch): void {
+  /** `result` without the events the sink refused, each reported as a failed event of the sink. */
+  private refuse(result: Batch, refused: readonly SinkRefusal[]): Batch {
+    const out: Batch = { keys: [], values: [], error: result.error };
+    const problems = new Map(refused.map((r) => [r.index, r.problem]));
+    for (let i = 0; i < result.values.length; i++) {
+      const key = result.keys[i]!;
+      const problem = problems.get(i);
+      if (problem === undefined) {
+        out.keys.push(key);
+        out.values.push(result.values[i]);
+        continue;
+      }
+      const error = new OperatorError(this.path, "sink", key, new Error(problem));
+      out.error ??= error;
+      this.write(error.message, { level: "error", workflow: this.path, task: "sink", key, error });
+      if (this.dead !== undefined) {
+        this.dead.box.keys.push(key);
+        this.dead.box.values.push({ event: result.values[i], error });
+      }
+    }
+    return out;
+  }
+
+  /** Appends the step's dead letters as one atom (with `seal`, and the end of the stream). */
+  private flushDeadLetters(seal = false): void {
+    const dead = this.dead;
+    if (dead === undefined) return;
+    const { keys, values } = dead.box;
+    if (values.length > 0 && this.sealed && !seal) {
+      // Failures of a workflow serving after its end have no stream to go to any more.
+      this.dropAfterEnd(values.length, "failed");
+    } else if (values.length > 0 || seal) {
+      dead.stream.append(atom(keys, values, undefined, seal, false));
+    } else {
+      return;
+    }
+    dead.box.keys = [];
+    dead.box.values = [];
+  }
+
+  /** Reports `count` events emitted (or failed, for the dead letters) after the output stream ended (once per workflow). */
+  private dropAfterEnd(count: number, what: "emitted" | "failed"): void {
     if (this.warnedAfterEnd) return;
     this.warnedAfterEnd = true;
     this.write(
-      `workflow ${this.path} emitted ${result.values.length} event(s) while serving a portal after its output stream ended; ` +
+      `workflow ${this.path} ${what} ${count} event(s) while serving a portal after its output stream ended; ` +
         "they are dropped (and so are later ones). To keep emitting after the input ends, feed the workflow through a sequencer, whose stream does not end",
-      { level: "warn", workflow: this.path, task: "sink", key: result.keys[0] ?? 0 },
+      { level: "warn", workflow: this.path, task: "sink", key: 0 },
     );
   }
 
@@ -234,5 +347,4 @@ export class WorkflowExecutor implements Component {
     this.outbox.out = batch();
     this.portalOut!.append(atom(pending.keys, pending.values, undefined, false, true));
   }
-
 }

@@ -3,6 +3,7 @@
  * and the error reply of a request whose handler threw or finished without replying, so an
  * asker never waits forever (docs/semantics.md, rule 9).
  */
+import { describe, OperatorError, withoutPrefix } from "../../core/errors.js";
 import type { Key } from "../../core/key.js";
 import type { LogWriter } from "../../core/log.js";
 import type { ReplyMessage, RequestMessage } from "../../core/messages.js";
@@ -53,21 +54,43 @@ export class PortalServer {
   }
 
   /**
-   * Fails the request `serving` serves with `reason` (its handler, running under `key`, threw or
-   * did not reply); a handler that throws after replying is only reported.
+   * Fails the request `serving` serves: its handler, running under `key`, threw `thrown`. A
+   * handler that throws after replying is only reported: the asker has its reply.
    */
-  fail(serving: Serving, reason: string, key: Key): void {
-    const r = serving.request;
-    const where = `workflow ${this.workflow}, task ${this.task}, key ${JSON.stringify(key)}`;
-    const meta = { workflow: this.workflow, task: this.task, key };
+  fail(serving: Serving, key: Key, thrown: unknown): void {
+    const error = new OperatorError(this.workflow, this.task, key, thrown);
+    const reason = withoutPrefix(describe(thrown), `workflow ${this.workflow}, task ${this.task}`);
     if (serving.replied) {
+      const r = serving.request;
       // The asker already has its reply: the request did not fail, the handler did, after it.
-      this.write(`${where}: the request handler threw after replying to request ${r.id} to portal ${r.portal}: ${reason}`, { level: "error", ...meta });
+      this.write(`${this.where(key)}: the request handler threw after replying to request ${r.id} to portal ${r.portal}: ${reason}`, {
+        level: "error",
+        workflow: this.workflow,
+        task: this.task,
+        key,
+        error,
+      });
       return;
     }
-    this.write(`request ${r.id} to portal ${r.portal} from ${r.asker} failed in ${where}: ${reason}`, { level: "warn", ...meta });
+    this.failRequest(serving, key, reason, error);
+  }
+
+  /** Fails the request `serving` serves: its handler, running under `key`, ended without `ctx.reply`. */
+  noReply(serving: Serving, key: Key): void {
+    this.failRequest(serving, key, NO_REPLY, undefined);
+  }
+
+  private failRequest(serving: Serving, key: Key, reason: string, error: OperatorError | undefined): void {
+    const r = serving.request;
+    const where = this.where(key);
+    const meta = { level: "warn", workflow: this.workflow, task: this.task, key } as const;
+    this.write(`request ${r.id} to portal ${r.portal} from ${r.asker} failed in ${where}: ${reason}`, error === undefined ? meta : { ...meta, error });
     serving.replied = true;
     this.send(r, false, `${reason} (${where})`);
+  }
+
+  private where(key: Key): string {
+    return `workflow ${this.workflow}, task ${this.task}, key ${JSON.stringify(key)}`;
   }
 
   /** Sends the reply to `r`: `value` when `ok`, else the failure's reason (a string). */

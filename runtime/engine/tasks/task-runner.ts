@@ -1,14 +1,16 @@
 /**
  * One task instance in a running workflow: its context, state and behaviour, and the calls of
  * its callbacks (docs/semantics.md, rules 8 to 10). It
- *   - runs the behaviour over an atom's events and hooks, failing the rest of the atom for this
- *     task when a callback throws;
+ *   - runs the behaviour over an atom's events and hooks; when a callback throws, that event
+ *     fails alone (rule 10): what the call emitted since it started or resumed is dropped, the
+ *     failure is reported (log, `onError`, the atom's error, the dead letters) and the next
+ *     event goes on;
  *   - runs compiled callbacks (machines) as invocations, and parks those that await requests in
  *     its contination table (`portals/continuation-table.ts`);
  *   - sends requests through its portal client, serves requests through its portal server, and
  *     resumes continuations when replies arrive, under the asker's key and state.
  */
-import { OperatorError, PortalRequestError, describe } from "../../core/errors.js";
+import { OperatorError, PortalRequestError, type HookName } from "../../core/errors.js";
 import type { Key } from "../../core/key.js";
 import type { LogWriter } from "../../core/log.js";
 import { machineOf, reachableMachines, RequestHandle, type Machine } from "../../core/machine.js";
@@ -23,8 +25,9 @@ import { ContinuationTable } from "../portals/continuation-table.js";
 import { Invocation, type InvocationData, type Outcome, type Settlement } from "../portals/invocation.js";
 import type { PortalOutbox } from "../portals/outbox.js";
 import { PortalClient } from "../portals/portal-client.js";
-import { NO_REPLY, PortalServer, type Serving } from "../portals/portal-server.js";
+import { PortalServer, type Serving } from "../portals/portal-server.js";
 import { makeBehavior, ResultMode, type Behavior, type BehaviorHost } from "./behaviors.js";
+import type { DeadLetterBox } from "./failures.js";
 import { TaskContext, type ContextHost } from "./task-context.js";
 
 /** What a parked invocation needs when it ends (plain data). */
@@ -78,6 +81,8 @@ export class TaskRunner implements BehaviorHost, ContextHost {
     readonly write: LogWriter,
     outbox: PortalOutbox,
     asks: readonly string[],
+    /** Where failed events go, when the workflow has dead letters. */
+    private readonly deadLetters?: DeadLetterBox,
   ) {
     this.task = node.name;
     this.client = new PortalClient(workflow, node.name, asks, outbox);
@@ -90,26 +95,37 @@ export class TaskRunner implements BehaviorHost, ContextHost {
 
   /**
    * Runs the behaviour over `input` into `out`: each event, then `onError` if the atom failed
-   * upstream, then `onAtomComplete` when `complete` (or `onComplete` when `end`). A throw fails
-   * the rest of the atom for this task (docs/semantics.md, rule 10).
+   * upstream, then `onAtomComplete` when `complete` (or `onComplete` when `end`). An event whose
+   * callback throws fails alone, and the rest of the atom goes on (docs/semantics.md, rule 10).
    */
   runAtom(input: Batch, out: Batch, complete: boolean, end = false): void {
     const ctx = this.ctx;
     const b = this.behavior;
     const keys = input.keys;
     const values = input.values;
+    const n = values.length;
     ctx.target(out, values.length);
     out.error ??= input.error;
     try {
-      for (let i = 0; i < values.length; i++) {
-        ctx.key = keys[i]!;
-        b.onNext(values[i]);
+      let i = 0;
+      while (i < n) {
+        // Where the failing event's output starts: a throw drops it (the loop is re-entered after).
+        let mark = ctx.count;
+        try {
+          for (; i < n; i++) {
+            mark = ctx.count;
+            ctx.key = keys[i]!;
+            b.onNext(values[i]);
+          }
+        } catch (thrown) {
+          ctx.count = mark;
+          this.failed(out, thrown, keys[i]!, values[i]);
+          i++;
+        }
       }
-      if (input.error !== undefined) b.onError(input.error);
-      if (end) b.onComplete();
-      else if (complete) b.onAtomComplete();
-    } catch (thrown) {
-      this.fail(out, thrown);
+      if (input.error !== undefined) this.hook(out, "onError", input.error);
+      if (end) this.hook(out, "onComplete");
+      else if (complete) this.hook(out, "onAtomComplete");
     } finally {
       ctx.trim();
     }
@@ -122,12 +138,14 @@ export class TaskRunner implements BehaviorHost, ContextHost {
     ctx.key = request.askerKey;
     const serving: Serving = { request, replied: false };
     this.server.serving = serving;
+    const mark = ctx.count;
     try {
       if (keyOf !== undefined) ctx.key = keyOf(request.payload);
       const parked = this.call(this.onAsk!, request.payload, ResultMode.Ignore);
-      if (!parked && !serving.replied) this.server.fail(serving, NO_REPLY, ctx.key);
+      if (!parked && !serving.replied) this.server.noReply(serving, ctx.key);
     } catch (thrown) {
-      this.server.fail(serving, describe(thrown), ctx.key);
+      this.drop(mark);
+      this.server.fail(serving, ctx.key, thrown);
     } finally {
       this.server.serving = null;
     }
@@ -143,10 +161,13 @@ export class TaskRunner implements BehaviorHost, ContextHost {
     const ctx = this.ctx;
     ctx.target(out);
     ctx.key = inv.key;
+    // The continuation may change, in place, state of its key it read before it parked.
+    if (this.store.tracking) this.store.touchObjects(inv.key);
     const serving = inv.call.serving;
     this.server.serving = serving;
     const running = this.running;
     this.running = inv;
+    const mark = ctx.count;
     try {
       let outcome: Outcome;
       try {
@@ -155,10 +176,11 @@ export class TaskRunner implements BehaviorHost, ContextHost {
         this.running = running;
       }
       const parked = this.settle(inv, outcome, true);
-      if (!parked && serving !== null && !serving.replied) this.server.fail(serving, NO_REPLY, ctx.key);
+      if (!parked && serving !== null && !serving.replied) this.server.noReply(serving, ctx.key);
     } catch (thrown) {
-      if (serving !== null) this.server.fail(serving, describe(thrown), ctx.key);
-      else this.fail(out, thrown);
+      this.drop(mark);
+      if (serving !== null) this.server.fail(serving, inv.key, thrown);
+      else this.failed(out, thrown, inv.key, inv.call.event);
     } finally {
       this.server.serving = null;
     }
@@ -177,8 +199,13 @@ export class TaskRunner implements BehaviorHost, ContextHost {
     };
   }
 
-  /** As {@link save}, but the state as the keys written since the previous save (incremental). */
+  /**
+   * As {@link save}, but the state as the keys written since the previous save (incremental).
+   * A parked continuation may hold state of its key that it changes in place when it resumes,
+   * and its frames are saved whole: that state is saved with them, so a restore shares it again.
+   */
   saveDelta(): RunnerDelta {
+    for (const inv of this.continuations.invocations()) this.store.touchObjects(inv.key);
     const { perKey: _perKey, ...rest } = this.save();
     return { ...rest, changes: this.store.changes() };
   }
@@ -230,7 +257,7 @@ export class TaskRunner implements BehaviorHost, ContextHost {
   call(cb: Callback, event: unknown, mode: ResultMode): boolean {
     const machine = machineOf(cb);
     if (machine !== undefined) {
-      const inv = new Invocation<CallInfo>(this.nextInvocation++, this.ctx.key, machine, [event], callInfo(mode, event, this.server.serving));
+      const inv = new Invocation<CallInfo>(this.nextInvocation++, this.ctx.key, machine, [event], callInfo(mode, event, this.server.serving, this.deadLetters !== undefined));
       const previous = this.running;
       this.running = inv;
       let outcome: Outcome;
@@ -332,10 +359,45 @@ export class TaskRunner implements BehaviorHost, ContextHost {
     }
   }
 
-  private fail(out: Batch, thrown: unknown): void {
-    const error = new OperatorError(this.workflow, this.task, this.ctx.key, thrown);
-    if (out.error === undefined) out.error = error;
-    this.write(error.message, { level: "error", workflow: this.workflow, task: this.task, key: this.ctx.key });
+  /** Runs hook `hook` of the behaviour; a throw fails the hook alone, like an event. */
+  private hook(out: Batch, hook: HookName, upstream?: OperatorError): void {
+    const ctx = this.ctx;
+    const key = ctx.key;
+    const mark = ctx.count;
+    try {
+      if (hook === "onError") this.behavior.onError(upstream!);
+      else if (hook === "onComplete") this.behavior.onComplete();
+      else this.behavior.onAtomComplete();
+    } catch (thrown) {
+      ctx.count = mark;
+      this.failed(out, thrown, key, undefined, hook);
+    }
+  }
+
+  /**
+   * Reports a failure of this task (docs/semantics.md, rule 10): the atom carries its first
+   * error downstream, the log gets it (with the error in `meta.error`), a failed event goes to
+   * the dead letters, and the task's `onError` handler runs under the event's key (unless it
+   * was the handler that threw).
+   */
+  private failed(out: Batch, thrown: unknown, key: Key, event: unknown, hook?: HookName): void {
+    const error = new OperatorError(this.workflow, this.task, key, thrown, hook);
+    out.error ??= error;
+    this.write(error.message, { level: "error", workflow: this.workflow, task: this.task, key, error });
+    if (hook === undefined && this.deadLetters !== undefined) {
+      this.deadLetters.keys.push(key);
+      this.deadLetters.values.push({ event, error });
+    }
+    if (hook !== "onError") {
+      this.ctx.key = key;
+      this.hook(out, "onError", error);
+    }
+  }
+
+  /** Drops what was emitted since `ctx.count` was `mark` (output of a call that failed). */
+  private drop(mark: number): void {
+    this.ctx.count = mark;
+    this.ctx.trim();
   }
 }
 
@@ -347,9 +409,12 @@ const SHARED_CALLS: readonly CallInfo[] = [ResultMode.Ignore, ResultMode.Emit, R
   Object.freeze({ mode, event: undefined, serving: null }),
 );
 
-/** What the invocation of a call needs when it ends: only `Filter` emits the event itself. */
-function callInfo(mode: ResultMode, event: unknown, serving: Serving | null): CallInfo {
-  if (serving === null && mode !== ResultMode.Filter) return SHARED_CALLS[mode]!;
+/**
+ * What the invocation of a call needs when it ends: only `Filter` emits the event itself, and
+ * with dead letters (`keepEvent`) a failed continuation sends its event there.
+ */
+function callInfo(mode: ResultMode, event: unknown, serving: Serving | null, keepEvent: boolean): CallInfo {
+  if (serving === null && mode !== ResultMode.Filter && !keepEvent) return SHARED_CALLS[mode]!;
   return { mode, event, serving };
 }
 

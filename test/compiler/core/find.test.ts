@@ -85,6 +85,23 @@ describe("find.ts", () => {
     ]);
   });
 
+  test("without a checker, a callback's parameter is a builder when the file's function it is passed to annotates it so", () => {
+    const text = `import { PortalsApp, type ApplicationBuilder } from "portals-ts";
+declare const s: any;
+function each(define: (app: ApplicationBuilder) => void) { return PortalsApp("a", define); }
+const other = (define: (app: unknown) => void) => define(null);
+each((app) => { app.workflows("w").source(s).map(async (x: number) => x); });
+other((app: any) => { app.workflows("w").source(s).map(async (x: number) => x); });
+`;
+    const module = ts.createSourceFile("/project/each.ts", text, ts.ScriptTarget.ES2022, true);
+    const found = operatorCallbacks(apiView(ts, module, undefined)).map((c) => {
+      const { line, character } = module.getLineAndCharacterOfPosition(c.fn.getStart(module));
+      return `${line + 1}:${character + 1} ${c.method}`;
+    });
+    // Line 6 passes its callback to a function whose parameter is not a builder: not an operator.
+    expect(found).toEqual(["5:50 map"]);
+  });
+
   test("a file that does not import portals-ts has no targets, whatever its methods are called", () => {
     const plain = ts.createSourceFile("/p.ts", "declare const flow: any;\nflow.asker([], async (x: number) => x);\nexport async function f() { return await g(); }\nasync function g() { return 1; }\n", ts.ScriptTarget.ES2022, true);
     const plainView = apiView(ts, plain, undefined);

@@ -133,8 +133,10 @@ describe.concurrent("portals run", () => {
     expect(r.stdout).toBe("1\n3\n");
     const lines = r.stderr.split("\n");
     expect(lines[0]).toBe("[error] workflow /failing/workflows/w, task picky, key 0: two is not allowed");
-    expect(lines[1]).toMatch(/^done: 6 steps, 3 atoms, 3 events, \d+\.\d{3} s, \d+ events\/s, 1 error$/);
-    expect(lines).toHaveLength(3);
+    // Where it was thrown, in the user's file (the frames of portals-ts are left out).
+    expect(lines[1]).toBe("    at test/runtime/cli/fixtures/failing-operator.ts:10:26");
+    expect(lines[2]).toMatch(/^done: 6 steps, 3 atoms, 3 events, \d+\.\d{3} s, \d+ events\/s, 1 error$/);
+    expect(lines).toHaveLength(4);
   });
 
   test("an application that cannot be launched: one line naming the problem, exit 1", async () => {
@@ -169,7 +171,7 @@ describe.concurrent("portals plan --expanded", () => {
         "application /hello-world",
         "  generator /hello-world/generators/greeting (atoms) -> /hello-world/generators/greeting/stream",
         "  workflow /hello-world/workflows/hello <- /hello-world/generators/greeting/stream -> /hello-world/workflows/hello/stream",
-        "    task $1 logger <- source -> sink",
+        "    task logger#1 <- source -> sink",
         "",
       ].join("\n"),
     );

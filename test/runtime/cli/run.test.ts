@@ -63,7 +63,7 @@ describe("runApplications", () => {
         .sink()
         .freeze();
     });
-    const problems = "[warn] two is odd-looking\n[error] workflow /mixed/workflows/w, task $1, key 0: three fails\n";
+    const problems = "[warn] two is odd-looking\n[error] workflow /mixed/workflows/w, task map#1, key 0: three fails\n    at test/runtime/cli/run.test.ts:59:30\n";
     const loud = capture(1);
     const all = await runApplications([app], {}, loud);
     // Buffered info lines are flushed before each stderr line, so the two streams keep their order.
@@ -71,7 +71,7 @@ describe("runApplications", () => {
       "out: info 1\ninfo 2\n",
       "err: [warn] two is odd-looking\n",
       "out: out 1\nout 2\ninfo 3\n",
-      "err: [error] workflow /mixed/workflows/w, task $1, key 0: three fails\n",
+      "err: [error] workflow /mixed/workflows/w, task map#1, key 0: three fails\n    at test/runtime/cli/run.test.ts:59:30\n",
     ]);
     expect(loud.stderr).toBe(problems);
     expect(all.errors).toBe(1);

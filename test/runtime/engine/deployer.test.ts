@@ -159,7 +159,7 @@ describe("launch-time problems, with exact messages, leave the system unchanged"
       app.workflows<number, number>("w").source(app.generators.signal(1).stream).init<number>(() => 5 as never).sink().freeze();
     });
     expect(launchError(system, notATask).message).toBe(
-      "application /setup2: workflow /setup2/workflows/w, task $1: init(factory): the factory must return a task built with Tasks.*",
+      "application /setup2: workflow /setup2/workflows/w, task init#1: init(factory): the factory must return a task built with Tasks.*",
     );
     unchanged(system, []);
   });

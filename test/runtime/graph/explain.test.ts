@@ -89,12 +89,12 @@ const SHOP = `application /shop
   split /shop/workflows/cart/portal-router/requests/shop/portals/inventory [internal] of /shop/workflows/cart/portal-router -> /shop/workflows/cart/portal-router/requests/shop/portals/inventory/stream
   split /shop/workflows/cart/replies/shop/portals/inventory [internal] of /shop/portals/inventory/replies -> /shop/workflows/cart/replies/shop/portals/inventory/stream
   workflow /shop/workflows/inventory <- /shop/workflows/inventory/portal-in/stream -> /shop/workflows/inventory/stream (portal messages -> /shop/workflows/inventory/portal-out)
-    task $1 key <- source
-    task stock replier serves /shop/portals/inventory <- $1 -> sink
+    task key#1 <- source
+    task stock replier serves /shop/portals/inventory <- key#1 -> sink
   workflow /shop/workflows/cart <- /shop/workflows/cart/portal-in/stream -> /shop/workflows/cart/stream (portal messages -> /shop/workflows/cart/portal-out)
-    task $1 key <- source
-    task add asker <- $1
-    task $3 logger <- add -> sink`;
+    task key#1 <- source
+    task add asker <- key#1
+    task logger#3 <- add -> sink`;
 
 describe("app.explain()", () => {
   test("the shopping cart lowers to sequencers, splitters and splits; there is no portal node", () => {
@@ -158,8 +158,8 @@ describe("app.explain()", () => {
   split /client/workflows/ask/portal-router/requests/shop/portals/inventory [internal] of /client/workflows/ask/portal-router -> /client/workflows/ask/portal-router/requests/shop/portals/inventory/stream
   split /client/workflows/ask/replies/shop/portals/inventory [internal] of /shop/portals/inventory/replies -> /client/workflows/ask/replies/shop/portals/inventory/stream
   workflow /client/workflows/ask <- /client/workflows/ask/portal-in/stream -> /client/workflows/ask/stream (portal messages -> /client/workflows/ask/portal-out)
-    task $1 asker <- source
-    task $2 logger <- $1 -> sink`);
+    task asker#1 <- source
+    task logger#2 <- asker#1 -> sink`);
     const { lines, log } = collecting();
     const system = Systems.test({ log });
     system.launch(shop());
@@ -168,25 +168,30 @@ describe("app.explain()", () => {
     expect(lines.filter((l) => l.startsWith("client"))).toEqual(["client got {\"ok\":false}"]);
   });
 
-  test("an application without portals has no internal component; user sequencers, splitters and unions are listed", () => {
+  test("an application without portals has no internal component; user sequencers, splitters, unions and dead letters are listed", () => {
     const app = PortalsApp("plain", (app) => {
       const a = app.generators.fromArray([1], { name: "a" });
       const seq = app.sequencers.random<number>({ name: "merge" });
       app.connections.connect(a.stream, seq, { name: "a-in" });
       const sp = app.splitters.empty(seq.stream, { name: "parity" });
       const even = app.splits.split(sp, (x) => x % 2 === 0, { name: "even" });
-      const src = app.workflows<number, number>("w").source(even);
+      const w = app.workflows<number, number>("w");
+      w.deadLetters("failed");
+      const src = w.source(even);
       const doubled = src.map((x) => x * 2).withName("double");
       src.identity().union(doubled).sink().freeze();
+      app.workflows<number, number>("direct").source(a.stream).sink().freeze();
     });
     expect(app.explain()).toBe(`application /plain
   generator /plain/generators/a (atoms) -> /plain/generators/a/stream
   sequencer /plain/sequencers/merge <- [/plain/generators/a/stream] -> /plain/sequencers/merge/stream
   splitter /plain/splitters/parity <- /plain/sequencers/merge/stream
   split /plain/splits/even of /plain/splitters/parity -> /plain/splits/even/stream
-  workflow /plain/workflows/w <- /plain/splits/even/stream -> /plain/workflows/w/stream
+  workflow /plain/workflows/w <- /plain/splits/even/stream -> /plain/workflows/w/stream (dead letters -> /plain/workflows/w/failed/stream)
     task double map <- source
-    task $2 identity <- source
-    task $3 identity <- $2, double -> sink`);
+    task identity#2 <- source
+    task union#3 identity <- identity#2, double -> sink
+  workflow /plain/workflows/direct <- /plain/generators/a/stream -> /plain/workflows/direct/stream
+    task sink#1 identity <- source -> sink`);
   });
 });

@@ -82,7 +82,7 @@ describe("each problem, with its exact message", () => {
         b.replier(p, () => {}, (x, ctx) => ctx.reply(x)).withName("second").sink();
       }),
     ).toEqual([
-      "portal /shop/portals/inventory has 3 repliers (workflow /shop/workflows/a, task $1; workflow /shop/workflows/b, task first; workflow /shop/workflows/b, task second): a portal has exactly one",
+      "portal /shop/portals/inventory has 3 repliers (workflow /shop/workflows/a, task replier#1; workflow /shop/workflows/b, task first; workflow /shop/workflows/b, task second): a portal has exactly one",
     ]);
   });
 
@@ -136,14 +136,19 @@ describe("each problem, with its exact message", () => {
         app.registry.sequencers.get("/other/sequencers/s/stream");
         app.registry.splitters.get("/other/splits/s");
         app.registry.portals.get("/other/portals");
+        // A workflow's internal streams are not its dead letters.
+        app.registry.streams.get("/other/workflows/w/portal-in/stream");
+        app.registry.streams.get("/other/generators/g/failed/stream");
         fine(app);
       }),
     ).toEqual([
-      'registry.streams.get("/other/stream"): not a stream path; expected /<app>/workflows/<name>/stream',
-      'registry.streams.get("other/workflows/w/stream"): not a stream path; expected /<app>/workflows/<name>/stream',
+      'registry.streams.get("/other/stream"): not a stream path; expected /<app>/workflows/<name>/stream (or /<app>/workflows/<name>/<dead letters>/stream)',
+      'registry.streams.get("other/workflows/w/stream"): not a stream path; expected /<app>/workflows/<name>/stream (or /<app>/workflows/<name>/<dead letters>/stream)',
       'registry.sequencers.get("/other/sequencers/s/stream"): not a sequencer path; expected /<app>/sequencers/<name>',
       'registry.splitters.get("/other/splits/s"): not a splitter path; expected /<app>/splitters/<name>',
       'registry.portals.get("/other/portals"): not a portal path; expected /<app>/portals/<name>',
+      'registry.streams.get("/other/workflows/w/portal-in/stream"): not a stream path; expected /<app>/workflows/<name>/stream (or /<app>/workflows/<name>/<dead letters>/stream)',
+      'registry.streams.get("/other/generators/g/failed/stream"): not a stream path; expected /<app>/workflows/<name>/stream (or /<app>/workflows/<name>/<dead letters>/stream)',
     ]);
   });
 
@@ -154,6 +159,7 @@ describe("each problem, with its exact message", () => {
         "/other/generators/g/stream",
         "/other/sequencers/s/stream",
         "/other/splits/s/stream",
+        "/other/workflows/w/failed/stream",
       ]) {
         app.workflows<number, number>().source(app.registry.streams.get<number>(path)).identity().sink().freeze();
       }
@@ -163,6 +169,7 @@ describe("each problem, with its exact message", () => {
       "/other/generators/g/stream",
       "/other/sequencers/s/stream",
       "/other/splits/s/stream",
+      "/other/workflows/w/failed/stream",
     ]);
   });
 
@@ -196,8 +203,8 @@ describe("each problem, with its exact message", () => {
         src.vsm<number>({} as never).withName("machine").sink();
       }),
     ).toEqual([
-      "workflow /shop/workflows/w, task $1 (map): the callback must be a function, got number",
-      "workflow /shop/workflows/w, task $2 (filter): the callback must be a function, got string",
+      "workflow /shop/workflows/w, task map#1 (map): the callback must be a function, got number",
+      "workflow /shop/workflows/w, task filter#2 (filter): the callback must be a function, got string",
       "workflow /shop/workflows/w, task hooked (identity): onAtomComplete must be a function, got null",
       "workflow /shop/workflows/w, task serve (replier): the request handler (onAsk) must be a function, got undefined",
       "workflow /shop/workflows/w, task made (init): the factory must be a function, got object",
@@ -245,10 +252,10 @@ describe("several problems at once", () => {
       [
         "application /shop has 6 problems:",
         "  - generator /shop/generators/g has the same path as another generator: give one of them another name",
-        '  - registry.streams.get("/elsewhere"): not a stream path; expected /<app>/workflows/<name>/stream',
+        '  - registry.streams.get("/elsewhere"): not a stream path; expected /<app>/workflows/<name>/stream (or /<app>/workflows/<name>/<dead letters>/stream)',
         "  - workflow /shop/workflows/empty has no source: call .source(stream) first",
         "  - workflow /shop/workflows/empty has no sink: end a flow with .sink()",
-        "  - workflow /shop/workflows/w, task $1 (map): the callback must be a function, got number",
+        "  - workflow /shop/workflows/w, task map#1 (map): the callback must be a function, got number",
         "  - portal /shop/portals/idle has no replier: add .replier(portal, onNext, onAsk) or .askerReplier(...) to a workflow",
       ].join("\n"),
     );

@@ -168,7 +168,7 @@ describe("bad snapshots are refused with a clear error and nothing restored", ()
   test("another format version", () => {
     const other = Uint8Array.from(good);
     other[7] = 9;
-    expect(refused(other).message).toBe("snapshot format version 9; this runtime reads version 2");
+    expect(refused(other).message).toBe("snapshot format version 9; this runtime reads version 3");
   });
 
   test("another application's snapshot, or an application missing", () => {
@@ -195,9 +195,9 @@ describe("bad snapshots are refused with a clear error and nothing restored", ()
     system.launch(toggles(idle));
     system.step();
     const bytes = system.snapshot();
-    expect(decodeSnapshot(bytes).manifest.vsm).toEqual({ "/toggles/workflows/toggle/$1": "restore-test/idle" });
+    expect(decodeSnapshot(bytes).manifest.vsm).toEqual({ "/toggles/workflows/toggle/vsm#1": "restore-test/idle" });
     expect(refused(bytes, [toggles(busy)]).message).toBe(
-      "vsm task /toggles/workflows/toggle/$1 changed since the snapshot (initial state restore-test/idle then, restore-test/busy now); " +
+      "vsm task /toggles/workflows/toggle/vsm#1 changed since the snapshot (initial state restore-test/idle then, restore-test/busy now); " +
         "name its states with VSM.processor(onNext, { name }) to keep them across edits, restore with the code that took the snapshot, or start afresh",
     );
     expect(Systems.test({ log: () => {} }).restore(bytes, [toggles(idle)]).applications).toEqual(["/toggles"]);
@@ -208,4 +208,45 @@ describe("bad snapshots are refused with a clear error and nothing restored", ()
     system.launch(countdown);
     expect(() => system.restore(good, [countdown])).toThrow("restore(): this system already runs applications; restore into a fresh Systems.test()");
   });
+});
+
+test("state nested 5,000 levels deep is snapshotted and restored, and a function deep inside it is reported with its path", () => {
+  const deep = (leaf: unknown): unknown => {
+    let v = leaf;
+    for (let i = 0; i < 5_000; i++) v = { v };
+    return v;
+  };
+  const depth = (value: unknown): number => {
+    let d = 0;
+    for (let v = value as { v?: unknown }; typeof v === "object" && v !== null && "v" in v; v = v.v as { v?: unknown }) d++;
+    return d;
+  };
+  const app = (leaf: () => unknown) =>
+    PortalsApp("deep", (app) => {
+      app
+        .workflows<number, string>("w")
+        .source(app.generators.fromArrayOfArrays([[1], [2]]).stream)
+        .processor<string>((x, ctx) => {
+          const tree = ctx.perKey<unknown>("tree", null);
+          if (tree.get() === null) tree.set(deep(leaf()));
+          ctx.emit(`${x}: depth ${depth(tree.get())}`);
+        })
+        .logger()
+        .sink()
+        .freeze();
+    });
+  const lines: string[] = [];
+  const system = Systems.test({ log: (line) => void lines.push(line) });
+  system.launch(app(() => "leaf"));
+  system.stepUntilComplete(2);
+  const restored: string[] = [];
+  Systems.test({ log: (line) => void restored.push(line) })
+    .restore(system.snapshot(), [app(() => "leaf")])
+    .stepUntilComplete();
+  expect([...lines, ...restored]).toEqual(["1: depth 5000", "2: depth 5000"]);
+
+  const bad = Systems.test({ log: () => {} });
+  bad.launch(app(() => () => "not data"));
+  bad.stepUntilComplete(2);
+  expect(() => bad.snapshot()).toThrow(new RegExp(`^cannot store a function at snapshot\\.workflows\\["/deep/workflows/w"\\]\\.runners\\[0\\]\\.perKey\\.get\\("tree"\\)\\.get\\(0\\)(\\.v){5000}: `));
 });

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { ApplicationBuilder, PortalsApp, Systems, type GeneratorRef, type LogMeta } from "portals-ts";
+import { ApplicationBuilder, OperatorError, PortalsApp, Systems, type GeneratorRef, type LogMeta } from "portals-ts";
 
 const dir = mkdtempSync(join(tmpdir(), "portals-generators-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -130,9 +130,10 @@ describe("fromIterable", () => {
     expect(result.errors).toEqual([
       {
         line: "workflow /gen/generators/numbers, task source, key 0: disk gone",
-        meta: { level: "error", workflow: "/gen/generators/numbers", task: "source", key: 0 },
+        meta: { level: "error", workflow: "/gen/generators/numbers", task: "source", key: 0, error: expect.any(OperatorError) },
       },
     ]);
+    expect((result.errors[0]!.meta.error!.cause as Error).message).toBe("disk gone");
   });
 });
 
@@ -238,7 +239,8 @@ describe("fromFile over JSON lines", () => {
     // The last bad line fails an atom of its own, which has no events but still reaches onError.
     expect(result.lines).toEqual(["1", "2", "|", "4", "5", `error ${first}`, "|", `error ${second}`, "|", "end"]);
     expect(result.errors.map((e) => e.line)).toEqual([first, second]);
-    expect(result.errors[0]!.meta).toEqual({ level: "error", workflow: "/gen/generators/lines", task: "source", key: 0 });
+    expect(result.errors[0]!.meta).toEqual({ level: "error", workflow: "/gen/generators/lines", task: "source", key: 0, error: expect.any(OperatorError) });
+    expect(result.errors[0]!.meta.error!.message).toBe(first);
   });
 
   test("lines longer than the read chunk and multi-byte characters across chunk boundaries", () => {

@@ -70,7 +70,9 @@ describe("SplitterComponent", () => {
     expect(picky![0]!.error).toBeInstanceOf(OperatorError);
     expect(picky![0]!.error!.message).toBe('workflow /t/splitters/s, task /t/splits/picky, key "k2": two');
     expect(rest).toEqual([]);
-    expect(logs).toEqual([['workflow /t/splitters/s, task /t/splits/picky, key "k2": two', { level: "error", workflow: "/t/splitters/s", task: "/t/splits/picky", key: "k2" }]]);
+    expect(logs).toEqual([
+      ['workflow /t/splitters/s, task /t/splits/picky, key "k2": two', { level: "error", workflow: "/t/splitters/s", task: "/t/splits/picky", key: "k2", error: picky![0]!.error }],
+    ]);
   });
 
   test("an error that routes no event still reaches every split, so it never vanishes", () => {

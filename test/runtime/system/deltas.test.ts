@@ -1,0 +1,139 @@
+/**
+ * Delta snapshots keep state changed in place (docs/snapshots.md, "Deltas"): a Set, Map or
+ * array read with `get()` and changed without `set()`, also by a continuation that holds it
+ * across an await. Every run takes a full snapshot after its first step and a delta after each
+ * later one; each chain is restored into a fresh system and run to the end, and the lines before
+ * the snapshot plus those after the restore must be the whole run's. A caught error of a class
+ * of the compiled module comes back as that class (docs/snapshots.md, "Data").
+ */
+import { describe, expect, test } from "vitest";
+import { PortalsApp, Systems, type ApplicationBuilder } from "portals-ts";
+
+/** An error class of this module: the compiled asker's machine lists it, so a restore knows it. */
+class LimitError extends Error {
+  override name = "LimitError";
+  max = 3;
+}
+
+function check(x: string): void {
+  if (x.length > 3) throw new LimitError("too long");
+}
+
+/** Checks every restore point of `define`'s run; returns the whole run's lines. */
+function restoredEverywhere(define: (app: ApplicationBuilder) => void): string[] {
+  const app = () => PortalsApp("app", define);
+  const lines: string[] = [];
+  const system = Systems.test({ seed: 1, log: (line) => void lines.push(line) });
+  system.launch(app());
+  const points: { lines: number; chain: Uint8Array[] }[] = [];
+  let chain: Uint8Array[] = [];
+  while (system.canStep()) {
+    system.step();
+    chain = [...chain, system.snapshot({ delta: chain.length > 0 })];
+    points.push({ lines: lines.length, chain });
+  }
+  expect(points.length).toBeGreaterThan(3);
+  for (const point of points) {
+    const after: string[] = [];
+    Systems.test({ log: (line) => void after.push(line) })
+      .restore(point.chain, [app()])
+      .stepUntilComplete();
+    expect([...lines.slice(0, point.lines), ...after], `restored from a chain of ${point.chain.length}`).toEqual(lines);
+  }
+  return lines;
+}
+
+describe("state changed in place survives a restore from a full snapshot and deltas", () => {
+  test("a Set from ctx.state.get(), a Map and an array from perKey().get(), changed without set()", () => {
+    const lines = restoredEverywhere((app) => {
+      app
+        .workflows<string, string>("w")
+        .source(app.generators.fromArrayOfArrays([["a"], ["b"], ["c"], ["d"]]).stream)
+        .key(() => "k")
+        .processor<string>((x, ctx) => {
+          let set = ctx.state.get<Set<string>>("set");
+          if (set === undefined) ctx.state.set("set", (set = new Set()));
+          set.add(x);
+          const counts = ctx.perKey<Map<string, number> | null>("counts", null);
+          if (counts.get() === null) counts.set(new Map());
+          counts.get()!.set(x, set.size);
+          const list = ctx.perKey<string[] | null>("list", null);
+          if (list.get() === null) list.set([]);
+          list.get()!.push(x.toUpperCase());
+          ctx.emit(`${[...set].join("")} ${[...counts.get()!.values()].join("")} ${list.get()!.join("")}`);
+        })
+        .logger()
+        .sink()
+        .freeze();
+    });
+    expect(lines).toEqual(["a 1 A", "ab 12 AB", "abc 123 ABC", "abcd 1234 ABCD"]);
+  });
+
+  test("a continuation that reads a Set before an await and adds the reply to it after", () => {
+    const lines = restoredEverywhere((app) => {
+      const echo = app.portal<string, string>("echo");
+      app.workflows<never, never>("server").source(app.generators.empty<never>().stream).replier(echo, () => {}, (x, ctx) => ctx.reply(x.toUpperCase())).sink().freeze();
+      app
+        .workflows<string, string>("w")
+        .source(app.generators.fromArrayOfArrays([["a"], ["b"], ["c"]]).stream)
+        .key(() => "k")
+        .asker<string>(echo, async (x, ctx) => {
+          let set = ctx.state.get<Set<string>>("set");
+          if (set === undefined) ctx.state.set("set", (set = new Set()));
+          const upper = await echo.request(x);
+          set.add(upper);
+          ctx.emit([...set].join(""));
+        })
+        .logger()
+        .sink()
+        .freeze();
+    });
+    expect(lines).toEqual(["A", "AB", "ABC"]);
+  });
+
+  test("a caught error of this module's class, held across an await, is restored as that class with its own properties", () => {
+    const lines = restoredEverywhere((app) => {
+      const limits = app.portal<string, number>("limits");
+      app.workflows<never, never>("server").source(app.generators.empty<never>().stream).replier(limits, () => {}, (x, ctx) => ctx.reply(x.length)).sink().freeze();
+      app
+        .workflows<string, string>("w")
+        .source(app.generators.fromArrayOfArrays([["ab"], ["abcd"]]).stream)
+        .asker<string>(limits, async (x, ctx) => {
+          try {
+            check(x);
+            ctx.emit(`${x} ok`);
+          } catch (e) {
+            const limit = await limits.request(x);
+            const error = e as LimitError;
+            ctx.emit(`${x}: ${error instanceof LimitError} ${error.name} ${error.max} ${error.message} (${limit})`);
+          }
+        })
+        .logger()
+        .sink()
+        .freeze();
+    });
+    expect(lines).toEqual(["ab ok", "abcd: true LimitError 3 too long (4)"]);
+  });
+
+  test("an initial Map or Set is shared by every key and not stored: changing it in place throws, saying what to do", () => {
+    const errors: string[] = [];
+    const system = Systems.test({ log: (line, meta) => void (meta.level === "error" && errors.push(line)) });
+    system.launch(
+      PortalsApp("initial", (app) => {
+        app
+          .workflows<string, string>("w")
+          .source(app.generators.fromArray(["a"]).stream)
+          .processor<string>((x, ctx) => {
+            ctx.perKey("seen", new Set<string>()).get().add(x);
+          })
+          .sink()
+          .freeze();
+      }),
+    );
+    system.stepUntilComplete();
+    expect(errors).toEqual([
+      "workflow /initial/workflows/w, task processor#1, key 0: add() on the initial value of a state entry: every key shares it and it is not stored, so it cannot change; " +
+        "set a new collection instead, e.g. handle.set(new Set([...handle.get(), x]))",
+    ]);
+  });
+});
