@@ -159,6 +159,33 @@ export class AwaitRules {
     t.forEachChild(target.fn, (c) => visit(c, t.isFunctionLike(c)));
   }
 
+  /**
+   * Reports the promises of async functions in the operand of `await Promise.all(...)`: a call
+   * of a module-level async function that is not compiled as part of the operator (one that
+   * is, checkHelperUses reports), or an async function expression, anywhere in it (as in
+   * `xs.map((v) => h(v))`). Compiled, `Promise.all` waits for portal requests only, and such a
+   * promise is native.
+   */
+  private checkAllOperand(all: ts.CallExpression, diagnostics: Diagnostics): void {
+    const t = this.t;
+    const visit = (node: ts.Node): void => {
+      const helper = t.isCallExpression(node) && t.isIdentifier(node.expression) && this.helpers.has(node.expression.text) && !this.compiled.has(node.expression.text) ? node.expression.text : undefined;
+      const asyncFn = (t.isArrowFunction(node) || t.isFunctionExpression(node)) && (t.getCombinedModifierFlags(node) & t.ModifierFlags.Async) !== 0;
+      if (helper !== undefined || asyncFn) {
+        const what = helper !== undefined ? `${helper}(...), the promise of an async function` : "the promise of an async function expression";
+        diagnostics.report(
+          node,
+          Code.NotARequest,
+          `Promise.all over ${what} in an operator: compiled, Promise.all waits only for portal requests (and values), because only those can be suspended and resumed from a snapshot; ` +
+            (helper !== undefined ? `await the calls one by one (for (const v of xs) results.push(await ${helper}(v)))` : "ask the portals in the callback without async (xs.map((v) => portal.request(v)))"),
+        );
+        return;
+      }
+      t.forEachChild(node, visit);
+    };
+    for (const a of all.arguments) visit(a);
+  }
+
   /** A name bound to something that may be a portal ref (declared in the file or imported). */
   private looksLikePortal(name: string): boolean {
     return this.declared.has(name) || this.imported.has(name);
@@ -183,6 +210,7 @@ export class AwaitRules {
         }
         if (t.isIdentifier(callee.expression) && callee.expression.text === "Promise") {
           if (callee.name.text !== "all") fail(`Promise.${callee.name.text}(...)`);
+          else this.checkAllOperand(operand, diagnostics);
           return;
         }
         return; // a helper reached through a namespace or object; checked at run time
