@@ -11,6 +11,9 @@ import { beforeAll, describe, expect, test } from "vitest";
 import { portals } from "../../../compiler/hosts/vite.js";
 import { ROOT } from "../fixtures.js";
 
+/** What ordinary.ts prints under every host: the ordinary results, then the operator's output. */
+const ORDINARY = "2,4,6\nGET /\ntrue\nprice 10\nprice 20\n";
+
 /** Child processes (tspc, node with hooks) take seconds, more on a busy machine. */
 const SLOW = { timeout: 60_000 };
 
@@ -80,6 +83,9 @@ describe("tspc with the ts-patch plugin", () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^orders: \d+\nitems sold: \d+\ntop 10 items: 0 \(\d+\), /);
     expect(run.stderr).toMatch(/done: \d+ steps, \d+ atoms, \d+ events, [\d.]+ s, \d+ events\/s\n$/);
+    // Ordinary async code beside an operator, built by tspc, runs unchanged with plain node.
+    const ordinary = spawnSync(process.execPath, [join(out, "test/compiler/hosts/ordinary.js")], { cwd: ROOT, encoding: "utf8" });
+    expect([ordinary.stdout, ordinary.stderr]).toEqual([ORDINARY, ""]);
   });
 
   test("with the program's type checker, tspc also finds locals whose type is not data", SLOW, () => {
@@ -125,6 +131,11 @@ describe("tspc: diagnostics without emit, and configurations that would lower as
 });
 
 describe("the Node hook portals-ts/register", () => {
+  test("ordinary async code beside an operator runs unchanged", SLOW, () => {
+    const run = node(["--import", "./dist/compiler-cjs/compiler/hosts/register.js", "test/compiler/hosts/ordinary.ts"]);
+    expect([run.stdout, run.stderr]).toEqual([ORDINARY, ""]);
+  });
+
   test("node --import portals-ts/register runs a TypeScript app with its operators compiled", SLOW, () => {
     const run = node(["--import", "./dist/compiler-cjs/compiler/hosts/register.js", "test/compiler/hosts/countdown.ts"]);
     expect(run.stderr).toBe("");
@@ -152,6 +163,11 @@ describe("the Node hook portals-ts/register", () => {
 });
 
 describe("the Vite plugin portals-ts/vite", () => {
+  test("ordinary async code beside an operator runs unchanged (this suite runs under the plugin)", async () => {
+    const { main } = await import("./ordinary.js");
+    expect((await main()).join("\n") + "\n").toBe(ORDINARY);
+  });
+
   const plugin = portals({ typescript: ts, root: "/project" });
   const context = {
     error(message: string): never {
