@@ -10,10 +10,14 @@
  *
  * With a type checker the registered classes are symbols, found in every source file of the
  * program (once per program). The codec recognises a registered class by its exact prototype, so
- * a subclass is data only if it is registered itself; any subclass of `Error` is data (the codec
- * keeps every error). Without one (the Vite plugin
- * and the Node hook see one file at a time) a class is registered when the same file registers
- * an expression with the same text, and only `new C(...)` is recognised.
+ * a subclass is data only if it is registered itself. Errors are data when a restore gives them
+ * back exactly (docs/snapshots.md, "What is data"): the built-in error classes, and the error
+ * classes declared at the top level of the module being compiled (its machines list them as
+ * `errorClasses`); an error class of another module comes back as its built-in base, so it is
+ * data only when registered. Without a checker (the Vite plugin and the Node hook see one file
+ * at a time) a class is registered when the same file registers an expression with the same
+ * text, a module error class is one whose `extends` chain in the file reaches a built-in error,
+ * and only `new C(...)` is recognised.
  */
 import type * as ts from "typescript";
 import { classVerdict } from "../../runtime/core/data.js";
@@ -49,11 +53,41 @@ export interface DataClasses {
   instanceOf(type: ts.Type): boolean;
 }
 
+/** The built-in error classes (the codec restores each as itself). */
+const BUILTIN_ERRORS = new Set(["Error", "TypeError", "RangeError", "ReferenceError", "SyntaxError", "EvalError", "URIError", "AggregateError"]);
+
+/**
+ * Names of the classes declared at the top level of `file` whose `extends` chain, through
+ * other such classes, reaches a built-in error class: those its machines list and a restore
+ * gives back as themselves.
+ */
+export function moduleErrorClasses(t: typeof ts, file: ts.SourceFile): Set<string> {
+  const bases = new Map<string, string>();
+  for (const s of file.statements) {
+    if (!t.isClassDeclaration(s) || s.name === undefined || (s.modifiers ?? []).some((m) => m.kind === t.SyntaxKind.DeclareKeyword)) continue;
+    const base = s.heritageClauses?.find((h) => h.token === t.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
+    if (base !== undefined && t.isIdentifier(base)) bases.set(s.name.text, base.text);
+  }
+  const errors = new Set<string>();
+  for (const name of bases.keys()) {
+    const seen = new Set<string>();
+    for (let n: string | undefined = name; n !== undefined && !seen.has(n); n = bases.get(n)) {
+      seen.add(n);
+      if (BUILTIN_ERRORS.has(n) && !bases.has(n)) {
+        errors.add(name);
+        break;
+      }
+    }
+  }
+  return errors;
+}
+
 /** Registrations of one file, by the text of their `type` expression (no type checker). */
 export function fileDataClasses(t: typeof ts, file: ts.SourceFile): DataClasses {
   const names = new Set(registrations(t, file).map((e) => e.getText(file)));
+  const errors = moduleErrorClasses(t, file);
   return {
-    constructs: (callee) => names.has(callee.getText()),
+    constructs: (callee) => names.has(callee.getText()) || (t.isIdentifier(callee) && errors.has(callee.text)),
     instanceOf: () => false,
   };
 }
@@ -76,8 +110,15 @@ export function checkedDataClasses(t: typeof ts, checker: ts.TypeChecker, file: 
     }
     return registered;
   };
+  const isBuiltinError = (type: ts.Type): boolean => {
+    const symbol = type.getSymbol();
+    return symbol !== undefined && BUILTIN_ERRORS.has(symbol.getName()) && (symbol.declarations ?? []).every((d) => d.getSourceFile().isDeclarationFile);
+  };
+  // A class of this module whose bases reach a built-in error, through classes of this module.
   const isError = (type: ts.Type): boolean => {
-    if (type.getSymbol()?.getName() === "Error") return true;
+    if (isBuiltinError(type)) return true;
+    const declarations = type.getSymbol()?.declarations ?? [];
+    if (!declarations.some((d) => t.isClassDeclaration(d) && d.parent === file)) return false;
     const target = (type as ts.TypeReference).target ?? type;
     return target.isClassOrInterface() && checker.getBaseTypes(target).some(isError);
   };

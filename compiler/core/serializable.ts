@@ -67,8 +67,10 @@ export function checkSerializable(
           ? "Compute what the await needs from it before the await instead. "
           : what.includes("ctx")
             ? "Use ctx (or call ctx.perKey/perTask again) after the await instead. "
-            : "Create it after the await instead. ") +
-        "Only plain data (numbers, strings, booleans, arrays, plain objects, Map, Set, Date) can live across an await.",
+            : what.includes("instance of class")
+              ? "Create it after the await, or register the class with app.dataClass({ name, type, encode, decode }) (an error class can instead be declared in this module). "
+              : "Create it after the await instead. ") +
+        "Only data can live across an await: primitives, arrays, plain objects, Map, Set, Date, errors and registered classes (docs/snapshots.md, \"What is data\").",
     );
   };
   const flagged = new Set<Binding>();

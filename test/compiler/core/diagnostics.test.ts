@@ -28,8 +28,12 @@ describe("a local live across an await that is not data", () => {
     const source = `${header}class Cart { total = 0 }\nexport default Tasks.asker(inventory, async (x, ctx) => {\n  ${declaration}\n  await inventory.request(x);\n  ctx.emit(${use});\n});\n`;
     expect(errors(source)).toEqual([
       `/project/src/app.ts:5:9 - portals: local \`${name}\` holds ${what} and is used after the await on line 6; ${what} is not data and cannot be kept in a suspended operator. ` +
-        (what.includes("ctx") ? "Use ctx (or call ctx.perKey/perTask again) after the await instead. " : "Create it after the await instead. ") +
-        "Only plain data (numbers, strings, booleans, arrays, plain objects, Map, Set, Date) can live across an await.",
+        (what.includes("ctx")
+          ? "Use ctx (or call ctx.perKey/perTask again) after the await instead. "
+          : what.includes("instance of class")
+            ? "Create it after the await, or register the class with app.dataClass({ name, type, encode, decode }) (an error class can instead be declared in this module). "
+            : "Create it after the await instead. ") +
+        "Only data can live across an await: primitives, arrays, plain objects, Map, Set, Date, errors and registered classes (docs/snapshots.md, \"What is data\").",
     ]);
   });
 

@@ -21,7 +21,8 @@ function notData(name: string, cls: string, line: number): string {
   const what = `an instance of class ${cls}`;
   return (
     `portals: local \`${name}\` holds ${what} and is used after the await on line ${line}; ${what} is not data and cannot be kept in a suspended operator. ` +
-    "Create it after the await instead. Only plain data (numbers, strings, booleans, arrays, plain objects, Map, Set, Date) can live across an await."
+    "Create it after the await, or register the class with app.dataClass({ name, type, encode, decode }) (an error class can instead be declared in this module). " +
+    "Only data can live across an await: primitives, arrays, plain objects, Map, Set, Date, errors and registered classes (docs/snapshots.md, \"What is data\")."
   );
 }
 
@@ -53,7 +54,7 @@ describe("without a type checker", () => {
     const source = `${header}export default Tasks.asker(p, async (x: object, ctx: any) => {\n  const ref = new WeakRef(x);\n  await p.request(x);\n  ctx.emit(ref.deref());\n});\n`;
     expect(errors(source)).toEqual([
       "/project/src/app.ts:4:9 - portals: local `ref` holds a WeakRef and is used after the await on line 5; a WeakRef is not data and cannot be kept in a suspended operator. " +
-        "Create it after the await instead. Only plain data (numbers, strings, booleans, arrays, plain objects, Map, Set, Date) can live across an await.",
+        "Create it after the await instead. Only data can live across an await: primitives, arrays, plain objects, Map, Set, Date, errors and registered classes (docs/snapshots.md, \"What is data\").",
     ]);
   });
 });
@@ -63,7 +64,7 @@ describe("what the frame holds at the await (the shared liveness)", () => {
     const source = `${header}export default Tasks.asker(p, async (x: number, ctx: any) => {\n  const f = () => x;\n  await p.request(f());\n  ctx.emit(x);\n});\n`;
     expect(errors(source)).toEqual([
       "/project/src/app.ts:4:9 - portals: local `f` holds a function and is read by the await on line 5; a function is not data and cannot be kept in a suspended operator. " +
-        "Compute what the await needs from it before the await instead. Only plain data (numbers, strings, booleans, arrays, plain objects, Map, Set, Date) can live across an await.",
+        "Compute what the await needs from it before the await instead. Only data can live across an await: primitives, arrays, plain objects, Map, Set, Date, errors and registered classes (docs/snapshots.md, \"What is data\").",
     ]);
   });
 
@@ -140,8 +141,17 @@ describe("with a type checker (a program in memory)", () => {
     expect(typeAware(files, "/project/src/app.ts", false)).toEqual([`/project/src/app.ts:4:9 - ${notData("kept", "Money", 5)}`]);
   });
 
-  test("an instance of an Error subclass is data (the codec keeps errors)", () => {
+  test("an instance of an Error subclass of this module is data (its machines list it; a restore gives it back as itself)", () => {
     const source = `import { Tasks } from "portals-ts"; declare const p: any;\nclass Declined extends TypeError {}\nfunction decline(): Declined {\n  return new Declined("no");\n}\nexport default Tasks.asker(p, async (x: number, ctx: any) => {\n  const error = decline();\n  await p.request(x);\n  ctx.emit(error.message);\n});\n`;
     expect(typeAware({ "/project/src/app.ts": source }, "/project/src/app.ts", false)).toEqual([]);
+  });
+
+  test("an Error subclass of another module is not data unless registered (a restore would give back its built-in base); a built-in error is", () => {
+    const errorsModule = `export class Declined extends TypeError {}\n`;
+    const app = (make: string) =>
+      `import { Declined } from "./errors.js";\nimport { Tasks } from "portals-ts"; declare const p: any;\nexport default Tasks.asker(p, async (x: number, ctx: any) => {\n  const kept = ${make};\n  await p.request(x);\n  ctx.emit(kept.message);\n});\n`;
+    const files = { "/project/src/errors.ts": errorsModule, "/project/src/app.ts": app('new Declined("no")') };
+    expect(typeAware(files, "/project/src/app.ts", true)).toEqual([`/project/src/app.ts:4:9 - ${notData("kept", "Declined", 5)}`]);
+    expect(typeAware({ ...files, "/project/src/app.ts": app('new RangeError("no")') }, "/project/src/app.ts", true)).toEqual([]);
   });
 });
