@@ -297,6 +297,13 @@ function syntacticView(t: typeof ts, file: ts.SourceFile, usesPortals: boolean):
     mayBePortal: (receiver) => {
       const k = kindOf(receiver);
       if (k !== undefined) return k === "portal";
+      // A variable made here by a literal, a function or `new` (an HTTP-like client object) is
+      // not a portal ref whatever its methods are called.
+      if (t.isIdentifier(receiver)) {
+        const decl = resolver.resolve(receiver);
+        const init = decl !== undefined && t.isVariableDeclaration(decl) && t.isIdentifier(decl.name) ? decl.initializer : undefined;
+        if (init !== undefined && (t.isObjectLiteralExpression(init) || t.isArrayLiteralExpression(init) || t.isFunctionLike(init) || t.isClassExpression(init) || t.isLiteralExpression(init) || t.isNewExpression(init))) return false;
+      }
       // Unknown syntactically (an import, a parameter, a value from elsewhere): maybe.
       return true;
     },

@@ -120,7 +120,7 @@ export class AwaitRules {
       if (t.isAwaitExpression(node)) this.checkAwait(node, diagnostics);
       if (target.declaredPortals && t.isCallExpression(node) && t.isPropertyAccessExpression(node.expression) && node.expression.name.text === "request") {
         const portal = node.expression.expression;
-        if (t.isIdentifier(portal) && !target.declaredPortals.includes(portal.text) && this.looksLikePortal(portal.text)) {
+        if (t.isIdentifier(portal) && !target.declaredPortals.includes(portal.text) && this.looksLikePortal(portal.text) && this.view.mayBePortal(portal)) {
           diagnostics.report(
             node,
             Code.UndeclaredPortal,

@@ -10,7 +10,7 @@ import type { Engine } from "../engine/engine.js";
 import type { WorkflowState } from "../engine/components/workflow-executor.js";
 import type { Plan } from "../graph/plan.js";
 import type { Codec } from "../state/codec.js";
-import { SnapshotError } from "../state/snapshot-format.js";
+import { SnapshotError, unframeSnapshot } from "../state/snapshot-format.js";
 import type { SnapshotStore } from "../state/stores.js";
 import { checkManifest, manifestOf } from "./manifest.js";
 import { decodeSnapshot, encodeSnapshot, resolveChain, type SnapshotData } from "./snapshot.js";
@@ -116,7 +116,8 @@ export class CheckpointCoordinator {
    * Restores from the newest readable snapshot of the store; a damaged one is reported on `log`
    * and the one before it is tried. Returns its id, or `undefined` when there is none.
    *
-   * @throws Error when the system has no snapshot store; SnapshotError as {@link CheckpointCoordinator.restore}
+   * @throws Error when the system has no snapshot store; SnapshotError as {@link CheckpointCoordinator.restore},
+   *   and when an intact snapshot cannot be decoded by these applications (a data class renamed)
    */
   restoreLatest(codec: Codec, plans: readonly Plan[], launch: () => void, log: LogWriter): string | undefined {
     const store = this.requireStore("restoreLatest").store;
@@ -126,6 +127,7 @@ export class CheckpointCoordinator {
       try {
         chain = chainFrom(store, ids.slice(i), codec);
       } catch (thrown) {
+        if (thrown instanceof NotThisProgram) throw new SnapshotError(thrown.message);
         log(`snapshot ${ids[i]} cannot be used (${describe(thrown)}); trying the one before`, { level: "warn", workflow: "", task: "", key: 0 });
         continue;
       }
@@ -156,6 +158,9 @@ export class CheckpointCoordinator {
   }
 }
 
+/** A snapshot whose bytes are intact but which these applications cannot decode (not damage: no fallback). */
+class NotThisProgram extends SnapshotError {}
+
 /**
  * The decoded chain that snapshot `ids[0]` needs, oldest first: back to the full snapshot it
  * extends, through `ids` (newest first, consecutive).
@@ -165,12 +170,23 @@ export class CheckpointCoordinator {
 function chainFrom(store: SnapshotStore, ids: readonly string[], codec: Codec): SnapshotData[] {
   const chain: SnapshotData[] = [];
   for (const id of ids) {
-    let data: SnapshotData;
+    let payload: Uint8Array;
     try {
-      data = decodeSnapshot(store.load(id), codec);
+      payload = unframeSnapshot(store.load(id)).payload;
     } catch (thrown) {
       if (id === ids[0]) throw thrown;
       throw new SnapshotError(`it extends snapshot ${id}, which cannot be read: ${describe(thrown)}`);
+    }
+    let data: SnapshotData;
+    try {
+      data = codec.decode(payload) as SnapshotData;
+    } catch (thrown) {
+      // Intact bytes (the checksum held) that this program cannot decode: an older snapshot
+      // would not fit either, and starting afresh would lose what the run had done.
+      throw new NotThisProgram(
+        `snapshot ${id} is intact but cannot be decoded by these applications (${describe(thrown)}); ` +
+          "restore with the code that wrote it (a registered class keeps its name), or remove the snapshots to start afresh",
+      );
     }
     if (chain.length > 0 && data.sequence !== chain[0]!.sequence - 1) {
       throw new SnapshotError(`the chain of snapshot ${ids[0]} is broken: snapshot ${chain[0]!.sequence - 1} is missing`);

@@ -126,7 +126,8 @@ export class TestSystem {
    * launch the applications to start afresh.
    *
    * @throws Error when the system has no snapshot store; SnapshotError as {@link TestSystem.restore} for a
-   *   readable snapshot that does not fit `apps`
+   *   readable snapshot that does not fit `apps`, and for an intact one that `apps` cannot decode
+   *   (a data class renamed): never skipped for an older one or a fresh start
    */
   restoreLatest(apps: readonly Application[]): string | undefined {
     this.checkOpen("restoreLatest");

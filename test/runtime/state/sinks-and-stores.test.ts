@@ -198,6 +198,36 @@ test("a directory store writes through a temporary file and leaves only snapshot
   expect(() => store.save(Uint8Array.of(1, 2, 3))).toThrow("not a portals snapshot (3 bytes without the PTSNAP header)");
 });
 
+test("an intact snapshot these applications cannot decode (a data class renamed) is refused, not skipped for a fresh start", () => {
+  class Money {
+    constructor(readonly cents: number) {}
+  }
+  const wallet = (name: string) =>
+    PortalsApp("wallet", (app) => {
+      app.dataClass<Money>({ name, type: Money, encode: (m) => m.cents, decode: (c: number) => new Money(c) });
+      app
+        .workflows<number, number>("w")
+        .source(app.generators.fromRange(0, 6, 2).stream)
+        .processor<number>((x, ctx) => {
+          ctx.state.set("last", new Money(x));
+          ctx.emit(x);
+        })
+        .sink()
+        .freeze();
+    });
+  const store = new DirectoryStore(temp());
+  const first = Systems.test({ log: () => {}, snapshots: { store, every: 1 } });
+  first.launch(wallet("shop.Money"));
+  first.stepUntilComplete(4);
+  const newest = store.newest()[0];
+  const again = Systems.test({ log: () => {}, snapshots: { store } });
+  expect(() => again.restoreLatest([wallet("shop.Cents")])).toThrow(
+    `snapshot ${newest} is intact but cannot be decoded by these applications (codec: the bytes hold an instance of shop.Money, which is not registered in this process); ` +
+      "restore with the code that wrote it (a registered class keeps its name), or remove the snapshots to start afresh",
+  );
+  expect(Systems.test({ log: () => {}, snapshots: { store } }).restoreLatest([wallet("shop.Money")])).toBe(newest);
+});
+
 test("restoreLatest with an empty store starts nothing and says so", () => {
   const system = Systems.test({ log: () => {}, snapshots: { store: new DirectoryStore(temp()) } });
   expect(system.restoreLatest([doubler(Sinks.memory<string>())])).toBeUndefined();
