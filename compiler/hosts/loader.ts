@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import type * as ts from "typescript";
 import { compileFailure } from "./errors.js";
-import { checkTypeScriptVersion } from "./typescript-version.js";
+import { requireTypeScript } from "./typescript-version.js";
 import { transpile } from "./transpile.js";
 
 const TYPESCRIPT = /\.(ts|mts|tsx)$/;
@@ -42,8 +42,7 @@ export async function load(url: string, context: object, next: NextLoad): Promis
   const file = fileURLToPath(url);
   if (!TYPESCRIPT.test(file)) return next(url, context);
   if (typescript === undefined) {
-    typescript = createRequire(url)("typescript") as typeof ts;
-    checkTypeScriptVersion(typescript.version);
+    typescript = requireTypeScript<typeof ts>(createRequire(url), file);
   }
   const out = transpile(typescript, await readFile(file, "utf8"), file, undefined, true);
   if (out.errors.length > 0) throw compileFailure(file, out.errors);

@@ -28,3 +28,22 @@ export function checkTypeScriptVersion(version: unknown, where?: string): void {
     `portals-ts needs TypeScript ~${SUPPORTED.major}.${SUPPORTED.minor}, found ${found}${where === undefined ? "" : ` (in ${where})`}; install a supported one: ${FIX}`,
   );
 }
+
+/**
+ * The user's `typescript`, loaded with `load` (a `require` from the project), checked as
+ * {@link checkTypeScriptVersion} does.
+ *
+ * @param from where it is looked up from (a file or directory), named in the message
+ * @throws Error naming the fix when none is installed, or when it is another version
+ */
+export function requireTypeScript<T extends { version: string }>(load: (id: string) => unknown, from: string): T {
+  let typescript: T;
+  try {
+    typescript = load("typescript") as T;
+  } catch (thrown) {
+    if ((thrown as { code?: unknown } | null)?.code !== "MODULE_NOT_FOUND") throw thrown;
+    throw new Error(`portals-ts needs TypeScript ~${SUPPORTED.major}.${SUPPORTED.minor}, and none is installed where ${from} can find it; install it: ${FIX}`);
+  }
+  checkTypeScriptVersion(typescript.version);
+  return typescript;
+}

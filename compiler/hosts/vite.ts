@@ -12,7 +12,7 @@
  */
 import type * as ts from "typescript";
 import { compileFailure } from "./errors.js";
-import { checkTypeScriptVersion } from "./typescript-version.js";
+import { checkTypeScriptVersion, requireTypeScript } from "./typescript-version.js";
 import { transpile } from "./transpile.js";
 
 /** Options of {@link portals}. */
@@ -52,8 +52,7 @@ export function portals(options: PortalsViteOptions = {}): PortalsVitePlugin {
       if (!SOURCE.test(file) || file.includes("/node_modules/") || options.exclude?.test(file)) return null;
       if (!code.includes("async") && !code.includes(".reply(")) return null;
       if (typescript === undefined) {
-        typescript = require("typescript") as typeof ts;
-        checkTypeScriptVersion(typescript.version);
+        typescript = requireTypeScript<typeof ts>(require, file);
       }
       const out = transpile(typescript, code, file, options.root);
       // Thrown: Vite and Rollup pass an error thrown by a hook through this.error, properties kept.
