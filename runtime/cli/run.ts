@@ -100,8 +100,10 @@ export async function runApplications(apps: readonly Application[], options: Run
   try {
     const id = options.restore ? system.restoreLatest(apps) : undefined;
     if (id !== undefined) {
+      // Checked first, so a refused restore never reports itself as restored.
+      const record = checkRestored(options.snapshotDir!, id, apps, options, io);
       io.err(`restored ${options.snapshotDir}/${id} (step ${system.stats.steps})\n`);
-      store!.record = checkRestored(options.snapshotDir!, id, apps, options, io);
+      store!.record = record;
       restored = { id, stats: system.stats };
     } else {
       if (options.restore) io.err(`no snapshot to restore in ${options.snapshotDir}; starting afresh\n`);
