@@ -138,7 +138,8 @@ function integer(min: number): (value: string) => number {
   return (value) => {
     const n = Number(value);
     if (value.trim() === "" || !Number.isSafeInteger(n) || n < min) {
-      throw new InvalidArgumentError(min === 0 ? "expected a non-negative integer." : min === 1 ? "expected a positive integer." : "expected an integer.");
+      const kind = min === 0 ? "a non-negative integer" : min === 1 ? "a positive integer" : "an integer";
+      throw new InvalidArgumentError(Number.isInteger(n) && n >= min ? `expected ${kind} of at most ${Number.MAX_SAFE_INTEGER}.` : `expected ${kind}.`);
     }
     return n;
   };

@@ -201,6 +201,11 @@ describe.concurrent("usage errors: one line on stderr, nothing on stdout, exit 2
     ["unknown option", ["run", "examples/hello-world/app.ts", "--fast"], "portals: error: unknown option '--fast'"],
     ["misspelt option", ["run", "examples/hello-world/app.ts", "--sed", "1"], "portals: error: unknown option '--sed' (Did you mean --seed?)"],
     ["seed not an integer", ["run", "examples/hello-world/app.ts", "--seed", "x"], "portals: error: option '--seed <n>' argument 'x' is invalid. expected an integer."],
+    [
+      "seed too large to be exact",
+      ["run", "examples/hello-world/app.ts", "--seed", "99999999999999999999"],
+      "portals: error: option '--seed <n>' argument '99999999999999999999' is invalid. expected an integer of at most 9007199254740991.",
+    ],
     ["negative --max-steps", ["run", "examples/hello-world/app.ts", "--max-steps", "-1"], "portals: error: option '--max-steps <n>' argument '-1' is invalid. expected a non-negative integer."],
     ["two modules", ["run", "a.ts", "b.ts"], "portals: error: too many arguments for 'run'. Expected 1 argument but got 2."],
     ["module does not exist", ["run", "examples/nope/app.ts"], `portals: error: module examples/nope/app.ts does not exist (looked for ${root}examples/nope/app.ts)`],
