@@ -126,10 +126,13 @@ const TSCONFIG = {
   include: ["src", "test", "vitest.config.ts"],
 };
 
-/** The build (`npm run build`, tspc): the application only, into dist/. */
+/**
+ * The build (`npm run build`, tspc): the application only, into dist/. Nothing is written when
+ * the compiler refuses an operator, so dist/ never holds one left uncompiled.
+ */
 const TSCONFIG_BUILD = {
   extends: "./tsconfig.json",
-  compilerOptions: { noEmit: false, rootDir: "src", outDir: "dist" },
+  compilerOptions: { noEmit: false, noEmitOnError: true, rootDir: "src", outDir: "dist" },
   include: ["src"],
 };
 

@@ -185,7 +185,7 @@ function chainFrom(store: SnapshotStore, ids: readonly string[], codec: Codec): 
       // would not fit either, and starting afresh would lose what the run had done.
       throw new NotThisProgram(
         `snapshot ${id} is intact but cannot be decoded by these applications (${describe(thrown)}); ` +
-          "restore with the code that wrote it (a registered class keeps its name), or remove the snapshots to start afresh",
+          "restore with the code that wrote it (a class in the snapshot keeps its name: a registered class the name it was registered with, an error class of a compiled module its class name), or remove the snapshots to start afresh",
       );
     }
     if (chain.length > 0 && data.sequence !== chain[0]!.sequence - 1) {

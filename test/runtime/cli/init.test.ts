@@ -50,6 +50,9 @@ describe.concurrent("portals init", () => {
     });
     const tsconfig = JSON.parse(readFileSync(join(dir, "tsconfig.json"), "utf8")) as { compilerOptions: Record<string, unknown> };
     expect(tsconfig.compilerOptions).toMatchObject({ module: "NodeNext", plugins: [{ transform: "portals-ts/compiler" }] });
+    // The build writes nothing when an operator is refused, so dist/ never holds one uncompiled.
+    const build = JSON.parse(readFileSync(join(dir, "tsconfig.build.json"), "utf8")) as { compilerOptions: Record<string, unknown> };
+    expect(build.compilerOptions).toEqual({ noEmit: false, noEmitOnError: true, rootDir: "src", outDir: "dist" });
     expect(readFileSync(join(dir, "src/app.ts"), "utf8")).toBe(readFileSync(join(ROOT, "create/template/src/app.ts"), "utf8"));
     expect(readFileSync(join(dir, "vitest.config.ts"), "utf8")).toContain('import { portals } from "portals-ts/vite";');
     expect(readFileSync(join(dir, ".gitignore"), "utf8")).toBe("node_modules/\ndist/\nsnapshots/\n");

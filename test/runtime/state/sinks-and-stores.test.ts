@@ -223,7 +223,7 @@ test("an intact snapshot these applications cannot decode (a data class renamed)
   const again = Systems.test({ log: () => {}, snapshots: { store } });
   expect(() => again.restoreLatest([wallet("shop.Cents")])).toThrow(
     `snapshot ${newest} is intact but cannot be decoded by these applications (codec: the bytes hold an instance of shop.Money, which is not registered in this process); ` +
-      "restore with the code that wrote it (a registered class keeps its name), or remove the snapshots to start afresh",
+      "restore with the code that wrote it (a class in the snapshot keeps its name: a registered class the name it was registered with, an error class of a compiled module its class name), or remove the snapshots to start afresh",
   );
   expect(Systems.test({ log: () => {}, snapshots: { store } }).restoreLatest([wallet("shop.Money")])).toBe(newest);
 });
