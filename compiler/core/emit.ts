@@ -33,7 +33,7 @@ import type { Handler, LoweredFunction, Names } from "./ir.js";
 /**
  * Builds the `$rt.machine({...})` expression of `fn`, with `helpers` (the helper functions its
  * awaits call, see `helper-list.ts`) as its `helpers` list and `errorClasses` (the module's
- * top-level classes with an `extends` clause, see {@link subclassesOf}) as its `errorClasses`
+ * top-level classes with an `extends` clause, `moduleSubclasses` of `registered.ts`) as its `errorClasses`
  * list when there are any.
  */
 export function emitMachine(
@@ -178,21 +178,4 @@ export function emitMachine(
   function slot(name: string): ts.Expression {
     return f.createPropertyAccessExpression(ident(names.locals), name);
   }
-}
-
-/**
- * The names of `file`'s top-level class declarations with an `extends` clause: the classes a
- * caught error kept across an await may be an instance of, which the runtime restores as
- * themselves when they extend `Error` (it leaves the others out, so no type checker is needed).
- */
-export function subclassesOf(t: typeof ts, file: ts.SourceFile): string[] {
-  return file.statements
-    .filter(
-      (s): s is ts.ClassDeclaration =>
-        t.isClassDeclaration(s) &&
-        s.name !== undefined &&
-        !(s.modifiers ?? []).some((m) => m.kind === t.SyntaxKind.DeclareKeyword) &&
-        (s.heritageClauses ?? []).some((h) => h.token === t.SyntaxKind.ExtendsKeyword),
-    )
-    .map((s) => s.name!.text);
 }

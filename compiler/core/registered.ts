@@ -63,11 +63,7 @@ const BUILTIN_ERRORS = new Set(["Error", "TypeError", "RangeError", "ReferenceEr
  */
 export function moduleErrorClasses(t: typeof ts, file: ts.SourceFile): Set<string> {
   const bases = new Map<string, string>();
-  for (const s of file.statements) {
-    if (!t.isClassDeclaration(s) || s.name === undefined || (s.modifiers ?? []).some((m) => m.kind === t.SyntaxKind.DeclareKeyword)) continue;
-    const base = s.heritageClauses?.find((h) => h.token === t.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
-    if (base !== undefined && t.isIdentifier(base)) bases.set(s.name.text, base.text);
-  }
+  for (const [name, base] of moduleSubclasses(t, file)) if (t.isIdentifier(base)) bases.set(name, base.text);
   const errors = new Set<string>();
   for (const name of bases.keys()) {
     const seen = new Set<string>();
@@ -80,6 +76,21 @@ export function moduleErrorClasses(t: typeof ts, file: ts.SourceFile): Set<strin
     }
   }
   return errors;
+}
+
+/**
+ * The classes declared at the top level of `file` with an `extends` clause (not `declare`d), by
+ * name, with the expression they extend: what the file's machines list as `errorClasses` (the
+ * runtime keeps those that extend `Error`, so no type checker is needed here).
+ */
+export function moduleSubclasses(t: typeof ts, file: ts.SourceFile): Map<string, ts.Expression> {
+  const classes = new Map<string, ts.Expression>();
+  for (const s of file.statements) {
+    if (!t.isClassDeclaration(s) || s.name === undefined || (s.modifiers ?? []).some((m) => m.kind === t.SyntaxKind.DeclareKeyword)) continue;
+    const base = s.heritageClauses?.find((h) => h.token === t.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
+    if (base !== undefined) classes.set(s.name.text, base);
+  }
+  return classes;
 }
 
 /** Registrations of one file, by the text of their `type` expression (no type checker). */

@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { relative, sep } from "node:path";
 import type * as ts from "typescript";
 import { Diagnostics, position } from "./diagnostics.js";
-import { emitMachine, subclassesOf } from "./emit.js";
+import { emitMachine } from "./emit.js";
 import { apiView } from "./builders.js";
 import { AwaitRules, checkReplies } from "./checks.js";
 import { findTargets, helpersThatAsk, operatorCallbacks, type Target } from "./find.js";
@@ -21,7 +21,7 @@ import { machineNames } from "./identity.js";
 import type { Names } from "./ir.js";
 import { Liveness } from "./liveness.js";
 import { lowerFunction } from "./lower/index.js";
-import { checkedDataClasses, fileDataClasses } from "./registered.js";
+import { checkedDataClasses, fileDataClasses, moduleSubclasses } from "./registered.js";
 import { routeRequests } from "./requests.js";
 import { analyzeScopes } from "./scope.js";
 import { checkSerializable } from "./serializable.js";
@@ -87,7 +87,7 @@ export function createTransformer(t: typeof ts, options: TransformOptions = {}):
     const path = relative(rootOf(file.fileName), file.fileName).split(sep).join("/");
     const machineName = machineNames(t, file, targets, callbacks);
     const machines = new Map<ts.Node, ts.Expression>();
-    const errorClasses = subclassesOf(t, file);
+    const errorClasses = [...moduleSubclasses(t, file).keys()];
     // Helpers first: an async function that cannot be compiled is simply left alone (it may
     // be an ordinary async utility); an operator that awaits it gets the reason.
     for (const target of targets.filter((x) => x.role === "helper")) {
