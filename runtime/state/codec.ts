@@ -303,9 +303,8 @@ function makeError(record: Record<string, unknown>): Error {
   const type = record.type === "AggregateError" ? undefined : (builtin(String(record.type)) as ErrorConstructor | undefined);
   const error = record.type === "AggregateError" ? new AggregateError([], message) : new (type ?? Error)(message);
   if (error.name !== record.name) error.name = String(record.name);
-  if (typeof record.stack === "string") Object.defineProperty(error, "stack", { value: record.stack, writable: true, configurable: true, enumerable: false });
-  else delete error.stack;
-  return error;
+  if (typeof record.stack !== "string") delete error.stack;
+  return withStack(error, typeof record.stack === "string" ? record.stack : undefined);
 }
 
 /** The built-in error class an object with prototype `proto` is an instance of (the nearest), or `undefined`. */

@@ -19,10 +19,16 @@ export const MAX_JSON_DEPTH = 1000;
 
 interface Frame {
   readonly value: object;
-  readonly path: string;
+  /** Its place in its parent, e.g. `.items` or `[2]` (the root's is the root name). */
+  readonly label: string;
   readonly keys: readonly string[];
   readonly array: boolean;
   i: number;
+}
+
+/** `.key`, or `["key"]` when the key is not an identifier. */
+function keyLabel(key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
 }
 
 /**
@@ -35,8 +41,11 @@ interface Frame {
 export function jsonProblem(event: unknown, root = "event"): JsonProblem | undefined {
   const open = new Set<object>();
   const stack: Frame[] = [];
-  // Checks one value; pushes a frame when it is an object or array to look into.
-  const visit = (raw: unknown, key: string, path: string, inArray: boolean): JsonProblem | undefined => {
+  // Checks one value, the element or property `key` of the frame on top (its path is built only
+  // for a problem); pushes a frame when it is an object or array to look into.
+  const visit = (raw: unknown, key: string, inArray: boolean): JsonProblem | undefined => {
+    const label = (): string => (stack.length === 0 ? root : inArray ? `[${key}]` : keyLabel(key));
+    const at = (): string => stack.map((f) => f.label).join("") + label();
     let value = raw;
     if (typeof value === "object" && value !== null && typeof (value as { toJSON?: unknown }).toJSON === "function") {
       value = (value as { toJSON(key: string): unknown }).toJSON(key);
@@ -46,15 +55,15 @@ export function jsonProblem(event: unknown, root = "event"): JsonProblem | undef
       case "boolean":
         return undefined;
       case "number":
-        return Number.isFinite(value) ? undefined : { path, found: `${value} (JSON writes it as null)` };
+        return Number.isFinite(value) ? undefined : { path: at(), found: `${value} (JSON writes it as null)` };
       case "bigint":
-        return { path, found: "a bigint (JSON has no bigint; convert it, e.g. with String(x))" };
+        return { path: at(), found: "a bigint (JSON has no bigint; convert it, e.g. with String(x))" };
       case "undefined":
-        return inArray || stack.length === 0 ? { path, found: "undefined (JSON writes it as null, or not at all)" } : undefined;
+        return inArray || stack.length === 0 ? { path: at(), found: "undefined (JSON writes it as null, or not at all)" } : undefined;
       case "function":
-        return { path, found: "a function (JSON leaves it out)" };
+        return { path: at(), found: "a function (JSON leaves it out)" };
       case "symbol":
-        return { path, found: "a symbol (JSON leaves it out)" };
+        return { path: at(), found: "a symbol (JSON leaves it out)" };
     }
     if (value === null) return undefined;
     const object = value as object;
@@ -62,22 +71,22 @@ export function jsonProblem(event: unknown, root = "event"): JsonProblem | undef
     const array = proto === Array.prototype;
     if (!array && proto !== Object.prototype && proto !== null) {
       const name = (proto.constructor as { name?: string } | undefined)?.name ?? "(anonymous)";
-      return { path, found: `an instance of ${name} (JSON writes only plain objects and arrays; map it to plain data, or give the class a toJSON method)` };
+      return { path: at(), found: `an instance of ${name} (JSON writes only plain objects and arrays; map it to plain data, or give the class a toJSON method)` };
     }
-    if (open.has(object)) return { path, found: "a cycle (the value contains itself, which JSON cannot write)" };
-    if (stack.length >= MAX_JSON_DEPTH) return { path, found: `a value nested more than ${MAX_JSON_DEPTH} levels deep` };
+    if (open.has(object)) return { path: at(), found: "a cycle (the value contains itself, which JSON cannot write)" };
+    if (stack.length >= MAX_JSON_DEPTH) return { path: at(), found: `a value nested more than ${MAX_JSON_DEPTH} levels deep` };
     const keys = Object.keys(object);
     if (array) {
       // Object.keys lists the indices first, so another property shows as the last key.
       if (keys.length > 0 && !isIndex(keys[keys.length - 1]!)) {
-        return { path: `${path}.${keys.find((k) => !isIndex(k))}`, found: "a property of an array (JSON writes only its elements)" };
+        return { path: `${at()}.${keys.find((k) => !isIndex(k))}`, found: "a property of an array (JSON writes only its elements)" };
       }
     }
     open.add(object);
-    stack.push({ value: object, path, keys: array ? [] : keys, array, i: 0 });
+    stack.push({ value: object, label: label(), keys: array ? [] : keys, array, i: 0 });
     return undefined;
   };
-  let problem = visit(event, "", root, false);
+  let problem = visit(event, "", false);
   while (problem === undefined && stack.length > 0) {
     const frame = stack[stack.length - 1]!;
     if (frame.array) {
@@ -87,14 +96,14 @@ export function jsonProblem(event: unknown, root = "event"): JsonProblem | undef
         continue;
       }
       const i = frame.i++;
-      problem = i in items ? visit(items[i], String(i), `${frame.path}[${i}]`, true) : { path: `${frame.path}[${i}]`, found: "an empty slot of a sparse array (JSON writes it as null)" };
+      problem = i in items ? visit(items[i], String(i), true) : { path: `${stack.map((f) => f.label).join("")}[${i}]`, found: "an empty slot of a sparse array (JSON writes it as null)" };
     } else {
       if (frame.i >= frame.keys.length) {
         open.delete(stack.pop()!.value);
         continue;
       }
       const key = frame.keys[frame.i++]!;
-      problem = visit((frame.value as Record<string, unknown>)[key], key, `${frame.path}${/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`}`, false);
+      problem = visit((frame.value as Record<string, unknown>)[key], key, false);
     }
   }
   return problem;

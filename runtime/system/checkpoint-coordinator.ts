@@ -127,7 +127,7 @@ export class CheckpointCoordinator {
       try {
         chain = chainFrom(store, ids.slice(i), codec);
       } catch (thrown) {
-        if (thrown instanceof NotThisProgram) throw new SnapshotError(thrown.message);
+        if (thrown instanceof NotThisProgram) throw thrown;
         log(`snapshot ${ids[i]} cannot be used (${describe(thrown)}); trying the one before`, { level: "warn", workflow: "", task: "", key: 0 });
         continue;
       }

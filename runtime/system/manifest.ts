@@ -55,7 +55,7 @@ export function checkManifest(saved: Manifest, plans: readonly Plan[]): void {
       );
     }
   }
-  for (const [task, initial] of Object.entries(saved.vsm ?? {})) {
+  for (const [task, initial] of Object.entries(saved.vsm)) {
     if (now.vsm[task] !== initial) {
       throw new SnapshotError(
         `vsm task ${task} changed since the snapshot (initial state ${initial} then, ${now.vsm[task] ?? "no vsm task"} now); ` +

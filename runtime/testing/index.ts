@@ -38,7 +38,7 @@ import { callbackProblems, defaultTaskName, portalUse, taskLabel, type PortalAdd
 import { hasUncompiledCallback, uncompiledMessage } from "../core/uncompiled.js";
 import { batch, type Batch } from "../engine/atom.js";
 import type { PortalOutbox } from "../engine/portals/outbox.js";
-import { deadLetterBox, type DeadLetterBox } from "../engine/tasks/failures.js";
+import { deadLetterBox, take, type DeadLetterBox } from "../engine/tasks/failures.js";
 import { TaskRunner } from "../engine/tasks/task-runner.js";
 
 /** An event given to {@link TaskDriver.atom}: its key defaults to `0`, as without a `key` step. */
@@ -189,7 +189,7 @@ export interface DriverAtomOptions {
 
 const DEFAULT_WORKFLOW = "/test/workflows/driver";
 const DEFAULT_ASKER = "/test/workflows/asker";
-const DEFAULT_ASKER_TASK = "asker#1";
+const DEFAULT_ASKER_TASK = defaultTaskName("asker", 1);
 
 /**
  * A portal ref for tests of single tasks: what `app.portal(name, options)` returns in an
@@ -439,10 +439,8 @@ export class TaskDriver<T, U> {
     }
     const messages = this.outbox.out.values as PortalMessage[];
     this.outbox.out = batch();
-    const dead = this.deadLetters;
+    const dead = take(this.deadLetters);
     const failed: DriverFailure[] = dead.values.map((d, i) => ({ key: dead.keys[i]!, event: d.event, error: d.error }));
-    dead.keys = [];
-    dead.values = [];
     const events: DriverEvent<U>[] = out.values.map((value, i) => ({ key: out.keys[i]!, value: value as U }));
     const requests: DriverRequest[] = [];
     const replies: DriverReply[] = [];

@@ -33,7 +33,7 @@ import { atom, batch, type Atom, type Batch } from "../atom.js";
 import type { PortalOutbox } from "../portals/outbox.js";
 import { Rank, type Component } from "../scheduler.js";
 import type { AtomicStream, Cursor } from "../stream.js";
-import type { DeadLetterBox } from "../tasks/failures.js";
+import { post, take, type DeadLetterBox } from "../tasks/failures.js";
 import { TaskRunner, type RunnerDelta, type RunnerState } from "../tasks/task-runner.js";
 import { fuse, type Fused } from "./fusion.js";
 
@@ -131,20 +131,20 @@ export class WorkflowExecutor implements Component {
     this.stats.events += a.values.length;
     if (a.portal) this.portalAtom(a);
     else if (a.seal) this.seal = a;
-    else this.emit(this.run(a, (r, input, out) => r.runAtom(input, out, true), true), false);
+    else this.emit(this.run(a), false);
     if (this.seal !== undefined && !this.sealed) this.tryEnd();
     this.flushPortalOut();
     this.flushDeadLetters();
   }
 
   /**
-   * Runs the tasks over `input` in order (`fused`: stateless chains as one loop, see
-   * `fusion.ts`); returns what reaches the sink.
+   * Runs the tasks over `input` in order (stateless chains as one loop, see `fusion.ts`);
+   * returns what reaches the sink.
    */
-  private run(input: Batch, each: (runner: TaskRunner, input: Batch, out: Batch) => void, fused = false): Batch {
+  private run(input: Batch): Batch {
     const outputs: Batch[] = new Array(this.tasks.length);
     for (let i = 0; i < this.tasks.length; i++) {
-      const chain = fused ? this.chains[i] : undefined;
+      const chain = this.chains[i];
       if (chain !== undefined) {
         try {
           outputs[chain.last] = chain.run(this.gather(this.tasks[i]!.inputs, input, outputs)!);
@@ -155,23 +155,31 @@ export class WorkflowExecutor implements Component {
         }
       }
       const out = batch();
-      each(this.runners[i]!, this.gather(this.tasks[i]!.inputs, input, outputs)!, out);
+      this.runners[i]!.runAtom(this.gather(this.tasks[i]!.inputs, input, outputs)!, out, true);
       outputs[i] = out;
     }
     return this.gather(this.sinks, input, outputs)!;
   }
 
   /**
-   * Runs the tasks from `from` on over what tasks before it left in `outputs` (a portal atom's
-   * messages, or the end's output so far), as one atom: tasks that get nothing do not run.
-   * Returns what reaches the sink, or `undefined`.
+   * Runs the tasks from `from` on, as one atom, over what tasks before it left in `outputs` (the
+   * end's output so far) and, for a portal atom, each task's `messages` (requests it serves and
+   * replies it resumes with) first: tasks that get nothing do not run. Returns what reaches the
+   * sink, or `undefined`.
    */
-  private runFrom(from: number, outputs: (Batch | undefined)[]): Batch | undefined {
+  private runFrom(from: number, outputs: (Batch | undefined)[], messages: readonly (PortalMessage[] | undefined)[] = []): Batch | undefined {
+    const serves = this.plan.portals?.serves;
     for (let i = from; i < this.tasks.length; i++) {
       const upstream = this.gather(this.tasks[i]!.inputs, undefined, outputs);
-      if (upstream === undefined) continue;
+      const mine = messages[i];
+      if (mine === undefined && upstream === undefined) continue;
+      const runner = this.runners[i]!;
       const out = batch();
-      this.runners[i]!.runAtom(upstream, out, true);
+      for (const m of mine ?? []) {
+        if (m.type === "request") runner.serve(m, serves!.get(m.portal)!.key, out);
+        else runner.resume(m, out);
+      }
+      if (upstream !== undefined) runner.runAtom(upstream, out, true);
       if (out.values.length > 0 || out.error !== undefined) outputs[i] = out;
     }
     return this.gather(this.sinks, undefined, outputs);
@@ -216,21 +224,7 @@ export class WorkflowExecutor implements Component {
       if (task === undefined) continue; // expansion routes only messages for this workflow here
       (messages[task] ??= []).push(m);
     }
-    const outputs: (Batch | undefined)[] = new Array(this.tasks.length);
-    for (let i = 0; i < this.tasks.length; i++) {
-      const upstream = this.gather(this.tasks[i]!.inputs, undefined, outputs);
-      const mine = messages[i];
-      if (mine === undefined && upstream === undefined) continue;
-      const runner = this.runners[i]!;
-      const out = batch();
-      for (const m of mine ?? []) {
-        if (m.type === "request") runner.serve(m, serves.get(m.portal)!.key, out);
-        else runner.resume(m, out);
-      }
-      if (upstream !== undefined) runner.runAtom(upstream, out, true);
-      if (out.values.length > 0 || out.error !== undefined) outputs[i] = out;
-    }
-    const result = this.gather(this.sinks, undefined, outputs);
+    const result = this.runFrom(0, new Array(this.tasks.length), messages);
     if (result === undefined) return;
     if (!this.sealed) this.emit(result, false);
     else if (result.values.length > 0) this.dropAfterEnd(result.values.length, "emitted");
@@ -306,8 +300,7 @@ export class WorkflowExecutor implements Component {
       out.error ??= error;
       this.write(error.message, { level: "error", workflow: this.path, task: "sink", key, error });
       if (this.dead !== undefined) {
-        this.dead.box.keys.push(key);
-        this.dead.box.values.push({ event: result.values[i], error });
+        post(this.dead.box, key, result.values[i], error);
       }
     }
     return out;
@@ -317,17 +310,11 @@ export class WorkflowExecutor implements Component {
   private flushDeadLetters(seal = false): void {
     const dead = this.dead;
     if (dead === undefined) return;
-    const { keys, values } = dead.box;
-    if (values.length > 0 && this.sealed && !seal) {
-      // Failures of a workflow serving after its end have no stream to go to any more.
-      this.dropAfterEnd(values.length, "failed");
-    } else if (values.length > 0 || seal) {
-      dead.stream.append(atom(keys, values, undefined, seal, false));
-    } else {
-      return;
-    }
-    dead.box.keys = [];
-    dead.box.values = [];
+    if (dead.box.values.length === 0 && !seal) return;
+    const { keys, values } = take(dead.box);
+    // Failures of a workflow serving after its end have no stream to go to any more.
+    if (values.length > 0 && this.sealed && !seal) this.dropAfterEnd(values.length, "failed");
+    else dead.stream.append(atom(keys, values, undefined, seal, false));
   }
 
   /** Reports `count` events emitted (or failed, for the dead letters) after the output stream ended (once per workflow). */

@@ -27,7 +27,7 @@ import type { PortalOutbox } from "../portals/outbox.js";
 import { PortalClient } from "../portals/portal-client.js";
 import { PortalServer, type Serving } from "../portals/portal-server.js";
 import { makeBehavior, ResultMode, type Behavior, type BehaviorHost } from "./behaviors.js";
-import type { DeadLetterBox } from "./failures.js";
+import { post, type DeadLetterBox } from "./failures.js";
 import { TaskContext, type ContextHost } from "./task-context.js";
 
 /** What a parked invocation needs when it ends (plain data). */
@@ -385,8 +385,7 @@ export class TaskRunner implements BehaviorHost, ContextHost {
     out.error ??= error;
     this.write(error.message, { level: "error", workflow: this.workflow, task: this.task, key, error });
     if (hook === undefined && this.deadLetters !== undefined) {
-      this.deadLetters.keys.push(key);
-      this.deadLetters.values.push({ event, error });
+      post(this.deadLetters, key, event, error);
     }
     if (hook !== "onError") {
       this.ctx.key = key;
