@@ -68,7 +68,8 @@ export default function portalsTransformer(program: ts.Program, config: PortalsP
     lateReported = true;
     return node;
   };
-  const problem = configurationProblem(t, program.getCompilerOptions());
+  const options = program.getCompilerOptions();
+  const problem = configurationProblem(t, options);
   if (problem !== undefined) {
     extras.addDiagnostic(configurationError(t, problem));
     return { before: keep, after: late, afterDeclarations: late };
@@ -82,7 +83,6 @@ export default function portalsTransformer(program: ts.Program, config: PortalsP
       for (const d of result.diagnostics) extras.addDiagnostic(d);
     },
   });
-  const options = program.getCompilerOptions();
   if (options.noEmit || options.emitDeclarationOnly) {
     // Nothing will be transformed: check every file here, so the diagnostics still come out.
     const files = program.getSourceFiles().filter((f) => !f.isDeclarationFile && !program.isSourceFileFromExternalLibrary(f));

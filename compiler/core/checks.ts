@@ -9,6 +9,7 @@ import { Code, type Diagnostics } from "./diagnostics.js";
 import type { ApiView } from "./builders.js";
 import { moduleHelpers, type OperatorCallback, type Target } from "./find.js";
 import type { AwaitKind } from "./ir.js";
+import { isReference } from "./scope.js";
 
 /**
  * Reports `ctx.reply(...)` in callbacks that do not serve requests: only a replier's request
@@ -45,12 +46,11 @@ function isAwaited(t: typeof ts, call: ts.Node): boolean {
   return t.isAwaitExpression(n);
 }
 
-/** True when `id` is a reference (not a declaration name or a property name). */
+/** True when `id` is a reference ({@link isReference}) and not the name a declaration binds. */
 function isReferenceTo(t: typeof ts, id: ts.Identifier): boolean {
   const p = id.parent;
-  if ((t.isPropertyAccessExpression(p) && p.name === id) || (t.isPropertyAssignment(p) && p.name === id)) return false;
   if ((t.isFunctionDeclaration(p) || t.isVariableDeclaration(p) || t.isParameter(p) || t.isBindingElement(p)) && p.name === id) return false;
-  return !(t.isMethodDeclaration(p) || t.isPropertyDeclaration(p) || t.isImportSpecifier(p) || t.isExportSpecifier(p));
+  return isReference(t, id);
 }
 
 /** Names imported into `file` (any module). */

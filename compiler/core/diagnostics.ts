@@ -23,6 +23,8 @@ export const Code = {
   ReplyOutsideReplier: 93005,
   /** A compiler configuration under which operators cannot be compiled (a target below ES2017, an `after` plugin). */
   Configuration: 93006,
+  /** The compiler itself failed on a file (a warning of the language-service plugin: tspc shows the real error). */
+  Internal: 93099,
 } as const;
 
 /** A problem at a node of the user's code. */

@@ -81,7 +81,10 @@ function askingHelpers(t: typeof ts, helpers: ReadonlyMap<string, Target>, view:
     const calls = new Set<string>();
     const visit = (node: ts.Node): void => {
       if (node !== helper.fn && t.isFunctionLike(node)) return;
-      if (returnsRequest(t, node, helper.fn)) asking.add(name);
+      // `return http.request(u)` of an HTTP client does not ask a portal.
+      const returned = returnsRequest(t, node, helper.fn);
+      const callee = returned?.expression as ts.PropertyAccessExpression | undefined;
+      if (callee !== undefined && (callee.name.text !== "request" || view.mayBePortal(callee.expression))) asking.add(name);
       if (t.isAwaitExpression(node)) {
         let operand: ts.Expression = node.expression;
         while (t.isParenthesizedExpression(operand)) operand = operand.expression;

@@ -222,25 +222,27 @@ function isScopeNode(t: typeof ts, node: ts.Node): boolean {
 }
 
 /**
- * True for `return x.request(…)` or `return Promise.all(…)` (or an arrow's expression body that
- * is one): an async function that returns a request resolves to its reply, so the lowering
- * suspends there as for an await (see `lower/expressions.ts`, `lowerReturned`).
+ * The call of `return x.request(…)` or `return Promise.all(…)` (or an arrow's expression body
+ * that is one), else `undefined`: an async function that returns a request resolves to its
+ * reply, so the lowering suspends there as for an await (see `lower/expressions.ts`,
+ * `lowerReturned`, which also checks that `x` may be a portal ref).
  */
-export function returnsRequest(t: typeof ts, node: ts.Node, fn: ts.FunctionLikeDeclaration): boolean {
+export function returnsRequest(t: typeof ts, node: ts.Node, fn: ts.FunctionLikeDeclaration): ts.CallExpression | undefined {
   let value: ts.Node | undefined;
   if (t.isReturnStatement(node)) value = node.expression;
   else if (node === fn.body && t.isArrowFunction(fn) && !t.isBlock(node)) value = node;
   while (value !== undefined && (t.isParenthesizedExpression(value) || t.isAsExpression(value) || t.isNonNullExpression(value) || t.isSatisfiesExpression(value))) value = value.expression;
-  if (value === undefined || !t.isCallExpression(value) || !t.isPropertyAccessExpression(value.expression)) return false;
+  if (value === undefined || !t.isCallExpression(value) || !t.isPropertyAccessExpression(value.expression)) return undefined;
   const callee = value.expression;
-  return callee.name.text === "request" || (callee.name.text === "all" && t.isIdentifier(callee.expression) && callee.expression.text === "Promise");
+  const request = callee.name.text === "request" || (callee.name.text === "all" && t.isIdentifier(callee.expression) && callee.expression.text === "Promise");
+  return request ? value : undefined;
 }
 
 /** Marks every node on the path from `fn` to each of its own awaits (not in nested functions). */
 function markAwaits(t: typeof ts, fn: ts.FunctionLikeDeclaration, out: Set<ts.Node>): boolean {
   const visit = (node: ts.Node): boolean => {
     if (node !== fn && t.isFunctionLike(node)) return false;
-    let found = t.isAwaitExpression(node) || (t.isForOfStatement(node) && node.awaitModifier !== undefined) || returnsRequest(t, node, fn);
+    let found = t.isAwaitExpression(node) || (t.isForOfStatement(node) && node.awaitModifier !== undefined) || returnsRequest(t, node, fn) !== undefined;
     t.forEachChild(node, (c) => {
       if (visit(c)) found = true;
     });

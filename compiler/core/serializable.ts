@@ -190,6 +190,11 @@ function storedInto(t: typeof ts, node: ts.Node): { target: ts.Identifier; value
 /** Generic containers whose type arguments are what they hold. */
 const CONTAINERS = new Set(["Array", "ReadonlyArray", "Map", "ReadonlyMap", "Set", "ReadonlySet", "Record", "Partial", "Readonly"]);
 
+/** `what` found inside a container: `a value holding <what>` (once, however deep). */
+function holding(what: string | undefined): string | undefined {
+  return what === undefined ? undefined : what.startsWith("a value holding") ? what : `a value holding ${what}`;
+}
+
 /**
  * What a value declared with the type annotation `node` is when it is not data, read from the
  * annotation alone (hosts without a type checker): functions, objects with methods, the classes
@@ -198,7 +203,6 @@ const CONTAINERS = new Set(["Array", "ReadonlyArray", "Map", "ReadonlyMap", "Set
 function typeNodeNotData(t: typeof ts, node: ts.TypeNode, classes: DataClasses, depth = 0): string | undefined {
   if (depth > 8) return undefined;
   const inner = (n: ts.TypeNode): string | undefined => typeNodeNotData(t, n, classes, depth + 1);
-  const holding = (what: string | undefined): string | undefined => (what === undefined ? undefined : what.startsWith("a value holding") ? what : `a value holding ${what}`);
   if (t.isFunctionTypeNode(node) || t.isConstructorTypeNode(node)) return "a function";
   if (t.isParenthesizedTypeNode(node)) return inner(node.type);
   if (t.isArrayTypeNode(node)) return holding(inner(node.elementType));
@@ -244,7 +248,6 @@ function typeNodeNotData(t: typeof ts, node: ts.TypeNode, classes: DataClasses, 
 function typeNotData(t: typeof ts, checker: ts.TypeChecker, type: ts.Type, classes: DataClasses, depth: number): string | undefined {
   if (depth > 6) return undefined;
   const inner = (x: ts.Type): string | undefined => typeNotData(t, checker, x, classes, depth + 1);
-  const holding = (what: string | undefined): string | undefined => (what === undefined ? undefined : what.startsWith("a value holding") ? what : `a value holding ${what}`);
   if (type.isUnion()) {
     const parts = type.types.map(inner);
     return parts.every((p) => p !== undefined) ? parts[0] : undefined;

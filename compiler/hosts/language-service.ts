@@ -13,6 +13,7 @@
  * `module.exports`; {@link languageServicePlugin} is the same factory for ES module importers.
  */
 import type * as ts from "typescript";
+import { Code } from "../core/diagnostics.js";
 import { createTransformer } from "../core/transform.js";
 import { projectRoot } from "./project-root.js";
 
@@ -40,7 +41,7 @@ export function portalsDiagnostics(t: typeof ts, program: ts.Program, file: ts.S
   } catch (thrown) {
     found.push({
       category: t.DiagnosticCategory.Warning,
-      code: 93099,
+      code: Code.Internal,
       file,
       start: 0,
       length: 0,

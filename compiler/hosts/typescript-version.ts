@@ -33,7 +33,7 @@ export function checkTypeScriptVersion(version: unknown, where?: string): void {
  * The user's `typescript`, loaded with `load` (a `require` from the project), checked as
  * {@link checkTypeScriptVersion} does.
  *
- * @param from where it is looked up from (a file or directory), named in the message
+ * @param from where it is looked up from (a file or directory), named in the message when none is found
  * @throws Error naming the fix when none is installed, or when it is another version
  */
 export function requireTypeScript<T extends { version: string }>(load: (id: string) => unknown, from: string): T {

@@ -126,7 +126,7 @@ export function lowerAwait(lw: Lowering, e: ts.AwaitExpression, discard: boolean
  */
 export function lowerReturned(lw: Lowering, e: ts.Expression, at: ts.Node): ts.Expression {
   const t = lw.t;
-  if (!returnsRequest(t, at, lw.fn)) return lowerExpr(lw, e);
+  if (returnsRequest(t, at, lw.fn) === undefined) return lowerExpr(lw, e);
   const operand = unwrap(lw, e);
   const kind = lw.env.classify(operand);
   if (kind !== "request" && kind !== "all") return lowerExpr(lw, e);

@@ -102,6 +102,19 @@ other((app: any) => { app.workflows("w").source(s).map(async (x: number) => x); 
     expect(found).toEqual(["5:50 map"]);
   });
 
+  test("an exported async function that returns an HTTP client's request() does not ask a portal, one that returns a portal's does", () => {
+    const text = `import { PortalsApp } from "portals-ts";
+const http = { request: (u: string) => Promise.resolve(u) };
+let prices: any;
+export async function page(u: string) { return http.request(u); }
+export async function price(x: number) { return prices.request(x); }
+export default PortalsApp("a", (app) => { prices = app.portal("prices"); });
+`;
+    const module = ts.createSourceFile("/project/helpers.ts", text, ts.ScriptTarget.ES2022, true);
+    const moduleView = apiView(ts, module, undefined);
+    expect(findTargets(ts, operatorCallbacks(moduleView), module, moduleView).map((x) => x.name)).toEqual(["price"]);
+  });
+
   test("a file that does not import portals-ts has no targets, whatever its methods are called", () => {
     const plain = ts.createSourceFile("/p.ts", "declare const flow: any;\nflow.asker([], async (x: number) => x);\nexport async function f() { return await g(); }\nasync function g() { return 1; }\n", ts.ScriptTarget.ES2022, true);
     const plainView = apiView(ts, plain, undefined);
