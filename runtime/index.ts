@@ -12,6 +12,7 @@ export type {
   ConnectionOptions,
   GeneratorOptions,
   PortalOptions,
+  RateOptions,
   SequencerOptions,
   SplitOptions,
   SplitterOptions,
@@ -48,5 +49,9 @@ export type { FileSinkOptions, MemorySink } from "./state/sinks.js";
 export { DirectoryStore, SqliteStore } from "./state/stores.js";
 export type { SnapshotStore, StoreOptions } from "./state/stores.js";
 export type { SnapshotOptions } from "./system/checkpoint-coordinator.js";
+export type { Receipt } from "./engine/components/live-sources.js";
+export { LiveError } from "./system/live-error.js";
+export type { LiveErrorCode } from "./system/live-error.js";
+export type { AskOptions, LiveStats, LiveSystem, LiveSystemOptions, SendOptions } from "./system/live-system.js";
 export { Systems } from "./system/systems.js";
 export type { TestSystem, TestSystemOptions } from "./system/test-system.js";

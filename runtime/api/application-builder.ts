@@ -8,7 +8,7 @@ import type { DataClass } from "../core/data.js";
 import { ApplicationError } from "../core/errors.js";
 import { streamOf } from "../core/paths.js";
 import { Application } from "./application.js";
-import type { AtomOptions, ConnectionOptions, GeneratorOptions, PortalOptions, SequencerOptions, SplitOptions, SplitterOptions } from "./options.js";
+import type { AtomOptions, ConnectionOptions, GeneratorOptions, PortalOptions, RateOptions, SequencerOptions, SplitOptions, SplitterOptions } from "./options.js";
 import { portalRef, streamRef } from "./refs.js";
 import type { GeneratorRef, PortalRef, SequencerRef, SplitterRef, StreamRef } from "./refs.js";
 import { WorkflowBuilder, type WorkflowDraft } from "./workflow-builder.js";
@@ -109,6 +109,37 @@ export class ApplicationBuilder {
     fromFile: <T = unknown>(file: string, options: AtomOptions = {}): GeneratorRef<T> => {
       if (typeof file !== "string" || file === "") throw new TypeError("fromFile(file): the file path must be a non-empty string");
       return this.generator(options, { kind: "file", file, atomSize: atomSize(options, "fromFile") });
+    },
+    /**
+     * Events sent from outside the running system, one atom per send: `LiveSystem.send`, or
+     * `POST /v1/streams/<app>/<name>` of `portals serve` (docs/live.md, "Ingestion"). Its
+     * path is `/<app>/generators/<name>`. In a test system nothing is sent, so it never steps.
+     *
+     * @throws TypeError when `name` is missing or not a valid name
+     */
+    http: <T>(name: string): GeneratorRef<T> => {
+      if (name === undefined) throw new TypeError("generators.http(name): the name is required (it is the stream's name in POST /v1/streams/<app>/<name>)");
+      return this.generator({ name }, { kind: "ingestion" });
+    },
+    /**
+     * `event(0)`, `event(1)`, … (`count` events, or without end): in a live system at
+     * `eventsPerSecond` (events due are cut into atoms of at most `atomSize`, default 1,000);
+     * in a test system as fast as it steps, in atoms of `atomSize`. The position is the number
+     * of events made, so it replays after a restore; `event` must be a pure function of `i`.
+     *
+     * @throws RangeError for a rate that is not a positive finite number, or a bad `count` or `atomSize`
+     */
+    rate: <T>(eventsPerSecond: number, event: (i: number) => T, options: RateOptions = {}): GeneratorRef<T> => {
+      if (typeof eventsPerSecond !== "number" || !Number.isFinite(eventsPerSecond) || eventsPerSecond <= 0) {
+        throw new RangeError(`generators.rate(${eventsPerSecond}, …): events per second must be a positive finite number`);
+      }
+      if (typeof event !== "function") throw new TypeError("generators.rate(eventsPerSecond, event): event must be a function (i) => event");
+      const count = options.count;
+      if (count !== undefined && (!Number.isSafeInteger(count) || count < 0)) {
+        throw new RangeError(`generators.rate(…, { count: ${count} }): count must be a non-negative integer`);
+      }
+      const size = atomSize({ atomSize: options.atomSize ?? 1000 }, "generators.rate");
+      return this.generator(options, { kind: "rate", eventsPerSecond, event, atomSize: size, count });
     },
   };
 

@@ -13,6 +13,14 @@ export interface AtomOptions extends GeneratorOptions {
   readonly atomSize?: number;
 }
 
+/** Options of `app.generators.rate`. */
+export interface RateOptions extends GeneratorOptions {
+  /** Events in all (a non-negative integer); without it the generator never ends. */
+  readonly count?: number;
+  /** Most events per atom (a positive integer; default 1,000). */
+  readonly atomSize?: number;
+}
+
 /** Options of `app.sequencers.random`. */
 export interface SequencerOptions {
   /** Name of the sequencer (default `$<n>`); its path is `/<app>/sequencers/<name>`. */

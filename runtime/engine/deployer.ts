@@ -39,7 +39,7 @@ export function deploy(engine: Engine, plan: Plan, sinks: SinkStart): void {
   const generators: GeneratorComponent[] = [];
   construct(plan.app, () => {
     try {
-      for (const g of plan.generators) generators.push(new GeneratorComponent(g.path, g.source, streams.get(g.stream)!, engine.log));
+      for (const g of plan.generators) generators.push(new GeneratorComponent(g.path, g.source, streams.get(g.stream)!, engine.log, (c) => engine.clockFor(c)));
     } catch (thrown) {
       for (const g of generators) g.close(); // files opened before the one that failed
       for (const w of writers.values()) w.close();

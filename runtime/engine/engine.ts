@@ -15,6 +15,7 @@ import type { SystemStats } from "../core/stats.js";
 import type { GeneratorComponent, GeneratorState } from "./components/generator.js";
 import type { WorkflowExecutor, WorkflowState } from "./components/workflow-executor.js";
 import { PathRegistry } from "./registry.js";
+import type { SourceClock } from "./components/live-sources.js";
 import { ReadySet, type Component } from "./scheduler.js";
 import type { StreamState } from "./stream.js";
 import type { RunnerDelta, RunnerState } from "./tasks/task-runner.js";
@@ -42,6 +43,14 @@ export interface Steppable {
    * @throws Error when nothing can step, or the step is blocked (await `next().blockedOn` first)
    */
   step(): void;
+}
+
+/** What a live driver gives the engine (docs/live.md): a clock, and a call when work arrives between steps. */
+export interface LiveHooks {
+  /** Milliseconds on a monotonic clock (rate sources). */
+  now(): number;
+  /** A component became ready outside a step (a source's data arrived, a timer fired): wake the driver. */
+  woken(): void;
 }
 
 /** The engine's state as plain data (what a snapshot holds besides its manifest). */
@@ -80,13 +89,28 @@ export class Engine implements Steppable {
   /**
    * @param seed seed of the scheduler's random choices
    * @param log where every log line of the running applications goes
+   * @param live the clock and wake-up of a live driver; without it (a test system) time decides nothing
    */
   constructor(
     seed: number,
     readonly log: LogWriter,
+    private readonly live?: LiveHooks,
   ) {
     this.rng = xoroshiro128plus(seed);
     this.ready = new ReadySet(this.rng);
+  }
+
+  /** The clock generator `g`'s source gets in a live engine, else `undefined`. */
+  clockFor(g: Component): SourceClock | undefined {
+    const live = this.live;
+    if (live === undefined) return undefined;
+    return {
+      now: () => live.now(),
+      wake: () => {
+        this.schedule(g);
+        live.woken();
+      },
+    };
   }
 
   /** The scheduler's random generator (sequencers choose among their inputs with it). */
@@ -171,11 +195,13 @@ export class Engine implements Steppable {
     this.ready = new ReadySet(this.rng);
     this.chosen = undefined;
     const byPath = new Map(this.components.map((c) => [c.path, c]));
-    for (const path of state.ready) this.ready.add(byPath.get(path)!);
+    // A live source that had work when the snapshot was taken may have none now (its queue is not in the snapshot).
+    for (const path of state.ready) if (byPath.get(path)!.ready()) this.ready.add(byPath.get(path)!);
   }
 
-  /** Closes the sinks. */
+  /** Closes the sinks and the generators' sources (open files, timers). */
   close(): void {
     for (const writer of this.sinks.values()) writer.close();
+    for (const g of this.generators.values()) g.close();
   }
 }

@@ -12,7 +12,15 @@ export type GeneratorSource =
   | { readonly kind: "range"; readonly start: number; readonly end: number; readonly step: number }
   | { readonly kind: "iterable"; readonly iterable: Iterable<unknown>; readonly atomSize: number }
   | { readonly kind: "asyncIterable"; readonly iterable: AsyncIterable<unknown>; readonly atomSize: number }
-  | { readonly kind: "file"; readonly file: string; readonly atomSize: number };
+  | { readonly kind: "file"; readonly file: string; readonly atomSize: number }
+  /** Events sent from outside the system (`LiveSystem.send`, `POST /v1/streams/…`), one atom per send. */
+  | { readonly kind: "ingestion" }
+  /**
+   * `event(i)` for i = 0, 1, …, `count` - 1 (unbounded without it): in a live system at
+   * `eventsPerSecond`, the events due cut into atoms of at most `atomSize`; in a test system
+   * as fast as it steps, `atomSize` per atom.
+   */
+  | { readonly kind: "rate"; readonly eventsPerSecond: number; readonly event: (i: number) => unknown; readonly atomSize: number; readonly count: number | undefined };
 
 export interface GeneratorNode {
   readonly path: string;

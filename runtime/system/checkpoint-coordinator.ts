@@ -77,21 +77,28 @@ export class CheckpointCoordinator {
 
   /**
    * Takes a snapshot into the store (a full one every `fullEvery` snapshots, deltas in between),
-   * then commits the sink output it covers.
+   * then commits the sink output it covers. Returns the snapshot's size in bytes.
    *
    * @throws Error when the system has no snapshot store
    */
-  checkpoint(): void {
+  checkpoint(): number {
     const options = this.requireStore("checkpoint");
     const fullEvery = options.fullEvery ?? DEFAULT_FULL_EVERY;
-    options.store.save(this.snapshot(this.sequence % fullEvery !== 0));
+    const bytes = this.snapshot(this.sequence % fullEvery !== 0);
+    options.store.save(bytes);
+    this.commitSinks();
+    return bytes.length;
+  }
+
+  /** Makes the staged output of every transactional sink visible (what a stored checkpoint allows). */
+  commitSinks(): void {
     for (const writer of this.system.engine.sinks.values()) writer.commit();
   }
 
   /** After each step of a deterministic run: commit (no store), or a checkpoint every `every` steps. */
   afterStep(): void {
     if (this.options === undefined) {
-      for (const writer of this.system.engine.sinks.values()) writer.commit();
+      this.commitSinks();
     } else if (this.options.every !== undefined && this.system.engine.stats.steps % this.options.every === 0) {
       this.checkpoint();
     }

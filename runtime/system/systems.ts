@@ -1,4 +1,5 @@
 /** Factories of systems: what applications run in. */
+import { LiveSystem, type LiveSystemOptions } from "./live-system.js";
 import { TestSystem, type TestSystemOptions } from "./test-system.js";
 
 /** Factories of systems. */
@@ -11,5 +12,16 @@ export const Systems = {
    */
   test(options: TestSystemOptions = {}): TestSystem {
     return new TestSystem(options);
+  },
+  /**
+   * A system that runs in real time until it is closed (docs/live.md): it steps while work is
+   * ready and sleeps until a source, a timer or a call wakes it. Launch applications while others
+   * run, ask their portals and send events from outside; with `dataDir`, checkpoints are stored
+   * there and a later system continues from them (`restoreLatest`).
+   *
+   * @throws RangeError for a bad seed, interval or `fullEvery`; Error when `dataDir` cannot be created
+   */
+  live(options: LiveSystemOptions = {}): LiveSystem {
+    return new LiveSystem(options);
   },
 };

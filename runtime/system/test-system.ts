@@ -5,18 +5,13 @@
  * splitters and portals of earlier ones. With a fixed seed every run is the same, byte for byte
  * (docs/semantics.md, rule 11).
  */
-import { compiledErrorClasses } from "../core/error-classes.js";
-import { ApplicationError, describe } from "../core/errors.js";
-import { operatorMachines } from "../core/spec.js";
 import type { LogWriter } from "../core/log.js";
 import type { SystemStats } from "../core/stats.js";
-import { deploy } from "../engine/deployer.js";
 import { Engine } from "../engine/engine.js";
-import type { Plan } from "../graph/plan.js";
 import type { Application } from "../api/application.js";
-import { createCodec, type Codec } from "../state/codec.js";
 import { CheckpointCoordinator, type SnapshotOptions } from "./checkpoint-coordinator.js";
 import { DeterministicDriver } from "./deterministic-driver.js";
+import { codecFor, Launched } from "./launched.js";
 
 /** Options of `Systems.test`. */
 export interface TestSystemOptions {
@@ -45,8 +40,7 @@ export class TestSystem {
   private readonly engine: Engine;
   private readonly driver: DeterministicDriver;
   private readonly coordinator: CheckpointCoordinator;
-  private readonly apps: Application[] = [];
-  private dataCodec: Codec = createCodec();
+  private readonly launched = new Launched();
   private closed = false;
 
   /** @throws RangeError when the seed is not an integer, or a snapshot interval is not a positive integer */
@@ -57,8 +51,8 @@ export class TestSystem {
     this.coordinator = new CheckpointCoordinator(
       {
         engine: this.engine,
-        plans: () => this.plans(),
-        codec: () => this.dataCodec,
+        plans: () => this.launched.plans(),
+        codec: () => this.launched.codec,
         shutdown: () => this.shutdown(),
       },
       options.snapshots,
@@ -91,7 +85,7 @@ export class TestSystem {
    */
   launch(app: Application): void {
     this.checkOpen("launch");
-    this.launchAs(app, "fresh");
+    this.launched.launch(this.engine, app, "fresh");
   }
 
   /**
@@ -131,7 +125,7 @@ export class TestSystem {
    */
   restoreLatest(apps: readonly Application[]): string | undefined {
     this.checkOpen("restoreLatest");
-    return this.coordinator.restoreLatest(this.codecFor(apps), apps.map((a) => a.plan), () => this.launchAll(apps), this.engine.log);
+    return this.coordinator.restoreLatest(codecFor(apps), apps.map((a) => a.plan), () => this.launchAll(apps), this.engine.log);
   }
 
   /**
@@ -147,7 +141,7 @@ export class TestSystem {
   restore(snapshot: Uint8Array | readonly Uint8Array[], apps: readonly Application[]): this {
     this.checkOpen("restore");
     const chain = snapshot instanceof Uint8Array ? [snapshot] : [...snapshot];
-    this.coordinator.restore(chain, this.codecFor(apps), apps.map((a) => a.plan), () => this.launchAll(apps));
+    this.coordinator.restore(chain, codecFor(apps), apps.map((a) => a.plan), () => this.launchAll(apps));
     return this;
   }
 
@@ -194,39 +188,8 @@ export class TestSystem {
     this.engine.close();
   }
 
-  private launchAs(app: Application, sinks: "fresh" | "recovering"): void {
-    const codec = this.codecFor([...this.apps, app]);
-    deploy(this.engine, app.plan, sinks);
-    this.apps.push(app);
-    this.dataCodec = codec;
-  }
-
   private launchAll(apps: readonly Application[]): void {
-    for (const app of apps) this.launchAs(app, "recovering");
-  }
-
-  private plans(): Plan[] {
-    return this.apps.map((a) => a.plan);
-  }
-
-  /**
-   * The codec of `apps`' data classes.
-   *
-   * @throws ApplicationError of the later application when two register one name for different classes
-   */
-  private codecFor(apps: readonly Application[]): Codec {
-    const codec = createCodec([], apps.flatMap((app) => app.model.portals));
-    for (const app of apps) {
-      const machines = app.plan.workflows.flatMap((w) => w.tasks.flatMap((t) => [...operatorMachines(t.spec).values()]));
-      for (const c of [...compiledErrorClasses(machines), ...app.dataClasses]) {
-        try {
-          codec.register(c);
-        } catch (thrown) {
-          throw new ApplicationError(app.path, [describe(thrown)]);
-        }
-      }
-    }
-    return codec;
+    for (const app of apps) this.launched.launch(this.engine, app, "recovering");
   }
 
   private checkOpen(what: string): void {

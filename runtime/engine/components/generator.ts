@@ -8,6 +8,7 @@ import type { GeneratorSource } from "../../graph/model.js";
 import { Rank, type Component } from "../scheduler.js";
 import type { AtomicStream } from "../stream.js";
 import { FileSource } from "./file-source.js";
+import { IngestionSource, RateSource, type SourceClock } from "./live-sources.js";
 import { ArraySource, AsyncIterableSource, IterableSource, RangeSource, type AtomSource } from "./sources.js";
 
 /** A generator as plain data: whether it is done and its source's position. */
@@ -22,14 +23,23 @@ export class GeneratorComponent implements Component {
   private done = false;
   private readonly source: AtomSource;
 
-  /** @throws Error when the source cannot be opened (a missing file) */
+  /**
+   * @param clock the engine's clock in a live system, given a wake-up for this generator
+   * @throws Error when the source cannot be opened (a missing file)
+   */
   constructor(
     readonly path: string,
     spec: GeneratorSource,
     private readonly out: AtomicStream,
     write: LogWriter,
+    clock: (c: GeneratorComponent) => SourceClock | undefined,
   ) {
-    this.source = makeSource(path, spec, write);
+    this.source = makeSource(path, spec, write, clock(this));
+  }
+
+  /** The ingestion source of a `generators.http` generator, else `undefined`. */
+  get ingestion(): IngestionSource | undefined {
+    return this.source instanceof IngestionSource ? this.source : undefined;
   }
 
   /** While the next atom of an async source is not in: the fetch to await before {@link GeneratorComponent.step}. */
@@ -61,7 +71,7 @@ export class GeneratorComponent implements Component {
   }
 
   ready(): boolean {
-    return !this.done;
+    return !this.done && (this.source.available?.() ?? true);
   }
 
   step(): void {
@@ -72,7 +82,7 @@ export class GeneratorComponent implements Component {
 }
 
 /** The source a generator node describes. */
-function makeSource(path: string, spec: GeneratorSource, write: LogWriter): AtomSource {
+function makeSource(path: string, spec: GeneratorSource, write: LogWriter, clock: SourceClock | undefined): AtomSource {
   switch (spec.kind) {
     case "atoms":
       return new ArraySource(spec.atoms);
@@ -81,8 +91,12 @@ function makeSource(path: string, spec: GeneratorSource, write: LogWriter): Atom
     case "iterable":
       return new IterableSource(path, spec.iterable, spec.atomSize, write);
     case "asyncIterable":
-      return new AsyncIterableSource(path, spec.iterable, spec.atomSize, write);
+      return new AsyncIterableSource(path, spec.iterable, spec.atomSize, write, clock?.wake);
     case "file":
       return new FileSource(path, spec.file, spec.atomSize, write);
+    case "ingestion":
+      return new IngestionSource(clock);
+    case "rate":
+      return new RateSource(path, write, spec.eventsPerSecond, spec.event, spec.atomSize, spec.count, clock);
   }
 }

@@ -14,8 +14,10 @@ export interface AtomSource {
   position(): unknown;
   /** Goes back to a position from {@link position} (restore). */
   seek(position: any): void;
-  /** The next atom; the seal atom last. Async sources: only once `pending` is undefined. */
+  /** The next atom; the seal atom last. Only when {@link available}; async sources in a test system: once `pending` is undefined. */
   next(): Atom;
+  /** Whether {@link next} has an atom now (live sources); absent: always. */
+  available?(): boolean;
   /** Releases what the source holds open (a file), if anything. */
   close?(): void;
 }
@@ -157,9 +159,35 @@ export class AsyncIterableSource extends ElementSource {
   private iterator: AsyncIterator<unknown> | undefined;
   private fetched: Atom | undefined;
   private fetching: Promise<void> | undefined;
+  private waking = false;
 
-  constructor(path: string, private readonly iterable: AsyncIterable<unknown>, atomSize: number, write: LogWriter) {
+  /** @param wake in a live system: called when a fetched atom is in (the source was not available) */
+  constructor(
+    path: string,
+    private readonly iterable: AsyncIterable<unknown>,
+    atomSize: number,
+    write: LogWriter,
+    private readonly wake: (() => void) | undefined,
+  ) {
     super(path, atomSize, write);
+  }
+
+  /**
+   * In a test system always (the driver awaits {@link pending}, so timing decides nothing); in
+   * a live system only once the next atom is in, so a slow source holds up no other work.
+   */
+  available(): boolean {
+    if (this.wake === undefined) return true;
+    const pending = this.pending;
+    if (pending === undefined) return true;
+    if (!this.waking) {
+      this.waking = true;
+      void pending.then(() => {
+        this.waking = false;
+        this.wake!();
+      });
+    }
+    return false;
   }
 
   /** The fetch of the next atom while it is not in, else `undefined`. */

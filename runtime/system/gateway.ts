@@ -1,0 +1,137 @@
+/**
+ * The gateway of an application: how a live system asks its portals for callers outside the
+ * dataflow (`LiveSystem.ask`, `POST /v1/portals/…`). For every launched application with
+ * portals the system launches one more application, `portals.http.<name>`, built with the
+ * public builders (docs/live.md, "Asking from outside"):
+ *
+ *   generators/asks          ingestion source: one event per outside ask
+ *   workflows/asks           key(ask => ask.key) → asker over every portal of the application
+ *                            → a sink that hands each answer to its caller once a checkpoint
+ *                            has stored the state change behind it
+ *
+ * The asker is keyed by the ask's idempotency key (or a key of its own), and keeps in per-key
+ * state the ids waiting for the answer and, for an idempotent ask, the answer itself: a retry
+ * waits for the ask in flight or gets the stored answer without asking again, also after a
+ * restore, since that state is in every snapshot.
+ */
+import { describe } from "../core/errors.js";
+import { defineMachine, REQUESTER, Step, type Machine, type Requester } from "../core/machine.js";
+import type { SinkState, SinkWriter, Sink } from "../core/sink.js";
+import type { Application } from "../api/application.js";
+import { PortalsApp } from "../api/application-builder.js";
+import type { PortalRef } from "../api/refs.js";
+
+/** Application names that start with this are the system's own (gateways). */
+export const SYSTEM_APP_PREFIX = "portals.";
+
+/** One ask from outside, as the gateway's ingestion source carries it. */
+export interface GatewayAsk {
+  /** Id of the caller waiting for the answer (unique per process start). */
+  readonly id: string;
+  /** Key the asker runs under: `k:<idempotency key>`, or `r:<id>` for an ask without one. */
+  readonly key: string;
+  /** True when the answer is kept for retries with the same key. */
+  readonly idempotent: boolean;
+  /** Path of the portal asked. */
+  readonly portal: string;
+  readonly request: unknown;
+}
+
+/** The answer to one caller: the reply, or the replier's error message. */
+export type GatewayAnswer = { readonly id: string } & ({ readonly reply: unknown } | { readonly error: string });
+
+/** The name of the gateway of the application named `app`. */
+export function gatewayName(app: string): string {
+  return `${SYSTEM_APP_PREFIX}http.${app}`;
+}
+
+/** Path of the ingestion generator of a gateway application at `gateway` (a path). */
+export function gatewayInput(gateway: string): string {
+  return `${gateway}/generators/asks`;
+}
+
+/** Where a gateway's answers go. */
+export interface AnswerDesk {
+  /** An answer was staged: it waits for the next checkpoint. */
+  staged(): void;
+  /** An answer a checkpoint released (also to callers of an earlier process start: ignore unknown ids). */
+  deliver(answer: GatewayAnswer): void;
+}
+
+/** The gateway of `app`, or `undefined` when it has no portals. */
+export function gatewayOf(app: Application, desk: AnswerDesk): Application | undefined {
+  const portals = app.model.portals.map((p) => p.path);
+  if (portals.length === 0) return undefined;
+  return PortalsApp(gatewayName(app.name), (g) => {
+    const refs = new Map(portals.map((path) => [path, g.registry.portals.get<unknown, unknown>(path)]));
+    const asks = g.generators.http<GatewayAsk>("asks");
+    g.workflows<GatewayAsk, GatewayAnswer>("asks")
+      .source(asks.stream)
+      .key((ask) => ask.key)
+      .asker<GatewayAnswer>([...refs.values()], askMachine(refs) as never)
+      .sink(answerSink(desk));
+  });
+}
+
+/** The gateway's asker, written as a machine (the protocol of `core/machine.ts`). */
+function askMachine(refs: ReadonlyMap<string, PortalRef<unknown, unknown>>): Machine {
+  return defineMachine({
+    id: "portals-ts/system/gateway#ask",
+    version: "1",
+    begin: (args) => ({ ask: args[0] }),
+    resume(frame, ctx, input) {
+      const ask = frame.locals["ask"] as GatewayAsk;
+      if (frame.pc === 0) {
+        const known = ctx.state.get("answer") as { reply: unknown } | { error: string } | undefined;
+        if (known !== undefined) {
+          ctx.emit({ id: ask.id, ...known });
+          return Step.return();
+        }
+        const waiting = ctx.state.get("waiting") as string[] | undefined;
+        ctx.state.set("waiting", [...(waiting ?? []), ask.id]);
+        if (waiting !== undefined) return Step.return();
+        frame.pc = 1;
+        return Step.await((ctx[REQUESTER] as Requester).request(refs.get(ask.portal)!, ask.request));
+      }
+      const answer = input.kind === "throw" ? { error: describe(input.error) } : { reply: input.kind === "value" ? input.value : undefined };
+      for (const id of ctx.state.get("waiting") as string[]) ctx.emit({ id, ...answer });
+      ctx.state.del("waiting");
+      if (ask.idempotent) ctx.state.set("answer", answer);
+      return Step.return();
+    },
+  });
+}
+
+/** A transactional sink whose commit hands the answers to their callers. */
+function answerSink(desk: AnswerDesk): Sink<GatewayAnswer> {
+  return {
+    kind: "sink",
+    description: "answers to outside asks",
+    open(): SinkWriter {
+      let committed = 0;
+      let staged: GatewayAnswer[] = [];
+      return {
+        stage(events) {
+          staged.push(...(events as GatewayAnswer[]));
+          desk.staged();
+        },
+        save: (): SinkState => ({ committed, staged: [...staged] }),
+        commit() {
+          const out = staged;
+          staged = [];
+          committed += out.length;
+          for (const answer of out) desk.deliver(answer);
+        },
+        reset() {
+          committed = 0;
+          staged = [];
+        },
+        recover(state) {
+          committed = state.committed;
+          staged = [...(state.staged as GatewayAnswer[])];
+        },
+        close() {},
+      };
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * The applications a system runs, in launch order, and the codec of their data: what the test
+ * system and the live system share about launching (docs/architecture.md, "Drivers").
+ */
+import { compiledErrorClasses } from "../core/error-classes.js";
+import { ApplicationError, describe } from "../core/errors.js";
+import { operatorMachines } from "../core/spec.js";
+import { deploy, type SinkStart } from "../engine/deployer.js";
+import type { Engine } from "../engine/engine.js";
+import type { Plan } from "../graph/plan.js";
+import type { Application } from "../api/application.js";
+import { createCodec, type Codec } from "../state/codec.js";
+
+/** See the module header. */
+export class Launched {
+  private readonly list: Application[] = [];
+  private dataCodec: Codec = createCodec();
+
+  /** The codec of the launched applications' data classes. */
+  get codec(): Codec {
+    return this.dataCodec;
+  }
+
+  /** The launched applications, in launch order. */
+  get apps(): readonly Application[] {
+    return this.list;
+  }
+
+  /** Their plans, in launch order. */
+  plans(): Plan[] {
+    return this.list.map((a) => a.plan);
+  }
+
+  /**
+   * Deploys `app` into `engine` and keeps it. Nothing is changed when it fails.
+   *
+   * @throws ApplicationError as `deploy`, and when it registers a data class name a launched
+   *   application uses for another class
+   */
+  launch(engine: Engine, app: Application, sinks: SinkStart): void {
+    const codec = codecFor([...this.list, app]);
+    deploy(engine, app.plan, sinks);
+    this.list.push(app);
+    this.dataCodec = codec;
+  }
+}
+
+/**
+ * The codec of `apps`' data classes (their own, and the error classes of their compiled modules).
+ *
+ * @throws ApplicationError of the later application when two register one name for different classes
+ */
+export function codecFor(apps: readonly Application[]): Codec {
+  const codec = createCodec([], apps.flatMap((app) => app.model.portals));
+  for (const app of apps) {
+    const machines = app.plan.workflows.flatMap((w) => w.tasks.flatMap((t) => [...operatorMachines(t.spec).values()]));
+    for (const c of [...compiledErrorClasses(machines), ...app.dataClasses]) {
+      try {
+        codec.register(c);
+      } catch (thrown) {
+        throw new ApplicationError(app.path, [describe(thrown)]);
+      }
+    }
+  }
+  return codec;
+}

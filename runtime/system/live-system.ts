@@ -1,0 +1,341 @@
+/**
+ * The live system (`Systems.live`): one engine run by the live driver in real time until it is
+ * closed, with the same lowered graphs and portal ordering as the test system. Applications are
+ * launched while others run; callers outside the dataflow ask portals and send events, and get
+ * their answers only once a checkpoint has stored the state change behind them
+ * (docs/live.md). With a data directory every checkpoint is stored there, and a new system on
+ * the same directory continues from the newest one (`restoreLatest`).
+ */
+import { ApplicationError } from "../core/errors.js";
+import type { LogWriter } from "../core/log.js";
+import type { SystemStats } from "../core/stats.js";
+import { Engine } from "../engine/engine.js";
+import type { Receipt } from "../engine/components/live-sources.js";
+import type { Application } from "../api/application.js";
+import { DirectoryStore } from "../state/stores.js";
+import { CheckpointCoordinator } from "./checkpoint-coordinator.js";
+import { gatewayInput, gatewayOf, SYSTEM_APP_PREFIX, type GatewayAnswer, type GatewayAsk } from "./gateway.js";
+import { codecFor, Launched } from "./launched.js";
+import { LiveDriver } from "./live-driver.js";
+import { LiveError } from "./live-error.js";
+
+/** Options of `Systems.live`. */
+export interface LiveSystemOptions {
+  /**
+   * Directory of the system's snapshots (created if missing). Without it nothing is durable:
+   * answers are released after each batch of steps, and nothing survives the process.
+   */
+  readonly dataDir?: string;
+  /** Longest time between checkpoints while anything runs, in milliseconds (a positive integer; default 1,000). */
+  readonly checkpointIntervalMs?: number;
+  /** Every `fullEvery`-th checkpoint is a full snapshot, the others deltas (default 100). */
+  readonly fullEvery?: number;
+  /** Seed of the scheduler's random choices (an integer; default 0). */
+  readonly seed?: number;
+  /** Receives every log line of the running applications (default: stdout and stderr, as the test system). */
+  readonly log?: LogWriter;
+}
+
+/** Options of {@link LiveSystem.ask}. */
+export interface AskOptions {
+  /** Asks with the same key get the first ask's answer, asked once (also across restarts). */
+  readonly idempotencyKey?: string;
+  /** Milliseconds to wait for the answer (a positive integer; default 10,000). */
+  readonly timeoutMs?: number;
+}
+
+/** Options of {@link LiveSystem.send}. */
+export interface SendOptions {
+  /** A send with a key seen recently appends nothing and gets the first send's receipt. */
+  readonly idempotencyKey?: string;
+}
+
+/** What a live system counts, besides the engine's steps, atoms and events. */
+export interface LiveStats extends SystemStats {
+  /** Checkpoints taken. */
+  readonly checkpoints: number;
+  /** Duration of the last checkpoint, in milliseconds. */
+  readonly lastCheckpointMs: number;
+  /** Size of the last stored snapshot, in bytes (0 without a data directory). */
+  readonly lastCheckpointBytes: number;
+  /** Asks waiting for their answer. */
+  readonly asksWaiting: number;
+}
+
+interface Waiter {
+  resolve(reply: unknown): void;
+  reject(error: Error): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+const DEFAULT_INTERVAL_MS = 1000;
+const DEFAULT_FULL_EVERY = 100;
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+const defaultLog: LogWriter = (line, meta) => {
+  if (meta.level === "info") process.stdout.write(line + "\n");
+  else process.stderr.write(`[${meta.level}] ${line}\n`);
+};
+
+/** See the module header. */
+export class LiveSystem {
+  private readonly engine: Engine;
+  private readonly coordinator: CheckpointCoordinator;
+  private readonly driver: LiveDriver;
+  private readonly launched = new Launched();
+  private readonly store: DirectoryStore | undefined;
+  /** Gateway ingestion paths by the path of the application they ask. */
+  private readonly gateways = new Map<string, string>();
+  private readonly waiters = new Map<string, Waiter>();
+  /** Ids of asks are unique per process start, so answers to callers of an earlier one go nowhere. */
+  private readonly boot = globalThis.crypto.randomUUID().slice(0, 8);
+  private asks = 0;
+  private answersStaged = false;
+  private checkpoints = 0;
+  private lastCheckpointMs = 0;
+  private lastCheckpointBytes = 0;
+  /** Set when the system was closed or failed: every later call throws it. */
+  private closed: LiveError | undefined;
+  private closing = false;
+
+  /**
+   * @throws RangeError for a bad seed, interval or `fullEvery`; Error when the data directory cannot be created
+   */
+  constructor(options: LiveSystemOptions = {}) {
+    const seed = options.seed ?? 0;
+    if (!Number.isSafeInteger(seed)) throw new RangeError(`Systems.live({ seed: ${seed} }): the seed must be an integer`);
+    const interval = options.checkpointIntervalMs ?? DEFAULT_INTERVAL_MS;
+    if (!Number.isSafeInteger(interval) || interval < 1) {
+      throw new RangeError(`Systems.live({ checkpointIntervalMs: ${interval} }): the interval must be a positive integer (milliseconds)`);
+    }
+    const now = (): number => performance.now();
+    this.engine = new Engine(seed, options.log ?? defaultLog, { now, woken: () => this.driver.wake() });
+    this.store = options.dataDir === undefined ? undefined : new DirectoryStore(`${options.dataDir}/snapshots`);
+    this.coordinator = new CheckpointCoordinator(
+      { engine: this.engine, plans: () => this.launched.plans(), codec: () => this.launched.codec, shutdown: () => void this.close() },
+      this.store === undefined ? undefined : { store: this.store, fullEvery: options.fullEvery ?? DEFAULT_FULL_EVERY },
+    );
+    this.driver = new LiveDriver(
+      this.engine,
+      {
+        waiting: () => this.answersStaged || this.receiptsWaiting(),
+        checkpoint: () => this.checkpoint(),
+        failed: (error) => this.fail(error),
+      },
+      interval,
+      now,
+    );
+  }
+
+  /** Steps, atoms and events so far, and the checkpoints. */
+  get stats(): LiveStats {
+    return {
+      ...this.engine.stats,
+      checkpoints: this.checkpoints,
+      lastCheckpointMs: this.lastCheckpointMs,
+      lastCheckpointBytes: this.lastCheckpointBytes,
+      asksWaiting: this.waiters.size,
+    };
+  }
+
+  /** Continuations parked now, waiting for replies, over all workflows. */
+  get parkedContinuations(): number {
+    return this.engine.parkedContinuations;
+  }
+
+  /** The applications launched by users (not the system's gateways), in launch order. */
+  get applications(): readonly Application[] {
+    return this.launched.apps.filter((a) => !a.name.startsWith(SYSTEM_APP_PREFIX));
+  }
+
+  /**
+   * Launches `app` while the others run: its consumers start at the current end of the streams
+   * they read. Nothing of it is left when it fails.
+   *
+   * @throws ApplicationError with every reason when it does not validate against the running
+   *   applications (an unknown path, a name in use, an uncompiled callback, a name reserved for
+   *   the system); LiveError `closed` after {@link LiveSystem.close}
+   */
+  launch(app: Application): void {
+    this.checkOpen();
+    if (app.name.startsWith(SYSTEM_APP_PREFIX)) {
+      throw new ApplicationError(app.path, [`names starting with "${SYSTEM_APP_PREFIX}" are reserved for the system's own applications; rename it`]);
+    }
+    const gateway = this.gatewayFor(app);
+    codecFor([...this.launched.apps, app, ...(gateway ? [gateway] : [])]);
+    this.launched.launch(this.engine, app, "fresh");
+    if (gateway !== undefined) this.launchGateway(app, gateway, "fresh");
+    this.driver.wake();
+  }
+
+  /**
+   * Continues from the newest readable snapshot of the data directory: launches `apps` (the
+   * applications of the snapshot, in launch order) and puts back their state, parked
+   * continuations and positions. Returns the snapshot's id, or `undefined` (system untouched)
+   * when there is none: launch them to start afresh.
+   *
+   * @throws Error without a data directory; SnapshotError when the snapshot does not fit `apps`
+   */
+  restoreLatest(apps: readonly Application[]): string | undefined {
+    this.checkOpen();
+    const all: Application[] = [];
+    const gateways: [Application, Application][] = [];
+    for (const app of apps) {
+      all.push(app);
+      const gateway = this.gatewayFor(app);
+      if (gateway !== undefined) {
+        all.push(gateway);
+        gateways.push([app, gateway]);
+      }
+    }
+    const launch = (): void => {
+      for (const app of all) this.launched.launch(this.engine, app, "recovering");
+      for (const [app, gateway] of gateways) this.gateways.set(app.path, gatewayInput(gateway.path));
+    };
+    const id = this.coordinator.restoreLatest(codecFor(all), all.map((a) => a.plan), launch, this.engine.log);
+    this.driver.wake();
+    return id;
+  }
+
+  /**
+   * Asks portal `portal` (a path, `/<app>/portals/<name>`) with `request`; resolves with the
+   * reply once the checkpoint covering it is stored.
+   *
+   * @throws LiveError `not-found` for an unknown portal, `bad-request` for bad options,
+   *   `timeout` when no answer came in time (a retry with the same idempotency key gets it once
+   *   it exists), `replier` when the replier failed (its message), `closed` when the system closed
+   */
+  ask(portal: string, request: unknown, options: AskOptions = {}): Promise<unknown> {
+    this.checkOpen();
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new LiveError("bad-request", `timeoutMs must be a positive integer (milliseconds), got ${timeoutMs}`);
+    const key = options.idempotencyKey;
+    if (key !== undefined && (typeof key !== "string" || key === "" || key.length > 256)) {
+      throw new LiveError("bad-request", "an idempotency key is a string of 1 to 256 characters");
+    }
+    const app = portal.split("/")[1] ?? "";
+    const input = this.gateways.get(`/${app}`);
+    if (input === undefined || !this.launched.apps.some((a) => a.model.portals.some((p) => p.path === portal))) {
+      throw new LiveError("not-found", `no portal ${portal} in the running applications${this.portalList()}`);
+    }
+    const id = `${this.boot}-${++this.asks}`;
+    const ask: GatewayAsk = { id, key: key === undefined ? `r:${id}` : `k:${key}`, idempotent: key !== undefined, portal, request };
+    return new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(id);
+        reject(new LiveError("timeout", `no answer from ${portal} within ${timeoutMs} ms${key === undefined ? "" : "; ask again with the same idempotency key to get it once it exists"}`));
+      }, timeoutMs);
+      this.waiters.set(id, { resolve, reject, timer });
+      this.ingestion(input).send([ask], undefined, () => {});
+    });
+  }
+
+  /**
+   * Sends `events` as one atom to the ingestion generator `generator` (a path,
+   * `/<app>/generators/<name>`, made by `generators.http`); resolves once the checkpoint
+   * covering the atom is stored.
+   *
+   * @throws LiveError `not-found` for an unknown generator or one that is not an ingestion
+   *   generator, `bad-request` when `events` is not an array or the key is bad, `closed`
+   */
+  send(generator: string, events: readonly unknown[], options: SendOptions = {}): Promise<Receipt> {
+    this.checkOpen();
+    if (!Array.isArray(events)) throw new LiveError("bad-request", "the events must be an array (one atom)");
+    const key = options.idempotencyKey;
+    if (key !== undefined && (typeof key !== "string" || key === "" || key.length > 256)) {
+      throw new LiveError("bad-request", "an idempotency key is a string of 1 to 256 characters");
+    }
+    if (generator.startsWith(`/${SYSTEM_APP_PREFIX}`) || this.engine.generators.get(generator)?.ingestion === undefined) {
+      throw new LiveError("not-found", `no ingestion stream ${generator} in the running applications (made by app.generators.http(name))`);
+    }
+    return new Promise<Receipt>((resolve) => this.ingestion(generator).send([...events], key, resolve));
+  }
+
+  /**
+   * Stops the loop, takes a last checkpoint (with a data directory) and closes the sinks; asks
+   * still waiting fail with LiveError `closed`.
+   */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const failed = this.closed !== undefined;
+    this.closed ??= new LiveError("closed", "the live system was closed");
+    await this.driver.stop();
+    try {
+      if (!failed && this.store !== undefined && this.engine.apps.length > 0) this.checkpoint();
+    } finally {
+      this.rejectAll(this.closed);
+      this.engine.close();
+    }
+  }
+
+  private checkpoint(): void {
+    const start = performance.now();
+    this.answersStaged = false;
+    const receipts = [...this.engine.generators.values()].flatMap((g) => g.ingestion?.takeStepped() ?? []);
+    if (this.store === undefined) {
+      this.coordinator.commitSinks();
+    } else {
+      this.lastCheckpointBytes = this.coordinator.checkpoint();
+    }
+    for (const { done, receipt } of receipts) done(receipt);
+    this.checkpoints++;
+    this.lastCheckpointMs = performance.now() - start;
+  }
+
+  private receiptsWaiting(): boolean {
+    for (const g of this.engine.generators.values()) if ((g.ingestion?.unreleased ?? 0) > 0) return true;
+    return false;
+  }
+
+  private gatewayFor(app: Application): Application | undefined {
+    return gatewayOf(app, {
+      staged: () => {
+        this.answersStaged = true;
+      },
+      deliver: (answer) => this.deliver(answer),
+    });
+  }
+
+  private launchGateway(app: Application, gateway: Application, sinks: "fresh" | "recovering"): void {
+    this.launched.launch(this.engine, gateway, sinks);
+    this.gateways.set(app.path, gatewayInput(gateway.path));
+  }
+
+  private deliver(answer: GatewayAnswer): void {
+    const waiter = this.waiters.get(answer.id);
+    if (waiter === undefined) return;
+    this.waiters.delete(answer.id);
+    clearTimeout(waiter.timer);
+    if ("error" in answer) waiter.reject(new LiveError("replier", answer.error));
+    else waiter.resolve(answer.reply);
+  }
+
+  private ingestion(path: string) {
+    return this.engine.generators.get(path)!.ingestion!;
+  }
+
+  private portalList(): string {
+    const portals = this.launched.apps.flatMap((a) => a.model.portals.map((p) => p.path)).filter((p) => !p.startsWith(`/${SYSTEM_APP_PREFIX}`));
+    return portals.length === 0 ? " (none has portals)" : ` (portals: ${portals.join(", ")})`;
+  }
+
+  private fail(error: unknown): void {
+    const failure = new LiveError("failed", `the live system stopped: ${(error as Error)?.stack ?? String(error)}`);
+    this.engine.log(failure.message, { level: "error", workflow: "", task: "", key: 0 });
+    this.closed = failure;
+    this.rejectAll(failure);
+  }
+
+  private rejectAll(error: Error): void {
+    for (const waiter of this.waiters.values()) {
+      clearTimeout(waiter.timer);
+      waiter.reject(error);
+    }
+    this.waiters.clear();
+  }
+
+  private checkOpen(): void {
+    if (this.closed !== undefined) throw this.closed;
+  }
+}

@@ -1,0 +1,237 @@
+/**
+ * The live system (docs/live.md): applications launched while others run, asks and sends from
+ * outside released after the checkpoint that covers them, idempotent asks across a restore,
+ * live sources (ingestion, rate, async iterables) that wake a sleeping loop.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, test } from "vitest";
+import { ApplicationError, PortalsApp, Sinks, Systems, type Application, type LiveSystem } from "portals-ts";
+
+const opened: LiveSystem[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const s of opened.splice(0)) await s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function live(options: Parameters<typeof Systems.live>[0] = {}): LiveSystem {
+  const s = Systems.live({ log: () => {}, checkpointIntervalMs: 50, ...options });
+  opened.push(s);
+  return s;
+}
+
+function dataDir(): string {
+  const d = mkdtempSync(join(tmpdir(), "portals-live-"));
+  dirs.push(d);
+  return d;
+}
+
+type Op = { op: "add"; item: string; n: number } | { op: "get"; item: string };
+
+/** A keyed stock portal: add returns the new count, get the count. */
+function inventory(name = "inventory"): Application {
+  return PortalsApp(name, (app) => {
+    const stock = app.portal<Op, number>("stock", { key: (r) => r.item });
+    app.workflows<never, never>("stock")
+      .source(app.generators.empty<never>().stream)
+      .replier(
+        stock,
+        () => {},
+        (r, ctx) => {
+          const count = ctx.perKey("count", 0);
+          if (r.op === "add") {
+            if (r.n < 0) throw new Error(`cannot add ${r.n} of ${r.item}`);
+            count.set(count.get() + r.n);
+          }
+          ctx.reply(count.get());
+        },
+      )
+      .sink();
+  });
+}
+
+/** An application that asks the inventory of another application for every order it is sent. */
+function shop(sink = Sinks.memory<string>()): { app: Application; sink: typeof sink } {
+  const app = PortalsApp("shop", (app) => {
+    const stock = app.registry.portals.get<Op, number>("/inventory/portals/stock");
+    const orders = app.generators.http<string>("orders");
+    app.workflows<string, string>("orders")
+      .source(orders.stream)
+      .asker(stock, async (item, ctx) => {
+        const left = await stock.request({ op: "get", item });
+        ctx.emit(`${item}:${left}`);
+      })
+      .sink(sink);
+  });
+  return { app, sink };
+}
+
+describe("asks from outside", () => {
+  test("an ask gets the replier's reply, asks are served in order", async () => {
+    const system = live();
+    system.launch(inventory());
+    expect(await system.ask("/inventory/portals/stock", { op: "add", item: "apple", n: 3 })).toBe(3);
+    expect(await system.ask("/inventory/portals/stock", { op: "add", item: "apple", n: 2 })).toBe(5);
+    const many = await Promise.all(Array.from({ length: 50 }, () => system.ask("/inventory/portals/stock", { op: "add", item: "pear", n: 1 })));
+    expect([...many].sort((a, b) => (a as number) - (b as number))).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(await system.ask("/inventory/portals/stock", { op: "get", item: "pear" })).toBe(50);
+  });
+
+  test("an idempotent ask is asked once: the same key gets the same reply", async () => {
+    const system = live();
+    system.launch(inventory());
+    const add = { op: "add", item: "fig", n: 4 } as const;
+    const [a, b] = await Promise.all([
+      system.ask("/inventory/portals/stock", add, { idempotencyKey: "k1" }),
+      system.ask("/inventory/portals/stock", add, { idempotencyKey: "k1" }),
+    ]);
+    expect([a, b]).toEqual([4, 4]);
+    expect(await system.ask("/inventory/portals/stock", add, { idempotencyKey: "k1" })).toBe(4);
+    expect(await system.ask("/inventory/portals/stock", { op: "get", item: "fig" })).toBe(4);
+    expect(await system.ask("/inventory/portals/stock", add, { idempotencyKey: "k2" })).toBe(8);
+  });
+
+  test("a replier error, an unknown portal, bad options and a timeout are LiveErrors with their code", async () => {
+    const system = live();
+    system.launch(inventory());
+    await expect(system.ask("/inventory/portals/stock", { op: "add", item: "x", n: -1 })).rejects.toMatchObject({ code: "replier", message: expect.stringContaining("cannot add -1 of x") });
+    expect(() => system.ask("/inventory/portals/nope", {})).toThrow(expect.objectContaining({ code: "not-found", message: expect.stringContaining("/inventory/portals/stock") }));
+    expect(() => system.ask("/nope/portals/stock", {})).toThrow(expect.objectContaining({ code: "not-found" }));
+    expect(() => system.ask("/inventory/portals/stock", {}, { timeoutMs: 0 })).toThrow(expect.objectContaining({ code: "bad-request" }));
+    expect(() => system.ask("/inventory/portals/stock", {}, { idempotencyKey: "" })).toThrow(expect.objectContaining({ code: "bad-request" }));
+    // The system goes on after each of them.
+    expect(await system.ask("/inventory/portals/stock", { op: "get", item: "x" })).toBe(0);
+  });
+
+  test("with a data directory, a reply is released only after a checkpoint stored the change", async () => {
+    const system = live({ dataDir: dataDir(), checkpointIntervalMs: 60_000 });
+    system.launch(inventory());
+    const before = system.stats.checkpoints;
+    expect(await system.ask("/inventory/portals/stock", { op: "add", item: "kiwi", n: 1 })).toBe(1);
+    expect(system.stats.checkpoints).toBeGreaterThan(before);
+    expect(system.stats.lastCheckpointBytes).toBeGreaterThan(0);
+  });
+});
+
+describe("launching while others run", () => {
+  test("an application that needs another one's portal is refused until that one runs; nothing of it is left", async () => {
+    const system = live();
+    const { app, sink } = shop();
+    expect(() => system.launch(app)).toThrow(ApplicationError);
+    expect(() => system.launch(app)).toThrow(/\/inventory\/portals\/stock/);
+    expect(system.applications.map((a) => a.name)).toEqual([]);
+    system.launch(inventory());
+    await system.ask("/inventory/portals/stock", { op: "add", item: "apple", n: 7 });
+    system.launch(app);
+    await system.send("/shop/generators/orders", ["apple", "plum"]);
+    await waitFor(() => sink.committed.length === 2);
+    expect(sink.committed).toEqual(["apple:7", "plum:0"]);
+    expect(system.applications.map((a) => a.name)).toEqual(["inventory", "shop"]);
+  });
+
+  test("names starting with portals. are the system's own", () => {
+    const system = live();
+    expect(() => system.launch(inventory("portals.mine"))).toThrow(/reserved for the system/);
+  });
+});
+
+describe("ingestion", () => {
+  test("a send is one atom; a send with a key seen before appends nothing", async () => {
+    const system = live({ dataDir: dataDir() });
+    const sink = Sinks.memory<number>();
+    system.launch(
+      PortalsApp("counter", (app) => {
+        app.workflows<number, number>("double").source(app.generators.http<number>("in").stream).map((x) => x * 2).sink(sink);
+      }),
+    );
+    expect(await system.send("/counter/generators/in", [1, 2], { idempotencyKey: "a" })).toEqual({ atom: 0, duplicate: false });
+    expect(await system.send("/counter/generators/in", [1, 2], { idempotencyKey: "a" })).toEqual({ atom: 0, duplicate: true });
+    expect(await system.send("/counter/generators/in", [5])).toEqual({ atom: 1, duplicate: false });
+    await waitFor(() => sink.committed.length === 3);
+    expect(sink.committed).toEqual([2, 4, 10]);
+    expect(() => system.send("/counter/generators/nope", [1])).toThrow(expect.objectContaining({ code: "not-found" }));
+    expect(() => system.send("/counter/generators/in", 1 as never)).toThrow(expect.objectContaining({ code: "bad-request" }));
+  });
+});
+
+describe("live sources", () => {
+  test("a rate generator makes its events in order, and the loop sleeps when it is done", async () => {
+    const system = live();
+    const sink = Sinks.memory<number>();
+    system.launch(
+      PortalsApp("ticks", (app) => {
+        app.workflows<number, number>("w").source(app.generators.rate(2000, (i) => i * 10, { count: 40 }).stream).identity().sink(sink);
+      }),
+    );
+    await waitFor(() => sink.committed.length === 40);
+    expect(sink.committed).toEqual(Array.from({ length: 40 }, (_, i) => i * 10));
+    const steps = system.stats.steps;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(system.stats.steps).toBe(steps);
+  });
+
+  test("a slow async iterable holds up no ask", async () => {
+    const system = live();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    async function* slow() {
+      yield 1;
+      await gate;
+      yield 2;
+    }
+    const sink = Sinks.memory<number>();
+    system.launch(inventory());
+    system.launch(
+      PortalsApp("slow", (app) => {
+        app.workflows<number, number>("w").source(app.generators.fromAsyncIterable(slow()).stream).identity().sink(sink);
+      }),
+    );
+    await waitFor(() => sink.committed.length === 1);
+    expect(await system.ask("/inventory/portals/stock", { op: "add", item: "a", n: 1 })).toBe(1);
+    release();
+    await waitFor(() => sink.committed.length === 2);
+    expect(sink.committed).toEqual([1, 2]);
+  });
+});
+
+describe("restore", () => {
+  test("a new system on the data directory continues: state, ingestion keys and idempotent answers", async () => {
+    const dir = dataDir();
+    const first = live({ dataDir: dir });
+    first.launch(inventory());
+    expect(await first.ask("/inventory/portals/stock", { op: "add", item: "apple", n: 2 }, { idempotencyKey: "once" })).toBe(2);
+    await first.close();
+
+    const second = live({ dataDir: dir });
+    expect(second.restoreLatest([inventory()])).toMatch(/snapshot-/);
+    expect(await second.ask("/inventory/portals/stock", { op: "add", item: "apple", n: 2 }, { idempotencyKey: "once" })).toBe(2);
+    expect(await second.ask("/inventory/portals/stock", { op: "get", item: "apple" })).toBe(2);
+    expect(await second.ask("/inventory/portals/stock", { op: "add", item: "apple", n: 1 })).toBe(3);
+  });
+
+  test("without snapshots restoreLatest leaves the system to start afresh", () => {
+    const system = live({ dataDir: dataDir() });
+    expect(system.restoreLatest([inventory()])).toBeUndefined();
+    system.launch(inventory());
+    expect(system.applications.map((a) => a.name)).toEqual(["inventory"]);
+  });
+
+  test("after close every call says the system was closed", async () => {
+    const system = live();
+    system.launch(inventory());
+    await system.close();
+    expect(() => system.ask("/inventory/portals/stock", { op: "get", item: "a" })).toThrow(expect.objectContaining({ code: "closed" }));
+    expect(() => system.launch(inventory("other"))).toThrow(/closed/);
+  });
+});
+
+/** Waits until `done()` (checked every 5 ms), failing after 10 s. */
+async function waitFor(done: () => boolean): Promise<void> {
+  const until = Date.now() + 10_000;
+  while (!done()) {
+    if (Date.now() > until) throw new Error("condition not met within 10 s");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
