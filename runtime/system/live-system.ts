@@ -15,6 +15,7 @@ import type { Application } from "../api/application.js";
 import { DirectoryStore } from "../state/stores.js";
 import { CheckpointCoordinator } from "./checkpoint-coordinator.js";
 import { gatewayInput, gatewayOf, SYSTEM_APP_PREFIX, type GatewayAnswer, type GatewayAsk } from "./gateway.js";
+import { defaultLog } from "./default-log.js";
 import { codecFor, Launched } from "./launched.js";
 import { LiveDriver } from "./live-driver.js";
 import { LiveError } from "./live-error.js";
@@ -72,10 +73,6 @@ const DEFAULT_INTERVAL_MS = 1000;
 const DEFAULT_FULL_EVERY = 100;
 const DEFAULT_TIMEOUT_MS = 10_000;
 
-const defaultLog: LogWriter = (line, meta) => {
-  if (meta.level === "info") process.stdout.write(line + "\n");
-  else process.stderr.write(`[${meta.level}] ${line}\n`);
-};
 
 /** See the module header. */
 export class LiveSystem {

@@ -11,6 +11,7 @@ import { Engine } from "../engine/engine.js";
 import type { Application } from "../api/application.js";
 import { CheckpointCoordinator, type SnapshotOptions } from "./checkpoint-coordinator.js";
 import { DeterministicDriver } from "./deterministic-driver.js";
+import { defaultLog } from "./default-log.js";
 import { codecFor, Launched } from "./launched.js";
 
 /** Options of `Systems.test`. */
@@ -29,11 +30,6 @@ export interface TestSystemOptions {
   readonly snapshots?: SnapshotOptions;
 }
 
-/** Writes info lines to stdout and warnings/errors, with their level, to stderr. */
-const defaultLog: LogWriter = (line, meta) => {
-  if (meta.level === "info") process.stdout.write(line + "\n");
-  else process.stderr.write(`[${meta.level}] ${line}\n`);
-};
 
 /** A deterministic single-threaded system; see the module header. */
 export class TestSystem {
