@@ -32,7 +32,8 @@ export type SinkStart = "fresh" | "recovering";
  *   factory fails; nothing is changed then
  */
 export function deploy(engine: Engine, plan: Plan, sinks: SinkStart): void {
-  check(engine, plan);
+  const problems = checkDeployment(engine, plan, []);
+  if (problems.length > 0) throw new ApplicationError(plan.app, problems);
   const streams = new Map(plan.streams.map((s) => [s.path, new AtomicStream(s.path)]));
   const runners = construct(plan.app, () => makeRunners(engine, plan));
   const writers = construct(plan.app, () => openSinks(plan));
@@ -60,13 +61,21 @@ export function deploy(engine: Engine, plan: Plan, sinks: SinkStart): void {
   engine.apps.push(plan.app);
 }
 
-/** Everything that can be checked before anything changes. */
-function check(engine: Engine, plan: Plan): void {
+/**
+ * What keeps `plan` from being deployed into `engine` after the plans `earlier` (deployed in
+ * the same launch, before it), as one message per problem: everything that can be checked before
+ * anything changes.
+ */
+export function checkDeployment(engine: Engine, plan: Plan, earlier: readonly Plan[]): string[] {
   const problems: string[] = [];
-  if (engine.apps.includes(plan.app)) problems.push("it is already launched in this system (give each application a name of its own)");
+  if (engine.apps.includes(plan.app) || earlier.some((p) => p.app === plan.app)) {
+    problems.push("it is already launched in this system (give each application a name of its own)");
+  }
+  const provided = (path: string, kind: Plan["requires"][number]["kind"]): boolean =>
+    earlier.some((p) => (kind === "stream" ? p.streams : kind === "sequencer" ? p.sequencers : p.splitters).some((part) => part.path === path));
   for (const r of plan.requires) {
     const found = engine.registry.find(r.path);
-    if (found === undefined || found.kind !== r.kind) {
+    if ((found === undefined || found.kind !== r.kind) && !provided(r.path, r.kind)) {
       const known = engine.apps.length > 0 ? engine.apps.join(", ") : "none";
       const problem = `${r.neededBy} needs ${r.what}, which no launched application defines; launch the application that defines it first (launched: ${known})`;
       // A portal is two requirements (its request sequencer and reply splitter): report it once.
@@ -76,7 +85,7 @@ function check(engine: Engine, plan: Plan): void {
   for (const w of plan.workflows) {
     for (const t of w.tasks) if (hasUncompiledCallback(t.spec)) problems.push(uncompiledMessage(w.path, t.name));
   }
-  if (problems.length > 0) throw new ApplicationError(plan.app, problems);
+  return problems;
 }
 
 /** Runs `make`, turning what it throws into an {@link ApplicationError} of application `app`. */

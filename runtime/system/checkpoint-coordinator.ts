@@ -33,6 +33,13 @@ export interface SnapshotOptions {
 
 const DEFAULT_FULL_EVERY = 10;
 
+/**
+ * The applications a restore launches, chosen once the snapshot's manifest is known (the paths
+ * of its applications in launch order): their plans, checked against the manifest, and how to
+ * launch them.
+ */
+export type RestoreFit = (saved: readonly string[]) => { readonly plans: readonly Plan[]; launch(): void };
+
 /** What the coordinator needs of the system it serves. */
 export interface CoordinatedSystem {
   readonly engine: Engine;
@@ -48,6 +55,8 @@ export interface CoordinatedSystem {
 export class CheckpointCoordinator {
   /** Snapshots taken (or restored up to): the sequence number of the latest. */
   private sequence = 0;
+  /** The applications of the latest snapshot (or restored), joined: a delta needs the same. */
+  private snapshotApps = "";
 
   /** @throws RangeError when `every` or `fullEvery` is not a positive integer */
   constructor(
@@ -63,7 +72,7 @@ export class CheckpointCoordinator {
 
   /**
    * A snapshot of the system now (between steps); with `delta`, only the task state written
-   * since the previous snapshot.
+   * since the previous snapshot (a full snapshot when applications were launched since).
    *
    * @throws EncodeError naming the path of state that is not data; Error for a delta when no
    *   snapshot was taken yet
@@ -71,7 +80,11 @@ export class CheckpointCoordinator {
   snapshot(delta: boolean): Uint8Array {
     if (delta && this.sequence === 0) throw new Error("snapshot({ delta: true }): a delta extends an earlier snapshot of this system; take a full snapshot first");
     const { engine } = this.system;
-    const data: SnapshotData = { kind: delta ? "delta" : "full", sequence: ++this.sequence, manifest: manifestOf(this.system.plans()), ...engine.save(delta) };
+    const manifest = manifestOf(this.system.plans());
+    // A delta holds changes of the tasks the previous snapshot had: after a launch, a full one.
+    const kind = delta && manifest.apps.join() === this.snapshotApps ? "delta" : "full";
+    this.snapshotApps = manifest.apps.join();
+    const data: SnapshotData = { kind, sequence: ++this.sequence, manifest, ...engine.save(kind === "delta") };
     return encodeSnapshot(data, this.system.codec());
   }
 
@@ -111,12 +124,12 @@ export class CheckpointCoordinator {
 
   /**
    * Restores the fresh system from `chain` (a full snapshot and the deltas that extend it),
-   * decoded with `codec`: `launch` deploys the applications again, then their state is put back.
+   * decoded with `codec`: the applications `fit` chooses are deployed again, then their state is put back.
    *
    * @throws SnapshotError when the chain or the applications do not fit (see `TestSystem.restore`)
    */
-  restore(chain: readonly Uint8Array[], codec: Codec, plans: readonly Plan[], launch: () => void): void {
-    this.restoreData(resolveChain(chain.map((bytes) => decodeSnapshot(bytes, codec))), plans, launch);
+  restore(chain: readonly Uint8Array[], codec: Codec, fit: RestoreFit): void {
+    this.restoreData(resolveChain(chain.map((bytes) => decodeSnapshot(bytes, codec))), fit);
   }
 
   /**
@@ -126,7 +139,7 @@ export class CheckpointCoordinator {
    * @throws Error when the system has no snapshot store; SnapshotError as {@link CheckpointCoordinator.restore},
    *   and when an intact snapshot cannot be decoded by these applications (a data class renamed)
    */
-  restoreLatest(codec: Codec, plans: readonly Plan[], launch: () => void, log: LogWriter): string | undefined {
+  restoreLatest(codec: Codec, fit: RestoreFit, log: LogWriter): string | undefined {
     const store = this.requireStore("restoreLatest").store;
     const ids = store.newest();
     for (let i = 0; i < ids.length; i++) {
@@ -138,21 +151,23 @@ export class CheckpointCoordinator {
         log(`snapshot ${ids[i]} cannot be used (${describe(thrown)}); trying the one before`, { level: "warn", workflow: "", task: "", key: 0 });
         continue;
       }
-      this.restoreData(resolveChain(chain), plans, launch);
+      this.restoreData(resolveChain(chain), fit);
       return ids[i];
     }
     return undefined;
   }
 
-  private restoreData(data: SnapshotData, plans: readonly Plan[], launch: () => void): void {
+  private restoreData(data: SnapshotData, fit: RestoreFit): void {
     const { engine } = this.system;
     if (engine.apps.length > 0) throw new SnapshotError("restore(): this system already runs applications; restore into a fresh Systems.test()");
+    const { plans, launch } = fit(data.manifest.apps);
     checkManifest(data.manifest, plans);
     try {
       engine.loadRandom(data.rng);
       launch();
       engine.load({ ...data, workflows: data.workflows as Readonly<Record<string, WorkflowState>> });
       this.sequence = data.sequence;
+      this.snapshotApps = data.manifest.apps.join();
     } catch (thrown) {
       this.system.shutdown();
       throw thrown instanceof SnapshotError ? thrown : new SnapshotError(`cannot restore the snapshot: ${describe(thrown)}`);

@@ -9,6 +9,7 @@
 import { ApplicationError } from "../core/errors.js";
 import type { LogWriter } from "../core/log.js";
 import type { SystemStats } from "../core/stats.js";
+import { checkDeployment, type SinkStart } from "../engine/deployer.js";
 import { Engine } from "../engine/engine.js";
 import type { Receipt } from "../engine/components/live-sources.js";
 import type { Application } from "../api/application.js";
@@ -84,6 +85,8 @@ export class LiveSystem {
   /** Gateway ingestion paths by the path of the application they ask. */
   private readonly gateways = new Map<string, string>();
   private readonly waiters = new Map<string, Waiter>();
+  /** Sends waiting for their receipt. */
+  private readonly sends = new Set<{ reject(error: Error): void }>();
   /** Ids of asks are unique per process start, so answers to callers of an earlier one go nowhere. */
   private readonly boot = globalThis.crypto.randomUUID().slice(0, 8);
   private asks = 0;
@@ -146,50 +149,62 @@ export class LiveSystem {
   }
 
   /**
-   * Launches `app` while the others run: its consumers start at the current end of the streams
-   * they read. Nothing of it is left when it fails.
+   * Launches `apps` (one application or several, in order) while the others run: their
+   * consumers start at the current end of the streams they read. All of them are checked
+   * against the running applications and each other before anything changes, so a launch that
+   * is refused leaves nothing behind.
    *
-   * @throws ApplicationError with every reason when it does not validate against the running
-   *   applications (an unknown path, a name in use, an uncompiled callback, a name reserved for
-   *   the system); LiveError `closed` after {@link LiveSystem.close}
+   * @throws ApplicationError with every reason when one does not validate (an unknown path, a
+   *   name in use, an uncompiled callback, a data class name clash, a name reserved for the
+   *   system); LiveError `closed` after {@link LiveSystem.close}
    */
-  launch(app: Application): void {
+  launch(apps: Application | readonly Application[]): void {
     this.checkOpen();
-    if (app.name.startsWith(SYSTEM_APP_PREFIX)) {
-      throw new ApplicationError(app.path, [`names starting with "${SYSTEM_APP_PREFIX}" are reserved for the system's own applications; rename it`]);
-    }
-    const gateway = this.gatewayFor(app);
-    codecFor([...this.launched.apps, app, ...(gateway ? [gateway] : [])]);
-    this.launched.launch(this.engine, app, "fresh");
-    if (gateway !== undefined) this.launchGateway(app, gateway, "fresh");
+    const list = Array.isArray(apps) ? (apps as readonly Application[]) : [apps as Application];
+    const launches = list.flatMap((app) => {
+      const gateway = this.gatewayFor(app);
+      return gateway === undefined ? [{ app }] : [{ app }, { app: gateway, asks: app }];
+    });
+    const problems: string[] = [];
+    launches.forEach(({ app, asks }, i) => {
+      const earlier = launches.slice(0, i).map((l) => l.app.plan);
+      const reserved = asks === undefined && app.name.startsWith(SYSTEM_APP_PREFIX);
+      const found = reserved ? [`names starting with "${SYSTEM_APP_PREFIX}" are reserved for the system's own applications; rename it`] : checkDeployment(this.engine, app.plan, earlier);
+      problems.push(...found.map((p) => (list.length > 1 ? `${app.path}: ${p}` : p)));
+    });
+    if (problems.length > 0) throw new ApplicationError(list.map((a) => a.path).join(", "), problems);
+    codecFor([...this.launched.apps, ...launches.map((l) => l.app)]);
+    for (const { app, asks } of launches) this.launchOne(app, asks, "fresh");
     this.driver.wake();
   }
 
   /**
-   * Continues from the newest readable snapshot of the data directory: launches `apps` (the
-   * applications of the snapshot, in launch order) and puts back their state, parked
-   * continuations and positions. Returns the snapshot's id, or `undefined` (system untouched)
-   * when there is none: launch them to start afresh.
+   * Continues from the newest readable snapshot of the data directory: launches `apps` (in
+   * launch order) and puts back their state, parked continuations and positions. Applications
+   * after those of the snapshot (a launch a crash interrupted before its first checkpoint) are
+   * then launched afresh. Returns the snapshot's id, or `undefined` (system untouched) when there
+   * is none: launch them to start afresh.
    *
-   * @throws Error without a data directory; SnapshotError when the snapshot does not fit `apps`
+   * @throws Error without a data directory; SnapshotError when the snapshot's applications are
+   *   not the first of `apps` in that order, or an operator's code changed
    */
   restoreLatest(apps: readonly Application[]): string | undefined {
     this.checkOpen();
-    const all: Application[] = [];
-    const gateways: [Application, Application][] = [];
-    for (const app of apps) {
-      all.push(app);
+    const all = apps.flatMap((app) => {
       const gateway = this.gatewayFor(app);
-      if (gateway !== undefined) {
-        all.push(gateway);
-        gateways.push([app, gateway]);
-      }
-    }
-    const launch = (): void => {
-      for (const app of all) this.launched.launch(this.engine, app, "recovering");
-      for (const [app, gateway] of gateways) this.gateways.set(app.path, gatewayInput(gateway.path));
-    };
-    const id = this.coordinator.restoreLatest(codecFor(all), all.map((a) => a.plan), launch, this.engine.log);
+      return gateway === undefined ? [{ app }] : [{ app }, { app: gateway, asks: app }];
+    });
+    let later: typeof all = [];
+    const id = this.coordinator.restoreLatest(
+      codecFor(all.map((a) => a.app)),
+      (saved) => {
+        const restored = all.slice(0, saved.length);
+        later = all.slice(saved.length);
+        return { plans: restored.map((a) => a.app.plan), launch: () => restored.forEach((a) => this.launchOne(a.app, a.asks, "recovering")) };
+      },
+      this.engine.log,
+    );
+    if (id !== undefined) for (const a of later) this.launchOne(a.app, a.asks, "fresh");
     this.driver.wake();
     return id;
   }
@@ -245,7 +260,14 @@ export class LiveSystem {
     if (generator.startsWith(`/${SYSTEM_APP_PREFIX}`) || this.engine.generators.get(generator)?.ingestion === undefined) {
       throw new LiveError("not-found", `no ingestion stream ${generator} in the running applications (made by app.generators.http(name))`);
     }
-    return new Promise<Receipt>((resolve) => this.ingestion(generator).send([...events], key, resolve));
+    return new Promise<Receipt>((resolve, reject) => {
+      const waiter = { reject };
+      this.sends.add(waiter);
+      this.ingestion(generator).send([...events], key, (receipt) => {
+        this.sends.delete(waiter);
+        resolve(receipt);
+      });
+    });
   }
 
   /**
@@ -294,9 +316,10 @@ export class LiveSystem {
     });
   }
 
-  private launchGateway(app: Application, gateway: Application, sinks: "fresh" | "recovering"): void {
-    this.launched.launch(this.engine, gateway, sinks);
-    this.gateways.set(app.path, gatewayInput(gateway.path));
+  /** Launches `app`; a gateway is given the application whose portals it `asks`. */
+  private launchOne(app: Application, asks: Application | undefined, sinks: SinkStart): void {
+    this.launched.launch(this.engine, app, sinks);
+    if (asks !== undefined) this.gateways.set(asks.path, gatewayInput(app.path));
   }
 
   private deliver(answer: GatewayAnswer): void {
@@ -330,6 +353,8 @@ export class LiveSystem {
       waiter.reject(error);
     }
     this.waiters.clear();
+    for (const send of this.sends) send.reject(error);
+    this.sends.clear();
   }
 
   private checkOpen(): void {

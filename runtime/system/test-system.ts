@@ -9,7 +9,7 @@ import type { LogWriter } from "../core/log.js";
 import type { SystemStats } from "../core/stats.js";
 import { Engine } from "../engine/engine.js";
 import type { Application } from "../api/application.js";
-import { CheckpointCoordinator, type SnapshotOptions } from "./checkpoint-coordinator.js";
+import { CheckpointCoordinator, type RestoreFit, type SnapshotOptions } from "./checkpoint-coordinator.js";
 import { DeterministicDriver } from "./deterministic-driver.js";
 import { defaultLog } from "./default-log.js";
 import { codecFor, Launched } from "./launched.js";
@@ -87,7 +87,7 @@ export class TestSystem {
   /**
    * A snapshot of the whole system between steps: restore it into a fresh system with
    * {@link TestSystem.restore}. With `delta`, only the task state written since this system's previous
-   * snapshot (restore it after the chain it extends).
+   * snapshot (restore it after the chain it extends); after a launch since that snapshot, a full one.
    *
    * @throws EncodeError naming the path of state that is not data; Error for a delta when this
    *   system has taken no snapshot yet
@@ -121,7 +121,7 @@ export class TestSystem {
    */
   restoreLatest(apps: readonly Application[]): string | undefined {
     this.checkOpen("restoreLatest");
-    return this.coordinator.restoreLatest(codecFor(apps), apps.map((a) => a.plan), () => this.launchAll(apps), this.engine.log);
+    return this.coordinator.restoreLatest(codecFor(apps), this.fit(apps), this.engine.log);
   }
 
   /**
@@ -137,7 +137,7 @@ export class TestSystem {
   restore(snapshot: Uint8Array | readonly Uint8Array[], apps: readonly Application[]): this {
     this.checkOpen("restore");
     const chain = snapshot instanceof Uint8Array ? [snapshot] : [...snapshot];
-    this.coordinator.restore(chain, codecFor(apps), apps.map((a) => a.plan), () => this.launchAll(apps));
+    this.coordinator.restore(chain, codecFor(apps), this.fit(apps));
     return this;
   }
 
@@ -184,8 +184,9 @@ export class TestSystem {
     this.engine.close();
   }
 
-  private launchAll(apps: readonly Application[]): void {
-    for (const app of apps) this.launched.launch(this.engine, app, "recovering");
+  /** A restore launches exactly `apps`; the manifest check names any difference. */
+  private fit(apps: readonly Application[]): RestoreFit {
+    return () => ({ plans: apps.map((a) => a.plan), launch: () => apps.forEach((app) => this.launched.launch(this.engine, app, "recovering")) });
   }
 
   private checkOpen(what: string): void {

@@ -8,6 +8,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { PortalsApp, Systems, type ApplicationBuilder } from "portals-ts";
+import { snapshotHeader } from "../../../runtime/state/snapshot-format.js";
 
 /** An error class of this module: the compiled asker's machine lists it, so a restore knows it. */
 class LimitError extends Error {
@@ -135,5 +136,33 @@ describe("state changed in place survives a restore from a full snapshot and del
       "workflow /initial/workflows/w, task processor#1, key 0: add() on the initial value of a state entry: every key shares it and it is not stored, so it cannot change; " +
         "set a new collection instead, e.g. handle.set(new Set([...handle.get(), x]))",
     ]);
+  });
+});
+
+describe("a delta after a launch", () => {
+  test("is a full snapshot, since the new application's tasks are not in the one before", () => {
+    const counter = (name: string) =>
+      PortalsApp(name, (app) => {
+        app.workflows<number, number>("w").source(app.generators.fromRange(0, 4, 1).stream).map((x, ctx) => {
+          const n = ctx.perKey("n", 0);
+          n.set(n.get() + x);
+          return n.get();
+        }).logger(`${name} `).sink();
+      });
+    const lines: string[] = [];
+    const system = Systems.test({ log: (line) => void lines.push(line) });
+    system.launch(counter("a"));
+    system.stepUntilComplete();
+    system.snapshot();
+    system.launch(counter("b"));
+    system.stepUntilComplete(3);
+    const delta = system.snapshot({ delta: true });
+    expect(snapshotHeader(delta).kind).toBe("full");
+    const before = lines.length;
+    system.stepUntilComplete();
+    const after: string[] = [];
+    Systems.test({ log: (line) => void after.push(line) }).restore([delta], [counter("a"), counter("b")]).stepUntilComplete();
+    expect(after).toEqual(lines.slice(before));
+    expect(lines.filter((l) => l.startsWith("b "))).toEqual(["b 0", "b 1", "b 3", "b 6"]);
   });
 });

@@ -131,6 +131,20 @@ describe("launching while others run", () => {
     expect(system.applications.map((a) => a.name)).toEqual(["inventory", "shop"]);
   });
 
+  test("several applications launch together, each may need the ones before it; one refused refuses all", async () => {
+    const system = live();
+    const bad = PortalsApp("bad", (app) => {
+      app.workflows<number, number>("w").source(app.registry.streams.get<number>("/missing/workflows/w/stream")).identity().sink();
+    });
+    expect(() => system.launch([inventory(), shop().app, bad])).toThrow(/\/bad: .*\/missing\/workflows\/w\/stream/s);
+    expect(system.applications).toEqual([]);
+    const { app, sink } = shop();
+    system.launch([inventory(), app]);
+    await system.send("/shop/generators/orders", ["fig"]);
+    await waitFor(() => sink.committed.length === 1);
+    expect(sink.committed).toEqual(["fig:0"]);
+  });
+
   test("names starting with portals. are the system's own", () => {
     const system = live();
     expect(() => system.launch(inventory("portals.mine"))).toThrow(/reserved for the system/);
@@ -209,6 +223,21 @@ describe("restore", () => {
     expect(await second.ask("/inventory/portals/stock", { op: "add", item: "apple", n: 2 }, { idempotencyKey: "once" })).toBe(2);
     expect(await second.ask("/inventory/portals/stock", { op: "get", item: "apple" })).toBe(2);
     expect(await second.ask("/inventory/portals/stock", { op: "add", item: "apple", n: 1 })).toBe(3);
+  });
+
+  test("applications launched after the newest snapshot are launched afresh after the restore", async () => {
+    const dir = dataDir();
+    const first = live({ dataDir: dir });
+    first.launch(inventory());
+    expect(await first.ask("/inventory/portals/stock", { op: "add", item: "apple", n: 5 })).toBe(5);
+    await first.close();
+    const second = live({ dataDir: dir });
+    const { app, sink } = shop();
+    expect(second.restoreLatest([inventory(), app])).toMatch(/snapshot-/);
+    expect(second.applications.map((a) => a.name)).toEqual(["inventory", "shop"]);
+    await second.send("/shop/generators/orders", ["apple"]);
+    await waitFor(() => sink.committed.length === 1);
+    expect(sink.committed).toEqual(["apple:5"]);
   });
 
   test("without snapshots restoreLatest leaves the system to start afresh", () => {

@@ -1,0 +1,8 @@
+/** Where a system's log lines go when its options name no writer. */
+import type { LogWriter } from "../core/log.js";
+
+/** Writes info lines to stdout and warnings/errors, with their level, to stderr. */
+export const defaultLog: LogWriter = (line, meta) => {
+  if (meta.level === "info") process.stdout.write(line + "\n");
+  else process.stderr.write(`[${meta.level}] ${line}\n`);
+};
