@@ -12,7 +12,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire, register } from "node:module";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { Application } from "../api/application.js";
+import type { Application } from "../api/application.js";
+import { exportedApplications } from "../api/exported.js";
 import { errorLine, oneLine, UsageError } from "./io.js";
 import { findSyntaxError } from "./syntax-check.js";
 import { shown, userFrame } from "./where.js";
@@ -50,32 +51,14 @@ export async function loadApplications(modulePath: string): Promise<Application[
   } catch (thrown) {
     throw loadFailure(modulePath, file, thrown);
   }
-  const exported = fromCommonJs(loaded.default);
-  const fix = "end the module with `export default PortalsApp(name, (app) => { ... })` or an array of applications";
-  if (exported === undefined) throw new UsageError(`module ${modulePath} has no default export; ${fix}`);
-  const apps: unknown[] = Array.isArray(exported) ? exported : [exported];
-  if (apps.length === 0) throw new UsageError(`module ${modulePath} default-exports an empty array; ${fix}`);
-  apps.forEach((app, i) => {
-    if (!(app instanceof Application)) {
-      const where = Array.isArray(exported) ? `element ${i} of the default export` : "the default export";
-      throw new UsageError(`module ${modulePath}: ${where} is ${what(app)}, not an application; ${fix}`);
-    }
-  });
-  return apps as Application[];
+  try {
+    return exportedApplications(loaded.default, modulePath);
+  } catch (thrown) {
+    throw new UsageError((thrown as Error).message);
+  }
 }
 
 const TYPESCRIPT = /\.[cm]?tsx?$/;
-
-/**
- * A CommonJS module's default export as an ES module sees it is `module.exports`; TypeScript's
- * CommonJS output puts `export default x` in `module.exports.default`. So an object that is no
- * application but has one (or an array) in `default` stands for that.
- */
-function fromCommonJs(exported: unknown): unknown {
-  if (exported === null || typeof exported !== "object" || exported instanceof Application || Array.isArray(exported)) return exported;
-  const inner = (exported as { default?: unknown }).default;
-  return inner instanceof Application || (Array.isArray(inner) && inner.length > 0 && inner.every((a) => a instanceof Application)) ? inner : exported;
-}
 
 /**
  * Checks that the project of `file` has a TypeScript the compiler supports, before the Node hook
@@ -201,15 +184,4 @@ function alternative(modulePath: string, file: string): string {
   }
   if (/(^|[\\/])dist[\\/]/.test(modulePath) && !existsSync(dirname(file))) return "; build the project first (npm run build, or npx tspc)";
   return "";
-}
-
-/** A short description of a value for error messages. */
-function what(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "function") return `a function (${value.name || "anonymous"}); call it and export its result`;
-  if (typeof value === "object" && value.constructor?.name === "Application") {
-    return "an application built with another copy of portals-ts (import PortalsApp from the portals-ts the CLI belongs to)";
-  }
-  if (typeof value === "object") return `an object (${value.constructor?.name ?? "no prototype"})`;
-  return `a ${typeof value} (${String(value)})`;
 }

@@ -5,6 +5,7 @@
  *                        [--snapshot-dir <dir>] [--snapshot-every <n>] [--restore]
  *   portals plan <module> [--expanded] [--format text|dot|mermaid]
  *   portals init <dir>
+ *   portals serve | apps | ask | send   (server-commands.ts)
  *
  * `<module>` default-exports an application or an array of them. Exit codes: 0 success; 1 the
  * applications failed (the module threw while it was imported, e.g. an application definition
@@ -21,6 +22,8 @@ import { initProject } from "./init.js";
 import { loadApplications } from "./load.js";
 import { PLAN_FORMATS, renderPlan, type PlanFormat } from "./plan.js";
 import { checkSnapshotDir, FULL_EVERY, KEEP_CHAINS, runApplications, summaryLine } from "./run.js";
+import { CallError } from "./client.js";
+import { addServerCommands } from "./server-commands.js";
 
 /** Options of `portals run` as commander parses them. */
 interface RunFlags {
@@ -111,6 +114,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.out(`created ${dir}: ${files.join(", ")}\nnext:\n  cd ${cd}\n  npm install\n  npm test\n  npm start\n`);
     });
 
+  addServerCommands(program, io);
+
   try {
     await program.parseAsync([...argv], { from: "user" });
     return code;
@@ -123,7 +128,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       error(thrown.message);
       return 2;
     }
-    error(errorLine(thrown));
+    error(thrown instanceof CallError ? thrown.message : errorLine(thrown));
     return 1;
   }
 }

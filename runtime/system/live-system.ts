@@ -166,10 +166,14 @@ export class LiveSystem {
       return gateway === undefined ? [{ app }] : [{ app }, { app: gateway, asks: app }];
     });
     const problems: string[] = [];
+    const refused = new Set<Application>();
     launches.forEach(({ app, asks }, i) => {
+      // A gateway fails where its application does: report the application only.
+      if (asks !== undefined && refused.has(asks)) return;
       const earlier = launches.slice(0, i).map((l) => l.app.plan);
       const reserved = asks === undefined && app.name.startsWith(SYSTEM_APP_PREFIX);
       const found = reserved ? [`names starting with "${SYSTEM_APP_PREFIX}" are reserved for the system's own applications; rename it`] : checkDeployment(this.engine, app.plan, earlier);
+      if (found.length > 0) refused.add(app);
       problems.push(...found.map((p) => (list.length > 1 ? `${app.path}: ${p}` : p)));
     });
     if (problems.length > 0) throw new ApplicationError(list.map((a) => a.path).join(", "), problems);

@@ -1,0 +1,85 @@
+/**
+ * The client commands of `portals` (`apps`, `ask`, `send`, `deploy`): calls of a server's HTTP
+ * API (docs/live.md, "Endpoints"). The server is `--server`, else `PORTALS_SERVER`, else
+ * `http://127.0.0.1:8080`; the token `--token`, else `PORTALS_TOKEN`.
+ */
+
+/** Where a client command calls, and with what token. */
+export interface ServerAddress {
+  readonly server: string;
+  readonly token: string | undefined;
+}
+
+/** The server refused or failed a call, or could not be reached (exit code 1). */
+export class CallError extends Error {
+  override readonly name = "CallError";
+}
+
+/** The server and token of a command, from its flags and the environment. */
+export function serverAddress(flags: { server?: string; token?: string }, env: NodeJS.ProcessEnv = process.env): ServerAddress {
+  return { server: (flags.server ?? env["PORTALS_SERVER"] ?? "http://127.0.0.1:8080").replace(/\/+$/, ""), token: flags.token ?? env["PORTALS_TOKEN"] };
+}
+
+/**
+ * Calls `method path` on the server and returns the JSON it answered.
+ *
+ * @throws CallError with the server's message for a 4xx or 5xx, or naming the server when it
+ *   cannot be reached
+ */
+export async function call(address: ServerAddress, method: string, path: string, body?: { json: unknown } | { javascript: string }, headers: Record<string, string> = {}): Promise<unknown> {
+  const init: RequestInit = { method, headers: { ...headers } };
+  const h = init.headers as Record<string, string>;
+  if (address.token !== undefined) h["authorization"] = `Bearer ${address.token}`;
+  if (body !== undefined && "json" in body) {
+    h["content-type"] = "application/json";
+    init.body = JSON.stringify(body.json);
+  } else if (body !== undefined) {
+    h["content-type"] = "application/javascript";
+    init.body = body.javascript;
+  }
+  let response: Response;
+  try {
+    response = await fetch(`${address.server}${path}`, init);
+  } catch (thrown) {
+    const cause = (thrown as { cause?: { code?: string } }).cause?.code ?? (thrown as Error).message;
+    throw new CallError(`cannot reach the server at ${address.server} (${cause}); start one with portals serve, or name it with --server or PORTALS_SERVER`);
+  }
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text === "" ? undefined : JSON.parse(text);
+  } catch {
+    throw new CallError(`${address.server} answered ${response.status} with something that is not JSON: ${text.slice(0, 200)}`);
+  }
+  if (!response.ok) {
+    const error = (parsed as { error?: string; problems?: string[] } | undefined) ?? {};
+    const problems = error.problems !== undefined && error.problems.length > 1 ? ` (${error.problems.join("; ")})` : "";
+    const hint = response.status === 401 ? "; give the token with --token or PORTALS_TOKEN" : "";
+    throw new CallError(`${method} ${path}: ${response.status} ${error.error ?? response.statusText}${problems}${hint}`);
+  }
+  return parsed;
+}
+
+/**
+ * `<app>/<name>` as the two names of a portal or stream.
+ *
+ * @throws TypeError naming the expected form
+ */
+export function target(text: string, what: "portal" | "stream"): { app: string; name: string } {
+  const m = /^\/?([\w.-]+)\/(?:(?:portals|generators)\/)?([\w.-]+)$/.exec(text);
+  if (m === null) throw new TypeError(`${what} ${JSON.stringify(text)}: write it as <app>/<${what}>, e.g. shop/${what === "portal" ? "inventory" : "orders"}`);
+  return { app: m[1]!, name: m[2]! };
+}
+
+/**
+ * `text` parsed as JSON.
+ *
+ * @throws TypeError naming `what` and JSON's complaint
+ */
+export function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (thrown) {
+    throw new TypeError(`${what} is not JSON (${(thrown as Error).message}); quote it for the shell, e.g. '{"item":"apple"}'`);
+  }
+}

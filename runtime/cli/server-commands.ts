@@ -1,0 +1,108 @@
+/**
+ * The commands of `portals` that run or call a server (docs/live.md):
+ *
+ *   portals serve [--host 127.0.0.1] [--port 8080] [--data-dir .portals] [--token T]
+ *   portals apps
+ *   portals ask <app>/<portal> '<json>' [--idempotency-key K] [--timeout-ms N]
+ *   portals send <app>/<stream> '<json array>' [--idempotency-key K]
+ *
+ * The client commands take `--server URL` (or `PORTALS_SERVER`) and `--token T` (or
+ * `PORTALS_TOKEN`), print the answer as JSON, and exit 1 with the server's message when it
+ * refuses a call.
+ */
+import { InvalidArgumentError, type Command } from "commander";
+import { BODY_LIMIT } from "../server/server.js";
+import { call, parseJson, serverAddress, target } from "./client.js";
+import type { CliIo } from "./io.js";
+import { UsageError } from "./io.js";
+import { serve } from "./serve.js";
+
+interface ClientFlags {
+  server?: string;
+  token?: string;
+}
+
+/** Adds the server commands to `program`; their output goes to `io`. */
+export function addServerCommands(program: Command, io: CliIo): void {
+  program
+    .command("serve")
+    .description("run a Portals server: deploy, launch, query and feed applications over HTTP while others run (stop with Ctrl-C)")
+    .option("--host <host>", "interface to listen on; the default serves this machine only", "127.0.0.1")
+    .option("--port <port>", "port to listen on (0: any free port)", port, 8080)
+    .option("--data-dir <dir>", "directory of snapshots, deployments and the token (created if missing)", ".portals")
+    .option("--token <token>", "bearer token of mutating calls (default: stored in the data dir, generated and printed at the first start)")
+    .option("--checkpoint-interval-ms <n>", "longest time between checkpoints while anything runs", positive, 1000)
+    .action(async (flags: { host: string; port: number; dataDir: string; token?: string; checkpointIntervalMs: number }) => {
+      await serve(
+        {
+          host: flags.host,
+          port: flags.port,
+          dataDir: flags.dataDir,
+          checkpointIntervalMs: flags.checkpointIntervalMs,
+          bodyLimit: BODY_LIMIT,
+          ...(flags.token !== undefined ? { token: flags.token } : {}),
+        },
+        io,
+      );
+    });
+
+  client(program.command("apps").description("list the applications a server runs")).action(async (flags: ClientFlags) => {
+    const { apps } = (await call(serverAddress(flags), "GET", "/v1/apps")) as { apps: unknown[] };
+    io.out(JSON.stringify(apps, null, 2) + "\n");
+  });
+
+  client(program.command("ask").description("ask a portal of a running application and print the reply as JSON"))
+    .argument("<portal>", "<app>/<portal>")
+    .argument("<request>", "the request as JSON")
+    .option("--idempotency-key <key>", "asks with the same key are done once; a retry prints the first answer")
+    .option("--timeout-ms <n>", "how long the server waits for the reply", positive)
+    .action(async (portal: string, request: string, flags: ClientFlags & { idempotencyKey?: string; timeoutMs?: number }) => {
+      const { app, name } = usage(() => target(portal, "portal"));
+      const body = usage(() => parseJson(request, "the request"));
+      const query = flags.timeoutMs === undefined ? "" : `?timeoutMs=${flags.timeoutMs}`;
+      const headers: Record<string, string> = flags.idempotencyKey === undefined ? {} : { "idempotency-key": flags.idempotencyKey };
+      const answer = (await call(serverAddress(flags), "POST", `/v1/portals/${app}/${name}${query}`, { json: body }, headers)) as { reply: unknown };
+      io.out(JSON.stringify(answer.reply) + "\n");
+    });
+
+  client(program.command("send").description("send events to an ingestion stream (app.generators.http) as one atom"))
+    .argument("<stream>", "<app>/<stream>")
+    .argument("<events>", "a JSON array of events")
+    .option("--idempotency-key <key>", "a retry with the same key appends nothing")
+    .action(async (stream: string, events: string, flags: ClientFlags & { idempotencyKey?: string }) => {
+      const { app, name } = usage(() => target(stream, "stream"));
+      const body = usage(() => parseJson(events, "the events"));
+      if (!Array.isArray(body)) throw new UsageError("the events must be a JSON array (they are sent as one atom), e.g. '[1, 2]'");
+      const headers: Record<string, string> = flags.idempotencyKey === undefined ? {} : { "idempotency-key": flags.idempotencyKey };
+      io.out(JSON.stringify(await call(serverAddress(flags), "POST", `/v1/streams/${app}/${name}`, { json: body }, headers)) + "\n");
+    });
+}
+
+/** The options every client command takes. */
+function client(command: Command): Command {
+  return command
+    .option("--server <url>", "the server (default: PORTALS_SERVER, else http://127.0.0.1:8080)")
+    .option("--token <token>", "bearer token of mutating calls (default: PORTALS_TOKEN)");
+}
+
+/** Runs `parse`, turning what it throws into a usage error (exit 2). */
+function usage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (thrown) {
+    throw new UsageError((thrown as Error).message);
+  }
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError("expected a port number from 0 to 65535.");
+  return n;
+}
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || !Number.isSafeInteger(n)) throw new InvalidArgumentError("expected a positive integer.");
+  return n;
+}
+

@@ -1,0 +1,44 @@
+/**
+ * `GET /metrics` in the Prometheus text format, with prom-client (the maintained Node client):
+ * the live system's counters read at each scrape, the latency of outside asks, ingested events,
+ * and the process's own metrics (CPU, memory, event loop lag).
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { LiveSystem } from "../system/live-system.js";
+
+/** The metrics of one server. */
+export class ServerMetrics {
+  readonly registry = new Registry();
+  /** Outside asks by application, portal and outcome (`reply`, or the error code). */
+  readonly asks: Counter<"app" | "portal" | "outcome">;
+  /** Seconds from an outside ask to its answer, by application and portal. */
+  readonly askSeconds: Histogram<"app" | "portal">;
+  /** Events ingested by application and stream. */
+  readonly ingested: Counter<"app" | "stream">;
+
+  constructor(system: LiveSystem) {
+    const registry = this.registry;
+    collectDefaultMetrics({ register: registry, prefix: "portals_process_" });
+    this.asks = new Counter({ name: "portals_portal_requests_total", help: "Outside asks of portals, by outcome", labelNames: ["app", "portal", "outcome"], registers: [registry] });
+    this.askSeconds = new Histogram({
+      name: "portals_portal_request_duration_seconds",
+      help: "Time from an outside ask to its answer (released after the checkpoint covering it)",
+      labelNames: ["app", "portal"],
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+      registers: [registry],
+    });
+    this.ingested = new Counter({ name: "portals_ingested_events_total", help: "Events sent to ingestion streams", labelNames: ["app", "stream"], registers: [registry] });
+    const gauge = (name: string, help: string, read: () => number): void => {
+      new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
+    };
+    gauge("portals_steps", "Steps the engine has taken", () => system.stats.steps);
+    gauge("portals_atoms", "Atoms processed by workflows", () => system.stats.atoms);
+    gauge("portals_events", "Events processed by workflows", () => system.stats.events);
+    gauge("portals_checkpoints", "Checkpoints taken since the server started", () => system.stats.checkpoints);
+    gauge("portals_checkpoint_last_duration_seconds", "Duration of the last checkpoint", () => system.stats.lastCheckpointMs / 1000);
+    gauge("portals_checkpoint_last_size_bytes", "Size of the last stored snapshot", () => system.stats.lastCheckpointBytes);
+    gauge("portals_parked_continuations", "Continuations parked, waiting for replies", () => system.parkedContinuations);
+    gauge("portals_asks_waiting", "Outside asks waiting for their answer", () => system.stats.asksWaiting);
+    gauge("portals_applications", "Applications running", () => system.applications.length);
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * The server's routes (docs/live.md, "Endpoints"). Each has a JSON schema: Fastify validates
+ * params, query, headers and bodies with it (a clear 400 otherwise) and @fastify/swagger turns
+ * it into the OpenAPI document at `/openapi.json`.
+ */
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { ApplicationError, describe } from "../core/errors.js";
+import type { Application } from "../api/application.js";
+import { LiveError, type LiveErrorCode } from "../system/live-error.js";
+import type { LiveSystem } from "../system/live-system.js";
+import { DeploymentError, type Deployments } from "./deployments.js";
+import { appGraph } from "./graph.js";
+import type { ServerMetrics } from "./metrics.js";
+
+/** What the routes serve. */
+export interface RouteContext {
+  readonly system: LiveSystem;
+  readonly deployments: Deployments;
+  readonly metrics: ServerMetrics;
+  /** Largest deployment bundle, in bytes. */
+  readonly deploymentLimit: number;
+}
+
+const STATUS: Readonly<Record<LiveErrorCode, number>> = { "bad-request": 400, "not-found": 404, replier: 422, timeout: 504, closed: 503, failed: 503 };
+
+const NAME = { type: "string", pattern: "^[\\w.-]+$", maxLength: 200 } as const;
+const ERROR = { type: "object", properties: { error: { type: "string" }, problems: { type: "array", items: { type: "string" } } }, required: ["error"] } as const;
+const KEY_HEADER = {
+  type: "object",
+  properties: { "idempotency-key": { type: "string", minLength: 1, maxLength: 256, description: "Calls with the same key are done once; a retry gets the first call's answer" } },
+} as const;
+const SECURED = [{ bearer: [] }];
+const APP_SUMMARY = {
+  type: "object",
+  properties: {
+    name: { type: "string" },
+    path: { type: "string" },
+    deployment: { type: "integer" },
+    portals: { type: "array", items: { type: "string" } },
+    streams: { type: "array", items: { type: "string" }, description: "Ingestion streams (POST /v1/streams/{app}/{stream})" },
+  },
+} as const;
+
+/** Registers every route on `app`. */
+export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  const { system, deployments, metrics } = ctx;
+  const deploymentOf = (name: string): number | undefined => deployments.launched.find((d) => d.apps.includes(name))?.id;
+  const summary = (a: Application) => ({
+    name: a.name,
+    path: a.path,
+    deployment: deploymentOf(a.name),
+    portals: a.model.portals.map((p) => p.path),
+    streams: a.model.generators.filter((g) => g.source.kind === "ingestion").map((g) => g.path.slice(g.path.lastIndexOf("/") + 1)),
+  });
+  const running = (name: string): Application | undefined => system.applications.find((a) => a.name === name);
+
+  app.addContentTypeParser(["application/javascript", "text/javascript"], { parseAs: "string", bodyLimit: ctx.deploymentLimit }, (_request, body, done) => done(null, body));
+
+  app.get("/healthz", { schema: { summary: "Liveness: 200 while the server runs", response: { 200: { type: "object", properties: { status: { type: "string" }, applications: { type: "integer" } } } } } }, async () => ({
+    status: "ok",
+    applications: system.applications.length,
+  }));
+
+  app.get("/metrics", { schema: { summary: "Metrics in the Prometheus text format" } }, async (_request, reply) => {
+    await reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+
+  // One deployment at a time: each is checked against what the ones before it launched.
+  let deploying: Promise<unknown> = Promise.resolve();
+  app.post<{ Body: string }>(
+    "/v1/deployments",
+    {
+      schema: {
+        summary: "Deploy a module bundle and launch the applications it default-exports",
+        description: "The body is the bundle (an ES module, Content-Type application/javascript), as `portals deploy` makes it. Nothing of a refused deployment is left.",
+        security: SECURED,
+        response: { 201: { type: "object", properties: { deployment: { type: "integer" }, apps: { type: "array", items: APP_SUMMARY } } }, 422: ERROR },
+      },
+    },
+    async (request, reply) => {
+      if (typeof request.body !== "string" || request.body.trim() === "") {
+        return reply.code(400).send({ error: "send the module bundle as the body, with Content-Type: application/javascript (portals deploy <module> does)" });
+      }
+      const run = deploying.then(() => deploy(request.body));
+      deploying = run.catch(() => {});
+      const result = await run;
+      return reply.code(result.status).send(result.body);
+    },
+  );
+
+  async function deploy(code: string): Promise<{ status: number; body: unknown }> {
+    let staged: { id: number; apps: Application[] };
+    try {
+      staged = await deployments.stage(code);
+    } catch (thrown) {
+      if (thrown instanceof DeploymentError) return { status: 422, body: { error: thrown.message } };
+      throw thrown;
+    }
+    try {
+      system.launch(staged.apps);
+    } catch (thrown) {
+      deployments.discard(staged.id);
+      if (thrown instanceof ApplicationError) return { status: 422, body: { error: `the deployment was refused: ${thrown.message}`, problems: thrown.problems } };
+      return { status: 422, body: { error: `the deployment was refused: ${describe(thrown)}` } };
+    }
+    deployments.record(staged.id, staged.apps);
+    return { status: 201, body: { deployment: staged.id, apps: staged.apps.map(summary) } };
+  }
+
+  app.get("/v1/apps", { schema: { summary: "The running applications, in launch order", response: { 200: { type: "object", properties: { apps: { type: "array", items: APP_SUMMARY } } } } } }, async () => ({
+    apps: system.applications.map(summary),
+  }));
+
+  app.get<{ Params: { app: string } }>(
+    "/v1/apps/:app",
+    { schema: { summary: "An application's graph: workflows, streams, portals, and who asks whom", params: { type: "object", properties: { app: NAME }, required: ["app"] }, response: { 404: ERROR } } },
+    async (request, reply) => {
+      const found = running(request.params.app);
+      if (found === undefined) return notRunning(reply, request.params.app);
+      return appGraph(found);
+    },
+  );
+
+  app.post<{ Params: { app: string; portal: string }; Querystring: { timeoutMs?: number }; Headers: { "idempotency-key"?: string }; Body: unknown }>(
+    "/v1/portals/:app/:portal",
+    {
+      schema: {
+        summary: "Ask a portal: the JSON body is the request, the answer is { reply }",
+        description: "Released once the checkpoint covering the state change is stored. With Idempotency-Key the ask is done once, also across a server crash.",
+        security: SECURED,
+        params: { type: "object", properties: { app: NAME, portal: NAME }, required: ["app", "portal"] },
+        querystring: { type: "object", properties: { timeoutMs: { type: "integer", minimum: 1, maximum: 600_000, default: 10_000 } } },
+        headers: KEY_HEADER,
+        response: { 200: { type: "object", properties: { reply: {} } }, 404: ERROR, 422: ERROR, 504: ERROR },
+      },
+    },
+    async (request, reply) => {
+      const { app: name, portal } = request.params;
+      if (request.body === undefined) return reply.code(400).send({ error: "send the request as a JSON body (Content-Type: application/json)" });
+      const started = performance.now();
+      try {
+        const answer = await system.ask(`/${name}/portals/${portal}`, request.body, {
+          timeoutMs: request.query.timeoutMs ?? 10_000,
+          ...(request.headers["idempotency-key"] !== undefined ? { idempotencyKey: request.headers["idempotency-key"] } : {}),
+        });
+        metrics.asks.inc({ app: name, portal, outcome: "reply" });
+        metrics.askSeconds.observe({ app: name, portal }, (performance.now() - started) / 1000);
+        return { reply: answer };
+      } catch (thrown) {
+        if (!(thrown instanceof LiveError)) throw thrown;
+        if (thrown.code !== "not-found") metrics.asks.inc({ app: name, portal, outcome: thrown.code });
+        return reply.code(STATUS[thrown.code]).send({ error: thrown.message });
+      }
+    },
+  );
+
+  app.post<{ Params: { app: string; stream: string }; Headers: { "idempotency-key"?: string }; Body: unknown[] }>(
+    "/v1/streams/:app/:stream",
+    {
+      schema: {
+        summary: "Send events: the JSON array is appended as one atom to the ingestion stream (app.generators.http(stream))",
+        description: "Answered once the checkpoint covering the atom is stored. With Idempotency-Key a retry appends nothing and gets the first send's atom.",
+        security: SECURED,
+        params: { type: "object", properties: { app: NAME, stream: NAME }, required: ["app", "stream"] },
+        headers: KEY_HEADER,
+        body: { type: "array" },
+        response: { 200: { type: "object", properties: { atom: { type: "integer" }, duplicate: { type: "boolean" } } }, 404: ERROR },
+      },
+    },
+    async (request, reply) => {
+      const { app: name, stream } = request.params;
+      try {
+        const receipt = await system.send(`/${name}/generators/${stream}`, request.body, {
+          ...(request.headers["idempotency-key"] !== undefined ? { idempotencyKey: request.headers["idempotency-key"] } : {}),
+        });
+        if (!receipt.duplicate) metrics.ingested.inc({ app: name, stream }, request.body.length);
+        return receipt;
+      } catch (thrown) {
+        if (!(thrown instanceof LiveError)) throw thrown;
+        return reply.code(STATUS[thrown.code]).send({ error: thrown.message });
+      }
+    },
+  );
+
+  function notRunning(reply: FastifyReply, name: string): FastifyReply {
+    const names = system.applications.map((a) => a.name);
+    return reply.code(404).send({ error: `no application ${name} is running (running: ${names.length > 0 ? names.join(", ") : "none"})` });
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * `portals serve`: a live system behind HTTP (docs/live.md, "The server"), on Fastify (the
+ * maintained Node framework with JSON-schema validation of every input, body limits, and the
+ * OpenAPI document generated from the same schemas by @fastify/swagger). It binds 127.0.0.1 by
+ * default; mutating calls need `Authorization: Bearer <token>`; every error is
+ * `{ "error": "…" }` with a fitting status, and nothing a client sends can stop the server.
+ */
+import { mkdirSync } from "node:fs";
+import Fastify, { type FastifyInstance } from "fastify";
+import swagger from "@fastify/swagger";
+import type { LogWriter } from "../core/log.js";
+import type { Application } from "../api/application.js";
+import { Systems } from "../system/systems.js";
+import type { LiveSystem } from "../system/live-system.js";
+import { Deployments } from "./deployments.js";
+import { ServerMetrics } from "./metrics.js";
+import { registerRoutes } from "./routes.js";
+import { authorized, serverToken } from "./token.js";
+
+/** Options of {@link startServer}. */
+export interface ServerOptions {
+  /** Interface to listen on (default `127.0.0.1`: this machine only). */
+  readonly host?: string;
+  /** Port (default 8080; 0 for any free one). */
+  readonly port?: number;
+  /** Directory of snapshots, deployments and the token (created if missing). */
+  readonly dataDir: string;
+  /** Bearer token of mutating calls (at least 16 characters); default: the stored one, or a new one. */
+  readonly token?: string;
+  /** Longest time between checkpoints while anything runs (milliseconds; default 1,000). */
+  readonly checkpointIntervalMs?: number;
+  /** Largest JSON body, in bytes (default 1 MiB). */
+  readonly bodyLimit?: number;
+  /** Largest deployment bundle, in bytes (default 16 MiB). */
+  readonly deploymentLimit?: number;
+  /** Where the applications' log lines go (default: stdout and stderr). */
+  readonly log?: LogWriter;
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** Its base URL, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  /** The bearer token of mutating calls. */
+  readonly token: string;
+  /** True when the token was generated at this start (print it, once). */
+  readonly tokenCreated: boolean;
+  /** Snapshot id restored at start, or `undefined` when it started afresh. */
+  readonly restored: string | undefined;
+  /** The live system it serves. */
+  readonly system: LiveSystem;
+  /** Stops accepting calls, takes a last checkpoint and closes. */
+  close(): Promise<void>;
+}
+
+/** Default JSON body limit, in bytes. */
+export const BODY_LIMIT = 1024 * 1024;
+/** Default deployment bundle limit, in bytes. */
+export const DEPLOYMENT_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * Starts a server on a data directory: restores the applications of its recorded deployments
+ * from the newest snapshot (or launches them afresh when there is none), then listens.
+ *
+ * @throws Error when the data directory cannot be made, the token is bad, a recorded
+ *   deployment no longer imports, the snapshot does not fit, or the port cannot be bound
+ */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const { token, created } = serverToken(options.dataDir, options.token);
+  const deployments = new Deployments(options.dataDir);
+  const system = Systems.live({
+    dataDir: options.dataDir,
+    ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
+    ...(options.log !== undefined ? { log: options.log } : {}),
+  });
+  let restored: string | undefined;
+  try {
+    const apps: Application[] = await deployments.load();
+    restored = apps.length === 0 ? undefined : system.restoreLatest(apps);
+    if (restored === undefined && apps.length > 0) system.launch(apps);
+  } catch (thrown) {
+    await system.close();
+    throw thrown;
+  }
+  const app = await httpApp(system, deployments, token, options);
+  try {
+    await app.listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 8080 });
+  } catch (thrown) {
+    await system.close();
+    throw thrown;
+  }
+  const address = app.server.address();
+  const port = typeof address === "object" && address !== null ? address.port : options.port;
+  const host = options.host ?? "127.0.0.1";
+  return {
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    token,
+    tokenCreated: created,
+    restored,
+    system,
+    async close() {
+      await app.close();
+      await system.close();
+    },
+  };
+}
+
+async function httpApp(system: LiveSystem, deployments: Deployments, token: string, options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({ bodyLimit: options.bodyLimit ?? BODY_LIMIT, logger: false });
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: "Portals server",
+        version: "1",
+        description: "Deploy, launch, query and feed Portals applications while others run (docs/live.md in portals-ts).",
+      },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    },
+  });
+  app.addHook("onRequest", async (request, reply) => {
+    if (request.method !== "GET" && request.method !== "HEAD" && !authorized(request.headers.authorization, token)) {
+      await reply.code(401).send({ error: "this call changes the server: send Authorization: Bearer <token> (printed at the server's first start, stored in <data dir>/token)" });
+    }
+  });
+  app.setErrorHandler(async (error: Error & { statusCode?: number; validation?: unknown; code?: string }, _request, reply) => {
+    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+    const message =
+      error.code === "FST_ERR_CTP_BODY_TOO_LARGE"
+        ? `the body is larger than the limit of ${options.bodyLimit ?? BODY_LIMIT} bytes (deployments: ${options.deploymentLimit ?? DEPLOYMENT_LIMIT})`
+        : error.validation !== undefined
+          ? `invalid request: ${error.message}`
+          : status >= 500
+            ? `internal error: ${error.message}`
+            : error.message;
+    await reply.code(status).send({ error: message });
+  });
+  app.setNotFoundHandler(async (request, reply) => {
+    await reply.code(404).send({ error: `no route ${request.method} ${request.url.split("?")[0]}; the routes are in GET /openapi.json` });
+  });
+  registerRoutes(app, { system, deployments, metrics: new ServerMetrics(system), deploymentLimit: options.deploymentLimit ?? DEPLOYMENT_LIMIT });
+  return app;
+}
