@@ -1,0 +1,2 @@
+// A module whose own code throws while it is imported.
+throw new Error("boom while importing");

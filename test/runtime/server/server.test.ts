@@ -1,0 +1,150 @@
+/**
+ * `portals serve` as a client meets it (docs/live.md, "The server"): a real server process on an
+ * ephemeral loopback port; every endpoint's success and error paths; the token; idempotent asks
+ * and sends across SIGKILL and restart.
+ */
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { killAll, startServer, type ServerProcess } from "../../support/server.js";
+
+const BUNDLES = join(import.meta.dirname, "bundles");
+const bundle = (name: string): string => readFileSync(join(BUNDLES, name), "utf8");
+const dirs: string[] = [];
+function dataDir(): string {
+  const d = mkdtempSync(join(tmpdir(), "portals-serve-"));
+  dirs.push(d);
+  return d;
+}
+
+afterAll(() => {
+  killAll();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function deploy(server: ServerProcess, name: string, token?: string | null) {
+  return server.call("POST", "/v1/deployments", undefined, { raw: bundle(name), type: "application/javascript", ...(token !== undefined ? { token } : {}) });
+}
+
+describe("a server with the inventory deployed", () => {
+  let server: ServerProcess;
+  let dir: string;
+  beforeAll(async () => {
+    dir = dataDir();
+    server = await startServer(dir);
+    const deployed = await deploy(server, "inventory.mjs");
+    expect(deployed.status).toBe(201);
+    expect(deployed.json).toEqual({
+      deployment: 1,
+      apps: [{ name: "inventory", path: "/inventory", deployment: 1, portals: ["/inventory/portals/stock"], streams: ["restock"] }],
+    });
+  }, 60_000);
+  afterAll(() => server?.stop());
+
+  test("the token is printed once and stored with mode 0600", () => {
+    expect(server.output()).toContain(`token for mutating calls (shown once; stored in`);
+    expect(server.output()).toContain(server.token);
+    expect(statSync(join(dir, "token")).mode & 0o777).toBe(0o600);
+  });
+
+  test("asks: replies, replier errors, unknown portals and apps, bad JSON, bad options", async () => {
+    const ask = (body: unknown, path = "/v1/portals/inventory/stock") => server.call("POST", path, body);
+    expect(await ask({ op: "add", item: "apple", n: 3 })).toMatchObject({ status: 200, json: { reply: 3 } });
+    expect(await ask({ op: "get", item: "apple" })).toMatchObject({ status: 200, json: { reply: 3 } });
+    const failed = await ask({ op: "add", item: "apple", n: -1 });
+    expect(failed).toMatchObject({ status: 422, json: { error: expect.stringContaining("cannot add -1 of apple") } });
+    expect(await ask({}, "/v1/portals/inventory/nope")).toMatchObject({ status: 404, json: { error: expect.stringContaining("/inventory/portals/stock") } });
+    expect(await ask({}, "/v1/portals/nope/stock")).toMatchObject({ status: 404 });
+    expect(await server.call("POST", "/v1/portals/inventory/stock", undefined, { raw: "{bad" })).toMatchObject({ status: 400, json: { error: expect.stringContaining("JSON") } });
+    expect(await server.call("POST", "/v1/portals/inventory/stock")).toMatchObject({ status: 400, json: { error: expect.stringContaining("JSON body") } });
+    expect(await server.call("POST", "/v1/portals/inventory/stock?timeoutMs=0", {})).toMatchObject({ status: 400, json: { error: expect.stringContaining("timeoutMs") } });
+    expect(await server.call("POST", "/v1/portals/in%20valid/stock", {})).toMatchObject({ status: 400 });
+    // The server goes on after each.
+    expect(await ask({ op: "get", item: "apple" })).toMatchObject({ status: 200, json: { reply: 3 } });
+  });
+
+  test("an idempotent ask is done once", async () => {
+    const headers = { "idempotency-key": "add-pear-1" };
+    const first = await server.call("POST", "/v1/portals/inventory/stock", { op: "add", item: "pear", n: 2 }, { headers });
+    const again = await server.call("POST", "/v1/portals/inventory/stock", { op: "add", item: "pear", n: 2 }, { headers });
+    expect([first.json, again.json]).toEqual([{ reply: 2 }, { reply: 2 }]);
+    expect((await server.call("POST", "/v1/portals/inventory/stock", { op: "get", item: "pear" })).json).toEqual({ reply: 2 });
+  });
+
+  test("sends: one atom each, idempotent by key, only arrays, only ingestion streams", async () => {
+    const send = (body: unknown, headers: Record<string, string> = {}, path = "/v1/streams/inventory/restock") => server.call("POST", path, body, { headers });
+    const first = await send([{ item: "fig", n: 5 }, { item: "fig", n: 1 }], { "idempotency-key": "r1" });
+    expect(first).toMatchObject({ status: 200, json: { duplicate: false } });
+    expect(await send([{ item: "fig", n: 5 }], { "idempotency-key": "r1" })).toMatchObject({ status: 200, json: { atom: first.json.atom, duplicate: true } });
+    await expect.poll(async () => (await server.call("POST", "/v1/portals/inventory/stock", { op: "get", item: "fig" })).json).toEqual({ reply: 6 });
+    expect(await send({ item: "fig" })).toMatchObject({ status: 400, json: { error: expect.stringContaining("array") } });
+    expect(await send([], {}, "/v1/streams/inventory/nope")).toMatchObject({ status: 404, json: { error: expect.stringContaining("/inventory/generators/nope") } });
+  });
+
+  test("mutating calls need the token; reads are open", async () => {
+    for (const token of [null, "wrong-token-of-some-length"]) {
+      expect(await server.call("POST", "/v1/portals/inventory/stock", { op: "get", item: "a" }, { token })).toMatchObject({ status: 401, json: { error: expect.stringContaining("Bearer") } });
+      expect(await server.call("POST", "/v1/streams/inventory/restock", [], { token })).toMatchObject({ status: 401 });
+      expect((await deploy(server, "inventory.mjs", token)).status).toBe(401);
+    }
+    expect((await server.call("GET", "/healthz", undefined, { token: null })).json).toEqual({ status: "ok", applications: 1 });
+    const metrics = await server.call("GET", "/metrics", undefined, { token: null });
+    expect(metrics.status).toBe(200);
+    expect(metrics.text).toMatch(/^portals_portal_requests_total\{app="inventory",portal="stock",outcome="reply"\} \d+$/m);
+    expect(metrics.text).toMatch(/^portals_checkpoints \d+$/m);
+    expect(metrics.text).toContain("portals_portal_request_duration_seconds_bucket");
+  });
+
+  test("apps and their graphs; the OpenAPI document lists every route", async () => {
+    expect((await server.call("GET", "/v1/apps")).json.apps.map((a: { name: string }) => a.name)).toEqual(["inventory"]);
+    const graph = (await server.call("GET", "/v1/apps/inventory")).json;
+    expect(graph.portals).toEqual([{ path: "/inventory/portals/stock", servedBy: "/inventory/workflows/stock" }]);
+    expect(graph.workflows[0]).toMatchObject({ path: "/inventory/workflows/stock", serves: ["/inventory/portals/stock"], asks: [] });
+    expect(await server.call("GET", "/v1/apps/nope")).toMatchObject({ status: 404, json: { error: expect.stringContaining("running: inventory") } });
+    const openapi = (await server.call("GET", "/openapi.json")).json;
+    expect(openapi.openapi).toMatch(/^3\./);
+    expect(Object.keys(openapi.paths).sort()).toEqual(["/healthz", "/metrics", "/v1/apps", "/v1/apps/{app}", "/v1/deployments", "/v1/portals/{app}/{portal}", "/v1/streams/{app}/{stream}"]);
+    expect(await server.call("GET", "/nowhere")).toMatchObject({ status: 404, json: { error: expect.stringContaining("/openapi.json") } });
+  });
+
+  test("deployments that are refused leave nothing and the server keeps running", async () => {
+    const throws = await deploy(server, "throws.mjs");
+    expect(throws).toMatchObject({ status: 422, json: { error: expect.stringContaining("boom while importing") } });
+    const missing = await deploy(server, "needs-missing.mjs");
+    expect(missing).toMatchObject({ status: 422, json: { problems: [expect.stringContaining("/missing/workflows/w/stream")] } });
+    expect(await deploy(server, "not-an-app.mjs")).toMatchObject({ status: 422, json: { error: expect.stringContaining("not an application") } });
+    expect(await deploy(server, "inventory.mjs")).toMatchObject({ status: 422, json: { error: expect.stringContaining("already launched") } });
+    expect(await server.call("POST", "/v1/deployments", undefined, { raw: "", type: "application/javascript" })).toMatchObject({ status: 400 });
+    expect((await server.call("GET", "/v1/apps")).json.apps.map((a: { name: string }) => a.name)).toEqual(["inventory"]);
+    expect((await server.call("GET", "/healthz")).status).toBe(200);
+  });
+
+  test("a body over the limit is refused with the limit", async () => {
+    const big = JSON.stringify({ op: "get", item: "x".repeat(1024 * 1024 + 10) });
+    expect(await server.call("POST", "/v1/portals/inventory/stock", undefined, { raw: big })).toMatchObject({ status: 413, json: { error: expect.stringContaining("1048576 bytes") } });
+  });
+});
+
+describe("across SIGKILL and restart", () => {
+  test("state, deployments, idempotent asks and sends come back as the client was told", async () => {
+    const dir = dataDir();
+    const first = await startServer(dir, ["--token", "a-token-of-sixteen-or-more"]);
+    expect(first.output()).not.toContain("token for mutating calls");
+    expect((await deploy(first, "inventory.mjs")).status).toBe(201);
+    const key = { "idempotency-key": "k-apple" };
+    expect((await first.call("POST", "/v1/portals/inventory/stock", { op: "add", item: "apple", n: 4 }, { headers: key })).json).toEqual({ reply: 4 });
+    const sent = await first.call("POST", "/v1/streams/inventory/restock", [{ item: "apple", n: 10 }], { headers: { "idempotency-key": "s1" } });
+    expect(sent.json.duplicate).toBe(false);
+    await first.kill();
+
+    const second = await startServer(dir, ["--token", "a-token-of-sixteen-or-more"]);
+    expect(second.output()).toMatch(/restored snapshot-\d+-(full|delta)\.ptsnap/);
+    expect((await second.call("GET", "/v1/apps")).json.apps.map((a: { name: string }) => a.name)).toEqual(["inventory"]);
+    expect((await second.call("POST", "/v1/portals/inventory/stock", { op: "add", item: "apple", n: 4 }, { headers: key })).json).toEqual({ reply: 4 });
+    expect((await second.call("POST", "/v1/streams/inventory/restock", [{ item: "apple", n: 10 }], { headers: { "idempotency-key": "s1" } })).json).toEqual({ atom: sent.json.atom, duplicate: true });
+    await expect.poll(async () => (await second.call("POST", "/v1/portals/inventory/stock", { op: "get", item: "apple" })).json).toEqual({ reply: 14 });
+    await second.stop();
+    expect(second.output()).toContain("portals server stopped");
+  }, 120_000);
+});
