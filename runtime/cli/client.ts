@@ -83,3 +83,34 @@ export function parseJson(text: string, what: string): unknown {
     throw new TypeError(`${what} is not JSON (${(thrown as Error).message}); quote it for the shell, e.g. '{"item":"apple"}'`);
   }
 }
+
+/**
+ * The events of stream `path` from the server's Server-Sent Events, as JSON text, until the
+ * stream ends.
+ *
+ * @throws CallError as {@link call}
+ */
+export async function* tail(address: ServerAddress, path: string): AsyncGenerator<string> {
+  let response: Response;
+  try {
+    response = await fetch(`${address.server}/v1/streams${path}`, { headers: { accept: "text/event-stream" } });
+  } catch (thrown) {
+    throw new CallError(`cannot reach the server at ${address.server} (${(thrown as { cause?: { code?: string } }).cause?.code ?? (thrown as Error).message})`);
+  }
+  if (!response.ok) {
+    const body = (await response.json().catch(() => ({}))) as { error?: string };
+    throw new CallError(`GET /v1/streams${path}: ${response.status} ${body.error ?? response.statusText}`);
+  }
+  const decoder = new TextDecoder();
+  let buffered = "";
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let at: number;
+    while ((at = buffered.indexOf("\n\n")) >= 0) {
+      const message = buffered.slice(0, at);
+      buffered = buffered.slice(at + 2);
+      if (message.startsWith("event: end")) return;
+      for (const line of message.split("\n")) if (line.startsWith("data: ")) yield line.slice("data: ".length);
+    }
+  }
+}

@@ -5,6 +5,7 @@
  *   portals apps
  *   portals ask <app>/<portal> '<json>' [--idempotency-key K] [--timeout-ms N]
  *   portals send <app>/<stream> '<json array>' [--idempotency-key K]
+ *   portals tail <stream path>
  *
  * The client commands take `--server URL` (or `PORTALS_SERVER`) and `--token T` (or
  * `PORTALS_TOKEN`), print the answer as JSON, and exit 1 with the server's message when it
@@ -12,7 +13,7 @@
  */
 import { InvalidArgumentError, type Command } from "commander";
 import { BODY_LIMIT } from "../server/server.js";
-import { call, parseJson, serverAddress, target } from "./client.js";
+import { call, parseJson, serverAddress, tail, target } from "./client.js";
 import type { CliIo } from "./io.js";
 import { UsageError } from "./io.js";
 import { serve } from "./serve.js";
@@ -75,6 +76,13 @@ export function addServerCommands(program: Command, io: CliIo): void {
       if (!Array.isArray(body)) throw new UsageError("the events must be a JSON array (they are sent as one atom), e.g. '[1, 2]'");
       const headers: Record<string, string> = flags.idempotencyKey === undefined ? {} : { "idempotency-key": flags.idempotencyKey };
       io.out(JSON.stringify(await call(serverAddress(flags), "POST", `/v1/streams/${app}/${name}`, { json: body }, headers)) + "\n");
+    });
+
+  client(program.command("tail").description("print the events of a stream as JSON lines, from now on, until it ends (Ctrl-C to stop)"))
+    .argument("<stream>", "the stream's path, e.g. /cart/workflows/cart/stream")
+    .action(async (stream: string, flags: ClientFlags) => {
+      const path = stream.startsWith("/") ? stream : `/${stream}`;
+      for await (const event of tail(serverAddress(flags), path)) io.out(event + "\n");
     });
 }
 

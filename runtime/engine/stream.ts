@@ -57,8 +57,19 @@ export class AtomicStream {
   private head = 0;
   private base = 0;
   private readonly cursors: Cursor[] = [];
+  /** Observers of every appended atom (a live system's tails); not consumers, not in snapshots. */
+  private watchers: ((atom: Atom) => void)[] | undefined;
 
   constructor(readonly path: string) {}
+
+  /** Calls `watcher` with every atom appended from now on; returns what stops it. */
+  watch(watcher: (atom: Atom) => void): () => void {
+    (this.watchers ??= []).push(watcher);
+    return () => {
+      this.watchers = this.watchers?.filter((w) => w !== watcher);
+      if (this.watchers?.length === 0) this.watchers = undefined;
+    };
+  }
 
   /** Adds a consumer that starts reading at the current end of the stream. */
   subscribe(consumer: Consumer): Cursor {
@@ -70,6 +81,7 @@ export class AtomicStream {
   /** Appends `atom` and wakes the consumers. Without consumers the atom is dropped. */
   append(atom: Atom): void {
     this.end++;
+    if (this.watchers !== undefined) for (const w of this.watchers) w(atom);
     const cursors = this.cursors;
     if (cursors.length === 0) {
       this.base = this.end;

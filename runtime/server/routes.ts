@@ -41,6 +41,13 @@ const APP_SUMMARY = {
   },
 } as const;
 
+/** JSON of values JSON has no form for: bigints as strings, Maps and Sets as arrays. */
+function jsonSafe(_key: string, value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (value instanceof Map || value instanceof Set) return [...value];
+  return value;
+}
+
 /** Registers every route on `app`. */
 export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { system, deployments, metrics } = ctx;
@@ -181,6 +188,40 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
         if (!(thrown instanceof LiveError)) throw thrown;
         return reply.code(STATUS[thrown.code]).send({ error: thrown.message });
       }
+    },
+  );
+
+  app.get<{ Params: { "*": string } }>(
+    "/v1/streams/*",
+    {
+      schema: {
+        summary: "The events of a stream from now on, as Server-Sent Events",
+        description: "Each event is one `data:` line of JSON, sent once a checkpoint covers it; `event: end` after the stream's last atom. The path is the stream's, e.g. /v1/streams/shop/workflows/orders/stream.",
+      },
+    },
+    async (request, reply) => {
+      let stop: () => void;
+      try {
+        stop = system.tail(`/${request.params["*"]}`, (events, end) => {
+          for (const event of events) reply.raw.write(`data: ${JSON.stringify(event, jsonSafe)}\n\n`);
+          if (end) {
+            reply.raw.end("event: end\ndata: {}\n\n");
+            stop();
+          }
+        });
+      } catch (thrown) {
+        if (!(thrown instanceof LiveError)) throw thrown;
+        return reply.code(STATUS[thrown.code]).send({ error: thrown.message });
+      }
+      reply.hijack();
+      reply.raw.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+      reply.raw.write(": tailing\n\n");
+      // Comments keep proxies from closing an idle stream.
+      const keepAlive = setInterval(() => reply.raw.write(": keep-alive\n\n"), 15_000);
+      request.raw.on("close", () => {
+        clearInterval(keepAlive);
+        stop();
+      });
     },
   );
 

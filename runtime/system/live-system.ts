@@ -6,7 +6,7 @@
  * (docs/live.md). With a data directory every checkpoint is stored there, and a new system on
  * the same directory continues from the newest one (`restoreLatest`).
  */
-import { ApplicationError } from "../core/errors.js";
+import { ApplicationError, describe } from "../core/errors.js";
 import type { LogWriter } from "../core/log.js";
 import type { SystemStats } from "../core/stats.js";
 import { checkDeployment, type SinkStart } from "../engine/deployer.js";
@@ -64,6 +64,12 @@ export interface LiveStats extends SystemStats {
   readonly asksWaiting: number;
 }
 
+interface Tail {
+  readonly listener: (events: readonly unknown[], end: boolean) => void;
+  /** Atoms appended since the last checkpoint. */
+  pending: { events: readonly unknown[]; end: boolean }[];
+}
+
 interface Waiter {
   resolve(reply: unknown): void;
   reject(error: Error): void;
@@ -85,6 +91,7 @@ export class LiveSystem {
   /** Gateway ingestion paths by the path of the application they ask. */
   private readonly gateways = new Map<string, string>();
   private readonly waiters = new Map<string, Waiter>();
+  private readonly tails = new Set<Tail>();
   /** Sends waiting for their receipt. */
   private readonly sends = new Set<{ reject(error: Error): void }>();
   /** Ids of asks are unique per process start, so answers to callers of an earlier one go nowhere. */
@@ -118,7 +125,7 @@ export class LiveSystem {
     this.driver = new LiveDriver(
       this.engine,
       {
-        waiting: () => this.answersStaged || this.receiptsWaiting(),
+        waiting: () => this.answersStaged || this.receiptsWaiting() || this.tailsWaiting(),
         checkpoint: () => this.checkpoint(),
         failed: (error) => this.fail(error),
       },
@@ -275,6 +282,31 @@ export class LiveSystem {
   }
 
   /**
+   * Calls `listener` with the events of every atom appended to stream `stream` (a path, e.g.
+   * `/shop/workflows/orders/stream`) from now on, once a checkpoint covers it (so a crash never
+   * takes back what a tail showed), and with `end: true` after the stream's last atom. While a
+   * tail is open, a checkpoint follows every batch that fed it. Returns what stops it.
+   *
+   * @throws LiveError `not-found` for a stream no running application has
+   */
+  tail(stream: string, listener: (events: readonly unknown[], end: boolean) => void): () => void {
+    this.checkOpen();
+    const found = this.engine.registry.find(stream);
+    if (found?.kind !== "stream" || stream.startsWith(`/${SYSTEM_APP_PREFIX}`)) {
+      throw new LiveError("not-found", `no stream ${stream} in the running applications (a stream path ends in /stream, e.g. /<app>/workflows/<name>/stream)`);
+    }
+    const tail: Tail = { listener, pending: [] };
+    const unwatch = found.stream.watch((atom) => {
+      if (!atom.portal && (atom.values.length > 0 || atom.seal)) tail.pending.push({ events: atom.values, end: atom.seal });
+    });
+    this.tails.add(tail);
+    return () => {
+      unwatch();
+      this.tails.delete(tail);
+    };
+  }
+
+  /**
    * Stops the loop, takes a last checkpoint (with a data directory) and closes the sinks; asks
    * still waiting fail with LiveError `closed`.
    */
@@ -302,12 +334,26 @@ export class LiveSystem {
       this.lastCheckpointBytes = this.coordinator.checkpoint();
     }
     for (const { done, receipt } of receipts) done(receipt);
+    for (const tail of this.tails) {
+      const out = tail.pending;
+      tail.pending = [];
+      try {
+        for (const { events, end } of out) tail.listener(events, end);
+      } catch (thrown) {
+        this.engine.log(`a tail's listener threw: ${describe(thrown)}`, { level: "warn", workflow: "", task: "", key: 0 });
+      }
+    }
     this.checkpoints++;
     this.lastCheckpointMs = performance.now() - start;
   }
 
   private receiptsWaiting(): boolean {
     for (const g of this.engine.generators.values()) if ((g.ingestion?.unreleased ?? 0) > 0) return true;
+    return false;
+  }
+
+  private tailsWaiting(): boolean {
+    for (const tail of this.tails) if (tail.pending.length > 0) return true;
     return false;
   }
 

@@ -104,7 +104,7 @@ describe("a server with the inventory deployed", () => {
     expect(await server.call("GET", "/v1/apps/nope")).toMatchObject({ status: 404, json: { error: expect.stringContaining("running: inventory") } });
     const openapi = (await server.call("GET", "/openapi.json")).json;
     expect(openapi.openapi).toMatch(/^3\./);
-    expect(Object.keys(openapi.paths).sort()).toEqual(["/healthz", "/metrics", "/v1/apps", "/v1/apps/{app}", "/v1/deployments", "/v1/portals/{app}/{portal}", "/v1/streams/{app}/{stream}"]);
+    expect(Object.keys(openapi.paths).sort()).toEqual(["/healthz", "/metrics", "/v1/apps", "/v1/apps/{app}", "/v1/deployments", "/v1/portals/{app}/{portal}", "/v1/streams/{*}", "/v1/streams/{app}/{stream}"]);
     expect(await server.call("GET", "/nowhere")).toMatchObject({ status: 404, json: { error: expect.stringContaining("/openapi.json") } });
   });
 
@@ -118,6 +118,19 @@ describe("a server with the inventory deployed", () => {
     expect(await server.call("POST", "/v1/deployments", undefined, { raw: "", type: "application/javascript" })).toMatchObject({ status: 400 });
     expect((await server.call("GET", "/v1/apps")).json.apps.map((a: { name: string }) => a.name)).toEqual(["inventory"]);
     expect((await server.call("GET", "/healthz")).status).toBe(200);
+  });
+
+  test("a stream's events as Server-Sent Events", async () => {
+    const restocks = await fetch(`${server.url}/v1/streams/inventory/generators/restock/stream`);
+    expect(restocks.headers.get("content-type")).toBe("text/event-stream");
+    const events = restocks.body!.getReader();
+    await events.read(); // the ": tailing" comment: the tail is in place
+    await server.call("POST", "/v1/streams/inventory/restock", [{ item: "kiwi", n: 1 }, { item: "kiwi", n: 2 }]);
+    let text = "";
+    while (!text.includes('"n":2')) text += new TextDecoder().decode((await events.read()).value);
+    expect(text).toContain('data: {"item":"kiwi","n":1}\n\ndata: {"item":"kiwi","n":2}\n\n');
+    await events.cancel();
+    expect(await server.call("GET", "/v1/streams/inventory/workflows/nope/stream")).toMatchObject({ status: 404, json: { error: expect.stringContaining("no stream") } });
   });
 
   test("a body over the limit is refused with the limit", async () => {

@@ -170,6 +170,40 @@ describe("ingestion", () => {
   });
 });
 
+describe("tails", () => {
+  test("a tail gets the events of every atom from now on, after the checkpoint covering it, and the end", async () => {
+    const system = live({ dataDir: dataDir(), checkpointIntervalMs: 60_000 });
+    system.launch(
+      PortalsApp("ticks", (app) => {
+        const input = app.generators.http<number>("in");
+        app.workflows<number, number>("w").source(input.stream).map((x) => x + 1).sink();
+      }),
+    );
+    const seen: unknown[] = [];
+    const stop = system.tail("/ticks/workflows/w/stream", (events, end) => seen.push(...events, ...(end ? ["end"] : [])));
+    await system.send("/ticks/generators/in", [1, 2]);
+    await waitFor(() => seen.length === 2);
+    const checkpoints = system.stats.checkpoints;
+    expect(seen).toEqual([2, 3]);
+    stop();
+    await system.send("/ticks/generators/in", [3]);
+    expect(seen).toEqual([2, 3]);
+    expect(system.stats.checkpoints).toBeGreaterThanOrEqual(checkpoints);
+    expect(() => system.tail("/ticks/workflows/nope/stream", () => {})).toThrow(expect.objectContaining({ code: "not-found" }));
+
+    const ended: unknown[] = [];
+    system.launch(
+      PortalsApp("short", (app) => {
+        app.workflows<number, number>("w").source(app.generators.rate(1000, (i) => i, { count: 3, atomSize: 3 }).stream).identity().sink();
+      }),
+    );
+    system.tail("/short/workflows/w/stream", (events, end) => ended.push(...events, ...(end ? ["end"] : [])));
+    await waitFor(() => ended.includes("end"));
+    expect(ended.filter((e) => e !== "end").length).toBeLessThanOrEqual(3);
+    expect(ended.at(-1)).toBe("end");
+  });
+});
+
 describe("live sources", () => {
   test("a rate generator makes its events in order, and the loop sleeps when it is done", async () => {
     const system = live();
