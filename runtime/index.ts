@@ -11,6 +11,7 @@ export type {
   AtomOptions,
   ConnectionOptions,
   GeneratorOptions,
+  IngestionOptions,
   PortalOptions,
   RateOptions,
   SequencerOptions,

@@ -8,7 +8,7 @@ import type { DataClass } from "../core/data.js";
 import { ApplicationError } from "../core/errors.js";
 import { streamOf } from "../core/paths.js";
 import { Application } from "./application.js";
-import type { AtomOptions, ConnectionOptions, GeneratorOptions, PortalOptions, RateOptions, SequencerOptions, SplitOptions, SplitterOptions } from "./options.js";
+import type { AtomOptions, ConnectionOptions, GeneratorOptions, IngestionOptions, PortalOptions, RateOptions, SequencerOptions, SplitOptions, SplitterOptions } from "./options.js";
 import { portalRef, streamRef } from "./refs.js";
 import type { GeneratorRef, PortalRef, SequencerRef, SplitterRef, StreamRef } from "./refs.js";
 import { WorkflowBuilder, type WorkflowDraft } from "./workflow-builder.js";
@@ -115,11 +115,14 @@ export class ApplicationBuilder {
      * `POST /v1/streams/<app>/<name>` of `portals serve` (docs/live.md, "Ingestion"). Its
      * path is `/<app>/generators/<name>`. In a test system nothing is sent, so it never steps.
      *
+     * With `coalesce`, the sends queued while the system is busy become one atom (fewer, larger
+     * atoms under load; a send's events stay together and in order).
+     *
      * @throws TypeError when `name` is missing or not a valid name
      */
-    http: <T>(name: string): GeneratorRef<T> => {
+    http: <T>(name: string, options: IngestionOptions = {}): GeneratorRef<T> => {
       if (name === undefined) throw new TypeError("generators.http(name): the name is required (it is the stream's name in POST /v1/streams/<app>/<name>)");
-      return this.generator({ name }, { kind: "ingestion" });
+      return this.generator({ name }, { kind: "ingestion", coalesce: options.coalesce === true });
     },
     /**
      * `event(0)`, `event(1)`, … (`count` events, or without end): in a live system at

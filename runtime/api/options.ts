@@ -13,6 +13,12 @@ export interface AtomOptions extends GeneratorOptions {
   readonly atomSize?: number;
 }
 
+/** Options of `app.generators.http`. */
+export interface IngestionOptions {
+  /** One atom of all the sends queued when the generator steps, instead of one per send (default false). */
+  readonly coalesce?: boolean;
+}
+
 /** Options of `app.generators.rate`. */
 export interface RateOptions extends GeneratorOptions {
   /** Events in all (a non-negative integer); without it the generator never ends. */

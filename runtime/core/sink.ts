@@ -31,8 +31,11 @@ export interface SinkWriter {
   stage(events: readonly unknown[]): readonly SinkRefusal[] | void;
   /** The committed position and the staged events (for a snapshot). */
   save(): SinkState;
-  /** Makes the staged events visible and durable. */
-  commit(): void;
+  /**
+   * Makes the first `count` staged events (default: all) visible and durable; the others stay
+   * staged (a checkpoint still being stored covers only those staged when it was taken).
+   */
+  commit(count?: number): void;
   /** Starts empty: a fresh run, not a restore. */
   reset(): void;
   /** Makes the sink hold exactly the output of a snapshot (committed, then the staged events). */

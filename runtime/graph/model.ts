@@ -13,8 +13,11 @@ export type GeneratorSource =
   | { readonly kind: "iterable"; readonly iterable: Iterable<unknown>; readonly atomSize: number }
   | { readonly kind: "asyncIterable"; readonly iterable: AsyncIterable<unknown>; readonly atomSize: number }
   | { readonly kind: "file"; readonly file: string; readonly atomSize: number }
-  /** Events sent from outside the system (`LiveSystem.send`, `POST /v1/streams/…`), one atom per send. */
-  | { readonly kind: "ingestion" }
+  /**
+   * Events sent from outside the system (`LiveSystem.send`, `POST /v1/streams/…`): one atom per
+   * send, or with `coalesce` one atom of all the sends queued when the generator steps.
+   */
+  | { readonly kind: "ingestion"; readonly coalesce: boolean }
   /**
    * `event(i)` for i = 0, 1, …, `count` - 1 (unbounded without it): in a live system at
    * `eventsPerSecond`, the events due cut into atoms of at most `atomSize`; in a test system

@@ -108,10 +108,10 @@ class FileWriter implements SinkWriter {
     return { committed: this.committed, staged: [...this.staged] };
   }
 
-  commit(): void {
-    if (this.staged.length === 0) return;
-    this.committed += this.write(this.staged.join(""), this.committed);
-    this.staged = [];
+  commit(count = this.staged.length): void {
+    if (count === 0) return;
+    this.committed += this.write(this.staged.slice(0, count).join(""), this.committed);
+    this.staged = this.staged.slice(count);
   }
 
   reset(): void {
@@ -158,10 +158,10 @@ class MemoryWriter implements SinkWriter {
     return { committed: this.committed, staged: [...this.staged] };
   }
 
-  commit(): void {
-    append(this.events, this.staged);
+  commit(count = this.staged.length): void {
+    append(this.events, count === this.staged.length ? this.staged : this.staged.slice(0, count));
     this.committed = this.events.length;
-    this.staged = [];
+    this.staged = this.staged.slice(count);
   }
 
   reset(): void {

@@ -57,6 +57,8 @@ export class CheckpointCoordinator {
   private sequence = 0;
   /** The applications of the latest snapshot (or restored), joined: a delta needs the same. */
   private snapshotApps = "";
+  /** Per sink path, staged events that checkpoints being stored hold (`checkpointAsync`). */
+  private readonly uncommitted = new Map<string, number>();
 
   /** @throws RangeError when `every` or `fullEvery` is not a positive integer */
   constructor(
@@ -78,14 +80,7 @@ export class CheckpointCoordinator {
    *   snapshot was taken yet
    */
   snapshot(delta: boolean): Uint8Array {
-    if (delta && this.sequence === 0) throw new Error("snapshot({ delta: true }): a delta extends an earlier snapshot of this system; take a full snapshot first");
-    const { engine } = this.system;
-    const manifest = manifestOf(this.system.plans());
-    // A delta holds changes of the tasks the previous snapshot had: after a launch, a full one.
-    const kind = delta && manifest.apps.join() === this.snapshotApps ? "delta" : "full";
-    this.snapshotApps = manifest.apps.join();
-    const data: SnapshotData = { kind, sequence: ++this.sequence, manifest, ...engine.save(kind === "delta") };
-    return encodeSnapshot(data, this.system.codec());
+    return this.capture(delta).bytes;
   }
 
   /**
@@ -96,16 +91,63 @@ export class CheckpointCoordinator {
    */
   checkpoint(): number {
     const options = this.requireStore("checkpoint");
-    const fullEvery = options.fullEvery ?? DEFAULT_FULL_EVERY;
-    const bytes = this.snapshot(this.sequence % fullEvery !== 0);
+    const { bytes, staged } = this.capture(this.sequence % (options.fullEvery ?? DEFAULT_FULL_EVERY) !== 0);
     options.store.save(bytes);
-    this.commitSinks();
+    this.commitSinks(staged);
     return bytes.length;
   }
 
-  /** Makes the staged output of every transactional sink visible (what a stored checkpoint allows). */
-  commitSinks(): void {
-    for (const writer of this.system.engine.sinks.values()) writer.commit();
+  /**
+   * As {@link CheckpointCoordinator.checkpoint}, with the snapshot taken now and stored while the
+   * system goes on (where the store can, `saveAsync`). Resolves once it is stored, with its size
+   * in bytes and `commit`, which commits the sink output staged when it was taken. Several may be
+   * stored at once; call their `commit`s in the order they were taken.
+   *
+   * @throws Error when the system has no snapshot store; rejects when the store fails
+   */
+  async checkpointAsync(): Promise<{ bytes: number; commit(): void }> {
+    const options = this.requireStore("checkpoint");
+    const { bytes, staged } = this.capture(this.sequence % (options.fullEvery ?? DEFAULT_FULL_EVERY) !== 0);
+    // Several may be stored at once and are committed in order: each commits the events staged
+    // after those of the checkpoints before it.
+    const own = new Map<string, number>();
+    for (const [path, n] of staged) {
+      const earlier = this.uncommitted.get(path) ?? 0;
+      own.set(path, n - earlier);
+      this.uncommitted.set(path, n);
+    }
+    await (options.store.saveAsync?.(bytes) ?? options.store.save(bytes));
+    return {
+      bytes: bytes.length,
+      commit: () => {
+        for (const [path, n] of own) this.uncommitted.set(path, (this.uncommitted.get(path) ?? 0) - n);
+        this.commitSinks(own);
+      },
+    };
+  }
+
+  /**
+   * Makes the staged output of every transactional sink visible (what a stored checkpoint
+   * allows): all of it, or per sink path the number of events a snapshot covers.
+   */
+  commitSinks(staged?: ReadonlyMap<string, number>): void {
+    for (const [path, writer] of this.system.engine.sinks) {
+      if (staged === undefined) writer.commit();
+      else if ((staged.get(path) ?? 0) > 0) writer.commit(staged.get(path));
+    }
+  }
+
+  /** A snapshot now, and per sink path the number of staged events it holds. */
+  private capture(delta: boolean): { bytes: Uint8Array; staged: Map<string, number> } {
+    if (delta && this.sequence === 0) throw new Error("snapshot({ delta: true }): a delta extends an earlier snapshot of this system; take a full snapshot first");
+    const { engine } = this.system;
+    const manifest = manifestOf(this.system.plans());
+    // A delta holds changes of the tasks the previous snapshot had: after a launch, a full one.
+    const kind = delta && manifest.apps.join() === this.snapshotApps ? "delta" : "full";
+    this.snapshotApps = manifest.apps.join();
+    const data: SnapshotData = { kind, sequence: ++this.sequence, manifest, ...engine.save(kind === "delta") };
+    const staged = new Map(Object.entries(data.sinks).map(([path, sink]) => [path, sink.staged.length]));
+    return { bytes: encodeSnapshot(data, this.system.codec()), staged };
   }
 
   /** After each step of a deterministic run: commit (no store), or a checkpoint every `every` steps. */

@@ -4,7 +4,8 @@
  * portals the system launches one more application, `portals.http.<name>`, built with the
  * public builders (docs/live.md, "Asking from outside"):
  *
- *   generators/asks          ingestion source: one event per outside ask
+ *   generators/asks          ingestion source: one event per outside ask, the asks queued
+ *                            while the system is busy in one atom
  *   workflows/asks           key(ask => ask.key) → asker over every portal of the application
  *                            → a sink that hands each answer to its caller once a checkpoint
  *                            has stored the state change behind it
@@ -64,7 +65,7 @@ export function gatewayOf(app: Application, desk: AnswerDesk): Application | und
   if (portals.length === 0) return undefined;
   return PortalsApp(gatewayName(app.name), (g) => {
     const refs = new Map(portals.map((path) => [path, g.registry.portals.get<unknown, unknown>(path)]));
-    const asks = g.generators.http<GatewayAsk>("asks");
+    const asks = g.generators.http<GatewayAsk>("asks", { coalesce: true });
     g.workflows<GatewayAsk, GatewayAnswer>("asks")
       .source(asks.stream)
       .key((ask) => ask.key)
@@ -116,9 +117,9 @@ function answerSink(desk: AnswerDesk): Sink<GatewayAnswer> {
           desk.staged();
         },
         save: (): SinkState => ({ committed, staged: [...staged] }),
-        commit() {
-          const out = staged;
-          staged = [];
+        commit(count = staged.length) {
+          const out = staged.slice(0, count);
+          staged = staged.slice(count);
           committed += out.length;
           for (const answer of out) desk.deliver(answer);
         },

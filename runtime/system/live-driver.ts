@@ -91,13 +91,17 @@ export class LiveDriver {
     return n;
   }
 
-  /** Until {@link LiveDriver.wake}, or `ms` milliseconds when given. */
+  /**
+   * Until {@link LiveDriver.wake}, or `ms` milliseconds when given. A wake-up resumes the loop
+   * in the event loop's next check phase, after every I/O callback that is ready now: a burst of
+   * requests is all queued before the loop steps, so one batch and one checkpoint serve it.
+   */
   private sleep(ms: number | undefined): Promise<void> {
     return new Promise<void>((resolve) => {
       const timer = ms === undefined ? undefined : setTimeout(() => this.wake(), ms);
       this.wakeUp = () => {
         clearTimeout(timer);
-        resolve();
+        setImmediate(resolve);
       };
     });
   }

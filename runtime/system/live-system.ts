@@ -79,6 +79,8 @@ interface Waiter {
 const DEFAULT_INTERVAL_MS = 1000;
 const DEFAULT_FULL_EVERY = 100;
 const DEFAULT_TIMEOUT_MS = 10_000;
+/** Checkpoints stored at once at most: each waits for its fsyncs, so several overlap them. */
+const STORING_AT_ONCE = 4;
 
 
 /** See the module header. */
@@ -104,6 +106,10 @@ export class LiveSystem {
   /** Set when the system was closed or failed: every later call throws it. */
   private closed: LiveError | undefined;
   private closing = false;
+  /** Checkpoints being stored. */
+  private storing = 0;
+  /** Settles when every checkpoint taken so far is stored and released (or failed). */
+  private released: Promise<unknown> = Promise.resolve();
 
   /**
    * @throws RangeError for a bad seed, interval or `fullEvery`; Error when the data directory cannot be created
@@ -317,34 +323,66 @@ export class LiveSystem {
     this.closed ??= new LiveError("closed", "the live system was closed");
     await this.driver.stop();
     try {
-      if (!failed && this.store !== undefined && this.engine.apps.length > 0) this.checkpoint();
+      await this.released;
+      if (!failed && this.store !== undefined && this.engine.apps.length > 0) {
+        this.checkpoint();
+        await this.released;
+      }
     } finally {
       this.rejectAll(this.closed);
       this.engine.close();
     }
   }
 
+  /**
+   * Takes a checkpoint now and releases what it covers once it is stored: with a data
+   * directory, stored while the loop goes on (up to {@link STORING_AT_ONCE} at once, released in
+   * order; beyond that a checkpoint waits for the next batch); without one, at once.
+   */
   private checkpoint(): void {
+    if (this.storing >= STORING_AT_ONCE) return;
     const start = performance.now();
     this.answersStaged = false;
     const receipts = [...this.engine.generators.values()].flatMap((g) => g.ingestion?.takeStepped() ?? []);
-    if (this.store === undefined) {
-      this.coordinator.commitSinks();
-    } else {
-      this.lastCheckpointBytes = this.coordinator.checkpoint();
-    }
-    for (const { done, receipt } of receipts) done(receipt);
-    for (const tail of this.tails) {
+    const tails = [...this.tails].map((tail) => {
       const out = tail.pending;
       tail.pending = [];
-      try {
-        for (const { events, end } of out) tail.listener(events, end);
-      } catch (thrown) {
-        this.engine.log(`a tail's listener threw: ${describe(thrown)}`, { level: "warn", workflow: "", task: "", key: 0 });
+      return { tail, out };
+    });
+    const release = (): void => {
+      for (const { done, receipt } of receipts) done(receipt);
+      for (const { tail, out } of tails) {
+        try {
+          for (const { events, end } of out) tail.listener(events, end);
+        } catch (thrown) {
+          this.engine.log(`a tail's listener threw: ${describe(thrown)}`, { level: "warn", workflow: "", task: "", key: 0 });
+        }
       }
+      this.lastCheckpointMs = performance.now() - start;
+    };
+    if (this.store === undefined) {
+      this.checkpoints++;
+      this.coordinator.commitSinks();
+      release();
+      return;
     }
-    this.checkpoints++;
-    this.lastCheckpointMs = performance.now() - start;
+    this.storing++;
+    const stored = this.coordinator.checkpointAsync();
+    // Released in the order they were taken, whichever is stored first.
+    this.released = Promise.all([stored, this.released]).then(
+      ([{ bytes, commit }]) => {
+        this.storing--;
+        this.lastCheckpointBytes = bytes;
+        this.checkpoints++;
+        commit();
+        release();
+        this.driver.wake();
+      },
+      (thrown: unknown) => {
+        this.storing--;
+        this.fail(thrown);
+      },
+    );
   }
 
   private receiptsWaiting(): boolean {

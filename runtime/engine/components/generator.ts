@@ -95,7 +95,7 @@ function makeSource(path: string, spec: GeneratorSource, write: LogWriter, clock
     case "file":
       return new FileSource(path, spec.file, spec.atomSize, write);
     case "ingestion":
-      return new IngestionSource(clock);
+      return new IngestionSource(clock, spec.coalesce);
     case "rate":
       return new RateSource(path, write, spec.eventsPerSecond, spec.event, spec.atomSize, spec.count, clock);
   }

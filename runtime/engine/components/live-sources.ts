@@ -48,7 +48,7 @@ export interface IngestionPosition {
   readonly keys: readonly (readonly [string, number])[];
 }
 
-/** `app.generators.http(name)`: one atom per send, in the order of the sends. */
+/** `app.generators.http(name, { coalesce })`: one atom per send (or per step), in the order of the sends. */
 export class IngestionSource implements AtomSource {
   private atoms = 0;
   private keys = new Map<string, number>();
@@ -56,7 +56,11 @@ export class IngestionSource implements AtomSource {
   /** Sends whose atom was stepped, with their receipts, until {@link IngestionSource.takeStepped}. */
   private stepped: { done: Receipted; receipt: Receipt }[] = [];
 
-  constructor(private readonly clock: SourceClock | undefined) {}
+  /** @param coalesce one atom of every queued send per step, instead of one per send */
+  constructor(
+    private readonly clock: SourceClock | undefined,
+    private readonly coalesce: boolean,
+  ) {}
 
   /**
    * Queues `values` as one atom. With `key`, a send with a key seen before (recently, see
@@ -106,14 +110,18 @@ export class IngestionSource implements AtomSource {
   }
 
   next(): Atom {
-    const q = this.queue.shift()!;
+    const taken = this.coalesce ? this.queue.splice(0) : [this.queue.shift()!];
     const number = this.atoms++;
-    if (q.key !== undefined) {
-      this.keys.set(q.key, number);
-      if (this.keys.size > REMEMBERED_KEYS) this.keys.delete(this.keys.keys().next().value!);
+    const values: unknown[] = [];
+    for (const q of taken) {
+      if (q.key !== undefined) {
+        this.keys.set(q.key, number);
+        if (this.keys.size > REMEMBERED_KEYS) this.keys.delete(this.keys.keys().next().value!);
+      }
+      q.done.forEach((done, i) => this.stepped.push({ done, receipt: { atom: number, duplicate: i > 0 } }));
+      for (const v of q.values) values.push(v);
     }
-    q.done.forEach((done, i) => this.stepped.push({ done, receipt: { atom: number, duplicate: i > 0 } }));
-    return atom(zeros(q.values.length), q.values, undefined, false, false);
+    return atom(zeros(values.length), values, undefined, false, false);
   }
 }
 

@@ -42,6 +42,23 @@ function doubler(sink: ReturnType<typeof Sinks.file<string>> | MemorySink<string
 const expected = Array.from({ length: 40 }, (_, x) => `${x}:${2 * x}`);
 
 describe("Sinks.memory and Sinks.file", () => {
+  test("commit(count) makes the first count staged events visible and keeps the rest staged", () => {
+    const memory = Sinks.memory<number>();
+    const file = join(mkdtempSync(join(tmpdir(), "portals-commit-")), "out.jsonl");
+    for (const writer of [memory.open(), Sinks.file<number>(file).open()]) {
+      writer.reset();
+      writer.stage([1, 2]);
+      writer.stage([3]);
+      writer.commit(2);
+      expect(writer.save().staged.length).toBe(1);
+      writer.commit();
+      expect(writer.save().staged).toEqual([]);
+      writer.close();
+    }
+    expect(memory.committed).toEqual([1, 2, 3]);
+    expect(readFileSync(file, "utf8")).toBe("1\n2\n3\n");
+  });
+
   test("without snapshots, output is committed after every step", () => {
     const sink = Sinks.memory<string>();
     const system = Systems.test({ log: () => {} });

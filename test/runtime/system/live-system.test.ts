@@ -170,6 +170,22 @@ describe("ingestion", () => {
   });
 });
 
+describe("coalesced ingestion", () => {
+  test("sends queued while the system is busy become one atom; each send's events stay together, in order", async () => {
+    const system = live({ dataDir: dataDir(), checkpointIntervalMs: 60_000 });
+    const sink = Sinks.memory<number>();
+    system.launch(
+      PortalsApp("many", (app) => {
+        app.workflows<number, number>("w").source(app.generators.http<number>("in", { coalesce: true }).stream).identity().sink(sink);
+      }),
+    );
+    const receipts = await Promise.all([system.send("/many/generators/in", [1, 2]), system.send("/many/generators/in", [3]), system.send("/many/generators/in", [4, 5])]);
+    expect(new Set(receipts.map((r) => r.atom)).size).toBe(1);
+    await waitFor(() => sink.committed.length === 5);
+    expect(sink.committed).toEqual([1, 2, 3, 4, 5]);
+  });
+});
+
 describe("tails", () => {
   test("a tail gets the events of every atom from now on, after the checkpoint covering it, and the end", async () => {
     const system = live({ dataDir: dataDir(), checkpointIntervalMs: 60_000 });
