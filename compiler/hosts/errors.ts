@@ -1,7 +1,8 @@
 /**
  * The error a host throws for a module that does not compile (docs/compiler.md, "Hosts"): the
- * Node hook fails the import with it, the Vite plugin the module's transform. Programs tell it
- * by its `code`, never by its text, and read the lines from `diagnostics`.
+ * Node hook fails the import with it, the Vite plugin the module's transform, and
+ * `bundleDeployment` (esbuild.ts) the bundle. Programs tell it by its `code`, never by its text,
+ * and read the lines from `diagnostics`.
  *
  * The Node hook runs on a thread of its own (Node 20), so the error reaches the importing
  * thread serialized: there it is a plain `Error` (not of any class of ours) with its `message`,

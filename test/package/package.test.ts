@@ -24,12 +24,13 @@ interface Manifest {
 
 const manifest = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as Manifest;
 
-test("TypeScript ~5.9 is a peer dependency; ts-patch ~3.3 and better-sqlite3 are optional ones", () => {
-  expect(manifest.peerDependencies).toEqual({ "better-sqlite3": "^12.11.1", "ts-patch": "~3.3", typescript: "~5.9" });
-  expect(manifest.peerDependenciesMeta).toEqual({ "better-sqlite3": { optional: true }, "ts-patch": { optional: true } });
+test("TypeScript ~5.9 is a peer dependency; ts-patch ~3.3, esbuild ~0.28 and better-sqlite3 are optional ones", () => {
+  expect(manifest.peerDependencies).toEqual({ "better-sqlite3": "^12.11.1", esbuild: "~0.28", "ts-patch": "~3.3", typescript: "~5.9" });
+  expect(manifest.peerDependenciesMeta).toEqual({ "better-sqlite3": { optional: true }, esbuild: { optional: true }, "ts-patch": { optional: true } });
   // The versions this project builds and tests with satisfy them.
   expect(manifest.devDependencies.typescript).toMatch(/^~5\.9\./);
   expect(manifest.devDependencies["ts-patch"]).toMatch(/^~3\.3\./);
+  expect(manifest.devDependencies.esbuild).toMatch(/^~0\.28\./);
 });
 
 test("an install runs no install script: no dependency of the package has one", () => {
