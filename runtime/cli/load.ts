@@ -147,7 +147,7 @@ function syntaxSite(file: string, thrown: SyntaxError): string {
  * `ERR_PORTALS_COMPILE` and one `file:line:column - message` per entry of `diagnostics`
  * (`compiler/hosts/errors.ts`), here `; `-separated.
  */
-function compileErrors(modulePath: string, thrown: unknown): string | undefined {
+export function compileErrors(modulePath: string, thrown: unknown): string | undefined {
   const { code, diagnostics } = (thrown ?? {}) as { code?: unknown; diagnostics?: unknown };
   if (code !== "ERR_PORTALS_COMPILE" || !Array.isArray(diagnostics)) return undefined;
   return `module ${modulePath} does not compile: ${diagnostics.map((line) => oneLine(String(line))).join("; ")}`;

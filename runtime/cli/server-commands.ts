@@ -2,6 +2,7 @@
  * The commands of `portals` that run or call a server (docs/live.md):
  *
  *   portals serve [--host 127.0.0.1] [--port 8080] [--data-dir .portals] [--token T]
+ *   portals deploy <module.ts|.js>
  *   portals apps
  *   portals ask <app>/<portal> '<json>' [--idempotency-key K] [--timeout-ms N]
  *   portals send <app>/<stream> '<json array>' [--idempotency-key K]
@@ -14,6 +15,7 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { BODY_LIMIT } from "../server/server.js";
 import { call, parseJson, serverAddress, tail, target } from "./client.js";
+import { bundleModule } from "./deploy.js";
 import type { CliIo } from "./io.js";
 import { UsageError } from "./io.js";
 import { serve } from "./serve.js";
@@ -45,6 +47,15 @@ export function addServerCommands(program: Command, io: CliIo): void {
         },
         io,
       );
+    });
+
+  client(program.command("deploy").description("bundle a module (its async operators compiled) and deploy it: the server launches the applications it default-exports"))
+    .argument("<module>", "a .ts or .js module whose default export is an application or an array of them")
+    .action(async (module: string, flags: ClientFlags) => {
+      const { code, warnings } = await bundleModule(module);
+      for (const w of warnings) io.err(`portals: warning: ${w}\n`);
+      const result = (await call(serverAddress(flags), "POST", "/v1/deployments", { javascript: code })) as { deployment: number; apps: { name: string }[] };
+      io.out(`deployment ${result.deployment} launched ${result.apps.map((a) => a.name).join(", ")}\n`);
     });
 
   client(program.command("apps").description("list the applications a server runs")).action(async (flags: ClientFlags) => {

@@ -107,7 +107,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 }
 
 async function httpApp(system: LiveSystem, deployments: Deployments, token: string, options: ServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: options.bodyLimit ?? BODY_LIMIT, logger: false });
+  // forceCloseConnections: a close ends idle keep-alive connections and open tails instead of waiting for them.
+  const app = Fastify({ bodyLimit: options.bodyLimit ?? BODY_LIMIT, logger: false, forceCloseConnections: true });
   await app.register(swagger, {
     openapi: {
       info: {

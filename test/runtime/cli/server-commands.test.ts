@@ -1,0 +1,82 @@
+/**
+ * The client commands of `portals` against a real server (docs/live.md): deploy (bundled with
+ * the compiler's esbuild plugin), apps, ask, send and tail; one-line errors, exit 2 for usage,
+ * exit 1 for a refused or failed call with the server's message.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { ROOT } from "../../compiler/fixtures.js";
+import { CLI, killAll, startServer, type ServerProcess } from "../../support/server.js";
+
+let server: ServerProcess;
+const dir = mkdtempSync(join(tmpdir(), "portals-client-"));
+beforeAll(async () => {
+  server = await startServer(dir);
+}, 60_000);
+afterAll(async () => {
+  await server?.stop();
+  killAll();
+  rmSync(dir, { recursive: true, force: true });
+}, 30_000);
+
+function portals(args: string[], env: Record<string, string | undefined> = {}) {
+  const run = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 60_000,
+    env: { ...process.env, PORTALS_SERVER: server.url, PORTALS_TOKEN: server.token, ...env },
+  });
+  return { code: run.status, out: run.stdout, err: run.stderr };
+}
+
+describe("portals deploy, apps, ask, send, tail", () => {
+  test("deploy bundles TypeScript with compiled operators; the cart before the inventory is refused", () => {
+    const refused = portals(["deploy", "examples/shop/cart.ts"]);
+    expect(refused).toMatchObject({ code: 1, out: "" });
+    expect(refused.err).toBe(
+      "portals: error: POST /v1/deployments: 422 the deployment was refused: application /cart: /cart/workflows/cart needs portal /inventory/portals/inventory, which no launched application defines; launch the application that defines it first (launched: none)\n",
+    );
+    expect(portals(["deploy", "examples/shop/inventory.ts"])).toMatchObject({ code: 0, out: "deployment 1 launched inventory\n" });
+    expect(portals(["deploy", "examples/shop/cart.ts"])).toMatchObject({ code: 0, out: "deployment 2 launched cart\n" });
+    expect(JSON.parse(portals(["apps"]).out).map((a: { name: string }) => a.name)).toEqual(["inventory", "cart"]);
+  });
+
+  test("ask and send print the answer as JSON; a retry with the same key is done once", () => {
+    expect(portals(["ask", "inventory/inventory", '{"kind":"get","item":7}', "--idempotency-key", "g7"])).toMatchObject({ code: 0, out: '{"ok":true,"stock":4}\n' });
+    expect(portals(["ask", "inventory/inventory", '{"kind":"get","item":7}', "--idempotency-key", "g7"])).toMatchObject({ code: 0, out: '{"ok":true,"stock":4}\n' });
+    expect(portals(["send", "inventory/restock", '[{"item":7,"qty":10}]'])).toMatchObject({ code: 0, out: '{"atom":0,"duplicate":false}\n' });
+    expect(portals(["ask", "/inventory/portals/inventory", '{"kind":"stock","item":7}'])).toMatchObject({ code: 0, out: '{"ok":true,"stock":14}\n' });
+  });
+
+  test("tail prints a stream's events as JSON lines", async () => {
+    const child = spawn(process.execPath, [CLI, "tail", "/cart/workflows/cart/stream"], { cwd: ROOT, env: { ...process.env, PORTALS_SERVER: server.url } });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    await new Promise((r) => setTimeout(r, 500));
+    // Two sends: a checkout in the add's own atom would run while the add waits for the inventory.
+    portals(["send", "cart/ops", '[{"op":"add","user":1,"item":3}]']);
+    portals(["send", "cart/ops", '[{"op":"checkout","user":1}]']);
+    await expect.poll(() => out, { timeout: 10_000 }).toContain('{"user":1,"items":[3]}');
+    child.kill();
+  });
+
+  test("usage errors exit 2, refused calls exit 1, each one line", () => {
+    expect(portals(["ask", "inventory", "{}"])).toMatchObject({ code: 2, err: expect.stringMatching(/^portals: error: portal "inventory": write it as <app>\/<portal>, e\.g\. shop\/inventory\n$/) });
+    expect(portals(["ask", "inventory/inventory", "{nope"])).toMatchObject({ code: 2, err: expect.stringContaining("the request is not JSON") });
+    expect(portals(["send", "inventory/restock", "{}"])).toMatchObject({ code: 2, err: expect.stringContaining("must be a JSON array") });
+    expect(portals(["deploy", "examples/shop/nope.ts"])).toMatchObject({ code: 2, err: expect.stringContaining("does not exist") });
+    expect(portals(["ask", "inventory/nope", "{}"])).toMatchObject({ code: 1, err: expect.stringContaining("404 no portal /inventory/portals/nope") });
+    expect(portals(["send", "inventory/restock", "[]"], { PORTALS_TOKEN: undefined })).toMatchObject({ code: 1, err: expect.stringContaining("401") });
+    expect(portals(["apps"], { PORTALS_SERVER: "http://127.0.0.1:9" })).toMatchObject({ code: 1, err: expect.stringContaining("cannot reach the server at http://127.0.0.1:9") });
+  });
+
+  test("a module that does not compile is refused before anything is sent, with its line", () => {
+    const bad = portals(["deploy", "test/compiler/rejected/closure-awaited-arg/input.ts"]);
+    expect(bad).toMatchObject({ code: 2, out: "" });
+    expect(bad.err).toMatch(/^portals: error: module test\/compiler\/rejected\/closure-awaited-arg\/input\.ts does not compile: test\/compiler\/rejected\/closure-awaited-arg\/input\.ts:\d+:\d+ - portals: /);
+    expect(JSON.parse(portals(["apps"]).out).map((a: { name: string }) => a.name)).toEqual(["inventory", "cart"]);
+  });
+});
