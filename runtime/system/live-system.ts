@@ -336,7 +336,7 @@ export class LiveSystem {
 
   /**
    * Takes a checkpoint now and releases what it covers once it is stored: with a data
-   * directory, stored while the loop goes on (up to {@link STORING_AT_ONCE} at once, released in
+   * directory, stored while the loop goes on (up to STORING_AT_ONCE at once, released in
    * order; beyond that a checkpoint waits for the next batch); without one, at once.
    */
   private checkpoint(): void {
