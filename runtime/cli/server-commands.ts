@@ -2,7 +2,7 @@
  * The commands of `portals` that run or call a server (docs/live.md):
  *
  *   portals serve [--host 127.0.0.1] [--port 8080] [--data-dir .portals] [--token T]
- *   portals deploy <module.ts|.js>
+ *   portals deploy <module.ts|.js> [--drain]
  *   portals apps
  *   portals ask <app>/<portal> '<json>' [--idempotency-key K] [--timeout-ms N]
  *   portals send <app>/<stream> '<json array>' [--idempotency-key K]
@@ -49,13 +49,26 @@ export function addServerCommands(program: Command, io: CliIo): void {
       );
     });
 
-  client(program.command("deploy").description("bundle a module (its async operators compiled) and deploy it: the server launches the applications it default-exports"))
+  client(
+    program
+      .command("deploy")
+      .description(
+        "bundle a module (its async operators compiled) and deploy it: the server launches the applications it default-exports, or upgrades the running ones of those names to this code",
+      ),
+  )
     .argument("<module>", "a .ts or .js module whose default export is an application or an array of them")
-    .action(async (module: string, flags: ClientFlags) => {
+    .option("--drain", "an upgrade whose changed operators have parked continuations holds the sources until they are done, instead of being refused")
+    .action(async (module: string, flags: ClientFlags & { drain?: boolean }) => {
       const { code, warnings } = await bundleModule(module);
       for (const w of warnings) io.err(`portals: warning: ${w}\n`);
-      const result = (await call(serverAddress(flags), "POST", "/v1/deployments", { javascript: code })) as { deployment: number; apps: { name: string }[] };
-      io.out(`deployment ${result.deployment} launched ${result.apps.map((a) => a.name).join(", ")}\n`);
+      const path = flags.drain === true ? "/v1/deployments?drain=true" : "/v1/deployments";
+      const result = (await call(serverAddress(flags), "POST", path, { javascript: code })) as { deployment: number; apps?: { name: string }[]; upgraded?: string[]; changed?: string[] };
+      if (result.upgraded !== undefined) {
+        const changed = result.changed!.length > 0 ? ` (code changed: ${result.changed!.join(", ")})` : " (no compiled operator changed)";
+        io.out(`deployment ${result.deployment} upgraded ${result.upgraded.join(", ")}${changed}\n`);
+      } else {
+        io.out(`deployment ${result.deployment} launched ${result.apps!.map((a) => a.name).join(", ")}\n`);
+      }
     });
 
   client(program.command("apps").description("list the applications a server runs")).action(async (flags: ClientFlags) => {

@@ -199,6 +199,18 @@ export class Engine implements Steppable {
     for (const path of state.ready) if (byPath.get(path)!.ready()) this.ready.add(byPath.get(path)!);
   }
 
+  /**
+   * Holds every generator (`true`) or lets them go on (`false`): while held, only the work already
+   * in the system steps (a draining upgrade waits for parked continuations to finish).
+   */
+  holdSources(hold: boolean): void {
+    for (const g of this.generators.values()) {
+      g.paused = hold;
+      if (hold) this.ready.remove(g);
+      else this.schedule(g);
+    }
+  }
+
   /** Closes the sinks and the generators' sources (open files, timers). */
   close(): void {
     for (const writer of this.sinks.values()) writer.close();

@@ -19,10 +19,12 @@ import { exportedApplications } from "../api/exported.js";
 export interface DeploymentRecord {
   /** Its number, from 1. */
   readonly id: number;
-  /** Names of the applications it launched, in order. */
+  /** Names of the applications it launched (or upgraded), in order. */
   readonly apps: readonly string[];
   /** When it was launched (ISO 8601). */
   readonly at: string;
+  /** An upgrade recorded before it was done: a crash may have come first (see {@link Deployments.dropPending}). */
+  readonly pending?: true;
 }
 
 /** A module that could not be used: the client's fault (4xx), with the reason. */
@@ -71,23 +73,60 @@ export class Deployments {
     rmSync(join(this.directory, `${id}.mjs`), { force: true });
   }
 
-  /** Records deployment `id` of `apps` as launched, durably. */
-  record(id: number, apps: readonly Application[]): DeploymentRecord {
-    const record = { id, apps: apps.map((a) => a.name), at: new Date().toISOString() };
-    this.records = [...this.records, record];
-    writeDurably(this.recordFile, JSON.stringify(this.records, null, 2) + "\n");
+  /**
+   * Records deployment `id` of `apps` as launched, durably. An upgrade is recorded `pending`
+   * before it is done, then {@link Deployments.settle}d (or {@link Deployments.forget}ten).
+   */
+  record(id: number, apps: readonly Application[], pending = false): DeploymentRecord {
+    const record: DeploymentRecord = { id, apps: apps.map((a) => a.name), at: new Date().toISOString(), ...(pending ? { pending: true as const } : {}) };
+    this.write([...this.records, record]);
     return record;
   }
 
+  /** Deployment `id`'s upgrade is done. */
+  settle(id: number): void {
+    this.write(this.records.map((r) => (r.id === id ? { id: r.id, apps: r.apps, at: r.at } : r)));
+  }
+
+  /** Deployment `id` did not happen: its record and module go. */
+  forget(id: number): void {
+    this.write(this.records.filter((r) => r.id !== id));
+    this.discard(id);
+  }
+
+  /** True when an upgrade was recorded and not settled (the server stopped during it). */
+  get hasPending(): boolean {
+    return this.records.some((r) => r.pending === true);
+  }
+
+  /** Forgets the upgrades that were not settled (after a crash before their checkpoint). */
+  dropPending(): void {
+    for (const r of this.records.filter((r) => r.pending === true)) this.forget(r.id);
+  }
+
+  /** Settles the upgrades that were not settled (their checkpoint was stored). */
+  settlePending(): void {
+    for (const r of this.records.filter((r) => r.pending === true)) this.settle(r.id);
+  }
+
+  private write(records: DeploymentRecord[]): void {
+    writeDurably(this.recordFile, JSON.stringify(records, null, 2) + "\n");
+    this.records = records;
+  }
+
   /**
-   * The applications of every recorded deployment, in launch order (after a restart).
+   * The applications of every recorded deployment, in launch order, each in its newest version
+   * (after a restart).
    *
    * @throws DeploymentError when a recorded module no longer imports
    */
   async load(): Promise<Application[]> {
-    const apps: Application[] = [];
-    for (const r of this.records) apps.push(...(await this.importModule(r.id, join(this.directory, `${r.id}.mjs`), `deployment ${r.id}`)));
-    return apps;
+    // An upgrade's version takes the place of the one it replaced, in launch order.
+    const apps = new Map<string, Application>();
+    for (const r of this.records) {
+      for (const app of await this.importModule(r.id, join(this.directory, `${r.id}.mjs`), `deployment ${r.id}`)) apps.set(app.name, app);
+    }
+    return [...apps.values()];
   }
 
   private async importModule(id: number, file: string, name: string): Promise<Application[]> {

@@ -21,7 +21,7 @@ export interface RouteContext {
   readonly deploymentLimit: number;
 }
 
-const STATUS: Readonly<Record<LiveErrorCode, number>> = { "bad-request": 400, "not-found": 404, replier: 422, timeout: 504, closed: 503, failed: 503 };
+const STATUS: Readonly<Record<LiveErrorCode, number>> = { "bad-request": 400, "not-found": 404, conflict: 409, replier: 422, timeout: 504, closed: 503, failed: 503 };
 
 const NAME = { type: "string", pattern: "^[\\w.-]+$", maxLength: 200 } as const;
 const ERROR = { type: "object", properties: { error: { type: "string" }, problems: { type: "array", items: { type: "string" } } }, required: ["error"] } as const;
@@ -51,7 +51,8 @@ function jsonSafe(_key: string, value: unknown): unknown {
 /** Registers every route on `app`. */
 export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { system, deployments, metrics } = ctx;
-  const deploymentOf = (name: string): number | undefined => deployments.launched.find((d) => d.apps.includes(name))?.id;
+  // The newest deployment of an application: an upgrade's.
+  const deploymentOf = (name: string): number | undefined => [...deployments.launched].reverse().find((d) => d.apps.includes(name))?.id;
   const summary = (a: Application) => ({
     name: a.name,
     path: a.path,
@@ -76,28 +77,36 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
 
   // One deployment at a time: each is checked against what the ones before it launched.
   let deploying: Promise<unknown> = Promise.resolve();
-  app.post<{ Body: string }>(
+  app.post<{ Body: string; Querystring: { drain?: boolean } }>(
     "/v1/deployments",
     {
       schema: {
-        summary: "Deploy a module bundle and launch the applications it default-exports",
-        description: "The body is the bundle (an ES module, Content-Type application/javascript), as `portals deploy` makes it. Nothing of a refused deployment is left.",
+        summary: "Deploy a module bundle: launch the applications it default-exports, or upgrade the running ones of those names",
+        description:
+          "The body is the bundle (an ES module, Content-Type application/javascript), as `portals deploy` makes it. Nothing of a refused deployment is left. " +
+          "An upgrade keeps the graph and changes the code; operators whose code changed and that have parked continuations refuse it (409) unless drain=true.",
         security: SECURED,
-        response: { 201: { type: "object", properties: { deployment: { type: "integer" }, apps: { type: "array", items: APP_SUMMARY } } }, 422: ERROR },
+        querystring: { type: "object", properties: { drain: { type: "boolean", default: false } } },
+        response: {
+          200: { type: "object", properties: { deployment: { type: "integer" }, upgraded: { type: "array", items: { type: "string" } }, changed: { type: "array", items: { type: "string" } } } },
+          201: { type: "object", properties: { deployment: { type: "integer" }, apps: { type: "array", items: APP_SUMMARY } } },
+          409: ERROR,
+          422: ERROR,
+        },
       },
     },
     async (request, reply) => {
       if (typeof request.body !== "string" || request.body.trim() === "") {
         return reply.code(400).send({ error: "send the module bundle as the body, with Content-Type: application/javascript (portals deploy <module> does)" });
       }
-      const run = deploying.then(() => deploy(request.body));
+      const run = deploying.then(() => deploy(request.body, request.query.drain === true));
       deploying = run.catch(() => {});
       const result = await run;
       return reply.code(result.status).send(result.body);
     },
   );
 
-  async function deploy(code: string): Promise<{ status: number; body: unknown }> {
+  async function deploy(code: string, drain: boolean): Promise<{ status: number; body: unknown }> {
     let staged: { id: number; apps: Application[] };
     try {
       staged = await deployments.stage(code);
@@ -105,6 +114,17 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
       if (thrown instanceof DeploymentError) return { status: 422, body: { error: thrown.message } };
       throw thrown;
     }
+    const runningNames = new Set(system.applications.map((a) => a.name));
+    const upgrades = staged.apps.filter((a) => runningNames.has(a.name));
+    if (upgrades.length > 0 && upgrades.length < staged.apps.length) {
+      deployments.discard(staged.id);
+      const names = (apps: Application[]) => apps.map((a) => a.name).join(", ");
+      return {
+        status: 422,
+        body: { error: `a deployment launches new applications or upgrades running ones, not both: ${names(upgrades)} run, ${names(staged.apps.filter((a) => !runningNames.has(a.name)))} do not; deploy them separately` },
+      };
+    }
+    if (upgrades.length > 0) return upgrade(staged, drain);
     try {
       system.launch(staged.apps);
     } catch (thrown) {
@@ -114,6 +134,22 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     }
     deployments.record(staged.id, staged.apps);
     return { status: 201, body: { deployment: staged.id, apps: staged.apps.map(summary) } };
+  }
+
+  /** An upgrade, recorded pending first: a crash during it restores one version or the other (docs/live.md, "Upgrades"). */
+  async function upgrade(staged: { id: number; apps: Application[] }, drain: boolean): Promise<{ status: number; body: unknown }> {
+    deployments.record(staged.id, staged.apps, true);
+    let changed: string[];
+    try {
+      changed = await system.upgrade(staged.apps, { drain });
+    } catch (thrown) {
+      deployments.forget(staged.id);
+      if (thrown instanceof ApplicationError) return { status: 422, body: { error: `the upgrade was refused: ${thrown.message}`, problems: thrown.problems } };
+      if (thrown instanceof LiveError) return { status: STATUS[thrown.code], body: { error: `the upgrade was refused: ${thrown.message}` } };
+      return { status: 422, body: { error: `the upgrade failed and the old code goes on: ${describe(thrown)}` } };
+    }
+    deployments.settle(staged.id);
+    return { status: 200, body: { deployment: staged.id, upgraded: staged.apps.map((a) => a.name), changed } };
   }
 
   app.get("/v1/apps", { schema: { summary: "The running applications, in launch order", response: { 200: { type: "object", properties: { apps: { type: "array", items: APP_SUMMARY } } } } } }, async () => ({

@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import swagger from "@fastify/swagger";
 import type { LogWriter } from "../core/log.js";
 import type { Application } from "../api/application.js";
+import { SnapshotError } from "../state/snapshot-format.js";
 import { Systems } from "../system/systems.js";
 import type { LiveSystem } from "../system/live-system.js";
 import { Deployments } from "./deployments.js";
@@ -69,20 +70,30 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   mkdirSync(options.dataDir, { recursive: true });
   const { token, created } = serverToken(options.dataDir, options.token);
   const deployments = new Deployments(options.dataDir);
-  const system = Systems.live({
-    dataDir: options.dataDir,
-    ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
-    ...(options.log !== undefined ? { log: options.log } : {}),
-  });
+  const live = (): LiveSystem =>
+    Systems.live({
+      dataDir: options.dataDir,
+      ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
+      ...(options.log !== undefined ? { log: options.log } : {}),
+    });
+  let system = live();
   let restored: string | undefined;
   try {
-    const apps: Application[] = await deployments.load();
-    restored = apps.length === 0 ? undefined : system.restoreLatest(apps);
-    if (restored === undefined && apps.length > 0) system.launch(apps);
+    restored = await resume(system, deployments);
   } catch (thrown) {
     await system.close();
-    throw thrown;
+    // An upgrade the server stopped in before its checkpoint: the snapshot has the old code.
+    if (!(thrown instanceof SnapshotError) || !deployments.hasPending) throw thrown;
+    deployments.dropPending();
+    system = live();
+    try {
+      restored = await resume(system, deployments);
+    } catch (again) {
+      await system.close();
+      throw again;
+    }
   }
+  deployments.settlePending();
   const app = await httpApp(system, deployments, token, options);
   try {
     await app.listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 8080 });
@@ -104,6 +115,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await system.close();
     },
   };
+}
+
+/**
+ * Restores the recorded deployments' applications into `system` from its newest snapshot, or
+ * launches them afresh when there is none; returns the snapshot's id.
+ */
+async function resume(system: LiveSystem, deployments: Deployments): Promise<string | undefined> {
+  const apps: Application[] = await deployments.load();
+  const restored = apps.length === 0 ? undefined : system.restoreLatest(apps);
+  if (restored === undefined && apps.length > 0) system.launch(apps);
+  return restored;
 }
 
 async function httpApp(system: LiveSystem, deployments: Deployments, token: string, options: ServerOptions): Promise<FastifyInstance> {

@@ -38,7 +38,12 @@ const DEFAULT_FULL_EVERY = 10;
  * of its applications in launch order): their plans, checked against the manifest, and how to
  * launch them.
  */
-export type RestoreFit = (saved: readonly string[]) => { readonly plans: readonly Plan[]; launch(): void };
+export type RestoreFit = (saved: readonly string[]) => {
+  readonly plans: readonly Plan[];
+  launch(): void;
+  /** Tasks (`<workflow path>/<task name>`) whose code an upgrade changes: not compared with the manifest. */
+  readonly upgraded?: ReadonlySet<string>;
+};
 
 /** What the coordinator needs of the system it serves. */
 export interface CoordinatedSystem {
@@ -202,8 +207,8 @@ export class CheckpointCoordinator {
   private restoreData(data: SnapshotData, fit: RestoreFit): void {
     const { engine } = this.system;
     if (engine.apps.length > 0) throw new SnapshotError("restore(): this system already runs applications; restore into a fresh Systems.test()");
-    const { plans, launch } = fit(data.manifest.apps);
-    checkManifest(data.manifest, plans);
+    const { plans, launch, upgraded } = fit(data.manifest.apps);
+    checkManifest(data.manifest, plans, upgraded);
     try {
       engine.loadRandom(data.rng);
       launch();

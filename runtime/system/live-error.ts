@@ -6,6 +6,8 @@ export type LiveErrorCode =
   | "bad-request"
   /** No such application, portal or ingestion stream is running. */
   | "not-found"
+  /** The call conflicts with what runs (an upgrade of an operator with parked continuations). */
+  | "conflict"
   /** No answer within the time asked for. */
   | "timeout"
   /** The portal's replier failed; the message is its error's. */

@@ -15,11 +15,13 @@ import type { Receipt } from "../engine/components/live-sources.js";
 import type { Application } from "../api/application.js";
 import { DirectoryStore } from "../state/stores.js";
 import { CheckpointCoordinator } from "./checkpoint-coordinator.js";
-import { gatewayInput, gatewayOf, SYSTEM_APP_PREFIX, type GatewayAnswer, type GatewayAsk } from "./gateway.js";
+import { gatewayInput, gatewayName, gatewayOf, SYSTEM_APP_PREFIX, type GatewayAnswer, type GatewayAsk } from "./gateway.js";
 import { defaultLog } from "./default-log.js";
 import { codecFor, Launched } from "./launched.js";
 import { LiveDriver } from "./live-driver.js";
+import { Callers, type Tail } from "./live-callers.js";
 import { LiveError } from "./live-error.js";
+import { changedOperators, drain, parkedIn, shapeChanges } from "./upgrade.js";
 
 /** Options of `Systems.live`. */
 export interface LiveSystemOptions {
@@ -46,6 +48,14 @@ export interface AskOptions {
   readonly timeoutMs?: number;
 }
 
+/** Options of {@link LiveSystem.upgrade}. */
+export interface UpgradeOptions {
+  /** Hold the sources until the changed operators' parked continuations are done, then upgrade. */
+  readonly drain?: boolean;
+  /** Longest drain, in milliseconds (default 30,000). */
+  readonly drainTimeoutMs?: number;
+}
+
 /** Options of {@link LiveSystem.send}. */
 export interface SendOptions {
   /** A send with a key seen recently appends nothing and gets the first send's receipt. */
@@ -64,18 +74,6 @@ export interface LiveStats extends SystemStats {
   readonly asksWaiting: number;
 }
 
-interface Tail {
-  readonly listener: (events: readonly unknown[], end: boolean) => void;
-  /** Atoms appended since the last checkpoint. */
-  pending: { events: readonly unknown[]; end: boolean }[];
-}
-
-interface Waiter {
-  resolve(reply: unknown): void;
-  reject(error: Error): void;
-  timer: ReturnType<typeof setTimeout>;
-}
-
 const DEFAULT_INTERVAL_MS = 1000;
 const DEFAULT_FULL_EVERY = 100;
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -85,20 +83,19 @@ const STORING_AT_ONCE = 4;
 
 /** See the module header. */
 export class LiveSystem {
-  private readonly engine: Engine;
-  private readonly coordinator: CheckpointCoordinator;
-  private readonly driver: LiveDriver;
-  private readonly launched = new Launched();
+  // One engine with its coordinator, launched applications and driver; an upgrade replaces them.
+  private engine!: Engine;
+  private coordinator!: CheckpointCoordinator;
+  private driver!: LiveDriver;
+  private launched!: Launched;
   private readonly store: DirectoryStore | undefined;
+  private readonly seed: number;
+  private readonly interval: number;
+  private readonly fullEvery: number;
+  private readonly log: LogWriter;
   /** Gateway ingestion paths by the path of the application they ask. */
   private readonly gateways = new Map<string, string>();
-  private readonly waiters = new Map<string, Waiter>();
-  private readonly tails = new Set<Tail>();
-  /** Sends waiting for their receipt. */
-  private readonly sends = new Set<{ reject(error: Error): void }>();
-  /** Ids of asks are unique per process start, so answers to callers of an earlier one go nowhere. */
-  private readonly boot = globalThis.crypto.randomUUID().slice(0, 8);
-  private asks = 0;
+  private readonly callers = new Callers();
   private answersStaged = false;
   private checkpoints = 0;
   private lastCheckpointMs = 0;
@@ -106,6 +103,8 @@ export class LiveSystem {
   /** Set when the system was closed or failed: every later call throws it. */
   private closed: LiveError | undefined;
   private closing = false;
+  /** True while an upgrade replaces the engine. */
+  private swapping = false;
   /** Checkpoints being stored. */
   private storing = 0;
   /** Settles when every checkpoint taken so far is stored and released (or failed). */
@@ -121,21 +120,32 @@ export class LiveSystem {
     if (!Number.isSafeInteger(interval) || interval < 1) {
       throw new RangeError(`Systems.live({ checkpointIntervalMs: ${interval} }): the interval must be a positive integer (milliseconds)`);
     }
-    const now = (): number => performance.now();
-    this.engine = new Engine(seed, options.log ?? defaultLog, { now, woken: () => this.driver.wake() });
+    this.seed = seed;
+    this.interval = interval;
+    this.fullEvery = options.fullEvery ?? DEFAULT_FULL_EVERY;
+    this.log = options.log ?? defaultLog;
     this.store = options.dataDir === undefined ? undefined : new DirectoryStore(`${options.dataDir}/snapshots`);
+    this.assemble();
+  }
+
+  /** A new engine, coordinator, launched list and running driver (at start, and for an upgrade). */
+  private assemble(): void {
+    const now = (): number => performance.now();
+    this.engine = new Engine(this.seed, this.log, { now, woken: () => this.driver.wake() });
+    this.launched = new Launched();
+    const engine = this.engine;
     this.coordinator = new CheckpointCoordinator(
-      { engine: this.engine, plans: () => this.launched.plans(), codec: () => this.launched.codec, shutdown: () => void this.close() },
-      this.store === undefined ? undefined : { store: this.store, fullEvery: options.fullEvery ?? DEFAULT_FULL_EVERY },
+      { engine, plans: () => this.launched.plans(), codec: () => this.launched.codec, shutdown: () => this.restoreFailed(engine) },
+      this.store === undefined ? undefined : { store: this.store, fullEvery: this.fullEvery },
     );
     this.driver = new LiveDriver(
       this.engine,
       {
-        waiting: () => this.answersStaged || this.receiptsWaiting() || this.tailsWaiting(),
+        waiting: () => this.answersStaged || this.receiptsWaiting() || this.callers.tailsWaiting(),
         checkpoint: () => this.checkpoint(),
         failed: (error) => this.fail(error),
       },
-      interval,
+      this.interval,
       now,
     );
   }
@@ -147,7 +157,7 @@ export class LiveSystem {
       checkpoints: this.checkpoints,
       lastCheckpointMs: this.lastCheckpointMs,
       lastCheckpointBytes: this.lastCheckpointBytes,
-      asksWaiting: this.waiters.size,
+      asksWaiting: this.callers.asksWaiting,
     };
   }
 
@@ -247,16 +257,11 @@ export class LiveSystem {
     if (input === undefined || !this.launched.apps.some((a) => a.model.portals.some((p) => p.path === portal))) {
       throw new LiveError("not-found", `no portal ${portal} in the running applications${this.portalList()}`);
     }
-    const id = `${this.boot}-${++this.asks}`;
+    const id = this.callers.nextAskId();
     const ask: GatewayAsk = { id, key: key === undefined ? `r:${id}` : `k:${key}`, idempotent: key !== undefined, portal, request };
-    return new Promise<unknown>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(id);
-        reject(new LiveError("timeout", `no answer from ${portal} within ${timeoutMs} ms${key === undefined ? "" : "; ask again with the same idempotency key to get it once it exists"}`));
-      }, timeoutMs);
-      this.waiters.set(id, { resolve, reject, timer });
-      this.ingestion(input).send([ask], undefined, () => {});
-    });
+    const answer = this.callers.answer(id, portal, timeoutMs, key !== undefined);
+    this.ingestion(input).send([ask], undefined, () => {});
+    return answer;
   }
 
   /**
@@ -277,14 +282,100 @@ export class LiveSystem {
     if (generator.startsWith(`/${SYSTEM_APP_PREFIX}`) || this.engine.generators.get(generator)?.ingestion === undefined) {
       throw new LiveError("not-found", `no ingestion stream ${generator} in the running applications (made by app.generators.http(name))`);
     }
-    return new Promise<Receipt>((resolve, reject) => {
-      const waiter = { reject };
-      this.sends.add(waiter);
-      this.ingestion(generator).send([...events], key, (receipt) => {
-        this.sends.delete(waiter);
-        resolve(receipt);
-      });
-    });
+    return this.callers.receipt((done) => this.ingestion(generator).send([...events], key, done));
+  }
+
+  /**
+   * Upgrades running applications to new versions of their code while the others run
+   * (docs/live.md, "Upgrades"): each of `apps` replaces the running application of its name,
+   * which must have the same graph. The system takes a full snapshot (stored, with a data
+   * directory), puts the new code in, restores state, positions and parked continuations into
+   * it, and takes a checkpoint; asks and sends in flight go on. An operator whose code changed
+   * and that has parked continuations (they would resume at a point of the old code) refuses
+   * the upgrade, unless `drain`: then every source is held until those continuations are done
+   * (at most `drainTimeoutMs`, default 30 s). Resolves with the tasks whose code changed.
+   *
+   * @throws ApplicationError listing every application that is not running or whose graph
+   *   changed; LiveError `conflict` naming the changed operators with parked continuations,
+   *   `timeout` when draining took longer; SnapshotError when the new code cannot take the
+   *   state (the old code goes on)
+   */
+  async upgrade(apps: readonly Application[], options: UpgradeOptions = {}): Promise<string[]> {
+    this.checkOpen();
+    const problems: string[] = [];
+    const replaced = new Map<string, Application>();
+    for (const app of apps) {
+      const current = this.applications.find((a) => a.name === app.name);
+      if (current === undefined) problems.push(`${app.path}: no such application is running; launch it instead`);
+      else problems.push(...shapeChanges(current.plan, app.plan).map((p) => `${app.path}: ${p}; an upgrade changes the code, not the graph`));
+      if (current !== undefined) replaced.set(current.path, app);
+    }
+    if (problems.length > 0) throw new ApplicationError(apps.map((a) => a.path).join(", "), problems);
+    const changed = [...replaced].flatMap(([path, app]) => changedOperators(this.launched.apps.find((a) => a.path === path)!.plan, app.plan));
+    const parked = (): string[] => parkedIn(this.engine, this.launched.plans(), changed);
+    if (parked().length > 0) {
+      if (options.drain !== true) {
+        throw new LiveError("conflict", `the code of ${parked().join(", ")} changed and has parked continuations, which would resume in the old code; upgrade with drain (portals deploy --drain) to wait until they are done`);
+      }
+      await drain(this.engine, parked, options.drainTimeoutMs ?? 30_000);
+    }
+    await this.swap(replaced, new Set(changed));
+    return changed;
+  }
+
+  /**
+   * A restore into `engine` failed after it started: the engine is closed; outside an upgrade
+   * (which goes back to the old code) the system cannot be used any more.
+   */
+  private restoreFailed(engine: Engine): void {
+    engine.close();
+    if (this.swapping) return;
+    this.closed ??= new LiveError("closed", "the restore failed, so this live system cannot be used; create a new one");
+    void this.driver.stop();
+  }
+
+  /**
+   * Replaces the engine by one running `replaced` (new versions by the path they replace) from
+   * a full snapshot of this one; when that fails, by one running the same code again.
+   */
+  private async swap(replaced: ReadonlyMap<string, Application>, upgraded: ReadonlySet<string>): Promise<void> {
+    await this.driver.stop();
+    await this.released;
+    this.swapping = true;
+    const old = this.engine;
+    const before = this.launched.apps;
+    const bytes = this.coordinator.snapshot(false);
+    this.store?.save(bytes);
+    const gatewayOf = new Map([...replaced.values()].map((app) => [`/${gatewayName(app.name)}`, app]));
+    const next = before.map((a) => replaced.get(a.path) ?? (gatewayOf.has(a.path) ? this.gatewayFor(gatewayOf.get(a.path)!)! : a));
+    old.close();
+    try {
+      this.restoreInto(bytes, next, upgraded, old);
+    } catch (thrown) {
+      await this.driver.stop();
+      this.restoreInto(bytes, before, new Set(), old);
+      throw thrown;
+    } finally {
+      this.swapping = false;
+    }
+    if (this.store !== undefined) this.lastCheckpointBytes = this.coordinator.checkpoint();
+  }
+
+  /** A new engine running `apps` from snapshot `bytes`, with what `old` held for outside callers. */
+  private restoreInto(bytes: Uint8Array, apps: readonly Application[], upgraded: ReadonlySet<string>, old: Engine): void {
+    this.assemble();
+    this.coordinator.restore([bytes], codecFor(apps), () => ({
+      plans: apps.map((a) => a.plan),
+      launch: () => apps.forEach((a) => this.launched.launch(this.engine, a, "recovering")),
+      upgraded,
+    }));
+    for (const [path, g] of old.generators) {
+      const next = this.engine.generators.get(path)?.ingestion;
+      if (g.ingestion !== undefined && next !== undefined) g.ingestion.handOver(next);
+    }
+    for (const tail of this.callers.tails) this.watch(tail);
+    this.answersStaged = true;
+    this.driver.wake();
   }
 
   /**
@@ -301,14 +392,12 @@ export class LiveSystem {
     if (found?.kind !== "stream" || stream.startsWith(`/${SYSTEM_APP_PREFIX}`)) {
       throw new LiveError("not-found", `no stream ${stream} in the running applications (a stream path ends in /stream, e.g. /<app>/workflows/<name>/stream)`);
     }
-    const tail: Tail = { listener, pending: [] };
-    const unwatch = found.stream.watch((atom) => {
-      if (!atom.portal && (atom.values.length > 0 || atom.seal)) tail.pending.push({ events: atom.values, end: atom.seal });
-    });
-    this.tails.add(tail);
+    const tail: Tail = { stream, listener, pending: [], unwatch: () => {} };
+    this.watch(tail);
+    this.callers.tails.add(tail);
     return () => {
-      unwatch();
-      this.tails.delete(tail);
+      tail.unwatch();
+      this.callers.tails.delete(tail);
     };
   }
 
@@ -329,7 +418,7 @@ export class LiveSystem {
         await this.released;
       }
     } finally {
-      this.rejectAll(this.closed);
+      this.callers.rejectAll(this.closed);
       this.engine.close();
     }
   }
@@ -344,20 +433,10 @@ export class LiveSystem {
     const start = performance.now();
     this.answersStaged = false;
     const receipts = [...this.engine.generators.values()].flatMap((g) => g.ingestion?.takeStepped() ?? []);
-    const tails = [...this.tails].map((tail) => {
-      const out = tail.pending;
-      tail.pending = [];
-      return { tail, out };
-    });
+    const tails = this.callers.takeTails(this.engine.log);
     const release = (): void => {
       for (const { done, receipt } of receipts) done(receipt);
-      for (const { tail, out } of tails) {
-        try {
-          for (const { events, end } of out) tail.listener(events, end);
-        } catch (thrown) {
-          this.engine.log(`a tail's listener threw: ${describe(thrown)}`, { level: "warn", workflow: "", task: "", key: 0 });
-        }
-      }
+      tails();
       this.lastCheckpointMs = performance.now() - start;
     };
     if (this.store === undefined) {
@@ -390,9 +469,13 @@ export class LiveSystem {
     return false;
   }
 
-  private tailsWaiting(): boolean {
-    for (const tail of this.tails) if (tail.pending.length > 0) return true;
-    return false;
+  /** Watches `tail`'s stream in the current engine. */
+  private watch(tail: Tail): void {
+    const found = this.engine.registry.find(tail.stream);
+    if (found?.kind !== "stream") return;
+    tail.unwatch = found.stream.watch((atom) => {
+      if (!atom.portal && (atom.values.length > 0 || atom.seal)) tail.pending.push({ events: atom.values, end: atom.seal });
+    });
   }
 
   private gatewayFor(app: Application): Application | undefined {
@@ -400,7 +483,7 @@ export class LiveSystem {
       staged: () => {
         this.answersStaged = true;
       },
-      deliver: (answer) => this.deliver(answer),
+      deliver: (answer) => this.callers.deliver(answer),
     });
   }
 
@@ -408,15 +491,6 @@ export class LiveSystem {
   private launchOne(app: Application, asks: Application | undefined, sinks: SinkStart): void {
     this.launched.launch(this.engine, app, sinks);
     if (asks !== undefined) this.gateways.set(asks.path, gatewayInput(app.path));
-  }
-
-  private deliver(answer: GatewayAnswer): void {
-    const waiter = this.waiters.get(answer.id);
-    if (waiter === undefined) return;
-    this.waiters.delete(answer.id);
-    clearTimeout(waiter.timer);
-    if ("error" in answer) waiter.reject(new LiveError("replier", answer.error));
-    else waiter.resolve(answer.reply);
   }
 
   private ingestion(path: string) {
@@ -432,17 +506,7 @@ export class LiveSystem {
     const failure = new LiveError("failed", `the live system stopped: ${(error as Error)?.stack ?? String(error)}`);
     this.engine.log(failure.message, { level: "error", workflow: "", task: "", key: 0 });
     this.closed = failure;
-    this.rejectAll(failure);
-  }
-
-  private rejectAll(error: Error): void {
-    for (const waiter of this.waiters.values()) {
-      clearTimeout(waiter.timer);
-      waiter.reject(error);
-    }
-    this.waiters.clear();
-    for (const send of this.sends) send.reject(error);
-    this.sends.clear();
+    this.callers.rejectAll(failure);
   }
 
   private checkOpen(): void {

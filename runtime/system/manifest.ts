@@ -28,11 +28,12 @@ export function manifestOf(plans: readonly Plan[]): Manifest {
 }
 
 /**
- * Checks that `plans` are those of the snapshot, in launch order, with the same operator code.
+ * Checks that `plans` are those of the snapshot, in launch order, with the same operator code
+ * (but for the tasks in `upgraded`, `<workflow path>/<task name>`, whose code an upgrade changes).
  *
  * @throws SnapshotError naming the missing or extra application, or the operator that changed
  */
-export function checkManifest(saved: Manifest, plans: readonly Plan[]): void {
+export function checkManifest(saved: Manifest, plans: readonly Plan[], upgraded: ReadonlySet<string> = new Set()): void {
   const given = plans.map((p) => p.app);
   for (const path of saved.apps) {
     if (!given.includes(path)) {
@@ -47,6 +48,7 @@ export function checkManifest(saved: Manifest, plans: readonly Plan[]): void {
   }
   const now = manifestOf(plans);
   for (const [operator, machines] of Object.entries(saved.operators)) {
+    if (upgraded.has(operator)) continue;
     const current = now.operators[operator] ?? [];
     if (current.join() !== machines.join()) {
       throw new SnapshotError(
@@ -56,7 +58,7 @@ export function checkManifest(saved: Manifest, plans: readonly Plan[]): void {
     }
   }
   for (const [task, initial] of Object.entries(saved.vsm)) {
-    if (now.vsm[task] !== initial) {
+    if (!upgraded.has(task) && now.vsm[task] !== initial) {
       throw new SnapshotError(
         `vsm task ${task} changed since the snapshot (initial state ${initial} then, ${now.vsm[task] ?? "no vsm task"} now); ` +
           "name its states with VSM.processor(onNext, { name }) to keep them across edits, restore with the code that took the snapshot, or start afresh",

@@ -21,6 +21,8 @@ export interface GeneratorState {
 /** A generator component: one atom per step until the seal. */
 export class GeneratorComponent implements Component {
   private done = false;
+  /** Held by a draining upgrade: not ready until resumed (not in snapshots). */
+  paused = false;
   private readonly source: AtomSource;
 
   /**
@@ -71,7 +73,7 @@ export class GeneratorComponent implements Component {
   }
 
   ready(): boolean {
-    return !this.done && (this.source.available?.() ?? true);
+    return !this.done && !this.paused && (this.source.available?.() ?? true);
   }
 
   step(): void {

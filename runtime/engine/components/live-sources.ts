@@ -91,6 +91,16 @@ export class IngestionSource implements AtomSource {
     return out;
   }
 
+  /**
+   * Moves the sends this source holds (queued, and stepped but not released) to `next`, the
+   * same source in the engine that replaces this one (an upgrade).
+   */
+  handOver(next: IngestionSource): void {
+    next.queue.push(...this.queue.splice(0));
+    next.stepped.push(...this.takeStepped());
+    if (next.queue.length > 0) next.clock?.wake();
+  }
+
   /** Sends stepped and not yet taken. */
   get unreleased(): number {
     return this.stepped.length;

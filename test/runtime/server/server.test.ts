@@ -3,7 +3,7 @@
  * ephemeral loopback port; every endpoint's success and error paths; the token; idempotent asks
  * and sends across SIGKILL and restart.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -114,7 +114,8 @@ describe("a server with the inventory deployed", () => {
     const missing = await deploy(server, "needs-missing.mjs");
     expect(missing).toMatchObject({ status: 422, json: { problems: [expect.stringContaining("/missing/workflows/w/stream")] } });
     expect(await deploy(server, "not-an-app.mjs")).toMatchObject({ status: 422, json: { error: expect.stringContaining("not an application") } });
-    expect(await deploy(server, "inventory.mjs")).toMatchObject({ status: 422, json: { error: expect.stringContaining("already launched") } });
+    // The same code again is an upgrade that changes nothing.
+    expect(await deploy(server, "inventory.mjs")).toMatchObject({ status: 200, json: { upgraded: ["inventory"], changed: [] } });
     expect(await server.call("POST", "/v1/deployments", undefined, { raw: "", type: "application/javascript" })).toMatchObject({ status: 400 });
     expect((await server.call("GET", "/v1/apps")).json.apps.map((a: { name: string }) => a.name)).toEqual(["inventory"]);
     expect((await server.call("GET", "/healthz")).status).toBe(200);
@@ -138,6 +139,41 @@ describe("a server with the inventory deployed", () => {
     expect(await server.call("POST", "/v1/portals/inventory/stock", undefined, { raw: big })).toMatchObject({ status: 413, json: { error: expect.stringContaining("1048576 bytes") } });
   });
 });
+
+describe("upgrades", () => {
+  test("a deployment of a running application's new code upgrades it in place, also across SIGKILL", async () => {
+    const dir = dataDir();
+    const first = await startServer(dir);
+    expect((await deploy(first, "inventory.mjs")).status).toBe(201);
+    expect((await first.call("POST", "/v1/portals/inventory/stock", { op: "add", item: "plum", n: 3 })).json).toEqual({ reply: 3 });
+    const more = await deploy(first, "inventory-more.mjs");
+    expect(more).toMatchObject({ status: 422, json: { problems: expect.arrayContaining([expect.stringContaining("workflow /inventory/workflows/audit is new")]) } });
+    expect(await deploy(first, "inventory-v2.mjs")).toMatchObject({ status: 200, json: { deployment: 2, upgraded: ["inventory"], changed: [] } });
+    expect((await first.call("POST", "/v1/portals/inventory/stock", { op: "add", item: "plum", n: 1 })).json).toEqual({ reply: { count: 4, version: 2 } });
+    await first.kill();
+    const second = await startServer(dir);
+    expect((await second.call("POST", "/v1/portals/inventory/stock", { op: "get", item: "plum" })).json).toEqual({ reply: { count: 4, version: 2 } });
+    expect((await second.call("GET", "/v1/apps")).json.apps).toMatchObject([{ name: "inventory", deployment: 2 }]);
+    await second.stop();
+  }, 120_000);
+});
+
+test("an upgrade the server stopped in before its checkpoint is dropped at the next start: the old code goes on", async () => {
+  const dir = dataDir();
+  const first = await startServer(dir);
+  expect((await deploy(first, "inventory.mjs")).status).toBe(201);
+  expect((await first.call("POST", "/v1/portals/inventory/stock", { op: "add", item: "fig", n: 2 })).json).toEqual({ reply: 2 });
+  await first.stop();
+  // What a crash between recording an upgrade and its checkpoint leaves: the record, the module, the old snapshot.
+  writeFileSync(join(dir, "deployments/2.mjs"), bundle("inventory-more.mjs"));
+  const records = JSON.parse(readFileSync(join(dir, "deployments.json"), "utf8"));
+  writeFileSync(join(dir, "deployments.json"), JSON.stringify([...records, { id: 2, apps: ["inventory"], at: new Date().toISOString(), pending: true }]));
+  const second = await startServer(dir);
+  expect((await second.call("POST", "/v1/portals/inventory/stock", { op: "get", item: "fig" })).json).toEqual({ reply: 2 });
+  expect(JSON.parse(readFileSync(join(dir, "deployments.json"), "utf8")).map((r: { id: number }) => r.id)).toEqual([1]);
+  expect(existsSync(join(dir, "deployments/2.mjs"))).toBe(false);
+  await second.stop();
+}, 120_000);
 
 describe("across SIGKILL and restart", () => {
   test("state, deployments, idempotent asks and sends come back as the client was told", async () => {
