@@ -4,6 +4,7 @@
  *   portals serve [--host 127.0.0.1] [--port 8080] [--data-dir .portals] [--token T]
  *   portals deploy <module.ts|.js> [--drain]
  *   portals apps
+ *   portals stop <app>
  *   portals ask <app>/<portal> '<json>' [--idempotency-key K] [--timeout-ms N]
  *   portals send <app>/<stream> '<json array>' [--idempotency-key K]
  *   portals tail <stream path>
@@ -75,6 +76,14 @@ export function addServerCommands(program: Command, io: CliIo): void {
     const { apps } = (await call(serverAddress(flags), "GET", "/v1/apps")) as { apps: unknown[] };
     io.out(JSON.stringify(apps, null, 2) + "\n");
   });
+
+  client(program.command("stop").description("stop a running application: its output streams end, its portals and ingestion streams take no more calls"))
+    .argument("<app>", "the application's name")
+    .action(async (name: string, flags: ClientFlags) => {
+      if (!/^[\w.-]+$/.test(name)) throw new UsageError(`application ${JSON.stringify(name)}: give its name, e.g. cart`);
+      await call(serverAddress(flags), "DELETE", `/v1/apps/${name}`);
+      io.out(`stopped ${name}\n`);
+    });
 
   client(program.command("ask").description("ask a portal of a running application and print the reply as JSON"))
     .argument("<portal>", "<app>/<portal>")

@@ -65,6 +65,8 @@ export interface EngineState {
   readonly workflows: Readonly<Record<string, WorkflowState<RunnerState | RunnerDelta>>>;
   /** Transactional sinks by workflow path: committed position and staged output. */
   readonly sinks: Readonly<Record<string, SinkState>>;
+  /** Paths of the stopped applications (absent in snapshots of format 2 taken before there were any). */
+  readonly stopped?: readonly string[];
 }
 
 /** See the module header. */
@@ -78,6 +80,7 @@ export class Engine implements Steppable {
   /** Transactional sink writers by workflow path. */
   readonly sinks = new Map<string, SinkWriter>();
   private readonly components: Component[] = [];
+  private readonly stoppedApps = new Set<string>();
   private rng: RandomGenerator;
   private ready: ReadySet;
   private chosen: Component | undefined;
@@ -168,7 +171,7 @@ export class Engine implements Steppable {
     for (const [path, w] of this.workflows) workflows[path] = delta ? w.save(true) : w.save();
     const sinks: Record<string, SinkState> = {};
     for (const [path, writer] of this.sinks) sinks[path] = writer.save();
-    return { rng: this.rng.getState(), ready: this.ready.save(), stats: { ...this.stats }, streams, generators, workflows, sinks };
+    return { rng: this.rng.getState(), ready: this.ready.save(), stats: { ...this.stats }, streams, generators, workflows, sinks, stopped: [...this.stoppedApps] };
   }
 
   /**
@@ -192,11 +195,36 @@ export class Engine implements Steppable {
     for (const [path, writer] of this.sinks) writer.recover(state.sinks[path] ?? { committed: 0, staged: [] });
     Object.assign(this.stats, state.stats);
     for (const w of this.workflows.values()) for (const r of w.runners) r.trackChanges();
+    for (const app of state.stopped ?? []) this.stopComponents(app, false);
     this.ready = new ReadySet(this.rng);
     this.chosen = undefined;
     const byPath = new Map(this.components.map((c) => [c.path, c]));
     // A live source that had work when the snapshot was taken may have none now (its queue is not in the snapshot).
     for (const path of state.ready) if (byPath.get(path)!.ready()) this.ready.add(byPath.get(path)!);
+  }
+
+  /**
+   * Stops the application at path `app` for good (docs/live.md, "Stopping"): its generators,
+   * sequencers and workflows end their output streams (their consumers see the end) and drop what
+   * still comes; its state stays. Its plan stays deployed, so snapshots still fit it.
+   */
+  stopApp(app: string): void {
+    this.stopComponents(app, true);
+  }
+
+  /** True when application `app` was stopped. */
+  isStopped(app: string): boolean {
+    return this.stoppedApps.has(app);
+  }
+
+  private stopComponents(app: string, seal: boolean): void {
+    if (this.stoppedApps.has(app)) return;
+    this.stoppedApps.add(app);
+    for (const c of this.components) {
+      if (!c.path.startsWith(app + "/")) continue;
+      c.stop?.(seal);
+      this.schedule(c);
+    }
   }
 
   /**

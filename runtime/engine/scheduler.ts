@@ -26,6 +26,12 @@ export interface Component extends Consumer {
    * now. Absent: never waits.
    */
   blockedOn?(): Promise<void> | undefined;
+  /**
+   * Stops the component for good, its application being stopped: with `seal`, its output stream
+   * ends now (its consumers are told); from then on it reads its inputs and drops them. Absent:
+   * it goes on (a splitter routes what comes; its own source ends).
+   */
+  stop?(seal: boolean): void;
 }
 
 /** The set of components that may be ready, and the choice among them. */

@@ -38,6 +38,7 @@ const APP_SUMMARY = {
     deployment: { type: "integer" },
     portals: { type: "array", items: { type: "string" } },
     streams: { type: "array", items: { type: "string" }, description: "Ingestion streams (POST /v1/streams/{app}/{stream})" },
+    stopped: { type: "boolean" },
   },
 } as const;
 
@@ -59,6 +60,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     deployment: deploymentOf(a.name),
     portals: a.model.portals.map((p) => p.path),
     streams: a.model.generators.filter((g) => g.source.kind === "ingestion").map((g) => g.path.slice(g.path.lastIndexOf("/") + 1)),
+    stopped: system.isStopped(a.name),
   });
   const running = (name: string): Application | undefined => system.applications.find((a) => a.name === name);
 
@@ -163,6 +165,28 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
       const found = running(request.params.app);
       if (found === undefined) return notRunning(reply, request.params.app);
       return appGraph(found);
+    },
+  );
+
+  app.delete<{ Params: { app: string } }>(
+    "/v1/apps/:app",
+    {
+      schema: {
+        summary: "Stop an application: its output streams end (their readers see the end), its portals and ingestion streams take no more calls",
+        description: "Answered once a checkpoint has stored the stop. Refused (409) while other running applications ask its portals.",
+        security: SECURED,
+        params: { type: "object", properties: { app: NAME }, required: ["app"] },
+        response: { 200: { type: "object", properties: { stopped: { type: "string" } } }, 404: ERROR, 409: ERROR },
+      },
+    },
+    async (request, reply) => {
+      try {
+        await system.stop(request.params.app);
+        return { stopped: request.params.app };
+      } catch (thrown) {
+        if (!(thrown instanceof LiveError)) throw thrown;
+        return reply.code(STATUS[thrown.code]).send({ error: thrown.message });
+      }
     },
   );
 

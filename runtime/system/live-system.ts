@@ -21,58 +21,8 @@ import { codecFor, Launched } from "./launched.js";
 import { LiveDriver } from "./live-driver.js";
 import { Callers, type Tail } from "./live-callers.js";
 import { LiveError } from "./live-error.js";
+import type { AskOptions, LiveStats, LiveSystemOptions, SendOptions, UpgradeOptions } from "./live-options.js";
 import { changedOperators, drain, parkedIn, shapeChanges } from "./upgrade.js";
-
-/** Options of `Systems.live`. */
-export interface LiveSystemOptions {
-  /**
-   * Directory of the system's snapshots (created if missing). Without it nothing is durable:
-   * answers are released after each batch of steps, and nothing survives the process.
-   */
-  readonly dataDir?: string;
-  /** Longest time between checkpoints while anything runs, in milliseconds (a positive integer; default 1,000). */
-  readonly checkpointIntervalMs?: number;
-  /** Every `fullEvery`-th checkpoint is a full snapshot, the others deltas (default 100). */
-  readonly fullEvery?: number;
-  /** Seed of the scheduler's random choices (an integer; default 0). */
-  readonly seed?: number;
-  /** Receives every log line of the running applications (default: stdout and stderr, as the test system). */
-  readonly log?: LogWriter;
-}
-
-/** Options of {@link LiveSystem.ask}. */
-export interface AskOptions {
-  /** Asks with the same key get the first ask's answer, asked once (also across restarts). */
-  readonly idempotencyKey?: string;
-  /** Milliseconds to wait for the answer (a positive integer; default 10,000). */
-  readonly timeoutMs?: number;
-}
-
-/** Options of {@link LiveSystem.upgrade}. */
-export interface UpgradeOptions {
-  /** Hold the sources until the changed operators' parked continuations are done, then upgrade. */
-  readonly drain?: boolean;
-  /** Longest drain, in milliseconds (default 30,000). */
-  readonly drainTimeoutMs?: number;
-}
-
-/** Options of {@link LiveSystem.send}. */
-export interface SendOptions {
-  /** A send with a key seen recently appends nothing and gets the first send's receipt. */
-  readonly idempotencyKey?: string;
-}
-
-/** What a live system counts, besides the engine's steps, atoms and events. */
-export interface LiveStats extends SystemStats {
-  /** Checkpoints taken. */
-  readonly checkpoints: number;
-  /** Duration of the last checkpoint, in milliseconds. */
-  readonly lastCheckpointMs: number;
-  /** Size of the last stored snapshot, in bytes (0 without a data directory). */
-  readonly lastCheckpointBytes: number;
-  /** Asks waiting for their answer. */
-  readonly asksWaiting: number;
-}
 
 const DEFAULT_INTERVAL_MS = 1000;
 const DEFAULT_FULL_EVERY = 100;
@@ -103,6 +53,8 @@ export class LiveSystem {
   /** Set when the system was closed or failed: every later call throws it. */
   private closed: LiveError | undefined;
   private closing = false;
+  /** Calls waiting for the next checkpoint to be stored (a stop). */
+  private checkpointWaiters: (() => void)[] = [];
   /** True while an upgrade replaces the engine. */
   private swapping = false;
   /** Checkpoints being stored. */
@@ -141,7 +93,7 @@ export class LiveSystem {
     this.driver = new LiveDriver(
       this.engine,
       {
-        waiting: () => this.answersStaged || this.receiptsWaiting() || this.callers.tailsWaiting(),
+        waiting: () => this.answersStaged || this.checkpointWaiters.length > 0 || this.receiptsWaiting() || this.callers.tailsWaiting(),
         checkpoint: () => this.checkpoint(),
         failed: (error) => this.fail(error),
       },
@@ -254,6 +206,7 @@ export class LiveSystem {
     }
     const app = portal.split("/")[1] ?? "";
     const input = this.gateways.get(`/${app}`);
+    if (this.engine.isStopped(`/${app}`)) throw new LiveError("not-found", `application ${app} was stopped; its portal ${portal} takes no more asks`);
     if (input === undefined || !this.launched.apps.some((a) => a.model.portals.some((p) => p.path === portal))) {
       throw new LiveError("not-found", `no portal ${portal} in the running applications${this.portalList()}`);
     }
@@ -279,10 +232,52 @@ export class LiveSystem {
     if (key !== undefined && (typeof key !== "string" || key === "" || key.length > 256)) {
       throw new LiveError("bad-request", "an idempotency key is a string of 1 to 256 characters");
     }
+    if (this.engine.isStopped(`/${generator.split("/")[1]}`)) throw new LiveError("not-found", `application ${generator.split("/")[1]} was stopped; ${generator} takes no more events`);
     if (generator.startsWith(`/${SYSTEM_APP_PREFIX}`) || this.engine.generators.get(generator)?.ingestion === undefined) {
       throw new LiveError("not-found", `no ingestion stream ${generator} in the running applications (made by app.generators.http(name))`);
     }
     return this.callers.receipt((done) => this.ingestion(generator).send([...events], key, done));
+  }
+
+  /**
+   * Stops the running application named `name` (docs/live.md, "Stopping"): its generators,
+   * sequencers and workflows end their output streams, so the applications that read them see
+   * the end, and drop what still comes; its portals and ingestion streams take no more calls.
+   * It stays in the system (its state, and in snapshots) as stopped; resolves once a checkpoint
+   * has stored that.
+   *
+   * @throws LiveError `not-found` when no application of that name runs, `conflict` when other
+   *   running applications ask its portals (naming them: stop those first)
+   */
+  async stop(name: string): Promise<void> {
+    this.checkOpen();
+    const app = this.applications.find((a) => a.name === name);
+    if (app === undefined || this.engine.isStopped(app.path)) {
+      throw new LiveError("not-found", `no application ${name} is running (running: ${this.running().join(", ") || "none"})`);
+    }
+    const askers = this.applications
+      .filter((other) => other !== app && !this.engine.isStopped(other.path))
+      .filter((other) => other.plan.requires.some((r) => r.what.startsWith("portal ") && r.path.startsWith(`${app.path}/`)))
+      .map((other) => other.name);
+    if (askers.length > 0) {
+      throw new LiveError("conflict", `application ${name} serves portals that ${askers.join(", ")} ${askers.length === 1 ? "asks" : "ask"}; stop ${askers.length === 1 ? "it" : "them"} first`);
+    }
+    this.engine.stopApp(`/${gatewayName(name)}`);
+    this.engine.stopApp(app.path);
+    await new Promise<void>((resolve) => {
+      this.checkpointWaiters.push(resolve);
+      this.driver.wake();
+    });
+  }
+
+  /** Names of the applications that run and are not stopped. */
+  private running(): string[] {
+    return this.applications.filter((a) => !this.engine.isStopped(a.path)).map((a) => a.name);
+  }
+
+  /** True when application `name` (a name or a path) was stopped. */
+  isStopped(name: string): boolean {
+    return this.engine.isStopped(name.startsWith("/") ? name : `/${name}`);
   }
 
   /**
@@ -434,9 +429,12 @@ export class LiveSystem {
     this.answersStaged = false;
     const receipts = [...this.engine.generators.values()].flatMap((g) => g.ingestion?.takeStepped() ?? []);
     const tails = this.callers.takeTails(this.engine.log);
+    const waiters = this.checkpointWaiters;
+    this.checkpointWaiters = [];
     const release = (): void => {
       for (const { done, receipt } of receipts) done(receipt);
       tails();
+      for (const done of waiters) done();
       this.lastCheckpointMs = performance.now() - start;
     };
     if (this.store === undefined) {

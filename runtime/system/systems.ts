@@ -1,5 +1,6 @@
 /** Factories of systems: what applications run in. */
-import { LiveSystem, type LiveSystemOptions } from "./live-system.js";
+import type { LiveSystemOptions } from "./live-options.js";
+import { LiveSystem } from "./live-system.js";
 import { TestSystem, type TestSystemOptions } from "./test-system.js";
 
 /** Factories of systems. */

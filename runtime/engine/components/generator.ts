@@ -8,6 +8,7 @@ import type { GeneratorSource } from "../../graph/model.js";
 import { Rank, type Component } from "../scheduler.js";
 import type { AtomicStream } from "../stream.js";
 import { FileSource } from "./file-source.js";
+import { sealAtom } from "../atom.js";
 import { IngestionSource, RateSource, type SourceClock } from "./live-sources.js";
 import { ArraySource, AsyncIterableSource, IterableSource, RangeSource, type AtomSource } from "./sources.js";
 
@@ -64,6 +65,12 @@ export class GeneratorComponent implements Component {
     this.done = saved.done;
     if (saved.done) this.close();
     else this.source.seek(saved.position);
+  }
+
+  stop(seal: boolean): void {
+    if (!this.done && seal) this.out.append(sealAtom());
+    this.done = true;
+    this.close();
   }
 
   wake(): void {}

@@ -7,7 +7,7 @@
  */
 import { uniformInt } from "pure-rand/distribution/uniformInt";
 import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
-import { atom, isEmpty } from "../atom.js";
+import { atom, isEmpty, sealAtom } from "../atom.js";
 import { Rank, type Component } from "../scheduler.js";
 import type { AtomicStream, Cursor } from "../stream.js";
 
@@ -21,6 +21,7 @@ interface Input {
 export class SequencerComponent implements Component {
   private readonly inputs: Input[] = [];
   private readonly candidates: Input[] = [];
+  private stopped = false;
 
   constructor(
     readonly path: string,
@@ -49,7 +50,17 @@ export class SequencerComponent implements Component {
     return false;
   }
 
+  stop(seal: boolean): void {
+    if (!this.stopped && seal) this.out.append(sealAtom());
+    this.stopped = true;
+  }
+
   step(): void {
+    if (this.stopped) {
+      // Its inputs' atoms go nowhere, so the streams that feed it do not keep them.
+      this.inputs.find((i) => i.cursor.hasNext())!.cursor.next();
+      return;
+    }
     const input = this.choose();
     const a = input.cursor.next();
     if (input.primary) {

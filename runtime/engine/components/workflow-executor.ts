@@ -29,7 +29,7 @@ import type { PortalMessage } from "../../core/messages.js";
 import type { SinkRefusal, SinkWriter } from "../../core/sink.js";
 import type { SystemStats } from "../../core/stats.js";
 import type { PlanWorkflow } from "../../graph/plan.js";
-import { atom, batch, type Atom, type Batch } from "../atom.js";
+import { atom, batch, sealAtom, type Atom, type Batch } from "../atom.js";
 import type { PortalOutbox } from "../portals/outbox.js";
 import { Rank, type Component } from "../scheduler.js";
 import type { AtomicStream, Cursor } from "../stream.js";
@@ -62,6 +62,7 @@ export class WorkflowExecutor implements Component {
   /** See {@link WorkflowState.ending}. */
   private ending: number | undefined;
   private sealed = false;
+  private stopped = false;
   private warnedAfterEnd = false;
 
   /**
@@ -125,8 +126,16 @@ export class WorkflowExecutor implements Component {
     return this.cursor.hasNext();
   }
 
+  stop(seal: boolean): void {
+    if (!this.sealed && seal) this.out.append(sealAtom());
+    this.sealed = true;
+    this.stopped = true;
+  }
+
   step(): void {
     const a = this.cursor.next();
+    // Stopped: what still comes is dropped, so the stream it reads does not keep it.
+    if (this.stopped) return;
     this.stats.atoms++;
     this.stats.events += a.values.length;
     if (a.portal) this.portalAtom(a);

@@ -37,7 +37,7 @@ describe("a server with the inventory deployed", () => {
     expect(deployed.status).toBe(201);
     expect(deployed.json).toEqual({
       deployment: 1,
-      apps: [{ name: "inventory", path: "/inventory", deployment: 1, portals: ["/inventory/portals/stock"], streams: ["restock"] }],
+      apps: [{ name: "inventory", path: "/inventory", deployment: 1, portals: ["/inventory/portals/stock"], streams: ["restock"], stopped: false }],
     });
   }, 60_000);
   afterAll(() => server?.stop());
@@ -132,6 +132,16 @@ describe("a server with the inventory deployed", () => {
     expect(text).toContain('data: {"item":"kiwi","n":1}\n\ndata: {"item":"kiwi","n":2}\n\n');
     await events.cancel();
     expect(await server.call("GET", "/v1/streams/inventory/workflows/nope/stream")).toMatchObject({ status: 404, json: { error: expect.stringContaining("no stream") } });
+  });
+
+  test("DELETE /v1/apps/{app} stops an application; the token is needed", async () => {
+    const extra = readFileSync(join(BUNDLES, "inventory.mjs"), "utf8").replace('PortalsApp("inventory"', 'PortalsApp("spare"');
+    expect((await server.call("POST", "/v1/deployments", undefined, { raw: extra, type: "application/javascript" })).status).toBe(201);
+    expect((await server.call("DELETE", "/v1/apps/spare", undefined, { token: null })).status).toBe(401);
+    expect(await server.call("DELETE", "/v1/apps/nope")).toMatchObject({ status: 404, json: { error: expect.stringContaining("no application nope is running") } });
+    expect(await server.call("DELETE", "/v1/apps/spare")).toMatchObject({ status: 200, json: { stopped: "spare" } });
+    expect((await server.call("GET", "/v1/apps")).json.apps.find((a: { name: string }) => a.name === "spare")).toMatchObject({ stopped: true });
+    expect(await server.call("POST", "/v1/portals/spare/stock", { op: "get", item: "a" })).toMatchObject({ status: 404, json: { error: expect.stringContaining("was stopped") } });
   });
 
   test("a body over the limit is refused with the limit", async () => {

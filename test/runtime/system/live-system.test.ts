@@ -170,6 +170,37 @@ describe("ingestion", () => {
   });
 });
 
+describe("stopping", () => {
+  test("a stopped application's streams end for their readers; its portals and streams take no more calls; it stays stopped after a restore", async () => {
+    const dir = dataDir();
+    const system = live({ dataDir: dir });
+    const ends: string[] = [];
+    const reader = (): Application =>
+      PortalsApp("reader", (app) => {
+        app.workflows<string, string>("w")
+          .source(app.registry.streams.get<string>("/shop/workflows/orders/stream"))
+          .identity()
+          .withOnComplete(() => void ends.push("the shop's orders ended"))
+          .sink();
+      });
+    const { app: shopApp } = shop();
+    system.launch([inventory(), shopApp, reader()]);
+    await expect(system.stop("inventory")).rejects.toMatchObject({ code: "conflict", message: expect.stringContaining("that shop asks; stop it first") });
+    await system.stop("shop");
+    await waitFor(() => ends.length === 1);
+    expect(system.isStopped("shop")).toBe(true);
+    expect(() => system.send("/shop/generators/orders", ["apple"])).toThrow(expect.objectContaining({ code: "not-found", message: expect.stringContaining("was stopped") }));
+    await expect(system.stop("shop")).rejects.toMatchObject({ code: "not-found" });
+    await system.stop("inventory");
+    expect(() => system.ask("/inventory/portals/stock", { op: "get", item: "a" })).toThrow(expect.objectContaining({ code: "not-found" }));
+    await system.close();
+
+    const again = live({ dataDir: dir });
+    again.restoreLatest([inventory(), shop().app, reader()]);
+    expect([again.isStopped("inventory"), again.isStopped("shop"), again.isStopped("reader")]).toEqual([true, true, false]);
+  });
+});
+
 describe("coalesced ingestion", () => {
   test("sends queued while the system is busy become one atom; each send's events stay together, in order", async () => {
     const system = live({ dataDir: dataDir(), checkpointIntervalMs: 60_000 });
