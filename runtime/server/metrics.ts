@@ -40,5 +40,20 @@ export class ServerMetrics {
     gauge("portals_parked_continuations", "Continuations parked, waiting for replies", () => system.parkedContinuations);
     gauge("portals_asks_waiting", "Outside asks waiting for their answer", () => system.stats.asksWaiting);
     gauge("portals_applications", "Applications running", () => system.applications.length);
+    const perApp = (name: string, help: string, read: (a: ReturnType<LiveSystem["perApplication"]>[number]) => number): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ["app"],
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const a of system.perApplication()) this.set({ app: a.app }, read(a));
+        },
+      });
+    };
+    perApp("portals_app_atoms", "Atoms an application's workflows processed since the server started", (a) => a.atoms);
+    perApp("portals_app_events", "Events an application's workflows processed since the server started (portal requests and replies included)", (a) => a.events);
+    perApp("portals_app_parked_continuations", "Continuations of an application parked now, waiting for replies", (a) => a.parked);
   }
 }

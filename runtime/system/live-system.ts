@@ -113,6 +113,26 @@ export class LiveSystem {
     };
   }
 
+  /**
+   * Per running application (not the system's gateways): atoms and events its workflows
+   * processed since this process started (an upgrade starts them again), and its parked continuations.
+   */
+  perApplication(): { readonly app: string; readonly atoms: number; readonly events: number; readonly parked: number }[] {
+    return this.applications.map((a) => {
+      let atoms = 0;
+      let events = 0;
+      let parked = 0;
+      for (const w of a.plan.workflows) {
+        const executor = this.engine.workflows.get(w.path);
+        if (executor === undefined) continue;
+        atoms += executor.atoms;
+        events += executor.events;
+        for (const r of executor.runners) parked += r.parkedCount;
+      }
+      return { app: a.name, atoms, events, parked };
+    });
+  }
+
   /** Continuations parked now, waiting for replies, over all workflows. */
   get parkedContinuations(): number {
     return this.engine.parkedContinuations;

@@ -63,6 +63,9 @@ export class WorkflowExecutor implements Component {
   private ending: number | undefined;
   private sealed = false;
   private stopped = false;
+  /** Atoms and events this workflow processed since the system started (not in snapshots). */
+  atoms = 0;
+  events = 0;
   private warnedAfterEnd = false;
 
   /**
@@ -138,6 +141,8 @@ export class WorkflowExecutor implements Component {
     if (this.stopped) return;
     this.stats.atoms++;
     this.stats.events += a.values.length;
+    this.atoms++;
+    this.events += a.values.length;
     if (a.portal) this.portalAtom(a);
     else if (a.seal) this.seal = a;
     else this.emit(this.run(a), false);

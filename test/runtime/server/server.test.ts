@@ -94,6 +94,8 @@ describe("a server with the inventory deployed", () => {
     expect(metrics.text).toMatch(/^portals_portal_requests_total\{app="inventory",portal="stock",outcome="reply"\} \d+$/m);
     expect(metrics.text).toMatch(/^portals_checkpoints \d+$/m);
     expect(metrics.text).toContain("portals_portal_request_duration_seconds_bucket");
+    expect(metrics.text).toMatch(/^portals_app_events\{app="inventory"\} [1-9]\d*$/m);
+    expect(metrics.text).toMatch(/^portals_app_parked_continuations\{app="inventory"\} 0$/m);
   });
 
   test("apps and their graphs; the OpenAPI document lists every route", async () => {
