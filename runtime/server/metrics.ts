@@ -4,6 +4,7 @@
  * and the process's own metrics (CPU, memory, event loop lag).
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { AppCounters } from "../system/live-options.js";
 import type { LiveSystem } from "../system/live-system.js";
 
 /** The metrics of one server. */
@@ -40,7 +41,7 @@ export class ServerMetrics {
     gauge("portals_parked_continuations", "Continuations parked, waiting for replies", () => system.parkedContinuations);
     gauge("portals_asks_waiting", "Outside asks waiting for their answer", () => system.stats.asksWaiting);
     gauge("portals_applications", "Applications running", () => system.applications.length);
-    const perApp = (name: string, help: string, read: (a: ReturnType<LiveSystem["perApplication"]>[number]) => number): void => {
+    const perApp = (name: string, help: string, read: (a: AppCounters) => number): void => {
       new Gauge({
         name,
         help,

@@ -1,6 +1,8 @@
 /** The options and counters of a live system (`live-system.ts`, docs/live.md). */
 import type { LogWriter } from "../core/log.js";
 import type { SystemStats } from "../core/stats.js";
+import type { Engine } from "../engine/engine.js";
+import type { Application } from "../api/application.js";
 
 /** Options of `Systems.live`. */
 export interface LiveSystemOptions {
@@ -51,4 +53,30 @@ export interface LiveStats extends SystemStats {
   readonly lastCheckpointBytes: number;
   /** Asks waiting for their answer. */
   readonly asksWaiting: number;
+}
+
+/** What an application's workflows did since the process started (an upgrade starts them again). */
+export interface AppCounters {
+  readonly app: string;
+  readonly atoms: number;
+  readonly events: number;
+  /** Continuations parked now. */
+  readonly parked: number;
+}
+
+/** The counters of each of `apps` in `engine`. */
+export function appCounters(engine: Engine, apps: readonly Application[]): AppCounters[] {
+  return apps.map((a) => {
+    let atoms = 0;
+    let events = 0;
+    let parked = 0;
+    for (const w of a.plan.workflows) {
+      const executor = engine.workflows.get(w.path);
+      if (executor === undefined) continue;
+      atoms += executor.atoms;
+      events += executor.events;
+      for (const r of executor.runners) parked += r.parkedCount;
+    }
+    return { app: a.name, atoms, events, parked };
+  });
 }

@@ -21,7 +21,7 @@ import { codecFor, Launched } from "./launched.js";
 import { LiveDriver } from "./live-driver.js";
 import { Callers, type Tail } from "./live-callers.js";
 import { LiveError } from "./live-error.js";
-import type { AskOptions, LiveStats, LiveSystemOptions, SendOptions, UpgradeOptions } from "./live-options.js";
+import { appCounters, type AppCounters, type AskOptions, type LiveStats, type LiveSystemOptions, type SendOptions, type UpgradeOptions } from "./live-options.js";
 import { changedOperators, drain, parkedIn, shapeChanges } from "./upgrade.js";
 
 const DEFAULT_INTERVAL_MS = 1000;
@@ -117,20 +117,8 @@ export class LiveSystem {
    * Per running application (not the system's gateways): atoms and events its workflows
    * processed since this process started (an upgrade starts them again), and its parked continuations.
    */
-  perApplication(): { readonly app: string; readonly atoms: number; readonly events: number; readonly parked: number }[] {
-    return this.applications.map((a) => {
-      let atoms = 0;
-      let events = 0;
-      let parked = 0;
-      for (const w of a.plan.workflows) {
-        const executor = this.engine.workflows.get(w.path);
-        if (executor === undefined) continue;
-        atoms += executor.atoms;
-        events += executor.events;
-        for (const r of executor.runners) parked += r.parkedCount;
-      }
-      return { app: a.name, atoms, events, parked };
-    });
+  perApplication(): AppCounters[] {
+    return appCounters(this.engine, this.applications);
   }
 
   /** Continuations parked now, waiting for replies, over all workflows. */
