@@ -8,7 +8,9 @@
  *   - idle CPU: the server's CPU time over 5 s with nothing to do, as % of one core (target < 1%);
  *   - recovery: a server holding N keys killed with SIGKILL and started again: time until it
  *     listens and until the first ask is answered (target for 1,000,000 keys: within 1 s);
- *   - peak RSS of each server process.
+ *   - peak RSS of each server process;
+ *   - the same asks in process (`Systems.live` with and without a data directory, 64 at a
+ *     time), to tell the cost of HTTP from the cost of the system and of durable checkpoints.
  *
  * Needs the build (`npm run build`). `--quick`: shorter load, smaller states.
  */
@@ -16,6 +18,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import autocannon from "autocannon";
 import { ROOT } from "./lib/compile.js";
 
@@ -132,6 +135,9 @@ async function main(): Promise<void> {
     const serverRss = peakRss(server.child.pid!);
     await stop(server);
 
+    log("in process…");
+    const inProcess = { durable: await asksInProcess(join(scratch, "in-process")), memory: await asksInProcess(undefined) };
+
     const recoveries: { keys: number; listenMs: number; answerMs: number; snapshotMb: number }[] = [];
     for (const keys of quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000]) {
       log(`recovery with ${keys.toLocaleString("en-US")} keys…`);
@@ -166,17 +172,38 @@ async function main(): Promise<void> {
       `| ingestion, events/s (100 per send) | ${f(ingestion.rps * 100)} | | |`,
       `| ingestion, p99 per send (ms) | ${f(ingestion.p99, 1)} | | |`,
       `| idle CPU (% of a core, 5 s) | ${idleCpu.toFixed(2)} | | |`,
+      `| asks in process, 64 at a time: with a data dir / without (asks/s) | ${f(inProcess.durable)} / ${f(inProcess.memory)} | | |`,
       `| peak RSS (MB) | ${f(serverRss)} | ${f(plainRss)} | |`,
       ...recoveries.map((r) => `| restart after SIGKILL, ${f(r.keys)} keys (${r.snapshotMb.toFixed(1)} MB of snapshots): listening / first answer (ms) | ${f(r.listenMs)} / ${f(r.answerMs)} | | |`),
     ];
     process.stdout.write(lines.join("\n") + "\n");
     const out = join(ROOT, ".cache/bench/server.json");
     mkdirSync(join(ROOT, ".cache/bench"), { recursive: true });
-    writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), quick, asks, plainAsks, ingestion, idleCpu, serverRss, plainRss, recoveries }, null, 2) + "\n");
+    writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), quick, asks, plainAsks, ingestion, idleCpu, serverRss, plainRss, inProcess, recoveries }, null, 2) + "\n");
     log(`results in ${out}`);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** Asks per second of 64 callers asking in a loop in this process, for `DURATION` seconds. */
+async function asksInProcess(dataDir: string | undefined): Promise<number> {
+  const { Systems } = (await import(pathToFileURL(join(ROOT, "dist/runtime/index.js")).href)) as typeof import("../runtime/index.js");
+  const kv = ((await import(pathToFileURL(join(ROOT, "benchmarks/server/kv.mjs")).href)) as { default: import("../runtime/index.js").Application }).default;
+  const system = Systems.live({ log: () => {}, ...(dataDir !== undefined ? { dataDir } : {}) });
+  system.launch(kv);
+  let n = 0;
+  const until = performance.now() + DURATION * 1000;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async (_, c) => {
+      while (performance.now() < until) {
+        await system.ask("/kv/portals/kv", ask(c));
+        n++;
+      }
+    }),
+  );
+  await system.close();
+  return n / DURATION;
 }
 
 /** Bytes of the files in `dir`. */
