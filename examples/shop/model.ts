@@ -1,41 +1,15 @@
 /**
  * The events and messages of the live shop (the Portals demo's scenario 1 on a running server),
- * shared by its five separately deployed applications.
+ * shared by its five separately deployed applications. Cart operations, restocks, orders and
+ * the inventory's answers are those of the recorded shopping cart (`examples/shopping-cart`);
+ * the inventory's requests and the top list are the demo's.
  */
-
-/** A cart operation of a user. */
-export type CartOp =
-  | { readonly op: "add"; readonly user: number; readonly item: number }
-  | { readonly op: "remove"; readonly user: number; readonly item: number }
-  | { readonly op: "checkout"; readonly user: number };
-
-/** More units of an item. */
-export interface Restock {
-  readonly item: number;
-  readonly qty: number;
-}
+export type { CartOp, InventoryReply, NumberedOrder, Order, Restock } from "../shopping-cart/model.js";
 
 /** A request to the inventory portal: take one unit (`get`), return one (`put`), or read the stock. */
 export interface InventoryRequest {
   readonly kind: "get" | "put" | "stock";
   readonly item: number;
-}
-
-/** The inventory's answer: whether it was granted, and the stock after it. */
-export interface InventoryReply {
-  readonly ok: boolean;
-  readonly stock: number;
-}
-
-/** A checked-out cart. */
-export interface Order {
-  readonly user: number;
-  readonly items: readonly number[];
-}
-
-/** An order as the orders service numbers it (the user's n-th, from 1). */
-export interface NumberedOrder extends Order {
-  readonly number: number;
 }
 
 /** A request to the analytics portal: the `n` (at most 100) most ordered items. */

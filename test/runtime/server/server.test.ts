@@ -10,7 +10,16 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { killAll, startServer, type ServerProcess } from "../../support/server.js";
 
 const BUNDLES = join(import.meta.dirname, "bundles");
-const bundle = (name: string): string => readFileSync(join(BUNDLES, name), "utf8");
+/**
+ * A bundle of bundles/: `inventory-v2.mjs` is inventory.mjs replying with its version (same graph),
+ * `inventory-more.mjs` inventory.mjs with one more workflow (another graph).
+ */
+function bundle(name: string): string {
+  const inventory = readFileSync(join(BUNDLES, "inventory.mjs"), "utf8");
+  if (name === "inventory-v2.mjs") return inventory.replace("ctx.reply(count.get());", "ctx.reply({ count: count.get(), version: 2 });");
+  if (name === "inventory-more.mjs") return inventory.replace(/\.sink\(\);\n\}\);\n$/, '.sink();\n  app.workflows("audit").source(restock.stream).identity().sink();\n});\n');
+  return readFileSync(join(BUNDLES, name), "utf8");
+}
 const dirs: string[] = [];
 function dataDir(): string {
   const d = mkdtempSync(join(tmpdir(), "portals-serve-"));
@@ -137,7 +146,7 @@ describe("a server with the inventory deployed", () => {
   });
 
   test("DELETE /v1/apps/{app} stops an application; the token is needed", async () => {
-    const extra = readFileSync(join(BUNDLES, "inventory.mjs"), "utf8").replace('PortalsApp("inventory"', 'PortalsApp("spare"');
+    const extra = bundle("inventory.mjs").replace('PortalsApp("inventory"', 'PortalsApp("spare"');
     expect((await server.call("POST", "/v1/deployments", undefined, { raw: extra, type: "application/javascript" })).status).toBe(201);
     expect((await server.call("DELETE", "/v1/apps/spare", undefined, { token: null })).status).toBe(401);
     expect(await server.call("DELETE", "/v1/apps/nope")).toMatchObject({ status: 404, json: { error: expect.stringContaining("no application nope is running") } });
