@@ -29,7 +29,7 @@ export const SYSTEM_APP_PREFIX = "portals.";
 export interface GatewayAsk {
   /** Id of the caller waiting for the answer (unique per process start). */
   readonly id: string;
-  /** Key the asker runs under: `k:<idempotency key>`, or `r:<id>` for an ask without one. */
+  /** Key the asker runs under: `k:<portal path>:<idempotency key>`, or `r:<id>` for an ask without one. */
   readonly key: string;
   /** True when the answer is kept for retries with the same key. */
   readonly idempotent: boolean;

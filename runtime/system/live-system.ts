@@ -6,16 +6,15 @@
  * (docs/live.md). With a data directory every checkpoint is stored there, and a new system on
  * the same directory continues from the newest one (`restoreLatest`).
  */
-import { ApplicationError, describe } from "../core/errors.js";
+import { ApplicationError } from "../core/errors.js";
 import type { LogWriter } from "../core/log.js";
-import type { SystemStats } from "../core/stats.js";
 import { checkDeployment, type SinkStart } from "../engine/deployer.js";
 import { Engine } from "../engine/engine.js";
 import type { Receipt } from "../engine/components/live-sources.js";
 import type { Application } from "../api/application.js";
 import { DirectoryStore } from "../state/stores.js";
 import { CheckpointCoordinator } from "./checkpoint-coordinator.js";
-import { gatewayInput, gatewayName, gatewayOf, SYSTEM_APP_PREFIX, type GatewayAnswer, type GatewayAsk } from "./gateway.js";
+import { gatewayInput, gatewayName, gatewayOf, SYSTEM_APP_PREFIX, type GatewayAsk } from "./gateway.js";
 import { defaultLog } from "./default-log.js";
 import { codecFor, Launched } from "./launched.js";
 import { LiveDriver } from "./live-driver.js";
@@ -29,7 +28,6 @@ const DEFAULT_FULL_EVERY = 100;
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** Checkpoints stored at once at most: each waits for its fsyncs, so several overlap them. */
 const STORING_AT_ONCE = 4;
-
 
 /** See the module header. */
 export class LiveSystem {
@@ -72,9 +70,11 @@ export class LiveSystem {
     if (!Number.isSafeInteger(interval) || interval < 1) {
       throw new RangeError(`Systems.live({ checkpointIntervalMs: ${interval} }): the interval must be a positive integer (milliseconds)`);
     }
+    const fullEvery = options.fullEvery ?? DEFAULT_FULL_EVERY;
+    if (!Number.isSafeInteger(fullEvery) || fullEvery < 1) throw new RangeError(`Systems.live({ fullEvery: ${fullEvery} }): fullEvery must be a positive integer`);
     this.seed = seed;
     this.interval = interval;
-    this.fullEvery = options.fullEvery ?? DEFAULT_FULL_EVERY;
+    this.fullEvery = fullEvery;
     this.log = options.log ?? defaultLog;
     this.store = options.dataDir === undefined ? undefined : new DirectoryStore(`${options.dataDir}/snapshots`);
     this.assemble();
@@ -208,10 +208,7 @@ export class LiveSystem {
     this.checkOpen();
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new LiveError("bad-request", `timeoutMs must be a positive integer (milliseconds), got ${timeoutMs}`);
-    const key = options.idempotencyKey;
-    if (key !== undefined && (typeof key !== "string" || key === "" || key.length > 256)) {
-      throw new LiveError("bad-request", "an idempotency key is a string of 1 to 256 characters");
-    }
+    const key = checkIdempotencyKey(options.idempotencyKey);
     const app = portal.split("/")[1] ?? "";
     const input = this.gateways.get(`/${app}`);
     if (this.engine.isStopped(`/${app}`)) throw new LiveError("not-found", `application ${app} was stopped; its portal ${portal} takes no more asks`);
@@ -219,7 +216,8 @@ export class LiveSystem {
       throw new LiveError("not-found", `no portal ${portal} in the running applications${this.portalList()}`);
     }
     const id = this.callers.nextAskId();
-    const ask: GatewayAsk = { id, key: key === undefined ? `r:${id}` : `k:${key}`, idempotent: key !== undefined, portal, request };
+    // Keys are per portal: one key used with two portals of an application names two asks.
+    const ask: GatewayAsk = { id, key: key === undefined ? `r:${id}` : `k:${portal}:${key}`, idempotent: key !== undefined, portal, request };
     const answer = this.callers.answer(id, portal, timeoutMs, key !== undefined);
     this.ingestion(input).send([ask], undefined, () => {});
     return answer;
@@ -236,10 +234,7 @@ export class LiveSystem {
   send(generator: string, events: readonly unknown[], options: SendOptions = {}): Promise<Receipt> {
     this.checkOpen();
     if (!Array.isArray(events)) throw new LiveError("bad-request", "the events must be an array (one atom)");
-    const key = options.idempotencyKey;
-    if (key !== undefined && (typeof key !== "string" || key === "" || key.length > 256)) {
-      throw new LiveError("bad-request", "an idempotency key is a string of 1 to 256 characters");
-    }
+    const key = checkIdempotencyKey(options.idempotencyKey);
     if (this.engine.isStopped(`/${generator.split("/")[1]}`)) throw new LiveError("not-found", `application ${generator.split("/")[1]} was stopped; ${generator} takes no more events`);
     if (generator.startsWith(`/${SYSTEM_APP_PREFIX}`) || this.engine.generators.get(generator)?.ingestion === undefined) {
       throw new LiveError("not-found", `no ingestion stream ${generator} in the running applications (made by app.generators.http(name))`);
@@ -518,4 +513,16 @@ export class LiveSystem {
   private checkOpen(): void {
     if (this.closed !== undefined) throw this.closed;
   }
+}
+
+/**
+ * `key` when it is absent or a usable idempotency key.
+ *
+ * @throws LiveError `bad-request` for anything but a string of 1 to 256 characters
+ */
+function checkIdempotencyKey(key: unknown): string | undefined {
+  if (key !== undefined && (typeof key !== "string" || key === "" || key.length > 256)) {
+    throw new LiveError("bad-request", "an idempotency key is a string of 1 to 256 characters");
+  }
+  return key;
 }

@@ -93,6 +93,21 @@ describe("asks from outside", () => {
     expect(await system.ask("/inventory/portals/stock", add, { idempotencyKey: "k2" })).toBe(8);
   });
 
+  test("idempotency keys are per portal: one key with two portals of an application names two asks", async () => {
+    const system = live();
+    system.launch(
+      PortalsApp("two", (app) => {
+        const a = app.portal<number, string>("a");
+        const b = app.portal<number, string>("b");
+        const source = app.generators.empty<never>().stream;
+        app.workflows<never, never>("a").source(source).replier(a, () => {}, (x, ctx) => ctx.reply(`a${x}`)).sink();
+        app.workflows<never, never>("b").source(source).replier(b, () => {}, (x, ctx) => ctx.reply(`b${x}`)).sink();
+      }),
+    );
+    expect(await system.ask("/two/portals/a", 1, { idempotencyKey: "same" })).toBe("a1");
+    expect(await system.ask("/two/portals/b", 2, { idempotencyKey: "same" })).toBe("b2");
+  });
+
   test("a replier error, an unknown portal, bad options and a timeout are LiveErrors with their code", async () => {
     const system = live();
     system.launch(inventory());
