@@ -66,10 +66,20 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
 
   app.addContentTypeParser(["application/javascript", "text/javascript"], { parseAs: "string", bodyLimit: ctx.deploymentLimit }, (_request, body, done) => done(null, body));
 
-  app.get("/healthz", { schema: { summary: "Liveness: 200 while the server runs", response: { 200: { type: "object", properties: { status: { type: "string" }, applications: { type: "integer" } } } } } }, async () => ({
-    status: "ok",
-    applications: system.applications.length,
-  }));
+  app.get(
+    "/healthz",
+    {
+      schema: {
+        summary: "Liveness: 200 while the live system runs, 503 with the reason once it stopped",
+        response: { 200: { type: "object", properties: { status: { type: "string" }, applications: { type: "integer" } } }, 503: ERROR },
+      },
+    },
+    async (_request, reply) => {
+      const stopped = system.stoppedBecause;
+      if (stopped !== undefined) return reply.code(503).send({ error: stopped });
+      return { status: "ok", applications: system.applications.length };
+    },
+  );
 
   app.get("/metrics", { schema: { summary: "Metrics in the Prometheus text format" } }, async (_request, reply) => {
     await reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());

@@ -6,7 +6,7 @@
  * (docs/live.md). With a data directory every checkpoint is stored there, and a new system on
  * the same directory continues from the newest one (`restoreLatest`).
  */
-import { ApplicationError } from "../core/errors.js";
+import { ApplicationError, describe } from "../core/errors.js";
 import type { LogWriter } from "../core/log.js";
 import { checkDeployment, type SinkStart } from "../engine/deployer.js";
 import { Engine } from "../engine/engine.js";
@@ -119,6 +119,11 @@ export class LiveSystem {
    */
   perApplication(): AppCounters[] {
     return appCounters(this.engine, this.applications);
+  }
+
+  /** Why the system no longer runs (closed, or stopped by an internal error), or `undefined` while it runs. */
+  get stoppedBecause(): string | undefined {
+    return this.closed?.message;
   }
 
   /** Continuations parked now, waiting for replies, over all workflows. */
@@ -503,11 +508,13 @@ export class LiveSystem {
     return portals.length === 0 ? " (none has portals)" : ` (portals: ${portals.join(", ")})`;
   }
 
+  /** A step or the store failed: the loop ends, and every call from now on says so. */
   private fail(error: unknown): void {
-    const failure = new LiveError("failed", `the live system stopped: ${(error as Error)?.stack ?? String(error)}`);
-    this.engine.log(failure.message, { level: "error", workflow: "", task: "", key: 0 });
+    const failure = new LiveError("failed", `the live system stopped after an internal error: ${describe(error)}`);
+    this.engine.log(`${failure.message}\n${(error as Error)?.stack ?? ""}`, { level: "error", workflow: "", task: "", key: 0 });
     this.closed = failure;
     this.callers.rejectAll(failure);
+    void this.driver.stop();
   }
 
   private checkOpen(): void {

@@ -346,7 +346,9 @@ describe("restore", () => {
   test("after close every call says the system was closed", async () => {
     const system = live();
     system.launch(inventory());
+    expect(system.stoppedBecause).toBeUndefined();
     await system.close();
+    expect(system.stoppedBecause).toBe("the live system was closed");
     expect(() => system.ask("/inventory/portals/stock", { op: "get", item: "a" })).toThrow(expect.objectContaining({ code: "closed" }));
     expect(() => system.launch(inventory("other"))).toThrow(/closed/);
   });
