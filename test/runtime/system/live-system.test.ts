@@ -306,6 +306,24 @@ describe("live sources", () => {
   });
 });
 
+describe("failures", () => {
+  test("state that is not data fails the checkpoint: the loop ends, waiting callers and later calls say why", async () => {
+    const system = live({ dataDir: dataDir() });
+    system.launch(
+      PortalsApp("bad", (app) => {
+        const p = app.portal<number, number>("p");
+        app.workflows<never, never>("w").source(app.generators.empty<never>().stream).replier(p, () => {}, (x, ctx) => {
+          ctx.state.set("f", () => x);
+          ctx.reply(x);
+        }).sink();
+      }),
+    );
+    await expect(system.ask("/bad/portals/p", 1)).rejects.toMatchObject({ code: "failed", message: expect.stringContaining("internal error") });
+    expect(system.stoppedBecause).toMatch(/^the live system stopped after an internal error: .*function/);
+    expect(() => system.ask("/bad/portals/p", 2)).toThrow(expect.objectContaining({ code: "failed" }));
+  });
+});
+
 describe("restore", () => {
   test("a new system on the data directory continues: state, ingestion keys and idempotent answers", async () => {
     const dir = dataDir();
