@@ -53,7 +53,9 @@ export async function call(address: ServerAddress, method: string, path: string,
   }
   if (!response.ok) {
     const error = (parsed as { error?: string; problems?: string[] } | undefined) ?? {};
-    const problems = error.problems !== undefined && error.problems.length > 1 ? ` (${error.problems.join("; ")})` : "";
+    // The server's message usually lists the problems already; add them only when it does not.
+    const listed = (error.problems ?? []).every((p) => (error.error ?? "").includes(p));
+    const problems = error.problems !== undefined && error.problems.length > 1 && !listed ? ` (${error.problems.join("; ")})` : "";
     const hint = response.status === 401 ? "; give the token with --token or PORTALS_TOKEN" : "";
     throw new CallError(`${method} ${path}: ${response.status} ${error.error ?? response.statusText}${problems}${hint}`);
   }

@@ -12,6 +12,11 @@ import type { CliIo } from "./io.js";
  * @throws Error as `startServer` (a bad token, a port in use, a data directory that does not fit)
  */
 export async function serve(options: ServerOptions, io: CliIo): Promise<void> {
+  // Deployed modules run in this process: one that throws from a timer or rejects a promise
+  // nobody awaits must not stop the server (and, re-imported at every start, stop it again).
+  const report = (what: string) => (thrown: unknown) => io.err(`[error] ${what} in deployed code, the server goes on: ${(thrown as Error)?.stack ?? String(thrown)}\n`);
+  process.on("uncaughtException", report("uncaught exception"));
+  process.on("unhandledRejection", report("unhandled rejection"));
   const server = await startServer(options);
   io.out(`portals server listening on ${server.url} (data dir ${options.dataDir}${server.restored === undefined ? "" : `, restored ${server.restored}`})\n`);
   if (server.tokenCreated) {

@@ -27,6 +27,9 @@ export interface DeploymentRecord {
   readonly pending?: true;
 }
 
+/** How long a deployment's module may take to load (its top-level code) before it is refused. */
+const IMPORT_TIMEOUT_MS = 30_000;
+
 /** A module that could not be used: the client's fault (4xx), with the reason. */
 export class DeploymentError extends Error {
   override readonly name = "DeploymentError";
@@ -42,7 +45,7 @@ export class Deployments {
   constructor(dataDir: string) {
     this.directory = join(dataDir, "deployments");
     this.recordFile = join(dataDir, "deployments.json");
-    mkdirSync(join(this.directory, "node_modules"), { recursive: true });
+    mkdirSync(join(this.directory, "node_modules"), { recursive: true, mode: 0o700 });
     const link = join(this.directory, "node_modules", "portals-ts");
     if (!existsSync(link)) symlinkSync(packageRoot(), link, "dir");
     this.records = existsSync(this.recordFile) ? (JSON.parse(readFileSync(this.recordFile, "utf8")) as DeploymentRecord[]) : [];
@@ -134,7 +137,16 @@ export class Deployments {
     try {
       // A number is used again after a refused deployment: the query makes it a new module for
       // Node's module cache, which would hand back the refused one.
-      loaded = (await import(`${pathToFileURL(file).href}?v=${id}-${Date.now()}`)) as { default?: unknown };
+      const imported = import(`${pathToFileURL(file).href}?v=${id}-${Date.now()}`) as Promise<{ default?: unknown }>;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`it did not finish loading within ${IMPORT_TIMEOUT_MS / 1000} s (a top-level await that does not end?)`)), IMPORT_TIMEOUT_MS);
+      });
+      try {
+        loaded = await Promise.race([imported, late]);
+      } finally {
+        clearTimeout(timer);
+      }
     } catch (thrown) {
       throw new DeploymentError(`${name} threw while it was imported: ${(thrown as Error)?.stack?.split("\n").slice(0, 2).join(" ") ?? String(thrown)}`);
     }

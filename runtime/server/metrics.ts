@@ -19,7 +19,7 @@ export class ServerMetrics {
 
   constructor(system: LiveSystem) {
     const registry = this.registry;
-    collectDefaultMetrics({ register: registry, prefix: "portals_process_" });
+    collectDefaultMetrics({ register: registry, prefix: "portals_" });
     this.asks = new Counter({ name: "portals_portal_requests_total", help: "Outside asks of portals, by outcome", labelNames: ["app", "portal", "outcome"], registers: [registry] });
     this.askSeconds = new Histogram({
       name: "portals_portal_request_duration_seconds",
@@ -32,15 +32,27 @@ export class ServerMetrics {
     const gauge = (name: string, help: string, read: () => number): void => {
       new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
     };
-    gauge("portals_steps", "Steps the engine has taken", () => system.stats.steps);
-    gauge("portals_atoms", "Atoms processed by workflows", () => system.stats.atoms);
-    gauge("portals_events", "Events processed by workflows", () => system.stats.events);
-    gauge("portals_checkpoints", "Checkpoints taken since the server started", () => system.stats.checkpoints);
+    // Counts that only grow are counters, read from the system at each scrape.
+    const counter = (name: string, help: string, read: () => number): void => {
+      new Counter({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    };
+    counter("portals_steps_total", "Steps the engine has taken since the server started", () => system.stats.steps);
+    counter("portals_atoms_total", "Atoms processed by workflows since the server started", () => system.stats.atoms);
+    counter("portals_events_total", "Events processed by workflows since the server started", () => system.stats.events);
+    counter("portals_checkpoints_total", "Checkpoints taken since the server started", () => system.stats.checkpoints);
     gauge("portals_checkpoint_last_duration_seconds", "Duration of the last checkpoint", () => system.stats.lastCheckpointMs / 1000);
     gauge("portals_checkpoint_last_size_bytes", "Size of the last stored snapshot", () => system.stats.lastCheckpointBytes);
     gauge("portals_parked_continuations", "Continuations parked, waiting for replies", () => system.parkedContinuations);
     gauge("portals_asks_waiting", "Outside asks waiting for their answer", () => system.stats.asksWaiting);
-    gauge("portals_applications", "Applications running", () => system.applications.length);
+    gauge("portals_applications", "Applications running (not stopped)", () => system.applications.filter((a) => !system.isStopped(a.name)).length);
     const perApp = (name: string, help: string, read: (a: AppCounters) => number): void => {
       new Gauge({
         name,
@@ -53,8 +65,8 @@ export class ServerMetrics {
         },
       });
     };
-    perApp("portals_app_atoms", "Atoms an application's workflows processed since the server started", (a) => a.atoms);
-    perApp("portals_app_events", "Events an application's workflows processed since the server started (portal requests and replies included)", (a) => a.events);
+    perApp("portals_app_atoms", "Atoms an application's workflows processed since the server started (or its last upgrade)", (a) => a.atoms);
+    perApp("portals_app_events", "Events an application's workflows processed since the server started or its last upgrade (portal requests and replies included)", (a) => a.events);
     perApp("portals_app_parked_continuations", "Continuations of an application parked now, waiting for replies", (a) => a.parked);
   }
 }

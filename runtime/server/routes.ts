@@ -70,14 +70,14 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     "/healthz",
     {
       schema: {
-        summary: "Liveness: 200 while the live system runs, 503 with the reason once it stopped",
+        summary: "Liveness: 200 while the live system runs (with the number of applications running, not stopped), 503 with the reason once it stopped",
         response: { 200: { type: "object", properties: { status: { type: "string" }, applications: { type: "integer" } } }, 503: ERROR },
       },
     },
     async (_request, reply) => {
       const stopped = system.stoppedBecause;
       if (stopped !== undefined) return reply.code(503).send({ error: stopped });
-      return { status: "ok", applications: system.applications.length };
+      return { status: "ok", applications: system.applications.filter((a) => !system.isStopped(a.name)).length };
     },
   );
 
@@ -126,15 +126,19 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
       if (thrown instanceof DeploymentError) return { status: 422, body: { error: thrown.message } };
       throw thrown;
     }
+    const refusal = (error: string): { status: number; body: unknown } => {
+      deployments.discard(staged.id);
+      return { status: 422, body: { error } };
+    };
+    const long = staged.apps.find((a) => a.name.length > 200);
+    if (long !== undefined) return refusal(`application name ${long.name.slice(0, 40)}… has ${long.name.length} characters; at most 200`);
+    const stopped = staged.apps.filter((a) => system.isStopped(a.name));
+    if (stopped.length > 0) return refusal(`${stopped.map((a) => a.name).join(", ")} was stopped and keeps its name; deploy it under another name`);
     const runningNames = new Set(system.applications.map((a) => a.name));
     const upgrades = staged.apps.filter((a) => runningNames.has(a.name));
     if (upgrades.length > 0 && upgrades.length < staged.apps.length) {
-      deployments.discard(staged.id);
       const names = (apps: Application[]) => apps.map((a) => a.name).join(", ");
-      return {
-        status: 422,
-        body: { error: `a deployment launches new applications or upgrades running ones, not both: ${names(upgrades)} run, ${names(staged.apps.filter((a) => !runningNames.has(a.name)))} do not; deploy them separately` },
-      };
+      return refusal(`a deployment launches new applications or upgrades running ones, not both: ${names(upgrades)} run, ${names(staged.apps.filter((a) => !runningNames.has(a.name)))} do not; deploy them separately`);
     }
     if (upgrades.length > 0) return upgrade(staged, drain);
     try {
@@ -296,7 +300,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
   );
 
   function notRunning(reply: FastifyReply, name: string): FastifyReply {
-    const names = system.applications.map((a) => a.name);
+    const names = system.applications.filter((a) => !system.isStopped(a.name)).map((a) => a.name);
     return reply.code(404).send({ error: `no application ${name} is running (running: ${names.length > 0 ? names.join(", ") : "none"})` });
   }
 }

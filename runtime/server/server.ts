@@ -5,8 +5,8 @@
  * default; mutating calls need `Authorization: Bearer <token>`; every error is
  * `{ "error": "…" }` with a fitting status, and nothing a client sends can stop the server.
  */
-import { mkdirSync } from "node:fs";
-import Fastify, { type FastifyInstance } from "fastify";
+import { chmodSync, mkdirSync } from "node:fs";
+import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import swagger from "@fastify/swagger";
 import type { LogWriter } from "../core/log.js";
 import type { Application } from "../api/application.js";
@@ -67,7 +67,9 @@ export const DEPLOYMENT_LIMIT = 16 * 1024 * 1024;
  *   deployment no longer imports, the snapshot does not fit, or the port cannot be bound
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  mkdirSync(options.dataDir, { recursive: true });
+  // Snapshots hold the applications' state and deployments are code the server runs: this user's only.
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(options.dataDir, 0o700);
   const { token, created } = serverToken(options.dataDir, options.token);
   const deployments = new Deployments(options.dataDir);
   const live = (): LiveSystem =>
@@ -130,7 +132,17 @@ async function resume(system: LiveSystem, deployments: Deployments): Promise<str
 
 async function httpApp(system: LiveSystem, deployments: Deployments, token: string, options: ServerOptions): Promise<FastifyInstance> {
   // forceCloseConnections: a close ends idle keep-alive connections and open tails instead of waiting for them.
-  const app = Fastify({ bodyLimit: options.bodyLimit ?? BODY_LIMIT, logger: false, forceCloseConnections: true });
+  const app = Fastify({
+    bodyLimit: options.bodyLimit ?? BODY_LIMIT,
+    logger: false,
+    forceCloseConnections: true,
+    // Application names go up to 200 characters (routes.ts); the router's default is 100.
+    maxParamLength: 256,
+    // Query strings are coerced to their types (timeoutMs), but a scalar body is not an array.
+    ajv: { customOptions: { coerceTypes: true } },
+    // Errors of the router itself (a bad URL encoding) in the same shape as every other.
+    frameworkErrors: (error, _request, reply) => void (reply as FastifyReply).code(error.statusCode ?? 400).send({ error: error.message }),
+  });
   await app.register(swagger, {
     openapi: {
       info: {

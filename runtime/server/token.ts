@@ -21,14 +21,22 @@ export interface ServerToken {
  */
 export function serverToken(dataDir: string, given: string | undefined): ServerToken {
   if (given !== undefined) {
-    if (given.length < 16 || /\s/.test(given)) throw new Error("--token: a token has at least 16 characters and no white space");
+    if (!usable(given)) throw new Error("--token: a token has at least 16 characters and no white space");
     return { token: given, created: false };
   }
   const file = join(dataDir, "token");
-  if (existsSync(file)) return { token: readFileSync(file, "utf8").trim(), created: false };
+  if (existsSync(file)) {
+    const stored = readFileSync(file, "utf8").trim();
+    if (!usable(stored)) throw new Error(`the token in ${file} is not usable (at least 16 characters, no white space): remove the file to have one made, or give --token`);
+    return { token: stored, created: false };
+  }
   const token = randomBytes(32).toString("base64url");
   writeFileSync(file, token + "\n", { mode: 0o600, flag: "wx" });
   return { token, created: true };
+}
+
+function usable(token: string): boolean {
+  return token.length >= 16 && !/\s/.test(token);
 }
 
 /** True when the `Authorization` header `header` carries `token` (compared in constant time). */

@@ -15,6 +15,7 @@ import type { Application } from "../api/application.js";
 import { DirectoryStore } from "../state/stores.js";
 import { CheckpointCoordinator } from "./checkpoint-coordinator.js";
 import { gatewayInput, gatewayName, gatewayOf, SYSTEM_APP_PREFIX, type GatewayAsk } from "./gateway.js";
+import { lockDataDir, type DataDirLock } from "./data-dir-lock.js";
 import { defaultLog } from "./default-log.js";
 import { codecFor, Launched } from "./launched.js";
 import { LiveDriver } from "./live-driver.js";
@@ -37,6 +38,7 @@ export class LiveSystem {
   private driver!: LiveDriver;
   private launched!: Launched;
   private readonly store: DirectoryStore | undefined;
+  private readonly lock: DataDirLock | undefined;
   private readonly seed: number;
   private readonly interval: number;
   private readonly fullEvery: number;
@@ -61,7 +63,8 @@ export class LiveSystem {
   private released: Promise<unknown> = Promise.resolve();
 
   /**
-   * @throws RangeError for a bad seed, interval or `fullEvery`; Error when the data directory cannot be created
+   * @throws RangeError for a bad seed, interval or `fullEvery`; Error when the data directory
+   *   cannot be created, or another live system (in any process) uses it
    */
   constructor(options: LiveSystemOptions = {}) {
     const seed = options.seed ?? 0;
@@ -77,6 +80,7 @@ export class LiveSystem {
     this.fullEvery = fullEvery;
     this.log = options.log ?? defaultLog;
     this.store = options.dataDir === undefined ? undefined : new DirectoryStore(`${options.dataDir}/snapshots`);
+    this.lock = options.dataDir === undefined ? undefined : lockDataDir(options.dataDir);
     this.assemble();
   }
 
@@ -161,6 +165,11 @@ export class LiveSystem {
       const earlier = launches.slice(0, i).map((l) => l.app.plan);
       const reserved = asks === undefined && app.name.startsWith(SYSTEM_APP_PREFIX);
       const found = reserved ? [`names starting with "${SYSTEM_APP_PREFIX}" are reserved for the system's own applications; rename it`] : checkDeployment(this.engine, app.plan, earlier);
+      // A stopped application's parts are there but take nothing: a continuation asking it would wait for ever.
+      for (const r of app.plan.requires) {
+        const owner = `/${r.path.split("/")[1]}`;
+        if (this.engine.isStopped(owner)) found.push(`${r.neededBy} needs ${r.what} of application ${owner.slice(1)}, which was stopped`);
+      }
       if (found.length > 0) refused.add(app);
       problems.push(...found.map((p) => (list.length > 1 ? `${app.path}: ${p}` : p)));
     });
@@ -392,6 +401,7 @@ export class LiveSystem {
   tail(stream: string, listener: (events: readonly unknown[], end: boolean) => void): () => void {
     this.checkOpen();
     const found = this.engine.registry.find(stream);
+    if (this.engine.isStopped(`/${stream.split("/")[1]}`)) throw new LiveError("not-found", `stream ${stream} belongs to application ${stream.split("/")[1]}, which was stopped; its streams have ended`);
     if (found?.kind !== "stream" || stream.startsWith(`/${SYSTEM_APP_PREFIX}`)) {
       throw new LiveError("not-found", `no stream ${stream} in the running applications (a stream path ends in /stream, e.g. /<app>/workflows/<name>/stream)`);
     }
@@ -423,6 +433,7 @@ export class LiveSystem {
     } finally {
       this.callers.rejectAll(this.closed);
       this.engine.close();
+      this.lock?.release();
     }
   }
 

@@ -101,7 +101,9 @@ describe("a server with the inventory deployed", () => {
     const metrics = await server.call("GET", "/metrics", undefined, { token: null });
     expect(metrics.status).toBe(200);
     expect(metrics.text).toMatch(/^portals_portal_requests_total\{app="inventory",portal="stock",outcome="reply"\} \d+$/m);
-    expect(metrics.text).toMatch(/^portals_checkpoints \d+$/m);
+    expect(metrics.text).toMatch(/^portals_checkpoints_total [1-9]\d*$/m);
+    expect(metrics.text).toMatch(/^# TYPE portals_steps_total counter$/m);
+    expect(metrics.text).toMatch(/^portals_process_cpu_seconds_total /m);
     expect(metrics.text).toContain("portals_portal_request_duration_seconds_bucket");
     expect(metrics.text).toMatch(/^portals_app_events\{app="inventory"\} [1-9]\d*$/m);
     expect(metrics.text).toMatch(/^portals_app_parked_continuations\{app="inventory"\} 0$/m);
@@ -155,6 +157,29 @@ describe("a server with the inventory deployed", () => {
     expect(await server.call("POST", "/v1/portals/spare/stock", { op: "get", item: "a" })).toMatchObject({ status: 404, json: { error: expect.stringContaining("was stopped") } });
   });
 
+  test("a stopped application keeps its name and its streams have ended; what asks it is refused", async () => {
+    // "spare" was stopped by the test before.
+    const spare = bundle("inventory.mjs").replace('PortalsApp("inventory"', 'PortalsApp("spare"');
+    expect(await server.call("POST", "/v1/deployments", undefined, { raw: spare, type: "application/javascript" })).toMatchObject({
+      status: 422,
+      json: { error: "spare was stopped and keeps its name; deploy it under another name" },
+    });
+    expect(await server.call("GET", "/v1/streams/spare/generators/restock/stream")).toMatchObject({ status: 404, json: { error: expect.stringContaining("was stopped") } });
+  });
+
+  test("malformed calls get a JSON 400: a scalar where an array is due, a bad URL encoding", async () => {
+    expect(await server.call("POST", "/v1/streams/inventory/restock", 5)).toMatchObject({ status: 400, json: { error: expect.stringContaining("array") } });
+    expect(await server.call("GET", "/v1/apps/%E0%A4%A")).toMatchObject({ status: 400, json: { error: expect.any(String) } });
+  });
+
+  test("deployed code that throws from a timer does not stop the server", async () => {
+    const bomb = 'import { PortalsApp } from "portals-ts";\nsetTimeout(() => { throw new Error("bomb went off"); }, 50);\nexport default PortalsApp("bomb", () => {});\n';
+    expect((await server.call("POST", "/v1/deployments", undefined, { raw: bomb, type: "application/javascript" })).status).toBe(201);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await server.call("GET", "/healthz")).status).toBe(200);
+    expect(server.output()).toContain("uncaught exception in deployed code, the server goes on: Error: bomb went off");
+  });
+
   test("a body over the limit is refused with the limit", async () => {
     const big = JSON.stringify({ op: "get", item: "x".repeat(1024 * 1024 + 10) });
     expect(await server.call("POST", "/v1/portals/inventory/stock", undefined, { raw: big })).toMatchObject({ status: 413, json: { error: expect.stringContaining("1048576 bytes") } });
@@ -195,6 +220,16 @@ test("an upgrade the server stopped in before its checkpoint is dropped at the n
   expect(existsSync(join(dir, "deployments/2.mjs"))).toBe(false);
   await second.stop();
 }, 120_000);
+
+test("a second server on a data directory in use refuses to start; an unusable token file too", async () => {
+  const dir = dataDir();
+  const first = await startServer(dir);
+  await expect(startServer(dir)).rejects.toThrow(/data directory .* is in use by process \d+/);
+  await first.stop();
+  expect(statSync(dir).mode & 0o777).toBe(0o700);
+  writeFileSync(join(dir, "token"), "short\n");
+  await expect(startServer(dir)).rejects.toThrow(/the token in .*token is not usable/);
+}, 60_000);
 
 describe("across SIGKILL and restart", () => {
   test("state, deployments, idempotent asks and sends come back as the client was told", async () => {

@@ -3,7 +3,7 @@
  * outside released after the checkpoint that covers them, idempotent asks across a restore,
  * live sources (ingestion, rate, async iterables) that wake a sleeping loop.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
@@ -208,6 +208,8 @@ describe("stopping", () => {
     await expect(system.stop("shop")).rejects.toMatchObject({ code: "not-found" });
     await system.stop("inventory");
     expect(() => system.ask("/inventory/portals/stock", { op: "get", item: "a" })).toThrow(expect.objectContaining({ code: "not-found" }));
+    expect(() => system.launch(shop().app)).toThrow(/\/inventory\/portals\/stock of application inventory, which was stopped/);
+    expect(() => system.tail("/shop/workflows/orders/stream", () => {})).toThrow(expect.objectContaining({ code: "not-found" }));
     await system.close();
 
     const again = live({ dataDir: dir });
@@ -352,6 +354,18 @@ describe("restore", () => {
     await second.send("/shop/generators/orders", ["apple"]);
     await waitFor(() => sink.committed.length === 1);
     expect(sink.committed).toEqual(["apple:5"]);
+  });
+
+  test("one live system at a time uses a data directory; a lock left by a process that is gone is taken over", async () => {
+    const dir = dataDir();
+    const first = live({ dataDir: dir });
+    expect(() => Systems.live({ dataDir: dir, log: () => {} })).toThrow(/data directory .* is in use by another live system in this process/);
+    await first.close();
+    writeFileSync(join(dir, "LOCK"), "2147483646 left-by-a-killed-process\n");
+    const second = live({ dataDir: dir });
+    expect(readFileSync(join(dir, "LOCK"), "utf8")).toMatch(new RegExp(`^${process.pid} `));
+    await second.close();
+    expect(existsSync(join(dir, "LOCK"))).toBe(false);
   });
 
   test("without snapshots restoreLatest leaves the system to start afresh", () => {
