@@ -100,7 +100,7 @@ export class Engine implements Steppable {
     private readonly live?: LiveHooks,
   ) {
     this.rng = xoroshiro128plus(seed);
-    this.ready = new ReadySet(this.rng);
+    this.ready = new ReadySet(this.rng, live !== undefined);
   }
 
   /** The clock generator `g`'s source gets in a live engine, else `undefined`. */
@@ -180,7 +180,7 @@ export class Engine implements Steppable {
    */
   loadRandom(rng: readonly number[]): void {
     this.rng = xoroshiro128plusFromState(rng);
-    this.ready = new ReadySet(this.rng);
+    this.ready = new ReadySet(this.rng, this.live !== undefined);
   }
 
   /**
@@ -196,7 +196,7 @@ export class Engine implements Steppable {
     Object.assign(this.stats, state.stats);
     for (const w of this.workflows.values()) for (const r of w.runners) r.trackChanges();
     for (const app of state.stopped ?? []) this.stopComponents(app, false);
-    this.ready = new ReadySet(this.rng);
+    this.ready = new ReadySet(this.rng, this.live !== undefined);
     this.chosen = undefined;
     const byPath = new Map(this.components.map((c) => [c.path, c]));
     // A live source that had work when the snapshot was taken may have none now (its queue is not in the snapshot).

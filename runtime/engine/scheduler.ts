@@ -34,12 +34,28 @@ export interface Component extends Consumer {
   stop?(seal: boolean): void;
 }
 
+/**
+ * Picks a component may wait in a live system before it goes first whatever its rank
+ * (docs/live.md, "The loop"): portal traffic goes first, and a long chain of it would otherwise
+ * hold up an outside ask or an event for as long as the chain runs.
+ */
+export const LIVE_WAIT_LIMIT = 1024;
+
 /** The set of components that may be ready, and the choice among them. */
 export class ReadySet {
   private readonly items: Component[] = [];
   private readonly index = new Map<Component, number>();
+  /** Live only: the pick count when each item was added. */
+  private readonly since: Map<Component, number> | undefined;
+  private picks = 0;
 
-  constructor(private readonly rng: RandomGenerator) {}
+  /** @param aging a live system's: a component waiting {@link LIVE_WAIT_LIMIT} picks goes next */
+  constructor(
+    private readonly rng: RandomGenerator,
+    aging = false,
+  ) {
+    this.since = aging ? new Map() : undefined;
+  }
 
   /** Number of components in the set. */
   get size(): number {
@@ -51,6 +67,7 @@ export class ReadySet {
     if (this.index.has(c)) return;
     this.index.set(c, this.items.length);
     this.items.push(c);
+    this.since?.set(c, this.picks);
   }
 
   /** Removes `c` if it is in the set. */
@@ -59,6 +76,7 @@ export class ReadySet {
     if (i === undefined) return;
     const last = this.items.pop()!;
     this.index.delete(c);
+    this.since?.delete(c);
     if (last !== c) {
       this.items[i] = last;
       this.index.set(last, i);
@@ -73,6 +91,15 @@ export class ReadySet {
   /** Picks the next component to step, or `undefined` when none is ready. */
   pick(): Component | undefined {
     const items = this.items;
+    if (this.since !== undefined) {
+      const picks = ++this.picks;
+      for (const c of items) {
+        if (picks - this.since.get(c)! > LIVE_WAIT_LIMIT) {
+          this.since.set(c, picks);
+          return c;
+        }
+      }
+    }
     let best = Infinity;
     let count = 0;
     for (let i = 0; i < items.length; i++) {

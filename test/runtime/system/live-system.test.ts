@@ -308,6 +308,34 @@ describe("live sources", () => {
   });
 });
 
+describe("fairness", () => {
+  test("a long chain of portal traffic does not hold up an outside ask until it ends", async () => {
+    const system = live();
+    const done = Sinks.memory<string>();
+    system.launch(inventory());
+    system.launch(
+      PortalsApp("chain", (app) => {
+        const slow = app.portal<number, number>("slow");
+        const start = app.generators.http<number>("start");
+        app.workflows<never, never>("slow").source(app.generators.empty<never>().stream).replier(slow, () => {}, (x, ctx) => {
+          const until = performance.now() + 0.5;
+          while (performance.now() < until);
+          ctx.reply(x);
+        }).sink();
+        app.workflows<number, string>("looper").source(start.stream).asker(slow, async (n, ctx) => {
+          for (let i = 0; i < n; i++) await slow.request(i);
+          ctx.emit("done");
+        }).sink(done);
+      }),
+    );
+    await system.send("/chain/generators/start", [4000]);
+    // The chain takes about 2 s of portal traffic; the ask is answered while it runs.
+    expect(await system.ask("/inventory/portals/stock", { op: "get", item: "x" })).toBe(0);
+    expect(done.committed).toEqual([]);
+    await waitFor(() => done.committed.length === 1);
+  });
+});
+
 describe("failures", () => {
   test("state that is not data fails the checkpoint: the loop ends, waiting callers and later calls say why", async () => {
     const system = live({ dataDir: dataDir() });
