@@ -65,7 +65,7 @@ export function addServerCommands(program: Command, io: CliIo): void {
       const path = flags.drain === true ? "/v1/deployments?drain=true" : "/v1/deployments";
       const result = (await call(serverAddress(flags), "POST", path, { javascript: code })) as { deployment: number; apps?: { name: string }[]; upgraded?: string[]; changed?: string[] };
       if (result.upgraded !== undefined) {
-        const changed = result.changed!.length > 0 ? ` (code changed: ${result.changed!.join(", ")})` : " (no compiled operator changed)";
+        const changed = result.changed!.length > 0 ? ` (code changed: ${result.changed!.join(", ")})` : " (compiled operators unchanged)";
         io.out(`deployment ${result.deployment} upgraded ${result.upgraded.join(", ")}${changed}\n`);
       } else {
         io.out(`deployment ${result.deployment} launched ${result.apps!.map((a) => a.name).join(", ")}\n`);

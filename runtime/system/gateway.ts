@@ -38,8 +38,8 @@ export interface GatewayAsk {
   readonly request: unknown;
 }
 
-/** The answer to one caller: the reply, or the replier's error message. */
-export type GatewayAnswer = { readonly id: string } & ({ readonly reply: unknown } | { readonly error: string });
+/** The answer to one caller: the reply, the replier's error message, or why its idempotency key was refused. */
+export type GatewayAnswer = { readonly id: string } & ({ readonly reply: unknown } | { readonly error: string } | { readonly reused: string });
 
 /** The name of the gateway of the application named `app`. */
 export function gatewayName(app: string): string {
@@ -83,6 +83,14 @@ function askMachine(refs: ReadonlyMap<string, PortalRef<unknown, unknown>>): Mac
     resume(frame, ctx, input) {
       const ask = frame.locals["ask"] as GatewayAsk;
       if (frame.pc === 0) {
+        // A key names one request: the same key with another request is refused, not answered with the first's answer.
+        const asked = ctx.state.get("request") as string | undefined;
+        const request = ask.idempotent ? fingerprint(ask.request) : undefined;
+        if (asked !== undefined && asked !== request) {
+          ctx.emit({ id: ask.id, reused: "this idempotency key was used with another request; use a new key for a new request" });
+          return Step.return();
+        }
+        if (request !== undefined) ctx.state.set("request", request);
         const known = ctx.state.get("answer") as { reply: unknown } | { error: string } | undefined;
         if (known !== undefined) {
           ctx.emit({ id: ask.id, ...known });
@@ -135,4 +143,22 @@ function answerSink(desk: AnswerDesk): Sink<GatewayAnswer> {
       };
     },
   };
+}
+
+/**
+ * A short fingerprint of a request, by its JSON (cyrb53, 53 bits): what tells a retry from
+ * another request under the same idempotency key.
+ */
+function fingerprint(request: unknown): string {
+  const text = JSON.stringify(request) ?? "undefined";
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
 }

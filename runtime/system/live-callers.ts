@@ -66,6 +66,7 @@ export class Callers {
     this.waiters.delete(answer.id);
     clearTimeout(waiter.timer);
     if ("error" in answer) waiter.reject(new LiveError("replier", answer.error));
+    else if ("reused" in answer) waiter.reject(new LiveError("reused-key", answer.reused));
     else waiter.resolve(answer.reply);
   }
 

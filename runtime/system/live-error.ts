@@ -10,6 +10,8 @@ export type LiveErrorCode =
   | "conflict"
   /** No answer within the time asked for. */
   | "timeout"
+  /** An idempotency key came again with another request. */
+  | "reused-key"
   /** The portal's replier failed; the message is its error's. */
   | "replier"
   /** The system was closed. */

@@ -79,6 +79,8 @@ describe("a server with the inventory deployed", () => {
     const again = await server.call("POST", "/v1/portals/inventory/stock", { op: "add", item: "pear", n: 2 }, { headers });
     expect([first.json, again.json]).toEqual([{ reply: 2 }, { reply: 2 }]);
     expect((await server.call("POST", "/v1/portals/inventory/stock", { op: "get", item: "pear" })).json).toEqual({ reply: 2 });
+    const reused = await server.call("POST", "/v1/portals/inventory/stock", { op: "add", item: "pear", n: 9 }, { headers });
+    expect(reused).toMatchObject({ status: 422, json: { error: expect.stringContaining("idempotency key was used with another request") } });
   });
 
   test("sends: one atom each, idempotent by key, only arrays, only ingestion streams", async () => {

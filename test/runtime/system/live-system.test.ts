@@ -91,6 +91,11 @@ describe("asks from outside", () => {
     expect(await system.ask("/inventory/portals/stock", add, { idempotencyKey: "k1" })).toBe(4);
     expect(await system.ask("/inventory/portals/stock", { op: "get", item: "fig" })).toBe(4);
     expect(await system.ask("/inventory/portals/stock", add, { idempotencyKey: "k2" })).toBe(8);
+    await expect(system.ask("/inventory/portals/stock", { ...add, n: 5 }, { idempotencyKey: "k2" })).rejects.toMatchObject({
+      code: "reused-key",
+      message: expect.stringContaining("used with another request"),
+    });
+    expect(await system.ask("/inventory/portals/stock", { op: "get", item: "fig" })).toBe(8);
   });
 
   test("idempotency keys are per portal: one key with two portals of an application names two asks", async () => {
