@@ -30,6 +30,8 @@ const KEY_HEADER = {
   properties: { "idempotency-key": { type: "string", minLength: 1, maxLength: 256, description: "Calls with the same key are done once; a retry gets the first call's answer" } },
 } as const;
 const SECURED = [{ bearer: [] }];
+/** What any call that changes something may also answer: a malformed call, no token, a body over the limit. */
+const MUTATING = { 400: ERROR, 401: ERROR, 413: ERROR } as const;
 const APP_SUMMARY = {
   type: "object",
   properties: {
@@ -99,7 +101,10 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
           "An upgrade keeps the graph and changes the code; operators whose code changed and that have parked continuations refuse it (409) unless drain=true.",
         security: SECURED,
         querystring: { type: "object", properties: { drain: { type: "boolean", default: false } } },
+        consumes: ["application/javascript"],
+        body: { type: "string", description: "the bundle: an ES module whose default export is an application or an array of them" },
         response: {
+          ...MUTATING,
           200: { type: "object", properties: { deployment: { type: "integer" }, upgraded: { type: "array", items: { type: "string" } }, changed: { type: "array", items: { type: "string" } } } },
           201: { type: "object", properties: { deployment: { type: "integer" }, apps: { type: "array", items: APP_SUMMARY } } },
           409: ERROR,
@@ -174,7 +179,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
 
   app.get<{ Params: { app: string } }>(
     "/v1/apps/:app",
-    { schema: { summary: "An application's graph: workflows, streams, portals, and who asks whom", params: { type: "object", properties: { app: NAME }, required: ["app"] }, response: { 404: ERROR } } },
+    { schema: { summary: "An application's graph: workflows, streams, portals, and who asks whom", params: { type: "object", properties: { app: NAME }, required: ["app"] }, response: { 200: { type: "object", additionalProperties: true }, 404: ERROR } } },
     async (request, reply) => {
       const found = running(request.params.app);
       if (found === undefined) return notRunning(reply, request.params.app);
@@ -190,7 +195,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
         description: "Answered once a checkpoint has stored the stop. Refused (409) while other running applications ask its portals.",
         security: SECURED,
         params: { type: "object", properties: { app: NAME }, required: ["app"] },
-        response: { 200: { type: "object", properties: { stopped: { type: "string" } } }, 404: ERROR, 409: ERROR },
+        response: { ...MUTATING, 200: { type: "object", properties: { stopped: { type: "string" } } }, 404: ERROR, 409: ERROR },
       },
     },
     async (request, reply) => {
@@ -214,7 +219,8 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
         params: { type: "object", properties: { app: NAME, portal: NAME }, required: ["app", "portal"] },
         querystring: { type: "object", properties: { timeoutMs: { type: "integer", minimum: 1, maximum: 600_000, default: 10_000 } } },
         headers: KEY_HEADER,
-        response: { 200: { type: "object", properties: { reply: {} } }, 404: ERROR, 422: ERROR, 504: ERROR },
+        body: { description: "the request, any JSON value the portal takes" },
+        response: { ...MUTATING, 200: { type: "object", properties: { reply: {} } }, 404: ERROR, 422: ERROR, 503: ERROR, 504: ERROR },
       },
     },
     async (request, reply) => {
@@ -247,7 +253,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
         params: { type: "object", properties: { app: NAME, stream: NAME }, required: ["app", "stream"] },
         headers: KEY_HEADER,
         body: { type: "array" },
-        response: { 200: { type: "object", properties: { atom: { type: "integer" }, duplicate: { type: "boolean" } } }, 404: ERROR },
+        response: { ...MUTATING, 200: { type: "object", properties: { atom: { type: "integer" }, duplicate: { type: "boolean" } } }, 404: ERROR, 503: ERROR },
       },
     },
     async (request, reply) => {
