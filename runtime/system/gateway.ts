@@ -21,9 +21,8 @@ import type { SinkState, SinkWriter, Sink } from "../core/sink.js";
 import type { Application } from "../api/application.js";
 import { PortalsApp } from "../api/application-builder.js";
 import type { PortalRef } from "../api/refs.js";
+import { SYSTEM_APP_PREFIX } from "./launched.js";
 
-/** Application names that start with this are the system's own (gateways). */
-export const SYSTEM_APP_PREFIX = "portals.";
 
 /** One ask from outside, as the gateway's ingestion source carries it. */
 export interface GatewayAsk {

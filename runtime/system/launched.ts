@@ -5,11 +5,47 @@
 import { compiledErrorClasses } from "../core/error-classes.js";
 import { ApplicationError, describe } from "../core/errors.js";
 import { operatorMachines } from "../core/spec.js";
-import { deploy, type SinkStart } from "../engine/deployer.js";
+import { checkDeployment, deploy, type SinkStart } from "../engine/deployer.js";
 import type { Engine } from "../engine/engine.js";
 import type { Plan } from "../graph/plan.js";
 import type { Application } from "../api/application.js";
 import { createCodec, type Codec } from "../state/codec.js";
+
+/** Names of the system's own applications start with this (gateways, `gateway.ts`). */
+export const SYSTEM_APP_PREFIX = "portals.";
+
+/** An application to launch; a gateway names the application whose portals it `asks`. */
+export interface Launch {
+  readonly app: Application;
+  readonly asks?: Application;
+}
+
+/**
+ * Checks `launches` (user applications `list`, each followed by its gateway) against what runs in
+ * `engine` and against each other, before anything changes.
+ *
+ * @throws ApplicationError with every problem: a name reserved for the system, what `deploy`
+ *   checks, and parts of stopped applications (a continuation asking one would wait for ever)
+ */
+export function checkLaunches(engine: Engine, launches: readonly Launch[], list: readonly Application[]): void {
+  const problems: string[] = [];
+  const refused = new Set<Application>();
+  launches.forEach(({ app, asks }, i) => {
+    // A gateway fails where its application does: report the application only.
+    if (asks !== undefined && refused.has(asks)) return;
+    const reserved = asks === undefined && app.name.startsWith(SYSTEM_APP_PREFIX);
+    const found = reserved
+      ? [`names starting with "${SYSTEM_APP_PREFIX}" are reserved for the system's own applications; rename it`]
+      : checkDeployment(engine, app.plan, launches.slice(0, i).map((l) => l.app.plan));
+    for (const r of app.plan.requires) {
+      const owner = `/${r.path.split("/")[1]}`;
+      if (engine.isStopped(owner)) found.push(`${r.neededBy} needs ${r.what} of application ${owner.slice(1)}, which was stopped`);
+    }
+    if (found.length > 0) refused.add(app);
+    problems.push(...found.map((p) => (list.length > 1 ? `${app.path}: ${p}` : p)));
+  });
+  if (problems.length > 0) throw new ApplicationError(list.map((a) => a.path).join(", "), problems);
+}
 
 /** See the module header. */
 export class Launched {

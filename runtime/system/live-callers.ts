@@ -117,3 +117,15 @@ export class Callers {
     this.sends.clear();
   }
 }
+
+/**
+ * `key` when it is absent or a usable idempotency key.
+ *
+ * @throws LiveError `bad-request` for anything but a string of 1 to 256 characters
+ */
+export function checkIdempotencyKey(key: unknown): string | undefined {
+  if (key !== undefined && (typeof key !== "string" || key === "" || key.length > 256)) {
+    throw new LiveError("bad-request", "an idempotency key is a string of 1 to 256 characters");
+  }
+  return key;
+}

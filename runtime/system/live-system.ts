@@ -6,23 +6,23 @@
  * (docs/live.md). With a data directory every checkpoint is stored there, and a new system on
  * the same directory continues from the newest one (`restoreLatest`).
  */
-import { ApplicationError, describe } from "../core/errors.js";
+import { describe } from "../core/errors.js";
 import type { LogWriter } from "../core/log.js";
-import { checkDeployment, type SinkStart } from "../engine/deployer.js";
+import type { SinkStart } from "../engine/deployer.js";
 import { Engine } from "../engine/engine.js";
 import type { Receipt } from "../engine/components/live-sources.js";
 import type { Application } from "../api/application.js";
 import { DirectoryStore } from "../state/stores.js";
 import { CheckpointCoordinator } from "./checkpoint-coordinator.js";
-import { gatewayInput, gatewayName, gatewayOf, SYSTEM_APP_PREFIX, type GatewayAsk } from "./gateway.js";
+import { gatewayInput, gatewayName, gatewayOf, type GatewayAsk } from "./gateway.js";
 import { lockDataDir, type DataDirLock } from "./data-dir-lock.js";
 import { defaultLog } from "./default-log.js";
-import { codecFor, Launched } from "./launched.js";
+import { checkLaunches, codecFor, Launched, SYSTEM_APP_PREFIX, type Launch } from "./launched.js";
 import { LiveDriver } from "./live-driver.js";
-import { Callers, type Tail } from "./live-callers.js";
+import { Callers, checkIdempotencyKey, type Tail } from "./live-callers.js";
 import { LiveError } from "./live-error.js";
 import { appCounters, type AppCounters, type AskOptions, type LiveStats, type LiveSystemOptions, type SendOptions, type UpgradeOptions } from "./live-options.js";
-import { changedOperators, drain, parkedIn, shapeChanges } from "./upgrade.js";
+import { askersOf, drain, parkedIn, planUpgrade } from "./upgrade.js";
 
 const DEFAULT_INTERVAL_MS = 1000;
 const DEFAULT_FULL_EVERY = 100;
@@ -153,27 +153,8 @@ export class LiveSystem {
   launch(apps: Application | readonly Application[]): void {
     this.checkOpen();
     const list = Array.isArray(apps) ? (apps as readonly Application[]) : [apps as Application];
-    const launches = list.flatMap((app) => {
-      const gateway = this.gatewayFor(app);
-      return gateway === undefined ? [{ app }] : [{ app }, { app: gateway, asks: app }];
-    });
-    const problems: string[] = [];
-    const refused = new Set<Application>();
-    launches.forEach(({ app, asks }, i) => {
-      // A gateway fails where its application does: report the application only.
-      if (asks !== undefined && refused.has(asks)) return;
-      const earlier = launches.slice(0, i).map((l) => l.app.plan);
-      const reserved = asks === undefined && app.name.startsWith(SYSTEM_APP_PREFIX);
-      const found = reserved ? [`names starting with "${SYSTEM_APP_PREFIX}" are reserved for the system's own applications; rename it`] : checkDeployment(this.engine, app.plan, earlier);
-      // A stopped application's parts are there but take nothing: a continuation asking it would wait for ever.
-      for (const r of app.plan.requires) {
-        const owner = `/${r.path.split("/")[1]}`;
-        if (this.engine.isStopped(owner)) found.push(`${r.neededBy} needs ${r.what} of application ${owner.slice(1)}, which was stopped`);
-      }
-      if (found.length > 0) refused.add(app);
-      problems.push(...found.map((p) => (list.length > 1 ? `${app.path}: ${p}` : p)));
-    });
-    if (problems.length > 0) throw new ApplicationError(list.map((a) => a.path).join(", "), problems);
+    const launches = this.withGateways(list);
+    checkLaunches(this.engine, launches, list);
     codecFor([...this.launched.apps, ...launches.map((l) => l.app)]);
     for (const { app, asks } of launches) this.launchOne(app, asks, "fresh");
     this.driver.wake();
@@ -191,10 +172,7 @@ export class LiveSystem {
    */
   restoreLatest(apps: readonly Application[]): string | undefined {
     this.checkOpen();
-    const all = apps.flatMap((app) => {
-      const gateway = this.gatewayFor(app);
-      return gateway === undefined ? [{ app }] : [{ app }, { app: gateway, asks: app }];
-    });
+    const all = this.withGateways(apps);
     let later: typeof all = [];
     const id = this.coordinator.restoreLatest(
       codecFor(all.map((a) => a.app)),
@@ -272,10 +250,7 @@ export class LiveSystem {
     if (app === undefined || this.engine.isStopped(app.path)) {
       throw new LiveError("not-found", `no application ${name} is running (running: ${this.running().join(", ") || "none"})`);
     }
-    const askers = this.applications
-      .filter((other) => other !== app && !this.engine.isStopped(other.path))
-      .filter((other) => other.plan.requires.some((r) => r.what.startsWith("portal ") && r.path.startsWith(`${app.path}/`)))
-      .map((other) => other.name);
+    const askers = askersOf(app, this.applications.filter((other) => !this.engine.isStopped(other.path)));
     if (askers.length > 0) {
       throw new LiveError("conflict", `application ${name} serves portals that ${askers.join(", ")} ${askers.length === 1 ? "asks" : "ask"}; stop ${askers.length === 1 ? "it" : "them"} first`);
     }
@@ -314,16 +289,7 @@ export class LiveSystem {
    */
   async upgrade(apps: readonly Application[], options: UpgradeOptions = {}): Promise<string[]> {
     this.checkOpen();
-    const problems: string[] = [];
-    const replaced = new Map<string, Application>();
-    for (const app of apps) {
-      const current = this.applications.find((a) => a.name === app.name);
-      if (current === undefined) problems.push(`${app.path}: no such application is running; launch it instead`);
-      else problems.push(...shapeChanges(current.plan, app.plan).map((p) => `${app.path}: ${p}; an upgrade changes the code, not the graph`));
-      if (current !== undefined) replaced.set(current.path, app);
-    }
-    if (problems.length > 0) throw new ApplicationError(apps.map((a) => a.path).join(", "), problems);
-    const changed = [...replaced].flatMap(([path, app]) => changedOperators(this.launched.apps.find((a) => a.path === path)!.plan, app.plan));
+    const { replaced, changed } = planUpgrade(this.applications, apps);
     const parked = (): string[] => parkedIn(this.engine, this.launched.plans(), changed);
     if (parked().length > 0) {
       if (options.drain !== true) {
@@ -495,6 +461,14 @@ export class LiveSystem {
     });
   }
 
+  /** `apps`, each followed by its gateway (which `asks` it), if it has portals. */
+  private withGateways(apps: readonly Application[]): Launch[] {
+    return apps.flatMap((app) => {
+      const gateway = this.gatewayFor(app);
+      return gateway === undefined ? [{ app }] : [{ app }, { app: gateway, asks: app }];
+    });
+  }
+
   private gatewayFor(app: Application): Application | undefined {
     return gatewayOf(app, {
       staged: () => {
@@ -531,16 +505,4 @@ export class LiveSystem {
   private checkOpen(): void {
     if (this.closed !== undefined) throw this.closed;
   }
-}
-
-/**
- * `key` when it is absent or a usable idempotency key.
- *
- * @throws LiveError `bad-request` for anything but a string of 1 to 256 characters
- */
-function checkIdempotencyKey(key: unknown): string | undefined {
-  if (key !== undefined && (typeof key !== "string" || key === "" || key.length > 256)) {
-    throw new LiveError("bad-request", "an idempotency key is a string of 1 to 256 characters");
-  }
-  return key;
 }

@@ -6,7 +6,9 @@
  * they were. Operators whose code changed must have no parked continuation, since those resume
  * at a point of the old code.
  */
+import { ApplicationError } from "../core/errors.js";
 import { operatorMachines } from "../core/spec.js";
+import type { Application } from "../api/application.js";
 import type { Engine } from "../engine/engine.js";
 import type { Plan } from "../graph/plan.js";
 import { LiveError } from "./live-error.js";
@@ -82,4 +84,35 @@ export async function drain(engine: Engine, parked: () => string[], timeoutMs: n
   } finally {
     engine.holdSources(false);
   }
+}
+
+/**
+ * What upgrading `running` applications to `apps` replaces (each new version by the path of the
+ * application it replaces) and the tasks whose compiled code changes.
+ *
+ * @throws ApplicationError listing every application that is not running or whose graph changed
+ */
+export function planUpgrade(running: readonly Application[], apps: readonly Application[]): { replaced: Map<string, Application>; changed: string[] } {
+  const problems: string[] = [];
+  const replaced = new Map<string, Application>();
+  const changed: string[] = [];
+  for (const app of apps) {
+    const current = running.find((a) => a.name === app.name);
+    if (current === undefined) {
+      problems.push(`${app.path}: no such application is running; launch it instead`);
+      continue;
+    }
+    problems.push(...shapeChanges(current.plan, app.plan).map((p) => `${app.path}: ${p}; an upgrade changes the code, not the graph`));
+    replaced.set(current.path, app);
+    changed.push(...changedOperators(current.plan, app.plan));
+  }
+  if (problems.length > 0) throw new ApplicationError(apps.map((a) => a.path).join(", "), problems);
+  return { replaced, changed };
+}
+
+/** The names of `others` (but `app`) that ask a portal of `app`. */
+export function askersOf(app: Application, others: readonly Application[]): string[] {
+  return others
+    .filter((other) => other !== app && other.plan.requires.some((r) => r.what.startsWith("portal ") && r.path.startsWith(`${app.path}/`)))
+    .map((other) => other.name);
 }
