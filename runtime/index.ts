@@ -48,6 +48,7 @@ export { SnapshotError } from "./state/snapshot-format.js";
 export { Sinks } from "./state/sinks.js";
 export type { FileSinkOptions, MemorySink } from "./state/sinks.js";
 export { DirectoryStore, SqliteStore } from "./state/stores.js";
+export { SegmentStore } from "./state/segment-store.js";
 export type { SnapshotStore, StoreOptions } from "./state/stores.js";
 export type { SnapshotOptions } from "./system/checkpoint-coordinator.js";
 export type { Receipt } from "./engine/components/live-sources.js";

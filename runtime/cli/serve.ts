@@ -18,7 +18,7 @@ export async function serve(options: ServerOptions, io: CliIo): Promise<void> {
   process.on("uncaughtException", report("uncaught exception"));
   process.on("unhandledRejection", report("unhandled rejection"));
   const server = await startServer(options);
-  io.out(`portals server listening on ${server.url} (data dir ${options.dataDir}${server.restored === undefined ? "" : `, restored ${server.restored}`})\n`);
+  io.out(`portals server listening on ${server.url} (data dir ${options.dataDir}${server.restored === undefined ? "" : `, restored snapshot ${server.restored}`})\n`);
   if (server.tokenCreated) {
     io.out(`token for mutating calls (shown once; stored in ${options.dataDir}/token): ${server.token}\n`);
   }

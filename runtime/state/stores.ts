@@ -217,8 +217,8 @@ export class SqliteStore implements SnapshotStore {
   }
 }
 
-/** The ids (newest first) older than the `keep`-th newest full snapshot. */
-function beyondChains(ids: readonly string[], isFull: (id: string) => boolean, keep: number): string[] {
+/** The ids (newest first) older than the `keep`-th newest full snapshot (shared by the stores). */
+export function beyondChains(ids: readonly string[], isFull: (id: string) => boolean, keep: number): string[] {
   let fulls = 0;
   for (let i = 0; i < ids.length; i++) {
     if (isFull(ids[i]!) && ++fulls === keep) return ids.slice(i + 1);
@@ -226,7 +226,8 @@ function beyondChains(ids: readonly string[], isFull: (id: string) => boolean, k
   return [];
 }
 
-function keepOf(options: StoreOptions): number {
+/** The `keep` option, checked (shared by the stores). @throws RangeError when it is not a positive integer */
+export function keepOf(options: StoreOptions): number {
   const keep = options.keep ?? 2;
   if (!Number.isSafeInteger(keep) || keep < 1) throw new RangeError(`keep must be a positive integer, got ${keep}`);
   return keep;
@@ -237,7 +238,7 @@ function keepOf(options: StoreOptions): number {
  * `mkdirSync(path, { recursive: true })` never returns for a path under /proc, where creating a
  * directory fails with ENOENT.
  */
-function makeDirectories(directory: string): void {
+export function makeDirectories(directory: string): void {
   const missing: string[] = [];
   for (let d = resolve(directory); !existsSync(d); d = dirname(d)) {
     missing.unshift(d);

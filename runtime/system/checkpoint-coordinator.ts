@@ -29,9 +29,19 @@ export interface SnapshotOptions {
    * A delta costs O(keys written since the previous snapshot) plus the metadata.
    */
   readonly fullEvery?: number;
+  /**
+   * Also take a full snapshot as soon as the deltas since the last full one add up to
+   * `deltaRatio` times its size and to at least 4 MiB (a positive number; default: no such
+   * limit). Bounds what a restore reads to (1 + deltaRatio) times the state plus 4 MiB,
+   * whatever the checkpoint rate, while a small state is not written whole every few
+   * checkpoints.
+   */
+  readonly deltaRatio?: number;
 }
 
 const DEFAULT_FULL_EVERY = 10;
+/** Deltas a chain may hold before `deltaRatio` asks for a full snapshot, in bytes. */
+const DELTA_FLOOR_BYTES = 4 * 1024 * 1024;
 
 /**
  * The applications a restore launches, chosen once the snapshot's manifest is known (the paths
@@ -64,6 +74,9 @@ export class CheckpointCoordinator {
   private snapshotApps = "";
   /** Per sink path, staged events that checkpoints being stored hold (`checkpointAsync`). */
   private readonly uncommitted = new Map<string, number>();
+  /** Size of the chain's full snapshot, and of its deltas so far, in bytes (`deltaRatio`). */
+  private fullBytes = 0;
+  private deltaBytes = 0;
 
   /** @throws RangeError when `every` or `fullEvery` is not a positive integer */
   constructor(
@@ -74,6 +87,10 @@ export class CheckpointCoordinator {
       if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) {
         throw new RangeError(`Systems.test({ snapshots: { ${name}: ${value} } }): ${name} must be a positive integer`);
       }
+    }
+    const ratio = options?.deltaRatio;
+    if (ratio !== undefined && !(ratio > 0 && Number.isFinite(ratio))) {
+      throw new RangeError(`Systems.test({ snapshots: { deltaRatio: ${ratio} } }): deltaRatio must be a positive number`);
     }
   }
 
@@ -96,7 +113,7 @@ export class CheckpointCoordinator {
    */
   checkpoint(): number {
     const options = this.requireStore("checkpoint");
-    const { bytes, staged } = this.capture(this.sequence % (options.fullEvery ?? DEFAULT_FULL_EVERY) !== 0);
+    const { bytes, staged } = this.capture(this.deltaNext(options));
     options.store.save(bytes);
     this.commitSinks(staged);
     return bytes.length;
@@ -112,7 +129,7 @@ export class CheckpointCoordinator {
    */
   async checkpointAsync(): Promise<{ bytes: number; commit(): void }> {
     const options = this.requireStore("checkpoint");
-    const { bytes, staged } = this.capture(this.sequence % (options.fullEvery ?? DEFAULT_FULL_EVERY) !== 0);
+    const { bytes, staged } = this.capture(this.deltaNext(options));
     // Several may be stored at once and are committed in order: each commits the events staged
     // after those of the checkpoints before it.
     const own = new Map<string, number>();
@@ -142,6 +159,12 @@ export class CheckpointCoordinator {
     }
   }
 
+  /** Whether the next stored snapshot may be a delta: `fullEvery` and `deltaRatio` allow it. */
+  private deltaNext(options: SnapshotOptions): boolean {
+    if (this.sequence % (options.fullEvery ?? DEFAULT_FULL_EVERY) === 0) return false;
+    return options.deltaRatio === undefined || this.deltaBytes < Math.max(options.deltaRatio * this.fullBytes, DELTA_FLOOR_BYTES);
+  }
+
   /** A snapshot now, and per sink path the number of staged events it holds. */
   private capture(delta: boolean): { bytes: Uint8Array; staged: Map<string, number> } {
     if (delta && this.sequence === 0) throw new Error("snapshot({ delta: true }): a delta extends an earlier snapshot of this system; take a full snapshot first");
@@ -152,7 +175,9 @@ export class CheckpointCoordinator {
     this.snapshotApps = manifest.apps.join();
     const data: SnapshotData = { kind, sequence: ++this.sequence, manifest, ...engine.save(kind === "delta") };
     const staged = new Map(Object.entries(data.sinks).map(([path, sink]) => [path, sink.staged.length]));
-    return { bytes: encodeSnapshot(data, this.system.codec()), staged };
+    const bytes = encodeSnapshot(data, this.system.codec());
+    this.counted(kind, bytes.length);
+    return { bytes, staged };
   }
 
   /** After each step of a deterministic run: commit (no store), or a checkpoint every `every` steps. */
@@ -176,7 +201,9 @@ export class CheckpointCoordinator {
    * @throws SnapshotError when the chain or the applications do not fit (see `TestSystem.restore`)
    */
   restore(chain: readonly Uint8Array[], codec: Codec, fit: RestoreFit): void {
-    this.restoreData(resolveChain(chain.map((bytes) => decodeSnapshot(bytes, codec))), fit);
+    const decoded = chain.map((bytes) => decodeSnapshot(bytes, codec));
+    this.restoreData(resolveChain(decoded), fit);
+    decoded.forEach((data, i) => this.counted(data.kind, chain[i]!.length));
   }
 
   /**
@@ -190,7 +217,7 @@ export class CheckpointCoordinator {
     const store = this.requireStore("restoreLatest").store;
     const ids = store.newest();
     for (let i = 0; i < ids.length; i++) {
-      let chain: SnapshotData[];
+      let chain: { data: SnapshotData; length: number }[];
       try {
         chain = chainFrom(store, ids.slice(i), codec);
       } catch (thrown) {
@@ -198,10 +225,21 @@ export class CheckpointCoordinator {
         log(`snapshot ${ids[i]} cannot be used (${describe(thrown)}); trying the one before`, { level: "warn", workflow: "", task: "", key: 0 });
         continue;
       }
-      this.restoreData(resolveChain(chain), fit);
+      this.restoreData(resolveChain(chain.map((c) => c.data)), fit);
+      for (const c of chain) this.counted(c.data.kind, c.length);
       return ids[i];
     }
     return undefined;
+  }
+
+  /** Counts a snapshot of `length` bytes into the chain sizes `deltaRatio` compares. */
+  private counted(kind: "full" | "delta", length: number): void {
+    if (kind === "full") {
+      this.fullBytes = length;
+      this.deltaBytes = 0;
+    } else {
+      this.deltaBytes += length;
+    }
   }
 
   private restoreData(data: SnapshotData, fit: RestoreFit): void {
@@ -231,17 +269,20 @@ export class CheckpointCoordinator {
 class NotThisProgram extends SnapshotError {}
 
 /**
- * The decoded chain that snapshot `ids[0]` needs, oldest first: back to the full snapshot it
+ * The decoded chain that snapshot `ids[0]` needs, oldest first, with each snapshot's size in bytes: back to the full snapshot it
  * extends, through `ids` (newest first, consecutive).
  *
  * @throws SnapshotError when a snapshot of the chain is unreadable or the chain is broken
  */
-function chainFrom(store: SnapshotStore, ids: readonly string[], codec: Codec): SnapshotData[] {
-  const chain: SnapshotData[] = [];
+function chainFrom(store: SnapshotStore, ids: readonly string[], codec: Codec): { data: SnapshotData; length: number }[] {
+  const chain: { data: SnapshotData; length: number }[] = [];
   for (const id of ids) {
     let payload: Uint8Array;
+    let length: number;
     try {
-      payload = unframeSnapshot(store.load(id)).payload;
+      const bytes = store.load(id);
+      length = bytes.length;
+      payload = unframeSnapshot(bytes).payload;
     } catch (thrown) {
       if (id === ids[0]) throw thrown;
       throw new SnapshotError(`it extends snapshot ${id}, which cannot be read: ${describe(thrown)}`);
@@ -257,10 +298,10 @@ function chainFrom(store: SnapshotStore, ids: readonly string[], codec: Codec): 
           "restore with the code that wrote it (a class in the snapshot keeps its name: a registered class the name it was registered with, an error class of a compiled module its class name), or remove the snapshots to start afresh",
       );
     }
-    if (chain.length > 0 && data.sequence !== chain[0]!.sequence - 1) {
-      throw new SnapshotError(`the chain of snapshot ${ids[0]} is broken: snapshot ${chain[0]!.sequence - 1} is missing`);
+    if (chain.length > 0 && data.sequence !== chain[0]!.data.sequence - 1) {
+      throw new SnapshotError(`the chain of snapshot ${ids[0]} is broken: snapshot ${chain[0]!.data.sequence - 1} is missing`);
     }
-    chain.unshift(data);
+    chain.unshift({ data, length });
     if (data.kind === "full") return chain;
   }
   throw new SnapshotError(`snapshot ${ids[0]} is a delta whose full snapshot is no longer stored`);

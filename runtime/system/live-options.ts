@@ -13,7 +13,11 @@ export interface LiveSystemOptions {
   readonly dataDir?: string;
   /** Longest time between checkpoints while anything runs, in milliseconds (a positive integer; default 1,000). */
   readonly checkpointIntervalMs?: number;
-  /** Every `fullEvery`-th checkpoint is a full snapshot, the others deltas (default 100). */
+  /**
+   * Every `fullEvery`-th checkpoint at least is a full snapshot, the others deltas (default
+   * 10,000); a full one is also taken as soon as the deltas since the last add up to its size
+   * and to 4 MiB, so a restart reads at most twice the state and 4 MiB.
+   */
   readonly fullEvery?: number;
   /** Seed of the scheduler's random choices (an integer; default 0). */
   readonly seed?: number;

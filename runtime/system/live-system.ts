@@ -12,7 +12,7 @@ import type { SinkStart } from "../engine/deployer.js";
 import { Engine } from "../engine/engine.js";
 import type { Receipt } from "../engine/components/live-sources.js";
 import type { Application } from "../api/application.js";
-import { DirectoryStore } from "../state/stores.js";
+import { SegmentStore } from "../state/segment-store.js";
 import { CheckpointCoordinator } from "./checkpoint-coordinator.js";
 import { gatewayInput, gatewayName, gatewayOf, type GatewayAsk } from "./gateway.js";
 import { lockDataDir, type DataDirLock } from "./data-dir-lock.js";
@@ -25,7 +25,7 @@ import { appCounters, type AppCounters, type AskOptions, type LiveStats, type Li
 import { askersOf, drain, parkedIn, planUpgrade } from "./upgrade.js";
 
 const DEFAULT_INTERVAL_MS = 1000;
-const DEFAULT_FULL_EVERY = 100;
+const DEFAULT_FULL_EVERY = 10_000;
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** Checkpoints stored at once at most: each waits for its fsyncs, so several overlap them. */
 const STORING_AT_ONCE = 4;
@@ -37,7 +37,7 @@ export class LiveSystem {
   private coordinator!: CheckpointCoordinator;
   private driver!: LiveDriver;
   private launched!: Launched;
-  private readonly store: DirectoryStore | undefined;
+  private readonly store: SegmentStore | undefined;
   private readonly lock: DataDirLock | undefined;
   private readonly seed: number;
   private readonly interval: number;
@@ -79,7 +79,8 @@ export class LiveSystem {
     this.interval = interval;
     this.fullEvery = fullEvery;
     this.log = options.log ?? defaultLog;
-    this.store = options.dataDir === undefined ? undefined : new DirectoryStore(`${options.dataDir}/snapshots`);
+    // The store makes the directories and only reads until its first append, which the lock guards.
+    this.store = options.dataDir === undefined ? undefined : new SegmentStore(`${options.dataDir}/snapshots`);
     this.lock = options.dataDir === undefined ? undefined : lockDataDir(options.dataDir);
     this.assemble();
   }
@@ -92,7 +93,7 @@ export class LiveSystem {
     const engine = this.engine;
     this.coordinator = new CheckpointCoordinator(
       { engine, plans: () => this.launched.plans(), codec: () => this.launched.codec, shutdown: () => this.restoreFailed(engine) },
-      this.store === undefined ? undefined : { store: this.store, fullEvery: this.fullEvery },
+      this.store === undefined ? undefined : { store: this.store, fullEvery: this.fullEvery, deltaRatio: 1 },
     );
     this.driver = new LiveDriver(
       this.engine,
@@ -399,6 +400,7 @@ export class LiveSystem {
     } finally {
       this.callers.rejectAll(this.closed);
       this.engine.close();
+      this.store?.close();
       this.lock?.release();
     }
   }

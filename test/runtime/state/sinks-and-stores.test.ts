@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { DirectoryStore, PortalsApp, Sinks, SqliteStore, Systems, type Application, type MemorySink, type SnapshotStore } from "portals-ts";
+import { DirectoryStore, PortalsApp, SegmentStore, Sinks, SqliteStore, Systems, type Application, type MemorySink, type SnapshotStore } from "portals-ts";
 import { createCodec } from "../../../runtime/state/codec.js";
 import { decodeSnapshot as decodeWith } from "../../../runtime/system/snapshot.js";
 
@@ -155,6 +155,7 @@ describe("Sinks.memory and Sinks.file", () => {
 describe.each<[string, (dir: string) => SnapshotStore]>([
   ["DirectoryStore", (dir) => new DirectoryStore(join(dir, "snaps"), { keep: 2 })],
   ["SqliteStore", (dir) => new SqliteStore(join(dir, "snaps.db"), { keep: 2 })],
+  ["SegmentStore", (dir) => new SegmentStore(join(dir, "segments"), { keep: 2 })],
 ])("%s", (_name, open) => {
   test("keeps the newest chains (a full snapshot and its deltas), newest first", () => {
     const store = open(temp());

@@ -166,3 +166,41 @@ describe("a delta after a launch", () => {
     expect(lines.filter((l) => l.startsWith("b "))).toEqual(["b 0", "b 1", "b 3", "b 6"]);
   });
 });
+
+test("deltaRatio: a full snapshot once the chain's deltas add up to the full one's size and to 4 MiB, counted on after a restore", () => {
+  // Each event rewrites one 1 MiB string: each delta after an event is a little over 1 MiB, the full one too.
+  const app = () =>
+    PortalsApp("big", (a) => {
+      a.workflows<number, never>("w")
+        .source(a.generators.fromRange(0, 40, 1).stream)
+        .processor<never>((x, ctx) => {
+          ctx.state.set("blob", String(x % 10).repeat(1 << 20));
+          ctx.log.info(`event ${x}`);
+        })
+        .sink()
+        .freeze();
+    });
+  const saved: Uint8Array[] = [];
+  const store = { save: (b: Uint8Array) => void saved.push(b), newest: () => saved.map((_, i) => String(i)).reverse(), load: (id: string) => saved[Number(id)]!, close: () => {} };
+  const kinds = (): string => saved.map((b) => (snapshotHeader(b).kind === "full" ? "F" : "d")).join("");
+  const lines: string[] = [];
+  /** A checkpoint after each event: steps until the next event is logged. */
+  const checkpointEachEvent = (system: ReturnType<typeof Systems.test>, n: number): void => {
+    for (let i = 0; i < n; i++) {
+      const before = lines.length;
+      while (lines.length === before) system.step();
+      system.checkpoint();
+    }
+  };
+  const system = Systems.test({ log: (line) => void lines.push(line), snapshots: { store, deltaRatio: 1, fullEvery: 1000 } });
+  system.launch(app());
+  checkpointEachEvent(system, 12);
+  // Four deltas of a little over 1 MiB pass 4 MiB: the next one is full.
+  expect(kinds()).toBe("FddddFddddFd");
+  const restored = Systems.test({ log: (line) => void lines.push(line), snapshots: { store, deltaRatio: 1, fullEvery: 1000 } });
+  restored.restoreLatest([app()]);
+  // The restored chain has one delta: three more, then a full one.
+  checkpointEachEvent(restored, 4);
+  expect(kinds()).toBe("FddddFddddFddddF");
+  expect(() => Systems.test({ snapshots: { store, deltaRatio: 0 } })).toThrow("Systems.test({ snapshots: { deltaRatio: 0 } }): deltaRatio must be a positive number");
+});

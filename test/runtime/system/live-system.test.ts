@@ -368,7 +368,7 @@ describe("restore", () => {
     await first.close();
 
     const second = live({ dataDir: dir });
-    expect(second.restoreLatest([inventory()])).toMatch(/snapshot-/);
+    expect(second.restoreLatest([inventory()])).toMatch(/^\d{12}-\d{9}$/);
     expect(await second.ask("/inventory/portals/stock", { op: "add", item: "apple", n: 2 }, { idempotencyKey: "once" })).toBe(2);
     expect(await second.ask("/inventory/portals/stock", { op: "get", item: "apple" })).toBe(2);
     expect(await second.ask("/inventory/portals/stock", { op: "add", item: "apple", n: 1 })).toBe(3);
@@ -382,7 +382,7 @@ describe("restore", () => {
     await first.close();
     const second = live({ dataDir: dir });
     const { app, sink } = shop();
-    expect(second.restoreLatest([inventory(), app])).toMatch(/snapshot-/);
+    expect(second.restoreLatest([inventory(), app])).toMatch(/^\d{12}-\d{9}$/);
     expect(second.applications.map((a) => a.name)).toEqual(["inventory", "shop"]);
     await second.send("/shop/generators/orders", ["apple"]);
     await waitFor(() => sink.committed.length === 1);
