@@ -120,6 +120,21 @@ export class TaskStateStore {
     return { entries: [...this.perKey.keys()], set, inserted, deleted };
   }
 
+  /**
+   * Puts back per-key entry `name` from a snapshot. A fresh task (no handle holds the entry
+   * yet) takes `values` over, which a restore decoded for it alone: copying a million keys
+   * would double a restart's cost. Otherwise the entry is emptied and refilled.
+   */
+  load(name: string, values: ReadonlyMap<Key, unknown>): void {
+    if (!this.perKey.has(name) && values instanceof Map) {
+      this.perKey.set(name, values as Map<Key, unknown>);
+      return;
+    }
+    const entry = this.entry(name);
+    entry.clear();
+    for (const [k, v] of values) entry.set(k, v);
+  }
+
   /** The key → value map of per-key entry `name` (created empty on first use). */
   entry(name: string): Map<Key, unknown> {
     let m = this.perKey.get(name);

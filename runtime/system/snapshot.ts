@@ -61,7 +61,9 @@ export function decodeSnapshot(bytes: Uint8Array, codec: Codec): SnapshotData {
 }
 
 /**
- * The full state of a chain: a full snapshot and the deltas that extend it, in order.
+ * The full state of a chain: a full snapshot and the deltas that extend it, in order. The
+ * chain's snapshots are freshly decoded and used up: each delta is applied in place to the
+ * maps of the state before it, so a chain costs O(state + changes), not O(state × deltas).
  *
  * @throws SnapshotError when the chain does not start with a full snapshot or skips a sequence
  */
@@ -78,7 +80,7 @@ export function resolveChain(chain: readonly SnapshotData[]): SnapshotData {
   return state;
 }
 
-/** `delta` on top of `base`: the delta's metadata, and the base's task state with the changes. */
+/** `delta` on top of `base` (whose per-key maps it takes over): the delta's metadata, and the base's task state with the changes. */
 function applyDelta(base: SnapshotData, delta: SnapshotData): SnapshotData {
   const workflows: Record<string, WorkflowState> = {};
   for (const [path, w] of Object.entries(delta.workflows)) {
@@ -88,9 +90,10 @@ function applyDelta(base: SnapshotData, delta: SnapshotData): SnapshotData {
       runners: w.runners.map((r, i) => {
         const { changes, ...rest } = r as RunnerDelta;
         const old = before.runners[i] as RunnerState;
-        // Rebuilt in the store's order: entries as listed, keys inserted since the base last.
+        // The store's order: entries as listed, keys inserted since the base last.
         const perKey = new Map<string, Map<Key, unknown>>();
-        for (const name of changes.entries) perKey.set(name, new Map(old.perKey.get(name)));
+        // A decoded chain is this call's own: its read-only maps are taken over and changed.
+        for (const name of changes.entries) perKey.set(name, (old.perKey.get(name) as Map<Key, unknown> | undefined) ?? new Map());
         for (const [name, keys] of changes.inserted) {
           const values = perKey.get(name)!;
           for (const k of keys) {

@@ -216,18 +216,14 @@ export class TaskRunner implements BehaviorHost, ContextHost {
   }
 
   /**
-   * Puts back a saved task. Maps are filled in place, because state handles made by an `init`
-   * factory hold them. Parked frames are re-bound to the task's machines and the helpers they
+   * Puts back a saved task. Per-key maps are taken over, or filled in place where state
+   * handles made by an `init` factory hold them already (`TaskStateStore.load`). Parked frames are re-bound to the task's machines and the helpers they
    * can call.
    *
    * @throws Error naming the machine (or vsm state) when its code is missing or changed
    */
   load(saved: RunnerState): void {
-    for (const [name, values] of saved.perKey) {
-      const entry = this.store.entry(name);
-      entry.clear();
-      for (const [k, v] of values) entry.set(k, v);
-    }
+    for (const [name, values] of saved.perKey) this.store.load(name, values);
     refill(this.store.perTask, saved.perTask);
     refill(this.combinatorState, saved.combinators);
     this.vsmStates.clear();

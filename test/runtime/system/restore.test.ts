@@ -10,7 +10,7 @@
 import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import { describe, expect, test } from "vitest";
-import { PortalsApp, Sinks, SnapshotError, Systems, VSM, type Application, type VsmBehavior } from "portals-ts";
+import { PortalsApp, Sinks, SnapshotError, Systems, Tasks, VSM, type Application, type VsmBehavior } from "portals-ts";
 import bankSaga from "../../../examples/bank-saga/app.js";
 import countdown from "../../../examples/countdown/app.js";
 import pingPong from "../../../examples/ping-pong/app.js";
@@ -102,6 +102,42 @@ test("restoring the same snapshot twice resumes each parked continuation once in
   expect(once.lines).toEqual(run.lines.slice(point.lines));
   expect(twice.lines).toEqual(once.lines);
   expect(new Set(once.lines).size).toBe(once.lines.length);
+});
+
+test("state handles an init factory made at launch see the restored state (a restore takes a fresh task's maps over, not those handles)", () => {
+  const lines = (into: string[]) => (line: string) => void into.push(line);
+  const counter = () =>
+    PortalsApp("counter", (app) => {
+      app
+        .workflows<number, never>("count")
+        .source(app.generators.fromArrayOfArrays([[1, 2, 1], [2, 1, 1], [3, 2]]).stream)
+        .key((x) => x)
+        .init<never>((ctx) => {
+          const seen = ctx.perKey("seen", 0);
+          return Tasks.processor<number, never>((x, c) => {
+            seen.set(seen.get() + 1);
+            c.log.info(`${x} seen ${seen.get()}`);
+          });
+        })
+        .sink()
+        .freeze();
+    });
+  const whole: string[] = [];
+  const alone = Systems.test({ log: lines(whole) });
+  alone.launch(counter());
+  alone.stepUntilComplete();
+  expect(whole).toEqual(["1 seen 1", "2 seen 1", "1 seen 2", "2 seen 2", "1 seen 3", "1 seen 4", "3 seen 1", "2 seen 3"]);
+  for (let at = 1; at < 12; at++) {
+    const before: string[] = [];
+    const first = Systems.test({ log: lines(before) });
+    first.launch(counter());
+    for (let i = 0; i < at && first.canStep(); i++) first.step();
+    const after: string[] = [];
+    const restored = Systems.test({ log: lines(after) });
+    restored.restore(first.snapshot(), [counter()]);
+    restored.stepUntilComplete();
+    expect([...before, ...after]).toEqual(whole);
+  }
 });
 
 test("a snapshot taken while an asker waits inside a for loop resumes at the right iteration with the right accumulator", () => {
