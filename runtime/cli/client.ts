@@ -3,6 +3,7 @@
  * API (docs/live.md, "Endpoints"). The server is `--server`, else `PORTALS_SERVER`, else
  * `http://127.0.0.1:8080`; the token `--token`, else `PORTALS_TOKEN`.
  */
+import { UsageError } from "./io.js";
 
 /** Where a client command calls, and with what token. */
 export interface ServerAddress {
@@ -15,9 +16,17 @@ export class CallError extends Error {
   override readonly name = "CallError";
 }
 
-/** The server and token of a command, from its flags and the environment. */
+/**
+ * The server and token of a command, from its flags and the environment.
+ *
+ * @throws UsageError when the server is not an http:// or https:// URL
+ */
 export function serverAddress(flags: { server?: string; token?: string }, env: NodeJS.ProcessEnv = process.env): ServerAddress {
-  return { server: (flags.server ?? env["PORTALS_SERVER"] ?? "http://127.0.0.1:8080").replace(/\/+$/, ""), token: flags.token ?? env["PORTALS_TOKEN"] };
+  const [server, from] = flags.server !== undefined ? [flags.server, "--server"] : env["PORTALS_SERVER"] !== undefined ? [env["PORTALS_SERVER"], "PORTALS_SERVER"] : ["http://127.0.0.1:8080", "the default server"];
+  if (!URL.canParse(server) || !["http:", "https:"].includes(new URL(server).protocol)) {
+    throw new UsageError(`${from} ${JSON.stringify(server)} is not an http:// or https:// URL; give the server's address, e.g. http://127.0.0.1:8080`);
+  }
+  return { server: server.replace(/\/+$/, ""), token: flags.token ?? env["PORTALS_TOKEN"] };
 }
 
 /**

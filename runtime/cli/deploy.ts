@@ -17,7 +17,12 @@ type Bundler = (entry: string) => Promise<{ code: string; warnings: string[] }>;
  *   with its file and line), or esbuild is not installed
  */
 export async function bundleModule(modulePath: string): Promise<{ code: string; warnings: string[] }> {
-  if (!existsSync(resolve(modulePath))) throw new UsageError(`module ${modulePath} does not exist (looked for ${resolve(modulePath)})`);
+  if (!existsSync(resolve(modulePath))) {
+    // `portals deploy` bundles the TypeScript itself: a .js path often means the .ts beside it.
+    const source = /\.[mc]?js$/.test(modulePath) ? modulePath.replace(/js$/, "ts") : undefined;
+    const hint = source !== undefined && existsSync(resolve(source)) ? `; did you mean ${source}? deploy bundles TypeScript itself` : "";
+    throw new UsageError(`module ${modulePath} does not exist (looked for ${resolve(modulePath)})${hint}`);
+  }
   const bundle = await bundler();
   try {
     return await bundle(modulePath);

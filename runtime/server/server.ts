@@ -158,10 +158,12 @@ async function httpApp(system: LiveSystem, deployments: Deployments, token: stri
       await reply.code(401).send({ error: "this call changes the server: send Authorization: Bearer <token> (printed at the server's first start, stored in <data dir>/token)" });
     }
   });
-  app.setErrorHandler(async (error: Error & { statusCode?: number; validation?: unknown; code?: string }, _request, reply) => {
+  app.setErrorHandler(async (error: Error & { statusCode?: number; validation?: unknown; code?: string }, request, reply) => {
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     const message =
-      error.code === "FST_ERR_CTP_BODY_TOO_LARGE"
+      error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE"
+        ? `Content-Type ${request.headers["content-type"] ?? "(none)"} is not accepted: send the body as JSON with Content-Type: application/json (a deployment as application/javascript)`
+        : error.code === "FST_ERR_CTP_BODY_TOO_LARGE"
         ? `the body is larger than the limit of ${options.bodyLimit ?? BODY_LIMIT} bytes (deployments: ${options.deploymentLimit ?? DEPLOYMENT_LIMIT})`
         : error.validation !== undefined
           ? `invalid request: ${error.message}`
@@ -173,6 +175,9 @@ async function httpApp(system: LiveSystem, deployments: Deployments, token: stri
   app.setNotFoundHandler(async (request, reply) => {
     await reply.code(404).send({ error: `no route ${request.method} ${request.url.split("?")[0]}; the routes are in GET /openapi.json` });
   });
+  // Fastify reads text/plain as a string: an ask sent without a JSON content type would reach
+  // its portal as the text of the request instead of the request.
+  app.removeContentTypeParser("text/plain");
   registerRoutes(app, { system, deployments, metrics: new ServerMetrics(system), deploymentLimit: options.deploymentLimit ?? DEPLOYMENT_LIMIT });
   return app;
 }

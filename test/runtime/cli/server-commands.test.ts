@@ -68,9 +68,15 @@ describe("portals deploy, apps, ask, send, tail", () => {
     expect(portals(["ask", "inventory/inventory", "{nope"])).toMatchObject({ code: 2, err: expect.stringContaining("the request is not JSON") });
     expect(portals(["send", "inventory/restock", "{}"])).toMatchObject({ code: 2, err: expect.stringContaining("must be a JSON array") });
     expect(portals(["deploy", "examples/shop/nope.ts"])).toMatchObject({ code: 2, err: expect.stringContaining("does not exist") });
+    expect(portals(["deploy", "examples/shop/cart.js"])).toMatchObject({ code: 2, err: expect.stringContaining("does not exist (looked for " + join(ROOT, "examples/shop/cart.js") + "); did you mean examples/shop/cart.ts? deploy bundles TypeScript itself\n") });
     expect(portals(["ask", "inventory/nope", "{}"])).toMatchObject({ code: 1, err: expect.stringContaining("404 no portal /inventory/portals/nope") });
     expect(portals(["send", "inventory/restock", "[]"], { PORTALS_TOKEN: undefined })).toMatchObject({ code: 1, err: expect.stringContaining("401") });
     expect(portals(["apps"], { PORTALS_SERVER: "http://127.0.0.1:9" })).toMatchObject({ code: 1, err: expect.stringContaining("cannot reach the server at http://127.0.0.1:9") });
+    expect(portals(["apps", "--server", "notaurl"])).toMatchObject({
+      code: 2,
+      err: 'portals: error: --server "notaurl" is not an http:// or https:// URL; give the server\'s address, e.g. http://127.0.0.1:8080\n',
+    });
+    expect(portals(["apps"], { PORTALS_SERVER: "ftp://127.0.0.1" })).toMatchObject({ code: 2, err: expect.stringContaining('PORTALS_SERVER "ftp://127.0.0.1" is not an http:// or https:// URL') });
   });
 
   test("a module that does not compile is refused before anything is sent, with its line", () => {
