@@ -72,8 +72,14 @@ export class SegmentStore implements SnapshotStore {
     }
   }
 
-  /** See {@link SnapshotStore.save}. */
+  /**
+   * See {@link SnapshotStore.save}.
+   *
+   * @throws Error while snapshots given to {@link SegmentStore.saveAsync} are not written yet
+   *   (this write would land among them)
+   */
   save(bytes: Uint8Array): void {
+    if (this.writing) throw new Error(`the segment store in ${this.directory} is writing snapshots saved with saveAsync; wait for them before save`);
     const full = this.check(bytes);
     if (full) this.startSegment();
     const fd = this.appendFd();

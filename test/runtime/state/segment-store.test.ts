@@ -67,7 +67,9 @@ test("snapshots saved while a write is in flight resolve in order, and a full on
   const store = new SegmentStore(dir);
   const snapshots = snapshotsOf(7, 4);
   const order: number[] = [];
-  await Promise.all(snapshots.map((s, i) => store.saveAsync(s).then(() => order.push(i))));
+  const saved = Promise.all(snapshots.map((s, i) => store.saveAsync(s).then(() => order.push(i))));
+  expect(() => store.save(snapshots[0]!)).toThrow(`the segment store in ${dir} is writing snapshots saved with saveAsync; wait for them before save`);
+  await saved;
   expect(order).toEqual([0, 1, 2, 3, 4, 5, 6]);
   expect(readdirSync(dir).sort()).toEqual(["segment-000000000001.ptseg", "segment-000000000002.ptseg"]);
   expect(store.newest().map((id) => decoded(store, id).sequence)).toEqual([7, 6, 5, 4, 3, 2, 1]);
