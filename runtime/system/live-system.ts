@@ -27,8 +27,12 @@ import { askersOf, drain, parkedIn, planUpgrade } from "./upgrade.js";
 const DEFAULT_INTERVAL_MS = 1000;
 const DEFAULT_FULL_EVERY = 10_000;
 const DEFAULT_TIMEOUT_MS = 10_000;
-/** Checkpoints stored at once at most: each waits for its fsyncs, so several overlap them. */
-const STORING_AT_ONCE = 4;
+/**
+ * Checkpoints stored at once at most. The segment store writes one at a time anyway; a second
+ * taken during a write only adds its capture, while one taken after it covers more outputs
+ * (measured: 1 serves about 8% more asks over HTTP than 4, with half the checkpoints).
+ */
+const STORING_AT_ONCE = 1;
 
 /** See the module header. */
 export class LiveSystem {
