@@ -248,12 +248,12 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     {
       schema: {
         summary: "Send events: the JSON array is appended as one atom to the ingestion stream (app.generators.http(stream))",
-        description: "Answered once the checkpoint covering the atom is stored. With Idempotency-Key a retry appends nothing and gets the first send's atom.",
+        description: "Answered once the checkpoint covering the atom is stored. With Idempotency-Key a retry appends nothing and gets the first send's atom; the key with other events is refused (422).",
         security: SECURED,
         params: { type: "object", properties: { app: NAME, stream: NAME }, required: ["app", "stream"] },
         headers: KEY_HEADER,
         body: { type: "array" },
-        response: { ...MUTATING, 200: { type: "object", properties: { atom: { type: "integer" }, duplicate: { type: "boolean" } } }, 404: ERROR, 503: ERROR },
+        response: { ...MUTATING, 200: { type: "object", properties: { atom: { type: "integer" }, duplicate: { type: "boolean" } } }, 404: ERROR, 422: ERROR, 503: ERROR },
       },
     },
     async (request, reply) => {

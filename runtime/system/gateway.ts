@@ -16,13 +16,13 @@
  * restore, since that state is in every snapshot.
  */
 import { describe } from "../core/errors.js";
+import { fingerprint } from "../core/fingerprint.js";
 import { defineMachine, REQUESTER, Step, type Machine, type Requester } from "../core/machine.js";
 import type { SinkState, SinkWriter, Sink } from "../core/sink.js";
 import type { Application } from "../api/application.js";
 import { PortalsApp } from "../api/application-builder.js";
 import type { PortalRef } from "../api/refs.js";
 import { SYSTEM_APP_PREFIX } from "./launched.js";
-
 
 /** One ask from outside, as the gateway's ingestion source carries it. */
 export interface GatewayAsk {
@@ -142,22 +142,4 @@ function answerSink(desk: AnswerDesk): Sink<GatewayAnswer> {
       };
     },
   };
-}
-
-/**
- * A short fingerprint of a request, by its JSON (cyrb53, 53 bits): what tells a retry from
- * another request under the same idempotency key.
- */
-function fingerprint(request: unknown): string {
-  const text = JSON.stringify(request) ?? "undefined";
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
 }

@@ -4,6 +4,7 @@
  * an engine (an upgrade replaces it), so they are kept here, apart from it.
  */
 import { describe } from "../core/errors.js";
+import { MAX_NESTING, nestingOf } from "../core/fingerprint.js";
 import type { LogWriter } from "../core/log.js";
 import type { Receipt, Receipted } from "../engine/components/live-sources.js";
 import type { GatewayAnswer } from "./gateway.js";
@@ -128,4 +129,13 @@ export function checkIdempotencyKey(key: unknown): string | undefined {
     throw new LiveError("bad-request", "an idempotency key is a string of 1 to 256 characters");
   }
   return key;
+}
+
+/**
+ * `value` (a request or the events of a send), when it nests at most {@link MAX_NESTING} deep.
+ *
+ * @throws LiveError `bad-request` naming the limit
+ */
+export function checkNesting(what: string, value: unknown): void {
+  if (nestingOf(value) > MAX_NESTING) throw new LiveError("bad-request", `arrays and objects in ${what} nest more than ${MAX_NESTING} levels deep; flatten ${what}`);
 }

@@ -19,7 +19,7 @@ import { lockDataDir, type DataDirLock } from "./data-dir-lock.js";
 import { defaultLog } from "./default-log.js";
 import { checkLaunches, codecFor, Launched, SYSTEM_APP_PREFIX, type Launch } from "./launched.js";
 import { LiveDriver } from "./live-driver.js";
-import { Callers, checkIdempotencyKey, type Tail } from "./live-callers.js";
+import { Callers, checkIdempotencyKey, checkNesting, type Tail } from "./live-callers.js";
 import { LiveError } from "./live-error.js";
 import { appCounters, type AppCounters, type AskOptions, type LiveStats, type LiveSystemOptions, type SendOptions, type UpgradeOptions } from "./live-options.js";
 import { askersOf, drain, parkedIn, planUpgrade } from "./upgrade.js";
@@ -197,7 +197,8 @@ export class LiveSystem {
    * Asks portal `portal` (a path, `/<app>/portals/<name>`) with `request`; resolves with the
    * reply once the checkpoint covering it is stored.
    *
-   * @throws LiveError `not-found` for an unknown portal, `bad-request` for bad options,
+   * @throws LiveError `not-found` for an unknown portal, `bad-request` for bad options or a
+   *   request nested more than 256 levels deep,
    *   `timeout` when no answer came in time (a retry with the same idempotency key gets it once
    *   it exists), `replier` when the replier failed (its message), `closed` when the system closed
    */
@@ -206,6 +207,7 @@ export class LiveSystem {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new LiveError("bad-request", `timeoutMs must be a positive integer (milliseconds), got ${timeoutMs}`);
     const key = checkIdempotencyKey(options.idempotencyKey);
+    checkNesting("the request", request);
     const app = portal.split("/")[1] ?? "";
     const input = this.gateways.get(`/${app}`);
     if (this.engine.isStopped(`/${app}`)) throw new LiveError("not-found", `application ${app} was stopped; its portal ${portal} takes no more asks`);
@@ -226,7 +228,8 @@ export class LiveSystem {
    * covering the atom is stored.
    *
    * @throws LiveError `not-found` for an unknown generator or one that is not an ingestion
-   *   generator, `bad-request` when `events` is not an array or the key is bad, `closed`
+   *   generator, `bad-request` when `events` is not an array, nests too deep or the key is bad,
+   *   `reused-key` when the key was used recently with other events, `closed`
    */
   send(generator: string, events: readonly unknown[], options: SendOptions = {}): Promise<Receipt> {
     this.checkOpen();
@@ -236,7 +239,12 @@ export class LiveSystem {
     if (generator.startsWith(`/${SYSTEM_APP_PREFIX}`) || this.engine.generators.get(generator)?.ingestion === undefined) {
       throw new LiveError("not-found", `no ingestion stream ${generator} in the running applications (made by app.generators.http(name))`);
     }
-    return this.callers.receipt((done) => this.ingestion(generator).send([...events], key, done));
+    checkNesting("the events", events);
+    const source = this.ingestion(generator);
+    if (key !== undefined && source.reusedKey(key, events)) {
+      throw new LiveError("reused-key", "this idempotency key was used with other events; use a new key for a new send");
+    }
+    return this.callers.receipt((done) => source.send([...events], key, done));
   }
 
   /**

@@ -5,6 +5,7 @@
  * (no clock) the rate source ignores time, and the ingestion source has nothing to step.
  */
 import type { OperatorError } from "../../core/errors.js";
+import { fingerprint } from "../../core/fingerprint.js";
 import type { LogWriter } from "../../core/log.js";
 import { atom, sealAtom, type Atom } from "../atom.js";
 import { sourceError, zeros, type AtomSource } from "./sources.js";
@@ -31,6 +32,8 @@ export type Receipted = (receipt: Receipt) => void;
 interface Queued {
   readonly values: unknown[];
   readonly key: string | undefined;
+  /** Fingerprint of the values of a keyed send (what a retry must match). */
+  readonly fingerprint: string | undefined;
   /** The send and its retries with the same key while it waits. */
   readonly done: Receipted[];
 }
@@ -42,16 +45,17 @@ interface Queued {
  */
 export const REMEMBERED_KEYS = 1024;
 
-/** Position of an ingestion source: atoms appended, and recent idempotency keys with their atom. */
+/** Position of an ingestion source: atoms appended, and recent idempotency keys with their atom and the fingerprint of their events. */
 export interface IngestionPosition {
   readonly atoms: number;
-  readonly keys: readonly (readonly [string, number])[];
+  readonly keys: readonly (readonly [string, number, string])[];
 }
 
 /** `app.generators.http(name, { coalesce })`: one atom per send (or per step), in the order of the sends. */
 export class IngestionSource implements AtomSource {
   private atoms = 0;
-  private keys = new Map<string, number>();
+  /** Recent idempotency keys: the atom of their send and the fingerprint of its events. */
+  private keys = new Map<string, { atom: number; fingerprint: string }>();
   private readonly queue: Queued[] = [];
   /** Sends whose atom was stepped, with their receipts, until {@link IngestionSource.takeStepped}. */
   private stepped: { done: Receipted; receipt: Receipt }[] = [];
@@ -68,7 +72,7 @@ export class IngestionSource implements AtomSource {
    */
   send(values: unknown[], key: string | undefined, done: Receipted): void {
     if (key !== undefined) {
-      const atomNumber = this.keys.get(key);
+      const atomNumber = this.keys.get(key)?.atom;
       if (atomNumber !== undefined) {
         this.stepped.push({ done, receipt: { atom: atomNumber, duplicate: true } });
         this.clock?.wake();
@@ -80,8 +84,17 @@ export class IngestionSource implements AtomSource {
         return;
       }
     }
-    this.queue.push({ values, key, done: [done] });
+    this.queue.push({ values, key, fingerprint: key === undefined ? undefined : fingerprint(values), done: [done] });
     if (this.queue.length === 1) this.clock?.wake();
+  }
+
+  /**
+   * True when `key` is remembered (or queued) with other events than `values`: a new send under
+   * an old key, which {@link IngestionSource.send} would take for a retry.
+   */
+  reusedKey(key: string, values: readonly unknown[]): boolean {
+    const known = this.keys.get(key)?.fingerprint ?? this.queue.find((q) => q.key === key)?.fingerprint;
+    return known !== undefined && known !== fingerprint(values);
   }
 
   /** The receipts of the sends stepped since the last call (a live system releases them once a checkpoint covers them). */
@@ -111,12 +124,12 @@ export class IngestionSource implements AtomSource {
   }
 
   position(): IngestionPosition {
-    return { atoms: this.atoms, keys: [...this.keys] };
+    return { atoms: this.atoms, keys: [...this.keys].map(([key, k]) => [key, k.atom, k.fingerprint] as const) };
   }
 
   seek(p: IngestionPosition): void {
     this.atoms = p.atoms;
-    this.keys = new Map(p.keys);
+    this.keys = new Map(p.keys.map(([key, atom, fingerprint]) => [key, { atom, fingerprint }]));
   }
 
   next(): Atom {
@@ -125,7 +138,7 @@ export class IngestionSource implements AtomSource {
     const values: unknown[] = [];
     for (const q of taken) {
       if (q.key !== undefined) {
-        this.keys.set(q.key, number);
+        this.keys.set(q.key, { atom: number, fingerprint: q.fingerprint! });
         if (this.keys.size > REMEMBERED_KEYS) this.keys.delete(this.keys.keys().next().value!);
       }
       q.done.forEach((done, i) => this.stepped.push({ done, receipt: { atom: number, duplicate: i > 0 } }));

@@ -87,7 +87,7 @@ describe("a server with the inventory deployed", () => {
     const send = (body: unknown, headers: Record<string, string> = {}, path = "/v1/streams/inventory/restock") => server.call("POST", path, body, { headers });
     const first = await send([{ item: "fig", n: 5 }, { item: "fig", n: 1 }], { "idempotency-key": "r1" });
     expect(first).toMatchObject({ status: 200, json: { duplicate: false } });
-    expect(await send([{ item: "fig", n: 5 }], { "idempotency-key": "r1" })).toMatchObject({ status: 200, json: { atom: first.json.atom, duplicate: true } });
+    expect(await send([{ item: "fig", n: 5 }, { item: "fig", n: 1 }], { "idempotency-key": "r1" })).toMatchObject({ status: 200, json: { atom: first.json.atom, duplicate: true } });
     await expect.poll(async () => (await server.call("POST", "/v1/portals/inventory/stock", { op: "get", item: "fig" })).json).toEqual({ reply: 6 });
     expect(await send({ item: "fig" })).toMatchObject({ status: 400, json: { error: expect.stringContaining("array") } });
     expect(await send([], {}, "/v1/streams/inventory/nope")).toMatchObject({ status: 404, json: { error: expect.stringContaining("/inventory/generators/nope") } });
@@ -172,6 +172,16 @@ describe("a server with the inventory deployed", () => {
   test("malformed calls get a JSON 4xx: a scalar where an array is due, a bad URL encoding, a body that is not JSON", async () => {
     expect(await server.call("POST", "/v1/streams/inventory/restock", 5)).toMatchObject({ status: 400, json: { error: expect.stringContaining("array") } });
     expect(await server.call("GET", "/v1/apps/%E0%A4%A")).toMatchObject({ status: 400, json: { error: expect.any(String) } });
+    const deep = "[".repeat(10_000) + "1" + "]".repeat(10_000);
+    expect(await server.call("POST", "/v1/portals/inventory/stock", undefined, { raw: deep, headers: { "idempotency-key": "deep" } })).toMatchObject({
+      status: 400,
+      json: { error: "arrays and objects in the request nest more than 256 levels deep; flatten the request" },
+    });
+    expect((await server.call("POST", "/v1/streams/inventory/restock", [{ item: "kiwi", n: 1 }], { headers: { "idempotency-key": "kiwi" } })).status).toBe(200);
+    expect(await server.call("POST", "/v1/streams/inventory/restock", [{ item: "kiwi", n: 100 }], { headers: { "idempotency-key": "kiwi" } })).toMatchObject({
+      status: 422,
+      json: { error: "this idempotency key was used with other events; use a new key for a new send" },
+    });
     // Fastify's default would hand the portal the body's text as a string.
     expect(await server.call("POST", "/v1/portals/inventory/stock", undefined, { raw: '{"op":"get","item":"a"}', type: "text/plain" })).toMatchObject({
       status: 415,

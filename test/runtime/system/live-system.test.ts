@@ -3,6 +3,7 @@
  * outside released after the checkpoint that covers them, idempotent asks across a restore,
  * live sources (ingestion, rate, async iterables) that wake a sleeping loop.
  */
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -121,6 +122,12 @@ describe("asks from outside", () => {
     expect(() => system.ask("/nope/portals/stock", {})).toThrow(expect.objectContaining({ code: "not-found" }));
     expect(() => system.ask("/inventory/portals/stock", {}, { timeoutMs: 0 })).toThrow(expect.objectContaining({ code: "bad-request" }));
     expect(() => system.ask("/inventory/portals/stock", {}, { idempotencyKey: "" })).toThrow(expect.objectContaining({ code: "bad-request" }));
+    // Found by a fresh user: a keyed ask nested 10,000 deep overflowed the stack in the gateway, and every retry timed out.
+    let deep: unknown = 1;
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    expect(() => system.ask("/inventory/portals/stock", { op: "get", item: deep }, { idempotencyKey: "deep" })).toThrow(
+      expect.objectContaining({ code: "bad-request", message: "arrays and objects in the request nest more than 256 levels deep; flatten the request" }),
+    );
     // The system goes on after each of them.
     expect(await system.ask("/inventory/portals/stock", { op: "get", item: "x" })).toBe(0);
   });
@@ -182,11 +189,18 @@ describe("ingestion", () => {
     );
     expect(await system.send("/counter/generators/in", [1, 2], { idempotencyKey: "a" })).toEqual({ atom: 0, duplicate: false });
     expect(await system.send("/counter/generators/in", [1, 2], { idempotencyKey: "a" })).toEqual({ atom: 0, duplicate: true });
+    // Found by a fresh user: another send under the same key was answered as a duplicate, its events dropped.
+    expect(() => system.send("/counter/generators/in", [1, 3], { idempotencyKey: "a" })).toThrow(
+      expect.objectContaining({ code: "reused-key", message: "this idempotency key was used with other events; use a new key for a new send" }),
+    );
     expect(await system.send("/counter/generators/in", [5])).toEqual({ atom: 1, duplicate: false });
     await waitFor(() => sink.committed.length === 3);
     expect(sink.committed).toEqual([2, 4, 10]);
     expect(() => system.send("/counter/generators/nope", [1])).toThrow(expect.objectContaining({ code: "not-found" }));
     expect(() => system.send("/counter/generators/in", 1 as never)).toThrow(expect.objectContaining({ code: "bad-request" }));
+    let deep: unknown = 1;
+    for (let i = 0; i < 300; i++) deep = { next: deep };
+    expect(() => system.send("/counter/generators/in", [deep])).toThrow(expect.objectContaining({ code: "bad-request", message: "arrays and objects in the events nest more than 256 levels deep; flatten the events" }));
   });
 });
 
@@ -399,6 +413,36 @@ describe("restore", () => {
     expect(readFileSync(join(dir, "LOCK"), "utf8")).toMatch(new RegExp(`^${process.pid} `));
     await second.close();
     expect(existsSync(join(dir, "LOCK"))).toBe(false);
+  });
+
+  test("a lock is taken over from this pid when no live system here holds it, from a reused pid, and from a zombie; a running owner keeps it", async () => {
+    const procStart = (pid: number): string => {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]!;
+    };
+    const dir = dataDir();
+    const takesOver = async (lock: string): Promise<void> => {
+      writeFileSync(join(dir, "LOCK"), lock);
+      const system = live({ dataDir: dir });
+      expect(readFileSync(join(dir, "LOCK"), "utf8")).toMatch(new RegExp(`^${process.pid} ${procStart(process.pid)} `));
+      await system.close();
+    };
+    // A container's PID 1 restarted after SIGKILL finds its own pid in the lock.
+    await takesOver(`${process.pid} ${procStart(process.pid)} left-by-the-same-pid-before-a-restart\n`);
+    // Pid 1 runs, but it is not the process that wrote the lock: it started at another time.
+    await takesOver("1 999999999999 left-by-a-process-whose-pid-was-reused\n");
+    // A killed server its parent has not reaped yet: a zombie.
+    const shell = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 20"], { stdio: ["ignore", "pipe", "ignore"] });
+    try {
+      const zombie = Number(await new Promise<string>((resolve) => shell.stdout!.once("data", (d: Buffer) => resolve(d.toString()))));
+      await waitFor(() => readFileSync(`/proc/${zombie}/stat`, "utf8").split(") ")[1]!.startsWith("Z"));
+      await takesOver(`${zombie} ${procStart(zombie)} left-by-a-zombie\n`);
+      // The shell (now `sleep 20`) runs and started when its lock says: the lock is its.
+      writeFileSync(join(dir, "LOCK"), `${shell.pid} ${procStart(shell.pid!)} held-by-a-running-process\n`);
+      expect(() => Systems.live({ dataDir: dir, log: () => {} })).toThrow(`data directory ${dir} is in use by process ${shell.pid} (${join(dir, "LOCK")}); stop it first, or use another directory`);
+    } finally {
+      shell.kill("SIGKILL");
+    }
   });
 
   test("without snapshots restoreLatest leaves the system to start afresh", () => {
