@@ -6,7 +6,7 @@
  */
 import type { DataClass } from "../core/data.js";
 import { ApplicationError } from "../core/errors.js";
-import { streamOf } from "../core/paths.js";
+import { isSegmentName, streamOf } from "../core/paths.js";
 import { Application } from "./application.js";
 import type { AtomOptions, ConnectionOptions, GeneratorOptions, IngestionOptions, PortalOptions, RateOptions, SequencerOptions, SplitOptions, SplitterOptions } from "./options.js";
 import { portalRef, streamRef } from "./refs.js";
@@ -45,15 +45,16 @@ export class ApplicationBuilder {
   private readonly dataClassList: DataClass<object>[] = [];
 
   /**
-   * @param name application name: letters, digits, `_`, `-` and `.` (it becomes the path `/<name>`)
-   * @throws TypeError for an empty name or one with other characters
+   * @param name application name: letters, digits, `_`, `-` and `.`, not `.` or `..` alone (it
+   *   becomes the path `/<name>`)
+   * @throws TypeError for an empty name, `.` or `..`, or one with other characters
    */
   constructor(
     /** Name of the application (its path is `/<name>`). */
     readonly name: string,
   ) {
-    if (typeof name !== "string" || !/^[\w.-]+$/.test(name)) {
-      throw new TypeError(`application name ${JSON.stringify(name)} is invalid: use letters, digits, "_", "-" or "."`);
+    if (!isSegmentName(name, false)) {
+      throw new TypeError(`application name ${JSON.stringify(name)} is invalid: use letters, digits, "_", "-" or "." (not "." or ".." alone)`);
     }
     this.path = `/${name}`;
   }
@@ -322,8 +323,8 @@ export function PortalsApp(name: string, define: (app: ApplicationBuilder) => vo
 }
 
 function checkName(name: unknown, what: string): void {
-  if (typeof name !== "string" || !/^[\w.$-]+$/.test(name)) {
-    throw new TypeError(`${what} ${JSON.stringify(name)} is invalid: use letters, digits, "_", "-", "." or "$"`);
+  if (!isSegmentName(name, true)) {
+    throw new TypeError(`${what} ${JSON.stringify(name)} is invalid: use letters, digits, "_", "-", "." or "$" (not "." or ".." alone)`);
   }
 }
 

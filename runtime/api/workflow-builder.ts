@@ -8,7 +8,7 @@
 import type { AskerContext, MapContext, ProcessorContext, ReplierContext } from "../core/context.js";
 import type { DeadLetter, OperatorError } from "../core/errors.js";
 import type { Key } from "../core/key.js";
-import { deadLettersOf, RESERVED_STREAM_NAMES, streamOf } from "../core/paths.js";
+import { deadLettersOf, isSegmentName, RESERVED_STREAM_NAMES, streamOf } from "../core/paths.js";
 import type { Sink } from "../core/sink.js";
 import { defaultTaskName, taskLabel } from "../core/spec.js";
 import type { VsmBehavior } from "../core/vsm.js";
@@ -62,8 +62,8 @@ export class WorkflowBuilder<T, U> {
    */
   deadLetters(name = "failed"): StreamRef<DeadLetter> {
     const where = `workflow ${this.draft.path}: deadLetters(${JSON.stringify(name)})`;
-    if (typeof name !== "string" || !/^[\w.$-]+$/.test(name) || RESERVED_STREAM_NAMES.includes(name)) {
-      throw new TypeError(`${where}: the name must be letters, digits, "_", "-", "." or "$", and not one of ${RESERVED_STREAM_NAMES.join(", ")}`);
+    if (!isSegmentName(name, true) || RESERVED_STREAM_NAMES.includes(name)) {
+      throw new TypeError(`${where}: the name must be letters, digits, "_", "-", "." or "$", not "." or ".." alone, and not one of ${RESERVED_STREAM_NAMES.join(", ")}`);
     }
     if (this.draft.frozen) throw new TypeError(`${where}: the workflow is frozen; call deadLetters() before freeze()`);
     const path = deadLettersOf(this.draft.path, name);

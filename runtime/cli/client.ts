@@ -46,6 +46,7 @@ export async function call(address: ServerAddress, method: string, path: string,
     h["content-type"] = "application/javascript";
     init.body = body.javascript;
   }
+  checkHeaders(h);
   let response: Response;
   try {
     response = await fetch(`${address.server}${path}`, init);
@@ -124,4 +125,30 @@ export async function* tail(address: ServerAddress, path: string): AsyncGenerato
       for (const line of message.split("\n")) if (line.startsWith("data: ")) yield line.slice("data: ".length);
     }
   }
+}
+
+/** Where a header's value comes from, for messages. */
+const HEADER_SOURCES: Readonly<Record<string, string>> = { authorization: "the token (--token or PORTALS_TOKEN)", "idempotency-key": "--idempotency-key" };
+
+/**
+ * Header values fetch can send: printable ASCII (it fails on anything else as if the server
+ * could not be reached).
+ *
+ * @throws UsageError naming the flag the value came from
+ */
+function checkHeaders(headers: Readonly<Record<string, string>>): void {
+  for (const [name, value] of Object.entries(headers)) {
+    if (!/^[\x20-\x7e]*$/.test(value)) throw new UsageError(`${HEADER_SOURCES[name] ?? name} holds characters an HTTP header cannot carry; use printable ASCII`);
+  }
+}
+
+/**
+ * The `Idempotency-Key` header of `key` (none without one).
+ *
+ * @throws UsageError for an empty key or one over 256 characters, as the server refuses them
+ */
+export function idempotencyHeader(key: string | undefined): Record<string, string> {
+  if (key === undefined) return {};
+  if (key === "" || key.length > 256) throw new UsageError("--idempotency-key takes 1 to 256 characters");
+  return { "idempotency-key": key };
 }

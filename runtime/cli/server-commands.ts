@@ -15,7 +15,7 @@
  */
 import { InvalidArgumentError, type Command } from "commander";
 import { BODY_LIMIT } from "../server/server.js";
-import { call, parseJson, serverAddress, tail, target } from "./client.js";
+import { call, idempotencyHeader, parseJson, serverAddress, tail, target } from "./client.js";
 import { bundleModule } from "./deploy.js";
 import type { CliIo } from "./io.js";
 import { UsageError } from "./io.js";
@@ -94,7 +94,7 @@ export function addServerCommands(program: Command, io: CliIo): void {
       const { app, name } = usage(() => target(portal, "portal"));
       const body = usage(() => parseJson(request, "the request"));
       const query = flags.timeoutMs === undefined ? "" : `?timeoutMs=${flags.timeoutMs}`;
-      const headers: Record<string, string> = flags.idempotencyKey === undefined ? {} : { "idempotency-key": flags.idempotencyKey };
+      const headers = idempotencyHeader(flags.idempotencyKey);
       const answer = (await call(serverAddress(flags), "POST", `/v1/portals/${app}/${name}${query}`, { json: body }, headers)) as { reply: unknown };
       io.out(JSON.stringify(answer.reply) + "\n");
     });
@@ -107,7 +107,7 @@ export function addServerCommands(program: Command, io: CliIo): void {
       const { app, name } = usage(() => target(stream, "stream"));
       const body = usage(() => parseJson(events, "the events"));
       if (!Array.isArray(body)) throw new UsageError("the events must be a JSON array (they are sent as one atom), e.g. '[1, 2]'");
-      const headers: Record<string, string> = flags.idempotencyKey === undefined ? {} : { "idempotency-key": flags.idempotencyKey };
+      const headers = idempotencyHeader(flags.idempotencyKey);
       io.out(JSON.stringify(await call(serverAddress(flags), "POST", `/v1/streams/${app}/${name}`, { json: body }, headers)) + "\n");
     });
 

@@ -13,6 +13,15 @@ export type RegistryKind = "stream" | "sequencer" | "splitter" | "portal";
  */
 export const RESERVED_STREAM_NAMES: readonly string[] = ["portal-in", "portal-out", "portal-router", "replies"];
 
+/**
+ * True when `name` can name a part (`$` allowed) or, with `part: false`, an application: one
+ * path segment of letters, digits, `_`, `-` and `.`, but not `.` or `..` alone, which URLs and
+ * file paths resolve away (such a part could not be reached over HTTP).
+ */
+export function isSegmentName(name: unknown, part: boolean): name is string {
+  return typeof name === "string" && (part ? /^[\w.$-]+$/ : /^[\w.-]+$/).test(name) && name !== "." && name !== "..";
+}
+
 /** The shape of a path of each registry kind. */
 export const PATH_SHAPES: Readonly<Record<RegistryKind, RegExp>> = {
   // The output streams of parts, and a workflow's dead letters (`/<app>/workflows/<w>/<name>/stream`).

@@ -62,13 +62,19 @@ export class Deployments {
    * {@link Deployments.discard}.
    *
    * @throws DeploymentError when the module throws while it is imported (its message and line)
-   *   or does not default-export applications
+   *   or does not default-export applications; its file is removed then
    */
   async stage(code: string): Promise<{ id: number; apps: Application[] }> {
     const id = (this.records.at(-1)?.id ?? 0) + 1;
     const file = join(this.directory, `${id}.mjs`);
     writeDurably(file, code);
-    return { id, apps: await this.importModule(id, file, `deployment ${id}`) };
+    try {
+      // Numbers of refused deployments are used again: "the module", not "deployment <id>".
+      return { id, apps: await this.importModule(id, file, "the module") };
+    } catch (thrown) {
+      this.discard(id);
+      throw thrown;
+    }
   }
 
   /** Forgets staged deployment `id` (it was refused). */
@@ -148,7 +154,8 @@ export class Deployments {
         clearTimeout(timer);
       }
     } catch (thrown) {
-      throw new DeploymentError(`${name} threw while it was imported: ${(thrown as Error)?.stack?.split("\n").slice(0, 2).join(" ") ?? String(thrown)}`);
+      const [message, frame] = (thrown as Error)?.stack?.split("\n") ?? [String(thrown)];
+      throw new DeploymentError(`${name} threw while it was imported: ${message}${frame === undefined ? "" : ` (${frame.trim()})`}`);
     }
     try {
       return exportedApplications(loaded.default, name);

@@ -41,8 +41,9 @@ function usable(token: string): boolean {
 
 /** True when the `Authorization` header `header` carries `token` (compared in constant time). */
 export function authorized(header: string | undefined, token: string): boolean {
-  if (header === undefined || !header.startsWith("Bearer ")) return false;
-  const given = Buffer.from(header.slice("Bearer ".length).trim());
+  // The scheme name is case-insensitive (RFC 9110, section 11.1).
+  if (header === undefined || !/^bearer +/i.test(header)) return false;
+  const given = Buffer.from(header.replace(/^bearer +/i, "").trim());
   const expected = Buffer.from(token);
   return given.length === expected.length && timingSafeEqual(given, expected);
 }

@@ -277,7 +277,7 @@ describe("rule 10: dead letters", () => {
       );
       const v = app.workflows<number, number>("v");
       expect(() => v.deadLetters("portal-in")).toThrow(
-        new TypeError('workflow /names/workflows/v: deadLetters("portal-in"): the name must be letters, digits, "_", "-", "." or "$", and not one of portal-in, portal-out, portal-router, replies'),
+        new TypeError('workflow /names/workflows/v: deadLetters("portal-in"): the name must be letters, digits, "_", "-", "." or "$", not "." or ".." alone, and not one of portal-in, portal-out, portal-router, replies'),
       );
       expect(() => v.deadLetters("a/b")).toThrow('deadLetters("a/b"): the name must be letters');
       w.source(app.generators.empty<number>().stream).sink().freeze();

@@ -76,6 +76,13 @@ describe("portals deploy, apps, ask, send, tail", () => {
       code: 2,
       err: 'portals: error: --server "notaurl" is not an http:// or https:// URL; give the server\'s address, e.g. http://127.0.0.1:8080\n',
     });
+    // Found by a fresh user: these were reported as a server that cannot be reached.
+    expect(portals(["ask", "inventory/inventory", "{}", "--idempotency-key", "ключ"])).toMatchObject({
+      code: 2,
+      err: "portals: error: --idempotency-key holds characters an HTTP header cannot carry; use printable ASCII\n",
+    });
+    expect(portals(["apps"], { PORTALS_TOKEN: "ab\ncd" })).toMatchObject({ code: 2, err: expect.stringContaining("the token (--token or PORTALS_TOKEN) holds characters") });
+    expect(portals(["send", "inventory/restock", "[]", "--idempotency-key", ""])).toMatchObject({ code: 2, err: "portals: error: --idempotency-key takes 1 to 256 characters\n" });
     expect(portals(["apps"], { PORTALS_SERVER: "ftp://127.0.0.1" })).toMatchObject({ code: 2, err: expect.stringContaining('PORTALS_SERVER "ftp://127.0.0.1" is not an http:// or https:// URL') });
   });
 

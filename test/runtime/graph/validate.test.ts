@@ -280,9 +280,12 @@ describe("builder misuse that is caught at once", () => {
     b.build();
     expect(() => b.build()).toThrow(new TypeError("application /once: build() was already called"));
     expect(() => new ApplicationBuilder("my app")).toThrow(
-      new TypeError('application name "my app" is invalid: use letters, digits, "_", "-" or "."'),
+      new TypeError('application name "my app" is invalid: use letters, digits, "_", "-" or "." (not "." or ".." alone)'),
     );
-    expect(() => b.portal("a/b")).toThrow(new TypeError('portal "a/b" is invalid: use letters, digits, "_", "-", "." or "$"'));
+    // Found by a fresh user: an application named ".." was launched and could not be reached over HTTP.
+    expect(() => new ApplicationBuilder("..")).toThrow('application name ".." is invalid');
+    expect(() => b.portal("a/b")).toThrow(new TypeError('portal "a/b" is invalid: use letters, digits, "_", "-", "." or "$" (not "." or ".." alone)'));
+    expect(() => b.portal(".")).toThrow('portal "." is invalid');
   });
 
   test("a second source, a change after freeze(), a with* method before any task, a union across workflows", () => {

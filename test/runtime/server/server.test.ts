@@ -3,7 +3,7 @@
  * ephemeral loopback port; every endpoint's success and error paths; the token; idempotent asks
  * and sends across SIGKILL and restart.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -99,6 +99,8 @@ describe("a server with the inventory deployed", () => {
       expect(await server.call("POST", "/v1/streams/inventory/restock", [], { token })).toMatchObject({ status: 401 });
       expect((await deploy(server, "inventory.mjs", token)).status).toBe(401);
     }
+    // The scheme name is case-insensitive (found by a fresh user: "bearer" was refused).
+    expect((await server.call("POST", "/v1/portals/inventory/stock", { op: "get", item: "a" }, { token: null, headers: { authorization: `bearer ${server.token}` } })).status).toBe(200);
     expect((await server.call("GET", "/healthz", undefined, { token: null })).json).toEqual({ status: "ok", applications: 1 });
     const metrics = await server.call("GET", "/metrics", undefined, { token: null });
     expect(metrics.status).toBe(200);
@@ -124,8 +126,12 @@ describe("a server with the inventory deployed", () => {
   });
 
   test("deployments that are refused leave nothing and the server keeps running", async () => {
+    const modules = () => readdirSync(join(dir, "deployments")).filter((f) => f.endsWith(".mjs"));
+    const before = modules();
     const throws = await deploy(server, "throws.mjs");
-    expect(throws).toMatchObject({ status: 422, json: { error: expect.stringContaining("boom while importing") } });
+    expect(throws).toMatchObject({ status: 422, json: { error: expect.stringMatching(/^the module threw while it was imported: Error: boom while importing \(at .*\)$/) } });
+    // Found by a fresh user: the module of a deployment that threw stayed in the data directory.
+    expect(modules()).toEqual(before);
     const missing = await deploy(server, "needs-missing.mjs");
     expect(missing).toMatchObject({ status: 422, json: { problems: [expect.stringContaining("/missing/workflows/w/stream")] } });
     expect(await deploy(server, "not-an-app.mjs")).toMatchObject({ status: 422, json: { error: expect.stringContaining("not an application") } });
@@ -134,6 +140,7 @@ describe("a server with the inventory deployed", () => {
     expect(await server.call("POST", "/v1/deployments", undefined, { raw: "", type: "application/javascript" })).toMatchObject({ status: 400 });
     expect((await server.call("GET", "/v1/apps")).json.apps.map((a: { name: string }) => a.name)).toEqual(["inventory"]);
     expect((await server.call("GET", "/healthz")).status).toBe(200);
+    expect(modules().length).toBe(before.length + 1);
   });
 
   test("a stream's events as Server-Sent Events", async () => {

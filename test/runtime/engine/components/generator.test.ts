@@ -294,7 +294,7 @@ describe("argument validation", () => {
   });
 
   test("generator names", () => {
-    expect(() => b().generators.signal(1, { name: "a/b" })).toThrow(new TypeError('name "a/b" is invalid: use letters, digits, "_", "-", "." or "$"'));
-    expect(() => b().generators.empty({ name: "" })).toThrow(new TypeError('name "" is invalid: use letters, digits, "_", "-", "." or "$"'));
+    expect(() => b().generators.signal(1, { name: "a/b" })).toThrow(new TypeError('name "a/b" is invalid: use letters, digits, "_", "-", "." or "$" (not "." or ".." alone)'));
+    expect(() => b().generators.empty({ name: "" })).toThrow(new TypeError('name "" is invalid: use letters, digits, "_", "-", "." or "$" (not "." or ".." alone)'));
   });
 });
