@@ -8,6 +8,7 @@
 import { chmodSync, mkdirSync } from "node:fs";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import swagger from "@fastify/swagger";
+import secureJson from "secure-json-parse";
 import type { LogWriter } from "../core/log.js";
 import type { Application } from "../api/application.js";
 import { SnapshotError } from "../state/snapshot-format.js";
@@ -164,7 +165,9 @@ async function httpApp(system: LiveSystem, deployments: Deployments, token: stri
       error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE"
         ? `Content-Type ${request.headers["content-type"] ?? "(none)"} is not accepted: send the body as JSON with Content-Type: application/json (a deployment as application/javascript)`
         : error.code === "FST_ERR_CTP_BODY_TOO_LARGE"
-        ? `the body is larger than the limit of ${options.bodyLimit ?? BODY_LIMIT} bytes (deployments: ${options.deploymentLimit ?? DEPLOYMENT_LIMIT})`
+        ? /javascript/.test(request.headers["content-type"] ?? "")
+          ? `the bundle is larger than the limit of ${options.deploymentLimit ?? DEPLOYMENT_LIMIT} bytes for deployments`
+          : `the body is larger than the limit of ${options.bodyLimit ?? BODY_LIMIT} bytes for JSON`
         : error.validation !== undefined
           ? `invalid request: ${error.message}`
           : status >= 500
@@ -178,6 +181,36 @@ async function httpApp(system: LiveSystem, deployments: Deployments, token: stri
   // Fastify reads text/plain as a string: an ask sent without a JSON content type would reach
   // its portal as the text of the request instead of the request.
   app.removeContentTypeParser("text/plain");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (thrown) {
+      done(thrown as Error);
+    }
+  });
   registerRoutes(app, { system, deployments, metrics: new ServerMetrics(system), deploymentLimit: options.deploymentLimit ?? DEPLOYMENT_LIMIT });
   return app;
+}
+
+/**
+ * A JSON body, parsed with secure-json-parse (Fastify's own parser, here for its messages): a
+ * `__proto__` or `constructor.prototype` key is refused, since merging such a request into an
+ * object would change what every object inherits.
+ *
+ * @throws Error with statusCode 400 naming what is wrong and the fix
+ */
+function parseJsonBody(body: string): unknown {
+  const refuse = (message: string): never => {
+    throw Object.assign(new Error(message), { statusCode: 400 });
+  };
+  if (body.trim() === "") refuse("the body is empty: send the request as JSON");
+  try {
+    return secureJson.parse(body, { protoAction: "error", constructorAction: "error" });
+  } catch (thrown) {
+    if (/forbidden prototype property/.test((thrown as Error).message)) {
+      return refuse('the JSON body has a "__proto__" or "constructor": { "prototype" } key, which is refused (it could change what objects inherit); rename the key');
+    }
+    return refuse(`the body is not valid JSON: ${(thrown as Error).message}`);
+  }
 }

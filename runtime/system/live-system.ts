@@ -382,7 +382,14 @@ export class LiveSystem {
     const found = this.engine.registry.find(stream);
     if (this.engine.isStopped(`/${stream.split("/")[1]}`)) throw new LiveError("not-found", `stream ${stream} belongs to application ${stream.split("/")[1]}, which was stopped; its streams have ended`);
     if (found?.kind !== "stream" || stream.startsWith(`/${SYSTEM_APP_PREFIX}`)) {
-      throw new LiveError("not-found", `no stream ${stream} in the running applications (a stream path ends in /stream, e.g. /<app>/workflows/<name>/stream)`);
+      // `<app>/<name>` is how sends name an ingestion stream: point at its tail path.
+      const [, app, name, more] = stream.split("/");
+      const ingestion = more === undefined && this.engine.generators.get(`/${app}/generators/${name}`)?.ingestion !== undefined;
+      const hint = ingestion ? `; the events sent to ${app}/${name} are on /${app}/generators/${name}/stream` : "";
+      throw new LiveError(
+        "not-found",
+        `no stream ${stream} in the running applications (a stream path ends in /stream: /<app>/workflows/<name>/stream, /<app>/generators/<name>/stream)${hint}`,
+      );
     }
     const tail: Tail = { stream, listener, pending: [], unwatch: () => {} };
     this.watch(tail);

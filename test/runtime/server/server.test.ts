@@ -154,6 +154,15 @@ describe("a server with the inventory deployed", () => {
     expect(text).toContain('data: {"item":"kiwi","n":1}\n\ndata: {"item":"kiwi","n":2}\n\n');
     await events.cancel();
     expect(await server.call("GET", "/v1/streams/inventory/workflows/nope/stream")).toMatchObject({ status: 404, json: { error: expect.stringContaining("no stream") } });
+    // Found by a fresh user: sends name the stream inventory/restock, and its tail path was nowhere to be found.
+    expect(await server.call("GET", "/v1/streams/inventory/restock")).toMatchObject({
+      status: 404,
+      json: {
+        error:
+          "no stream /inventory/restock in the running applications (a stream path ends in /stream: /<app>/workflows/<name>/stream, /<app>/generators/<name>/stream); " +
+          "the events sent to inventory/restock are on /inventory/generators/restock/stream",
+      },
+    });
   });
 
   test("DELETE /v1/apps/{app} stops an application; the token is needed", async () => {
@@ -189,6 +198,18 @@ describe("a server with the inventory deployed", () => {
       status: 422,
       json: { error: "this idempotency key was used with other events; use a new key for a new send" },
     });
+    expect(await server.call("POST", "/v1/portals/inventory/stock", undefined, { raw: '{"op": "get", item' })).toMatchObject({
+      status: 400,
+      json: { error: expect.stringMatching(/^the body is not valid JSON: /) },
+    });
+    expect(await server.call("POST", "/v1/portals/inventory/stock", undefined, { raw: " " })).toMatchObject({ status: 400, json: { error: "the body is empty: send the request as JSON" } });
+    // Found by a fresh user: valid JSON with a __proto__ key was called "not valid JSON".
+    for (const raw of ['{"__proto__": {"x": 1}, "op": "get"}', '{"constructor": {"prototype": {}}, "op": "get"}']) {
+      expect(await server.call("POST", "/v1/portals/inventory/stock", undefined, { raw })).toMatchObject({
+        status: 400,
+        json: { error: 'the JSON body has a "__proto__" or "constructor": { "prototype" } key, which is refused (it could change what objects inherit); rename the key' },
+      });
+    }
     // Fastify's default would hand the portal the body's text as a string.
     expect(await server.call("POST", "/v1/portals/inventory/stock", undefined, { raw: '{"op":"get","item":"a"}', type: "text/plain" })).toMatchObject({
       status: 415,
@@ -206,7 +227,12 @@ describe("a server with the inventory deployed", () => {
 
   test("a body over the limit is refused with the limit", async () => {
     const big = JSON.stringify({ op: "get", item: "x".repeat(1024 * 1024 + 10) });
-    expect(await server.call("POST", "/v1/portals/inventory/stock", undefined, { raw: big })).toMatchObject({ status: 413, json: { error: expect.stringContaining("1048576 bytes") } });
+    expect(await server.call("POST", "/v1/portals/inventory/stock", undefined, { raw: big })).toMatchObject({ status: 413, json: { error: "the body is larger than the limit of 1048576 bytes for JSON" } });
+    const bundle = "//".padEnd(16 * 1024 * 1024 + 10, "x");
+    expect(await server.call("POST", "/v1/deployments", undefined, { raw: bundle, type: "application/javascript" })).toMatchObject({
+      status: 413,
+      json: { error: "the bundle is larger than the limit of 16777216 bytes for deployments" },
+    });
   });
 });
 
