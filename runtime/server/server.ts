@@ -5,7 +5,8 @@
  * default; mutating calls need `Authorization: Bearer <token>`; every error is
  * `{ "error": "…" }` with a fitting status, and nothing a client sends can stop the server.
  */
-import { chmodSync, mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import swagger from "@fastify/swagger";
 import secureJson from "secure-json-parse";
@@ -72,6 +73,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   chmodSync(options.dataDir, 0o700);
   const { token, created } = serverToken(options.dataDir, options.token);
+  try {
+    return await start(options, token, created);
+  } catch (thrown) {
+    // A token made by a start that failed was never shown: the next start makes and shows one.
+    if (created) rmSync(join(options.dataDir, "token"), { force: true });
+    throw thrown;
+  }
+}
+
+async function start(options: ServerOptions, token: string, created: boolean): Promise<RunningServer> {
   const deployments = new Deployments(options.dataDir);
   const live = (): LiveSystem =>
     Systems.live({
@@ -102,6 +113,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await app.listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 8080 });
   } catch (thrown) {
     await system.close();
+    if ((thrown as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw new Error(`port ${options.port ?? 8080} on ${options.host ?? "127.0.0.1"} is in use: stop what listens there, or pick another with --port (0: any free port)`);
+    }
     throw thrown;
   }
   const address = app.server.address();

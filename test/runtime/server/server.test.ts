@@ -275,6 +275,14 @@ test("a second server on a data directory in use refuses to start; an unusable t
   const dir = dataDir();
   const first = await startServer(dir);
   await expect(startServer(dir)).rejects.toThrow(/data directory .* is in use by process \d+/);
+  // Found by a fresh user: a start that failed on its port kept the token it made, never shown.
+  const other = dataDir();
+  const port = new URL(first.url).port;
+  await expect(startServer(other, ["--port", port])).rejects.toThrow(`port ${port} on 127.0.0.1 is in use: stop what listens there, or pick another with --port (0: any free port)`);
+  expect(existsSync(join(other, "token"))).toBe(false);
+  const shown = await startServer(other);
+  expect(shown.output()).toContain(`token for mutating calls (shown once; stored in ${other}/token): ${shown.token}`);
+  await shown.stop();
   await first.stop();
   expect(statSync(dir).mode & 0o777).toBe(0o700);
   writeFileSync(join(dir, "token"), "short\n");
