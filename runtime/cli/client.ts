@@ -79,20 +79,23 @@ export async function call(address: ServerAddress, method: string, path: string,
  */
 export function target(text: string, what: "portal" | "stream"): { app: string; name: string } {
   const m = /^\/?([\w.-]+)\/(?:(?:portals|generators)\/)?([\w.-]+)$/.exec(text);
-  if (m === null) throw new TypeError(`${what} ${JSON.stringify(text)}: write it as <app>/<${what}>, e.g. shop/${what === "portal" ? "inventory" : "orders"}`);
+  if (m === null) {
+    const shape = /^\/?[^/]+\/[^/]+$/.test(text) ? ` (names are letters, digits, "_", "-" and ".")` : "";
+    throw new TypeError(`${what} ${JSON.stringify(text)}: write it as <app>/<${what}>, e.g. shop/${what === "portal" ? "inventory" : "orders"}${shape}`);
+  }
   return { app: m[1]!, name: m[2]! };
 }
 
 /**
  * `text` parsed as JSON.
  *
- * @throws TypeError naming `what` and JSON's complaint
+ * @throws TypeError naming `what` (e.g. "the request is"), JSON's complaint and `example`
  */
-export function parseJson(text: string, what: string): unknown {
+export function parseJson(text: string, what: string, example: string): unknown {
   try {
     return JSON.parse(text);
   } catch (thrown) {
-    throw new TypeError(`${what} is not JSON (${(thrown as Error).message}); quote it for the shell, e.g. '{"item":"apple"}'`);
+    throw new TypeError(`${what} not JSON (${(thrown as Error).message}); quote it for the shell, e.g. '${example}'`);
   }
 }
 
@@ -115,16 +118,22 @@ export async function* tail(address: ServerAddress, path: string): AsyncGenerato
   }
   const decoder = new TextDecoder();
   let buffered = "";
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    buffered += decoder.decode(chunk, { stream: true });
-    let at: number;
-    while ((at = buffered.indexOf("\n\n")) >= 0) {
-      const message = buffered.slice(0, at);
-      buffered = buffered.slice(at + 2);
-      if (message.startsWith("event: end")) return;
-      for (const line of message.split("\n")) if (line.startsWith("data: ")) yield line.slice("data: ".length);
+  try {
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffered += decoder.decode(chunk, { stream: true });
+      let at: number;
+      while ((at = buffered.indexOf("\n\n")) >= 0) {
+        const message = buffered.slice(0, at);
+        buffered = buffered.slice(at + 2);
+        if (message.startsWith("event: end")) return;
+        for (const line of message.split("\n")) if (line.startsWith("data: ")) yield line.slice("data: ".length);
+      }
     }
+  } catch (thrown) {
+    // fetch says only "terminated" when the connection drops.
+    throw new CallError(`the server at ${address.server} closed the stream before it ended (${(thrown as Error).message}); tail it again once the server is back`);
   }
+  throw new CallError(`the server at ${address.server} closed the stream before it ended; tail it again once the server is back`);
 }
 
 /** Where a header's value comes from, for messages. */

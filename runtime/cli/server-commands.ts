@@ -92,7 +92,7 @@ export function addServerCommands(program: Command, io: CliIo): void {
     .option("--timeout-ms <n>", "how long the server waits for the reply", positive)
     .action(async (portal: string, request: string, flags: ClientFlags & { idempotencyKey?: string; timeoutMs?: number }) => {
       const { app, name } = usage(() => target(portal, "portal"));
-      const body = usage(() => parseJson(request, "the request"));
+      const body = usage(() => parseJson(request, "the request is", '{"item":"apple"}'));
       const query = flags.timeoutMs === undefined ? "" : `?timeoutMs=${flags.timeoutMs}`;
       const headers = idempotencyHeader(flags.idempotencyKey);
       const answer = (await call(serverAddress(flags), "POST", `/v1/portals/${app}/${name}${query}`, { json: body }, headers)) as { reply: unknown };
@@ -105,7 +105,7 @@ export function addServerCommands(program: Command, io: CliIo): void {
     .option("--idempotency-key <key>", "a retry with the same key appends nothing")
     .action(async (stream: string, events: string, flags: ClientFlags & { idempotencyKey?: string }) => {
       const { app, name } = usage(() => target(stream, "stream"));
-      const body = usage(() => parseJson(events, "the events"));
+      const body = usage(() => parseJson(events, "the events are", '[{"item":"apple"}]'));
       if (!Array.isArray(body)) throw new UsageError("the events must be a JSON array (they are sent as one atom), e.g. '[1, 2]'");
       const headers = idempotencyHeader(flags.idempotencyKey);
       io.out(JSON.stringify(await call(serverAddress(flags), "POST", `/v1/streams/${app}/${name}`, { json: body }, headers)) + "\n");

@@ -4,6 +4,12 @@
  * the parts of earlier ones (the registry), and how snapshots name what they hold.
  */
 
+/**
+ * Names of a live system's own applications start with this (its gateways,
+ * `system/gateway.ts`): user applications cannot take them, and messages leave them out.
+ */
+export const SYSTEM_APP_PREFIX = "portals.";
+
 /** The kinds of parts another application can look up in the registry. */
 export type RegistryKind = "stream" | "sequencer" | "splitter" | "portal";
 

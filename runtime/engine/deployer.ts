@@ -6,6 +6,7 @@
  */
 import { ApplicationError, describe } from "../core/errors.js";
 import { portalUse } from "../core/spec.js";
+import { SYSTEM_APP_PREFIX } from "../core/paths.js";
 import type { SinkWriter } from "../core/sink.js";
 import { hasUncompiledCallback, uncompiledMessage } from "../core/uncompiled.js";
 import type { Plan } from "../graph/plan.js";
@@ -76,7 +77,8 @@ export function checkDeployment(engine: Engine, plan: Plan, earlier: readonly Pl
   for (const r of plan.requires) {
     const found = engine.registry.find(r.path);
     if ((found === undefined || found.kind !== r.kind) && !provided(r.path, r.kind)) {
-      const known = engine.apps.length > 0 ? engine.apps.join(", ") : "none";
+      const users = engine.apps.filter((a) => !a.startsWith(`/${SYSTEM_APP_PREFIX}`));
+      const known = users.length > 0 ? users.join(", ") : "none";
       const problem = `${r.neededBy} needs ${r.what}, which no launched application defines; launch the application that defines it first (launched: ${known})`;
       // A portal is two requirements (its request sequencer and reply splitter): report it once.
       if (!problems.includes(problem)) problems.push(problem);

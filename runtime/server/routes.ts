@@ -143,7 +143,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const upgrades = staged.apps.filter((a) => runningNames.has(a.name));
     if (upgrades.length > 0 && upgrades.length < staged.apps.length) {
       const names = (apps: Application[]) => apps.map((a) => a.name).join(", ");
-      return refusal(`a deployment launches new applications or upgrades running ones, not both: ${names(upgrades)} run, ${names(staged.apps.filter((a) => !runningNames.has(a.name)))} do not; deploy them separately`);
+      return refusal(`a deployment launches new applications or upgrades running ones, not both: running now ${names(upgrades)}; new ${names(staged.apps.filter((a) => !runningNames.has(a.name)))}; deploy them separately`);
     }
     if (upgrades.length > 0) return upgrade(staged, drain);
     try {

@@ -152,7 +152,7 @@ async function httpApp(system: LiveSystem, deployments: Deployments, token: stri
     logger: false,
     forceCloseConnections: true,
     // Application names go up to 200 characters (routes.ts); the router's default is 100.
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
     // Query strings are coerced to their types (timeoutMs), but a scalar body is not an array.
     ajv: { customOptions: { coerceTypes: true } },
     // Errors of the router itself (a bad URL encoding) in the same shape as every other.

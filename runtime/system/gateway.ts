@@ -17,12 +17,12 @@
  */
 import { describe } from "../core/errors.js";
 import { fingerprint } from "../core/fingerprint.js";
+import { SYSTEM_APP_PREFIX } from "../core/paths.js";
 import { defineMachine, REQUESTER, Step, type Machine, type Requester } from "../core/machine.js";
 import type { SinkState, SinkWriter, Sink } from "../core/sink.js";
 import type { Application } from "../api/application.js";
 import { PortalsApp } from "../api/application-builder.js";
 import type { PortalRef } from "../api/refs.js";
-import { SYSTEM_APP_PREFIX } from "./launched.js";
 
 /** One ask from outside, as the gateway's ingestion source carries it. */
 export interface GatewayAsk {

@@ -7,12 +7,11 @@ import { ApplicationError, describe } from "../core/errors.js";
 import { operatorMachines } from "../core/spec.js";
 import { checkDeployment, deploy, type SinkStart } from "../engine/deployer.js";
 import type { Engine } from "../engine/engine.js";
+import { SYSTEM_APP_PREFIX } from "../core/paths.js";
 import type { Plan } from "../graph/plan.js";
 import type { Application } from "../api/application.js";
 import { createCodec, type Codec } from "../state/codec.js";
 
-/** Names of the system's own applications start with this (gateways, `gateway.ts`). */
-export const SYSTEM_APP_PREFIX = "portals.";
 
 /** An application to launch; a gateway names the application whose portals it `asks`. */
 export interface Launch {

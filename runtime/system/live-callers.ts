@@ -54,7 +54,10 @@ export class Callers {
     return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(id);
-        reject(new LiveError("timeout", `no answer from ${portal} within ${timeoutMs} ms${keyed ? "; ask again with the same idempotency key to get it once it exists" : ""}`));
+        const next = keyed
+          ? "; ask again with the same idempotency key to get it once it exists"
+          : "; the ask goes on and may still take effect (ask with an idempotency key to retry safely)";
+        reject(new LiveError("timeout", `no answer from ${portal} within ${timeoutMs} ms${next}`));
       }, timeoutMs);
       this.waiters.set(id, { resolve, reject, timer });
     });

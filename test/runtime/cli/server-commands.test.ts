@@ -63,9 +63,25 @@ describe("portals deploy, apps, ask, send, tail", () => {
     child.kill();
   });
 
+  test("a tail whose server goes away says so (exit 1), not just 'terminated'", async () => {
+    const bundle = 'import { PortalsApp } from "portals-ts";\nexport default PortalsApp("counter", (app) => { app.workflows("double").source(app.generators.http("in").stream).map((x) => x * 2).sink(); });\n';
+    const own = await startServer(join(dir, "tail"));
+    expect((await own.call("POST", "/v1/deployments", undefined, { raw: bundle, type: "application/javascript" })).status).toBe(201);
+    const child = spawn(process.execPath, [CLI, "tail", "/counter/workflows/double/stream"], { cwd: ROOT, env: { ...process.env, PORTALS_SERVER: own.url } });
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const code = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    await new Promise((r) => setTimeout(r, 500));
+    await own.kill();
+    expect(await code).toBe(1);
+    expect(err).toMatch(new RegExp(`^portals: error: the server at ${own.url.replace(/[.]/g, "\\.")} closed the stream before it ended .*; tail it again once the server is back\n$`));
+  });
+
   test("usage errors exit 2, refused calls exit 1, each one line", () => {
     expect(portals(["ask", "inventory", "{}"])).toMatchObject({ code: 2, err: expect.stringMatching(/^portals: error: portal "inventory": write it as <app>\/<portal>, e\.g\. shop\/inventory\n$/) });
     expect(portals(["ask", "inventory/inventory", "{nope"])).toMatchObject({ code: 2, err: expect.stringContaining("the request is not JSON") });
+    expect(portals(["send", "inventory/restock", "[nope"])).toMatchObject({ code: 2, err: expect.stringMatching(/the events are not JSON .*; quote it for the shell, e\.g\. '\[\{"item":"apple"\}\]'\n$/) });
+    expect(portals(["ask", "café/x", "1"])).toMatchObject({ code: 2, err: expect.stringContaining('(names are letters, digits, "_", "-" and ".")') });
     expect(portals(["send", "inventory/restock", "{}"])).toMatchObject({ code: 2, err: expect.stringContaining("must be a JSON array") });
     expect(portals(["deploy", "examples/shop/nope.ts"])).toMatchObject({ code: 2, err: expect.stringContaining("does not exist") });
     expect(portals(["deploy", "examples/shop/cart.js"])).toMatchObject({ code: 2, err: expect.stringContaining("does not exist (looked for " + join(ROOT, "examples/shop/cart.js") + "); did you mean examples/shop/cart.ts? deploy bundles TypeScript itself\n") });

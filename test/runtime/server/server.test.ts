@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { startServer as startInProcess } from "../../../runtime/server/server.js";
 import { killAll, startServer, type ServerProcess } from "../../support/server.js";
 
 const BUNDLES = join(import.meta.dirname, "bundles");
@@ -225,14 +226,26 @@ describe("a server with the inventory deployed", () => {
     expect(server.output()).toContain("uncaught exception in deployed code, the server goes on: Error: bomb went off");
   });
 
+  test("an ask without an answer within ?timeoutMs is a 504; a retry with its key gets the answer", async () => {
+    const slow =
+      'import { PortalsApp } from "portals-ts";\n' +
+      'export default PortalsApp("slow", (app) => {\n' +
+      '  const double = app.portal("double");\n' +
+      "  app.workflows(\"w\").source(app.generators.empty().stream).replier(double, () => {}, (x, ctx) => { const until = Date.now() + 30; while (Date.now() < until); ctx.reply(x * 2); }).sink();\n" +
+      "});\n";
+    expect((await server.call("POST", "/v1/deployments", undefined, { raw: slow, type: "application/javascript" })).status).toBe(201);
+    const key = { "idempotency-key": "slow-1" };
+    expect(await server.call("POST", "/v1/portals/slow/double?timeoutMs=1", 21, { headers: key })).toMatchObject({
+      status: 504,
+      json: { error: "no answer from /slow/portals/double within 1 ms; ask again with the same idempotency key to get it once it exists" },
+    });
+    expect(await server.call("POST", "/v1/portals/slow/double", 21, { headers: key })).toMatchObject({ status: 200, json: { reply: 42 } });
+  });
+
   test("a body over the limit is refused with the limit", async () => {
     const big = JSON.stringify({ op: "get", item: "x".repeat(1024 * 1024 + 10) });
     expect(await server.call("POST", "/v1/portals/inventory/stock", undefined, { raw: big })).toMatchObject({ status: 413, json: { error: "the body is larger than the limit of 1048576 bytes for JSON" } });
-    const bundle = "//".padEnd(16 * 1024 * 1024 + 10, "x");
-    expect(await server.call("POST", "/v1/deployments", undefined, { raw: bundle, type: "application/javascript" })).toMatchObject({
-      status: 413,
-      json: { error: "the bundle is larger than the limit of 16777216 bytes for deployments" },
-    });
+
   });
 });
 
@@ -281,7 +294,7 @@ test("a second server on a data directory in use refuses to start; an unusable t
   await expect(startServer(other, ["--port", port])).rejects.toThrow(`port ${port} on 127.0.0.1 is in use: stop what listens there, or pick another with --port (0: any free port)`);
   expect(existsSync(join(other, "token"))).toBe(false);
   const shown = await startServer(other);
-  expect(shown.output()).toContain(`token for mutating calls (shown once; stored in ${other}/token): ${shown.token}`);
+  await expect.poll(() => shown.output()).toContain(`token for mutating calls (shown once; stored in ${other}/token): ${shown.token}`);
   await shown.stop();
   await first.stop();
   expect(statSync(dir).mode & 0o777).toBe(0o700);
@@ -311,3 +324,29 @@ describe("across SIGKILL and restart", () => {
     expect(second.output()).toContain("portals server stopped");
   }, 120_000);
 });
+
+test("a body over a limit is refused naming that limit: JSON's, or the deployment bundle's", async () => {
+  // In process, with small limits: a client still writing a body far over the limit meets a closed socket.
+  const server = await startInProcess({ dataDir: dataDir(), port: 0, token: "a-token-of-sixteen-or-more", bodyLimit: 100, deploymentLimit: 1000, log: () => {} });
+  try {
+    const post = async (body: string, type: string) => {
+      const response = await fetch(`${server.url}/v1/deployments`, { method: "POST", headers: { authorization: "Bearer a-token-of-sixteen-or-more", "content-type": type }, body });
+      return { status: response.status, json: (await response.json()) as unknown };
+    };
+    expect(await post("//".padEnd(2000, "x"), "application/javascript")).toEqual({ status: 413, json: { error: "the bundle is larger than the limit of 1000 bytes for deployments" } });
+    expect(await post(JSON.stringify("x".repeat(200)), "application/json")).toEqual({ status: 413, json: { error: "the body is larger than the limit of 100 bytes for JSON" } });
+  } finally {
+    await server.close();
+  }
+});
+
+test("a server bound beyond loopback warns that reads need no token; one on loopback starts without warnings", async () => {
+  const open = await startServer(dataDir(), ["--host", "0.0.0.0"]);
+  await expect.poll(() => open.output()).toContain("[warn] listening on 0.0.0.0, beyond this machine: reads (apps, metrics, and tails of every stream) need no token, so whoever reaches 0.0.0.0 can read them");
+  await open.stop();
+  const loopback = await startServer(dataDir());
+  await expect.poll(() => loopback.output()).toContain("token for mutating calls");
+  // Found by a fresh user: every start printed Fastify's deprecation warning FSTDEP022.
+  expect(loopback.output()).not.toMatch(/warn|Warning/);
+  await loopback.stop();
+}, 60_000);

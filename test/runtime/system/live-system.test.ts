@@ -80,6 +80,37 @@ describe("asks from outside", () => {
     expect(await system.ask("/inventory/portals/stock", { op: "get", item: "pear" })).toBe(50);
   });
 
+  test("an ask without an answer in time fails with timeout and goes on; a retry with its key gets the answer once it exists", async () => {
+    const system = live({ dataDir: dataDir() });
+    let asked = 0;
+    system.launch(
+      PortalsApp("slow", (app) => {
+        const double = app.portal<number, number>("double");
+        app.workflows<never, never>("w")
+          .source(app.generators.empty<never>().stream)
+          .replier(double, () => {}, (x, ctx) => {
+            asked++;
+            // Busy for 30 ms: the 1 ms timer of the ask is due before the answer.
+            const until = Date.now() + 30;
+            while (Date.now() < until);
+            ctx.reply(x * 2);
+          })
+          .sink();
+      }),
+    );
+    await expect(system.ask("/slow/portals/double", 21, { idempotencyKey: "k", timeoutMs: 1 })).rejects.toMatchObject({
+      code: "timeout",
+      message: "no answer from /slow/portals/double within 1 ms; ask again with the same idempotency key to get it once it exists",
+    });
+    await expect(system.ask("/slow/portals/double", 5, { timeoutMs: 1 })).rejects.toMatchObject({
+      code: "timeout",
+      message: "no answer from /slow/portals/double within 1 ms; the ask goes on and may still take effect (ask with an idempotency key to retry safely)",
+    });
+    expect(await system.ask("/slow/portals/double", 21, { idempotencyKey: "k" })).toBe(42);
+    // Both asks that timed out went on; the retry was answered without asking again.
+    expect(asked).toBe(2);
+  });
+
   test("an idempotent ask is asked once: the same key gets the same reply", async () => {
     const system = live();
     system.launch(inventory());
@@ -149,13 +180,16 @@ describe("launching while others run", () => {
     expect(() => system.launch(app)).toThrow(ApplicationError);
     expect(() => system.launch(app)).toThrow(/\/inventory\/portals\/stock/);
     expect(system.applications.map((a) => a.name)).toEqual([]);
+    system.launch(inventory("warehouse"));
+    // The system's own applications (the gateway of warehouse) are not listed to the user.
+    expect(() => system.launch(app)).toThrow(/\(launched: \/warehouse\)$/m);
     system.launch(inventory());
     await system.ask("/inventory/portals/stock", { op: "add", item: "apple", n: 7 });
     system.launch(app);
     await system.send("/shop/generators/orders", ["apple", "plum"]);
     await waitFor(() => sink.committed.length === 2);
     expect(sink.committed).toEqual(["apple:7", "plum:0"]);
-    expect(system.applications.map((a) => a.name)).toEqual(["inventory", "shop"]);
+    expect(system.applications.map((a) => a.name)).toEqual(["warehouse", "inventory", "shop"]);
   });
 
   test("several applications launch together, each may need the ones before it; one refused refuses all", async () => {
