@@ -34,7 +34,7 @@ export function addServerCommands(program: Command, io: CliIo): void {
     .option("--host <host>", "interface to listen on; the default serves this machine only", "127.0.0.1")
     .option("--port <port>", "port to listen on (0: any free port)", port, 8080)
     .option("--data-dir <dir>", "directory of snapshots, deployments and the token (created if missing)", ".portals")
-    .option("--token <token>", "bearer token of mutating calls (default: stored in the data dir, generated and printed at the first start)")
+    .option("--token <token>", "bearer token of mutating calls (default: stored in the data dir, generated and printed at the first start)", token)
     .option("--checkpoint-interval-ms <n>", "longest time between checkpoints while anything runs", positive, 1000)
     .action(async (flags: { host: string; port: number; dataDir: string; token?: string; checkpointIntervalMs: number }) => {
       await serve(
@@ -139,6 +139,12 @@ function port(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError("expected a port number from 0 to 65535.");
   return n;
+}
+
+function token(value: string): string {
+  // Checked here too, so a bad flag is a usage error and leaves no data directory behind.
+  if (value.length < 16 || /\s/.test(value)) throw new InvalidArgumentError("a token has at least 16 characters and no white space.");
+  return value;
 }
 
 function positive(value: string): number {

@@ -168,7 +168,8 @@ export class Deployments {
 /** Writes `text` to `file` so that a crash leaves the old file or the new one, never a part. */
 function writeDurably(file: string, text: string): void {
   const temporary = `${file}.tmp`;
-  writeFileSync(temporary, text);
+  // Deployed code and its records are the server user's only, like the data directory.
+  writeFileSync(temporary, text, { mode: 0o600 });
   const fd = openSync(temporary, "r");
   try {
     fsyncSync(fd);

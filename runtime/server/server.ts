@@ -5,7 +5,7 @@
  * default; mutating calls need `Authorization: Bearer <token>`; every error is
  * `{ "error": "…" }` with a fitting status, and nothing a client sends can stop the server.
  */
-import { chmodSync, mkdirSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import swagger from "@fastify/swagger";
@@ -69,6 +69,9 @@ export const DEPLOYMENT_LIMIT = 16 * 1024 * 1024;
  *   deployment no longer imports, the snapshot does not fit, or the port cannot be bound
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  if (existsSync(options.dataDir) && !statSync(options.dataDir).isDirectory()) {
+    throw new Error(`data directory ${options.dataDir} is a file: give a directory (it is created if missing)`);
+  }
   // Snapshots hold the applications' state and deployments are code the server runs: this user's only.
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   chmodSync(options.dataDir, 0o700);
@@ -113,6 +116,9 @@ async function start(options: ServerOptions, token: string, created: boolean): P
     await app.listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 8080 });
   } catch (thrown) {
     await system.close();
+    if (["ENOTFOUND", "EADDRNOTAVAIL", "EAI_AGAIN"].includes((thrown as NodeJS.ErrnoException).code ?? "")) {
+      throw new Error(`host ${options.host} is not an address of this machine: give one of its addresses, e.g. 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)`);
+    }
     if ((thrown as NodeJS.ErrnoException).code === "EADDRINUSE") {
       throw new Error(`port ${options.port ?? 8080} on ${options.host ?? "127.0.0.1"} is in use: stop what listens there, or pick another with --port (0: any free port)`);
     }

@@ -60,7 +60,8 @@ export class SegmentStore implements SnapshotStore {
   ) {
     this.keep = keepOf(options);
     try {
-      makeDirectories(directory);
+      // Snapshots hold every application's state: the user's only, as the segment files are.
+      makeDirectories(directory, 0o700);
       this.segments = readdirSync(directory)
         .map((f) => SEGMENT.exec(f))
         .filter((m) => m !== null)

@@ -234,17 +234,17 @@ export function keepOf(options: StoreOptions): number {
 }
 
 /**
- * `mkdir -p`, one directory at a time from the deepest one that exists: Node 20's
- * `mkdirSync(path, { recursive: true })` never returns for a path under /proc, where creating a
- * directory fails with ENOENT.
+ * `mkdir -p`, the new directories with `mode` (less the umask), one directory at a time from
+ * the deepest one that exists: Node 20's `mkdirSync(path, { recursive: true })` never returns
+ * for a path under /proc, where creating a directory fails with ENOENT.
  */
-export function makeDirectories(directory: string): void {
+export function makeDirectories(directory: string, mode?: number): void {
   const missing: string[] = [];
   for (let d = resolve(directory); !existsSync(d); d = dirname(d)) {
     missing.unshift(d);
     if (dirname(d) === d) break;
   }
-  for (const d of missing) mkdirSync(d);
+  for (const d of missing) mkdirSync(d, mode === undefined ? undefined : { mode });
 }
 
 /** The result of a Node callback-style call as a promise. */

@@ -4,7 +4,7 @@
  * exit 1 for a refused or failed call with the server's message.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -100,6 +100,22 @@ describe("portals deploy, apps, ask, send, tail", () => {
     expect(portals(["apps"], { PORTALS_TOKEN: "ab\ncd" })).toMatchObject({ code: 2, err: expect.stringContaining("the token (--token or PORTALS_TOKEN) holds characters") });
     expect(portals(["send", "inventory/restock", "[]", "--idempotency-key", ""])).toMatchObject({ code: 2, err: "portals: error: --idempotency-key takes 1 to 256 characters\n" });
     expect(portals(["apps"], { PORTALS_SERVER: "ftp://127.0.0.1" })).toMatchObject({ code: 2, err: expect.stringContaining('PORTALS_SERVER "ftp://127.0.0.1" is not an http:// or https:// URL') });
+  });
+
+  test("serve: bad flags are usage errors that leave nothing behind; a data directory that is a file and a host that is not this machine's are named", () => {
+    const fresh = join(dir, "never-made");
+    expect(portals(["serve", "--port", "0", "--data-dir", fresh, "--token", ""])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining("option '--token <token>' argument '' is invalid. a token has at least 16 characters and no white space."),
+    });
+    expect(existsSync(fresh)).toBe(false);
+    const file = join(dir, "a-file");
+    writeFileSync(file, "");
+    expect(portals(["serve", "--port", "0", "--data-dir", file])).toMatchObject({ code: 1, err: `portals: error: data directory ${file} is a file: give a directory (it is created if missing)\n` });
+    expect(portals(["serve", "--port", "0", "--data-dir", join(dir, "bad-host"), "--host", "999.1.1.1"])).toMatchObject({
+      code: 1,
+      err: "portals: error: host 999.1.1.1 is not an address of this machine: give one of its addresses, e.g. 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)\n",
+    });
   });
 
   test("a module that does not compile is refused before anything is sent, with its line", () => {

@@ -142,6 +142,7 @@ describe("a server with the inventory deployed", () => {
     expect((await server.call("GET", "/v1/apps")).json.apps.map((a: { name: string }) => a.name)).toEqual(["inventory"]);
     expect((await server.call("GET", "/healthz")).status).toBe(200);
     expect(modules().length).toBe(before.length + 1);
+    for (const file of [...modules(), "../deployments.json"]) expect(statSync(join(dir, "deployments", file)).mode & 0o777).toBe(0o600);
   });
 
   test("a stream's events as Server-Sent Events", async () => {
@@ -298,6 +299,8 @@ test("a second server on a data directory in use refuses to start; an unusable t
   await shown.stop();
   await first.stop();
   expect(statSync(dir).mode & 0o777).toBe(0o700);
+  // Found by a fresh user: within the 0700 data directory, snapshots were 0755 and deployments 0644.
+  expect(statSync(join(dir, "snapshots")).mode & 0o777).toBe(0o700);
   writeFileSync(join(dir, "token"), "short\n");
   await expect(startServer(dir)).rejects.toThrow(/the token in .*token is not usable/);
 }, 60_000);
