@@ -45,8 +45,8 @@ test("an install runs no install script: no dependency of the package has one", 
   };
   installed.forEach(visit);
   // The CLI's and the server's own (docs/live.md): commander, pure-rand, and Fastify with its
-  // OpenAPI plugin and the Prometheus client for `portals serve`.
-  expect(installed.sort()).toEqual(["@fastify/swagger", "commander", "fastify", "prom-client", "pure-rand"]);
+  // OpenAPI plugin, its JSON parser (for clear errors) and the Prometheus client for `portals serve`.
+  expect(installed.sort()).toEqual(["@fastify/swagger", "commander", "fastify", "prom-client", "pure-rand", "secure-json-parse"]);
   expect(closure.size).toBeLessThan(100);
   expect([...closure].filter((name) => lock.packages[`node_modules/${name}`]?.hasInstallScript)).toEqual([]);
 });
