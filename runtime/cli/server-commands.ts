@@ -36,13 +36,15 @@ export function addServerCommands(program: Command, io: CliIo): void {
     .option("--data-dir <dir>", "directory of snapshots, deployments and the token (created if missing)", ".portals")
     .option("--token <token>", "bearer token of mutating calls (default: stored in the data dir, generated and printed at the first start)", token)
     .option("--checkpoint-interval-ms <n>", "longest time between checkpoints while anything runs", positive, 1000)
-    .action(async (flags: { host: string; port: number; dataDir: string; token?: string; checkpointIntervalMs: number }) => {
+    .option("--idempotency-retention-ms <n>", "how long the answer of an ask with an idempotency key is kept for retries", positive, 86_400_000)
+    .action(async (flags: { host: string; port: number; dataDir: string; token?: string; checkpointIntervalMs: number; idempotencyRetentionMs: number }) => {
       await serve(
         {
           host: flags.host,
           port: flags.port,
           dataDir: flags.dataDir,
           checkpointIntervalMs: flags.checkpointIntervalMs,
+          idempotencyRetentionMs: flags.idempotencyRetentionMs,
           bodyLimit: BODY_LIMIT,
           ...(flags.token !== undefined ? { token: flags.token } : {}),
         },

@@ -32,6 +32,8 @@ export interface ServerOptions {
   readonly token?: string;
   /** Longest time between checkpoints while anything runs (milliseconds; default 1,000). */
   readonly checkpointIntervalMs?: number;
+  /** How long answers of asks with an idempotency key are kept, in milliseconds (default 24 hours). */
+  readonly idempotencyRetentionMs?: number;
   /** Largest JSON body, in bytes (default 1 MiB). */
   readonly bodyLimit?: number;
   /** Largest deployment bundle, in bytes (default 16 MiB). */
@@ -91,6 +93,7 @@ async function start(options: ServerOptions, token: string, created: boolean): P
     Systems.live({
       dataDir: options.dataDir,
       ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
+      ...(options.idempotencyRetentionMs !== undefined ? { idempotencyRetentionMs: options.idempotencyRetentionMs } : {}),
       ...(options.log !== undefined ? { log: options.log } : {}),
     });
   let system = live();

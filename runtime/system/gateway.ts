@@ -35,6 +35,10 @@ export interface GatewayAsk {
   /** Path of the portal asked. */
   readonly portal: string;
   readonly request: unknown;
+  /** When it was asked, in milliseconds since the epoch (the kept answer's age counts from it). */
+  readonly at: number;
+  /** Set on a sweep instead of an ask: the key's kept answer goes if it was asked at or before this time. */
+  readonly expire?: number;
 }
 
 /** The answer to one caller: the reply, the replier's error message, or why its idempotency key was refused. */
@@ -81,6 +85,11 @@ function askMachine(refs: ReadonlyMap<string, PortalRef<unknown, unknown>>): Mac
     begin: (args) => ({ ask: args[0] }),
     resume(frame, ctx, input) {
       const ask = frame.locals["ask"] as GatewayAsk;
+      if (frame.pc === 0 && ask.expire !== undefined) {
+        const answered = ctx.state.get("answeredAt") as number | undefined;
+        if (answered !== undefined && answered <= ask.expire) for (const name of ["request", "answer", "answeredAt"]) ctx.state.del(name);
+        return Step.return();
+      }
       if (frame.pc === 0) {
         // A key names one request: the same key with another request is refused, not answered with the first's answer.
         const asked = ctx.state.get("request") as string | undefined;
@@ -104,7 +113,10 @@ function askMachine(refs: ReadonlyMap<string, PortalRef<unknown, unknown>>): Mac
       const answer = input.kind === "throw" ? { error: describe(input.error) } : { reply: input.kind === "value" ? input.value : undefined };
       for (const id of ctx.state.get("waiting") as string[]) ctx.emit({ id, ...answer });
       ctx.state.del("waiting");
-      if (ask.idempotent) ctx.state.set("answer", answer);
+      if (ask.idempotent) {
+        ctx.state.set("answer", answer);
+        ctx.state.set("answeredAt", ask.at);
+      }
       return Step.return();
     },
   });
@@ -142,4 +154,24 @@ function answerSink(desk: AnswerDesk): Sink<GatewayAnswer> {
       };
     },
   };
+}
+
+/** What {@link expiriesOf} reads of an engine: the per-key state of each task of a workflow. */
+export interface GatewayState {
+  readonly workflows: ReadonlyMap<string, { readonly runners: readonly { readonly store: { readonly perKey: ReadonlyMap<string, ReadonlyMap<unknown, unknown>> } }[] }>;
+}
+
+/**
+ * The events that drop the kept answers of the gateway of application `app` (a path) asked at
+ * or before `cutoff` (milliseconds since the epoch): one per key, each run under its key, so
+ * a sweep is as deterministic as any ask.
+ */
+export function expiriesOf(engine: GatewayState, app: string, cutoff: number): GatewayAsk[] {
+  const out: GatewayAsk[] = [];
+  for (const runner of engine.workflows.get(`/${gatewayName(app.slice(1))}/workflows/asks`)?.runners ?? []) {
+    for (const [key, at] of runner.store.perKey.get("answeredAt") ?? []) {
+      if ((at as number) <= cutoff) out.push({ id: "", key: key as string, idempotent: false, portal: "", request: null, at: cutoff, expire: cutoff });
+    }
+  }
+  return out;
 }

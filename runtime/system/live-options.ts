@@ -19,10 +19,48 @@ export interface LiveSystemOptions {
    * and to 4 MiB, so a restart reads at most twice the state and 4 MiB.
    */
   readonly fullEvery?: number;
+  /**
+   * How long the answer of an ask with an idempotency key is kept for retries, in
+   * milliseconds after the ask (a positive integer; default 86,400,000: 24 hours). After it a
+   * retry is asked again, and the key may name a new request.
+   */
+  readonly idempotencyRetentionMs?: number;
   /** Seed of the scheduler's random choices (an integer; default 0). */
   readonly seed?: number;
   /** Receives every log line of the running applications (default: stdout and stderr, as the test system). */
   readonly log?: LogWriter;
+}
+
+const DEFAULT_INTERVAL_MS = 1000;
+const DEFAULT_FULL_EVERY = 10_000;
+const DEFAULT_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/** The options of a live system with their defaults, checked. */
+export interface CheckedLiveOptions {
+  readonly seed: number;
+  readonly interval: number;
+  readonly fullEvery: number;
+  readonly retentionMs: number;
+}
+
+/**
+ * `options` with defaults, checked.
+ *
+ * @throws RangeError naming the option for a bad seed, interval, `fullEvery` or retention
+ */
+export function checkLiveOptions(options: LiveSystemOptions): CheckedLiveOptions {
+  const seed = options.seed ?? 0;
+  if (!Number.isSafeInteger(seed)) throw new RangeError(`Systems.live({ seed: ${seed} }): the seed must be an integer`);
+  const positive = (name: string, value: number, what: string): number => {
+    if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`Systems.live({ ${name}: ${value} }): ${what} must be a positive integer`);
+    return value;
+  };
+  return {
+    seed,
+    interval: positive("checkpointIntervalMs", options.checkpointIntervalMs ?? DEFAULT_INTERVAL_MS, "the interval (milliseconds)"),
+    fullEvery: positive("fullEvery", options.fullEvery ?? DEFAULT_FULL_EVERY, "fullEvery"),
+    retentionMs: positive("idempotencyRetentionMs", options.idempotencyRetentionMs ?? DEFAULT_RETENTION_MS, "the retention (milliseconds)"),
+  };
 }
 
 /** Options of `LiveSystem.ask`. */

@@ -14,19 +14,18 @@ import type { Receipt } from "../engine/components/live-sources.js";
 import type { Application } from "../api/application.js";
 import { SegmentStore } from "../state/segment-store.js";
 import { CheckpointCoordinator } from "./checkpoint-coordinator.js";
-import { gatewayInput, gatewayName, gatewayOf, type GatewayAsk } from "./gateway.js";
+import { expiriesOf, gatewayInput, gatewayName, gatewayOf, type GatewayAsk } from "./gateway.js";
 import { lockDataDir, type DataDirLock } from "./data-dir-lock.js";
 import { defaultLog } from "./default-log.js";
 import { SYSTEM_APP_PREFIX } from "../core/paths.js";
 import { checkLaunches, codecFor, Launched, type Launch } from "./launched.js";
 import { LiveDriver } from "./live-driver.js";
 import { Callers, checkIdempotencyKey, checkNesting, type Tail } from "./live-callers.js";
+import { checkTailable, watchTail } from "./live-tails.js";
 import { LiveError } from "./live-error.js";
-import { appCounters, type AppCounters, type AskOptions, type LiveStats, type LiveSystemOptions, type SendOptions, type UpgradeOptions } from "./live-options.js";
+import { appCounters, checkLiveOptions, type AppCounters, type AskOptions, type LiveStats, type LiveSystemOptions, type SendOptions, type UpgradeOptions } from "./live-options.js";
 import { askersOf, drain, parkedIn, planUpgrade } from "./upgrade.js";
 
-const DEFAULT_INTERVAL_MS = 1000;
-const DEFAULT_FULL_EVERY = 10_000;
 const DEFAULT_TIMEOUT_MS = 10_000;
 /**
  * Checkpoints stored at once at most. The segment store writes one at a time anyway; a second
@@ -47,6 +46,8 @@ export class LiveSystem {
   private readonly seed: number;
   private readonly interval: number;
   private readonly fullEvery: number;
+  private readonly retentionMs: number;
+  private readonly sweeper: ReturnType<typeof setInterval>;
   private readonly log: LogWriter;
   /** Gateway ingestion paths by the path of the application they ask. */
   private readonly gateways = new Map<string, string>();
@@ -68,26 +69,31 @@ export class LiveSystem {
   private released: Promise<unknown> = Promise.resolve();
 
   /**
-   * @throws RangeError for a bad seed, interval or `fullEvery`; Error when the data directory
+   * @throws RangeError for a bad seed, interval, `fullEvery` or retention; Error when the data directory
    *   cannot be created, or another live system (in any process) uses it
    */
   constructor(options: LiveSystemOptions = {}) {
-    const seed = options.seed ?? 0;
-    if (!Number.isSafeInteger(seed)) throw new RangeError(`Systems.live({ seed: ${seed} }): the seed must be an integer`);
-    const interval = options.checkpointIntervalMs ?? DEFAULT_INTERVAL_MS;
-    if (!Number.isSafeInteger(interval) || interval < 1) {
-      throw new RangeError(`Systems.live({ checkpointIntervalMs: ${interval} }): the interval must be a positive integer (milliseconds)`);
-    }
-    const fullEvery = options.fullEvery ?? DEFAULT_FULL_EVERY;
-    if (!Number.isSafeInteger(fullEvery) || fullEvery < 1) throw new RangeError(`Systems.live({ fullEvery: ${fullEvery} }): fullEvery must be a positive integer`);
+    const { seed, interval, fullEvery, retentionMs } = checkLiveOptions(options);
     this.seed = seed;
     this.interval = interval;
     this.fullEvery = fullEvery;
+    this.retentionMs = retentionMs;
     this.log = options.log ?? defaultLog;
     // The store makes the directories and only reads until its first append, which the lock guards.
     this.store = options.dataDir === undefined ? undefined : new SegmentStore(`${options.dataDir}/snapshots`);
     this.lock = options.dataDir === undefined ? undefined : lockDataDir(options.dataDir);
     this.assemble();
+    this.sweeper = setInterval(() => this.sweep(), Math.min(60_000, Math.max(10, Math.floor(retentionMs / 4))));
+    this.sweeper.unref();
+  }
+
+  /** Drops the answers of keyed asks older than the retention (docs/live.md, "Asking from outside"). */
+  private sweep(): void {
+    if (this.closed !== undefined || this.swapping) return;
+    for (const [app, input] of this.gateways) {
+      const expiries = expiriesOf(this.engine, app, Date.now() - this.retentionMs);
+      if (expiries.length > 0) this.ingestion(input).send(expiries, undefined, () => {});
+    }
   }
 
   /** A new engine, coordinator, launched list and running driver (at start, and for an upgrade). */
@@ -217,7 +223,7 @@ export class LiveSystem {
     }
     const id = this.callers.nextAskId();
     // Keys are per portal: one key used with two portals of an application names two asks.
-    const ask: GatewayAsk = { id, key: key === undefined ? `r:${id}` : `k:${portal}:${key}`, idempotent: key !== undefined, portal, request };
+    const ask: GatewayAsk = { id, key: key === undefined ? `r:${id}` : `k:${portal}:${key}`, idempotent: key !== undefined, portal, request, at: Date.now() };
     const answer = this.callers.answer(id, portal, timeoutMs, key !== undefined);
     this.ingestion(input).send([ask], undefined, () => {});
     return answer;
@@ -365,7 +371,7 @@ export class LiveSystem {
       const next = this.engine.generators.get(path)?.ingestion;
       if (g.ingestion !== undefined && next !== undefined) g.ingestion.handOver(next);
     }
-    for (const tail of this.callers.tails) this.watch(tail);
+    for (const tail of this.callers.tails) watchTail(this.engine, tail);
     this.answersStaged = true;
     this.driver.wake();
   }
@@ -380,20 +386,9 @@ export class LiveSystem {
    */
   tail(stream: string, listener: (events: readonly unknown[], end: boolean) => void): () => void {
     this.checkOpen();
-    const found = this.engine.registry.find(stream);
-    if (this.engine.isStopped(`/${stream.split("/")[1]}`)) throw new LiveError("not-found", `stream ${stream} belongs to application ${stream.split("/")[1]}, which was stopped; its streams have ended`);
-    if (found?.kind !== "stream" || stream.startsWith(`/${SYSTEM_APP_PREFIX}`)) {
-      // `<app>/<name>` is how sends name an ingestion stream: point at its tail path.
-      const [, app, name, more] = stream.split("/");
-      const ingestion = more === undefined && this.engine.generators.get(`/${app}/generators/${name}`)?.ingestion !== undefined;
-      const hint = ingestion ? `; the events sent to ${app}/${name} are on /${app}/generators/${name}/stream` : "";
-      throw new LiveError(
-        "not-found",
-        `no stream ${stream} in the running applications (a stream path ends in /stream: /<app>/workflows/<name>/stream, /<app>/generators/<name>/stream)${hint}`,
-      );
-    }
+    checkTailable(this.engine, stream);
     const tail: Tail = { stream, listener, pending: [], unwatch: () => {} };
-    this.watch(tail);
+    watchTail(this.engine, tail);
     this.callers.tails.add(tail);
     return () => {
       tail.unwatch();
@@ -410,6 +405,7 @@ export class LiveSystem {
     this.closing = true;
     const failed = this.closed !== undefined;
     this.closed ??= new LiveError("closed", "the live system was closed");
+    clearInterval(this.sweeper);
     await this.driver.stop();
     try {
       await this.released;
@@ -472,15 +468,6 @@ export class LiveSystem {
   private receiptsWaiting(): boolean {
     for (const g of this.engine.generators.values()) if ((g.ingestion?.unreleased ?? 0) > 0) return true;
     return false;
-  }
-
-  /** Watches `tail`'s stream in the current engine. */
-  private watch(tail: Tail): void {
-    const found = this.engine.registry.find(tail.stream);
-    if (found?.kind !== "stream") return;
-    tail.unwatch = found.stream.watch((atom) => {
-      if (!atom.portal && (atom.values.length > 0 || atom.seal)) tail.pending.push({ events: atom.values, end: atom.seal });
-    });
   }
 
   /** `apps`, each followed by its gateway (which `asks` it), if it has portals. */

@@ -130,6 +130,20 @@ describe("asks from outside", () => {
     expect(await system.ask("/inventory/portals/stock", { op: "get", item: "fig" })).toBe(8);
   });
 
+  test("answers of keyed asks are kept for idempotencyRetentionMs after the ask, then dropped: the key may name a new request", async () => {
+    const system = live({ dataDir: dataDir(), idempotencyRetentionMs: 100 });
+    system.launch(inventory());
+    const add = { op: "add", item: "fig", n: 4 } as const;
+    expect(await system.ask("/inventory/portals/stock", add, { idempotencyKey: "k" })).toBe(4);
+    expect(await system.ask("/inventory/portals/stock", add, { idempotencyKey: "k" })).toBe(4);
+    await expect(system.ask("/inventory/portals/stock", { ...add, n: 1 }, { idempotencyKey: "k" })).rejects.toMatchObject({ code: "reused-key" });
+    // Sweeps run every 25 ms (a quarter of the retention): well past it, the answer is gone.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await system.ask("/inventory/portals/stock", { ...add, n: 1 }, { idempotencyKey: "k" })).toBe(5);
+    expect(await system.ask("/inventory/portals/stock", { op: "get", item: "fig" })).toBe(5);
+    expect(() => Systems.live({ idempotencyRetentionMs: 0 })).toThrow("Systems.live({ idempotencyRetentionMs: 0 }): the retention (milliseconds) must be a positive integer");
+  });
+
   test("idempotency keys are per portal: one key with two portals of an application names two asks", async () => {
     const system = live();
     system.launch(
