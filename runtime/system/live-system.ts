@@ -338,7 +338,7 @@ export class LiveSystem {
    */
   private async swap(replaced: ReadonlyMap<string, Application>, upgraded: ReadonlySet<string>): Promise<void> {
     await this.driver.stop();
-    await this.released;
+    await this.storeIdle();
     this.swapping = true;
     const old = this.engine;
     const before = this.launched.apps;
@@ -356,7 +356,15 @@ export class LiveSystem {
     } finally {
       this.swapping = false;
     }
+    // The new driver may be storing a checkpoint already (found by a fresh user: a save among
+    // its writes was refused, and the upgrade failed).
+    await this.storeIdle();
     if (this.store !== undefined) this.lastCheckpointBytes = this.coordinator.checkpoint();
+  }
+
+  /** Until no checkpoint is being stored: the store takes one write at a time, and a save must come after them. */
+  private async storeIdle(): Promise<void> {
+    while (this.storing > 0) await this.released;
   }
 
   /** A new engine running `apps` from snapshot `bytes`, with what `old` held for outside callers. */

@@ -77,6 +77,23 @@ test("an upgrade swaps the code and keeps the state; the other applications go o
   expect(system.applications.map((a) => a.name)).toEqual(["counter", "asker"]);
 });
 
+test("an upgrade while a tail is fed succeeds: the new engine's first batch stores a checkpoint before the upgrade's own", async () => {
+  // Found by a fresh user: the upgrade's checkpoint was saved among the new driver's writes and refused.
+  const system = live();
+  const ticker = PortalsApp("ticker", (app) => {
+    app.workflows<number, number>("w").source(app.generators.rate(20_000, (i) => i).stream).identity().sink();
+  });
+  system.launch([counter(1), ticker]);
+  let seen = 0;
+  const stop = system.tail("/ticker/workflows/w/stream", (events) => (seen += events.length));
+  for (let i = 2; i <= 6; i++) {
+    await expect.poll(() => seen).toBeGreaterThan(0);
+    expect(await system.upgrade([counter(i)])).toEqual([]);
+  }
+  expect(await system.ask("/counter/portals/count", { add: 1 })).toBe(6);
+  stop();
+});
+
 test("a changed graph and an application that does not run are refused with every reason; nothing changes", async () => {
   const system = live();
   system.launch(counter(1));
