@@ -3,6 +3,7 @@
  * API (docs/live.md, "Endpoints"). The server is `--server`, else `PORTALS_SERVER`, else
  * `http://127.0.0.1:8080`; the token `--token`, else `PORTALS_TOKEN`.
  */
+import { MAX_NESTING, nestingOf } from "../core/fingerprint.js";
 import { UsageError } from "./io.js";
 
 /** Where a client command calls, and with what token. */
@@ -78,9 +79,9 @@ export async function call(address: ServerAddress, method: string, path: string,
  * @throws TypeError naming the expected form
  */
 export function target(text: string, what: "portal" | "stream"): { app: string; name: string } {
-  const m = /^\/?([\w.-]+)\/(?:(?:portals|generators)\/)?([\w.-]+)$/.exec(text);
+  const m = /^\/?([\w.-]+)\/(?:(?:portals|generators)\/)?([\w.$-]+)$/.exec(text);
   if (m === null) {
-    const shape = /^\/?[^/]+\/[^/]+$/.test(text) ? ` (names are letters, digits, "_", "-" and ".")` : "";
+    const shape = /^\/?[^/]+\/[^/]+$/.test(text) ? ` (names are letters, digits, "_", "-" and ".", and "$" after the slash)` : "";
     throw new TypeError(`${what} ${JSON.stringify(text)}: write it as <app>/<${what}>, e.g. shop/${what === "portal" ? "inventory" : "orders"}${shape}`);
   }
   return { app: m[1]!, name: m[2]! };
@@ -89,14 +90,19 @@ export function target(text: string, what: "portal" | "stream"): { app: string; 
 /**
  * `text` parsed as JSON.
  *
- * @throws TypeError naming `what` (e.g. "the request is"), JSON's complaint and `example`
+ * @throws TypeError naming `what` (e.g. "the request is"), JSON's complaint and `example`, or
+ *   when the value nests deeper than the server accepts
  */
 export function parseJson(text: string, what: string, example: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (thrown) {
     throw new TypeError(`${what} not JSON (${(thrown as Error).message}); quote it for the shell, e.g. '${example}'`);
   }
+  // Sending it would overflow the stack in JSON.stringify, and the server refuses it anyway.
+  if (nestingOf(value) > MAX_NESTING) throw new TypeError(`${what} nested more than ${MAX_NESTING} levels deep, which the server refuses; flatten it`);
+  return value;
 }
 
 /**

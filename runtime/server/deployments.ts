@@ -9,7 +9,7 @@
  *
  * A restarted server imports the recorded bundles in order and restores their applications.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Application } from "../api/application.js";
@@ -49,6 +49,9 @@ export class Deployments {
     const link = join(this.directory, "node_modules", "portals-ts");
     if (!existsSync(link)) symlinkSync(packageRoot(), link, "dir");
     this.records = existsSync(this.recordFile) ? (JSON.parse(readFileSync(this.recordFile, "utf8")) as DeploymentRecord[]) : [];
+    // Left by a crash in the middle of a write: the write was not done, so nothing refers to them.
+    for (const f of readdirSync(this.directory)) if (f.endsWith(".tmp")) rmSync(join(this.directory, f), { force: true });
+    rmSync(`${this.recordFile}.tmp`, { force: true });
   }
 
   /** The launched deployments, in launch order. */

@@ -3,7 +3,7 @@
  * params, query, headers and bodies with it (a clear 400 otherwise) and @fastify/swagger turns
  * it into the OpenAPI document at `/openapi.json`.
  */
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ApplicationError, describe } from "../core/errors.js";
 import type { Application } from "../api/application.js";
 import { LiveError, type LiveErrorCode } from "../system/live-error.js";
@@ -24,6 +24,22 @@ export interface RouteContext {
 const STATUS: Readonly<Record<LiveErrorCode, number>> = { "bad-request": 400, "not-found": 404, conflict: 409, "reused-key": 422, replier: 422, timeout: 504, closed: 503, failed: 503 };
 
 const NAME = { type: "string", pattern: "^[\\w.-]+$", maxLength: 200 } as const;
+/** Names of portals and streams may also hold `$` (`isSegmentName`). */
+const PART_NAME = { type: "string", pattern: "^[\\w.$-]+$", maxLength: 200 } as const;
+/** Media types of JSON bodies, and of deployment bundles. */
+const JSON_TYPE = /^application\/json\s*(;|$)/i;
+const BUNDLE_TYPE = /^(application|text)\/javascript\s*(;|$)/i;
+
+/**
+ * A preValidation hook answering 415 when the body's Content-Type is not `type` (the server
+ * parses both JSON and bundles, so a route names the one it takes).
+ */
+function bodyOf(type: RegExp, fix: string) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const given = request.headers["content-type"];
+    if (given !== undefined && !type.test(given)) await reply.code(415).send({ error: `Content-Type ${given} is not accepted here: ${fix}` });
+  };
+}
 const ERROR = { type: "object", properties: { error: { type: "string" }, problems: { type: "array", items: { type: "string" } } }, required: ["error"] } as const;
 const KEY_HEADER = {
   type: "object",
@@ -105,12 +121,14 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
         body: { type: "string", description: "the bundle: an ES module whose default export is an application or an array of them" },
         response: {
           ...MUTATING,
+          415: ERROR,
           200: { type: "object", properties: { deployment: { type: "integer" }, upgraded: { type: "array", items: { type: "string" } }, changed: { type: "array", items: { type: "string" } } } },
           201: { type: "object", properties: { deployment: { type: "integer" }, apps: { type: "array", items: APP_SUMMARY } } },
           409: ERROR,
           422: ERROR,
         },
       },
+      preValidation: bodyOf(BUNDLE_TYPE, "send the module bundle with Content-Type: application/javascript (portals deploy does)"),
     },
     async (request, reply) => {
       if (typeof request.body !== "string" || request.body.trim() === "") {
@@ -216,12 +234,13 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
         summary: "Ask a portal: the JSON body is the request, the answer is { reply }",
         description: "Released once the checkpoint covering the state change is stored. With Idempotency-Key the ask is done once, also across a server crash.",
         security: SECURED,
-        params: { type: "object", properties: { app: NAME, portal: NAME }, required: ["app", "portal"] },
+        params: { type: "object", properties: { app: NAME, portal: PART_NAME }, required: ["app", "portal"] },
         querystring: { type: "object", properties: { timeoutMs: { type: "integer", minimum: 1, maximum: 600_000, default: 10_000 } } },
         headers: KEY_HEADER,
         body: { description: "the request, any JSON value the portal takes" },
-        response: { ...MUTATING, 200: { type: "object", properties: { reply: {} } }, 404: ERROR, 422: ERROR, 503: ERROR, 504: ERROR },
+        response: { ...MUTATING, 200: { type: "object", properties: { reply: {} } }, 404: ERROR, 415: ERROR, 422: ERROR, 503: ERROR, 504: ERROR },
       },
+      preValidation: bodyOf(JSON_TYPE, "send the request as JSON with Content-Type: application/json"),
     },
     async (request, reply) => {
       const { app: name, portal } = request.params;
@@ -250,11 +269,12 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
         summary: "Send events: the JSON array is appended as one atom to the ingestion stream (app.generators.http(stream))",
         description: "Answered once the checkpoint covering the atom is stored. With Idempotency-Key a retry appends nothing and gets the first send's atom; the key with other events is refused (422).",
         security: SECURED,
-        params: { type: "object", properties: { app: NAME, stream: NAME }, required: ["app", "stream"] },
+        params: { type: "object", properties: { app: NAME, stream: PART_NAME }, required: ["app", "stream"] },
         headers: KEY_HEADER,
         body: { type: "array" },
-        response: { ...MUTATING, 200: { type: "object", properties: { atom: { type: "integer" }, duplicate: { type: "boolean" } } }, 404: ERROR, 422: ERROR, 503: ERROR },
+        response: { ...MUTATING, 200: { type: "object", properties: { atom: { type: "integer" }, duplicate: { type: "boolean" } } }, 404: ERROR, 415: ERROR, 422: ERROR, 503: ERROR },
       },
+      preValidation: bodyOf(JSON_TYPE, "send the events as a JSON array with Content-Type: application/json"),
     },
     async (request, reply) => {
       const { app: name, stream } = request.params;

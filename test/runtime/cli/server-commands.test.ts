@@ -81,7 +81,12 @@ describe("portals deploy, apps, ask, send, tail", () => {
     expect(portals(["ask", "inventory", "{}"])).toMatchObject({ code: 2, err: expect.stringMatching(/^portals: error: portal "inventory": write it as <app>\/<portal>, e\.g\. shop\/inventory\n$/) });
     expect(portals(["ask", "inventory/inventory", "{nope"])).toMatchObject({ code: 2, err: expect.stringContaining("the request is not JSON") });
     expect(portals(["send", "inventory/restock", "[nope"])).toMatchObject({ code: 2, err: expect.stringMatching(/the events are not JSON .*; quote it for the shell, e\.g\. '\[\{"item":"apple"\}\]'\n$/) });
-    expect(portals(["ask", "café/x", "1"])).toMatchObject({ code: 2, err: expect.stringContaining('(names are letters, digits, "_", "-" and ".")') });
+    expect(portals(["ask", "café/x", "1"])).toMatchObject({ code: 2, err: expect.stringContaining('(names are letters, digits, "_", "-" and ".", and "$" after the slash)') });
+    // Found by the second trial: deep JSON overflowed the CLI's stack (exit 1).
+    expect(portals(["send", "inventory/restock", "[".repeat(10_000) + "]".repeat(10_000)])).toMatchObject({
+      code: 2,
+      err: "portals: error: the events are nested more than 256 levels deep, which the server refuses; flatten it\n",
+    });
     expect(portals(["send", "inventory/restock", "{}"])).toMatchObject({ code: 2, err: expect.stringContaining("must be a JSON array") });
     expect(portals(["deploy", "examples/shop/nope.ts"])).toMatchObject({ code: 2, err: expect.stringContaining("does not exist") });
     expect(portals(["deploy", "examples/shop/cart.js"])).toMatchObject({ code: 2, err: expect.stringContaining("does not exist (looked for " + join(ROOT, "examples/shop/cart.js") + "); did you mean examples/shop/cart.ts? deploy bundles TypeScript itself\n") });

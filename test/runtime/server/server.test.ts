@@ -212,6 +212,15 @@ describe("a server with the inventory deployed", () => {
         json: { error: 'the JSON body has a "__proto__" or "constructor": { "prototype" } key, which is refused (it could change what objects inherit); rename the key' },
       });
     }
+    // Found by the second trial: a bundle's content type was accepted for asks, and JSON for deployments was a 400 about the schema.
+    expect(await server.call("POST", "/v1/portals/inventory/stock", undefined, { raw: '{"op":"get","item":"a"}', type: "application/javascript" })).toMatchObject({
+      status: 415,
+      json: { error: "Content-Type application/javascript is not accepted here: send the request as JSON with Content-Type: application/json" },
+    });
+    expect(await server.call("POST", "/v1/deployments", { code: "x" })).toMatchObject({
+      status: 415,
+      json: { error: "Content-Type application/json is not accepted here: send the module bundle with Content-Type: application/javascript (portals deploy does)" },
+    });
     // Fastify's default would hand the portal the body's text as a string.
     expect(await server.call("POST", "/v1/portals/inventory/stock", undefined, { raw: '{"op":"get","item":"a"}', type: "text/plain" })).toMatchObject({
       status: 415,
@@ -225,6 +234,18 @@ describe("a server with the inventory deployed", () => {
     await new Promise((r) => setTimeout(r, 300));
     expect((await server.call("GET", "/healthz")).status).toBe(200);
     expect(server.output()).toContain("uncaught exception in deployed code, the server goes on: Error: bomb went off");
+  });
+
+  test("portals and streams named with $ are reached over HTTP", async () => {
+    const dollar =
+      'import { PortalsApp } from "portals-ts";\n' +
+      'export default PortalsApp("dollar", (app) => {\n' +
+      '  const p = app.portal("p$1");\n' +
+      '  app.workflows("w").source(app.generators.http("in$").stream).replier(p, () => {}, (x, ctx) => ctx.reply(x + 1)).sink();\n' +
+      "});\n";
+    expect((await server.call("POST", "/v1/deployments", undefined, { raw: dollar, type: "application/javascript" })).status).toBe(201);
+    expect(await server.call("POST", "/v1/portals/dollar/p$1", 1)).toMatchObject({ status: 200, json: { reply: 2 } });
+    expect(await server.call("POST", "/v1/streams/dollar/in$", [1])).toMatchObject({ status: 200, json: { duplicate: false } });
   });
 
   test("an ask without an answer within ?timeoutMs is a 504; a retry with its key gets the answer", async () => {
@@ -316,9 +337,13 @@ describe("across SIGKILL and restart", () => {
     const sent = await first.call("POST", "/v1/streams/inventory/restock", [{ item: "apple", n: 10 }], { headers: { "idempotency-key": "s1" } });
     expect(sent.json.duplicate).toBe(false);
     await first.kill();
+    // What a kill in the middle of a deployment leaves (found by the second trial): gone at the next start.
+    writeFileSync(join(dir, "deployments", "9.mjs.tmp"), "export default 1;\n");
+    writeFileSync(join(dir, "deployments.json.tmp"), "[");
 
     const second = await startServer(dir, ["--token", "a-token-of-sixteen-or-more"]);
     expect(second.output()).toMatch(/restored snapshot \d{12}-\d{9}/);
+    expect([existsSync(join(dir, "deployments", "9.mjs.tmp")), existsSync(join(dir, "deployments.json.tmp"))]).toEqual([false, false]);
     expect((await second.call("GET", "/v1/apps")).json.apps.map((a: { name: string }) => a.name)).toEqual(["inventory"]);
     expect((await second.call("POST", "/v1/portals/inventory/stock", { op: "add", item: "apple", n: 4 }, { headers: key })).json).toEqual({ reply: 4 });
     expect((await second.call("POST", "/v1/streams/inventory/restock", [{ item: "apple", n: 10 }], { headers: { "idempotency-key": "s1" } })).json).toEqual({ atom: sent.json.atom, duplicate: true });
