@@ -21,7 +21,7 @@ import { SYSTEM_APP_PREFIX } from "../core/paths.js";
 import { checkLaunches, codecFor, Launched, type Launch } from "./launched.js";
 import { LiveDriver } from "./live-driver.js";
 import { Callers, checkIdempotencyKey, checkNesting, type Tail } from "./live-callers.js";
-import { checkTailable, watchTail } from "./live-tails.js";
+import { askTarget, checkTailable, sendTarget, watchTail } from "./live-targets.js";
 import { LiveError } from "./live-error.js";
 import { appCounters, checkLiveOptions, type AppCounters, type AskOptions, type LiveStats, type LiveSystemOptions, type SendOptions, type UpgradeOptions } from "./live-options.js";
 import { askersOf, drain, parkedIn, planUpgrade } from "./upgrade.js";
@@ -92,7 +92,7 @@ export class LiveSystem {
     if (this.closed !== undefined || this.swapping) return;
     for (const [app, input] of this.gateways) {
       const expiries = expiriesOf(this.engine, app, Date.now() - this.retentionMs);
-      if (expiries.length > 0) this.ingestion(input).send(expiries, undefined, () => {});
+      if (expiries.length > 0) this.engine.generators.get(input)!.ingestion!.send(expiries, undefined, () => {});
     }
   }
 
@@ -215,17 +215,12 @@ export class LiveSystem {
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new LiveError("bad-request", `timeoutMs must be a positive integer (milliseconds), got ${timeoutMs}`);
     const key = checkIdempotencyKey(options.idempotencyKey);
     checkNesting("the request", request);
-    const app = portal.split("/")[1] ?? "";
-    const input = this.gateways.get(`/${app}`);
-    if (this.engine.isStopped(`/${app}`)) throw new LiveError("not-found", `application ${app} was stopped; its portal ${portal} takes no more asks`);
-    if (input === undefined || !this.launched.apps.some((a) => a.model.portals.some((p) => p.path === portal))) {
-      throw new LiveError("not-found", `no portal ${portal} in the running applications${this.portalList()}`);
-    }
+    const source = askTarget(this.engine, this.launched.apps, this.gateways, portal);
     const id = this.callers.nextAskId();
     // Keys are per portal: one key used with two portals of an application names two asks.
     const ask: GatewayAsk = { id, key: key === undefined ? `r:${id}` : `k:${portal}:${key}`, idempotent: key !== undefined, portal, request, at: Date.now() };
     const answer = this.callers.answer(id, portal, timeoutMs, key !== undefined);
-    this.ingestion(input).send([ask], undefined, () => {});
+    source.send([ask], undefined, () => {});
     return answer;
   }
 
@@ -242,12 +237,8 @@ export class LiveSystem {
     this.checkOpen();
     if (!Array.isArray(events)) throw new LiveError("bad-request", "the events must be an array (one atom)");
     const key = checkIdempotencyKey(options.idempotencyKey);
-    if (this.engine.isStopped(`/${generator.split("/")[1]}`)) throw new LiveError("not-found", `application ${generator.split("/")[1]} was stopped; ${generator} takes no more events`);
-    if (generator.startsWith(`/${SYSTEM_APP_PREFIX}`) || this.engine.generators.get(generator)?.ingestion === undefined) {
-      throw new LiveError("not-found", `no ingestion stream ${generator} in the running applications (made by app.generators.http(name))`);
-    }
+    const source = sendTarget(this.engine, generator);
     checkNesting("the events", events);
-    const source = this.ingestion(generator);
     if (key !== undefined && source.reusedKey(key, events)) {
       throw new LiveError("reused-key", "this idempotency key was used with other events; use a new key for a new send");
     }
@@ -499,15 +490,6 @@ export class LiveSystem {
   private launchOne(app: Application, asks: Application | undefined, sinks: SinkStart): void {
     this.launched.launch(this.engine, app, sinks);
     if (asks !== undefined) this.gateways.set(asks.path, gatewayInput(app.path));
-  }
-
-  private ingestion(path: string) {
-    return this.engine.generators.get(path)!.ingestion!;
-  }
-
-  private portalList(): string {
-    const portals = this.launched.apps.flatMap((a) => a.model.portals.map((p) => p.path)).filter((p) => !p.startsWith(`/${SYSTEM_APP_PREFIX}`));
-    return portals.length === 0 ? " (none has portals)" : ` (portals: ${portals.join(", ")})`;
   }
 
   /** A step or the store failed: the loop ends, and every call from now on says so. */
