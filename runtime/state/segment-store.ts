@@ -167,6 +167,7 @@ export class SegmentStore implements SnapshotStore {
       while (n < this.queue.length && !this.queue[n]!.full) n++;
       batch = this.queue.splice(0, n);
     } catch (thrown) {
+      this.writing = false;
       this.fail(this.queue.splice(0), thrown as Error);
       return;
     }

@@ -4,7 +4,7 @@
  * out in one write and resolve in order; a torn last record (a crash mid-write) is left out and
  * cut before the next append, and the snapshot before it is restored.
  */
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, statSync, truncateSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "vitest";
@@ -127,6 +127,12 @@ test("bad saves are refused with what is wrong and write nothing", async () => {
   await expect(store.saveAsync(Uint8Array.of(1, 2, 3))).rejects.toThrow("not a portals snapshot");
   expect(readdirSync(dir)).toEqual([]);
   store.save(full!);
+  // A write that cannot start (its directory is gone) fails its save, and the store takes the next.
+  const gone = temp();
+  const lost = new SegmentStore(gone);
+  rmSync(gone, { recursive: true });
+  await expect(lost.saveAsync(full!)).rejects.toThrow("ENOENT");
+  expect(() => lost.save(full!)).toThrow("ENOENT");
   store.close();
   expect(() => store.save(delta!)).toThrow(`the segment store in ${dir} is closed`);
   expect(() => new SegmentStore("/proc/portals-test/segments")).toThrow("snapshot directory /proc/portals-test/segments cannot be used (ENOENT: no such file or directory, mkdir '/proc/portals-test')");
