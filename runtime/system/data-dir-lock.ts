@@ -73,7 +73,8 @@ function readText(file: string): string | undefined {
  */
 function alive(pid: number, start: string | undefined): boolean {
   const stat = procStat(pid);
-  if (stat !== undefined) return stat.state !== "Z" && (start === undefined || start === "-" || start === stat.start);
+  // A lock without a start time (another format, or none known) is the owner's while it runs.
+  if (stat !== undefined) return stat.state !== "Z" && (start === undefined || !/^\d+$/.test(start) || start === stat.start);
   try {
     process.kill(pid, 0);
     return true;

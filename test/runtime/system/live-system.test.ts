@@ -488,6 +488,9 @@ describe("restore", () => {
       // The shell (now `sleep 20`) runs and started when its lock says: the lock is its.
       writeFileSync(join(dir, "LOCK"), `${shell.pid} ${procStart(shell.pid!)} held-by-a-running-process\n`);
       expect(() => Systems.live({ dataDir: dir, log: () => {} })).toThrow(`data directory ${dir} is in use by process ${shell.pid} (${join(dir, "LOCK")}); stop it first, or use another directory`);
+      // Without a start time (another format) the lock is the running process's too.
+      writeFileSync(join(dir, "LOCK"), `${shell.pid} held-without-a-start-time\n`);
+      expect(() => Systems.live({ dataDir: dir, log: () => {} })).toThrow(`is in use by process ${shell.pid}`);
     } finally {
       shell.kill("SIGKILL");
     }
