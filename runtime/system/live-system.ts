@@ -91,6 +91,7 @@ export class LiveSystem {
   private sweep(): void {
     if (this.closed !== undefined || this.swapping) return;
     for (const [app, input] of this.gateways) {
+      if (this.engine.isStopped(app)) continue;
       const expiries = expiriesOf(this.engine, app, Date.now() - this.retentionMs);
       if (expiries.length > 0) this.engine.generators.get(input)!.ingestion!.send(expiries, undefined, () => {});
     }
