@@ -15,6 +15,7 @@
  */
 import { InvalidArgumentError, type Command } from "commander";
 import { BODY_LIMIT } from "../server/server.js";
+import { usableToken } from "../server/token.js";
 import { call, idempotencyHeader, parseJson, serverAddress, tail, target } from "./client.js";
 import { bundleModule } from "./deploy.js";
 import type { CliIo } from "./io.js";
@@ -145,7 +146,7 @@ function port(value: string): number {
 
 function token(value: string): string {
   // Checked here too, so a bad flag is a usage error and leaves no data directory behind.
-  if (value.length < 16 || /\s/.test(value)) throw new InvalidArgumentError("a token has at least 16 characters and no white space.");
+  if (!usableToken(value)) throw new InvalidArgumentError("a token has at least 16 characters and no white space.");
   return value;
 }
 

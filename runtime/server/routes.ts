@@ -26,9 +26,10 @@ const STATUS: Readonly<Record<LiveErrorCode, number>> = { "bad-request": 400, "n
 const NAME = { type: "string", pattern: "^[\\w.-]+$", maxLength: 200 } as const;
 /** Names of portals and streams may also hold `$` (`isSegmentName`). */
 const PART_NAME = { type: "string", pattern: "^[\\w.$-]+$", maxLength: 200 } as const;
-/** Media types of JSON bodies, and of deployment bundles. */
+/** The media type of JSON bodies. */
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
-const BUNDLE_TYPE = /^(application|text)\/javascript\s*(;|$)/i;
+/** The media types of deployment bundles (a `Content-Type` header's value matches it). */
+export const BUNDLE_TYPE = /^(application|text)\/javascript\s*(;|$)/i;
 
 /**
  * A preValidation hook answering 415 when the body's Content-Type is not `type` (the server
@@ -95,7 +96,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     async (_request, reply) => {
       const stopped = system.stoppedBecause;
       if (stopped !== undefined) return reply.code(503).send({ error: stopped });
-      return { status: "ok", applications: system.applications.filter((a) => !system.isStopped(a.name)).length };
+      return { status: "ok", applications: system.running.length };
     },
   );
 
@@ -326,7 +327,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
   );
 
   function notRunning(reply: FastifyReply, name: string): FastifyReply {
-    const names = system.applications.filter((a) => !system.isStopped(a.name)).map((a) => a.name);
+    const names = system.running;
     return reply.code(404).send({ error: `no application ${name} is running (running: ${names.length > 0 ? names.join(", ") : "none"})` });
   }
 }

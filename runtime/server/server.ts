@@ -17,7 +17,7 @@ import { Systems } from "../system/systems.js";
 import type { LiveSystem } from "../system/live-system.js";
 import { Deployments } from "./deployments.js";
 import { ServerMetrics } from "./metrics.js";
-import { registerRoutes } from "./routes.js";
+import { BUNDLE_TYPE, registerRoutes } from "./routes.js";
 import { authorized, serverToken } from "./token.js";
 
 /** Options of {@link startServer}. */
@@ -188,7 +188,7 @@ async function httpApp(system: LiveSystem, deployments: Deployments, token: stri
       error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE"
         ? `Content-Type ${request.headers["content-type"] ?? "(none)"} is not accepted: send the body as JSON with Content-Type: application/json (a deployment as application/javascript)`
         : error.code === "FST_ERR_CTP_BODY_TOO_LARGE"
-        ? /javascript/.test(request.headers["content-type"] ?? "")
+        ? BUNDLE_TYPE.test(request.headers["content-type"] ?? "")
           ? `the bundle is larger than the limit of ${options.deploymentLimit ?? DEPLOYMENT_LIMIT} bytes for deployments`
           : `the body is larger than the limit of ${options.bodyLimit ?? BODY_LIMIT} bytes for JSON`
         : error.validation !== undefined

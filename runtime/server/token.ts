@@ -21,13 +21,13 @@ export interface ServerToken {
  */
 export function serverToken(dataDir: string, given: string | undefined): ServerToken {
   if (given !== undefined) {
-    if (!usable(given)) throw new Error("--token: a token has at least 16 characters and no white space");
+    if (!usableToken(given)) throw new Error("--token: a token has at least 16 characters and no white space");
     return { token: given, created: false };
   }
   const file = join(dataDir, "token");
   if (existsSync(file)) {
     const stored = readFileSync(file, "utf8").trim();
-    if (!usable(stored)) throw new Error(`the token in ${file} is not usable (at least 16 characters, no white space): remove the file to have one made, or give --token`);
+    if (!usableToken(stored)) throw new Error(`the token in ${file} is not usable (at least 16 characters, no white space): remove the file to have one made, or give --token`);
     return { token: stored, created: false };
   }
   const token = randomBytes(32).toString("base64url");
@@ -35,7 +35,8 @@ export function serverToken(dataDir: string, given: string | undefined): ServerT
   return { token, created: true };
 }
 
-function usable(token: string): boolean {
+/** True when `token` can be a server's token: at least 16 characters, no white space. */
+export function usableToken(token: string): boolean {
   return token.length >= 16 && !/\s/.test(token);
 }
 

@@ -217,7 +217,7 @@ export class CheckpointCoordinator {
     const store = this.requireStore("restoreLatest").store;
     const ids = store.newest();
     for (let i = 0; i < ids.length; i++) {
-      let chain: { data: SnapshotData; length: number }[];
+      let chain: ChainLink[];
       try {
         chain = chainFrom(store, ids.slice(i), codec);
       } catch (thrown) {
@@ -268,14 +268,20 @@ export class CheckpointCoordinator {
 /** A snapshot whose bytes are intact but which these applications cannot decode (not damage: no fallback). */
 class NotThisProgram extends SnapshotError {}
 
+/** A decoded snapshot of a chain, with its size in bytes (what `deltaRatio` counts). */
+interface ChainLink {
+  readonly data: SnapshotData;
+  readonly length: number;
+}
+
 /**
- * The decoded chain that snapshot `ids[0]` needs, oldest first, with each snapshot's size in bytes: back to the full snapshot it
+ * The decoded chain that snapshot `ids[0]` needs, oldest first: back to the full snapshot it
  * extends, through `ids` (newest first, consecutive).
  *
  * @throws SnapshotError when a snapshot of the chain is unreadable or the chain is broken
  */
-function chainFrom(store: SnapshotStore, ids: readonly string[], codec: Codec): { data: SnapshotData; length: number }[] {
-  const chain: { data: SnapshotData; length: number }[] = [];
+function chainFrom(store: SnapshotStore, ids: readonly string[], codec: Codec): ChainLink[] {
+  const chain: ChainLink[] = [];
   for (const id of ids) {
     let payload: Uint8Array;
     let length: number;

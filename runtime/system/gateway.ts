@@ -23,6 +23,10 @@ import type { SinkState, SinkWriter, Sink } from "../core/sink.js";
 import type { Application } from "../api/application.js";
 import { PortalsApp } from "../api/application-builder.js";
 import type { PortalRef } from "../api/refs.js";
+import type { Engine } from "../engine/engine.js";
+
+/** The asker's per-key entry holding when a kept answer was asked (what sweeps read). */
+const ANSWERED_AT = "answeredAt";
 
 /** One ask from outside, as the gateway's ingestion source carries it. */
 export interface GatewayAsk {
@@ -86,8 +90,8 @@ function askMachine(refs: ReadonlyMap<string, PortalRef<unknown, unknown>>): Mac
     resume(frame, ctx, input) {
       const ask = frame.locals["ask"] as GatewayAsk;
       if (frame.pc === 0 && ask.expire !== undefined) {
-        const answered = ctx.state.get("answeredAt") as number | undefined;
-        if (answered !== undefined && answered <= ask.expire) for (const name of ["request", "answer", "answeredAt"]) ctx.state.del(name);
+        const answered = ctx.state.get(ANSWERED_AT) as number | undefined;
+        if (answered !== undefined && answered <= ask.expire) for (const name of ["request", "answer", ANSWERED_AT]) ctx.state.del(name);
         return Step.return();
       }
       if (frame.pc === 0) {
@@ -115,7 +119,7 @@ function askMachine(refs: ReadonlyMap<string, PortalRef<unknown, unknown>>): Mac
       ctx.state.del("waiting");
       if (ask.idempotent) {
         ctx.state.set("answer", answer);
-        ctx.state.set("answeredAt", ask.at);
+        ctx.state.set(ANSWERED_AT, ask.at);
       }
       return Step.return();
     },
@@ -156,20 +160,15 @@ function answerSink(desk: AnswerDesk): Sink<GatewayAnswer> {
   };
 }
 
-/** What {@link expiriesOf} reads of an engine: the per-key state of each task of a workflow. */
-export interface GatewayState {
-  readonly workflows: ReadonlyMap<string, { readonly runners: readonly { readonly store: { readonly perKey: ReadonlyMap<string, ReadonlyMap<unknown, unknown>> } }[] }>;
-}
-
 /**
  * The events that drop the kept answers of the gateway of application `app` (a path) asked at
  * or before `cutoff` (milliseconds since the epoch): one per key, each run under its key, so
  * a sweep is as deterministic as any ask.
  */
-export function expiriesOf(engine: GatewayState, app: string, cutoff: number): GatewayAsk[] {
+export function expiriesOf(engine: Engine, app: string, cutoff: number): GatewayAsk[] {
   const out: GatewayAsk[] = [];
   for (const runner of engine.workflows.get(`/${gatewayName(app.slice(1))}/workflows/asks`)?.runners ?? []) {
-    for (const [key, at] of runner.store.perKey.get("answeredAt") ?? []) {
+    for (const [key, at] of runner.store.perKey.get(ANSWERED_AT) ?? []) {
       if ((at as number) <= cutoff) out.push({ id: "", key: key as string, idempotent: false, portal: "", request: null, at: cutoff, expire: cutoff });
     }
   }

@@ -12,7 +12,6 @@ import type { Plan } from "../graph/plan.js";
 import type { Application } from "../api/application.js";
 import { createCodec, type Codec } from "../state/codec.js";
 
-
 /** An application to launch; a gateway names the application whose portals it `asks`. */
 export interface Launch {
   readonly app: Application;

@@ -240,10 +240,11 @@ export class LiveSystem {
     const key = checkIdempotencyKey(options.idempotencyKey);
     const source = sendTarget(this.engine, generator);
     checkNesting("the events", events);
-    if (key !== undefined && source.reusedKey(key, events)) {
+    const print = key === undefined ? undefined : source.fingerprintFor(key, events);
+    if (key !== undefined && print === undefined) {
       throw new LiveError("reused-key", "this idempotency key was used with other events; use a new key for a new send");
     }
-    return this.callers.receipt((done) => source.send([...events], key, done));
+    return this.callers.receipt((done) => source.send([...events], key, done, print));
   }
 
   /**
@@ -260,7 +261,7 @@ export class LiveSystem {
     this.checkOpen();
     const app = this.applications.find((a) => a.name === name);
     if (app === undefined || this.engine.isStopped(app.path)) {
-      throw new LiveError("not-found", `no application ${name} is running (running: ${this.running().join(", ") || "none"})`);
+      throw new LiveError("not-found", `no application ${name} is running (running: ${this.running.join(", ") || "none"})`);
     }
     const askers = askersOf(app, this.applications.filter((other) => !this.engine.isStopped(other.path)));
     if (askers.length > 0) {
@@ -275,7 +276,8 @@ export class LiveSystem {
   }
 
   /** Names of the applications that run and are not stopped. */
-  private running(): string[] {
+  /** Names of the applications running now (launched and not stopped), in launch order. */
+  get running(): string[] {
     return this.applications.filter((a) => !this.engine.isStopped(a.path)).map((a) => a.name);
   }
 

@@ -80,7 +80,10 @@ export function resolveChain(chain: readonly SnapshotData[]): SnapshotData {
   return state;
 }
 
-/** `delta` on top of `base` (whose per-key maps it takes over): the delta's metadata, and the base's task state with the changes. */
+/**
+ * `delta` on top of `base`, whose per-key maps it takes over: the delta's metadata, and the
+ * base's task state with the changes.
+ */
 function applyDelta(base: SnapshotData, delta: SnapshotData): SnapshotData {
   const workflows: Record<string, WorkflowState> = {};
   for (const [path, w] of Object.entries(delta.workflows)) {

@@ -68,9 +68,10 @@ export class IngestionSource implements AtomSource {
 
   /**
    * Queues `values` as one atom. With `key`, a send with a key seen before (recently, see
-   * {@link REMEMBERED_KEYS}) appends nothing and gets the first send's atom.
+   * {@link REMEMBERED_KEYS}) appends nothing and gets the first send's atom. `print` is the
+   * fingerprint of `values` when the caller has it already ({@link IngestionSource.fingerprintFor}).
    */
-  send(values: unknown[], key: string | undefined, done: Receipted): void {
+  send(values: unknown[], key: string | undefined, done: Receipted, print?: string): void {
     if (key !== undefined) {
       const atomNumber = this.keys.get(key)?.atom;
       if (atomNumber !== undefined) {
@@ -84,17 +85,19 @@ export class IngestionSource implements AtomSource {
         return;
       }
     }
-    this.queue.push({ values, key, fingerprint: key === undefined ? undefined : fingerprint(values), done: [done] });
+    this.queue.push({ values, key, fingerprint: key === undefined ? undefined : (print ?? fingerprint(values)), done: [done] });
     if (this.queue.length === 1) this.clock?.wake();
   }
 
   /**
-   * True when `key` is remembered (or queued) with other events than `values`: a new send under
-   * an old key, which {@link IngestionSource.send} would take for a retry.
+   * The fingerprint of `values` for a send under `key`, or `undefined` when `key` is remembered
+   * (or queued) with other events: a new send under an old key, which
+   * {@link IngestionSource.send} would take for a retry.
    */
-  reusedKey(key: string, values: readonly unknown[]): boolean {
+  fingerprintFor(key: string, values: readonly unknown[]): string | undefined {
+    const print = fingerprint(values);
     const known = this.keys.get(key)?.fingerprint ?? this.queue.find((q) => q.key === key)?.fingerprint;
-    return known !== undefined && known !== fingerprint(values);
+    return known === undefined || known === print ? print : undefined;
   }
 
   /** The receipts of the sends stepped since the last call (a live system releases them once a checkpoint covers them). */

@@ -217,8 +217,8 @@ export class TaskRunner implements BehaviorHost, ContextHost {
 
   /**
    * Puts back a saved task. Per-key maps are taken over, or filled in place where state
-   * handles made by an `init` factory hold them already (`TaskStateStore.load`). Parked frames are re-bound to the task's machines and the helpers they
-   * can call.
+   * handles made by an `init` factory hold them already (`TaskStateStore.load`). Parked frames
+   * are re-bound to the task's machines and the helpers they can call.
    *
    * @throws Error naming the machine (or vsm state) when its code is missing or changed
    */
