@@ -8,6 +8,7 @@
  *   api       the builders users write against                             (core, graph)
  *   engine    runs deployed plans; never sees applications                 (core, graph, state)
  *   system    systems, drivers, checkpoint coordinator                     (all of the above)
+ *   cluster   a live system's link to other runtimes on NATS JetStream      (core, graph, state, engine, system)
  *   server    the HTTP server of a live system                             (all of the above)
  *   testing, cli, the entry points                                         (on top)
  */
@@ -33,8 +34,9 @@ module.exports = {
     layer("engine", ["core", "graph", "state"]),
     layer("system", ["core", "graph", "state", "engine", "api"]),
     layer("testing", ["core", "graph", "state", "engine", "api"]),
-    layer("server", ["core", "graph", "state", "api", "system"]),
-    layer("cli", ["core", "graph", "state", "api", "system", "server"]),
+    layer("cluster", ["core", "graph", "state", "engine", "system"]),
+    layer("server", ["core", "graph", "state", "api", "system", "cluster"]),
+    layer("cli", ["core", "graph", "state", "api", "system", "cluster", "server"]),
     {
       name: "core-runs-anywhere",
       comment: "runtime/core is shared with the browser and the CommonJS compiler build: no Node built-ins, no packages",

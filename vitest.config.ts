@@ -11,6 +11,7 @@ export default defineConfig({
     alias: {
       "portals-ts/machine": fileURLToPath(new URL("./runtime/machine.ts", import.meta.url)),
       "portals-ts/testing": fileURLToPath(new URL("./runtime/testing/index.ts", import.meta.url)),
+      "portals-ts/cluster": fileURLToPath(new URL("./runtime/cluster/index.ts", import.meta.url)),
       "portals-ts": fileURLToPath(new URL("./runtime/index.ts", import.meta.url)),
     },
   },

@@ -1,7 +1,7 @@
 /**
  * The commands of `portals` that run or call a server (docs/live.md):
  *
- *   portals serve [--host 127.0.0.1] [--port 8080] [--data-dir .portals] [--token T]
+ *   portals serve [--host 127.0.0.1] [--port 8080] [--data-dir .portals] [--token T] [--nats URL --runtime NAME]
  *   portals deploy <module.ts|.js> [--drain]
  *   portals apps
  *   portals stop <app>
@@ -14,6 +14,7 @@
  * refuses a call.
  */
 import { InvalidArgumentError, type Command } from "commander";
+import { isRuntimeName } from "../cluster/subjects.js";
 import { BODY_LIMIT } from "../server/server.js";
 import { usableToken } from "../server/token.js";
 import { call, idempotencyHeader, parseJson, serverAddress, tail, target } from "./client.js";
@@ -38,7 +39,12 @@ export function addServerCommands(program: Command, io: CliIo): void {
     .option("--token <token>", "bearer token of mutating calls (default: stored in the data dir, generated and printed at the first start)", token)
     .option("--checkpoint-interval-ms <n>", "longest time between checkpoints while anything runs", positive, 1000)
     .option("--idempotency-retention-ms <n>", "how long the answer of an ask with an idempotency key is kept for retries", positive, 86_400_000)
-    .action(async (flags: { host: string; port: number; dataDir: string; token?: string; checkpointIntervalMs: number; idempotencyRetentionMs: number }) => {
+    .option("--nats <url>", "join the cluster of this NATS server (nats://host:port, JetStream enabled): applications read the streams of applications on other runtimes (docs/cluster.md)")
+    .option("--runtime <name>", "this runtime's name in the cluster (with --nats): letters, digits, _ and -; keep it across restarts", runtimeName)
+    .action(async (flags: { host: string; port: number; dataDir: string; token?: string; checkpointIntervalMs: number; idempotencyRetentionMs: number; nats?: string; runtime?: string }) => {
+      if ((flags.nats === undefined) !== (flags.runtime === undefined)) {
+        throw new UsageError(flags.nats === undefined ? "--runtime names this runtime in a cluster: give the cluster's NATS server with --nats <url> too" : "--nats joins a cluster: name this runtime with --runtime <name> too (the same at every restart)");
+      }
       await serve(
         {
           host: flags.host,
@@ -48,6 +54,7 @@ export function addServerCommands(program: Command, io: CliIo): void {
           idempotencyRetentionMs: flags.idempotencyRetentionMs,
           bodyLimit: BODY_LIMIT,
           ...(flags.token !== undefined ? { token: flags.token } : {}),
+          ...(flags.nats !== undefined ? { cluster: { servers: flags.nats, runtime: flags.runtime! } } : {}),
         },
         io,
       );
@@ -156,3 +163,8 @@ function positive(value: string): number {
   return n;
 }
 
+
+function runtimeName(value: string): string {
+  if (!isRuntimeName(value)) throw new InvalidArgumentError("a runtime name is 1 to 64 letters, digits, _ or -.");
+  return value;
+}

@@ -65,18 +65,20 @@ export function deploy(engine: Engine, plan: Plan, sinks: SinkStart): void {
 /**
  * What keeps `plan` from being deployed into `engine` after the plans `earlier` (deployed in
  * the same launch, before it), as one message per problem: everything that can be checked before
- * anything changes.
+ * anything changes. Paths in `provided` are taken as there: the system adds them before the
+ * deployment, or reports why it cannot (streams of other runtimes, docs/cluster.md).
  */
-export function checkDeployment(engine: Engine, plan: Plan, earlier: readonly Plan[]): string[] {
+export function checkDeployment(engine: Engine, plan: Plan, earlier: readonly Plan[], provided: ReadonlySet<string> = NONE): string[] {
   const problems: string[] = [];
   if (engine.apps.includes(plan.app) || earlier.some((p) => p.app === plan.app)) {
     problems.push("it is already launched in this system (give each application a name of its own)");
   }
-  const provided = (path: string, kind: Plan["requires"][number]["kind"]): boolean =>
+  const launched = (path: string, kind: Plan["requires"][number]["kind"]): boolean =>
+    provided.has(path) ||
     earlier.some((p) => (kind === "stream" ? p.streams : kind === "sequencer" ? p.sequencers : p.splitters).some((part) => part.path === path));
   for (const r of plan.requires) {
     const found = engine.registry.find(r.path);
-    if ((found === undefined || found.kind !== r.kind) && !provided(r.path, r.kind)) {
+    if ((found === undefined || found.kind !== r.kind) && !launched(r.path, r.kind)) {
       const users = engine.apps.filter((a) => !a.startsWith(`/${SYSTEM_APP_PREFIX}`));
       const known = users.length > 0 ? users.join(", ") : "none";
       const problem = `${r.neededBy} needs ${r.what}, which no launched application defines; launch the application that defines it first (launched: ${known})`;
@@ -89,6 +91,8 @@ export function checkDeployment(engine: Engine, plan: Plan, earlier: readonly Pl
   }
   return problems;
 }
+
+const NONE: ReadonlySet<string> = new Set();
 
 /** Runs `make`, turning what it throws into an {@link ApplicationError} of application `app`. */
 function construct<T>(app: string, make: () => T): T {

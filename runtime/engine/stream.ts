@@ -33,6 +33,11 @@ export class Cursor {
   next(): Atom {
     return this.stream.read(this);
   }
+
+  /** The next atom without reading it; call only when {@link hasNext}. */
+  peek(): Atom {
+    return this.stream.peek(this);
+  }
 }
 
 const COMPACT_AT = 1024;
@@ -104,6 +109,11 @@ export class AtomicStream {
     if (atom.portal) cursor.portalPending--;
     if (--this.unread[slot]! === 0 && slot === this.head) this.release();
     return atom;
+  }
+
+  /** The atom at `cursor`, which stays where it is. */
+  peek(cursor: Cursor): Atom {
+    return this.buffer[this.head + (cursor.position - this.base)]!;
   }
 
   /** The stream as plain data (snapshots, docs/snapshots.md). */

@@ -13,6 +13,7 @@ import secureJson from "secure-json-parse";
 import type { LogWriter } from "../core/log.js";
 import type { Application } from "../api/application.js";
 import { SnapshotError } from "../state/snapshot-format.js";
+import { joinCluster } from "../cluster/cluster-link.js";
 import { Systems } from "../system/systems.js";
 import type { LiveSystem } from "../system/live-system.js";
 import { Deployments } from "./deployments.js";
@@ -40,6 +41,8 @@ export interface ServerOptions {
   readonly deploymentLimit?: number;
   /** Where the applications' log lines go (default: stdout and stderr). */
   readonly log?: LogWriter;
+  /** Join the cluster of a NATS server as a named runtime (docs/cluster.md); default: run alone. */
+  readonly cluster?: { readonly servers: string; readonly runtime: string };
 }
 
 /** A running server. */
@@ -89,14 +92,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
 async function start(options: ServerOptions, token: string, created: boolean): Promise<RunningServer> {
   const deployments = new Deployments(options.dataDir);
-  const live = (): LiveSystem =>
-    Systems.live({
-      dataDir: options.dataDir,
-      ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
-      ...(options.idempotencyRetentionMs !== undefined ? { idempotencyRetentionMs: options.idempotencyRetentionMs } : {}),
-      ...(options.log !== undefined ? { log: options.log } : {}),
-    });
-  let system = live();
+  const live = async (): Promise<LiveSystem> => {
+    const link = options.cluster === undefined ? undefined : await joinCluster({ ...options.cluster, ...(options.log !== undefined ? { log: options.log } : {}) });
+    try {
+      return Systems.live({
+        dataDir: options.dataDir,
+        ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
+        ...(options.idempotencyRetentionMs !== undefined ? { idempotencyRetentionMs: options.idempotencyRetentionMs } : {}),
+        ...(options.log !== undefined ? { log: options.log } : {}),
+        ...(link !== undefined ? { link } : {}),
+      });
+    } catch (thrown) {
+      await link?.close();
+      throw thrown;
+    }
+  };
+  let system = await live();
   let restored: string | undefined;
   try {
     restored = await resume(system, deployments);
@@ -105,7 +116,7 @@ async function start(options: ServerOptions, token: string, created: boolean): P
     // An upgrade the server stopped in before its checkpoint: the snapshot has the old code.
     if (!(thrown instanceof SnapshotError) || !deployments.hasPending) throw thrown;
     deployments.dropPending();
-    system = live();
+    system = await live();
     try {
       restored = await resume(system, deployments);
     } catch (again) {

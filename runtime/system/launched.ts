@@ -22,11 +22,14 @@ export interface Launch {
  * Checks `launches` (user applications `list`, each followed by its gateway) against what runs in
  * `engine` and against each other, before anything changes.
  *
+ * With `linked` (a live system's link to other runtimes), its `provides` count as launched and
+ * its `problems` are reported too.
+ *
  * @throws ApplicationError with every problem: a name reserved for the system, what `deploy`
  *   checks, and parts of stopped applications (a continuation asking one would wait for ever)
  */
-export function checkLaunches(engine: Engine, launches: readonly Launch[], list: readonly Application[]): void {
-  const problems: string[] = [];
+export function checkLaunches(engine: Engine, launches: readonly Launch[], list: readonly Application[], linked?: { readonly provides: ReadonlySet<string>; readonly problems: readonly string[] }): void {
+  const problems: string[] = [...(linked?.problems ?? [])];
   const refused = new Set<Application>();
   launches.forEach(({ app, asks }, i) => {
     // A gateway fails where its application does: report the application only.
@@ -34,7 +37,7 @@ export function checkLaunches(engine: Engine, launches: readonly Launch[], list:
     const reserved = asks === undefined && app.name.startsWith(SYSTEM_APP_PREFIX);
     const found = reserved
       ? [`names starting with "${SYSTEM_APP_PREFIX}" are reserved for the system's own applications; rename it`]
-      : checkDeployment(engine, app.plan, launches.slice(0, i).map((l) => l.app.plan));
+      : checkDeployment(engine, app.plan, launches.slice(0, i).map((l) => l.app.plan), linked?.provides);
     for (const r of app.plan.requires) {
       const owner = `/${r.path.split("/")[1]}`;
       if (engine.isStopped(owner)) found.push(`${r.neededBy} needs ${r.what} of application ${owner.slice(1)}, which was stopped`);

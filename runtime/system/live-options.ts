@@ -1,4 +1,5 @@
 /** The options and counters of a live system (`live-system.ts`, docs/live.md). */
+import type { LiveLink } from "./live-link.js";
 import type { LogWriter } from "../core/log.js";
 import type { SystemStats } from "../core/stats.js";
 import type { Engine } from "../engine/engine.js";
@@ -29,6 +30,11 @@ export interface LiveSystemOptions {
   readonly seed?: number;
   /** Receives every log line of the running applications (default: stdout and stderr, as the test system). */
   readonly log?: LogWriter;
+  /**
+   * Links the system to other runtimes (a cluster on NATS JetStream, `joinCluster` of
+   * `portals-ts/cluster`, docs/cluster.md): applications use their streams by path.
+   */
+  readonly link?: LiveLink;
 }
 
 const DEFAULT_INTERVAL_MS = 1000;

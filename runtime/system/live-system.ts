@@ -22,6 +22,7 @@ import { checkLaunches, codecFor, Launched, type Launch } from "./launched.js";
 import { LiveDriver } from "./live-driver.js";
 import { Callers, checkIdempotencyKey, checkNesting, type Tail } from "./live-callers.js";
 import { askTarget, checkTailable, sendTarget, watchTail } from "./live-targets.js";
+import type { LiveLink } from "./live-link.js";
 import { LiveError } from "./live-error.js";
 import { appCounters, checkLiveOptions, type AppCounters, type AskOptions, type LiveStats, type LiveSystemOptions, type SendOptions, type UpgradeOptions } from "./live-options.js";
 import { askersOf, drain, parkedIn, planUpgrade } from "./upgrade.js";
@@ -49,6 +50,7 @@ export class LiveSystem {
   private readonly retentionMs: number;
   private readonly sweeper: ReturnType<typeof setInterval>;
   private readonly log: LogWriter;
+  private readonly link: LiveLink | undefined;
   /** Gateway ingestion paths by the path of the application they ask. */
   private readonly gateways = new Map<string, string>();
   private readonly callers = new Callers();
@@ -79,6 +81,8 @@ export class LiveSystem {
     this.fullEvery = fullEvery;
     this.retentionMs = retentionMs;
     this.log = options.log ?? defaultLog;
+    this.link = options.link;
+    this.link?.attach({ codec: () => this.launched.codec, wake: () => this.driver.wake() });
     // The store makes the directories and only reads until its first append, which the lock guards.
     this.store = options.dataDir === undefined ? undefined : new SegmentStore(`${options.dataDir}/snapshots`);
     this.lock = options.dataDir === undefined ? undefined : lockDataDir(options.dataDir);
@@ -110,7 +114,7 @@ export class LiveSystem {
     this.driver = new LiveDriver(
       this.engine,
       {
-        waiting: () => this.answersStaged || this.checkpointWaiters.length > 0 || this.receiptsWaiting() || this.callers.tailsWaiting(),
+        waiting: () => this.answersStaged || this.checkpointWaiters.length > 0 || this.receiptsWaiting() || this.callers.tailsWaiting() || this.link?.waiting() === true,
         checkpoint: () => this.checkpoint(),
         failed: (error) => this.fail(error),
       },
@@ -167,7 +171,7 @@ export class LiveSystem {
     this.checkOpen();
     const list = Array.isArray(apps) ? (apps as readonly Application[]) : [apps as Application];
     const launches = this.withGateways(list);
-    checkLaunches(this.engine, launches, list);
+    checkLaunches(this.engine, launches, list, this.link?.check(this.engine, list.map((a) => a.plan)));
     codecFor([...this.launched.apps, ...launches.map((l) => l.app)]);
     for (const { app, asks } of launches) this.launchOne(app, asks, "fresh");
     this.driver.wake();
@@ -366,7 +370,7 @@ export class LiveSystem {
     this.assemble();
     this.coordinator.restore([bytes], codecFor(apps), () => ({
       plans: apps.map((a) => a.plan),
-      launch: () => apps.forEach((a) => this.launched.launch(this.engine, a, "recovering")),
+      launch: () => apps.forEach((a) => this.deploy(a, "recovering")),
       upgraded,
     }));
     for (const [path, g] of old.generators) {
@@ -420,6 +424,7 @@ export class LiveSystem {
       this.engine.close();
       this.store?.close();
       this.lock?.release();
+      await this.link?.close();
     }
   }
 
@@ -434,11 +439,13 @@ export class LiveSystem {
     this.answersStaged = false;
     const receipts = [...this.engine.generators.values()].flatMap((g) => g.ingestion?.takeStepped() ?? []);
     const tails = this.callers.takeTails(this.engine.log);
+    const linked = this.link?.checkpointTaken();
     const waiters = this.checkpointWaiters;
     this.checkpointWaiters = [];
     const release = (): void => {
       for (const { done, receipt } of receipts) done(receipt);
       tails();
+      linked?.();
       for (const done of waiters) done();
       this.lastCheckpointMs = performance.now() - start;
     };
@@ -491,8 +498,15 @@ export class LiveSystem {
 
   /** Launches `app`; a gateway is given the application whose portals it `asks`. */
   private launchOne(app: Application, asks: Application | undefined, sinks: SinkStart): void {
-    this.launched.launch(this.engine, app, sinks);
+    this.deploy(app, sinks);
     if (asks !== undefined) this.gateways.set(asks.path, gatewayInput(app.path));
+  }
+
+  /** Deploys `app` into the engine, with what the link adds before and after. */
+  private deploy(app: Application, sinks: SinkStart): void {
+    this.link?.deploying(this.engine, app.plan);
+    this.launched.launch(this.engine, app, sinks);
+    this.link?.deployed(this.engine, app.plan);
   }
 
   /** A step or the store failed: the loop ends, and every call from now on says so. */

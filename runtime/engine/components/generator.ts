@@ -27,17 +27,19 @@ export class GeneratorComponent implements Component {
   private readonly source: AtomSource;
 
   /**
+   * @param spec the generator node's source, or a maker of a source the system provides (a
+   *   stream of another runtime, docs/cluster.md)
    * @param clock the engine's clock in a live system, given a wake-up for this generator
    * @throws Error when the source cannot be opened (a missing file)
    */
   constructor(
     readonly path: string,
-    spec: GeneratorSource,
+    spec: GeneratorSource | ((clock: SourceClock | undefined) => AtomSource),
     private readonly out: AtomicStream,
     write: LogWriter,
     clock: (c: GeneratorComponent) => SourceClock | undefined,
   ) {
-    this.source = makeSource(path, spec, write, clock(this));
+    this.source = typeof spec === "function" ? spec(clock(this)) : makeSource(path, spec, write, clock(this));
   }
 
   /** The ingestion source of a `generators.http` generator, else `undefined`. */

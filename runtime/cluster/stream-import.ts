@@ -1,0 +1,115 @@
+/**
+ * A stream of another runtime read here (docs/cluster.md, "Remote streams"): the source of a
+ * generator that appends each remote atom to a stream of this engine at the same path, so
+ * local workflows subscribe to it as to any stream. It reads the stream's subjects from every
+ * producer runtime with an ordered consumer; its position (the last JetStream sequence stepped,
+ * and per producer the last atom number) is in every snapshot, so after a restore it reads on
+ * from there and each atom is stepped exactly once. An atom at or below its producer's
+ * high-water mark (a republish after a crash) is dropped.
+ */
+import type { LogWriter } from "../core/log.js";
+import { describe } from "../core/errors.js";
+import type { Atom } from "../engine/atom.js";
+import type { SourceClock } from "../engine/components/live-sources.js";
+import type { AtomSource } from "../engine/components/sources.js";
+import type { Codec } from "../state/codec.js";
+import type { ClusterConnection } from "./nats.js";
+import { ATOM_HEADER, ATOMS_STREAM, runtimeToken, streamSubjects } from "./subjects.js";
+
+/** Where an import is, as plain data (snapshots). */
+export interface ImportPosition {
+  /** The last JetStream sequence stepped (0: none yet). */
+  readonly seq: number;
+  /** Until the first atom: read from this time on (ISO 8601; when the import was launched). */
+  readonly since: string;
+  /** Per producer runtime (subject token), the last atom number stepped. */
+  readonly hwm: Readonly<Record<string, number>>;
+}
+
+/** Atoms read ahead of the engine at most, before the consumer waits. */
+const READ_AHEAD = 256;
+/** How long a pull waits on the server: short, so a consumer notices a restarted server (docs/cluster.md). */
+const EXPIRES_MS = 2000;
+
+interface Received {
+  readonly seq: number;
+  readonly producer: string;
+  readonly number: number;
+  readonly atom: Atom;
+}
+
+/** See the module header. */
+export class StreamImport implements AtomSource {
+  private at: ImportPosition = { seq: 0, since: new Date().toISOString(), hwm: {} };
+  private readonly buffer: Received[] = [];
+  private stopped = false;
+  private stopConsumer: (() => void) | undefined;
+  private drained: (() => void) | undefined;
+  /** The last JetStream sequence received, and per producer the last atom number received (read ahead of {@link at}). */
+  private receivedSeq = 0;
+  private readonly received = new Map<string, number>();
+
+  /** Starts reading once the deployment (or the restore that seeks it) is done. */
+  constructor(
+    private readonly path: string,
+    private readonly connection: ClusterConnection,
+    private readonly codec: () => Codec,
+    private readonly clock: SourceClock | undefined,
+    private readonly log: LogWriter,
+  ) {
+    queueMicrotask(() => void this.read());
+  }
+
+  position(): ImportPosition {
+    return this.at;
+  }
+
+  seek(position: ImportPosition): void {
+    this.at = position;
+  }
+
+  available(): boolean {
+    return this.buffer.length > 0;
+  }
+
+  next(): Atom {
+    const r = this.buffer.shift()!;
+    this.at = { seq: r.seq, since: this.at.since, hwm: { ...this.at.hwm, [r.producer]: r.number } };
+    if (this.buffer.length < READ_AHEAD / 2) this.drained?.();
+    return r.atom;
+  }
+
+  close(): void {
+    this.stopped = true;
+    this.stopConsumer?.();
+    this.drained?.();
+  }
+
+  private async read(): Promise<void> {
+    if (this.stopped) return;
+    const from = Math.max(this.at.seq, this.receivedSeq);
+    const start = from > 0 ? { deliver_policy: "by_start_sequence" as const, opt_start_seq: from + 1 } : { deliver_policy: "by_start_time" as const, opt_start_time: this.at.since };
+    try {
+      const consumer = await this.connection.js.consumers.get(ATOMS_STREAM, { filter_subjects: streamSubjects(this.path), ...start });
+      const messages = await consumer.consume({ expires: EXPIRES_MS, max_messages: 64 });
+      this.stopConsumer = () => messages.stop();
+      if (this.stopped) return messages.stop();
+      for await (const m of messages) {
+        const producer = runtimeToken(m.subject);
+        const number = Number(m.headers?.get(ATOM_HEADER));
+        this.receivedSeq = m.seq;
+        if (!Number.isSafeInteger(number) || number <= (this.received.get(producer) ?? this.at.hwm[producer] ?? -1)) continue;
+        const atom = this.codec().decode(m.data) as Atom;
+        this.received.set(producer, number);
+        this.buffer.push({ seq: m.seq, producer, number, atom });
+        if (this.buffer.length === 1) this.clock?.wake();
+        while (this.buffer.length >= READ_AHEAD && !this.stopped) await new Promise<void>((resolve) => (this.drained = resolve));
+        if (this.stopped) break;
+      }
+    } catch (thrown) {
+      if (this.stopped) return;
+      this.log(`reading stream ${this.path} from the cluster failed (${describe(thrown)}); retrying`, { level: "warn", workflow: this.path, task: "", key: 0 });
+      setTimeout(() => void this.read(), 1000).unref();
+    }
+  }
+}
