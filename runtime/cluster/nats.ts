@@ -17,6 +17,8 @@ export interface ClusterConnection {
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
   readonly directory: KV;
+  /** Calls `listener` after every reconnection to the server; returns what stops it. */
+  onReconnect(listener: () => void): () => void;
 }
 
 /**
@@ -39,7 +41,20 @@ export async function openConnection(servers: string, name: string): Promise<Clu
       await jsm.streams.add({ name: ATOMS_STREAM, subjects: [ATOMS_SUBJECTS], storage: StorageType.File, duplicate_window: DUPLICATE_WINDOW_NS });
     });
     const directory = await new Kvm(nc).create(DIRECTORY_BUCKET, { history: 1 });
-    return { nc, js: jetstream(nc), jsm, directory };
+    const listeners = new Set<() => void>();
+    void (async () => {
+      for await (const s of nc.status()) if (s.type === "reconnect") for (const l of listeners) l();
+    })();
+    return {
+      nc,
+      js: jetstream(nc),
+      jsm,
+      directory,
+      onReconnect: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    };
   } catch (thrown) {
     await nc.close();
     throw new Error(`cannot set up the cluster on NATS at ${servers} (${(thrown as Error).message}); the server needs JetStream (nats-server -js)`);

@@ -6,6 +6,10 @@
  * and per producer the last atom number) is in every snapshot, so after a restore it reads on
  * from there and each atom is stepped exactly once. An atom at or below its producer's
  * high-water mark (a republish after a crash) is dropped.
+ *
+ * An ordered consumer can stall for good after the server restarts (measured: docs/cluster.md,
+ * "Failures"), so the import starts a new one after every reconnection, from the last sequence
+ * it received.
  */
 import type { LogWriter } from "../core/log.js";
 import { describe } from "../core/errors.js";
@@ -28,6 +32,8 @@ export interface ImportPosition {
 
 /** Atoms read ahead of the engine at most, before the consumer waits. */
 const READ_AHEAD = 256;
+/** Pause before a new consumer after the last one ended, in milliseconds. */
+const RETRY_MS = 250;
 /** How long a pull waits on the server: short, so a consumer notices a restarted server (docs/cluster.md). */
 const EXPIRES_MS = 2000;
 
@@ -44,6 +50,9 @@ export class StreamImport implements AtomSource {
   private readonly buffer: Received[] = [];
   private stopped = false;
   private stopConsumer: (() => void) | undefined;
+  private readonly stopListening: () => void;
+  /** Set by a reconnection while a consumer is being made: it is not used. */
+  private reconnected = false;
   private drained: (() => void) | undefined;
   /** The last JetStream sequence received, and per producer the last atom number received (read ahead of {@link at}). */
   private receivedSeq = 0;
@@ -58,6 +67,10 @@ export class StreamImport implements AtomSource {
     private readonly log: LogWriter,
   ) {
     queueMicrotask(() => void this.read());
+    this.stopListening = connection.onReconnect(() => {
+      this.reconnected = true;
+      this.stopConsumer?.();
+    });
   }
 
   position(): ImportPosition {
@@ -81,6 +94,7 @@ export class StreamImport implements AtomSource {
 
   close(): void {
     this.stopped = true;
+    this.stopListening();
     this.stopConsumer?.();
     this.drained?.();
   }
@@ -89,12 +103,17 @@ export class StreamImport implements AtomSource {
     if (this.stopped) return;
     const from = Math.max(this.at.seq, this.receivedSeq);
     const start = from > 0 ? { deliver_policy: "by_start_sequence" as const, opt_start_seq: from + 1 } : { deliver_policy: "by_start_time" as const, opt_start_time: this.at.since };
+    this.reconnected = false;
     try {
       const consumer = await this.connection.js.consumers.get(ATOMS_STREAM, { filter_subjects: streamSubjects(this.path), ...start });
       const messages = await consumer.consume({ expires: EXPIRES_MS, max_messages: 64 });
-      this.stopConsumer = () => messages.stop();
-      if (this.stopped) return messages.stop();
+      this.stopConsumer = () => {
+        this.stopConsumer = undefined;
+        messages.stop();
+      };
+      if (this.stopped || this.reconnected) this.stopConsumer();
       for await (const m of messages) {
+        if (this.stopConsumer === undefined) break;
         const producer = runtimeToken(m.subject);
         const number = Number(m.headers?.get(ATOM_HEADER));
         this.receivedSeq = m.seq;
@@ -109,7 +128,9 @@ export class StreamImport implements AtomSource {
     } catch (thrown) {
       if (this.stopped) return;
       this.log(`reading stream ${this.path} from the cluster failed (${describe(thrown)}); retrying`, { level: "warn", workflow: this.path, task: "", key: 0 });
-      setTimeout(() => void this.read(), 1000).unref();
     }
+    // Ended by a reconnection, or failed: read on from what was received.
+    this.stopConsumer = undefined;
+    if (!this.stopped) setTimeout(() => void this.read(), RETRY_MS);
   }
 }

@@ -121,6 +121,26 @@ describe("a stream of runtime A read on runtime B", () => {
 });
 
 describe("exactly once across restarts", () => {
+  test("B reads on after nats-server was killed and restarted three times in a row", async () => {
+    // Found by the crash test (seed 4): an ordered consumer received nothing after such restarts.
+    const a = await runtime("rt-a5");
+    const b = await runtime("rt-b5");
+    a.launch(orders("meters"));
+    const { app, sink } = billing(Sinks.memory<number>(), "/meters/workflows/double/stream", "meter-billing");
+    await known(b, "/meters", "rt-a5");
+    b.launch(app);
+    await a.send("/meters/generators/in", [1]);
+    await until("the first output", () => sink.committed.length === 1);
+    for (let i = 0; i < 3; i++) {
+      await nats.kill();
+      await new Promise((r) => setTimeout(r, 200));
+      await nats.restart();
+    }
+    await a.send("/meters/generators/in", [2, 3]);
+    await until("the outputs after the restarts", () => sink.committed.length === 3, 20_000);
+    expect(sink.committed).toEqual([3, 5, 7]);
+  }, 30_000);
+
   test("B restarted from its data directory reads on from its position; A restarted republishes nothing twice", async () => {
     const dirA = dataDir();
     const dirB = dataDir();

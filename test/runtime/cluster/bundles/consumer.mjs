@@ -1,0 +1,17 @@
+// Runtime B's application: reads runtime A's doubled numbers, keeps a running sum per key (x mod 7),
+// and writes "x:sum" lines to a file: a lost or repeated atom changes every later sum of its key.
+import { PortalsApp, Sinks } from "portals-ts";
+
+export default PortalsApp("sums", (app) => {
+  const doubled = app.registry.streams.get("/numbers/workflows/double/stream");
+  app
+    .workflows("sum")
+    .source(doubled)
+    .key((x) => x % 7)
+    .map((x, ctx) => {
+      const sum = ctx.perKey("sum", 0);
+      sum.set(sum.get() + x);
+      return `${x}:${sum.get()}`;
+    })
+    .sink(Sinks.file(SINK_PATH, { format: (line) => line }));
+});
