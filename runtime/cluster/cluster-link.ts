@@ -7,18 +7,20 @@
  */
 import { describe } from "../core/errors.js";
 import type { LogWriter } from "../core/log.js";
-import { PATH_SHAPES } from "../core/paths.js";
+import { PATH_SHAPES, SYSTEM_APP_PREFIX } from "../core/paths.js";
 import { GeneratorComponent } from "../engine/components/generator.js";
 import type { Engine } from "../engine/engine.js";
+import { SequencerComponent } from "../engine/components/sequencer.js";
+import { SplitterComponent } from "../engine/components/splitter.js";
 import { AtomicStream } from "../engine/stream.js";
 import type { Plan } from "../graph/plan.js";
 import type { Codec } from "../state/codec.js";
-import type { LinkedSystem, LiveLink } from "../system/live-link.js";
-import { Directory } from "./directory.js";
+import type { LinkedSystem, LiveLink, SystemLink } from "../system/live-link.js";
+import { Directory, type DirectoryEntry, type DirectoryPortal } from "./directory.js";
 import { openConnection, type ClusterConnection } from "./nats.js";
 import { StreamExport } from "./stream-export.js";
 import { StreamImport } from "./stream-import.js";
-import { isRuntimeName } from "./subjects.js";
+import { isRuntimeName, requestsFrom, streamSubject, streamSubjects } from "./subjects.js";
 
 /** Options of {@link joinCluster}. */
 export interface ClusterOptions {
@@ -28,6 +30,15 @@ export interface ClusterOptions {
   readonly runtime: string;
   /** Where the link reports what goes wrong with remote streams (default: the system's log). */
   readonly log?: LogWriter;
+}
+
+/** A runtime's link to its cluster: give it to `Systems.live({ link })`, which closes it when it closes. */
+export interface ClusterLink extends SystemLink {
+  /**
+   * The runtime that runs the application at path `app` (`/<name>`), as this runtime last heard
+   * (the directory, docs/cluster.md); `undefined` when none does.
+   */
+  runtimeOf(app: string): string | undefined;
 }
 
 /**
@@ -44,7 +55,7 @@ export async function joinCluster(options: ClusterOptions): Promise<ClusterLink>
   }
   const connection = await openConnection(options.servers, `portals runtime ${options.runtime}`);
   try {
-    return new ClusterLink(connection, await Directory.open(connection.directory), options.runtime, options.log);
+    return new NatsLink(connection, await Directory.open(connection.directory), options.runtime, options.log);
   } catch (thrown) {
     await connection.nc.close();
     throw thrown;
@@ -52,11 +63,13 @@ export async function joinCluster(options: ClusterOptions): Promise<ClusterLink>
 }
 
 /** See the module header. */
-export class ClusterLink implements LiveLink {
+class NatsLink implements LiveLink, ClusterLink {
   private system: LinkedSystem | undefined;
+  /** The engine the link's parts are in (an upgrade replaces it). */
+  private engine: Engine | undefined;
   private exports: StreamExport[] = [];
-  /** The engine the exports read (an upgrade replaces it). */
-  private exporting: Engine | undefined;
+  /** Portals served here: their paths. */
+  private served = new Set<string>();
 
   /** Use {@link joinCluster}. */
   constructor(
@@ -65,7 +78,9 @@ export class ClusterLink implements LiveLink {
     /** This runtime's name. */
     readonly runtime: string,
     private readonly log: LogWriter | undefined,
-  ) {}
+  ) {
+    directory.onPut((entry) => this.asked(entry));
+  }
 
   attach(system: LinkedSystem): void {
     this.system = system;
@@ -88,7 +103,9 @@ export class ClusterLink implements LiveLink {
         // Answered here, added or explained: the engine's check need not report it again.
         provides.add(r.path);
         if (r.kind === "stream" && !remote.streams.includes(r.path)) problems.push(`${r.neededBy} needs ${r.what}, which application ${owner} on runtime ${remote.runtime} does not have`);
-        if (r.kind !== "stream") problems.push(`${r.neededBy} needs ${r.what} of application ${owner} on runtime ${remote.runtime}: portals of other runtimes are not supported yet (docs/cluster.md, "Not yet"); launch it on runtime ${remote.runtime}`);
+        if (r.kind !== "stream" && remotePortal(remote, r.path) === undefined) {
+          problems.push(`${r.neededBy} needs ${r.what}, which application ${owner} on runtime ${remote.runtime} does not serve`);
+        }
       }
     }
     // A portal is two requirements (its request sequencer and reply splitter): one message.
@@ -96,34 +113,54 @@ export class ClusterLink implements LiveLink {
   }
 
   deploying(engine: Engine, plan: Plan): void {
+    this.use(engine);
     for (const r of plan.requires) {
-      if (r.kind !== "stream" || engine.registry.find(r.path) !== undefined) continue;
+      if (engine.registry.find(r.path) !== undefined) continue;
       const remote = this.remoteOwner(ownerOf(r.path));
-      if (remote === undefined || !remote.streams.includes(r.path)) continue; // the deployment names it
-      const stream = new AtomicStream(r.path);
-      const log = this.logOf(engine);
-      const g = new GeneratorComponent(r.path, (clock) => new StreamImport(r.path, this.connection, this.codec, clock, log), stream, engine.log, (c) => engine.clockFor(c));
-      engine.registry.add(r.path, { kind: "stream", stream });
-      engine.generators.set(g.path, g);
-      engine.add(g);
+      if (remote === undefined) continue; // the deployment names it
+      if (r.kind === "stream" && remote.streams.includes(r.path)) this.importStream(engine, r.path, { subjects: streamSubjects(r.path) });
+      const portal = r.kind === "stream" ? undefined : remotePortal(remote, r.path);
+      if (portal === undefined) continue;
+      if (r.kind === "sequencer") {
+        // The asker's side of a remote portal: its requests gather here and go to the replier's runtime.
+        const stream = new AtomicStream(`${r.path}/stream`);
+        engine.registry.add(stream.path, { kind: "stream", stream });
+        const sequencer = new SequencerComponent(r.path, stream, undefined, engine.random, engine.schedule);
+        engine.registry.add(r.path, { kind: "sequencer", sequencer });
+        engine.add(sequencer);
+        this.exports.push(this.exportOf(engine, stream));
+      } else {
+        // Replies to every asker come from the replier's runtime; the asker's split keeps its own.
+        const replies = this.importStream(engine, portal.replies, { subjects: streamSubjects(portal.replies), since: new Date(Date.now() - CLOCK_SLACK_MS).toISOString() });
+        const splitter = new SplitterComponent(r.path, replies, true, engine.log, engine.schedule);
+        engine.registry.add(r.path, { kind: "splitter", splitter });
+        engine.add(splitter);
+      }
     }
   }
 
   deployed(engine: Engine, plan: Plan): void {
-    if (engine !== this.exporting) {
-      for (const e of this.exports) void e.close();
-      this.exports = [];
-      this.exporting = engine;
-    }
+    this.use(engine);
+    if (plan.app.startsWith(`/${SYSTEM_APP_PREFIX}`)) return; // a gateway: this runtime's own
     const streams = plan.streams.map((s) => s.path).filter((path) => PATH_SHAPES.stream.test(path));
-    const log = this.logOf(engine);
-    for (const path of streams) this.exports.push(new StreamExport(engine.registry.get(path, "stream").stream, this.runtime, this.connection, this.codec, log));
-    this.directory.put({ app: plan.app, runtime: this.runtime, streams }).catch((thrown: unknown) => {
-      log(`cannot record ${plan.app} in the cluster's directory: ${describe(thrown)}`, { level: "error", workflow: "", task: "", key: 0 });
+    for (const path of streams) this.exports.push(this.exportOf(engine, engine.registry.get(path, "stream").stream));
+    const portals: DirectoryPortal[] = [];
+    for (const w of plan.workflows) {
+      for (const portal of w.portals?.serves.keys() ?? []) {
+        const replies = `${w.path}/portal-router/replies${portal}/stream`;
+        portals.push({ path: portal, replies });
+        this.served.add(portal);
+        // Published only while another runtime asks the portal.
+        this.exports.push(this.exportOf(engine, engine.registry.get(replies, "stream").stream, () => this.askedElsewhere(portal)));
+        for (const asker of this.askersOf(portal)) this.importRequests(engine, portal, asker);
+      }
+    }
+    const asks = [...new Set(plan.requires.filter((r) => r.kind === "sequencer" && r.path.endsWith(REQUESTS)).map((r) => r.path.slice(0, -REQUESTS.length)))];
+    this.directory.put({ app: plan.app, runtime: this.runtime, streams, portals, asks }).catch((thrown: unknown) => {
+      this.logOf(engine)(`cannot record ${plan.app} in the cluster's directory: ${describe(thrown)}`, { level: "error", workflow: "", task: "", key: 0 });
     });
   }
 
-  /** The runtime that runs the application at path `app` (`/<name>`), as this runtime last heard; `undefined` when none does. */
   runtimeOf(app: string): string | undefined {
     return this.directory.find(app)?.runtime;
   }
@@ -145,8 +182,62 @@ export class ClusterLink implements LiveLink {
     await this.connection.nc.drain().catch(() => this.connection.nc.close());
   }
 
+  /** Starts over with the parts of `engine` when it is not the one the link served (an upgrade's new engine). */
+  private use(engine: Engine): void {
+    if (engine === this.engine) return;
+    for (const e of this.exports) void e.close();
+    this.exports = [];
+    this.served = new Set();
+    this.engine = engine;
+  }
+
+  /** A stream at `path` in `engine`, fed by an import of the atoms `from` names. */
+  private importStream(engine: Engine, path: string, from: { subjects: string; since?: string }): AtomicStream {
+    const stream = new AtomicStream(path);
+    const log = this.logOf(engine);
+    const g = new GeneratorComponent(path, (clock) => new StreamImport(path, from, this.connection, this.codec, clock, log), stream, engine.log, (c) => engine.clockFor(c));
+    engine.registry.add(path, { kind: "stream", stream });
+    engine.generators.set(g.path, g);
+    engine.add(g);
+    return stream;
+  }
+
+  private exportOf(engine: Engine, stream: AtomicStream, publishes?: () => boolean): StreamExport {
+    return new StreamExport(stream, this.runtime, this.connection, this.codec, this.logOf(engine), publishes);
+  }
+
+  /** Connects the requests runtime `asker` sends to portal `portal` (served here) into the portal's request sequencer. */
+  private importRequests(engine: Engine, portal: string, asker: string): void {
+    const path = requestsFrom(portal, asker);
+    if (engine.registry.find(path) !== undefined) return;
+    // Every request the asker ever sent: none may be missed, whenever this runtime heard of it.
+    const stream = this.importStream(engine, path, { subjects: streamSubject(`${portal}${REQUESTS}/stream`, asker), since: new Date(0).toISOString() });
+    engine.registry.get(`${portal}${REQUESTS}`, "sequencer").sequencer.connect(stream, true);
+  }
+
+  /** A directory entry was put: when it asks portals served here from another runtime, their requests are read from now on. */
+  private asked(entry: DirectoryEntry): void {
+    const engine = this.engine;
+    if (engine === undefined || entry.runtime === this.runtime) return;
+    const served = entry.asks.filter((p) => this.served.has(p));
+    for (const portal of served) this.importRequests(engine, portal, entry.runtime);
+    if (served.length > 0) this.system?.wake();
+  }
+
+  /** Other runtimes whose applications ask `portal`, by name. */
+  private askersOf(portal: string): string[] {
+    const askers = new Set<string>();
+    for (const e of this.directory.all()) if (e.runtime !== this.runtime && e.asks.includes(portal)) askers.add(e.runtime);
+    return [...askers].sort();
+  }
+
+  private askedElsewhere(portal: string): boolean {
+    for (const e of this.directory.all()) if (e.runtime !== this.runtime && e.asks.includes(portal)) return true;
+    return false;
+  }
+
   /** The directory entry of application `app` when another runtime runs it. */
-  private remoteOwner(app: string): { runtime: string; streams: readonly string[] } | undefined {
+  private remoteOwner(app: string): DirectoryEntry | undefined {
     const entry = this.directory.find(app);
     return entry === undefined || entry.runtime === this.runtime ? undefined : entry;
   }
@@ -159,6 +250,17 @@ export class ClusterLink implements LiveLink {
   private logOf(engine: Engine): LogWriter {
     return this.log ?? engine.log;
   }
+}
+
+/** The path suffix of a portal's request sequencer (`graph/expand.ts`). */
+const REQUESTS = "/requests";
+/** How far before its launch an asker reads a replier's replies: clocks of machines differ. */
+const CLOCK_SLACK_MS = 60_000;
+
+/** The portal of `entry` that the internal path `path` (its request sequencer or reply splitter) belongs to. */
+function remotePortal(entry: DirectoryEntry, path: string): DirectoryPortal | undefined {
+  const portal = path.replace(/\/(requests|replies)$/, "");
+  return entry.portals.find((p) => p.path === portal);
 }
 
 /** The application path (`/<name>`) a path belongs to. */

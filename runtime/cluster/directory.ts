@@ -7,20 +7,33 @@
 import type { KV, KvEntry } from "@nats-io/kv";
 import { directoryKey } from "./subjects.js";
 
+/** A portal an application serves, as other runtimes reach it. */
+export interface DirectoryPortal {
+  /** The portal's path, `/<app>/portals/<name>`. */
+  readonly path: string;
+  /** The stream of its replies (to every asker), which an asking runtime reads. */
+  readonly replies: string;
+}
+
 /** What the directory holds per application. */
 export interface DirectoryEntry {
-  /** The application's name. */
+  /** The application's path, `/<name>`. */
   readonly app: string;
   /** The runtime that runs it. */
   readonly runtime: string;
   /** The paths of its streams other runtimes can read. */
   readonly streams: readonly string[];
+  /** The portals it serves. */
+  readonly portals: readonly DirectoryPortal[];
+  /** The paths of the portals of other applications it asks. */
+  readonly asks: readonly string[];
 }
 
 /** See the module header. */
 export class Directory {
   private readonly entries = new Map<string, DirectoryEntry>();
   private stopWatch: (() => void) | undefined;
+  private readonly listeners = new Set<(entry: DirectoryEntry) => void>();
 
   private constructor(private readonly kv: KV) {}
 
@@ -44,9 +57,19 @@ export class Directory {
     return this.entries.get(app);
   }
 
-  /** Records that `runtime` runs `app` with `streams`, here and in the bucket. */
+  /** Every entry, as this runtime last heard. */
+  all(): IterableIterator<DirectoryEntry> {
+    return this.entries.values();
+  }
+
+  /** Calls `listener` with every entry put from now on (by any runtime, this one included). */
+  onPut(listener: (entry: DirectoryEntry) => void): void {
+    this.listeners.add(listener);
+  }
+
+  /** Records `entry`, here and in the bucket. */
   async put(entry: DirectoryEntry): Promise<void> {
-    this.entries.set(entry.app, entry);
+    this.set(entry);
     await this.kv.put(directoryKey(entry.app), JSON.stringify(entry));
   }
 
@@ -59,9 +82,16 @@ export class Directory {
     if (e.operation !== "PUT") return;
     try {
       const entry = JSON.parse(e.string()) as DirectoryEntry;
-      if (typeof entry.app === "string" && typeof entry.runtime === "string" && Array.isArray(entry.streams)) this.entries.set(entry.app, entry);
+      const lists = [entry.streams, entry.portals, entry.asks].every(Array.isArray);
+      if (typeof entry.app === "string" && typeof entry.runtime === "string" && lists) this.set(entry);
     } catch {
       // Not written by a runtime: ignored, as a key this version does not know.
     }
+  }
+
+  private set(entry: DirectoryEntry): void {
+    const before = this.entries.get(entry.app);
+    this.entries.set(entry.app, entry);
+    if (before === undefined || JSON.stringify(before) !== JSON.stringify(entry)) for (const l of this.listeners) l(entry);
   }
 }

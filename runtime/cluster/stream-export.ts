@@ -46,6 +46,8 @@ export class StreamExport implements Consumer {
     private readonly connection: ClusterConnection,
     private readonly codec: () => Codec,
     private readonly log: LogWriter,
+    /** Whether atoms are published now; those covered while it is false are dropped (default: always). */
+    private readonly publishes: () => boolean = () => true,
   ) {
     this.cursor = stream.subscribe(this);
     this.taken = stream.end;
@@ -62,7 +64,7 @@ export class StreamExport implements Consumer {
 
   /** True when atoms were appended since the last checkpoint was taken. */
   get waiting(): boolean {
-    return !this.closed && this.stream.end > this.taken;
+    return !this.closed && this.stream.end > this.taken && this.publishes();
   }
 
   /** A checkpoint is being taken: returns the end of the stream it covers. */
@@ -74,6 +76,11 @@ export class StreamExport implements Consumer {
   /** The checkpoint that covers the atoms before `end` is stored: publishes them. */
   release(end: number): void {
     if (this.closed) return;
+    if (!this.pumping && !this.publishes()) {
+      // Nobody else reads it (a portal's replies while no other runtime asks): drop them.
+      while (this.cursor.position < end && this.cursor.hasNext()) this.cursor.next();
+      return;
+    }
     this.covered = Math.max(this.covered, end);
     if (!this.pumping) this.pumped = this.pump();
   }

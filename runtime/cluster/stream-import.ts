@@ -18,7 +18,7 @@ import type { SourceClock } from "../engine/components/live-sources.js";
 import type { AtomSource } from "../engine/components/sources.js";
 import type { Codec } from "../state/codec.js";
 import type { ClusterConnection } from "./nats.js";
-import { ATOM_HEADER, ATOMS_STREAM, runtimeToken, streamSubjects } from "./subjects.js";
+import { ATOM_HEADER, ATOMS_STREAM, runtimeToken } from "./subjects.js";
 
 /** Where an import is, as plain data (snapshots). */
 export interface ImportPosition {
@@ -46,7 +46,7 @@ interface Received {
 
 /** See the module header. */
 export class StreamImport implements AtomSource {
-  private at: ImportPosition = { seq: 0, since: new Date().toISOString(), hwm: {} };
+  private at: ImportPosition;
   private readonly buffer: Received[] = [];
   private stopped = false;
   private stopConsumer: (() => void) | undefined;
@@ -58,14 +58,22 @@ export class StreamImport implements AtomSource {
   private receivedSeq = 0;
   private readonly received = new Map<string, number>();
 
-  /** Starts reading once the deployment (or the restore that seeks it) is done. */
+  /**
+   * Starts reading once the deployment (or the restore that seeks it) is done.
+   *
+   * @param path the stream's path, for messages
+   * @param from what to read: `subjects` (a filter of {@link streamSubjects}, or one producer's
+   *   subject) and, until the first atom, from when (`since`, ISO 8601; default now)
+   */
   constructor(
     private readonly path: string,
+    private readonly from: { readonly subjects: string; readonly since?: string },
     private readonly connection: ClusterConnection,
     private readonly codec: () => Codec,
     private readonly clock: SourceClock | undefined,
     private readonly log: LogWriter,
   ) {
+    this.at = { seq: 0, since: from.since ?? new Date().toISOString(), hwm: {} };
     queueMicrotask(() => void this.read());
     this.stopListening = connection.onReconnect(() => {
       this.reconnected = true;
@@ -105,7 +113,7 @@ export class StreamImport implements AtomSource {
     const start = from > 0 ? { deliver_policy: "by_start_sequence" as const, opt_start_seq: from + 1 } : { deliver_policy: "by_start_time" as const, opt_start_time: this.at.since };
     this.reconnected = false;
     try {
-      const consumer = await this.connection.js.consumers.get(ATOMS_STREAM, { filter_subjects: streamSubjects(this.path), ...start });
+      const consumer = await this.connection.js.consumers.get(ATOMS_STREAM, { filter_subjects: this.from.subjects, ...start });
       const messages = await consumer.consume({ expires: EXPIRES_MS, max_messages: 64 });
       this.stopConsumer = () => {
         this.stopConsumer = undefined;

@@ -33,6 +33,11 @@ export function streamSubjects(path: string): string {
   return `pt.s.${path.split("/").slice(1).map(token).join(".")}.*`;
 }
 
+/** The stream on a replier's runtime of the requests that runtime `asker` sends to portal `portal`. */
+export function requestsFrom(portal: string, asker: string): string {
+  return `${portal}/requests/from/${asker}/stream`;
+}
+
 /** The runtime a subject of {@link streamSubjects} comes from, as its token. */
 export function runtimeToken(subject: string): string {
   return subject.slice(subject.lastIndexOf(".") + 1);

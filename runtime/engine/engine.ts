@@ -190,7 +190,8 @@ export class Engine implements Steppable {
    */
   load(state: Omit<EngineState, "rng" | "workflows"> & { readonly workflows: Readonly<Record<string, WorkflowState>> }): void {
     for (const [path, stream] of this.registry.streams()) if (state.streams[path]) stream.load(state.streams[path]);
-    for (const [path, g] of this.generators) g.load(state.generators[path]!);
+    // A generator the snapshot does not have was added since (a cluster's import): it starts fresh.
+    for (const [path, g] of this.generators) if (state.generators[path] !== undefined) g.load(state.generators[path]);
     for (const [path, w] of this.workflows) w.load(state.workflows[path]!);
     for (const [path, writer] of this.sinks) writer.recover(state.sinks[path] ?? { committed: 0, staged: [] });
     Object.assign(this.stats, state.stats);

@@ -17,8 +17,20 @@ export interface LinkedSystem {
   wake(): void;
 }
 
-/** See the module header. */
-export interface LiveLink {
+/**
+ * A live system's link to other runtimes, as applications see it: made by `joinCluster` of
+ * `portals-ts/cluster` (docs/cluster.md) and given to `Systems.live({ link })`, which closes it
+ * when it closes.
+ */
+export interface SystemLink {
+  /** This runtime's name in its cluster. */
+  readonly runtime: string;
+  /** Disconnects from the cluster. */
+  close(): Promise<void>;
+}
+
+/** See the module header: the hooks behind a {@link SystemLink}. */
+export interface LiveLink extends SystemLink {
   /** Called once, by the system the link serves, before any other call. */
   attach(system: LinkedSystem): void;
   /**
@@ -38,4 +50,17 @@ export interface LiveLink {
   checkpointTaken(): () => void;
   /** Stops what the link runs (after the system's last checkpoint was released). */
   close(): Promise<void>;
+}
+
+const HOOKS = ["attach", "check", "deploying", "deployed", "waiting", "checkpointTaken", "close"] as const;
+
+/**
+ * `link` as the hooks it must have.
+ *
+ * @throws TypeError when it is not a link `joinCluster` made
+ */
+export function liveLink(link: SystemLink): LiveLink {
+  const missing = HOOKS.filter((h) => typeof (link as unknown as Record<string, unknown>)?.[h] !== "function");
+  if (missing.length > 0) throw new TypeError("Systems.live({ link }): give the link joinCluster (portals-ts/cluster) made");
+  return link as LiveLink;
 }

@@ -1,5 +1,5 @@
 /** The options and counters of a live system (`live-system.ts`, docs/live.md). */
-import type { LiveLink } from "./live-link.js";
+import type { SystemLink } from "./live-link.js";
 import type { LogWriter } from "../core/log.js";
 import type { SystemStats } from "../core/stats.js";
 import type { Engine } from "../engine/engine.js";
@@ -34,7 +34,7 @@ export interface LiveSystemOptions {
    * Links the system to other runtimes (a cluster on NATS JetStream, `joinCluster` of
    * `portals-ts/cluster`, docs/cluster.md): applications use their streams by path.
    */
-  readonly link?: LiveLink;
+  readonly link?: SystemLink;
 }
 
 const DEFAULT_INTERVAL_MS = 1000;

@@ -22,7 +22,7 @@ import { checkLaunches, codecFor, Launched, type Launch } from "./launched.js";
 import { LiveDriver } from "./live-driver.js";
 import { Callers, checkIdempotencyKey, checkNesting, type Tail } from "./live-callers.js";
 import { askTarget, checkTailable, sendTarget, watchTail } from "./live-targets.js";
-import type { LiveLink } from "./live-link.js";
+import { liveLink, type LiveLink } from "./live-link.js";
 import { LiveError } from "./live-error.js";
 import { appCounters, checkLiveOptions, type AppCounters, type AskOptions, type LiveStats, type LiveSystemOptions, type SendOptions, type UpgradeOptions } from "./live-options.js";
 import { askersOf, drain, parkedIn, planUpgrade } from "./upgrade.js";
@@ -71,8 +71,9 @@ export class LiveSystem {
   private released: Promise<unknown> = Promise.resolve();
 
   /**
-   * @throws RangeError for a bad seed, interval, `fullEvery` or retention; Error when the data directory
-   *   cannot be created, or another live system (in any process) uses it
+   * @throws RangeError for a bad seed, interval, `fullEvery` or retention; TypeError for a link
+   *   `joinCluster` did not make; Error when the data directory cannot be created, or another live
+   *   system (in any process) uses it
    */
   constructor(options: LiveSystemOptions = {}) {
     const { seed, interval, fullEvery, retentionMs } = checkLiveOptions(options);
@@ -81,7 +82,7 @@ export class LiveSystem {
     this.fullEvery = fullEvery;
     this.retentionMs = retentionMs;
     this.log = options.log ?? defaultLog;
-    this.link = options.link;
+    this.link = options.link === undefined ? undefined : liveLink(options.link);
     this.link?.attach({ codec: () => this.launched.codec, wake: () => this.driver.wake() });
     // The store makes the directories and only reads until its first append, which the lock guards.
     this.store = options.dataDir === undefined ? undefined : new SegmentStore(`${options.dataDir}/snapshots`);

@@ -45,8 +45,20 @@ test("an install runs no install script: no dependency of the package has one", 
   };
   installed.forEach(visit);
   // The CLI's and the server's own (docs/live.md): commander, pure-rand, and Fastify with its
-  // OpenAPI plugin, its JSON parser (for clear errors) and the Prometheus client for `portals serve`.
-  expect(installed.sort()).toEqual(["@fastify/swagger", "commander", "fastify", "prom-client", "pure-rand", "secure-json-parse"]);
+  // OpenAPI plugin, its JSON parser (for clear errors) and the Prometheus client for `portals serve`;
+  // the cluster's (docs/cluster.md): the NATS client, JetStream and key-value packages.
+  expect(installed.sort()).toEqual([
+    "@fastify/swagger",
+    "@nats-io/jetstream",
+    "@nats-io/kv",
+    "@nats-io/nats-core",
+    "@nats-io/transport-node",
+    "commander",
+    "fastify",
+    "prom-client",
+    "pure-rand",
+    "secure-json-parse",
+  ]);
   expect(closure.size).toBeLessThan(100);
   expect([...closure].filter((name) => lock.packages[`node_modules/${name}`]?.hasInstallScript)).toEqual([]);
 });

@@ -1,18 +1,24 @@
 /**
- * Exactly once across crashes (docs/cluster.md, "Exactly once"): a client sends 600 numbers in
- * 60 keyed sends to runtime A (`portals serve --nats … --runtime a`), retrying each until it is
- * taken; A doubles them onto a stream that runtime B reads into a keyed running sum and a file
- * sink. A, B and nats-server are killed with SIGKILL at seeded random moments and started again.
- * The file B commits equals the output of an uninterrupted run, byte for byte.
+ * Exactly once across crashes (docs/cluster.md, "Exactly once"): two runtimes (`portals serve
+ * --nats … --runtime a|b`, modules deployed with `portals deploy`) and a client that sends 600
+ * numbers in 60 keyed sends, retrying each until it is taken. A, B and nats-server are killed
+ * with SIGKILL at seeded random moments and started again; the file B commits equals the output
+ * of an uninterrupted run, byte for byte.
+ *
+ *   streams: A doubles the numbers onto a stream; B reads it into a running sum per key.
+ *   portals: B asks A's keyed counter for every number (continuations parked on B while A is
+ *            down) and writes each reply.
  */
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
-import { killAll, startServer, type ServerProcess } from "../../support/server.js";
+import { ROOT } from "../../compiler/fixtures.js";
+import { CLI, killAll, startServer, type ServerProcess } from "../../support/server.js";
 import { killAllNats, startNats } from "../../support/nats.js";
 
-const BUNDLES = join(import.meta.dirname, "bundles");
+const MODULES = join(import.meta.dirname, "modules");
 const dirs: string[] = [];
 afterAll(() => {
   killAll();
@@ -26,16 +32,31 @@ function tempDir(): string {
   return d;
 }
 
-/** The lines an uninterrupted run writes: per key x mod 7 of the doubled numbers, the running sum. */
-function expectedLines(): string {
-  const sums = new Map<number, number>();
-  let out = "";
-  for (let i = 0; i < 600; i++) {
+interface Scenario {
+  /** Modules deployed on A and on B. */
+  readonly a: string;
+  readonly b: string;
+  /** The runtime the client sends to, and the ingestion stream (`<app>/<stream>`). */
+  readonly sendTo: "a" | "b";
+  readonly stream: string;
+  /** The file of an uninterrupted run. */
+  readonly expected: string;
+}
+
+const SCENARIOS: Record<string, Scenario> = {
+  streams: { a: "numbers.ts", b: "sums.ts", sendTo: "a", stream: "numbers/in", expected: lines((i, sums) => {
     const x = i * 2;
-    const sum = (sums.get(x % 7) ?? 0) + x;
-    sums.set(x % 7, sum);
-    out += `${x}:${sum}\n`;
-  }
+    sums[x % 7] = (sums[x % 7] ?? 0) + x;
+    return `${x}:${sums[x % 7]}`;
+  }) },
+  portals: { a: "counter.ts", b: "bumper.ts", sendTo: "b", stream: "bumper/in", expected: lines((i) => `${i}:${Math.floor(i / 7) + 1}`) },
+};
+
+/** The 600 lines of an uninterrupted run, each made by `line` from the number and per-key state. */
+function lines(line: (i: number, state: number[]) => string): string {
+  const state: number[] = [];
+  let out = "";
+  for (let i = 0; i < 600; i++) out += line(i, state) + "\n";
   return out;
 }
 
@@ -52,38 +73,44 @@ function random(seed: number): () => number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function deploy(server: ServerProcess, code: string): Promise<void> {
-  const end = Date.now() + 15_000;
+/** `portals deploy <module>` against `server`, retried while B's copy of the directory lacks A's application. */
+async function deploy(server: ServerProcess, module: string): Promise<void> {
+  const end = Date.now() + 20_000;
   for (;;) {
-    const r = await server.call("POST", "/v1/deployments", undefined, { raw: code, type: "application/javascript" });
-    if (r.status === 201) return;
-    // B's copy of the directory may not have A's application yet.
-    if (Date.now() > end) throw new Error(`deployment refused: ${r.status} ${r.text}`);
-    await sleep(100);
+    const child = spawn(process.execPath, [CLI, "deploy", join(MODULES, module)], { cwd: ROOT, env: { ...process.env, PORTALS_SERVER: server.url, PORTALS_TOKEN: server.token } });
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    if (code === 0) return;
+    if (Date.now() > end) throw new Error(`portals deploy ${module} failed: ${err}`);
+    await sleep(200);
   }
 }
 
-/** Seeds of the schedules: two in `npm test`; `PORTALS_CRASH_SEEDS=20` runs more (on demand). */
+/** Seeds of the kill schedules: two per scenario in `npm test`; `PORTALS_CRASH_SEEDS=20` runs more (on demand). */
 const SEEDS = Array.from({ length: Number(process.env.PORTALS_CRASH_SEEDS ?? 2) }, (_, i) => i + 1);
+const CASES = Object.keys(SCENARIOS).flatMap((scenario) => SEEDS.map((seed) => [scenario, seed] as const));
 
-test.each(SEEDS)("seed %i: SIGKILL of A, B and nats-server at random moments loses and repeats nothing", async (seed) => {
+test.each(CASES)("%s, seed %i: SIGKILL of A, B and nats-server at random moments loses and repeats nothing", async (name, seed) => {
+  const scenario = SCENARIOS[name]!;
   const next = random(seed);
   const nats = await startNats();
   const dirA = tempDir();
   const dirB = tempDir();
-  const sinkPath = join(tempDir(), "sums.txt");
-  const cluster = (name: string) => ["--nats", nats.url, "--runtime", name];
-  let a = await startServer(dirA, cluster("a"));
-  let b = await startServer(dirB, cluster("b"));
-  await deploy(a, readFileSync(join(BUNDLES, "producer.mjs"), "utf8"));
-  await deploy(b, readFileSync(join(BUNDLES, "consumer.mjs"), "utf8").replace("SINK_PATH", JSON.stringify(sinkPath)));
+  const out = join(tempDir(), "out.txt");
+  // The servers inherit it: B's module writes its file there.
+  process.env.PORTALS_CRASH_OUT = out;
+  const cluster = (runtime: string) => ["--nats", nats.url, "--runtime", runtime];
+  const servers = { a: await startServer(dirA, cluster("a")), b: await startServer(dirB, cluster("b")) };
+  await deploy(servers.a, scenario.a);
+  await deploy(servers.b, scenario.b);
   let sending = true;
   const sent = (async () => {
     for (let i = 0; i < 60 && sending; i++) {
       const batch = Array.from({ length: 10 }, (_, j) => i * 10 + j);
       // A retry after a kill carries the same key: the server appends the batch once.
       while (sending) {
-        const r = await a.call("POST", "/v1/streams/numbers/in", batch, { headers: { "idempotency-key": `batch-${i}` } }).catch(() => undefined);
+        const r = await servers[scenario.sendTo].call("POST", `/v1/streams/${scenario.stream}`, batch, { headers: { "idempotency-key": `batch-${i}` } }).catch(() => undefined);
         if (r?.status === 200) break;
         await sleep(50);
       }
@@ -94,28 +121,25 @@ test.each(SEEDS)("seed %i: SIGKILL of A, B and nats-server at random moments los
   const kills: string[] = [];
   for (let round = 0; round < 5; round++) {
     await sleep(200 + next() * 600);
-    const victim = ["a", "b", "nats"][Math.floor(next() * 3)]!;
+    const victim = (["a", "b", "nats"] as const)[Math.floor(next() * 3)]!;
     kills.push(victim);
-    if (victim === "a") await a.kill();
-    else if (victim === "b") await b.kill();
-    else await nats.kill();
+    if (victim === "nats") await nats.kill();
+    else await servers[victim].kill();
     await sleep(50 + next() * 400);
-    if (victim === "a") a = await startServer(dirA, cluster("a"));
-    else if (victim === "b") b = await startServer(dirB, cluster("b"));
-    else await nats.restart();
+    if (victim === "nats") await nats.restart();
+    else servers[victim] = await startServer(victim === "a" ? dirA : dirB, cluster(victim));
   }
   await sent;
-  const expected = expectedLines();
+  const committed = (): string => (existsSync(out) ? readFileSync(out, "utf8") : "");
   const end = Date.now() + 60_000;
-  const committed = (): string => (existsSync(sinkPath) ? readFileSync(sinkPath, "utf8") : "");
-  while (committed().length < expected.length && Date.now() < end) await sleep(100);
+  while (committed().length < scenario.expected.length && Date.now() < end) await sleep(100);
   // A little longer: a repeated atom would come after the last expected line.
   await sleep(500);
-  const logs = `kills ${kills.join(", ")}\n--- A (last start)\n${a.output()}\n--- B (last start)\n${b.output()}`;
+  const logs = `kills ${kills.join(", ")}\n--- A (last start)\n${servers.a.output()}\n--- B (last start)\n${servers.b.output()}`;
   expect(committed().split("\n").length - 1, logs).toBe(600);
-  expect(committed()).toBe(expected);
+  expect(committed()).toBe(scenario.expected);
   sending = false;
-  await a.stop();
-  await b.stop();
+  await servers.a.stop();
+  await servers.b.stop();
   await nats.stop();
-}, 120_000);
+}, 150_000);

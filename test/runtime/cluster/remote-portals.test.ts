@@ -1,0 +1,158 @@
+/**
+ * Portals of another runtime (docs/cluster.md, "Remote portals"): an asker on runtime B awaits
+ * `portal.request(…)` of a replier on runtime A with the same code as in one process; requests
+ * and replies travel as atoms on NATS JetStream, each side publishing after its checkpoint.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { PortalsApp, Sinks, Systems, type Application, type LiveSystem } from "portals-ts";
+import { joinCluster, type ClusterLink } from "portals-ts/cluster";
+import { killAllNats, startNats, type NatsProcess } from "../../support/nats.js";
+
+let nats: NatsProcess;
+beforeAll(async () => {
+  nats = await startNats();
+});
+afterAll(async () => {
+  await nats?.stop();
+  killAllNats();
+});
+
+const opened: LiveSystem[] = [];
+const links = new Map<LiveSystem, ClusterLink>();
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const s of opened.splice(0)) await s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function dataDir(): string {
+  const d = mkdtempSync(join(tmpdir(), "portals-cluster-"));
+  dirs.push(d);
+  return d;
+}
+
+async function runtime(name: string, dir?: string): Promise<LiveSystem> {
+  const link = await joinCluster({ servers: nats.url, runtime: name, log: () => {} });
+  const s = Systems.live({ log: () => {}, checkpointIntervalMs: 50, link, ...(dir !== undefined ? { dataDir: dir } : {}) });
+  opened.push(s);
+  links.set(s, link);
+  return s;
+}
+
+async function until(what: string, done: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function known(system: LiveSystem, app: string, owner: string): Promise<void> {
+  return until(`${app} in the directory`, () => links.get(system)!.runtimeOf(app) === owner);
+}
+
+type Op = { op: "add"; item: string; n: number } | { op: "get"; item: string };
+
+/** A keyed stock replier: add returns the new count (a negative amount is an error), get the count. */
+function stock(name: string): Application {
+  return PortalsApp(name, (app) => {
+    const level = app.portal<Op, number>("level", { key: (r) => r.item });
+    app
+      .workflows<never, never>("serve")
+      .source(app.generators.empty<never>().stream)
+      .replier(
+        level,
+        () => {},
+        (r, ctx) => {
+          const count = ctx.perKey("count", 0);
+          if (r.op === "add") {
+            if (r.n < 0) throw new Error(`cannot add ${r.n} of ${r.item}`);
+            count.set(count.get() + r.n);
+          }
+          ctx.reply(count.get());
+        },
+      )
+      .sink();
+  });
+}
+
+/** An asker that, for each operation sent to it, asks `portal` and emits "item=reply" (or the error's message). */
+function shop(name: string, portal: string, sink = Sinks.memory<string>()): { app: Application; sink: typeof sink } {
+  const app = PortalsApp(name, (app) => {
+    const level = app.registry.portals.get<Op, number>(portal);
+    app
+      .workflows<Op, string>("orders")
+      .source(app.generators.http<Op>("ops").stream)
+      .asker(level, async (op, ctx) => {
+        try {
+          ctx.emit(`${op.item}=${await level.request(op)}`);
+        } catch (thrown) {
+          ctx.emit(`${op.item}: ${(thrown as Error).message}`);
+        }
+      })
+      .sink(sink);
+  });
+  return { app, sink };
+}
+
+describe("an asker on runtime B, a replier on runtime A", () => {
+  test("requests and replies cross runtimes in order, replier errors included", async () => {
+    const a = await runtime("pa1");
+    const b = await runtime("pb1");
+    a.launch(stock("depot"));
+    await known(b, "/depot", "pa1");
+    const { app, sink } = shop("store", "/depot/portals/level");
+    b.launch(app);
+    await b.send("/store/generators/ops", [
+      { op: "add", item: "apple", n: 3 },
+      { op: "add", item: "pear", n: 1 },
+    ]);
+    await b.send("/store/generators/ops", [{ op: "add", item: "apple", n: 2 }, { op: "add", item: "apple", n: -1 }, { op: "get", item: "apple" }]);
+    await until("five answers", () => sink.committed.length === 5);
+    expect(sink.committed).toEqual(["apple=3", "pear=1", "apple=5", "apple: request to portal /depot/portals/level failed: cannot add -1 of apple (workflow /depot/workflows/serve, task replier#1, key \"apple\")", "apple=5"]);
+    // The replier's state is A's: asked there, it has the counts B's requests made.
+    expect(await a.ask("/depot/portals/level", { op: "get", item: "apple" })).toBe(5);
+  });
+
+  test("a portal the remote application does not serve is a launch error naming it", async () => {
+    const a = await runtime("pa2");
+    const b = await runtime("pb2");
+    a.launch(stock("yard"));
+    await known(b, "/yard", "pa2");
+    expect(() => b.launch(shop("kiosk", "/yard/portals/nope").app)).toThrow(
+      "application /kiosk: /kiosk/workflows/orders needs portal /yard/portals/nope, which application /yard on runtime pa2 does not serve",
+    );
+  });
+
+  test("parked continuations on B resume exactly once after A and then B restart", async () => {
+    const dirA = dataDir();
+    const dirB = dataDir();
+    let a = await runtime("pa3", dirA);
+    let b = await runtime("pb3", dirB);
+    a.launch(stock("silo"));
+    await known(b, "/silo", "pa3");
+    const sink = Sinks.memory<string>();
+    const asker = (): Application => shop("mill", "/silo/portals/level", sink).app;
+    b.launch(asker());
+    await b.send("/mill/generators/ops", [{ op: "add", item: "corn", n: 1 }]);
+    await until("the first answer", () => sink.committed.length === 1);
+    // A goes away: B's next request waits, parked, while B checkpoints.
+    await a.close();
+    await b.send("/mill/generators/ops", [{ op: "add", item: "corn", n: 10 }]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sink.committed).toEqual(["corn=1"]);
+    // B restarts too, with the continuation parked in its snapshot; then A comes back.
+    await b.close();
+    b = await runtime("pb3", dirB);
+    expect(b.restoreLatest([asker()])).toBeDefined();
+    a = await runtime("pa3", dirA);
+    expect(a.restoreLatest([stock("silo")])).toBeDefined();
+    await until("the answer after the restarts", () => sink.committed.length === 2);
+    await b.send("/mill/generators/ops", [{ op: "get", item: "corn" }]);
+    await until("the last answer", () => sink.committed.length === 3);
+    expect(sink.committed).toEqual(["corn=1", "corn=11", "corn=11"]);
+  });
+});
