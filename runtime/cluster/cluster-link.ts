@@ -13,10 +13,10 @@ import type { Engine } from "../engine/engine.js";
 import { SequencerComponent } from "../engine/components/sequencer.js";
 import { SplitterComponent } from "../engine/components/splitter.js";
 import { AtomicStream } from "../engine/stream.js";
-import type { Plan } from "../graph/plan.js";
+import type { Plan, PlanRequirement } from "../graph/plan.js";
 import type { Codec } from "../state/codec.js";
 import type { LinkedSystem, LiveLink, SystemLink } from "../system/live-link.js";
-import { Directory, type DirectoryEntry, type DirectoryPortal } from "./directory.js";
+import { Directory, type DirectoryEntry, type DirectoryFeed, type DirectoryPortal } from "./directory.js";
 import { openConnection, type ClusterConnection } from "./nats.js";
 import { StreamExport } from "./stream-export.js";
 import { StreamImport } from "./stream-import.js";
@@ -70,6 +70,8 @@ class NatsLink implements LiveLink, ClusterLink {
   private exports: StreamExport[] = [];
   /** Portals served here: their paths. */
   private served = new Set<string>();
+  /** Sequencers of applications here: their paths. */
+  private sequencers = new Set<string>();
 
   /** Use {@link joinCluster}. */
   constructor(
@@ -102,9 +104,9 @@ class NatsLink implements LiveLink, ClusterLink {
         if (remote === undefined) continue; // the engine's check names it
         // Answered here, added or explained: the engine's check need not report it again.
         provides.add(r.path);
-        if (r.kind === "stream" && !remote.streams.includes(r.path)) problems.push(`${r.neededBy} needs ${r.what}, which application ${owner} on runtime ${remote.runtime} does not have`);
-        if (r.kind !== "stream" && remotePortal(remote, r.path) === undefined) {
-          problems.push(`${r.neededBy} needs ${r.what}, which application ${owner} on runtime ${remote.runtime} does not serve`);
+        if (remotePart(remote, r.kind, r.path) === undefined) {
+          const portal = r.what.startsWith("portal ");
+          problems.push(`${r.neededBy} needs ${r.what}, which application ${owner} on runtime ${remote.runtime} does not ${portal ? "serve" : "have"}`);
         }
       }
     }
@@ -117,24 +119,27 @@ class NatsLink implements LiveLink, ClusterLink {
     for (const r of plan.requires) {
       if (engine.registry.find(r.path) !== undefined) continue;
       const remote = this.remoteOwner(ownerOf(r.path));
-      if (remote === undefined) continue; // the deployment names it
-      if (r.kind === "stream" && remote.streams.includes(r.path)) this.importStream(engine, r.path, { subjects: streamSubjects(r.path) });
-      const portal = r.kind === "stream" ? undefined : remotePortal(remote, r.path);
-      if (portal === undefined) continue;
-      if (r.kind === "sequencer") {
+      const part = remote === undefined ? undefined : remotePart(remote, r.kind, r.path);
+      if (part === undefined) continue; // the deployment names it
+      if (part.kind === "stream") {
+        this.importStream(engine, r.path, { subjects: streamSubjects(r.path) });
+      } else if (part.kind === "requests") {
         // The asker's side of a remote portal: its requests gather here and go to the replier's runtime.
         const stream = new AtomicStream(`${r.path}/stream`);
         engine.registry.add(stream.path, { kind: "stream", stream });
-        const sequencer = new SequencerComponent(r.path, stream, undefined, engine.random, engine.schedule);
-        engine.registry.add(r.path, { kind: "sequencer", sequencer });
-        engine.add(sequencer);
+        this.addSequencer(engine, r.path, stream);
         this.exports.push(this.exportOf(engine, stream));
-      } else {
+      } else if (part.kind === "replies") {
         // Replies to every asker come from the replier's runtime; the asker's split keeps its own.
-        const replies = this.importStream(engine, portal.replies, { subjects: streamSubjects(portal.replies), since: new Date(Date.now() - CLOCK_SLACK_MS).toISOString() });
-        const splitter = new SplitterComponent(r.path, replies, true, engine.log, engine.schedule);
-        engine.registry.add(r.path, { kind: "splitter", splitter });
-        engine.add(splitter);
+        const since = new Date(Date.now() - CLOCK_SLACK_MS).toISOString();
+        this.addSplitter(engine, r.path, this.importStream(engine, part.replies, { subjects: streamSubjects(part.replies), since }), true);
+      } else if (part.kind === "sequencer") {
+        // Streams connected here reach the sequencer's runtime through their own exports (a feed in
+        // the directory); the local stand-in reads them so they do not pile up, and drops them.
+        this.addSequencer(engine, r.path, new AtomicStream(`${r.path}/stream`));
+      } else {
+        const source = engine.registry.find(part.source)?.kind === "stream" ? engine.registry.get(part.source, "stream").stream : this.importStream(engine, part.source, { subjects: streamSubjects(part.source) });
+        this.addSplitter(engine, r.path, source, false);
       }
     }
   }
@@ -155,8 +160,15 @@ class NatsLink implements LiveLink, ClusterLink {
         for (const asker of this.askersOf(portal)) this.importRequests(engine, portal, asker);
       }
     }
-    const asks = [...new Set(plan.requires.filter((r) => r.kind === "sequencer" && r.path.endsWith(REQUESTS)).map((r) => r.path.slice(0, -REQUESTS.length)))];
-    this.directory.put({ app: plan.app, runtime: this.runtime, streams, portals, asks }).catch((thrown: unknown) => {
+    const asks = [...new Set(plan.requires.filter((r) => r.kind === "sequencer" && r.what.startsWith("portal ")).map((r) => r.path.slice(0, -REQUESTS.length)))];
+    const sequencers = plan.sequencers.filter((q) => !q.internal).map((q) => q.path);
+    for (const q of sequencers) this.sequencers.add(q);
+    for (const entry of this.directory.all()) if (entry.runtime !== this.runtime) for (const f of entry.feeds) this.importFeed(engine, f, entry.runtime);
+    const splitters = plan.splitters.filter((q) => !q.internal).map((q) => ({ path: q.path, source: q.source }));
+    const launched = new Date().toISOString();
+    const feeds = plan.connections.filter((c) => !c.internal && !c.sequencer.startsWith(`${plan.app}/`)).map((c) => ({ sequencer: c.sequencer, stream: c.stream, since: launched }));
+    const entry = { app: plan.app, runtime: this.runtime, streams, portals, asks, sequencers, splitters, feeds };
+    this.directory.put(this.directory.find(plan.app)?.runtime === this.runtime ? keepSince(entry, this.directory.find(plan.app)!) : entry).catch((thrown: unknown) => {
       this.logOf(engine)(`cannot record ${plan.app} in the cluster's directory: ${describe(thrown)}`, { level: "error", workflow: "", task: "", key: 0 });
     });
   }
@@ -188,6 +200,7 @@ class NatsLink implements LiveLink, ClusterLink {
     for (const e of this.exports) void e.close();
     this.exports = [];
     this.served = new Set();
+    this.sequencers = new Set();
     this.engine = engine;
   }
 
@@ -215,13 +228,36 @@ class NatsLink implements LiveLink, ClusterLink {
     engine.registry.get(`${portal}${REQUESTS}`, "sequencer").sequencer.connect(stream, true);
   }
 
-  /** A directory entry was put: when it asks portals served here from another runtime, their requests are read from now on. */
+  /** A directory entry was put: what it asks of the portals and sequencers here is read from now on. */
   private asked(entry: DirectoryEntry): void {
     const engine = this.engine;
     if (engine === undefined || entry.runtime === this.runtime) return;
     const served = entry.asks.filter((p) => this.served.has(p));
     for (const portal of served) this.importRequests(engine, portal, entry.runtime);
-    if (served.length > 0) this.system?.wake();
+    const feeds = entry.feeds.filter((f) => this.sequencers.has(f.sequencer));
+    for (const f of feeds) this.importFeed(engine, f, entry.runtime);
+    if (served.length + feeds.length > 0) this.system?.wake();
+  }
+
+  /** Connects stream `feed.stream` of runtime `runtime` into sequencer `feed.sequencer` here, from `feed.since` on. */
+  private importFeed(engine: Engine, feed: DirectoryFeed, runtime: string): void {
+    if (!this.sequencers.has(feed.sequencer)) return;
+    const path = `${feed.sequencer}/from/${runtime}${feed.stream}`;
+    if (engine.registry.find(path) !== undefined) return;
+    const stream = this.importStream(engine, path, { subjects: streamSubject(feed.stream, runtime), since: feed.since });
+    engine.registry.get(feed.sequencer, "sequencer").sequencer.connect(stream, false);
+  }
+
+  private addSequencer(engine: Engine, path: string, out: AtomicStream): void {
+    const sequencer = new SequencerComponent(path, out, undefined, engine.random, engine.schedule);
+    engine.registry.add(path, { kind: "sequencer", sequencer });
+    engine.add(sequencer);
+  }
+
+  private addSplitter(engine: Engine, path: string, source: AtomicStream, internal: boolean): void {
+    const splitter = new SplitterComponent(path, source, internal, engine.log, engine.schedule);
+    engine.registry.add(path, { kind: "splitter", splitter });
+    engine.add(splitter);
   }
 
   /** Other runtimes whose applications ask `portal`, by name. */
@@ -257,10 +293,23 @@ const REQUESTS = "/requests";
 /** How far before its launch an asker reads a replier's replies: clocks of machines differ. */
 const CLOCK_SLACK_MS = 60_000;
 
-/** The portal of `entry` that the internal path `path` (its request sequencer or reply splitter) belongs to. */
-function remotePortal(entry: DirectoryEntry, path: string): DirectoryPortal | undefined {
-  const portal = path.replace(/\/(requests|replies)$/, "");
-  return entry.portals.find((p) => p.path === portal);
+/** What the path `path` of kind `kind` that an application needs is in `entry`, or `undefined` when `entry` does not have it. */
+function remotePart(entry: DirectoryEntry, kind: PlanRequirement["kind"], path: string): RemotePart | undefined {
+  if (kind === "stream") return entry.streams.includes(path) ? { kind: "stream" } : undefined;
+  const portal = entry.portals.find((p) => path === `${p.path}${kind === "sequencer" ? REQUESTS : "/replies"}`);
+  if (portal !== undefined) return kind === "sequencer" ? { kind: "requests" } : { kind: "replies", replies: portal.replies };
+  if (kind === "sequencer") return entry.sequencers.includes(path) ? { kind: "sequencer" } : undefined;
+  const splitter = entry.splitters.find((q) => q.path === path);
+  return splitter === undefined ? undefined : { kind: "splitter", source: splitter.source };
+}
+
+/** A part of another runtime's application, as the runtime that needs it makes its stand-in. */
+type RemotePart = { kind: "stream" } | { kind: "requests" } | { kind: "replies"; replies: string } | { kind: "sequencer" } | { kind: "splitter"; source: string };
+
+/** `entry` with the launch times of the feeds `before` had: a restart does not move where a sequencer takes a stream from. */
+function keepSince(entry: DirectoryEntry, before: DirectoryEntry): DirectoryEntry {
+  const since = (f: DirectoryFeed): string => before.feeds.find((b) => b.sequencer === f.sequencer && b.stream === f.stream)?.since ?? f.since;
+  return { ...entry, feeds: entry.feeds.map((f) => ({ ...f, since: since(f) })) };
 }
 
 /** The application path (`/<name>`) a path belongs to. */

@@ -15,6 +15,24 @@ export interface DirectoryPortal {
   readonly replies: string;
 }
 
+/** A splitter an application has, as other runtimes add splits to it. */
+export interface DirectorySplitter {
+  /** The splitter's path, `/<app>/splitters/<name>`. */
+  readonly path: string;
+  /** The stream it splits, which a runtime adding a split reads. */
+  readonly source: string;
+}
+
+/** A stream an application connects into a sequencer of another application. */
+export interface DirectoryFeed {
+  /** The sequencer's path. */
+  readonly sequencer: string;
+  /** The stream's path. */
+  readonly stream: string;
+  /** When the connection was launched (ISO 8601): the sequencer takes the stream's atoms from then on. */
+  readonly since: string;
+}
+
 /** What the directory holds per application. */
 export interface DirectoryEntry {
   /** The application's path, `/<name>`. */
@@ -27,6 +45,12 @@ export interface DirectoryEntry {
   readonly portals: readonly DirectoryPortal[];
   /** The paths of the portals of other applications it asks. */
   readonly asks: readonly string[];
+  /** Its sequencers other applications can connect streams into. */
+  readonly sequencers: readonly string[];
+  /** Its splitters other applications can add splits to. */
+  readonly splitters: readonly DirectorySplitter[];
+  /** Its streams connected into sequencers of other applications. */
+  readonly feeds: readonly DirectoryFeed[];
 }
 
 /** See the module header. */
@@ -82,7 +106,7 @@ export class Directory {
     if (e.operation !== "PUT") return;
     try {
       const entry = JSON.parse(e.string()) as DirectoryEntry;
-      const lists = [entry.streams, entry.portals, entry.asks].every(Array.isArray);
+      const lists = [entry.streams, entry.portals, entry.asks, entry.sequencers, entry.splitters, entry.feeds].every(Array.isArray);
       if (typeof entry.app === "string" && typeof entry.runtime === "string" && lists) this.set(entry);
     } catch {
       // Not written by a runtime: ignored, as a key this version does not know.

@@ -89,6 +89,36 @@ describe("a stream of runtime A read on runtime B", () => {
     expect(sink.committed).toEqual([3, 5, 7, 21]);
   });
 
+  test("a stream of B connected into a sequencer of A, and a split of B on a splitter of A", async () => {
+    const a = await runtime("rt-a6");
+    const b = await runtime("rt-b6");
+    const collected = Sinks.memory<number>();
+    a.launch(
+      PortalsApp("hub", (app) => {
+        const merge = app.sequencers.random<number>({ name: "merge" });
+        app.workflows<number, number>("collect").source(merge.stream).map((x) => x).sink(collected);
+        app.splitters.empty(app.generators.http<number>("nums").stream, { name: "parity" });
+      }),
+    );
+    await known(b, "/hub", "rt-a6");
+    const evens = Sinks.memory<number>();
+    b.launch(
+      PortalsApp("spoke", (app) => {
+        const merge = app.registry.sequencers.get<number>("/hub/sequencers/merge");
+        const times10 = app.workflows<number, number>("times10").source(app.generators.http<number>("in").stream).map((x) => x * 10).sink().freeze();
+        app.connections.connect(times10.stream, merge);
+        const even = app.splits.split(app.registry.splitters.get<number>("/hub/splitters/parity"), (x) => x % 2 === 0, { name: "even" });
+        app.workflows<number, number>("evens").source(even).map((x) => x).sink(evens);
+      }),
+    );
+    // A hears of B's feed through the directory before B's atoms can reach its sequencer.
+    await until("the feed in A's directory", () => links.get(a)!.runtimeOf("/spoke") === "rt-b6");
+    await b.send("/spoke/generators/in", [1, 2]);
+    await a.send("/hub/generators/nums", [1, 2, 3, 4]);
+    await until("both outputs", () => collected.committed.length === 2 && evens.committed.length === 2);
+    expect({ collected: collected.committed, evens: evens.committed }).toEqual({ collected: [10, 20], evens: [2, 4] });
+  });
+
   test("a path no runtime has is a launch error naming it", async () => {
     const b = await runtime("rt-b2");
     const missing = billing(Sinks.memory<number>(), "/nowhere/workflows/x/stream", "lost").app;
