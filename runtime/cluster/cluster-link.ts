@@ -15,12 +15,15 @@ import { SplitterComponent } from "../engine/components/splitter.js";
 import { AtomicStream } from "../engine/stream.js";
 import type { Plan, PlanRequirement } from "../graph/plan.js";
 import type { Codec } from "../state/codec.js";
+import type { Msg } from "@nats-io/nats-core";
+import { LiveError, type LiveErrorCode } from "../system/live-error.js";
 import type { LinkedSystem, LiveLink, SystemLink } from "../system/live-link.js";
+import type { AskOptions } from "../system/live-options.js";
 import { Directory, type DirectoryEntry, type DirectoryFeed, type DirectoryPortal } from "./directory.js";
 import { openConnection, type ClusterConnection } from "./nats.js";
 import { StreamExport } from "./stream-export.js";
 import { StreamImport } from "./stream-import.js";
-import { isRuntimeName, requestsFrom, streamSubject, streamSubjects } from "./subjects.js";
+import { askSubject, isRuntimeName, requestsFrom, streamSubject, streamSubjects } from "./subjects.js";
 
 /** Options of {@link joinCluster}. */
 export interface ClusterOptions {
@@ -86,6 +89,52 @@ class NatsLink implements LiveLink, ClusterLink {
 
   attach(system: LinkedSystem): void {
     this.system = system;
+    this.connection.nc.subscribe(askSubject(this.runtime), { callback: (error, msg) => void (error === null && this.answer(system, msg)) });
+  }
+
+  forwardAsk(portal: string, request: unknown, options: AskOptions): Promise<unknown> | undefined {
+    const app = ownerOf(portal);
+    const owner = this.remoteOwner(app);
+    if (owner === undefined) return undefined;
+    const timeoutMs = options.timeoutMs ?? FORWARD_TIMEOUT_MS;
+    const body = JSON.stringify({ portal, request, timeoutMs, ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}) });
+    return (async () => {
+      let answer: { reply?: unknown; error?: { code: LiveErrorCode; message: string } };
+      try {
+        // The other runtime answers within timeoutMs (with a timeout error at worst): a little more for the trip.
+        answer = (await this.connection.nc.request(askSubject(owner.runtime), body, { timeout: timeoutMs + 2000 })).json();
+      } catch (thrown) {
+        const code = (thrown as { code?: string }).code;
+        const why = code === "503" || /no responders/i.test(String(thrown)) ? "is not running" : `did not answer (${describe(thrown)})`;
+        throw new LiveError("unavailable", `runtime ${owner.runtime}, which runs ${app}, ${why}; ask again once it runs`);
+      }
+      if (answer.error !== undefined) throw new LiveError(answer.error.code, answer.error.message);
+      return answer.reply;
+    })();
+  }
+
+  /** Answers an ask forwarded by another runtime (`forwardAsk`) with this system's answer or error. */
+  private async answer(system: LinkedSystem, msg: Msg): Promise<void> {
+    let ask: { portal: string; request: unknown; timeoutMs: number; idempotencyKey?: string };
+    try {
+      ask = msg.json();
+    } catch (thrown) {
+      msg.respond(JSON.stringify({ error: { code: "bad-request", message: `a forwarded ask could not be read: ${describe(thrown)}` } }));
+      return;
+    }
+    let reply: string;
+    try {
+      const answer = await system.ask(ask.portal, ask.request, { timeoutMs: ask.timeoutMs, ...(ask.idempotencyKey !== undefined ? { idempotencyKey: ask.idempotencyKey } : {}) });
+      try {
+        reply = JSON.stringify({ reply: answer });
+      } catch (thrown) {
+        reply = JSON.stringify({ error: { code: "replier", message: `the reply of ${ask.portal} cannot travel as JSON to another runtime: ${describe(thrown)}` } });
+      }
+    } catch (thrown) {
+      const error = thrown instanceof LiveError ? { code: thrown.code, message: thrown.message } : { code: "failed", message: describe(thrown) };
+      reply = JSON.stringify({ error });
+    }
+    msg.respond(reply);
   }
 
   check(engine: Engine, plans: readonly Plan[]): { provides: ReadonlySet<string>; problems: string[] } {
@@ -288,6 +337,8 @@ class NatsLink implements LiveLink, ClusterLink {
   }
 }
 
+/** How long a forwarded ask waits by default, as `LiveSystem.ask` does. */
+const FORWARD_TIMEOUT_MS = 10_000;
 /** The path suffix of a portal's request sequencer (`graph/expand.ts`). */
 const REQUESTS = "/requests";
 /** How far before its launch an asker reads a replier's replies: clocks of machines differ. */

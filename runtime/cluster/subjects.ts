@@ -48,6 +48,11 @@ export function atomMessageId(runtime: string, path: string, atom: number): stri
   return `${runtime}:${path}:${atom}`;
 }
 
+/** The subject on which runtime `runtime` takes asks of its portals from other runtimes (core NATS request/reply). */
+export function askSubject(runtime: string): string {
+  return `pt.ask.${token(runtime)}`;
+}
+
 /** The directory key of the application at path `app` (`/<name>`). */
 export function directoryKey(app: string): string {
   return `apps.${token(app.slice(1))}`;

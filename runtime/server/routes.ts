@@ -21,7 +21,7 @@ export interface RouteContext {
   readonly deploymentLimit: number;
 }
 
-const STATUS: Readonly<Record<LiveErrorCode, number>> = { "bad-request": 400, "not-found": 404, conflict: 409, "reused-key": 422, replier: 422, timeout: 504, closed: 503, failed: 503 };
+const STATUS: Readonly<Record<LiveErrorCode, number>> = { "bad-request": 400, "not-found": 404, conflict: 409, "reused-key": 422, replier: 422, timeout: 504, unavailable: 503, closed: 503, failed: 503 };
 
 const NAME = { type: "string", pattern: "^[\\w.-]+$", maxLength: 200 } as const;
 /** Names of portals and streams may also hold `$` (`isSegmentName`). */

@@ -14,6 +14,8 @@ export type LiveErrorCode =
   | "reused-key"
   /** The portal's replier failed; the message is its error's. */
   | "replier"
+  /** The runtime of the cluster that runs the application cannot be reached (docs/cluster.md). */
+  | "unavailable"
   /** The system was closed. */
   | "closed"
   /** The system stopped after an internal error. */

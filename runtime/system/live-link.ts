@@ -8,6 +8,7 @@
 import type { Engine } from "../engine/engine.js";
 import type { Plan } from "../graph/plan.js";
 import type { Codec } from "../state/codec.js";
+import type { AskOptions } from "./live-options.js";
 
 /** What a link sees of the system it serves. */
 export interface LinkedSystem {
@@ -15,6 +16,8 @@ export interface LinkedSystem {
   codec(): Codec;
   /** Wakes the system's loop: a link has outputs waiting for a checkpoint. */
   wake(): void;
+  /** Asks a portal of this system's applications, never another runtime's (`LiveSystem.ask` otherwise). */
+  ask(portal: string, request: unknown, options: AskOptions): Promise<unknown>;
 }
 
 /**
@@ -44,6 +47,11 @@ export interface LiveLink extends SystemLink {
   deploying(engine: Engine, plan: Plan): void;
   /** After `plan` was deployed into `engine`: its outputs become visible to other runtimes. */
   deployed(engine: Engine, plan: Plan): void;
+  /**
+   * Asks portal `portal` of an application another runtime runs, there; `undefined` when no
+   * runtime of the cluster runs its application.
+   */
+  forwardAsk(portal: string, request: unknown, options: AskOptions): Promise<unknown> | undefined;
   /** True when outputs wait for a checkpoint before they can leave. */
   waiting(): boolean;
   /** A checkpoint is being taken; returns what to call once it is stored. */
@@ -52,7 +60,7 @@ export interface LiveLink extends SystemLink {
   close(): Promise<void>;
 }
 
-const HOOKS = ["attach", "check", "deploying", "deployed", "waiting", "checkpointTaken", "close"] as const;
+const HOOKS = ["attach", "check", "deploying", "deployed", "forwardAsk", "waiting", "checkpointTaken", "close"] as const;
 
 /**
  * `link` as the hooks it must have.

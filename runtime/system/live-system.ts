@@ -17,7 +17,7 @@ import { CheckpointCoordinator } from "./checkpoint-coordinator.js";
 import { expiriesOf, gatewayInput, gatewayName, gatewayOf, type GatewayAsk } from "./gateway.js";
 import { lockDataDir, type DataDirLock } from "./data-dir-lock.js";
 import { defaultLog } from "./default-log.js";
-import { SYSTEM_APP_PREFIX } from "../core/paths.js";
+import { isOwnPath, SYSTEM_APP_PREFIX } from "../core/paths.js";
 import { checkLaunches, codecFor, Launched, type Launch } from "./launched.js";
 import { LiveDriver } from "./live-driver.js";
 import { Callers, checkIdempotencyKey, checkNesting, type Tail } from "./live-callers.js";
@@ -83,7 +83,7 @@ export class LiveSystem {
     this.retentionMs = retentionMs;
     this.log = options.log ?? defaultLog;
     this.link = options.link === undefined ? undefined : liveLink(options.link);
-    this.link?.attach({ codec: () => this.launched.codec, wake: () => this.driver.wake() });
+    this.link?.attach({ codec: () => this.launched.codec, wake: () => this.driver.wake(), ask: (portal, request, o) => this.askHere(portal, request, o) });
     // The store makes the directories and only reads until its first append, which the lock guards.
     this.store = options.dataDir === undefined ? undefined : new SegmentStore(`${options.dataDir}/snapshots`);
     this.lock = options.dataDir === undefined ? undefined : lockDataDir(options.dataDir);
@@ -210,12 +210,26 @@ export class LiveSystem {
    * Asks portal `portal` (a path, `/<app>/portals/<name>`) with `request`; resolves with the
    * reply once the checkpoint covering it is stored.
    *
+   * In a cluster (docs/cluster.md), a portal of an application another runtime runs is asked
+   * there, the request and the reply as JSON.
+   *
    * @throws LiveError `not-found` for an unknown portal, `bad-request` for bad options or a
-   *   request nested more than 256 levels deep,
+   *   request nested more than 256 levels deep, `unavailable` when the runtime that runs it
+   *   cannot be reached,
    *   `timeout` when no answer came in time (a retry with the same idempotency key gets it once
    *   it exists), `replier` when the replier failed (its message), `closed` when the system closed
    */
   ask(portal: string, request: unknown, options: AskOptions = {}): Promise<unknown> {
+    this.checkOpen();
+    if (this.link !== undefined && !this.launched.apps.some((a) => isOwnPath(a.path, portal))) {
+      const forwarded = this.link.forwardAsk(portal, request, options);
+      if (forwarded !== undefined) return forwarded;
+    }
+    return this.askHere(portal, request, options);
+  }
+
+  /** {@link LiveSystem.ask} of a portal of this system's applications. */
+  private askHere(portal: string, request: unknown, options: AskOptions): Promise<unknown> {
     this.checkOpen();
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new LiveError("bad-request", `timeoutMs must be a positive integer (milliseconds), got ${timeoutMs}`);

@@ -115,6 +115,16 @@ describe("an asker on runtime B, a replier on runtime A", () => {
     expect(sink.committed).toEqual(["apple=3", "pear=1", "apple=5", "apple: request to portal /depot/portals/level failed: cannot add -1 of apple (workflow /depot/workflows/serve, task replier#1, key \"apple\")", "apple=5"]);
     // The replier's state is A's: asked there, it has the counts B's requests made.
     expect(await a.ask("/depot/portals/level", { op: "get", item: "apple" })).toBe(5);
+    // Asked from outside on B, the ask is forwarded to A and answered there, exactly once by key.
+    expect(await b.ask("/depot/portals/level", { op: "add", item: "plum", n: 2 }, { idempotencyKey: "k1" })).toBe(2);
+    expect(await b.ask("/depot/portals/level", { op: "add", item: "plum", n: 2 }, { idempotencyKey: "k1" })).toBe(2);
+    expect(await a.ask("/depot/portals/level", { op: "get", item: "plum" })).toBe(2);
+    await expect(b.ask("/depot/portals/level", { op: "add", item: "plum", n: -5 })).rejects.toThrow(expect.objectContaining({ code: "replier", message: expect.stringContaining("cannot add -5 of plum") }));
+    await expect(b.ask("/depot/portals/nope", {})).rejects.toThrow(expect.objectContaining({ code: "not-found" }));
+    await a.close();
+    await expect(b.ask("/depot/portals/level", { op: "get", item: "plum" })).rejects.toThrow(
+      expect.objectContaining({ code: "unavailable", message: "runtime pa1, which runs /depot, is not running; ask again once it runs" }),
+    );
   });
 
   test("a portal the remote application does not serve is a launch error naming it", async () => {
