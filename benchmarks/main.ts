@@ -12,7 +12,8 @@
  *
  * Options: --quick (short measurements: checks that the suite works, numbers are rough),
  * --only <id>[,<id>...] (a group id, a prefix before a dash such as `portal` or `transform`, or
- * `group:variant`; `--only server` runs the server benchmark, `server.ts`, on its own),
+ * `group:variant`; `--only server` runs the server benchmark, `server.ts`, on its own, and
+ * `--only cluster` the cluster's, `cluster.ts`),
  * --rounds <n> (run every variant n times, alternating the order within its group, and report
  * the round with the median rate: slower, steadier),
  * --out <file>, --compare <results.json> (adds a column: rate relative to that earlier run, e.g.
@@ -94,11 +95,11 @@ function runChild(group: string, variant: string, options: Options, out: string)
 }
 
 async function main(): Promise<number> {
-  // The server benchmark measures processes over HTTP, not runnables: its own script.
+  // The server and cluster benchmarks measure processes, not runnables: their own scripts.
   const args = process.argv.slice(2);
   const only = args.indexOf("--only");
-  if (only >= 0 && args[only + 1] === "server") {
-    return spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "benchmarks/server.ts"), ...args.filter((a) => a === "--quick")], { cwd: ROOT, stdio: "inherit" }).status ?? 1;
+  if (only >= 0 && (args[only + 1] === "server" || args[only + 1] === "cluster")) {
+    return spawnSync(process.execPath, ["--import", "tsx", join(ROOT, `benchmarks/${args[only + 1]}.ts`), ...args.filter((a) => a === "--quick")], { cwd: ROOT, stdio: "inherit" }).status ?? 1;
   }
   const options = parse(process.argv.slice(2));
   // Read before the run: --compare may name the file this run overwrites.

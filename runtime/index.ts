@@ -55,7 +55,7 @@ export type { Receipt } from "./engine/components/live-sources.js";
 export { LiveError } from "./system/live-error.js";
 export type { LiveErrorCode } from "./system/live-error.js";
 export type { AppCounters, AskOptions, LiveStats, LiveSystemOptions, SendOptions, UpgradeOptions } from "./system/live-options.js";
-export type { SystemLink } from "./system/live-link.js";
+export type { SystemLink } from "./system/live-options.js";
 export type { LiveSystem } from "./system/live-system.js";
 export { Systems } from "./system/systems.js";
 export type { TestSystem, TestSystemOptions } from "./system/test-system.js";

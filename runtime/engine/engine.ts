@@ -164,7 +164,7 @@ export class Engine implements Steppable {
    */
   save(delta: boolean): EngineState {
     const streams: Record<string, StreamState> = {};
-    for (const [path, stream] of this.registry.streams()) streams[path] = stream.save();
+    for (const [path, stream] of this.registry.streams()) streams[path] = stream.save(delta);
     const generators: Record<string, GeneratorState> = {};
     for (const [path, g] of this.generators) generators[path] = g.save();
     const workflows: Record<string, WorkflowState<RunnerState | RunnerDelta>> = {};

@@ -42,13 +42,19 @@ export class Cursor {
 
 const COMPACT_AT = 1024;
 
-/** A stream as plain data: the atoms some consumer has not read, and each consumer's position. */
+/**
+ * A stream as plain data: the atoms some consumer has not read, and each consumer's position.
+ * In a delta snapshot (`first` set) `atoms` are only those appended since the previous
+ * snapshot; the unread ones before them, from `first` on, are the previous snapshot's.
+ */
 export interface StreamState {
   readonly end: number;
   /** Atoms from absolute index `end - atoms.length` on. */
   readonly atoms: readonly Atom[];
   /** Per consumer, in subscription order: position and unread portal atoms. */
   readonly cursors: readonly { readonly position: number; readonly portalPending: number }[];
+  /** In a delta: the absolute index of the first atom some consumer has not read. */
+  readonly first?: number;
 }
 
 /** An atomic stream. */
@@ -61,6 +67,8 @@ export class AtomicStream {
   private unread: number[] = [];
   private head = 0;
   private base = 0;
+  /** The end when the stream was last saved or loaded: a delta holds the atoms after it. */
+  private savedEnd = 0;
   private readonly cursors: Cursor[] = [];
   /** Observers of every appended atom (a live system's tails); not consumers, not in snapshots. */
   private watchers: ((atom: Atom) => void)[] | undefined;
@@ -116,13 +124,21 @@ export class AtomicStream {
     return this.buffer[this.head + (cursor.position - this.base)]!;
   }
 
-  /** The stream as plain data (snapshots, docs/snapshots.md). */
-  save(): StreamState {
-    return {
+  /**
+   * The stream as plain data (snapshots, docs/snapshots.md); with `delta`, only the atoms
+   * appended since the previous save (unread atoms waiting long, such as an export's, are not
+   * written again by every checkpoint).
+   */
+  save(delta = false): StreamState {
+    const from = delta ? Math.max(this.savedEnd, this.base) : this.base;
+    const state: StreamState = {
       end: this.end,
-      atoms: (this.buffer.slice(this.head) as Atom[]).map(packed),
+      atoms: (this.buffer.slice(this.head + (from - this.base)) as Atom[]).map(packed),
       cursors: this.cursors.map((c) => ({ position: c.position, portalPending: c.portalPending })),
+      ...(delta ? { first: this.base } : {}),
     };
+    this.savedEnd = this.end;
+    return state;
   }
 
   /**
@@ -135,7 +151,9 @@ export class AtomicStream {
     if (saved.cursors.length !== this.cursors.length) {
       throw new Error(`stream ${this.path} had ${saved.cursors.length} consumer(s) in the snapshot and has ${this.cursors.length} now`);
     }
+    if (saved.first !== undefined) throw new Error(`internal: stream ${this.path} was given a delta; resolve the chain first`);
     this.end = saved.end;
+    this.savedEnd = saved.end;
     this.base = saved.end - saved.atoms.length;
     this.head = 0;
     this.buffer = [...saved.atoms];
@@ -159,6 +177,23 @@ export class AtomicStream {
       this.head = 0;
     }
   }
+}
+
+/**
+ * `delta` (a delta's stream state) on top of `previous` (the full state it extends): the unread
+ * atoms of both, as a full state.
+ *
+ * @throws Error when `delta` needs atoms `previous` does not have (a chain out of order)
+ */
+export function applyStreamDelta(previous: StreamState, delta: StreamState): StreamState {
+  if (delta.first === undefined) return delta;
+  const from = delta.end - delta.atoms.length;
+  const previousFirst = previous.end - previous.atoms.length;
+  if (delta.first < previousFirst || (delta.first < from && from !== previous.end)) {
+    throw new Error(`the delta of a stream needs atoms ${delta.first} to ${from} of the snapshot before it, which has ${previousFirst} to ${previous.end}`);
+  }
+  const kept = delta.first < from ? previous.atoms.slice(delta.first - previousFirst) : [];
+  return { end: delta.end, atoms: kept.length === 0 ? delta.atoms : [...kept, ...delta.atoms], cursors: delta.cursors };
 }
 
 /**

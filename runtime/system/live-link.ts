@@ -8,7 +8,7 @@
 import type { Engine } from "../engine/engine.js";
 import type { Plan } from "../graph/plan.js";
 import type { Codec } from "../state/codec.js";
-import type { AskOptions } from "./live-options.js";
+import type { AskOptions, SystemLink } from "./live-options.js";
 
 /** What a link sees of the system it serves. */
 export interface LinkedSystem {
@@ -18,18 +18,6 @@ export interface LinkedSystem {
   wake(): void;
   /** Asks a portal of this system's applications, never another runtime's (`LiveSystem.ask` otherwise). */
   ask(portal: string, request: unknown, options: AskOptions): Promise<unknown>;
-}
-
-/**
- * A live system's link to other runtimes, as applications see it: made by `joinCluster` of
- * `portals-ts/cluster` (docs/cluster.md) and given to `Systems.live({ link })`, which closes it
- * when it closes.
- */
-export interface SystemLink {
-  /** This runtime's name in its cluster. */
-  readonly runtime: string;
-  /** Disconnects from the cluster. */
-  close(): Promise<void>;
 }
 
 /** See the module header: the hooks behind a {@link SystemLink}. */

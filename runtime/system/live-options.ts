@@ -1,9 +1,20 @@
 /** The options and counters of a live system (`live-system.ts`, docs/live.md). */
-import type { SystemLink } from "./live-link.js";
 import type { LogWriter } from "../core/log.js";
 import type { SystemStats } from "../core/stats.js";
 import type { Engine } from "../engine/engine.js";
 import type { Application } from "../api/application.js";
+
+/**
+ * A live system's link to other runtimes, as applications see it: made by `joinCluster` of
+ * `portals-ts/cluster` (docs/cluster.md) and given to `Systems.live({ link })`, which closes it
+ * when it closes.
+ */
+export interface SystemLink {
+  /** This runtime's name in its cluster. */
+  readonly runtime: string;
+  /** Disconnects from the cluster. */
+  close(): Promise<void>;
+}
 
 /** Options of `Systems.live`. */
 export interface LiveSystemOptions {

@@ -7,8 +7,9 @@
  * of input, every transactional sink's committed position and staged output).
  *
  * Incremental snapshots: a *delta* holds everything a full snapshot holds except per-key task
- * state, which it has as the keys written since the previous snapshot (`StateChanges`); the
- * rest is metadata (positions, unread atoms, continuation tables, per-task entries). A delta is
+ * state, which it has as the keys written since the previous snapshot (`StateChanges`), and
+ * the streams' unread atoms, which it has as those appended since the previous snapshot; the
+ * rest is metadata (positions, continuation tables, per-task entries). A delta is
  * restored on top of the chain it extends: the full snapshot before it and every delta in
  * between, each with the next sequence number. Periodic full snapshots start new chains, so old
  * ones can be dropped.
@@ -18,6 +19,7 @@
 import type { Key } from "../core/key.js";
 import type { WorkflowState } from "../engine/components/workflow-executor.js";
 import type { EngineState } from "../engine/engine.js";
+import { applyStreamDelta, type StreamState } from "../engine/stream.js";
 import type { RunnerDelta, RunnerState } from "../engine/tasks/task-runner.js";
 import type { Codec } from "../state/codec.js";
 import { frameSnapshot, SNAPSHOT_FORMAT, SnapshotError, unframeSnapshot, type SnapshotHeader } from "../state/snapshot-format.js";
@@ -110,5 +112,15 @@ function applyDelta(base: SnapshotData, delta: SnapshotData): SnapshotData {
       }),
     };
   }
-  return { ...delta, kind: "full", workflows };
+  const streams: Record<string, StreamState> = {};
+  for (const [path, d] of Object.entries(delta.streams)) {
+    const before = base.streams[path];
+    if (before === undefined && d.first !== undefined) throw new SnapshotError(`snapshot ${delta.sequence} extends stream ${path}, which snapshot ${base.sequence} does not have`);
+    try {
+      streams[path] = before === undefined ? d : applyStreamDelta(before, d);
+    } catch (thrown) {
+      throw new SnapshotError(`snapshot ${delta.sequence}, stream ${path}: ${(thrown as Error).message}`);
+    }
+  }
+  return { ...delta, kind: "full", workflows, streams };
 }

@@ -1,0 +1,122 @@
+/**
+ * `npm run bench -- --only cluster` (docs/cluster.md): runtimes of a cluster as separate
+ * processes on one nats-server (all on this machine's cores), against raw JetStream in the same
+ * run:
+ *
+ *   - remote stream: events/s from runtime "producer" to runtime "consumer" (atoms of 1,000
+ *     numbers; the consumer counts per key and commits), against a raw publisher of the same
+ *     atoms (encoded once, ids, 8 in flight) and an ordered consumer decoding and counting them
+ *     (the limit); the ratio (target ≥ 0.8×);
+ *   - remote portal: requests/s of an asker on one runtime awaiting a keyed replier on another,
+ *     1,000 requests per atom (target ≥ 100,000/s);
+ *   - peak RSS of each process.
+ *
+ * Needs the build (`npm run build`) and nats-server. `--quick`: fewer events.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT } from "./lib/compile.js";
+
+const quick = process.argv.includes("--quick");
+const EVENTS = quick ? 200_000 : 2_000_000;
+const REQUESTS = quick ? 20_000 : 200_000;
+const REGISTER = join(ROOT, "dist/compiler-cjs/compiler/hosts/register.js");
+const RUNTIME = join(ROOT, "benchmarks/cluster/runtime.ts");
+
+interface Child {
+  readonly child: ChildProcess;
+  /** Resolves with the fields of the first line starting with `word`. */
+  line(word: "start" | "done"): Promise<number[]>;
+}
+
+function run(args: readonly string[]): Child {
+  const child = spawn(process.execPath, ["--import", REGISTER, RUNTIME, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+  return {
+    child,
+    line: (word) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${args[0]}: no "${word}" within 300 s\n${out}${err}`)), 300_000);
+        const check = (): void => {
+          const m = new RegExp(`^${word} (.*)$`, "m").exec(out);
+          if (m !== null) {
+            clearTimeout(timer);
+            resolve(m[1]!.split(" ").map(Number));
+          }
+        };
+        child.stdout!.on("data", check);
+        child.on("exit", (code) => code !== 0 && code !== null && reject(new Error(`${args[0]} exited with ${code}\n${out}${err}`)));
+        check();
+      }),
+  };
+}
+
+async function natsServer(): Promise<{ url: string; stop(): void }> {
+  const store = mkdtempSync(join(tmpdir(), "portals-bench-nats-"));
+  const child = spawn("nats-server", ["-js", "-a", "127.0.0.1", "-p", "-1", "-sd", store], { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const port = await new Promise<number>((resolve, reject) => {
+    const read = (d: Buffer): void => {
+      output += d.toString();
+      const m = /Listening for client connections on [\d.]+:(\d+)/.exec(output);
+      if (m !== null) resolve(Number(m[1]));
+    };
+    child.stdout!.on("data", read);
+    child.stderr!.on("data", read);
+    child.on("error", (e) => reject(new Error(`cannot start nats-server (${e.message}); install it: bash scripts/nats-server.sh`)));
+  });
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    stop: () => {
+      child.kill("SIGKILL");
+      rmSync(store, { recursive: true, force: true });
+    },
+  };
+}
+
+const dirs: string[] = [];
+const dataDir = (): string => {
+  const d = mkdtempSync(join(tmpdir(), "portals-bench-cluster-"));
+  dirs.push(d);
+  return d;
+};
+
+/** Runs `first` and `second` together; the rate is `count` over `start` (of `timed`) to `done` (of `finisher`). */
+async function pair(first: readonly string[], second: readonly string[], timed: 0 | 1, finisher: 0 | 1): Promise<{ perSecond: number; seconds: number; rss: number[] }> {
+  const children = [run(first), run(second)];
+  try {
+    const [start] = await children[timed]!.line("start");
+    const [done, count, rss] = await children[finisher]!.line("done");
+    const seconds = (done! - start!) / 1000;
+    const other = children[1 - finisher]!;
+    other.child.kill("SIGTERM");
+    return { perSecond: count! / seconds, seconds, rss: [rss!] };
+  } finally {
+    for (const c of children) c.child.kill("SIGKILL");
+  }
+}
+
+const nats = await natsServer();
+try {
+  const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
+  process.stderr.write("raw JetStream…\n");
+  const raw = await pair(["raw-consumer", nats.url, String(EVENTS)], ["raw-producer", nats.url, String(EVENTS)], 1, 0);
+  process.stderr.write("remote stream…\n");
+  const remote = await pair(["consumer", nats.url, dataDir(), String(EVENTS)], ["producer", nats.url, dataDir(), String(EVENTS)], 1, 0);
+  process.stderr.write("remote portal…\n");
+  const portal = await pair(["replier", nats.url, dataDir()], ["asker", nats.url, dataDir(), String(REQUESTS)], 1, 1);
+  console.log(`| measure | rate | seconds | ratio | target |`);
+  console.log(`|---|---|---|---|---|`);
+  console.log(`| raw JetStream, ${fmt(EVENTS)} events in atoms of 1,000 (publish with ids, ordered consumer, decode, count) | ${fmt(raw.perSecond)} events/s | ${raw.seconds.toFixed(2)} | 1 | |`);
+  console.log(`| remote stream between two runtimes (exactly once: publish after checkpoint, position in snapshot) | ${fmt(remote.perSecond)} events/s | ${remote.seconds.toFixed(2)} | ${(remote.perSecond / raw.perSecond).toFixed(2)}× | ≥ 0.8× |`);
+  console.log(`| remote portal, ${fmt(REQUESTS)} requests, 1,000 per atom | ${fmt(portal.perSecond)} requests/s | ${portal.seconds.toFixed(2)} | | ≥ 100,000/s |`);
+  console.log(`\npeak RSS (MB): raw consumer ${raw.rss[0]}, runtime consumer ${remote.rss[0]}, asker ${portal.rss[0]}`);
+} finally {
+  nats.stop();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}

@@ -1,0 +1,146 @@
+/**
+ * One process of the cluster benchmark (`benchmarks/cluster.ts`): a runtime of a cluster, or a
+ * raw JetStream publisher or consumer of the same atoms. Prints `start <ms> <rss MB>` when its
+ * measured work begins and `done <ms> <count> <peak rss MB>` when it ends (wall clock, `Date.now()`).
+ *
+ *   producer <nats> <dir> <events>   runtime "producer": /src/workflows/out/stream, atoms of 1,000
+ *                                    numbers, once runtime "consumer" runs /sink
+ *   consumer <nats> <dir> <events>   runtime "consumer": /sink reads it into a count per key (x mod 1,000)
+ *   replier <nats> <dir>             runtime "replier": /counter/portals/bump, a count per key
+ *   asker <nats> <dir> <requests>    runtime "asker": asks /counter/portals/bump for every number,
+ *                                    1,000 per atom
+ *   raw-producer <nats> <events>     the producer's atoms, encoded once, published with ids (8 in flight)
+ *   raw-consumer <nats> <events>     an ordered consumer decoding them and counting per key
+ */
+import { serialize, deserialize } from "node:v8";
+import { connect } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { PortalsApp, Sinks, Systems } from "portals-ts";
+import { joinCluster, type ClusterLink } from "portals-ts/cluster";
+
+const [role, nats, third, fourth] = process.argv.slice(2) as [string, string, string, string | undefined];
+const ATOM = 1000;
+// Ended by the benchmark once the pair is done: exit normally (a --cpu-prof profile is written then).
+process.on("SIGTERM", () => process.exit(0));
+const say = (line: string): void => void process.stdout.write(`${line} ${Math.round(process.resourceUsage().maxRSS / 1024)}\n`);
+
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((r) => setTimeout(r, 5));
+}
+
+async function live(runtime: string, dataDir: string) {
+  const link: ClusterLink = await joinCluster({ servers: nats, runtime });
+  return { link, system: Systems.live({ dataDir, link, log: () => {} }) };
+}
+
+if (role === "producer") {
+  const events = Number(fourth);
+  const { link, system } = await live("producer", third);
+  system.launch(
+    PortalsApp("src", (app) => {
+      const feed = app.sequencers.random<number>({ name: "feed" });
+      app.workflows<number, number>("out").source(feed.stream).map((x) => x).sink();
+    }),
+  );
+  // A new reader starts at the stream's end (docs/semantics.md, rule 7): wait for it, then feed
+  // the numbers into the sequencer at full speed.
+  await until(() => link.runtimeOf("/sink") === "consumer");
+  await new Promise((r) => setTimeout(r, 200));
+  say(`start ${Date.now()}`);
+  system.launch(PortalsApp("gen", (app) => app.connections.connect(app.generators.fromRange(0, events, ATOM).stream, app.registry.sequencers.get<number>("/src/sequencers/feed"))));
+} else if (role === "consumer") {
+  const events = Number(fourth);
+  const { link, system } = await live("consumer", third);
+  await until(() => link.runtimeOf("/src") === "producer");
+  const last = Sinks.memory<number>();
+  system.launch(
+    PortalsApp("sink", (app) =>
+      void app
+        .workflows<number, number>("count")
+        .source(app.registry.streams.get<number>("/src/workflows/out/stream"))
+        .key((x) => x % 1000)
+        .map((x, ctx) => {
+          const n = ctx.perKey("n", 0);
+          n.set(n.get() + 1);
+          return x;
+        })
+        .filter((x) => x === events - 1)
+        .sink(last),
+    ),
+  );
+  await until(() => last.committed.length === 1);
+  say(`done ${Date.now()} ${events}`);
+} else if (role === "replier") {
+  const { system } = await live("replier", third);
+  system.launch(
+    PortalsApp("counter", (app) => {
+      const bump = app.portal<number, number>("bump", { key: (x) => x % 1000 });
+      app.workflows<never, never>("count").source(app.generators.empty<never>().stream).replier(bump, () => {}, (x, ctx) => {
+        const n = ctx.perKey("n", 0);
+        n.set(n.get() + 1);
+        ctx.reply(n.get());
+      }).sink();
+    }),
+  );
+} else if (role === "asker") {
+  const requests = Number(fourth);
+  const { link, system } = await live("asker", third);
+  await until(() => link.runtimeOf("/counter") === "replier");
+  const last = Sinks.memory<number>();
+  say(`start ${Date.now()}`);
+  system.launch(
+    PortalsApp("asks", (app) => {
+      const bump = app.registry.portals.get<number, number>("/counter/portals/bump");
+      app
+        .workflows<number, number>("ask")
+        .source(app.generators.fromRange(0, requests, ATOM).stream)
+        .asker(bump, async (x, ctx) => {
+          await bump.request(x);
+          if (x === requests - 1) ctx.emit(x);
+        })
+        .sink(last);
+    }),
+  );
+  await until(() => last.committed.length === 1);
+  say(`done ${Date.now()} ${requests}`);
+} else if (role === "raw-producer") {
+  const events = Number(third);
+  const nc = await connect({ servers: nats });
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: "RAW", subjects: ["raw.>"] });
+  const js = jetstream(nc);
+  // The consumer starts at the stream's first message: give it time to be reading.
+  await new Promise((r) => setTimeout(r, 500));
+  say(`start ${Date.now()}`);
+  const inFlight = new Set<Promise<unknown>>();
+  for (let a = 0; a * ATOM < events; a++) {
+    const values: number[] = [];
+    for (let i = a * ATOM; i < Math.min(events, (a + 1) * ATOM); i++) values.push(i);
+    const p = js.publish("raw.atoms.p", serialize({ keys: values.map(() => 0), values, error: undefined, seal: false, portal: false }), { msgID: `p:${a}` });
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+    if (inFlight.size >= 8) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  await nc.close();
+} else if (role === "raw-consumer") {
+  const events = Number(third);
+  const nc = await connect({ servers: nats });
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  for (;;) {
+    if (await jsm.streams.info("RAW").then(() => true, () => false)) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const consumer = await js.consumers.get("RAW", { filter_subjects: "raw.atoms.*" });
+  const counts = new Map<number, number>();
+  let seen = 0;
+  for await (const m of await consumer.consume({ expires: 2000, max_messages: 64 })) {
+    const atom = deserialize(m.data) as { values: number[] };
+    for (const x of atom.values) counts.set(x % 1000, (counts.get(x % 1000) ?? 0) + 1);
+    seen += atom.values.length;
+    if (seen >= events) break;
+  }
+  say(`done ${Date.now()} ${seen}`);
+  await nc.close();
+}
