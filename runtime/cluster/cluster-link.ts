@@ -23,7 +23,7 @@ import { Directory, type DirectoryEntry, type DirectoryFeed, type DirectoryPorta
 import { openConnection, type ClusterConnection } from "./nats.js";
 import { StreamExport } from "./stream-export.js";
 import { StreamImport } from "./stream-import.js";
-import { askSubject, isRuntimeName, requestsFrom, streamSubject, streamSubjects } from "./subjects.js";
+import { askSubject, isRuntimeName, requestsFrom } from "./subjects.js";
 
 /** Options of {@link joinCluster}. */
 export interface ClusterOptions {
@@ -171,7 +171,7 @@ class NatsLink implements LiveLink, ClusterLink {
       const part = remote === undefined ? undefined : remotePart(remote, r.kind, r.path);
       if (part === undefined) continue; // the deployment names it
       if (part.kind === "stream") {
-        this.importStream(engine, r.path, { subjects: streamSubjects(r.path) });
+        this.importStream(engine, r.path, { stream: r.path, producer: remote!.runtime });
       } else if (part.kind === "requests") {
         // The asker's side of a remote portal: its requests gather here and go to the replier's runtime.
         const stream = new AtomicStream(`${r.path}/stream`);
@@ -181,13 +181,14 @@ class NatsLink implements LiveLink, ClusterLink {
       } else if (part.kind === "replies") {
         // Replies to every asker come from the replier's runtime; the asker's split keeps its own.
         const since = new Date(Date.now() - CLOCK_SLACK_MS).toISOString();
-        this.addSplitter(engine, r.path, this.importStream(engine, part.replies, { subjects: streamSubjects(part.replies), since }), true);
+        this.addSplitter(engine, r.path, this.importStream(engine, part.replies, { stream: part.replies, producer: remote!.runtime, since }), true);
       } else if (part.kind === "sequencer") {
         // Streams connected here reach the sequencer's runtime through their own exports (a feed in
         // the directory); the local stand-in reads them so they do not pile up, and drops them.
         this.addSequencer(engine, r.path, new AtomicStream(`${r.path}/stream`));
       } else {
-        const source = engine.registry.find(part.source)?.kind === "stream" ? engine.registry.get(part.source, "stream").stream : this.importStream(engine, part.source, { subjects: streamSubjects(part.source) });
+        const source = engine.registry.find(part.source)?.kind === "stream" ? engine.registry.get(part.source, "stream").stream : this.importSource(engine, part.source);
+        if (source === undefined) continue; // the deployment names it
         this.addSplitter(engine, r.path, source, false);
       }
     }
@@ -253,8 +254,14 @@ class NatsLink implements LiveLink, ClusterLink {
     this.engine = engine;
   }
 
+  /** The stream `path` of another runtime (a remote splitter's source), imported; `undefined` when no runtime has it. */
+  private importSource(engine: Engine, path: string): AtomicStream | undefined {
+    const owner = this.remoteOwner(ownerOf(path));
+    return owner === undefined || !owner.streams.includes(path) ? undefined : this.importStream(engine, path, { stream: path, producer: owner.runtime });
+  }
+
   /** A stream at `path` in `engine`, fed by an import of the atoms `from` names. */
-  private importStream(engine: Engine, path: string, from: { subjects: string; since?: string }): AtomicStream {
+  private importStream(engine: Engine, path: string, from: { stream: string; producer: string; since?: string }): AtomicStream {
     const stream = new AtomicStream(path);
     const log = this.logOf(engine);
     const g = new GeneratorComponent(path, (clock) => new StreamImport(path, from, this.connection, this.codec, clock, log), stream, engine.log, (c) => engine.clockFor(c));
@@ -273,7 +280,7 @@ class NatsLink implements LiveLink, ClusterLink {
     const path = requestsFrom(portal, asker);
     if (engine.registry.find(path) !== undefined) return;
     // Every request the asker ever sent: none may be missed, whenever this runtime heard of it.
-    const stream = this.importStream(engine, path, { subjects: streamSubject(`${portal}${REQUESTS}/stream`, asker), since: new Date(0).toISOString() });
+    const stream = this.importStream(engine, path, { stream: `${portal}${REQUESTS}/stream`, producer: asker, since: new Date(0).toISOString() });
     engine.registry.get(`${portal}${REQUESTS}`, "sequencer").sequencer.connect(stream, true);
   }
 
@@ -293,7 +300,7 @@ class NatsLink implements LiveLink, ClusterLink {
     if (!this.sequencers.has(feed.sequencer)) return;
     const path = `${feed.sequencer}/from/${runtime}${feed.stream}`;
     if (engine.registry.find(path) !== undefined) return;
-    const stream = this.importStream(engine, path, { subjects: streamSubject(feed.stream, runtime), since: feed.since });
+    const stream = this.importStream(engine, path, { stream: feed.stream, producer: runtime, since: feed.since });
     engine.registry.get(feed.sequencer, "sequencer").sequencer.connect(stream, false);
   }
 

@@ -1,12 +1,12 @@
 /**
- * The connection of one runtime to the cluster's NATS server: the JetStream stream of remote
- * atoms and the directory bucket, created when missing (docs/cluster.md, "Names on NATS").
+ * The connection of one runtime to the cluster's NATS server: the directory bucket, created when
+ * missing, and the JetStream streams of the atoms it publishes (docs/cluster.md, "Names on NATS").
  */
 import { connect } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, StorageType, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { ATOMS_STREAM, ATOMS_SUBJECTS, DIRECTORY_BUCKET } from "./subjects.js";
+import { DIRECTORY_BUCKET, jetStreamName, streamSubject } from "./subjects.js";
 
 /** How long a remote atom id is remembered for deduplication (the server's default; correctness does not depend on it). */
 const DUPLICATE_WINDOW_NS = 120 * 1e9;
@@ -19,6 +19,11 @@ export interface ClusterConnection {
   readonly directory: KV;
   /** Calls `listener` after every reconnection to the server; returns what stops it. */
   onReconnect(listener: () => void): () => void;
+  /**
+   * Makes sure the JetStream stream of the atoms of `path` that runtime `runtime` publishes
+   * exists; resolves with its name.
+   */
+  atomStream(path: string, runtime: string): Promise<string>;
 }
 
 /**
@@ -37,9 +42,6 @@ export async function openConnection(servers: string, name: string): Promise<Clu
   }
   try {
     const jsm = await jetstreamManager(nc);
-    await jsm.streams.info(ATOMS_STREAM).catch(async () => {
-      await jsm.streams.add({ name: ATOMS_STREAM, subjects: [ATOMS_SUBJECTS], storage: StorageType.File, duplicate_window: DUPLICATE_WINDOW_NS });
-    });
     const directory = await new Kvm(nc).create(DIRECTORY_BUCKET, { history: 1 });
     const listeners = new Set<() => void>();
     void (async () => {
@@ -53,6 +55,13 @@ export async function openConnection(servers: string, name: string): Promise<Clu
       onReconnect: (listener) => {
         listeners.add(listener);
         return () => listeners.delete(listener);
+      },
+      atomStream: async (path, runtime) => {
+        const name = jetStreamName(path, runtime);
+        const config = { name, subjects: [streamSubject(path, runtime)], storage: StorageType.File, duplicate_window: DUPLICATE_WINDOW_NS, description: `portals-ts: stream ${path} of runtime ${runtime}` };
+        // Adding a stream that exists with the same configuration succeeds.
+        await jsm.streams.add(config);
+        return name;
       },
     };
   } catch (thrown) {

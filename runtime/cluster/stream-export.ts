@@ -6,10 +6,15 @@
  * made of the runtime, the path and the atom's number: the same atom always goes out with the
  * same id and bytes. Only then does the export read them, and the stream drops them.
  *
- * Before its first publish the export reads the last message of its subject, so after a crash
- * it skips what was published already without relying on the server's deduplication window;
- * each publish expects the subject's last sequence, so a second process publishing as this
- * runtime is refused instead of interleaving.
+ * The atoms go to a JetStream stream of their own (`subjects.ts`), so the export knows the
+ * sequence number each of its messages gets: it publishes up to {@link WINDOW} at once, each
+ * expecting the stream's last sequence to be that of the atom before it. A message lost on the
+ * way (a connection that broke) therefore cannot be overtaken by the next, which is refused; the
+ * export then reads what the stream holds and publishes again from there. Before its first
+ * publish, and after every refusal, it reads the stream's last message and skips the atoms up to
+ * it, so after a crash nothing is published twice whatever the deduplication window; a second
+ * process publishing as this runtime makes the expectations fail, and after a few rounds without
+ * progress the export stops, saying so.
  */
 import { headers } from "@nats-io/nats-core";
 import type { PubAck } from "@nats-io/jetstream";
@@ -18,12 +23,16 @@ import type { LogWriter } from "../core/log.js";
 import type { AtomicStream, Consumer, Cursor } from "../engine/stream.js";
 import type { Codec } from "../state/codec.js";
 import type { ClusterConnection } from "./nats.js";
-import { ATOM_HEADER, ATOMS_STREAM, atomMessageId, streamSubject } from "./subjects.js";
+import { ATOM_HEADER, atomMessageId, streamSubject } from "./subjects.js";
 
-/** JetStream's error code for a publish whose expected last subject sequence is not the subject's. */
+/** JetStream's error code for a publish whose expected last sequence is not the stream's. */
 const WRONG_LAST_SEQUENCE = 10071;
+/** JetStream's error code for a message that is not there. */
+const NO_MESSAGE = 10037;
 /** Longest pause between retries of a publish the server did not acknowledge, in milliseconds. */
 const MAX_BACKOFF_MS = 2000;
+/** Atoms published at once at most (the measured notes: more than 8 in flight mostly adds latency). */
+const WINDOW = 8;
 
 /** See the module header. */
 export class StreamExport implements Consumer {
@@ -33,8 +42,10 @@ export class StreamExport implements Consumer {
   private taken: number;
   /** Atoms before this number are covered by a stored checkpoint. */
   private covered = 0;
-  /** The subject's last JetStream sequence (0: none), once looked up. */
+  /** The stream's last JetStream sequence (0: none), once looked up. */
   private lastSeq: number | undefined;
+  /** The JetStream stream, once it exists. */
+  private readonly jetStream: Promise<string>;
   private pumping = false;
   private closed = false;
   /** Settles when the current pump ends. */
@@ -52,6 +63,9 @@ export class StreamExport implements Consumer {
     this.cursor = stream.subscribe(this);
     this.taken = stream.end;
     this.subject = streamSubject(stream.path, runtime);
+    // Made now, so readers find it before the first atom is published.
+    this.jetStream = connection.atomStream(stream.path, runtime);
+    this.jetStream.catch(() => {}); // reported by the pump, which awaits it
   }
 
   /** The stream's path. */
@@ -94,27 +108,35 @@ export class StreamExport implements Consumer {
   private async pump(): Promise<void> {
     this.pumping = true;
     try {
-      let conflicts = 0;
-      while (!this.closed && this.cursor.position < this.covered) {
+      let stalled = 0;
+      for (let attempt = 0; !this.closed && this.cursor.position < this.covered; ) {
         if (this.lastSeq === undefined) await this.lookUp();
-        if (this.closed || this.cursor.position >= this.covered) break;
-        const number = this.cursor.position;
-        const bytes = this.codec().encode(this.cursor.peek(), `atom ${number} of stream ${this.path}`);
-        const limit = this.connection.nc.info?.max_payload ?? Infinity;
-        if (bytes.length > limit) {
-          throw new Error(`atom ${number} is ${bytes.length} bytes, more than the NATS server takes in one message (max_payload ${limit}); emit smaller atoms or raise max_payload (at most 8 MB advised)`);
+        const first = this.cursor.position;
+        const count = Math.min(WINDOW, this.covered - first);
+        if (this.closed || count <= 0) break;
+        const acks = await Promise.allSettled(Array.from({ length: count }, (_, i) => this.publish(first + i, this.lastSeq! + i)));
+        if (this.closed) return;
+        // The atoms acknowledged in order from the first are published; the rest go again.
+        let done = 0;
+        while (done < count && acks[done]!.status === "fulfilled") done++;
+        if (done > 0) {
+          this.lastSeq = (acks[done - 1] as PromiseFulfilledResult<PubAck>).value.seq;
+          if (this.cursor.position === first) for (let i = 0; i < done; i++) this.cursor.next();
+          stalled = 0;
+          attempt = 0;
         }
-        const ack = await this.publish(number, bytes);
-        if (ack === "conflict") {
-          // Our own earlier publish may have landed (a retry after a lost ack): look again.
-          if (++conflicts > 3) throw new Error(`another process publishes stream ${this.path} as runtime ${this.runtime}; give every runtime of the cluster its own name and data directory`);
-          this.lastSeq = undefined;
-          continue;
+        if (done === count) continue;
+        const failure = (acks[done] as PromiseRejectedResult).reason as { code?: number };
+        if (failure instanceof CannotPublish) throw failure;
+        if (failure.code === WRONG_LAST_SEQUENCE && ++stalled > 3) {
+          throw new Error(`another process publishes stream ${this.path} as runtime ${this.runtime}; give every runtime of the cluster its own name and data directory`);
         }
-        conflicts = 0;
-        if (ack === undefined) return;
-        this.lastSeq = Math.max(this.lastSeq ?? 0, ack.seq);
-        if (this.cursor.position === number) this.cursor.next();
+        if (failure.code !== WRONG_LAST_SEQUENCE && attempt === 0) {
+          this.log(`publishing atom ${first + done} of stream ${this.path} failed (${describe(failure)}); retrying`, { level: "warn", workflow: this.path, task: "", key: 0 });
+        }
+        // What the stream holds decides where to go on (an atom may be stored though its ack was lost).
+        this.lastSeq = undefined;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_BACKOFF_MS, 50 * 2 ** attempt++)));
       }
     } catch (thrown) {
       this.closed = true;
@@ -130,8 +152,9 @@ export class StreamExport implements Consumer {
    * @throws Error when the subject holds an atom this stream never had (another data directory ran as this runtime)
    */
   private async lookUp(): Promise<void> {
-    const last = await this.connection.jsm.streams.getMessage(ATOMS_STREAM, { last_by_subj: this.subject }).catch((thrown: unknown) => {
-      if ((thrown as { code?: number }).code === 10037 || /no message found/i.test(String((thrown as Error).message))) return null;
+    const name = await this.jetStream;
+    const last = await this.connection.jsm.streams.getMessage(name, { last_by_subj: this.subject }).catch((thrown: unknown) => {
+      if ((thrown as { code?: number }).code === NO_MESSAGE || /no message found/i.test(String((thrown as Error).message))) return null;
       throw thrown;
     });
     this.lastSeq = last?.seq ?? 0;
@@ -145,20 +168,28 @@ export class StreamExport implements Consumer {
     while (this.cursor.position <= published && this.cursor.hasNext()) this.cursor.next();
   }
 
-  /** Publishes atom `number`, retrying until the server acknowledges it; `"conflict"` when the subject moved on, `undefined` once closed. */
-  private async publish(number: number, bytes: Uint8Array): Promise<PubAck | "conflict" | undefined> {
+  /**
+   * Publishes the atom at `number` expecting the stream's last sequence to be `after`; rejects
+   * when the server refuses it or does not answer.
+   *
+   * @throws CannotPublish when the atom cannot be encoded or is larger than the server takes in one message
+   */
+  private async publish(number: number, after: number): Promise<PubAck> {
+    let bytes: Uint8Array;
+    try {
+      bytes = this.codec().encode(this.cursor.peek(number - this.cursor.position), `atom ${number} of stream ${this.path}`);
+    } catch (thrown) {
+      throw new CannotPublish(describe(thrown));
+    }
+    const limit = this.connection.nc.info?.max_payload ?? Infinity;
+    if (bytes.length > limit) {
+      throw new CannotPublish(`atom ${number} is ${bytes.length} bytes, more than the NATS server takes in one message (max_payload ${limit}); emit smaller atoms or raise max_payload (at most 8 MB advised)`);
+    }
     const h = headers();
     h.set(ATOM_HEADER, String(number));
-    const id = atomMessageId(this.runtime, this.path, number);
-    for (let attempt = 0; !this.closed; attempt++) {
-      try {
-        return await this.connection.js.publish(this.subject, bytes, { msgID: id, headers: h, expect: { lastSubjectSequence: this.lastSeq }, timeout: 5000 });
-      } catch (thrown) {
-        if ((thrown as { code?: number }).code === WRONG_LAST_SEQUENCE) return "conflict";
-        if (attempt === 0) this.log(`publishing atom ${number} of stream ${this.path} failed (${describe(thrown)}); retrying`, { level: "warn", workflow: this.path, task: "", key: 0 });
-        await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_BACKOFF_MS, 50 * 2 ** attempt)));
-      }
-    }
-    return undefined;
+    return this.connection.js.publish(this.subject, bytes, { msgID: atomMessageId(this.runtime, this.path, number), headers: h, expect: { lastSequence: after }, timeout: 5000 });
   }
 }
+
+/** An atom that no retry can publish. */
+class CannotPublish extends Error {}

@@ -1,11 +1,11 @@
 /**
  * A stream of another runtime read here (docs/cluster.md, "Remote streams"): the source of a
- * generator that appends each remote atom to a stream of this engine at the same path, so
- * local workflows subscribe to it as to any stream. It reads the stream's subjects from every
- * producer runtime with an ordered consumer; its position (the last JetStream sequence stepped,
- * and per producer the last atom number) is in every snapshot, so after a restore it reads on
- * from there and each atom is stepped exactly once. An atom at or below its producer's
- * high-water mark (a republish after a crash) is dropped.
+ * generator that appends each remote atom to a stream of this engine, so local workflows
+ * subscribe to it as to any stream. It reads the JetStream stream its producer runtime publishes
+ * with an ordered consumer; its position (the last JetStream sequence stepped, and the last atom
+ * number: the producer's high-water mark) is in every snapshot, so after a restore it reads on
+ * from there and each atom is stepped exactly once. An atom at or below the high-water mark (a
+ * republish after a crash) is dropped.
  *
  * An ordered consumer can stall for good after the server restarts (measured: docs/cluster.md,
  * "Failures"), so the import starts a new one after every reconnection, from the last sequence
@@ -18,7 +18,7 @@ import type { SourceClock } from "../engine/components/live-sources.js";
 import type { AtomSource } from "../engine/components/sources.js";
 import type { Codec } from "../state/codec.js";
 import type { ClusterConnection } from "./nats.js";
-import { ATOM_HEADER, ATOMS_STREAM, runtimeToken } from "./subjects.js";
+import { ATOM_HEADER, jetStreamName, streamSubject } from "./subjects.js";
 
 /** Where an import is, as plain data (snapshots). */
 export interface ImportPosition {
@@ -26,8 +26,8 @@ export interface ImportPosition {
   readonly seq: number;
   /** Until the first atom: read from this time on (ISO 8601; when the import was launched). */
   readonly since: string;
-  /** Per producer runtime (subject token), the last atom number stepped. */
-  readonly hwm: Readonly<Record<string, number>>;
+  /** The last atom number stepped (-1: none). */
+  readonly hwm: number;
 }
 
 /** Atoms read ahead of the engine at most, before the consumer waits. */
@@ -39,7 +39,6 @@ const EXPIRES_MS = 2000;
 
 interface Received {
   readonly seq: number;
-  readonly producer: string;
   readonly number: number;
   readonly atom: Atom;
 }
@@ -54,26 +53,26 @@ export class StreamImport implements AtomSource {
   /** Set by a reconnection while a consumer is being made: it is not used. */
   private reconnected = false;
   private drained: (() => void) | undefined;
-  /** The last JetStream sequence received, and per producer the last atom number received (read ahead of {@link at}). */
+  /** The last JetStream sequence and atom number received (read ahead of {@link at}). */
   private receivedSeq = 0;
-  private readonly received = new Map<string, number>();
+  private received: number | undefined;
 
   /**
    * Starts reading once the deployment (or the restore that seeks it) is done.
    *
    * @param path the stream's path, for messages
-   * @param from what to read: `subjects` (a filter of {@link streamSubjects}, or one producer's
-   *   subject) and, until the first atom, from when (`since`, ISO 8601; default now)
+   * @param from what to read: the stream of runtime `producer` at path `stream` and, until its
+   *   first atom, from when (`since`, ISO 8601; default now)
    */
   constructor(
     private readonly path: string,
-    private readonly from: { readonly subjects: string; readonly since?: string },
+    private readonly from: { readonly stream: string; readonly producer: string; readonly since?: string },
     private readonly connection: ClusterConnection,
     private readonly codec: () => Codec,
     private readonly clock: SourceClock | undefined,
     private readonly log: LogWriter,
   ) {
-    this.at = { seq: 0, since: from.since ?? new Date().toISOString(), hwm: {} };
+    this.at = { seq: 0, since: from.since ?? new Date().toISOString(), hwm: -1 };
     queueMicrotask(() => void this.read());
     this.stopListening = connection.onReconnect(() => {
       this.reconnected = true;
@@ -95,7 +94,7 @@ export class StreamImport implements AtomSource {
 
   next(): Atom {
     const r = this.buffer.shift()!;
-    this.at = { seq: r.seq, since: this.at.since, hwm: { ...this.at.hwm, [r.producer]: r.number } };
+    this.at = { seq: r.seq, since: this.at.since, hwm: r.number };
     if (this.buffer.length < READ_AHEAD / 2) this.drained?.();
     return r.atom;
   }
@@ -113,7 +112,7 @@ export class StreamImport implements AtomSource {
     const start = from > 0 ? { deliver_policy: "by_start_sequence" as const, opt_start_seq: from + 1 } : { deliver_policy: "by_start_time" as const, opt_start_time: this.at.since };
     this.reconnected = false;
     try {
-      const consumer = await this.connection.js.consumers.get(ATOMS_STREAM, { filter_subjects: this.from.subjects, ...start });
+      const consumer = await this.connection.js.consumers.get(jetStreamName(this.from.stream, this.from.producer), { filter_subjects: streamSubject(this.from.stream, this.from.producer), ...start });
       const messages = await consumer.consume({ expires: EXPIRES_MS, max_messages: 64 });
       this.stopConsumer = () => {
         this.stopConsumer = undefined;
@@ -122,20 +121,20 @@ export class StreamImport implements AtomSource {
       if (this.stopped || this.reconnected) this.stopConsumer();
       for await (const m of messages) {
         if (this.stopConsumer === undefined) break;
-        const producer = runtimeToken(m.subject);
         const number = Number(m.headers?.get(ATOM_HEADER));
         this.receivedSeq = m.seq;
-        if (!Number.isSafeInteger(number) || number <= (this.received.get(producer) ?? this.at.hwm[producer] ?? -1)) continue;
+        if (!Number.isSafeInteger(number) || number <= (this.received ?? this.at.hwm)) continue;
         const atom = this.codec().decode(m.data) as Atom;
-        this.received.set(producer, number);
-        this.buffer.push({ seq: m.seq, producer, number, atom });
+        this.received = number;
+        this.buffer.push({ seq: m.seq, number, atom });
         if (this.buffer.length === 1) this.clock?.wake();
         while (this.buffer.length >= READ_AHEAD && !this.stopped) await new Promise<void>((resolve) => (this.drained = resolve));
         if (this.stopped) break;
       }
     } catch (thrown) {
       if (this.stopped) return;
-      this.log(`reading stream ${this.path} from the cluster failed (${describe(thrown)}); retrying`, { level: "warn", workflow: this.path, task: "", key: 0 });
+      // Until the producer has made its stream (it does at launch), there is nothing to read yet.
+      if (!/stream not found/i.test(String(thrown))) this.log(`reading stream ${this.path} from the cluster failed (${describe(thrown)}); retrying`, { level: "warn", workflow: this.path, task: "", key: 0 });
     }
     // Ended by a reconnection, or failed: read on from what was received.
     this.stopConsumer = undefined;

@@ -1,14 +1,11 @@
 /**
- * Names on NATS (docs/cluster.md, "Names on NATS"): every remote stream is one JetStream
- * stream's subjects, one subject per stream path and producer runtime, so that a producer is
- * the single writer of its subject (fencing by the subject's last sequence) and a consumer
- * reads every producer of a path with one wildcard.
+ * Names on NATS (docs/cluster.md, "Names on NATS"): every stream a runtime publishes is a
+ * JetStream stream of its own, with one subject, so that the runtime is its single writer and
+ * knows the sequence number of its next message: publishes can be pipelined, each expecting the
+ * stream's last sequence, and a lost one can never be overtaken by the next.
  */
+import { createHash } from "node:crypto";
 
-/** The JetStream stream that holds every remote stream's atoms. */
-export const ATOMS_STREAM = "PORTALS_ATOMS";
-/** Subjects of {@link ATOMS_STREAM}. */
-export const ATOMS_SUBJECTS = "pt.s.>";
 /** The key-value bucket of the cluster's directory: which runtime runs which application. */
 export const DIRECTORY_BUCKET = "portals-directory";
 /** Header of an atom message: the atom's number in its stream (0 for the first). */
@@ -25,22 +22,20 @@ export function token(name: string): string {
 
 /** The subject that runtime `runtime` publishes the atoms of stream `path` on. */
 export function streamSubject(path: string, runtime: string): string {
-  return `${streamSubjects(path).slice(0, -1)}${token(runtime)}`;
+  return `pt.s.${path.split("/").slice(1).map(token).join(".")}.${token(runtime)}`;
 }
 
-/** The subjects of stream `path` from every runtime (a filter). */
-export function streamSubjects(path: string): string {
-  return `pt.s.${path.split("/").slice(1).map(token).join(".")}.*`;
+/**
+ * The JetStream stream of the atoms of stream `path` that runtime `runtime` publishes: a hash,
+ * since stream names cannot hold paths (the stream's description names both).
+ */
+export function jetStreamName(path: string, runtime: string): string {
+  return `PT_${createHash("sha256").update(`${runtime}\n${path}`).digest("hex").slice(0, 32)}`;
 }
 
 /** The stream on a replier's runtime of the requests that runtime `asker` sends to portal `portal`. */
 export function requestsFrom(portal: string, asker: string): string {
   return `${portal}/requests/from/${asker}/stream`;
-}
-
-/** The runtime a subject of {@link streamSubjects} comes from, as its token. */
-export function runtimeToken(subject: string): string {
-  return subject.slice(subject.lastIndexOf(".") + 1);
 }
 
 /** The message id of atom `atom` of stream `path` published by `runtime`: the same atom always has the same id. */

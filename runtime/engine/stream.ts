@@ -34,9 +34,9 @@ export class Cursor {
     return this.stream.read(this);
   }
 
-  /** The next atom without reading it; call only when {@link hasNext}. */
-  peek(): Atom {
-    return this.stream.peek(this);
+  /** The atom `ahead` places after the next (0: the next) without reading it; call only when that many are there. */
+  peek(ahead = 0): Atom {
+    return this.stream.peek(this, ahead);
   }
 }
 
@@ -119,9 +119,9 @@ export class AtomicStream {
     return atom;
   }
 
-  /** The atom at `cursor`, which stays where it is. */
-  peek(cursor: Cursor): Atom {
-    return this.buffer[this.head + (cursor.position - this.base)]!;
+  /** The atom `ahead` places after `cursor`, which stays where it is. */
+  peek(cursor: Cursor, ahead = 0): Atom {
+    return this.buffer[this.head + (cursor.position + ahead - this.base)]!;
   }
 
   /**

@@ -114,10 +114,10 @@ function applyDelta(base: SnapshotData, delta: SnapshotData): SnapshotData {
   }
   const streams: Record<string, StreamState> = {};
   for (const [path, d] of Object.entries(delta.streams)) {
-    const before = base.streams[path];
-    if (before === undefined && d.first !== undefined) throw new SnapshotError(`snapshot ${delta.sequence} extends stream ${path}, which snapshot ${base.sequence} does not have`);
+    // A stream added since the snapshot before (a cluster's import) has all its unread atoms in the delta.
+    const before = base.streams[path] ?? { end: 0, atoms: [], cursors: [] };
     try {
-      streams[path] = before === undefined ? d : applyStreamDelta(before, d);
+      streams[path] = applyStreamDelta(before, d);
     } catch (thrown) {
       throw new SnapshotError(`snapshot ${delta.sequence}, stream ${path}: ${(thrown as Error).message}`);
     }

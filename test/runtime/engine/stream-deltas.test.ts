@@ -58,3 +58,14 @@ test("a delta that does not extend the state it is applied to is refused, naming
   const skipping = stream.save(true); // extends the delta before it, not `full`
   expect(() => applyStreamDelta(full, skipping)).toThrow("the delta of a stream needs atoms 0 to 3 of the snapshot before it, which has 0 to 2");
 });
+
+test("a stream added since the snapshot before (a cluster's import) has all its unread atoms in its first delta", () => {
+  // Found by the remote portal test: an import made when another runtime began to ask.
+  const stream = new AtomicStream("/app/portals/p/requests/from/b/stream");
+  const cursor = stream.subscribe({ wake: () => {} });
+  [0, 1, 2].forEach((x) => stream.append(n(x)));
+  cursor.next();
+  const first = stream.save(true);
+  expect({ atoms: values(first), first: first.first }).toEqual({ atoms: [1, 2], first: 1 });
+  expect(values(applyStreamDelta({ end: 0, atoms: [], cursors: [] }, first))).toEqual([1, 2]);
+});
