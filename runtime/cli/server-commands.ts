@@ -1,7 +1,7 @@
 /**
  * The commands of `portals` that run or call a server (docs/live.md):
  *
- *   portals serve [--host 127.0.0.1] [--port 8080] [--data-dir .portals] [--token T] [--nats URL --runtime NAME]
+ *   portals serve [--host 127.0.0.1] [--port 8080] [--data-dir .portals] [--token T] [--nats URL --runtime NAME [--nats-domain D]]
  *   portals deploy <module.ts|.js> [--drain]
  *   portals apps
  *   portals stop <app>
@@ -41,7 +41,9 @@ export function addServerCommands(program: Command, io: CliIo): void {
     .option("--idempotency-retention-ms <n>", "how long the answer of an ask with an idempotency key is kept for retries", positive, 86_400_000)
     .option("--nats <url>", "join the cluster of this NATS server (nats://host:port, JetStream enabled): applications read the streams of applications on other runtimes (docs/cluster.md)")
     .option("--runtime <name>", "this runtime's name in the cluster (with --nats): letters, digits, _ and -; keep it across restarts", runtimeName)
-    .action(async (flags: { host: string; port: number; dataDir: string; token?: string; checkpointIntervalMs: number; idempotencyRetentionMs: number; nats?: string; runtime?: string }) => {
+    .option("--nats-domain <domain>", "the JetStream domain of the cluster, when --nats is a leaf node of the cloud's server (an edge runtime; examples/edge)")
+    .action(async (flags: { host: string; port: number; dataDir: string; token?: string; checkpointIntervalMs: number; idempotencyRetentionMs: number; nats?: string; runtime?: string; natsDomain?: string }) => {
+      if (flags.natsDomain !== undefined && flags.nats === undefined) throw new UsageError("--nats-domain names the JetStream domain of a cluster: give the cluster's NATS server with --nats <url> too");
       if ((flags.nats === undefined) !== (flags.runtime === undefined)) {
         throw new UsageError(flags.nats === undefined ? "--runtime names this runtime in a cluster: give the cluster's NATS server with --nats <url> too" : "--nats joins a cluster: name this runtime with --runtime <name> too (the same at every restart)");
       }
@@ -54,7 +56,7 @@ export function addServerCommands(program: Command, io: CliIo): void {
           idempotencyRetentionMs: flags.idempotencyRetentionMs,
           bodyLimit: BODY_LIMIT,
           ...(flags.token !== undefined ? { token: flags.token } : {}),
-          ...(flags.nats !== undefined ? { cluster: { servers: flags.nats, runtime: flags.runtime! } } : {}),
+          ...(flags.nats !== undefined ? { cluster: { servers: flags.nats, runtime: flags.runtime!, ...(flags.natsDomain !== undefined ? { domain: flags.natsDomain } : {}) } } : {}),
         },
         io,
       );

@@ -20,7 +20,8 @@ import { LiveError, type LiveErrorCode } from "../system/live-error.js";
 import type { LinkedSystem, LiveLink } from "../system/live-link.js";
 import type { AskOptions, SystemLink } from "../system/live-options.js";
 import { Directory, type DirectoryEntry, type DirectoryFeed, type DirectoryPortal } from "./directory.js";
-import { openConnection, type ClusterConnection } from "./nats.js";
+import { ClusterConnection } from "./nats.js";
+import { defaultLog } from "../system/default-log.js";
 import { StreamExport } from "./stream-export.js";
 import { StreamImport } from "./stream-import.js";
 import { askSubject, isRuntimeName, requestsFrom } from "./subjects.js";
@@ -31,6 +32,18 @@ export interface ClusterOptions {
   readonly servers: string;
   /** This runtime's name in the cluster: letters, digits, `_` and `-`, at most 64; stable across restarts. */
   readonly runtime: string;
+  /**
+   * The JetStream domain of the cluster's JetStream (default: the server's own). An edge
+   * runtime whose NATS server is a leaf node of the cloud's names the cloud's domain
+   * (examples/edge/README.md).
+   */
+  readonly domain?: string;
+  /**
+   * A file for this runtime's copy of the directory (the server keeps it in its data
+   * directory): a runtime started while the cluster cannot be reached restores its applications
+   * from it.
+   */
+  readonly directoryCopy?: string;
   /** Where the link reports what goes wrong with remote streams (default: the system's log). */
   readonly log?: LogWriter;
 }
@@ -56,11 +69,12 @@ export async function joinCluster(options: ClusterOptions): Promise<ClusterLink>
   if (!isRuntimeName(options.runtime)) {
     throw new TypeError(`joinCluster({ runtime: ${JSON.stringify(options.runtime)} }): a runtime name is 1 to 64 letters, digits, "_" or "-"`);
   }
-  const connection = await openConnection(options.servers, `portals runtime ${options.runtime}`);
+  const warn = (line: string): void => (options.log ?? defaultLog)(line, { level: "warn", workflow: "", task: "", key: 0 });
+  const connection = await ClusterConnection.open(options.servers, `portals runtime ${options.runtime}`, options.domain, warn);
   try {
-    return new NatsLink(connection, await Directory.open(connection.directory), options.runtime, options.log);
+    return new NatsLink(connection, await Directory.open(connection, options.directoryCopy), options.runtime, options.log);
   } catch (thrown) {
-    await connection.nc.close();
+    await connection.close();
     throw thrown;
   }
 }
@@ -89,7 +103,7 @@ class NatsLink implements LiveLink, ClusterLink {
 
   attach(system: LinkedSystem): void {
     this.system = system;
-    this.connection.nc.subscribe(askSubject(this.runtime), { callback: (error, msg) => void (error === null && this.answer(system, msg)) });
+    void this.connection.ready().then(({ nc }) => nc.subscribe(askSubject(this.runtime), { callback: (error, msg) => void (error === null && this.answer(system, msg)) }));
   }
 
   forwardAsk(portal: string, request: unknown, options: AskOptions): Promise<unknown> | undefined {
@@ -102,7 +116,9 @@ class NatsLink implements LiveLink, ClusterLink {
       let answer: { reply?: unknown; error?: { code: LiveErrorCode; message: string } };
       try {
         // The other runtime answers within timeoutMs (with a timeout error at worst): a little more for the trip.
-        answer = (await this.connection.nc.request(askSubject(owner.runtime), body, { timeout: timeoutMs + 2000 })).json();
+        const live = this.connection.current;
+        if (live === undefined) throw new Error("this runtime has not reached the cluster yet");
+        answer = (await live.nc.request(askSubject(owner.runtime), body, { timeout: timeoutMs + 2000 })).json();
       } catch (thrown) {
         const code = (thrown as { code?: string }).code;
         const why = code === "503" || /no responders/i.test(String(thrown)) ? "is not running" : `did not answer (${describe(thrown)})`;
@@ -241,7 +257,7 @@ class NatsLink implements LiveLink, ClusterLink {
   async close(): Promise<void> {
     await Promise.all(this.exports.map((e) => e.close()));
     this.directory.close();
-    await this.connection.nc.drain().catch(() => this.connection.nc.close());
+    await this.connection.close();
   }
 
   /** Starts over with the parts of `engine` when it is not the one the link served (an upgrade's new engine). */

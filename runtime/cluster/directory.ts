@@ -1,10 +1,13 @@
 /**
  * The cluster's directory (docs/cluster.md, "The directory"): per application, the runtime
  * that runs it and the streams other runtimes can read, in a NATS key-value bucket. Every
- * runtime keeps a copy in memory, loaded when it joins and kept current by a watch, so a launch
- * resolves the paths of other runtimes without waiting on the network.
+ * runtime keeps a copy in memory (and in a file of its data directory), loaded when it joins and
+ * kept current by a watch, so a launch resolves the paths of other runtimes without waiting on
+ * the network.
  */
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import type { KV, KvEntry } from "@nats-io/kv";
+import type { ClusterConnection } from "./nats.js";
 import { directoryKey } from "./subjects.js";
 
 /** A portal an application serves, as other runtimes reach it. */
@@ -57,23 +60,42 @@ export interface DirectoryEntry {
 export class Directory {
   private readonly entries = new Map<string, DirectoryEntry>();
   private stopWatch: (() => void) | undefined;
+  private closed = false;
   private readonly listeners = new Set<(entry: DirectoryEntry) => void>();
 
-  private constructor(private readonly kv: KV) {}
+  private constructor(
+    private readonly connection: ClusterConnection,
+    private readonly cache: string | undefined,
+  ) {}
 
-  /** The directory of bucket `kv`, loaded, and watched from now on. */
-  static async open(kv: KV): Promise<Directory> {
-    const directory = new Directory(kv);
+  /**
+   * The directory of the cluster `connection` reaches: first the copy in file `cache` (what this
+   * runtime last heard, so it restores its applications while the cluster cannot be reached),
+   * then, once connected, the bucket's entries, followed from then on.
+   */
+  static async open(connection: ClusterConnection, cache?: string): Promise<Directory> {
+    const directory = new Directory(connection, cache);
+    if (cache !== undefined && existsSync(cache)) {
+      for (const entry of JSON.parse(readFileSync(cache, "utf8")) as unknown[]) directory.take(JSON.stringify(entry));
+    }
+    const follow = connection.ready().then((live) => directory.follow(live.directory));
+    // Connected: wait for the bucket; otherwise go on with the copy (the bucket comes later).
+    if (connection.current !== undefined) await follow;
+    else follow.catch(() => {});
+    return directory;
+  }
+
+  private async follow(kv: KV): Promise<void> {
+    if (this.closed) return;
     const watch = await kv.watch();
-    directory.stopWatch = () => watch.stop();
+    this.stopWatch = () => watch.stop();
     void (async () => {
-      for await (const e of watch) directory.take(e);
+      for await (const e of watch) this.taken(e);
     })().catch(() => {});
     for await (const key of await kv.keys()) {
       const e = await kv.get(key);
-      if (e !== null) directory.take(e);
+      if (e !== null) this.taken(e);
     }
-    return directory;
   }
 
   /** The entry of the application named `app`, as this runtime last heard. */
@@ -91,21 +113,26 @@ export class Directory {
     this.listeners.add(listener);
   }
 
-  /** Records `entry`, here and in the bucket. */
+  /** Records `entry`, here and (once connected) in the bucket. */
   async put(entry: DirectoryEntry): Promise<void> {
     this.set(entry);
-    await this.kv.put(directoryKey(entry.app), JSON.stringify(entry));
+    const { directory } = await this.connection.ready();
+    await directory.put(directoryKey(entry.app), JSON.stringify(entry));
   }
 
   /** Stops following the bucket. */
   close(): void {
+    this.closed = true;
     this.stopWatch?.();
   }
 
-  private take(e: KvEntry): void {
-    if (e.operation !== "PUT") return;
+  private taken(e: KvEntry): void {
+    if (e.operation === "PUT") this.take(e.string());
+  }
+
+  private take(json: string): void {
     try {
-      const entry = JSON.parse(e.string()) as DirectoryEntry;
+      const entry = JSON.parse(json) as DirectoryEntry;
       const lists = [entry.streams, entry.portals, entry.asks, entry.sequencers, entry.splitters, entry.feeds].every(Array.isArray);
       if (typeof entry.app === "string" && typeof entry.runtime === "string" && lists) this.set(entry);
     } catch {
@@ -116,6 +143,15 @@ export class Directory {
   private set(entry: DirectoryEntry): void {
     const before = this.entries.get(entry.app);
     this.entries.set(entry.app, entry);
-    if (before === undefined || JSON.stringify(before) !== JSON.stringify(entry)) for (const l of this.listeners) l(entry);
+    if (before !== undefined && JSON.stringify(before) === JSON.stringify(entry)) return;
+    this.save();
+    for (const l of this.listeners) l(entry);
+  }
+
+  /** Writes the copy (a new file renamed over the old, so a crash leaves one or the other). */
+  private save(): void {
+    if (this.cache === undefined) return;
+    writeFileSync(`${this.cache}.tmp`, JSON.stringify([...this.entries.values()]), { mode: 0o600 });
+    renameSync(`${this.cache}.tmp`, this.cache);
   }
 }

@@ -1,71 +1,157 @@
 /**
  * The connection of one runtime to the cluster's NATS server: the directory bucket, created when
  * missing, and the JetStream streams of the atoms it publishes (docs/cluster.md, "Names on NATS").
+ *
+ * A runtime starts whether or not the server can be reached (an edge device may start while its
+ * link is down, docs/cluster.md, "Edge"): its applications run locally, and whatever needs the
+ * cluster waits for {@link ClusterConnection.ready}. Once connected, the client reconnects for ever.
  */
 import { connect } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, StorageType, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/nats-core";
+import { describe } from "../core/errors.js";
 import { DIRECTORY_BUCKET, jetStreamName, streamSubject } from "./subjects.js";
 
 /** How long a remote atom id is remembered for deduplication (the server's default; correctness does not depend on it). */
 const DUPLICATE_WINDOW_NS = 120 * 1e9;
+/** How long the first attempt to connect may take before the runtime starts without the cluster, in milliseconds. */
+const FIRST_CONNECT_MS = 2000;
+/** Pause between attempts to reach the server (or to set up the cluster on it) after the first failed, in milliseconds. */
+const RETRY_MS = 500;
 
-/** An open connection: the client, its JetStream API and the directory bucket. */
-export interface ClusterConnection {
+/** A connected client: its JetStream API and the directory bucket. */
+export interface Connected {
   readonly nc: NatsConnection;
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
   readonly directory: KV;
-  /** Calls `listener` after every reconnection to the server; returns what stops it. */
-  onReconnect(listener: () => void): () => void;
-  /**
-   * Makes sure the JetStream stream of the atoms of `path` that runtime `runtime` publishes
-   * exists; resolves with its name.
-   */
-  atomStream(path: string, runtime: string): Promise<string>;
 }
 
-/**
- * Connects to the NATS server at `servers` (`nats://host:port`, or several separated by
- * commas) and makes sure the cluster's stream and bucket exist. Reconnects for ever once
- * connected.
- *
- * @throws Error naming the URL when the server cannot be reached or has no JetStream
- */
-export async function openConnection(servers: string, name: string): Promise<ClusterConnection> {
-  let nc: NatsConnection;
-  try {
-    nc = await connect({ servers: servers.split(","), name, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
-  } catch (thrown) {
-    throw new Error(`cannot connect to NATS at ${servers} (${(thrown as Error).message}); start nats-server with JetStream (nats-server -js) or fix the URL`);
-  }
-  try {
-    const jsm = await jetstreamManager(nc);
-    const directory = await new Kvm(nc).create(DIRECTORY_BUCKET, { history: 1 });
-    const listeners = new Set<() => void>();
-    void (async () => {
-      for await (const s of nc.status()) if (s.type === "reconnect") for (const l of listeners) l();
+/** See the module header. */
+export class ClusterConnection {
+  private live: Connected | undefined;
+  private readonly connected: Promise<Connected>;
+  private readonly listeners = new Set<() => void>();
+  private readonly streams = new Map<string, Promise<string>>();
+
+  /**
+   * Connects to the NATS server at `servers` (`nats://host:port`, or several separated by
+   * commas), in JetStream domain `domain` when given (an edge runtime's server is a leaf node
+   * that reaches the cloud's JetStream by its domain). Resolves once connected, or once the
+   * first attempt failed (the connection is then made in the background; `warn` says so).
+   *
+   * @throws Error naming the URL when the server answers but cannot hold the cluster (no JetStream)
+   */
+  static async open(servers: string, name: string, domain: string | undefined, warn: (line: string) => void): Promise<ClusterConnection> {
+    const options = { servers: servers.split(","), name, maxReconnectAttempts: -1, reconnectTimeWait: 250 };
+    let first: NatsConnection | undefined;
+    try {
+      first = await connect({ ...options, timeout: FIRST_CONNECT_MS });
+    } catch (thrown) {
+      warn(`NATS at ${servers} cannot be reached (${describe(thrown)}); the applications run here, and reach the cluster once it can be`);
+    }
+    if (first !== undefined) {
+      try {
+        return new ClusterConnection(Promise.resolve(await setUp(first, domain)));
+      } catch (thrown) {
+        await first.close();
+        throw new Error(`cannot set up the cluster on NATS at ${servers} (${describe(thrown)}); the server needs JetStream (nats-server -js)${domain === undefined ? "" : `, in domain ${domain}`}`);
+      }
+    }
+    const state = { closed: false };
+    // Attempts of our own (not the client's waitOnFirstConnect), so that a close stops them.
+    const later = (async (): Promise<Connected> => {
+      while (!state.closed) {
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+        if (state.closed) break;
+        let nc: NatsConnection;
+        try {
+          nc = await connect({ ...options, timeout: FIRST_CONNECT_MS });
+        } catch {
+          continue;
+        }
+        if (state.closed) {
+          await nc.close();
+          break;
+        }
+        try {
+          return await setUp(nc, domain);
+        } catch (thrown) {
+          warn(`cannot set up the cluster on NATS at ${servers} (${describe(thrown)}); trying again`);
+          await nc.close();
+        }
+      }
+      throw new Error("closed before the cluster could be reached");
     })();
-    return {
-      nc,
-      js: jetstream(nc),
-      jsm,
-      directory,
-      onReconnect: (listener) => {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
-      atomStream: async (path, runtime) => {
-        const name = jetStreamName(path, runtime);
+    return new ClusterConnection(later, state);
+  }
+
+  private constructor(
+    connected: Promise<Connected>,
+    /** Shared with a connection still being made, which closes itself once made after {@link close}. */
+    private readonly state = { closed: false },
+  ) {
+    this.connected = connected.then((live) => {
+      this.live = live;
+      void (async () => {
+        for await (const s of live.nc.status()) if (s.type === "reconnect") for (const l of this.listeners) l();
+      })();
+      return live;
+    });
+    this.connected.catch(() => {}); // only when closed before connecting
+  }
+
+  /** The connected client, once there is one. */
+  ready(): Promise<Connected> {
+    return this.connected;
+  }
+
+  /** The connected client, or `undefined` while the first connection is not made. */
+  get current(): Connected | undefined {
+    return this.live;
+  }
+
+  /** Calls `listener` after every reconnection to the server; returns what stops it. */
+  onReconnect(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Makes sure the JetStream stream of the atoms of `path` that runtime `runtime` publishes
+   * exists (once connected); resolves with its name.
+   */
+  atomStream(path: string, runtime: string): Promise<string> {
+    const name = jetStreamName(path, runtime);
+    let made = this.streams.get(name);
+    if (made === undefined) {
+      made = this.connected.then(async ({ jsm }) => {
         const config = { name, subjects: [streamSubject(path, runtime)], storage: StorageType.File, duplicate_window: DUPLICATE_WINDOW_NS, description: `portals-ts: stream ${path} of runtime ${runtime}` };
         // Adding a stream that exists with the same configuration succeeds.
         await jsm.streams.add(config);
         return name;
-      },
-    };
-  } catch (thrown) {
-    await nc.close();
-    throw new Error(`cannot set up the cluster on NATS at ${servers} (${(thrown as Error).message}); the server needs JetStream (nats-server -js)`);
+      });
+      // A failure (the server went away) is tried again by the next caller.
+      made.catch(() => this.streams.delete(name));
+      this.streams.set(name, made);
+    }
+    return made;
   }
+
+  /** Disconnects, or stops connecting. */
+  async close(): Promise<void> {
+    this.state.closed = true;
+    const live = this.live;
+    if (live !== undefined) await live.nc.drain().catch(() => live.nc.close());
+  }
+}
+
+/** The JetStream API of `nc` in `domain`, and the directory bucket (made when missing). */
+async function setUp(nc: NatsConnection, domain: string | undefined): Promise<Connected> {
+  const options = domain === undefined ? {} : { domain };
+  const jsm = await jetstreamManager(nc, options);
+  const js = jetstream(nc, options);
+  const directory = await new Kvm(js).create(DIRECTORY_BUCKET, { history: 1 });
+  return { nc, js, jsm, directory };
 }

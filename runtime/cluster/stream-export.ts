@@ -153,7 +153,8 @@ export class StreamExport implements Consumer {
    */
   private async lookUp(): Promise<void> {
     const name = await this.jetStream;
-    const last = await this.connection.jsm.streams.getMessage(name, { last_by_subj: this.subject }).catch((thrown: unknown) => {
+    const { jsm } = await this.connection.ready();
+    const last = await jsm.streams.getMessage(name, { last_by_subj: this.subject }).catch((thrown: unknown) => {
       if ((thrown as { code?: number }).code === NO_MESSAGE || /no message found/i.test(String((thrown as Error).message))) return null;
       throw thrown;
     });
@@ -181,13 +182,14 @@ export class StreamExport implements Consumer {
     } catch (thrown) {
       throw new CannotPublish(describe(thrown));
     }
-    const limit = this.connection.nc.info?.max_payload ?? Infinity;
+    const { nc, js } = await this.connection.ready();
+    const limit = nc.info?.max_payload ?? Infinity;
     if (bytes.length > limit) {
       throw new CannotPublish(`atom ${number} is ${bytes.length} bytes, more than the NATS server takes in one message (max_payload ${limit}); emit smaller atoms or raise max_payload (at most 8 MB advised)`);
     }
     const h = headers();
     h.set(ATOM_HEADER, String(number));
-    return this.connection.js.publish(this.subject, bytes, { msgID: atomMessageId(this.runtime, this.path, number), headers: h, expect: { lastSequence: after }, timeout: 5000 });
+    return js.publish(this.subject, bytes, { msgID: atomMessageId(this.runtime, this.path, number), headers: h, expect: { lastSequence: after }, timeout: 5000 });
   }
 }
 

@@ -112,7 +112,8 @@ export class StreamImport implements AtomSource {
     const start = from > 0 ? { deliver_policy: "by_start_sequence" as const, opt_start_seq: from + 1 } : { deliver_policy: "by_start_time" as const, opt_start_time: this.at.since };
     this.reconnected = false;
     try {
-      const consumer = await this.connection.js.consumers.get(jetStreamName(this.from.stream, this.from.producer), { filter_subjects: streamSubject(this.from.stream, this.from.producer), ...start });
+      const { js } = await this.connection.ready();
+      const consumer = await js.consumers.get(jetStreamName(this.from.stream, this.from.producer), { filter_subjects: streamSubject(this.from.stream, this.from.producer), ...start });
       const messages = await consumer.consume({ expires: EXPIRES_MS, max_messages: 64 });
       this.stopConsumer = () => {
         this.stopConsumer = undefined;

@@ -42,7 +42,7 @@ export interface ServerOptions {
   /** Where the applications' log lines go (default: stdout and stderr). */
   readonly log?: LogWriter;
   /** Join the cluster of a NATS server as a named runtime (docs/cluster.md); default: run alone. */
-  readonly cluster?: { readonly servers: string; readonly runtime: string };
+  readonly cluster?: { readonly servers: string; readonly runtime: string; readonly domain?: string };
 }
 
 /** A running server. */
@@ -93,7 +93,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 async function start(options: ServerOptions, token: string, created: boolean): Promise<RunningServer> {
   const deployments = new Deployments(options.dataDir);
   const live = async (): Promise<LiveSystem> => {
-    const link = options.cluster === undefined ? undefined : await joinCluster({ ...options.cluster, ...(options.log !== undefined ? { log: options.log } : {}) });
+    const link =
+      options.cluster === undefined
+        ? undefined
+        : await joinCluster({ ...options.cluster, directoryCopy: join(options.dataDir, "cluster-directory.json"), ...(options.log !== undefined ? { log: options.log } : {}) });
     try {
       return Systems.live({
         dataDir: options.dataDir,
