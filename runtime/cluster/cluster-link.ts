@@ -1,9 +1,10 @@
 /**
  * A runtime's membership of a cluster (docs/cluster.md): the {@link LiveLink} a live system is
- * given to run applications that use the streams of applications on other runtimes, by the
- * same `app.registry.streams.get(path)` code as in one process. It keeps the directory current,
- * adds an import for every remote stream a deployment needs, and an export for every stream a
- * deployed application offers.
+ * given to run applications that use the streams, sequencers, splitters and portals of
+ * applications on other runtimes, by the same `app.registry.*.get(path)` code as in one process.
+ * It keeps the directory current, adds stand-ins and imports for what a deployment needs of other
+ * runtimes, exports what a deployed application offers, and forwards asks of applications that
+ * run elsewhere.
  */
 import { describe } from "../core/errors.js";
 import type { LogWriter } from "../core/log.js";
@@ -14,14 +15,14 @@ import { SequencerComponent } from "../engine/components/sequencer.js";
 import { SplitterComponent } from "../engine/components/splitter.js";
 import { AtomicStream } from "../engine/stream.js";
 import type { Plan, PlanRequirement } from "../graph/plan.js";
-import type { Codec } from "../state/codec.js";
 import type { Msg } from "@nats-io/nats-core";
+import type { Codec } from "../state/codec.js";
+import { defaultLog } from "../system/default-log.js";
 import { LiveError, type LiveErrorCode } from "../system/live-error.js";
 import type { LinkedSystem, LiveLink } from "../system/live-link.js";
 import type { AskOptions, SystemLink } from "../system/live-options.js";
 import { Directory, type DirectoryEntry, type DirectoryFeed, type DirectoryPortal } from "./directory.js";
 import { ClusterConnection } from "./nats.js";
-import { defaultLog } from "../system/default-log.js";
 import { StreamExport } from "./stream-export.js";
 import { StreamImport } from "./stream-import.js";
 import { askSubject, isRuntimeName, requestsFrom } from "./subjects.js";
@@ -59,11 +60,13 @@ export interface ClusterLink extends SystemLink {
 
 /**
  * Joins the cluster of the NATS server at `options.servers` as runtime `options.runtime`:
- * connects, creates the cluster's JetStream stream and directory bucket when missing, and
- * loads the directory. Give the link to `Systems.live({ link })`; closing the system closes it.
+ * connects, creates the directory bucket when missing, and loads the directory (first the copy
+ * in `options.directoryCopy`). When the server cannot be reached the link is made anyway and
+ * connects in the background (a warning says so): applications run here meanwhile. Give the
+ * link to `Systems.live({ link })`; closing the system closes it.
  *
- * @throws TypeError for a bad runtime name; Error naming the URL when NATS cannot be reached
- *   or has no JetStream
+ * @throws TypeError for a bad runtime name; Error naming the URL when the server answers but has
+ *   no JetStream (in `options.domain`, when given)
  */
 export async function joinCluster(options: ClusterOptions): Promise<ClusterLink> {
   if (!isRuntimeName(options.runtime)) {
@@ -222,7 +225,7 @@ class NatsLink implements LiveLink, ClusterLink {
         portals.push({ path: portal, replies });
         this.served.add(portal);
         // Published only while another runtime asks the portal.
-        this.exports.push(this.exportOf(engine, engine.registry.get(replies, "stream").stream, () => this.askedElsewhere(portal)));
+        this.exports.push(this.exportOf(engine, engine.registry.get(replies, "stream").stream, () => this.askersOf(portal).length > 0));
         for (const asker of this.askersOf(portal)) this.importRequests(engine, portal, asker);
       }
     }
@@ -337,11 +340,6 @@ class NatsLink implements LiveLink, ClusterLink {
     const askers = new Set<string>();
     for (const e of this.directory.all()) if (e.runtime !== this.runtime && e.asks.includes(portal)) askers.add(e.runtime);
     return [...askers].sort();
-  }
-
-  private askedElsewhere(portal: string): boolean {
-    for (const e of this.directory.all()) if (e.runtime !== this.runtime && e.asks.includes(portal)) return true;
-    return false;
   }
 
   /** The directory entry of application `app` when another runtime runs it. */
