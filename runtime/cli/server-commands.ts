@@ -14,6 +14,7 @@
  * refuses a call.
  */
 import { InvalidArgumentError, type Command } from "commander";
+import { serversProblem } from "../cluster/nats.js";
 import { isRuntimeName } from "../cluster/subjects.js";
 import { BODY_LIMIT } from "../server/server.js";
 import { usableToken } from "../server/token.js";
@@ -39,7 +40,11 @@ export function addServerCommands(program: Command, io: CliIo): void {
     .option("--token <token>", "bearer token of mutating calls (default: stored in the data dir, generated and printed at the first start)", token)
     .option("--checkpoint-interval-ms <n>", "longest time between checkpoints while anything runs", positive, 1000)
     .option("--idempotency-retention-ms <n>", "how long the answer of an ask with an idempotency key is kept for retries", positive, 86_400_000)
-    .option("--nats <url>", "join the cluster of this NATS server (nats://host:port, JetStream enabled): applications read the streams of applications on other runtimes (docs/cluster.md)")
+    .option(
+      "--nats <url>",
+      "join the cluster of this NATS server (nats://host:port, several separated by commas; JetStream enabled): applications use the streams, sequencers, splitters and portals of applications on other runtimes, and asks are forwarded to the runtime that runs the application (docs/cluster.md). The server starts also while it cannot be reached",
+      natsServers,
+    )
     .option("--runtime <name>", "this runtime's name in the cluster (with --nats): letters, digits, _ and -; keep it across restarts", runtimeName)
     .option("--nats-domain <domain>", "the JetStream domain of the cluster, when --nats is a leaf node of the cloud's server (an edge runtime; examples/edge)")
     .action(async (flags: { host: string; port: number; dataDir: string; token?: string; checkpointIntervalMs: number; idempotencyRetentionMs: number; nats?: string; runtime?: string; natsDomain?: string }) => {
@@ -165,6 +170,12 @@ function positive(value: string): number {
   return n;
 }
 
+
+function natsServers(value: string): string {
+  const problem = serversProblem(value);
+  if (problem !== undefined) throw new InvalidArgumentError(`${problem}.`);
+  return value;
+}
 
 function runtimeName(value: string): string {
   if (!isRuntimeName(value)) throw new InvalidArgumentError("a runtime name is 1 to 64 letters, digits, _ or -.");

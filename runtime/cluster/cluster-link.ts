@@ -22,7 +22,7 @@ import { LiveError, type LiveErrorCode } from "../system/live-error.js";
 import type { LinkedSystem, LiveLink } from "../system/live-link.js";
 import type { AskOptions, SystemLink } from "../system/live-options.js";
 import { Directory, type DirectoryEntry, type DirectoryFeed, type DirectoryPortal } from "./directory.js";
-import { ClusterConnection } from "./nats.js";
+import { ClusterConnection, serversProblem } from "./nats.js";
 import { StreamExport } from "./stream-export.js";
 import { StreamImport } from "./stream-import.js";
 import { askSubject, isRuntimeName, requestsFrom } from "./subjects.js";
@@ -65,13 +65,15 @@ export interface ClusterLink extends SystemLink {
  * connects in the background (a warning says so): applications run here meanwhile. Give the
  * link to `Systems.live({ link })`; closing the system closes it.
  *
- * @throws TypeError for a bad runtime name; Error naming the URL when the server answers but has
+ * @throws TypeError for a bad runtime name or server list; Error naming the URL when the server answers but has
  *   no JetStream (in `options.domain`, when given)
  */
 export async function joinCluster(options: ClusterOptions): Promise<ClusterLink> {
   if (!isRuntimeName(options.runtime)) {
     throw new TypeError(`joinCluster({ runtime: ${JSON.stringify(options.runtime)} }): a runtime name is 1 to 64 letters, digits, "_" or "-"`);
   }
+  const problem = serversProblem(options.servers);
+  if (problem !== undefined) throw new TypeError(`joinCluster({ servers: ${JSON.stringify(options.servers)} }): ${problem}`);
   const warn = (line: string): void => (options.log ?? defaultLog)(line, { level: "warn", workflow: "", task: "", key: 0 });
   const connection = await ClusterConnection.open(options.servers, `portals runtime ${options.runtime}`, options.domain, warn);
   try {
@@ -106,7 +108,10 @@ class NatsLink implements LiveLink, ClusterLink {
 
   attach(system: LinkedSystem): void {
     this.system = system;
-    void this.connection.ready().then(({ nc }) => nc.subscribe(askSubject(this.runtime), { callback: (error, msg) => void (error === null && this.answer(system, msg)) }));
+    this.connection
+      .ready()
+      .then(({ nc }) => nc.subscribe(askSubject(this.runtime), { callback: (error, msg) => void (error === null && this.answer(system, msg)) }))
+      .catch(() => {}); // closed before the cluster was reached: there is nothing to answer
   }
 
   forwardAsk(portal: string, request: unknown, options: AskOptions): Promise<unknown> | undefined {

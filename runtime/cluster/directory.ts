@@ -10,6 +10,9 @@ import type { KV, KvEntry } from "@nats-io/kv";
 import type { ClusterConnection } from "./nats.js";
 import { directoryKey } from "./subjects.js";
 
+/** Longest pause between attempts to write an entry while the server is away, in milliseconds. */
+const MAX_BACKOFF_MS = 2000;
+
 /** A portal an application serves, as other runtimes reach it. */
 export interface DirectoryPortal {
   /** The portal's path, `/<app>/portals/<name>`. */
@@ -113,11 +116,18 @@ export class Directory {
     this.listeners.add(listener);
   }
 
-  /** Records `entry`, here and (once connected) in the bucket. */
+  /** Records `entry`, here and (once connected, trying again while the server is away) in the bucket. */
   async put(entry: DirectoryEntry): Promise<void> {
     this.set(entry);
-    const { directory } = await this.connection.ready();
-    await directory.put(directoryKey(entry.app), JSON.stringify(entry));
+    for (let attempt = 0; !this.closed; attempt++) {
+      try {
+        const { directory } = await this.connection.ready();
+        await directory.put(directoryKey(entry.app), JSON.stringify(entry));
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_BACKOFF_MS, 100 * 2 ** attempt)));
+      }
+    }
   }
 
   /** Stops following the bucket. */

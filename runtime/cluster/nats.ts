@@ -20,6 +20,15 @@ const FIRST_CONNECT_MS = 2000;
 /** Pause between attempts to reach the server (or to set up the cluster on it) after the first failed, in milliseconds. */
 const RETRY_MS = 500;
 
+/**
+ * What is wrong with `servers` as a list of NATS servers (`nats://host:port`, or `host:port`,
+ * several separated by commas), or `undefined` when nothing is.
+ */
+export function serversProblem(servers: string): string | undefined {
+  const bad = servers.split(",").find((s) => !/^((nats|tls|ws|wss):\/\/([^@\s/]+@)?)?([\w.-]+|\[[\da-fA-F:]+\])(:\d{1,5})?$/.test(s.trim()));
+  return bad === undefined ? undefined : `${JSON.stringify(bad)} is not a NATS server address; give nats://host:port (several separated by commas)`;
+}
+
 /** A connected client: its JetStream API and the directory bucket. */
 export interface Connected {
   readonly nc: NatsConnection;

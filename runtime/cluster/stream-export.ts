@@ -44,8 +44,6 @@ export class StreamExport implements Consumer {
   private covered = 0;
   /** The stream's last JetStream sequence (0: none), once looked up. */
   private lastSeq: number | undefined;
-  /** The JetStream stream, once it exists. */
-  private readonly jetStream: Promise<string>;
   private pumping = false;
   private closed = false;
   /** Settles when the current pump ends. */
@@ -63,9 +61,8 @@ export class StreamExport implements Consumer {
     this.cursor = stream.subscribe(this);
     this.taken = stream.end;
     this.subject = streamSubject(stream.path, runtime);
-    // Made now, so readers find it before the first atom is published.
-    this.jetStream = connection.atomStream(stream.path, runtime);
-    this.jetStream.catch(() => {}); // reported by the pump, which awaits it
+    // Made now, so readers find it before the first atom is published (a failure is tried again by the pump).
+    connection.atomStream(stream.path, runtime).catch(() => {});
   }
 
   /** The stream's path. */
@@ -110,7 +107,17 @@ export class StreamExport implements Consumer {
     try {
       let stalled = 0;
       for (let attempt = 0; !this.closed && this.cursor.position < this.covered; ) {
-        if (this.lastSeq === undefined) await this.lookUp();
+        if (this.lastSeq === undefined) {
+          try {
+            await this.lookUp();
+          } catch (thrown) {
+            if (thrown instanceof CannotPublish) throw thrown;
+            // The server is away (or slow): as for a publish, wait and look again.
+            if (attempt === 0) this.log(`reading the last atom of stream ${this.path} on the cluster failed (${describe(thrown)}); retrying`, { level: "warn", workflow: this.path, task: "", key: 0 });
+            await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_BACKOFF_MS, 50 * 2 ** attempt++)));
+            continue;
+          }
+        }
         const first = this.cursor.position;
         const count = Math.min(WINDOW, this.covered - first);
         if (this.closed || count <= 0) break;
@@ -149,10 +156,12 @@ export class StreamExport implements Consumer {
   /**
    * Reads the last atom this runtime published on its subject and skips the atoms up to it.
    *
-   * @throws Error when the subject holds an atom this stream never had (another data directory ran as this runtime)
+   * @throws CannotPublish when the stream holds an atom this stream never had (another data
+   *   directory ran as this runtime); Error when the server cannot be asked
    */
   private async lookUp(): Promise<void> {
-    const name = await this.jetStream;
+    // Made again if making it failed (the server went away): the connection keeps it once made.
+    const name = await this.connection.atomStream(this.stream.path, this.runtime);
     const { jsm } = await this.connection.ready();
     const last = await jsm.streams.getMessage(name, { last_by_subj: this.subject }).catch((thrown: unknown) => {
       if ((thrown as { code?: number }).code === NO_MESSAGE || /no message found/i.test(String((thrown as Error).message))) return null;
@@ -161,7 +170,7 @@ export class StreamExport implements Consumer {
     this.lastSeq = last?.seq ?? 0;
     const published = last === null ? -1 : Number(last.header?.get(ATOM_HEADER) ?? -1);
     if (published >= this.stream.end) {
-      throw new Error(
+      throw new CannotPublish(
         `runtime ${this.runtime} published atom ${published} of stream ${this.path}, but this data directory's stream has only ${this.stream.end} atoms: ` +
           "another data directory ran as this runtime; give this one another runtime name, or restart with that data directory",
       );
@@ -193,5 +202,5 @@ export class StreamExport implements Consumer {
   }
 }
 
-/** An atom that no retry can publish. */
+/** What no retry can mend: an atom that cannot be published, a stream another data directory wrote. */
 class CannotPublish extends Error {}

@@ -157,6 +157,25 @@ describe("exactly once across restarts", () => {
     expect(sink.committed).toEqual([3, 5, 7]);
   }, 30_000);
 
+  test("an export goes on after nats-server was away longer than a publish waits (12 s)", async () => {
+    // Found by a fresh user: the look-up after a failed publish timed out too, and stopped the export for good.
+    const a = await runtime("rt-a7");
+    const b = await runtime("rt-b7");
+    a.launch(orders("gauges"));
+    const { app, sink } = billing(Sinks.memory<number>(), "/gauges/workflows/double/stream", "gauge-billing");
+    await known(b, "/gauges", "rt-a7");
+    b.launch(app);
+    await a.send("/gauges/generators/in", [1]);
+    await until("the first output", () => sink.committed.length === 1);
+    await nats.kill();
+    await a.send("/gauges/generators/in", [2]);
+    await new Promise((r) => setTimeout(r, 12_000));
+    await nats.restart();
+    await a.send("/gauges/generators/in", [3]);
+    await until("the outputs after the outage", () => sink.committed.length === 3, 20_000);
+    expect(sink.committed).toEqual([3, 5, 7]);
+  }, 45_000);
+
   test("B restarted from its data directory reads on from its position; A restarted republishes nothing twice", async () => {
     const dirA = dataDir();
     const dirB = dataDir();
