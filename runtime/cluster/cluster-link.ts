@@ -6,7 +6,7 @@
  * runtimes, exports what a deployed application offers, and forwards asks of applications that
  * run elsewhere.
  */
-import { describe } from "../core/errors.js";
+import { ApplicationError, describe } from "../core/errors.js";
 import type { LogWriter } from "../core/log.js";
 import { PATH_SHAPES, SYSTEM_APP_PREFIX } from "../core/paths.js";
 import { GeneratorComponent } from "../engine/components/generator.js";
@@ -25,7 +25,7 @@ import { Directory, type DirectoryEntry, type DirectoryFeed, type DirectoryPorta
 import { ClusterConnection, serversProblem } from "./nats.js";
 import { StreamExport } from "./stream-export.js";
 import { StreamImport } from "./stream-import.js";
-import { askSubject, isRuntimeName, requestsFrom } from "./subjects.js";
+import { askSubject, directoryKey, isRuntimeName, requestsFrom } from "./subjects.js";
 
 /** Options of {@link joinCluster}. */
 export interface ClusterOptions {
@@ -112,6 +112,40 @@ class NatsLink implements LiveLink, ClusterLink {
       .ready()
       .then(({ nc }) => nc.subscribe(askSubject(this.runtime), { callback: (error, msg) => void (error === null && this.answer(system, msg)) }))
       .catch(() => {}); // closed before the cluster was reached: there is nothing to answer
+  }
+
+  async claim(apps: readonly string[]): Promise<string[]> {
+    const live = this.connection.current;
+    if (live === undefined) {
+      throw new LiveError("unavailable", `this runtime has not reached the cluster yet, and an application is launched in a cluster only once its name is claimed there; deploy again once it has (the server's log says when NATS cannot be reached)`);
+    }
+    const claimed: string[] = [];
+    try {
+      for (const app of apps) {
+        const key = directoryKey(app);
+        const placeholder: DirectoryEntry = { app, runtime: this.runtime, streams: [], portals: [], asks: [], sequencers: [], splitters: [], feeds: [] };
+        try {
+          // Made only when no runtime holds the name: of two runtimes claiming it at once, one wins.
+          await live.directory.create(key, JSON.stringify(placeholder));
+          claimed.push(app);
+        } catch (thrown) {
+          const held = await live.directory.get(key);
+          const owner = held === null ? undefined : (JSON.parse(held.string()) as Partial<DirectoryEntry>).runtime;
+          if (owner === this.runtime) continue;
+          if (owner === undefined) throw new LiveError("unavailable", `cannot claim ${app} in the cluster: ${describe(thrown)}`);
+          throw new ApplicationError(app, [`runtime ${owner} of the cluster runs an application of this name; stop it there, or give this one another name`]);
+        }
+      }
+    } catch (thrown) {
+      await this.release(claimed);
+      throw thrown;
+    }
+    return claimed;
+  }
+
+  async release(apps: readonly string[]): Promise<void> {
+    const live = this.connection.current;
+    if (live !== undefined) for (const app of apps) await live.directory.delete(directoryKey(app)).catch(() => {});
   }
 
   forwardAsk(portal: string, request: unknown, options: AskOptions): Promise<unknown> | undefined {

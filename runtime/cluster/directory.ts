@@ -137,7 +137,13 @@ export class Directory {
   }
 
   private taken(e: KvEntry): void {
-    if (e.operation === "PUT") this.take(e.string());
+    if (e.operation === "PUT") return this.take(e.string());
+    // A name given back (a launch that was refused after its claim).
+    const gone = [...this.entries.values()].find((entry) => directoryKey(entry.app) === e.key);
+    if (gone !== undefined) {
+      this.entries.delete(gone.app);
+      this.save();
+    }
   }
 
   private take(json: string): void {

@@ -166,10 +166,11 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     }
     if (upgrades.length > 0) return upgrade(staged, drain);
     try {
-      system.launch(staged.apps);
+      await system.launchClaimed(staged.apps);
     } catch (thrown) {
       deployments.discard(staged.id);
       if (thrown instanceof ApplicationError) return { status: 422, body: { error: `the deployment was refused: ${thrown.message}`, problems: thrown.problems } };
+      if (thrown instanceof LiveError) return { status: STATUS[thrown.code], body: { error: `the deployment was refused: ${thrown.message}` } };
       return { status: 422, body: { error: `the deployment was refused: ${describe(thrown)}` } };
     }
     deployments.record(staged.id, staged.apps);

@@ -179,6 +179,26 @@ export class LiveSystem {
   }
 
   /**
+   * {@link LiveSystem.launch}, after claiming the applications' names in the cluster when the
+   * system is linked to one (docs/cluster.md, "The directory"): two runtimes never run one name,
+   * whatever the timing. Names claimed for a launch that is then refused are given back.
+   *
+   * @throws as {@link LiveSystem.launch}; ApplicationError when another runtime of the cluster
+   *   runs a name; LiveError `unavailable` when the cluster cannot be reached
+   */
+  async launchClaimed(apps: Application | readonly Application[]): Promise<void> {
+    this.checkOpen();
+    const list = Array.isArray(apps) ? (apps as readonly Application[]) : [apps as Application];
+    const claimed = (await this.link?.claim(list.map((a) => a.path))) ?? [];
+    try {
+      this.launch(list);
+    } catch (thrown) {
+      await this.link?.release(claimed);
+      throw thrown;
+    }
+  }
+
+  /**
    * Continues from the newest readable snapshot of the data directory: launches `apps` (in
    * launch order) and puts back their state, parked continuations and positions. Applications
    * after those of the snapshot (a launch a crash interrupted before its first checkpoint) are

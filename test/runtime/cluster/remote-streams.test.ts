@@ -134,6 +134,25 @@ describe("a stream of runtime A read on runtime B", () => {
     expect(() => b.launch(orders("ledger"))).toThrow("/ledger: runtime rt-a3 of the cluster runs an application of this name; stop it there, or give this one another name");
     expect(b.applications).toEqual([]);
   });
+
+  test("two runtimes launching one name at the same moment: the claim lets exactly one run it", async () => {
+    // Found by a fresh user: two deployments at once both succeeded, and each request ran twice.
+    const a = await runtime("rt-a8");
+    const b = await runtime("rt-b8");
+    const results = await Promise.allSettled([a.launchClaimed(orders("tally")), b.launchClaimed(orders("tally"))]);
+    expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+    const refused = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+    expect(String(refused.reason)).toMatch(/\/tally: runtime rt-[ab]8 of the cluster runs an application of this name/);
+    expect([...a.applications, ...b.applications].map((x) => x.name)).toEqual(["tally"]);
+  });
+
+  test("a runtime that has not reached the cluster launches nothing that could clash: the claim waits for the cluster", async () => {
+    const link = await joinCluster({ servers: "nats://127.0.0.1:1", runtime: "rt-away", log: () => {} });
+    const away = Systems.live({ log: () => {}, link });
+    opened.push(away);
+    await expect(away.launchClaimed(orders("lonely"))).rejects.toThrow(expect.objectContaining({ code: "unavailable", message: expect.stringContaining("has not reached the cluster yet") }));
+    expect(away.applications).toEqual([]);
+  });
 });
 
 describe("exactly once across restarts", () => {
