@@ -125,7 +125,15 @@ export class StreamImport implements AtomSource {
         const number = Number(m.headers?.get(ATOM_HEADER));
         this.receivedSeq = m.seq;
         if (!Number.isSafeInteger(number) || number <= (this.received ?? this.at.hwm)) continue;
-        const atom = this.codec().decode(m.data) as Atom;
+        let atom: Atom;
+        try {
+          atom = this.codec().decode(m.data) as Atom;
+        } catch (thrown) {
+          // No retry can read it: say so once, and read no further (a restart with the class registered goes on).
+          this.log(`atom ${number} of stream ${this.path} cannot be read here (${describe(thrown)}); register the data classes of its events with app.dataClass in the application that reads it, and restart`, { level: "error", workflow: this.path, task: "", key: 0 });
+          this.close();
+          return;
+        }
         this.received = number;
         this.buffer.push({ seq: m.seq, number, atom });
         if (this.buffer.length === 1) this.clock?.wake();

@@ -119,6 +119,34 @@ describe("a stream of runtime A read on runtime B", () => {
     expect({ collected: collected.committed, evens: evens.committed }).toEqual({ collected: [10, 20], evens: [2, 4] });
   });
 
+  test("events of a data class the reading runtime does not register: one error naming the fix, and the import stops", async () => {
+    class Point {
+      constructor(readonly x: number) {}
+    }
+    const point = { name: "test.Point", type: Point, encode: (p: Point) => p.x, decode: (x: number) => new Point(x) };
+    const lines: string[] = [];
+    const a = await runtime("rt-a9");
+    const link = await joinCluster({ servers: nats.url, runtime: "rt-b9", log: (line) => void lines.push(line) });
+    const b = Systems.live({ log: () => {}, checkpointIntervalMs: 50, link });
+    opened.push(b);
+    links.set(b, link);
+    a.launch(
+      PortalsApp("plot", (app) => {
+        app.dataClass(point);
+        app.workflows<number, Point>("points").source(app.generators.http<number>("in").stream).map((x) => new Point(x)).sink();
+      }),
+    );
+    await known(b, "/plot", "rt-a9");
+    const seen = Sinks.memory<unknown>();
+    b.launch(PortalsApp("viewer", (app) => void app.workflows<unknown, unknown>("view").source(app.registry.streams.get("/plot/workflows/points/stream")).map((p) => p).sink(seen)));
+    await a.send("/plot/generators/in", [1]);
+    await until("the error", () => lines.some((l) => l.includes("cannot be read here")));
+    expect(lines.filter((l) => l.includes("cannot be read here"))).toEqual([
+      expect.stringMatching(/^atom 0 of stream \/plot\/workflows\/points\/stream cannot be read here \(.*test\.Point.*\); register the data classes of its events with app\.dataClass in the application that reads it, and restart$/),
+    ]);
+    expect(seen.committed).toEqual([]);
+  });
+
   test("a path no runtime has is a launch error naming it", async () => {
     const b = await runtime("rt-b2");
     const missing = billing(Sinks.memory<number>(), "/nowhere/workflows/x/stream", "lost").app;
