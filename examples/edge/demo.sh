@@ -16,6 +16,8 @@ command -v nats-server >/dev/null || { echo "demo: nats-server is missing: bash 
 DATA=$(mktemp -d)
 PIDS=()
 cleanup() {
+  # Quietly: the shell reports the jobs it reaps ("Killed"), and the demo has said all it had to.
+  exec 2>/dev/null
   for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$DATA"
