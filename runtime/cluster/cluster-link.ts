@@ -94,6 +94,12 @@ class NatsLink implements LiveLink, ClusterLink {
   private served = new Set<string>();
   /** Sequencers of applications here: their paths. */
   private sequencers = new Set<string>();
+  /**
+   * Per portal path, the other runtimes whose applications ask it: kept as the directory changes,
+   * since every reply export asks after every batch whether to publish. It only grows (an
+   * application keeps its name in the cluster, docs/cluster.md, "Not yet").
+   */
+  private readonly askers = new Map<string, Set<string>>();
 
   /** Use {@link joinCluster}. */
   constructor(
@@ -103,7 +109,11 @@ class NatsLink implements LiveLink, ClusterLink {
     readonly runtime: string,
     private readonly log: LogWriter | undefined,
   ) {
-    directory.onPut((entry) => this.asked(entry));
+    for (const entry of directory.all()) this.noteAsks(entry);
+    directory.onPut((entry) => {
+      this.noteAsks(entry);
+      this.asked(entry);
+    });
   }
 
   attach(system: LinkedSystem): void {
@@ -159,9 +169,12 @@ class NatsLink implements LiveLink, ClusterLink {
       try {
         // The other runtime answers within timeoutMs (with a timeout error at worst): a little more for the trip.
         const live = this.connection.current;
-        if (live === undefined) throw new Error("this runtime has not reached the cluster yet");
+        if (live === undefined || !this.connection.reachable) throw new Unreachable();
         answer = (await live.nc.request(askSubject(owner.runtime), body, { timeout: timeoutMs + 2000 })).json();
       } catch (thrown) {
+        if (thrown instanceof Unreachable) {
+          throw new LiveError("unavailable", `${app} runs on runtime ${owner.runtime}, and this runtime cannot reach the cluster's NATS server now; ask again once it can (the server's log says when it cannot)`);
+        }
         const code = (thrown as { code?: string }).code;
         const why = code === "503" || /no responders/i.test(String(thrown)) ? "is not running" : `did not answer (${describe(thrown)})`;
         throw new LiveError("unavailable", `runtime ${owner.runtime}, which runs ${app}, ${why}; ask again once it runs`);
@@ -264,7 +277,7 @@ class NatsLink implements LiveLink, ClusterLink {
         portals.push({ path: portal, replies });
         this.served.add(portal);
         // Published only while another runtime asks the portal.
-        this.exports.push(this.exportOf(engine, engine.registry.get(replies, "stream").stream, () => this.askersOf(portal).length > 0));
+        this.exports.push(this.exportOf(engine, engine.registry.get(replies, "stream").stream, () => this.askers.has(portal)));
         for (const asker of this.askersOf(portal)) this.importRequests(engine, portal, asker);
       }
     }
@@ -276,7 +289,8 @@ class NatsLink implements LiveLink, ClusterLink {
     const launched = new Date().toISOString();
     const feeds = plan.connections.filter((c) => !c.internal && !c.sequencer.startsWith(`${plan.app}/`)).map((c) => ({ sequencer: c.sequencer, stream: c.stream, since: launched }));
     const entry = { app: plan.app, runtime: this.runtime, streams, portals, asks, sequencers, splitters, feeds };
-    this.directory.put(this.directory.find(plan.app)?.runtime === this.runtime ? keepSince(entry, this.directory.find(plan.app)!) : entry).catch((thrown: unknown) => {
+    const before = this.directory.find(plan.app);
+    this.directory.put(before?.runtime === this.runtime ? keepSince(entry, before) : entry).catch((thrown: unknown) => {
       this.logOf(engine)(`cannot record ${plan.app} in the cluster's directory: ${describe(thrown)}`, { level: "error", workflow: "", task: "", key: 0 });
     });
   }
@@ -376,9 +390,17 @@ class NatsLink implements LiveLink, ClusterLink {
 
   /** Other runtimes whose applications ask `portal`, by name. */
   private askersOf(portal: string): string[] {
-    const askers = new Set<string>();
-    for (const e of this.directory.all()) if (e.runtime !== this.runtime && e.asks.includes(portal)) askers.add(e.runtime);
-    return [...askers].sort();
+    return [...(this.askers.get(portal) ?? [])].sort();
+  }
+
+  /** Notes which portals the applications of `entry` ask, when another runtime runs them. */
+  private noteAsks(entry: DirectoryEntry): void {
+    if (entry.runtime === this.runtime) return;
+    for (const portal of entry.asks) {
+      let runtimes = this.askers.get(portal);
+      if (runtimes === undefined) this.askers.set(portal, (runtimes = new Set()));
+      runtimes.add(entry.runtime);
+    }
   }
 
   /** The directory entry of application `app` when another runtime runs it. */
@@ -396,6 +418,9 @@ class NatsLink implements LiveLink, ClusterLink {
     return this.log ?? engine.log;
   }
 }
+
+/** This runtime cannot reach its NATS server now (for the message of a forwarded ask). */
+class Unreachable extends Error {}
 
 /** How long a forwarded ask waits by default, as `LiveSystem.ask` does. */
 const FORWARD_TIMEOUT_MS = 10_000;

@@ -43,6 +43,8 @@ export class ClusterConnection {
   private readonly connected: Promise<Connected>;
   private readonly listeners = new Set<() => void>();
   private readonly streams = new Map<string, Promise<string>>();
+  /** Set between a disconnection and the reconnection after it. */
+  private lost = false;
 
   /**
    * Connects to the NATS server at `servers` (`nats://host:port`, or several separated by
@@ -65,7 +67,8 @@ export class ClusterConnection {
         return new ClusterConnection(Promise.resolve(await setUp(first, domain)));
       } catch (thrown) {
         await first.close();
-        throw new Error(`cannot set up the cluster on NATS at ${servers} (${describe(thrown)}); the server needs JetStream (nats-server -js)${domain === undefined ? "" : `, in domain ${domain}`}`);
+        const fix = domain === undefined ? "the server needs JetStream (nats-server -js)" : `the server needs JetStream (nats-server -js), and --nats-domain must name its JetStream domain (given: ${domain})`;
+        throw new Error(`cannot set up the cluster on NATS at ${servers} (${describe(thrown)}); ${fix}`);
       }
     }
     const state = { closed: false };
@@ -104,7 +107,13 @@ export class ClusterConnection {
     this.connected = connected.then((live) => {
       this.live = live;
       void (async () => {
-        for await (const s of live.nc.status()) if (s.type === "reconnect") for (const l of this.listeners) l();
+        for await (const s of live.nc.status()) {
+          if (s.type === "disconnect") this.lost = true;
+          if (s.type === "reconnect") {
+            this.lost = false;
+            for (const l of this.listeners) l();
+          }
+        }
       })();
       return live;
     });
@@ -114,6 +123,11 @@ export class ClusterConnection {
   /** The connected client, once there is one. */
   ready(): Promise<Connected> {
     return this.connected;
+  }
+
+  /** True while connected to the server (not before the first connection, nor between a disconnection and a reconnection). */
+  get reachable(): boolean {
+    return this.live !== undefined && !this.lost;
   }
 
   /** The connected client, or `undefined` while the first connection is not made. */

@@ -3,56 +3,11 @@
  * `portal.request(…)` of a replier on runtime A with the same code as in one process; requests
  * and replies travel as atoms on NATS JetStream, each side publishing after its checkpoint.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { PortalsApp, Sinks, Systems, type Application, type LiveSystem } from "portals-ts";
-import { joinCluster, type ClusterLink } from "portals-ts/cluster";
-import { killAllNats, startNats, type NatsProcess } from "../../support/nats.js";
+import { describe, expect, test } from "vitest";
+import { PortalsApp, Sinks, type Application } from "portals-ts";
+import { until, useCluster } from "../../support/cluster.js";
 
-let nats: NatsProcess;
-beforeAll(async () => {
-  nats = await startNats();
-});
-afterAll(async () => {
-  await nats?.stop();
-  killAllNats();
-});
-
-const opened: LiveSystem[] = [];
-const links = new Map<LiveSystem, ClusterLink>();
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of opened.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function dataDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "portals-cluster-"));
-  dirs.push(d);
-  return d;
-}
-
-async function runtime(name: string, dir?: string): Promise<LiveSystem> {
-  const link = await joinCluster({ servers: nats.url, runtime: name, log: () => {} });
-  const s = Systems.live({ log: () => {}, checkpointIntervalMs: 50, link, ...(dir !== undefined ? { dataDir: dir } : {}) });
-  opened.push(s);
-  links.set(s, link);
-  return s;
-}
-
-async function until(what: string, done: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function known(system: LiveSystem, app: string, owner: string): Promise<void> {
-  return until(`${app} in the directory`, () => links.get(system)!.runtimeOf(app) === owner);
-}
+const { nats, runtime, dataDir, known } = useCluster();
 
 type Op = { op: "add"; item: string; n: number } | { op: "get"; item: string };
 
@@ -127,6 +82,26 @@ describe("an asker on runtime B, a replier on runtime A", () => {
     );
   });
 
+  test("an ask forwarded while this runtime cannot reach NATS says so, not that the other runtime is down", async () => {
+    // Found by a fresh user: it said the runtime that runs the application "did not answer".
+    const a = await runtime("pa4");
+    const b = await runtime("pb4");
+    a.launch(stock("shed"));
+    await known(b, "/shed", "pa4");
+    await nats().kill();
+    await new Promise((r) => setTimeout(r, 300));
+    try {
+      await expect(b.ask("/shed/portals/level", { op: "get", item: "x" })).rejects.toThrow(
+        expect.objectContaining({
+          code: "unavailable",
+          message: "/shed runs on runtime pa4, and this runtime cannot reach the cluster's NATS server now; ask again once it can (the server's log says when it cannot)",
+        }),
+      );
+    } finally {
+      await nats().restart();
+    }
+  });
+
   test("a portal the remote application does not serve is a launch error naming it", async () => {
     const a = await runtime("pa2");
     const b = await runtime("pb2");
@@ -140,8 +115,8 @@ describe("an asker on runtime B, a replier on runtime A", () => {
   test("parked continuations on B resume exactly once after A and then B restart", async () => {
     const dirA = dataDir();
     const dirB = dataDir();
-    let a = await runtime("pa3", dirA);
-    let b = await runtime("pb3", dirB);
+    let a = await runtime("pa3", { dir: dirA });
+    let b = await runtime("pb3", { dir: dirB });
     a.launch(stock("silo"));
     await known(b, "/silo", "pa3");
     const sink = Sinks.memory<string>();
@@ -156,9 +131,9 @@ describe("an asker on runtime B, a replier on runtime A", () => {
     expect(sink.committed).toEqual(["corn=1"]);
     // B restarts too, with the continuation parked in its snapshot; then A comes back.
     await b.close();
-    b = await runtime("pb3", dirB);
+    b = await runtime("pb3", { dir: dirB });
     expect(b.restoreLatest([asker()])).toBeDefined();
-    a = await runtime("pa3", dirA);
+    a = await runtime("pa3", { dir: dirA });
     expect(a.restoreLatest([stock("silo")])).toBeDefined();
     await until("the answer after the restarts", () => sink.committed.length === 2);
     await b.send("/mill/generators/ops", [{ op: "get", item: "corn" }]);

@@ -4,62 +4,22 @@
  * its own link. An application on runtime B reads a stream of an application on runtime A by
  * the same `app.registry.streams.get(path)` it would use in one process.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { ApplicationError, PortalsApp, Sinks, Systems, type Application, type LiveSystem } from "portals-ts";
-import { joinCluster, type ClusterLink } from "portals-ts/cluster";
-import { killAllNats, startNats, type NatsProcess } from "../../support/nats.js";
+import { describe, expect, test } from "vitest";
+import { PortalsApp, Sinks, type Application, type LiveSystem, type MemorySink } from "portals-ts";
+import { until, useCluster } from "../../support/cluster.js";
 
-let nats: NatsProcess;
-beforeAll(async () => {
-  nats = await startNats();
-});
-afterAll(async () => {
-  await nats?.stop();
-  killAllNats();
-});
+const { nats, runtime, dataDir, known } = useCluster();
 
-const opened: LiveSystem[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const s of opened.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function dataDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "portals-cluster-"));
-  dirs.push(d);
-  return d;
-}
-
-const links = new Map<LiveSystem, ClusterLink>();
-
-/** A live system that is runtime `runtime` of the test's cluster. */
-async function runtime(runtime: string, dir?: string): Promise<LiveSystem> {
-  const link = await joinCluster({ servers: nats.url, runtime, log: () => {} });
-  const s = Systems.live({ log: () => {}, checkpointIntervalMs: 50, link, ...(dir !== undefined ? { dataDir: dir } : {}) });
-  opened.push(s);
-  links.set(s, link);
-  return s;
-}
-
-/** Until `system`'s runtime knows that `owner` runs application `app`. */
-function known(system: LiveSystem, app: string, owner: string): Promise<void> {
-  return until(`${app} in the directory`, () => links.get(system)!.runtimeOf(app) === owner);
-}
-
-/** `orders` on runtime A: events sent over HTTP, doubled, on /orders/workflows/double/stream. */
-function orders(name = "orders"): Application {
+/** An application of runtime A: numbers sent over HTTP, doubled, on /<name>/workflows/double/stream. */
+function orders(name: string): Application {
   return PortalsApp(name, (app) => {
     const input = app.generators.http<number>("in");
     app.workflows<number, number>("double").source(input.stream).map((x) => x * 2).sink();
   });
 }
 
-/** `billing` on runtime B: reads the doubled orders of another application, adds 1, into `sink`. */
-function billing(sink = Sinks.memory<number>(), from = "/orders/workflows/double/stream", name = "billing"): { app: Application; sink: typeof sink } {
+/** An application of runtime B named `name`: reads stream `from` of another application, adds 1, into `sink`. */
+function billing<S extends MemorySink<number>>(sink: S, from: string, name: string): { app: Application; sink: S } {
   const app = PortalsApp(name, (app) => {
     const doubled = app.registry.streams.get<number>(from);
     app.workflows<number, number>("bill").source(doubled).map((x) => x + 1).sink(sink);
@@ -67,22 +27,23 @@ function billing(sink = Sinks.memory<number>(), from = "/orders/workflows/double
   return { app, sink };
 }
 
-async function until(what: string, done: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/**
+ * Runtime `rt-a<n>` running `orders(name)`, and runtime `rt-b<n>` running its billing into a
+ * memory sink, launched once B knows the orders.
+ */
+async function pipeline(n: number, name: string): Promise<{ a: LiveSystem; b: LiveSystem; sink: MemorySink<number> }> {
+  const a = await runtime(`rt-a${n}`);
+  const b = await runtime(`rt-b${n}`);
+  a.launch(orders(name));
+  const { app, sink } = billing(Sinks.memory<number>(), `/${name}/workflows/double/stream`, `${name}-billing`);
+  await known(b, `/${name}`, `rt-a${n}`);
+  b.launch(app);
+  return { a, b, sink };
 }
 
 describe("a stream of runtime A read on runtime B", () => {
   test("atoms sent on A arrive on B, in order, each once", async () => {
-    const a = await runtime("rt-a1");
-    const b = await runtime("rt-b1");
-    a.launch(orders());
-    const { app, sink } = billing();
-    await known(b, "/orders", "rt-a1");
-    b.launch(app);
+    const { a, sink } = await pipeline(1, "orders");
     await a.send("/orders/generators/in", [1, 2, 3]);
     await a.send("/orders/generators/in", [10]);
     await until("billing's output", () => sink.committed.length === 4);
@@ -112,7 +73,7 @@ describe("a stream of runtime A read on runtime B", () => {
       }),
     );
     // A hears of B's feed through the directory before B's atoms can reach its sequencer.
-    await until("the feed in A's directory", () => links.get(a)!.runtimeOf("/spoke") === "rt-b6");
+    await known(a, "/spoke", "rt-b6");
     await b.send("/spoke/generators/in", [1, 2]);
     await a.send("/hub/generators/nums", [1, 2, 3, 4]);
     await until("both outputs", () => collected.committed.length === 2 && evens.committed.length === 2);
@@ -126,10 +87,7 @@ describe("a stream of runtime A read on runtime B", () => {
     const point = { name: "test.Point", type: Point, encode: (p: Point) => p.x, decode: (x: number) => new Point(x) };
     const lines: string[] = [];
     const a = await runtime("rt-a9");
-    const link = await joinCluster({ servers: nats.url, runtime: "rt-b9", log: (line) => void lines.push(line) });
-    const b = Systems.live({ log: () => {}, checkpointIntervalMs: 50, link });
-    opened.push(b);
-    links.set(b, link);
+    const b = await runtime("rt-b9", { log: (line) => void lines.push(line) });
     a.launch(
       PortalsApp("plot", (app) => {
         app.dataClass(point);
@@ -175,9 +133,7 @@ describe("a stream of runtime A read on runtime B", () => {
   });
 
   test("a runtime that has not reached the cluster launches nothing that could clash: the claim waits for the cluster", async () => {
-    const link = await joinCluster({ servers: "nats://127.0.0.1:1", runtime: "rt-away", log: () => {} });
-    const away = Systems.live({ log: () => {}, link });
-    opened.push(away);
+    const away = await runtime("rt-away", { servers: "nats://127.0.0.1:1" });
     await expect(away.launchClaimed(orders("lonely"))).rejects.toThrow(expect.objectContaining({ code: "unavailable", message: expect.stringContaining("has not reached the cluster yet") }));
     expect(away.applications).toEqual([]);
   });
@@ -186,18 +142,13 @@ describe("a stream of runtime A read on runtime B", () => {
 describe("exactly once across restarts", () => {
   test("B reads on after nats-server was killed and restarted three times in a row", async () => {
     // Found by the crash test (seed 4): an ordered consumer received nothing after such restarts.
-    const a = await runtime("rt-a5");
-    const b = await runtime("rt-b5");
-    a.launch(orders("meters"));
-    const { app, sink } = billing(Sinks.memory<number>(), "/meters/workflows/double/stream", "meter-billing");
-    await known(b, "/meters", "rt-a5");
-    b.launch(app);
+    const { a, sink } = await pipeline(5, "meters");
     await a.send("/meters/generators/in", [1]);
     await until("the first output", () => sink.committed.length === 1);
     for (let i = 0; i < 3; i++) {
-      await nats.kill();
+      await nats().kill();
       await new Promise((r) => setTimeout(r, 200));
-      await nats.restart();
+      await nats().restart();
     }
     await a.send("/meters/generators/in", [2, 3]);
     await until("the outputs after the restarts", () => sink.committed.length === 3, 20_000);
@@ -206,18 +157,13 @@ describe("exactly once across restarts", () => {
 
   test("an export goes on after nats-server was away longer than a publish waits (12 s)", async () => {
     // Found by a fresh user: the look-up after a failed publish timed out too, and stopped the export for good.
-    const a = await runtime("rt-a7");
-    const b = await runtime("rt-b7");
-    a.launch(orders("gauges"));
-    const { app, sink } = billing(Sinks.memory<number>(), "/gauges/workflows/double/stream", "gauge-billing");
-    await known(b, "/gauges", "rt-a7");
-    b.launch(app);
+    const { a, sink } = await pipeline(7, "gauges");
     await a.send("/gauges/generators/in", [1]);
     await until("the first output", () => sink.committed.length === 1);
-    await nats.kill();
+    await nats().kill();
     await a.send("/gauges/generators/in", [2]);
     await new Promise((r) => setTimeout(r, 12_000));
-    await nats.restart();
+    await nats().restart();
     await a.send("/gauges/generators/in", [3]);
     await until("the outputs after the outage", () => sink.committed.length === 3, 20_000);
     expect(sink.committed).toEqual([3, 5, 7]);
@@ -226,8 +172,8 @@ describe("exactly once across restarts", () => {
   test("B restarted from its data directory reads on from its position; A restarted republishes nothing twice", async () => {
     const dirA = dataDir();
     const dirB = dataDir();
-    let a = await runtime("rt-a4", dirA);
-    let b = await runtime("rt-b4", dirB);
+    let a = await runtime("rt-a4", { dir: dirA });
+    let b = await runtime("rt-b4", { dir: dirB });
     a.launch(orders("sales"));
     const sink = Sinks.memory<number>();
     const consumer = (): Application => billing(sink, "/sales/workflows/double/stream", "sales-billing").app;
@@ -239,12 +185,12 @@ describe("exactly once across restarts", () => {
     await b.close();
     await a.send("/sales/generators/in", [2]);
     await a.send("/sales/generators/in", [3]);
-    b = await runtime("rt-b4", dirB);
+    b = await runtime("rt-b4", { dir: dirB });
     expect(b.restoreLatest([consumer()])).toBeDefined();
     await until("the outputs sent while B was away", () => sink.committed.length === 3);
     // A goes away and comes back: what it published is not published again.
     await a.close();
-    a = await runtime("rt-a4", dirA);
+    a = await runtime("rt-a4", { dir: dirA });
     expect(a.restoreLatest([orders("sales")])).toBeDefined();
     await a.send("/sales/generators/in", [4]);
     await until("the output after A's restart", () => sink.committed.length === 4);
