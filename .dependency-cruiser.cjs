@@ -9,6 +9,7 @@
  *   engine    runs deployed plans; never sees applications                 (core, graph, state)
  *   system    systems, drivers, checkpoint coordinator                     (all of the above)
  *   cluster   a live system's link to other runtimes on NATS JetStream      (core, graph, state, engine, system)
+ *   sql       portals-ts/sql: SQL over a dataflow table, on the public API    (core, the package entry)
  *   server    the HTTP server of a live system                             (all of the above)
  *   testing, cli, the entry points                                         (on top)
  */
@@ -35,8 +36,16 @@ module.exports = {
     layer("system", ["core", "graph", "state", "engine", "api"]),
     layer("testing", ["core", "graph", "state", "engine", "api"]),
     layer("cluster", ["core", "graph", "state", "engine", "system"]),
-    layer("server", ["core", "graph", "state", "api", "system", "cluster"]),
-    layer("cli", ["core", "graph", "state", "api", "system", "cluster", "server"]),
+    {
+      // Its operators are found by the compiler through builders imported from portals-ts, as in a user's library.
+      name: "sql-imports-only-core-and-the-package",
+      comment: "runtime/sql is written against the public API: it may import runtime/core and runtime/index.ts (docs/architecture.md, \"Layers\")",
+      severity: "error",
+      from: { path: "^runtime/sql/" },
+      to: { path: "^runtime/", pathNot: "^runtime/(sql|core)/|^runtime/index\\.ts$" },
+    },
+    layer("server", ["core", "graph", "state", "api", "system", "cluster", "sql"]),
+    layer("cli", ["core", "graph", "state", "api", "system", "cluster", "server", "sql"]),
     {
       name: "core-runs-anywhere",
       comment: "runtime/core is shared with the browser and the CommonJS compiler build: no Node built-ins, no packages",
@@ -63,7 +72,7 @@ module.exports = {
       comment: "examples are written as users write them: through portals-ts, never the runtime's files",
       severity: "error",
       from: { path: "^examples/" },
-      to: { path: "^(runtime|compiler)/", pathNot: "^runtime/(index|machine)\\.ts$" },
+      to: { path: "^(runtime|compiler)/", pathNot: "^runtime/(index|machine|sql/index)\\.ts$" },
     },
     {
       name: "no-cycles",

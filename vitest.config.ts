@@ -12,6 +12,7 @@ export default defineConfig({
       "portals-ts/machine": fileURLToPath(new URL("./runtime/machine.ts", import.meta.url)),
       "portals-ts/testing": fileURLToPath(new URL("./runtime/testing/index.ts", import.meta.url)),
       "portals-ts/cluster": fileURLToPath(new URL("./runtime/cluster/index.ts", import.meta.url)),
+      "portals-ts/sql": fileURLToPath(new URL("./runtime/sql/index.ts", import.meta.url)),
       "portals-ts": fileURLToPath(new URL("./runtime/index.ts", import.meta.url)),
     },
   },

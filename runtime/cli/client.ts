@@ -151,7 +151,7 @@ const HEADER_SOURCES: Readonly<Record<string, string>> = { authorization: "the t
  *
  * @throws UsageError naming the flag the value came from
  */
-function checkHeaders(headers: Readonly<Record<string, string>>): void {
+export function checkHeaders(headers: Readonly<Record<string, string>>): void {
   for (const [name, value] of Object.entries(headers)) {
     if (!/^[\x20-\x7e]*$/.test(value)) throw new UsageError(`${HEADER_SOURCES[name] ?? name} holds characters an HTTP header cannot carry; use printable ASCII`);
   }

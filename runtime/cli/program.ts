@@ -5,7 +5,7 @@
  *                        [--snapshot-dir <dir>] [--snapshot-every <n>] [--restore]
  *   portals plan <module> [--expanded] [--format text|dot|mermaid]
  *   portals init <dir>
- *   portals serve | apps | ask | send   (server-commands.ts)
+ *   portals serve | deploy | apps | stop | ask | send | tail | sql   (server-commands.ts)
  *
  * `<module>` default-exports an application or an array of them. Exit codes: 0 success; 1 the
  * applications failed (the module threw while it was imported, e.g. an application definition

@@ -8,9 +8,10 @@
  *   portals ask <app>/<portal> '<json>' [--idempotency-key K] [--timeout-ms N]
  *   portals send <app>/<stream> '<json array>' [--idempotency-key K]
  *   portals tail <stream path>
+ *   portals sql --table /<app>/portals/<table> [-e "<statements>"]   (sql-shell.ts)
  *
  * The client commands take `--server URL` (or `PORTALS_SERVER`) and `--token T` (or
- * `PORTALS_TOKEN`), print the answer as JSON, and exit 1 with the server's message when it
+ * `PORTALS_TOKEN`), print the answer as JSON (`sql` as tables, as psql does), and exit 1 with the server's message when it
  * refuses a call.
  */
 import { InvalidArgumentError, type Command } from "commander";
@@ -23,6 +24,7 @@ import { bundleModule } from "./deploy.js";
 import type { CliIo } from "./io.js";
 import { UsageError } from "./io.js";
 import { serve } from "./serve.js";
+import { sqlCommand, type SqlFlags } from "./sql-shell.js";
 
 interface ClientFlags {
   server?: string;
@@ -126,6 +128,17 @@ export function addServerCommands(program: Command, io: CliIo): void {
       if (!Array.isArray(body)) throw new UsageError("the events must be a JSON array (they are sent as one atom), e.g. '[1, 2]'");
       const headers = idempotencyHeader(flags.idempotencyKey);
       io.out(JSON.stringify(await call(serverAddress(flags), "POST", `/v1/streams/${app}/${name}`, { json: body }, headers)) + "\n");
+    });
+
+  client(
+    program
+      .command("sql")
+      .description("run SQL statements on a table of portals-ts/sql, in one session: those of -e, else at a prompt (or those on standard input when it is not a terminal)"),
+  )
+    .option("--table <path>", "the table's query portal, /<app>/portals/<table> (default: PORTALS_SQL_TABLE)")
+    .option("-e, --execute <statements>", "run these statements (separated by ;) in order and exit; exit 1 at the first that fails")
+    .action(async (flags: SqlFlags) => {
+      await sqlCommand(flags, io);
     });
 
   client(program.command("tail").description("print the events of a stream as JSON lines, from now on, until it ends (Ctrl-C to stop)"))

@@ -8,6 +8,7 @@ import { ApplicationError, describe } from "../core/errors.js";
 import type { Application } from "../api/application.js";
 import { LiveError, type LiveErrorCode } from "../system/live-error.js";
 import type { LiveSystem } from "../system/live-system.js";
+import { isSqlFailure, isSqlReply, SQL_ERROR_STATUS, sqlRequestProblem } from "../sql/protocol.js";
 import { DeploymentError, type Deployments } from "./deployments.js";
 import { appGraph } from "./graph.js";
 import type { ServerMetrics } from "./metrics.js";
@@ -42,6 +43,8 @@ function bodyOf(type: RegExp, fix: string) {
   };
 }
 const ERROR = { type: "object", properties: { error: { type: "string" }, problems: { type: "array", items: { type: "string" } } }, required: ["error"] } as const;
+/** A failed SQL statement: the error, and its code when the table answered it (docs/sql.md). */
+const SQL_ERROR = { type: "object", properties: { error: { type: "string" }, code: { type: "string" } }, required: ["error"] } as const;
 const KEY_HEADER = {
   type: "object",
   properties: { "idempotency-key": { type: "string", minLength: 1, maxLength: 256, description: "Calls with the same key are done once; a retry gets the first call's answer" } },
@@ -261,6 +264,63 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
         if (thrown.code !== "not-found") metrics.asks.inc({ app: name, portal, outcome: thrown.code });
         return reply.code(STATUS[thrown.code]).send({ error: thrown.message });
       }
+    },
+  );
+
+  app.post<{ Params: { app: string; table: string }; Querystring: { timeoutMs?: number }; Body: unknown }>(
+    "/v1/sql/:app/:table",
+    {
+      schema: {
+        summary: "Run one SQL statement on a table of portals-ts/sql: the answer is { columns, rows } or { affected }",
+        description:
+          "The body is { sql, params?, session?, seq? }; the table's query portal /{app}/portals/{table} runs it. Statements of a session run in order; " +
+          "a retry with the same session and seq is answered again and changes nothing again. A failed statement is { error, code }: 400 for syntax, unsupported, unknown, type and session, 409 for constraint, conflict and aborted.",
+        security: SECURED,
+        params: { type: "object", properties: { app: NAME, table: PART_NAME }, required: ["app", "table"] },
+        querystring: { type: "object", properties: { timeoutMs: { type: "integer", minimum: 1, maximum: 600_000, default: 10_000 } } },
+        // No types here: the body is checked by sqlRequestProblem, whose messages name the field and the fix.
+        body: { description: 'one statement: { "sql": "SELECT v FROM kv WHERE k = $1", "params"?: [1], "session"?: "s1", "seq"?: 0 }' },
+        response: {
+          ...MUTATING,
+          200: {
+            type: "object",
+            properties: { columns: { type: "array", items: { type: "string" } }, rows: { type: "array", items: { type: "array", items: {} } }, affected: { type: "integer" } },
+          },
+          400: SQL_ERROR,
+          404: ERROR,
+          409: SQL_ERROR,
+          415: ERROR,
+          422: ERROR,
+          503: ERROR,
+          504: ERROR,
+        },
+      },
+      preValidation: bodyOf(JSON_TYPE, "send the statement as JSON with Content-Type: application/json"),
+    },
+    async (request, reply) => {
+      const { app: name, table } = request.params;
+      if (request.body === undefined) return reply.code(400).send({ error: 'send the statement as a JSON body { "sql": "..." } (Content-Type: application/json)' });
+      const problem = sqlRequestProblem(request.body);
+      if (problem !== null) return reply.code(400).send({ error: problem });
+      const portal = `/${name}/portals/${table}`;
+      const started = performance.now();
+      let answer: unknown;
+      try {
+        answer = await system.ask(portal, request.body, { timeoutMs: request.query.timeoutMs ?? 10_000 });
+      } catch (thrown) {
+        if (!(thrown instanceof LiveError)) throw thrown;
+        if (thrown.code !== "not-found") metrics.asks.inc({ app: name, portal: table, outcome: thrown.code });
+        return reply.code(STATUS[thrown.code]).send({ error: thrown.message });
+      }
+      metrics.asks.inc({ app: name, portal: table, outcome: "reply" });
+      metrics.askSeconds.observe({ app: name, portal: table }, (performance.now() - started) / 1000);
+      if (!isSqlReply(answer)) {
+        const text = JSON.stringify(answer) ?? String(answer);
+        const shown = text.length > 120 ? `${text.slice(0, 120)}…` : text;
+        return reply.code(422).send({ error: `portal ${portal} is not an SQL table's query portal (it answered ${shown}); ask it with POST /v1/portals/${name}/${table}, or name a table made by sqlTable` });
+      }
+      if (isSqlFailure(answer)) return reply.code(SQL_ERROR_STATUS[answer.code]).send({ error: answer.error, code: answer.code });
+      return answer;
     },
   );
 
