@@ -1,6 +1,6 @@
 /**
  * SQL over HTTP (docs/live.md, "Endpoints"): `POST /v1/sql/{app}/{table}` and `portals sql`
- * against a server in this process running a table of portals-ts/sql (modules/sql-kv.ts) and
+ * against a server in this process running a table of portals-ts/sql (examples/sql-kv/table.ts) and
  * a portal that is not a table's.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -15,7 +15,7 @@ import { CallError } from "../../../runtime/cli/client.js";
 import { SqlSession } from "../../../runtime/cli/sql-client.js";
 import { sqlCommand } from "../../../runtime/cli/sql-shell.js";
 import { startServer, type RunningServer } from "../../../runtime/server/server.js";
-import sqlKv from "./modules/sql-kv.js";
+import sqlKv from "../../../examples/sql-kv/table.js";
 
 const TOKEN = "a-token-of-sixteen-or-more";
 const dir = mkdtempSync(join(tmpdir(), "portals-sql-"));
