@@ -12,12 +12,12 @@ import type { SqlReply, SqlRequest } from "portals-ts/sql";
 export default PortalsApp("sqlclient", (app) => {
   const kv = app.registry.portals.get<SqlRequest, SqlReply>("/sqlkv/portals/kv");
   app
-    .workflows<SqlRequest, string>("client")
+    .workflows<SqlRequest, SqlReply>("client")
     .source(app.generators.http<SqlRequest>("statements").stream)
-    .asker<string>(kv, async (request, ctx) => {
+    .asker<SqlReply>(kv, async (request, ctx) => {
       const reply = await kv.request(request);
       ctx.log.info(`${request.sql} => ${JSON.stringify(reply)}`);
-      ctx.emit(JSON.stringify(reply));
+      ctx.emit(reply);
     })
     .sink()
     .freeze();
