@@ -125,8 +125,7 @@ function binary(expr: Extract<Expr, { type: "binary" }>, cx: CompileContext): Co
   const { op } = expr;
   if (op === "IN" || op === "NOT IN") {
     const value = compile(expr.left, cx);
-    if (expr.right.type !== "list") throw new SqlError("unsupported", `${op} at ${cx.at(expr)} takes a list of values, e.g. k IN (1, 2, 3); subqueries are not supported`);
-    const items = expr.right.expressions.map((e) => compile(e, cx));
+    const items = inList(expr.right, expr, cx).map((e) => compile(e, cx));
     const negate = op === "NOT IN";
     return (s) => {
       const v = value(s);
@@ -185,6 +184,19 @@ function binary(expr: Extract<Expr, { type: "binary" }>, cx: CompileContext): Co
     default:
       throw new SqlError("unsupported", `operator ${op} at ${cx.at(expr)} is not supported`);
   }
+}
+
+/**
+ * The values of an `IN (…)` list. One value in parentheses parses as that value, not as a list.
+ *
+ * @throws SqlError `unsupported` for a subquery
+ */
+export function inList(right: Expr, node: PGNode, cx: Pick<CompileContext, "at">): Expr[] {
+  if (right.type === "list") return right.expressions;
+  if (["select", "union", "union all", "with", "values", "array select"].includes(right.type)) {
+    throw new SqlError("unsupported", `IN at ${cx.at(node)} takes a list of values, e.g. k IN (1, 2, 3); subqueries are not supported`);
+  }
+  return [right];
 }
 
 const FUNCTIONS: Record<string, (args: SqlValue[], node: PGNode, cx: CompileContext) => SqlValue> = {

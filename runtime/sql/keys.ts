@@ -7,7 +7,7 @@
 import type { Expr } from "pgsql-ast-parser";
 import type { Key } from "../core/key.js";
 import type { SqlValue } from "./protocol.js";
-import { compile, type CompileContext, type Compiled } from "./expr.js";
+import { compile, inList, type CompileContext, type Compiled } from "./expr.js";
 import { describe } from "./schema.js";
 import { SqlError } from "./sql-error.js";
 
@@ -49,8 +49,8 @@ function extract(expr: Expr, cx: CompileContext): KeyPlan {
       if (expr.op === "AND") return left === EVERY ? right : right === EVERY ? left : (p) => intersect(left(p), right(p));
       return left === EVERY || right === EVERY ? EVERY : (p) => union(left(p), right(p));
     }
-    if (expr.op === "IN" && isKey(expr.left, cx) && expr.right.type === "list") {
-      const items = expr.right.expressions.map((e) => constant(e, cx));
+    if (expr.op === "IN" && isKey(expr.left, cx)) {
+      const items = inList(expr.right, expr, cx).map((e) => constant(e, cx));
       if (items.some((i) => i === null)) return EVERY;
       return (p) => union(items.map((i) => point(key(i!({ row: null, params: p }), cx))).filter((i) => i !== null), []);
     }

@@ -24,6 +24,9 @@ describe("SELECT", () => {
     ["SELECT * FROM kv WHERE k = 4", rows(ALL)],
     ["SELECT k FROM kv WHERE k IN (8, 1, 4, 1)", rows(["k"], [1], [8])],
     ["SELECT k FROM kv WHERE k = 1 OR k = 3", rows(["k"], [1], [3])],
+    // One value in parentheses is not parsed as a list (found by the comparison with SQLite).
+    ["SELECT k FROM kv WHERE k IN (2)", rows(["k"], [2])],
+    ["SELECT k FROM kv WHERE v NOT IN (10)", rows(["k"], [2], [3], [5], [8])],
     ["SELECT k FROM kv WHERE k BETWEEN 2 AND 5", rows(["k"], [2], [3], [5])],
     ["SELECT k FROM kv WHERE k NOT BETWEEN 2 AND 5", rows(["k"], [1], [8])],
     ["SELECT k FROM kv WHERE k > 2 AND k <= 8", rows(["k"], [3], [5], [8])],
