@@ -25,10 +25,21 @@ export const COMPILED_MODULES = [
   "examples/shopping-cart/cart.ts",
 ] as const;
 
+/**
+ * The SQL benchmark's modules (`benchmarks/sql.ts` compiles them itself): the table of
+ * portals-ts/sql, whose query task is an async asker-replier, and the benchmark's application,
+ * which imports the table's compiled form (see `target`).
+ */
+export const SQL_MODULES = ["runtime/sql/table.ts", "benchmarks/sql/ops.ts"] as const;
+
+/** Sources whose compiled output an import of them from another compiled module gets. */
+const COMPILED = new Set<string>([...COMPILED_MODULES, ...SQL_MODULES]);
+
 const ALIASES: Record<string, string> = {
   "portals-ts": "runtime/index.ts",
   "portals-ts/machine": "runtime/machine.ts",
   "portals-ts/testing": "runtime/testing/index.ts",
+  "portals-ts/sql": "runtime/sql/index.ts",
 };
 
 /**
@@ -79,12 +90,17 @@ export async function compileModules(sources: readonly string[] = COMPILED_MODUL
 function target(spec: string, importer: string): string {
   const alias = ALIASES[spec];
   if (alias !== undefined) return pathToFileURL(join(ROOT, alias)).href;
-  if (spec.startsWith("./") || spec.startsWith("../")) return pathToFileURL(resolve(dirname(importer), spec.replace(/\.js$/, ".ts"))).href;
+  if (spec.startsWith("./") || spec.startsWith("../")) {
+    const source = resolve(dirname(importer), spec.replace(/\.js$/, ".ts"));
+    // A module compiled here imports the compiled form of another (the SQL benchmark's app, the table).
+    const inRoot = relative(ROOT, source);
+    return pathToFileURL(COMPILED.has(inRoot) ? compiledPath(inRoot) : source).href;
+  }
   return spec;
 }
 
 /** Imports the compiled form of `source`, compiling it first if needed. */
-export async function importCompiled<M>(source: (typeof COMPILED_MODULES)[number]): Promise<M> {
+export async function importCompiled<M>(source: (typeof COMPILED_MODULES)[number] | (typeof SQL_MODULES)[number]): Promise<M> {
   await compileModules([source]);
   return (await import(pathToFileURL(compiledPath(source)).href)) as M;
 }

@@ -62,7 +62,21 @@ export interface Step {
   /** The answer, once known (carried through the rounds that end a transaction). */
   readonly result: SqlReply | null;
   /** The index scan's ranges, for keys the transaction wrote that the index has not yet. */
-  readonly ranges?: KeyRanges;
+  readonly ranges: KeyRanges | undefined;
+}
+
+const NO_REQUESTS: readonly RowRequest[] = [];
+
+/** What a step carries from round to round. */
+type Base = Pick<Step, "sql" | "params" | "owner" | "implicit" | "result">;
+
+/**
+ * A step, built with every field named: object spread here (`{ ...base, … }`) cost more than
+ * the rest of a point statement (docs/sql.md, "Execution"); one shape also keeps property reads
+ * monomorphic.
+ */
+function makeStep(b: Base, stage: Step["stage"], requests: readonly RowRequest[], result: SqlReply | null, owner = b.owner, implicit = b.implicit, ranges: KeyRanges | undefined = undefined): Step {
+  return { sql: b.sql, params: b.params, stage, owner, implicit, requests, result, ranges };
 }
 
 /** The key every index request and every turn is served under. */
@@ -76,7 +90,7 @@ export const INDEX_KEY = "";
  */
 export function start(schema: Schema, request: SqlRequest, session: Session | null, implicit: () => string): Step {
   const params = request.params ?? [];
-  const base = { sql: request.sql, params, owner: null, implicit: false, requests: [], result: null };
+  const base: Base = { sql: request.sql, params, owner: null, implicit: false, result: null };
   let plan: Plan;
   try {
     plan = planOf(schema, request.sql);
@@ -99,7 +113,7 @@ export function start(schema: Schema, request: SqlRequest, session: Session | nu
         return done(base, plan.kind === "commit" ? { error: `the transaction was aborted (${txn.aborted}); none of its writes were applied`, code: "aborted" } : { affected: 0 });
       }
       session.txn = null;
-      return ending({ ...base, owner: txn.id }, txn.id, txn.keys, plan.kind === "commit", { affected: 0 });
+      return ending({ sql: base.sql, params, owner: txn.id, implicit: false, result: null }, txn.id, txn.keys, plan.kind === "commit", { affected: 0 });
     }
   }
   if (txn !== null && txn.aborted !== null) {
@@ -120,7 +134,7 @@ export function start(schema: Schema, request: SqlRequest, session: Session | nu
       count(plan.offset, params, "OFFSET");
     }
     const points = ranges === null ? null : pointsOf(ranges);
-    if (points === null) return { ...base, owner: txn?.id ?? null, stage: "scan", ranges, requests: [{ op: "scan", key: INDEX_KEY, ranges }] };
+    if (points === null) return makeStep(base, "scan", [{ op: "scan", key: INDEX_KEY, ranges }], null, txn?.id ?? null, false, ranges);
     const keys = sorted(points);
     return plan.kind === "select" ? reading(schema, base, session, keys) : writing(base, session, keys, null, implicit);
   } catch (thrown) {
@@ -133,7 +147,7 @@ export function start(schema: Schema, request: SqlRequest, session: Session | nu
  * place (a failure aborts its transaction).
  */
 export function advance(schema: Schema, step: Step, replies: readonly RowReply[], session: Session | null, implicit: () => string): Step {
-  const base = { sql: step.sql, params: step.params, owner: step.owner, implicit: step.implicit, requests: [], result: step.result };
+  const base: Base = step;
   const failure = replies.find((r): r is Extract<RowReply, { error: string }> => isSqlFailure(r as SqlReply));
   switch (step.stage) {
     case "end":
@@ -167,45 +181,41 @@ export function advance(schema: Schema, step: Step, replies: readonly RowReply[]
   }
 }
 
-function done(base: Omit<Step, "stage">, result: SqlReply): Step {
-  return { ...base, stage: "done", requests: [], result };
+function done(base: Base, result: SqlReply): Step {
+  return makeStep(base, "done", NO_REQUESTS, result);
 }
 
-function ending(base: Omit<Step, "stage">, owner: string, keys: readonly Key[], commit: boolean, result: SqlReply): Step {
+function ending(base: Base, owner: string, keys: readonly Key[], commit: boolean, result: SqlReply): Step {
   if (keys.length === 0) return done(base, result);
-  return { ...base, stage: "end", result, requests: keys.map((key) => ({ op: "end", key, txn: owner, commit })) };
+  return makeStep(base, "end", keys.map((key) => ({ op: "end", key, txn: owner, commit })), result);
 }
 
 /** The statement failed: inside a transaction, the transaction aborts and its keys are released. */
-function fail(base: Omit<Step, "stage">, session: Session | null, thrown: unknown): Step {
+function fail(base: Base, session: Session | null, thrown: unknown): Step {
   const failure = failureOf(thrown);
   const txn = session?.txn ?? null;
   if (txn === null || txn.aborted !== null) return done(base, failure);
   txn.aborted = failure.error;
   if (txn.keys.length === 0) return done(base, failure);
-  return { ...base, stage: "abort", result: failure, requests: txn.keys.map((key) => ({ op: "end", key, txn: txn.id, commit: false })) };
+  return makeStep(base, "abort", txn.keys.map((key) => ({ op: "end", key, txn: txn.id, commit: false })), failure);
 }
 
-function reading(schema: Schema, base: Omit<Step, "stage">, session: Session | null, keys: readonly Key[]): Step {
+function reading(schema: Schema, base: Base, session: Session | null, keys: readonly Key[]): Step {
   const txn = session?.txn ?? null;
   if (txn !== null) record(txn, keys);
   if (keys.length === 0) return done(base, answer(planOf(schema, base.sql) as Extract<Plan, { kind: "select" }>, base.params, []));
-  return { ...base, stage: "read", owner: txn?.id ?? null, requests: keys.map((key) => ({ op: "read", key, txn: txn?.id ?? null })) };
+  const owner = txn?.id ?? null;
+  return makeStep(base, "read", keys.map((key) => ({ op: "read", key, txn: owner })), null, owner);
 }
 
-function writing(base: Omit<Step, "stage">, session: Session | null, keys: readonly Key[], rows: readonly Row[] | null, implicit: () => string): Step {
+function writing(base: Base, session: Session | null, keys: readonly Key[], rows: readonly Row[] | null, implicit: () => string): Step {
   const txn = session?.txn ?? null;
   if (txn !== null) record(txn, keys);
   if (keys.length === 0) return done(base, { affected: 0 });
   const alone = txn === null && keys.length > 1;
   const owner = txn !== null ? txn.id : alone ? implicit() : null;
-  return {
-    ...base,
-    stage: "write",
-    owner,
-    implicit: alone,
-    requests: keys.map((key, i) => ({ op: "write", key, txn: owner, sql: base.sql, params: base.params, row: rows === null ? null : rows[i]! })),
-  };
+  const requests: RowRequest[] = keys.map((key, i) => ({ op: "write", key, txn: owner, sql: base.sql, params: base.params, row: rows === null ? null : rows[i]! }));
+  return makeStep(base, "write", requests, null, owner, alone);
 }
 
 /** Adds `keys` to the keys a transaction touched (before the requests go, so an abort releases them all). */

@@ -46,7 +46,8 @@ test("an install runs no install script: no dependency of the package has one", 
   installed.forEach(visit);
   // The CLI's and the server's own (docs/live.md): commander, pure-rand, and Fastify with its
   // OpenAPI plugin, its JSON parser (for clear errors) and the Prometheus client for `portals serve`;
-  // the cluster's (docs/cluster.md): the NATS client, JetStream and key-value packages.
+  // the cluster's (docs/cluster.md): the NATS client, JetStream and key-value packages; the SQL
+  // table's parser (docs/sql.md, "Parsing").
   expect(installed.sort()).toEqual([
     "@fastify/swagger",
     "@nats-io/jetstream",
@@ -55,6 +56,7 @@ test("an install runs no install script: no dependency of the package has one", 
     "@nats-io/transport-node",
     "commander",
     "fastify",
+    "pgsql-ast-parser",
     "prom-client",
     "pure-rand",
     "secure-json-parse",

@@ -63,6 +63,12 @@ export class Invocation<C = unknown> {
    */
   private waits: number | number[] = NONE_ID;
   /**
+   * For `Promise.all`: the distinct ids awaited, and how many of them have no reply yet, so a
+   * reply costs O(1) however many requests are awaited together (a scan of 1,000 keys).
+   */
+  private waitSet: Set<number> | null = null;
+  private missing = 0;
+  /**
    * Settled requests, kept until the invocation ends, because a native promise stays settled:
    * awaiting the same handle twice gives the same reply twice. One settlement (request
    * {@link inboxId}), or a map by request id from the second on.
@@ -122,6 +128,9 @@ export class Invocation<C = unknown> {
       issuedIds: data.issued.length === 0 ? NONE_ID : data.issued.length === 1 ? data.issued[0]! : [...data.issued],
     });
     for (const [id, settlement] of data.inbox) inv.store(id, settlement);
+    inv.waitSet = null;
+    inv.missing = 0;
+    if (typeof inv.waits !== "number") inv.countMissing(inv.waits);
     return inv;
   }
 
@@ -183,10 +192,15 @@ export class Invocation<C = unknown> {
     this.store(requestId, settlement);
     const waits = this.waits;
     if (typeof waits === "number") return waits === requestId && waits !== NONE_ID ? this.take() : undefined;
-    if (!waits.includes(requestId)) return undefined;
+    const set = this.waitSet;
+    if (set === null ? !waits.includes(requestId) : !set.delete(requestId)) return undefined;
     // Promise.all rejects with the first failure to arrive, without waiting for the others.
     if (!settlement.ok) return this.take(requestId);
-    return this.ready(waits);
+    if (set === null) {
+      for (const id of waits) if (this.settled(id) === undefined) return undefined;
+      return this.take();
+    }
+    return --this.missing === 0 ? this.take() : undefined;
   }
 
   /**
@@ -242,8 +256,19 @@ export class Invocation<C = unknown> {
 
   private hasIssued(id: number): boolean {
     const ids = this.issuedIds;
-    // From the end: the request awaited is nearly always the last one issued (a loop of awaits).
-    return typeof ids === "number" ? ids === id && id !== NONE_ID : ids.lastIndexOf(id) >= 0;
+    if (typeof ids === "number") return ids === id && id !== NONE_ID;
+    // Request ids grow as they are issued, so the list is sorted: a binary search keeps
+    // awaiting n requests at once O(n log n), not O(n²).
+    let lo = 0;
+    let hi = ids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = ids[mid]!;
+      if (at === id) return true;
+      if (at < id) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return false;
   }
 
   private store(id: number, settlement: Settlement): void {
@@ -293,13 +318,25 @@ export class Invocation<C = unknown> {
       const s = this.settled(id);
       if (s !== undefined && !s.ok) return this.take(id);
     }
-    return this.ready(waits);
+    this.countMissing(waits);
+    return this.missing === 0 ? this.take() : undefined;
   }
 
-  /** Resume input when every reply `Promise.all` awaits is in, else `undefined`. */
-  private ready(waits: readonly number[]): ResumeInput | undefined {
-    for (const id of waits) if (this.settled(id) === undefined) return undefined;
-    return this.take();
+  /**
+   * Sets {@link waitSet} and {@link missing} for `Promise.all` over `waits`. A few requests are
+   * scanned at each reply instead: cheaper than a set for each of them.
+   */
+  private countMissing(waits: readonly number[]): void {
+    if (waits.length <= SCANNED_WAITS) {
+      this.waitSet = null;
+      this.missing = 0;
+      for (const id of waits) if (this.settled(id) === undefined) this.missing++;
+      return;
+    }
+    const set = new Set<number>();
+    for (const id of waits) if (this.settled(id) === undefined) set.add(id);
+    this.waitSet = set;
+    this.missing = set.size;
   }
 
   /**
@@ -310,6 +347,7 @@ export class Invocation<C = unknown> {
   private take(failedId?: number): ResumeInput {
     const waits = this.waits;
     this.waits = NONE_ID;
+    this.waitSet = null;
     if (typeof waits === "number") {
       const s = this.settled(waits)!;
       return s.ok ? { kind: "value", value: s.value } : { kind: "throw", error: s.error };
@@ -330,6 +368,9 @@ export class Invocation<C = unknown> {
     return { kind: "value", value: waits.map((id) => (this.settled(id) as { ok: true; value: unknown }).value) };
   }
 }
+
+/** Up to this many requests awaited together are scanned at each reply rather than kept in a set. */
+const SCANNED_WAITS = 16;
 
 function foreignError(r: RequestHandle): Error {
   return new Error(

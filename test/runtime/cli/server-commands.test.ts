@@ -69,9 +69,17 @@ describe("portals deploy, apps, ask, send, tail", () => {
     expect((await own.call("POST", "/v1/deployments", undefined, { raw: bundle, type: "application/javascript" })).status).toBe(201);
     const child = spawn(process.execPath, [CLI, "tail", "/counter/workflows/double/stream"], { cwd: ROOT, env: { ...process.env, PORTALS_SERVER: own.url } });
     let err = "";
+    let out = "";
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     const code = new Promise<number | null>((resolve) => child.on("exit", resolve));
-    await new Promise((r) => setTimeout(r, 500));
+    // Kill the server only once the tail is connected: an event it prints says so (a fixed wait
+    // was too short on a loaded machine, and the tail found no server at all).
+    for (let n = 0; !out.includes("42"); n++) {
+      if (n > 200) throw new Error(`the tail printed nothing in 20 s: ${err}`);
+      await own.call("POST", "/v1/streams/counter/in", [21]);
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await own.kill();
     expect(await code).toBe(1);
     expect(err).toMatch(new RegExp(`^portals: error: the server at ${own.url.replace(/[.]/g, "\\.")} closed the stream before it ended .*; tail it again once the server is back\n$`));

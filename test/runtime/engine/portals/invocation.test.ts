@@ -238,6 +238,40 @@ describe("Promise.all over several requests", () => {
     expect(deliver(inv, 3, ok("c"))).toEqual({ kind: "done", value: ["a", "b"] });
   });
 
+  test("hundreds at once (a scan of 1,000 keys): replies in any order, some before the await, the same handle twice, a restore in between", () => {
+    // const early = req(100); await req(101); await Promise.all([100, 1, 2, …, 99, 1]) — counted, not rescanned, per reply.
+    const ids = Array.from({ length: 99 }, (_, i) => i + 1);
+    const m = script("inv#many", [
+      () => h(101),
+      () => [h(100), ...ids.map(h), h(1)],
+      (_, __, input) => returns(valueOf(input)),
+    ]);
+    const inv = new Invocation(1, 0, m, [], null);
+    for (const id of [...ids, 100, 101]) inv.issue(id);
+    expect(inv.start(ctx)).toEqual({ kind: "parked" });
+    expect(deliver(inv, 100, ok("r100"))).toBe("waiting");
+    expect(deliver(inv, 101, ok("go"))).toEqual({ kind: "parked" });
+    const shuffled = [...ids].sort((a, b) => ((a * 37) % 101) - ((b * 37) % 101));
+    for (const id of shuffled.slice(0, 50)) expect(deliver(inv, id, ok(`r${id}`))).toBe("waiting");
+    // A snapshot while parked, restored: what is still missing is counted again.
+    const restored = Invocation.restore(inv.toData(), () => m);
+    for (const id of shuffled.slice(50, -1)) expect(deliver(restored, id, ok(`r${id}`))).toBe("waiting");
+    // A reply no one awaits changes nothing; the last awaited one resumes with all, in array order.
+    expect(restored.receive(555, ok("stray"))).toBeUndefined();
+    expect(deliver(restored, shuffled.at(-1)!, ok(`r${shuffled.at(-1)}`))).toEqual({ kind: "done", value: ["r100", ...ids.map((id) => `r${id}`), "r1"] });
+  });
+
+  test("hundreds at once, one fails: it rejects at that reply, as native Promise.all does", () => {
+    const ids = Array.from({ length: 40 }, (_, i) => i + 1);
+    const m = script("inv#many-fail", [() => ids.map(h), (_, __, input) => returns(valueOf(input))]);
+    const inv = new Invocation(1, 0, m, [], null);
+    for (const id of ids) inv.issue(id);
+    inv.start(ctx);
+    expect(deliver(inv, 5, ok("r5"))).toBe("waiting");
+    expect(inv.receive(17, err(new Error("seventeen")))).toEqual({ kind: "throw", error: new Error("seventeen") });
+    expect(inv.awaiting).toBeNull();
+  });
+
   test("matches native Promise.all: the first failure to arrive wins while it waits, array order when already settled", async () => {
     const deferred = () => {
       let reject!: (e: unknown) => void;
