@@ -1,7 +1,7 @@
 /**
  * SQL to dataflow, in one process (demo scenario 2, docs/sql.md): the table `kv` and a query
- * workflow that asks it the generated statements, 16 per atom, and logs each with its result,
- * then runs the generated transactions. Run it (after `npm run build`):
+ * workflow that asks it the generated statements, 16 per atom, one after the other, and logs
+ * each with its result, then runs the generated transactions. Run it (after `npm run build`):
  *
  *   node dist/runtime/cli/main.js run dist/examples/sql-kv/app.js
  *
@@ -29,9 +29,9 @@ export default PortalsApp("sqlkv", (app) => {
     .workflows<SqlRequest[], string>("queries")
     .source(app.generators.fromArrayOfArrays(atoms.map((atom) => [atom]), { name: "statements" }).stream)
     .asker<string>(kv.query, async (atom, ctx) => {
-      // Asked together: statements without a session run concurrently, those of a session in order.
-      const replies = await Promise.all(atom.map((request) => kv.query.request(request)));
-      atom.forEach((request, i) => ctx.log.info(describeQuery(request, replies[i]!)));
+      // One at a time, so each statement sees the ones before it. Asked together (Promise.all),
+      // statements without a session would run concurrently, in no promised order (docs/sql.md).
+      for (const request of atom) ctx.log.info(describeQuery(request, await kv.query.request(request)));
     })
     .sink()
     .freeze();

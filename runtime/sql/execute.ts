@@ -28,7 +28,7 @@ export interface Txn {
   aborted: string | null;
 }
 
-/** What the query task keeps per session (its per-key state under the session name). */
+/** What the table's task keeps per session (its per-key state under the session name). */
 export interface Session {
   /** The ticket of the next statement to arrive. */
   next: number;
@@ -224,7 +224,7 @@ function record(txn: Txn, keys: readonly Key[]): void {
 }
 
 function sorted(keys: readonly Key[]): Key[] {
-  return [...new Set(keys)].sort(compareKeys);
+  return keys.length < 2 ? keys.slice() : [...new Set(keys)].sort(compareKeys);
 }
 
 /** The answer of a SELECT from the rows read (in ascending key order). */
@@ -235,13 +235,13 @@ function answer(plan: Extract<Plan, { kind: "select" }>, params: readonly SqlVal
     if (row !== null && (plan.filter === null || plan.filter({ row, params }))) rows.push(row);
   }
   if (plan.descending) rows.reverse();
-  const offset = count(plan.offset, params, "OFFSET") ?? 0;
-  const limit = count(plan.limit, params, "LIMIT");
+  const offset = plan.offset === null ? 0 : (count(plan.offset, params, "OFFSET") ?? 0);
+  const limit = plan.limit === null ? null : count(plan.limit, params, "LIMIT");
   const { output } = plan;
   if (output.kind === "aggregate") {
     return { columns: output.columns, rows: [output.aggregates.map((a) => aggregate(a.fn, a.arg === null ? null : rows.map((row) => a.arg!({ row, params })), rows.length))].slice(offset, limit === null ? undefined : offset + limit) };
   }
-  rows = rows.slice(offset, limit === null ? undefined : offset + limit);
+  if (offset > 0 || limit !== null) rows = rows.slice(offset, limit === null ? undefined : offset + limit);
   return { columns: output.columns, rows: rows.map((row) => output.exprs.map((e) => e({ row, params }))) };
 }
 

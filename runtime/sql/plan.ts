@@ -1,13 +1,14 @@
 /**
  * Statements to plans (docs/sql.md, "Planning"): what to read or write, under which keys, with
  * compiled expressions. Planning is a pure function of the text and the schema, so plans are
- * cached by text (per schema) and both tasks of a table (the query task and the rows task) find
- * the same plan for the same text without sending closures in requests.
+ * cached by text (per schema), and a row request names its statement by text: the key it is
+ * served under finds the same plan without a closure in the request.
  */
 import type { Expr, PGNode, SelectedColumn, Statement } from "pgsql-ast-parser";
 import type { SqlValue } from "./protocol.js";
 import { AGGREGATES, compile, nodeName, truth, type CompileContext, type Compiled, type Scope } from "./expr.js";
-import { keyPlan, type KeyPlan } from "./keys.js";
+import { keyPlan, pointsOf, type KeyPlan } from "./keys.js";
+import type { Key } from "../core/key.js";
 import { parseStatement } from "./parse.js";
 import type { Row, Schema } from "./schema.js";
 import { describe } from "./schema.js";
@@ -284,4 +285,30 @@ export function count(value: Compiled | null, params: readonly SqlValue[], what:
   if (v === null) return null;
   if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) throw new SqlError("type", `${what} must be a non-negative integer; it is ${describe(v)} ${JSON.stringify(v)}`);
   return v;
+}
+
+/**
+ * The one primary key a statement touches, when it touches exactly one whatever the rows hold
+ * (`k = $1`, an INSERT of one row); else `null`, also for a statement that does not plan or
+ * lacks parameters. Never throws: it routes requests before anything checks them.
+ */
+export function pointKey(schema: Schema, text: string, params: readonly SqlValue[]): Key | null {
+  try {
+    if (!Array.isArray(params)) return null;
+    const plan = planOf(schema, text);
+    if (params.length < plan.params) return null;
+    let key: SqlValue | undefined;
+    if (plan.kind === "insert") {
+      if (plan.rows.length !== 1) return null;
+      key = plan.rows[0]![schema.key]!({ row: null, params });
+    } else if (plan.kind === "select" || plan.kind === "update" || plan.kind === "delete") {
+      const ranges = plan.keys(params);
+      const points = ranges === null ? null : pointsOf(ranges);
+      if (points === null || points.length !== 1) return null;
+      key = points[0];
+    }
+    return typeof key === "string" || (typeof key === "number" && Number.isFinite(key)) ? key : null;
+  } catch {
+    return null;
+  }
 }

@@ -1,5 +1,5 @@
 /**
- * The rows task of a table (docs/sql.md, "Rows and locks"): one row per primary key in per-key
+ * The rows of a table (docs/sql.md, "Rows and locks"): one row per primary key in per-key
  * state, the key's lock and a transaction's buffered write next to it, and the ordered index of
  * the keys that have a committed row in the task's per-task state. The index changes in the same
  * request that changes a row's existence, so it is consistent with the rows in every snapshot.
@@ -16,7 +16,7 @@ import { planOf, type WritePlan } from "./plan.js";
 import { checkRow, type Row, type Schema } from "./schema.js";
 import { SqlError, failureOf } from "./sql-error.js";
 
-/** A request to the rows portal, served under `key`. `txn` is the lock owner (`null`: none). */
+/** A row request of the table to its own portal, served under `key`. `txn` is the lock owner (`null`: none). */
 export type RowRequest =
   | { readonly op: "read"; readonly key: Key; readonly txn: string | null }
   | { readonly op: "write"; readonly key: Key; readonly txn: string | null; readonly sql: string; readonly params: readonly SqlValue[]; readonly row: Row | null }
@@ -24,7 +24,7 @@ export type RowRequest =
   | { readonly op: "scan"; readonly key: Key; readonly ranges: KeyRanges }
   | { readonly op: "turn"; readonly key: Key };
 
-/** The answer of the rows portal. */
+/** The answer to a row request. */
 export type RowReply = { readonly row: Row | null } | { readonly affected: number } | { readonly keys: readonly Key[] } | { readonly done: true } | SqlFailure;
 
 /** A key's lock: the exclusive holder, the shared holders, and the holder's buffered write. */
@@ -35,7 +35,7 @@ export interface Lock {
   write?: { row: Row | null };
 }
 
-/** Where the rows task keeps a key's row and lock, and the index (the task's state). */
+/** Where the table's task keeps a key's row and lock, and the index (the task's state). */
 export interface RowStore {
   row(): Row | null;
   setRow(row: Row | null): void;

@@ -1,21 +1,24 @@
 /**
- * `sqlTable(app, name, …)`: a table as two workflows of an application (docs/sql.md, "Tables").
+ * `sqlTable(app, name, …)`: a table as one workflow of an application (docs/sql.md, "Tables").
  *
- *   query portal `/<app>/portals/<name>`       the statements, keyed by session
- *     └─ workflow `<name>.query`  asker-replier: plans, runs each statement as rounds of asks
- *          └─ portal `/<app>/portals/<name>.rows`   keyed by primary key
- *               └─ workflow `<name>.rows`  replier: rows, locks, the key index
+ *   portal `/<app>/portals/<name>`   statements and the table's own row requests, routed by key
+ *     └─ workflow `<name>`  one asker-replier task that asks its own portal:
+ *          per key: the row and its lock (key = primary key), a session (key = session name)
+ *          per task: the ordered key index
  *
- * Both are ordinary workflows written with the public builders, so everything the runtime
- * gives any application holds for a table: snapshots, exactly-once recovery, live upgrade,
- * remote asks from other runtimes.
+ * A statement without a session that touches one key is routed to that key and runs there at
+ * once: one portal round trip. Any other statement runs under its session (or `""`) and asks the
+ * portal for its rows, key by key. It is an ordinary workflow written with the public builders,
+ * so everything the runtime gives any application holds for a table: snapshots, exactly-once
+ * recovery, live upgrade, remote asks from other runtimes.
  */
 // Through the package, as a user's library would: the compiler finds operators by their builders.
 import type { ApplicationBuilder, Key, PortalRef, StateContext, StateHandle } from "portals-ts";
-import { advance, INDEX_KEY, KEPT_RESULTS, newSession, start, type Session } from "./execute.js";
+import { advance, INDEX_KEY, KEPT_RESULTS, newSession, start, type Session, type Step } from "./execute.js";
+import { pointKey } from "./plan.js";
 import { sqlRequestProblem, type SqlReply, type SqlRequest } from "./protocol.js";
 import { serveRow, type Lock, type RowReply, type RowRequest, type RowStore } from "./rows.js";
-import { makeSchema, type ColumnType, type Row } from "./schema.js";
+import { makeSchema, type ColumnType, type Row, type Schema } from "./schema.js";
 
 export type { ColumnType } from "./schema.js";
 
@@ -55,40 +58,33 @@ export function sqlTable(app: ApplicationBuilder, name: string, options: SqlTabl
     throw new TypeError(`sqlTable(app, ${JSON.stringify(name)}): a table name is an identifier (letters, digits and _, not starting with a digit)`);
   }
   const schema = makeSchema(name, options?.columns, options?.primaryKey);
-  const rows = app.portal<RowRequest, RowReply>(`${name}.rows`, { key: (request) => request.key });
-  const query = app.portal<SqlRequest, SqlReply>(name, { key: sessionKey });
-  const idle = app.generators.empty<never>({ name: `${name}.idle` });
+  // One portal for statements and for the table's own row requests (docs/sql.md, "Tables").
+  const table = app.portal<SqlRequest | RowRequest, SqlReply | RowReply>(name, { key: (request) => routeKey(schema, request) });
 
   app
-    .workflows<never, never>(`${name}.rows`)
-    .source(idle.stream)
-    .replier<never, RowRequest, RowReply>(
-      rows,
-      () => {},
-      (request, ctx) => ctx.reply(serveRow(schema, request, storeOf(ctx))),
-    )
-    .sink()
-    .freeze();
-
-  app
-    .workflows<never, never>(`${name}.query`)
-    .source(idle.stream)
-    .askerReplier<never, SqlRequest, SqlReply>(
-      rows,
-      query,
+    .workflows<never, never>(name)
+    .source(app.generators.empty<never>({ name: `${name}.idle` }).stream)
+    .askerReplier<never, SqlRequest | RowRequest, SqlReply | RowReply>(
+      table,
+      table,
       () => {},
       async (request, ctx) => {
+        if (isRowRequest(request)) {
+          ctx.reply(serveRow(schema, request, storeOf(ctx)));
+          return;
+        }
         const problem = sqlRequestProblem(request);
         if (problem !== null) {
           ctx.reply({ error: problem, code: "syntax" });
           return;
         }
         if (request.session === undefined) {
-          // A statement on its own: no queue, no retries to answer, no transaction to join.
-          let step = start(schema, request, null, () => implicitTxn(ctx));
+          // A statement on its own: no queue, no retries to answer, no transaction to join. The
+          // rounds its key here serves are served at once, without a message (routeKey sent it here).
+          let step = local(schema, start(schema, request, null, () => implicitTxn(ctx)), ctx);
           while (step.requests.length > 0) {
-            const replies = await Promise.all(step.requests.map((r) => rows.request(r)));
-            step = advance(schema, step, replies, null, () => implicitTxn(ctx));
+            const replies = await Promise.all(step.requests.map((r) => table.request(r)));
+            step = local(schema, advance(schema, step, replies as RowReply[], null, () => implicitTxn(ctx)), ctx);
           }
           ctx.reply(step.result!);
           return;
@@ -99,8 +95,8 @@ export function sqlTable(app: ApplicationBuilder, name: string, options: SqlTabl
         sessionOf(ctx).set(arrived);
         try {
           // Statements of a session run one at a time: a later one waits for its turn by asking
-          // the rows portal a no-op, which answers in the next round (docs/sql.md, "Sessions").
-          while (sessionOf(ctx).get()!.queue[0] !== ticket) await rows.request({ op: "turn", key: INDEX_KEY });
+          // the portal a no-op, which answers in the next round (docs/sql.md, "Sessions").
+          while (sessionOf(ctx).get()!.queue[0] !== ticket) await table.request({ op: "turn", key: INDEX_KEY });
           const kept = answered(sessionOf(ctx).get()!, request.seq);
           if (kept !== null) {
             ctx.reply(kept);
@@ -110,9 +106,9 @@ export function sqlTable(app: ApplicationBuilder, name: string, options: SqlTabl
           let step = start(schema, request, before, () => implicitTxn(ctx));
           sessionOf(ctx).set(before);
           while (step.requests.length > 0) {
-            const replies = await Promise.all(step.requests.map((r) => rows.request(r)));
+            const replies = await Promise.all(step.requests.map((r) => table.request(r)));
             const now = sessionOf(ctx).get()!;
-            step = advance(schema, step, replies, now, () => implicitTxn(ctx));
+            step = advance(schema, step, replies as RowReply[], now, () => implicitTxn(ctx));
             sessionOf(ctx).set(now);
           }
           const after = sessionOf(ctx).get()!;
@@ -130,13 +126,37 @@ export function sqlTable(app: ApplicationBuilder, name: string, options: SqlTabl
     .sink()
     .freeze();
 
-  return { name: schema.table, columns: schema.columns, query, path: `${app.path}/portals/${name}` };
+  return { name: schema.table, columns: schema.columns, query: table as PortalRef<SqlRequest, SqlReply>, path: `${app.path}/portals/${name}` };
 }
 
-/** The query portal's routing key: the session, or `""` for statements without one. */
-function sessionKey(request: SqlRequest): Key {
-  const session = (request as Partial<SqlRequest> | null)?.session;
-  return typeof session === "string" ? session : "";
+/** True for the table's own requests (they have `op`; statements have `sql`). */
+function isRowRequest(request: SqlRequest | RowRequest): request is RowRequest {
+  return typeof request === "object" && request !== null && typeof (request as RowRequest).op === "string";
+}
+
+/**
+ * Serves the rounds of a statement without a session that ask only the key being served, here
+ * and now, as the portal would a moment later: one request on one key is atomic either way.
+ */
+function local(schema: Schema, step: Step, ctx: StateContext): Step {
+  while (step.requests.length === 1 && step.requests[0]!.key === ctx.key && step.requests[0]!.op !== "turn") {
+    step = advance(schema, step, [serveRow(schema, step.requests[0]!, storeOf(ctx))], null, () => implicitTxn(ctx));
+  }
+  return step;
+}
+
+/**
+ * Where a request is served: a row request under its key; a statement of a session under the
+ * session; a statement on its own that touches one key under that key (it then runs there in one
+ * round trip); any other under `""`. Never throws: a request it cannot read goes to `""`, where
+ * the handler answers what is wrong with it.
+ */
+function routeKey(schema: Schema, request: SqlRequest | RowRequest): Key {
+  if (typeof request !== "object" || request === null) return INDEX_KEY;
+  if (isRowRequest(request)) return request.key;
+  if (typeof request.session === "string") return request.session;
+  const key = typeof request.sql === "string" ? pointKey(schema, request.sql, request.params ?? []) : null;
+  return key ?? INDEX_KEY;
 }
 
 function sessionOf(ctx: StateContext): StateHandle<Session | null> {
@@ -176,7 +196,7 @@ function implicitTxn(ctx: StateContext): string {
   return `~${n}`;
 }
 
-/** The rows task's state for the current key, and its key index. */
+/** The table task's row state for the current key, and its key index. */
 function storeOf(ctx: StateContext): RowStore {
   const row = ctx.perKey<Row | null>("row", null);
   const lock = ctx.perKey<Lock | null>("lock", null);
