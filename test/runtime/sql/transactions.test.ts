@@ -210,3 +210,36 @@ test("replies are the protocol's shapes", async () => {
   const reply: SqlReply = await t.sql("SELECT k FROM kv WHERE k = 1");
   expect(Object.keys(reply)).toEqual(["columns", "rows"]);
 });
+
+describe("random concurrent transactions (fast-check)", () => {
+  test("every key ends at its start plus the increments of the committed transactions only: atomic, no lost update", async () => {
+    const fc = (await import("fast-check")).default;
+    const txn = fc.array(fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 9 })), { minLength: 1, maxLength: 3 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(txn, { minLength: 1, maxLength: 8 }), fc.boolean(), async (txns, rollbackSome) => {
+        const requests: SqlRequest[] = [];
+        txns.forEach((updates, i) => {
+          const session = `p${i}`;
+          requests.push({ sql: "BEGIN", session });
+          for (const [k, d] of updates) requests.push({ sql: "UPDATE kv SET v = v + $1 WHERE k = $2", params: [d, k], session });
+          requests.push({ sql: rollbackSome && i % 3 === 2 ? "ROLLBACK" : "COMMIT", session });
+        });
+        await t.sql("INSERT INTO kv (k, v) VALUES (4, 0) ON CONFLICT (k) DO UPDATE SET v = 0");
+        await t.sql("UPDATE kv SET v = 0 WHERE k >= 1");
+        const replies = await t.batch(requests);
+        const expected = new Map([1, 2, 3, 4].map((k) => [k, 0]));
+        let at = 0;
+        txns.forEach((updates, i) => {
+          const end = replies[at + updates.length + 1]!;
+          const committed = "affected" in end && !(rollbackSome && i % 3 === 2);
+          if (committed) for (const [k, d] of updates) expected.set(k, expected.get(k)! + d);
+          at += updates.length + 2;
+        });
+        expect(await t.rows("SELECT k, v FROM kv")).toEqual([...expected]);
+        // Nothing is left locked: one statement writes every key.
+        expect(await t.sql("UPDATE kv SET v = v WHERE k >= 1")).toEqual({ affected: 4 });
+      }),
+      { numRuns: 40, seed: 3 },
+    );
+  });
+});
