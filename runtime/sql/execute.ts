@@ -18,7 +18,7 @@ import { isSqlFailure } from "./protocol.js";
 import { compareKeys, inRanges, pointsOf, type KeyRanges } from "./keys.js";
 import { count, insertRows, planOf, type Plan } from "./plan.js";
 import type { RowReply, RowRequest } from "./rows.js";
-import { checkRow, type Row, type Schema } from "./schema.js";
+import { checkRow, describe, type Row, type Schema } from "./schema.js";
 import { failureOf, SqlError } from "./sql-error.js";
 
 /** A session's open transaction: its lock owner id, every key it touched, and why it aborted. */
@@ -94,7 +94,9 @@ export function start(schema: Schema, request: SqlRequest, session: Session | nu
   let plan: Plan;
   try {
     plan = planOf(schema, request.sql);
-    if (params.length < plan.params) throw new SqlError("unknown", `the statement uses $${plan.params} but ${params.length} parameter${params.length === 1 ? " was" : "s were"} given`);
+    if (params.length !== plan.params) {
+      throw new SqlError("unknown", `the statement uses ${plan.params === 0 ? "no parameters" : `$1 … $${plan.params}`} but ${params.length} parameter${params.length === 1 ? " was" : "s were"} given`);
+    }
   } catch (thrown) {
     return fail(base, session, thrown);
   }
@@ -239,19 +241,24 @@ function answer(plan: Extract<Plan, { kind: "select" }>, params: readonly SqlVal
   const limit = plan.limit === null ? null : count(plan.limit, params, "LIMIT");
   const { output } = plan;
   if (output.kind === "aggregate") {
-    return { columns: output.columns, rows: [output.aggregates.map((a) => aggregate(a.fn, a.arg === null ? null : rows.map((row) => a.arg!({ row, params })), rows.length))].slice(offset, limit === null ? undefined : offset + limit) };
+    return { columns: output.columns, rows: [output.aggregates.map((a) => aggregate(a, a.arg === null ? null : rows.map((row) => a.arg!({ row, params })), rows.length))].slice(offset, limit === null ? undefined : offset + limit) };
   }
   if (offset > 0 || limit !== null) rows = rows.slice(offset, limit === null ? undefined : offset + limit);
   return { columns: output.columns, rows: rows.map((row) => output.exprs.map((e) => e({ row, params }))) };
 }
 
-function aggregate(fn: string, values: SqlValue[] | null, rows: number): SqlValue {
+function aggregate(a: { fn: string; at: string }, values: SqlValue[] | null, rows: number): SqlValue {
+  const { fn } = a;
   if (values === null) return rows;
   const present = values.filter((v) => v !== null);
   if (fn === "count") return present.length;
   if (present.length === 0) return null;
-  if (fn === "min" || fn === "max") return present.reduce((a, b) => ((fn === "min" ? b! < a! : b! > a!) ? b : a));
-  if (present.some((v) => typeof v !== "number")) throw new SqlError("type", `${fn.toUpperCase()} needs numbers; a value is ${typeof present.find((v) => typeof v !== "number")}`);
-  const sum = (present as number[]).reduce((a, b) => a + b, 0);
+  if (fn === "min" || fn === "max") return present.reduce((x, y) => ((fn === "min" ? y! < x! : y! > x!) ? y : x));
+  const other = present.find((v) => typeof v !== "number");
+  if (other !== undefined) throw new SqlError("type", `${fn.toUpperCase()} at ${a.at} needs numbers; a value is ${describe(other)}`);
+  const sum = (present as number[]).reduce((x, y) => x + y, 0);
+  if (present.every((v) => Number.isInteger(v)) && !Number.isSafeInteger(sum)) {
+    throw new SqlError("type", `integer out of range at ${a.at}: the ${fn.toUpperCase()} is beyond ±9007199254740991 (2^53−1), the integers kept exactly`);
+  }
   return fn === "sum" ? sum : sum / present.length;
 }

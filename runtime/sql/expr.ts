@@ -35,7 +35,11 @@ export interface CompileContext {
 /** Compiles `expr`. @throws SqlError `unsupported` or `unknown` naming the part and where it is */
 export function compile(expr: Expr, cx: CompileContext): Compiled {
   switch (expr.type) {
-    case "integer":
+    case "integer": {
+      const value = expr.value;
+      if (!Number.isSafeInteger(value)) throw outOfRange(value, expr, cx);
+      return () => value;
+    }
     case "numeric": {
       const value = expr.value;
       return () => value;
@@ -157,8 +161,10 @@ function binary(expr: Extract<Expr, { type: "binary" }>, cx: CompileContext): Co
     case "-":
     case "*":
     case "/":
-    case "%":
-      return (s) => arithmetic(op, left(s), right(s), expr, cx);
+    case "%": {
+      const kind = combine(numericKind(expr.left, cx), numericKind(expr.right, cx));
+      return (s) => arithmetic(op, left(s), right(s), kind, expr, cx);
+    }
     case "||":
       return (s) => {
         const a = left(s);
@@ -204,7 +210,8 @@ const FUNCTIONS: Record<string, (args: SqlValue[], node: PGNode, cx: CompileCont
   abs: (args, node, cx) => (args[0] === null ? null : Math.abs(number(args[0]!, node, cx))),
   lower: (args, node, cx) => (args[0] === null ? null : text(args[0]!, node, cx).toLowerCase()),
   upper: (args, node, cx) => (args[0] === null ? null : text(args[0]!, node, cx).toUpperCase()),
-  length: (args, node, cx) => (args[0] === null ? null : text(args[0]!, node, cx).length),
+  // Characters (code points), as PostgreSQL counts them, not UTF-16 units.
+  length: (args, node, cx) => (args[0] === null ? null : [...text(args[0]!, node, cx)].length),
 };
 
 /** Names of the aggregate functions a select list may use. */
@@ -213,7 +220,7 @@ export const AGGREGATES = ["count", "sum", "min", "max", "avg"] as const;
 function call(expr: Extract<Expr, { type: "call" }>, cx: CompileContext): Compiled {
   const name = expr.function.name;
   if ((AGGREGATES as readonly string[]).includes(name)) {
-    throw new SqlError("unsupported", `aggregate ${name.toUpperCase()} at ${cx.at(expr)} is only allowed in the select list (without GROUP BY)`);
+    throw new SqlError("unsupported", `aggregate ${name.toUpperCase()} at ${cx.at(expr)} must be a whole entry of the select list (${name.toUpperCase()}(…) AS name), not part of an expression or a condition`);
   }
   const fn = FUNCTIONS[name];
   if (fn === undefined || expr.function.schema !== undefined || expr.over != null || expr.filter != null) {
@@ -272,24 +279,70 @@ export function compare(op: string, a: SqlValue, b: SqlValue, node: PGNode, cx: 
   }
 }
 
-function arithmetic(op: string, a: SqlValue, b: SqlValue, node: PGNode, cx: Pick<CompileContext, "at">): SqlValue {
+/**
+ * `+ - * / %` on two numbers. `kind` is what the operands are by the statement's text: integers
+ * (integer columns and literals) divide as integers, as in PostgreSQL and SQLite, and a real
+ * never does, even when it holds a whole number (`1.0 / 2` is 0.5); parameters are known only
+ * by their value. An integer result beyond ±(2^53−1) is an error, never a rounded answer.
+ */
+function arithmetic(op: string, a: SqlValue, b: SqlValue, kind: NumericKind, node: PGNode, cx: Pick<CompileContext, "at">): SqlValue {
   if (a === null || b === null) return null;
   const x = number(a, node, cx);
   const y = number(b, node, cx);
+  const integers = kind === "integer" || (kind === "unknown" && Number.isInteger(x) && Number.isInteger(y));
+  let r: number;
   switch (op) {
     case "+":
-      return x + y;
+      r = x + y;
+      break;
     case "-":
-      return x - y;
+      r = x - y;
+      break;
     case "*":
-      return x * y;
-    default: {
+      r = x * y;
+      break;
+    default:
       if (y === 0) throw new SqlError("type", `division by zero at ${cx.at(node)}`);
-      // Integers divide as integers, as in PostgreSQL and SQLite.
-      const r = op === "/" ? x / y : x % y;
-      return op === "/" && Number.isInteger(x) && Number.isInteger(y) ? Math.trunc(r) : r;
-    }
+      r = op === "/" ? (integers ? Math.trunc(x / y) : x / y) : x % y;
   }
+  if (integers && !Number.isSafeInteger(r)) throw outOfRange(r, node, cx);
+  if (!Number.isFinite(r)) throw new SqlError("type", `the result at ${cx.at(node)} is out of the range of a real`);
+  return r;
+}
+
+/** What a numeric expression is by its text: an integer, a real, or known only at run time. */
+export type NumericKind = "integer" | "real" | "unknown";
+
+/** The {@link NumericKind} of `expr`: literals and columns by their type, arithmetic by its operands. */
+export function numericKind(expr: Expr, cx: Pick<CompileContext, "schema">): NumericKind {
+  switch (expr.type) {
+    case "integer":
+      return "integer";
+    case "numeric":
+      return "real";
+    case "ref": {
+      const type = cx.schema.types[cx.schema.columns.indexOf(expr.name)];
+      return type === "integer" ? "integer" : type === "real" ? "real" : "unknown";
+    }
+    case "unary":
+      return expr.op === "-" || expr.op === "+" ? numericKind(expr.operand, cx) : "unknown";
+    case "binary":
+      return ["+", "-", "*", "/", "%"].includes(expr.op) ? combine(numericKind(expr.left, cx), numericKind(expr.right, cx)) : "unknown";
+    case "call":
+      return expr.function.name === "abs" && expr.args.length === 1 ? numericKind(expr.args[0]!, cx) : expr.function.name === "length" ? "integer" : "unknown";
+    default:
+      return "unknown";
+  }
+}
+
+function combine(a: NumericKind, b: NumericKind): NumericKind {
+  if (a === "real" || b === "real") return "real";
+  return a === "integer" && b === "integer" ? "integer" : "unknown";
+}
+
+/** The error for an integer beyond what a number holds exactly. */
+export function outOfRange(value: number, node: PGNode, cx: Pick<CompileContext, "at">): SqlError {
+  return new SqlError("type", `integer out of range at ${cx.at(node)}: ${value} is beyond ±9007199254740991 (2^53−1), the integers kept exactly; use a real or text for larger numbers`);
 }
 
 /** A LIKE pattern (`%` any run, `_` one character, `\` escapes) as a regular expression. */

@@ -17,7 +17,7 @@ export interface Parsed {
 /**
  * Parses one statement.
  *
- * @throws SqlError `syntax` with the line and column of the first error, or when the text holds
+ * @throws SqlError as {@link numberPlaceholders} does; `syntax` with the line and column of the first error, or when the text holds
  *   no statement or more than one
  */
 export function parseStatement(text: string): Parsed {
@@ -55,29 +55,60 @@ function syntaxMessage(text: string, sql: string, original: (offset: number) => 
 }
 
 /**
- * Rewrites `?` placeholders as `$1`, `$2`, … outside string literals, quoted identifiers and
- * comments. `inserted` lists the offsets (in the rewritten text) of each added character.
+ * Rewrites `?` placeholders as `$1`, `$2`, … outside string literals, quoted identifiers,
+ * dollar-quoted strings and comments. `inserted` lists the offsets (in the rewritten text) of
+ * each added character.
+ *
+ * @throws SqlError `syntax` for a text that mixes `?` and `$n`, and `unsupported` for a number in
+ *   scientific notation (the grammar would read `1e3` as `1 AS e3`: a wrong answer, not an error)
  */
 export function numberPlaceholders(text: string): { sql: string; inserted: number[] } {
-  if (!text.includes("?")) return { sql: text, inserted: [] };
   let sql = "";
   const inserted: number[] = [];
   let n = 0;
+  let dollar = -1;
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
-    const close = c === "'" ? "'" : c === '"' ? '"' : c === "-" && text[i + 1] === "-" ? "\n" : c === "/" && text[i + 1] === "*" ? "*/" : null;
+    const close = closing(text, i);
     if (close !== null) {
-      const end = text.indexOf(close, i + 1 + (close === "*/" ? 1 : 0));
+      const from = i + (close === "*/" ? 2 : close.length > 1 ? close.length : 1);
+      const end = text.indexOf(close, from);
       const stop = end < 0 ? text.length : end + close.length;
       sql += text.slice(i, stop);
       i = stop - 1;
     } else if (c === "?") {
+      if (dollar >= 0) throw mixed(text, dollar);
       const name = `$${++n}`;
       for (let k = 1; k < name.length; k++) inserted.push(sql.length + k);
       sql += name;
+    } else if (c === "$" && /[0-9]/.test(text[i + 1] ?? "")) {
+      if (n > 0) throw mixed(text, i);
+      if (dollar < 0) dollar = i;
+      sql += c;
     } else {
+      const number = /^[0-9]+(?:\.[0-9]*)?[eE][+-]?[0-9]+|^\.[0-9]+[eE][+-]?[0-9]+/.exec(text.slice(i, i + 40));
+      if (number !== null && !/[A-Za-z0-9_$.]/.test(text[i - 1] ?? "")) {
+        throw new SqlError("unsupported", `the number ${number[0]} at ${position(text, i)} is in scientific notation, which this table does not read; write it out (${Number(number[0])}) or pass it as a parameter`);
+      }
       sql += c;
     }
   }
   return { sql, inserted };
+}
+
+/** The text that closes a quote or comment opening at `i`, or `null` when none opens there. */
+function closing(text: string, i: number): string | null {
+  const c = text[i]!;
+  if (c === "'" || c === '"') return c;
+  if (c === "-" && text[i + 1] === "-") return "\n";
+  if (c === "/" && text[i + 1] === "*") return "*/";
+  if (c === "$") {
+    const tag = /^\$[A-Za-z_]*\$/.exec(text.slice(i, i + 64));
+    if (tag !== null && !/[A-Za-z0-9_]/.test(text[i - 1] ?? "")) return tag[0];
+  }
+  return null;
+}
+
+function mixed(text: string, at: number): SqlError {
+  return new SqlError("syntax", `the statement mixes ? and $n parameters (at ${position(text, at)}); use one kind`);
 }

@@ -5,7 +5,7 @@
  * served under finds the same plan without a closure in the request.
  */
 import type { Expr, PGNode, SelectedColumn, Statement } from "pgsql-ast-parser";
-import type { SqlValue } from "./protocol.js";
+import { MAX_STATEMENT_LENGTH, statementTooLong, type SqlValue } from "./protocol.js";
 import { AGGREGATES, compile, nodeName, truth, type CompileContext, type Compiled, type Scope } from "./expr.js";
 import { keyPlan, pointsOf, type KeyPlan } from "./keys.js";
 import type { Key } from "../core/key.js";
@@ -22,6 +22,8 @@ export interface Aggregate {
   readonly fn: (typeof AGGREGATES)[number];
   /** The argument; `null` for `COUNT(*)`. */
   readonly arg: Compiled | null;
+  /** Where it is in the statement (`line:column`), for errors. */
+  readonly at: string;
 }
 
 /** What a SELECT answers: expressions per row, or aggregates over the rows. */
@@ -60,6 +62,7 @@ const caches = new WeakMap<Schema, Map<string, Plan | SqlError>>();
  * @throws SqlError when the text does not plan (syntax, unsupported, unknown names)
  */
 export function planOf(schema: Schema, text: string): Plan {
+  if (text.length > MAX_STATEMENT_LENGTH) throw new SqlError("unsupported", statementTooLong(text.length));
   let cache = caches.get(schema);
   if (cache === undefined) caches.set(schema, (cache = new Map()));
   let plan = cache.get(text);
@@ -222,16 +225,19 @@ function aggregate(expr: Extract<Expr, { type: "call" }>, cx: CompileContext): A
   const arg = expr.args[0]!;
   if (arg.type === "ref" && arg.name === "*") {
     if (fn !== "count") throw new SqlError("syntax", `${fn.toUpperCase()}(*) at ${cx.at(expr)}: only COUNT takes *`);
-    return { fn, arg: null };
+    return { fn, arg: null, at: cx.at(expr) };
   }
-  return { fn, arg: compile(arg, cx) };
+  return { fn, arg: compile(arg, cx), at: cx.at(expr) };
 }
 
 function planInsert(st: Extract<Statement, { type: "insert" }>, cx: CompileContext): Unnumbered {
   table(st.into, cx);
   refuse(st.returning, "RETURNING", cx);
   const { schema } = cx;
-  const columns = (st.columns ?? schema.columns.map((name) => ({ name }))).map((c) => {
+  // Without a column list, the values fill the first columns in order and the rest are NULL, as in PostgreSQL.
+  const given = st.insert.type === "values" ? Math.max(...st.insert.values.map((tuple) => tuple.length)) : schema.columns.length;
+  if (st.columns == null && given > schema.columns.length) throw new SqlError("syntax", `INSERT at ${cx.at(st)} has ${given} values for the ${schema.columns.length} columns of ${schema.table}`);
+  const columns = (st.columns ?? schema.columns.slice(0, given).map((name) => ({ name }))).map((c) => {
     const index = schema.columns.indexOf(c.name);
     if (index < 0) throw new SqlError("unknown", `unknown column ${c.name} at ${cx.at(c as PGNode)}: ${schema.table} has ${schema.columns.join(", ")}`);
     return index;
@@ -283,7 +289,7 @@ export function count(value: Compiled | null, params: readonly SqlValue[], what:
   if (value === null) return null;
   const v = value({ row: null, params });
   if (v === null) return null;
-  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) throw new SqlError("type", `${what} must be a non-negative integer; it is ${describe(v)} ${JSON.stringify(v)}`);
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) throw new SqlError("type", `${what} must be a non-negative integer of at most 9007199254740991; it is ${describe(v)}: ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -296,7 +302,7 @@ export function pointKey(schema: Schema, text: string, params: readonly SqlValue
   try {
     if (!Array.isArray(params)) return null;
     const plan = planOf(schema, text);
-    if (params.length < plan.params) return null;
+    if (params.length !== plan.params) return null;
     let key: SqlValue | undefined;
     if (plan.kind === "insert") {
       if (plan.rows.length !== 1) return null;

@@ -88,6 +88,6 @@ export function checkRow(schema: Schema, row: Row): void {
 /** How a value shows in a type error. */
 export function describe(value: SqlValue): string {
   if (value === null) return "NULL";
-  if (typeof value === "number") return Number.isInteger(value) ? "an integer" : "a real";
+  if (typeof value === "number") return !Number.isInteger(value) ? "a real" : Number.isSafeInteger(value) ? "an integer" : "an integer beyond ±9007199254740991 (2^53−1), the integers kept exactly";
   return typeof value === "string" ? "text" : "a boolean";
 }

@@ -58,7 +58,11 @@ describe("SELECT", () => {
     expect(await t.sql("SELECT v FROM kv WHERE k = $1", { params: [5] })).toEqual(rows(["v"], [50]));
     expect(await t.sql("SELECT v FROM kv WHERE k = $1", { params: [8] })).toEqual(rows(["v"], [80]));
     expect(await t.sql("SELECT k FROM kv WHERE k > ? AND name <> '?' AND v < ?", { params: [1, 40] })).toEqual(rows(["k"], [2]));
-    expect(await t.sql("SELECT k FROM kv WHERE k = $2", { params: [1] })).toEqual({ error: "the statement uses $2 but 1 parameter was given", code: "unknown" });
+    expect(await t.sql("SELECT k FROM kv WHERE k = $2", { params: [1] })).toEqual({ error: "the statement uses $1 … $2 but 1 parameter was given", code: "unknown" });
+    // Found by a fresh user's trial: extra parameters and a mix of ? and $n were taken silently.
+    expect(await t.sql("SELECT k FROM kv WHERE k = $1", { params: [1, 2] })).toEqual({ error: "the statement uses $1 … $1 but 2 parameters were given", code: "unknown" });
+    expect(await t.sql("SELECT k FROM kv WHERE k = ? AND v = $1", { params: [1] })).toEqual({ error: "the statement mixes ? and $n parameters (at 1:38); use one kind", code: "syntax" });
+    expect(await t.sql("SELECT 'a ? b' AS s FROM kv WHERE k = ?", { params: [1] })).toEqual(rows(["s"], ["a ? b"]));
   });
 });
 
@@ -92,6 +96,48 @@ describe("writes", () => {
     expect(await t.sql("UPDATE kv SET name = 3 WHERE k = 1")).toEqual({ error: "column name of kv is text; 3 is an integer", code: "type" });
     expect(await t.sql("SELECT * FROM kv WHERE k = 'one'")).toEqual({ error: "the primary key k is integer; it is compared with text", code: "type" });
     expect(await t.rows("SELECT count(*) FROM kv WHERE k = 20")).toEqual([[0]]);
+  });
+});
+
+describe("numbers, as PostgreSQL computes them (found by a fresh user's trial)", () => {
+  test.each<[string, SqlReply]>([
+    // A real divides as a real even when it holds a whole number; integers divide as integers.
+    ["SELECT 10 / 4.0 AS a, 10.0 / 4 AS b, 1.0 * 5 / 2 AS c, 7 / 2 AS d, -7 / 2 AS e FROM kv WHERE k = 1", rows(["a", "b", "c", "d", "e"], [2.5, 2.5, 2.5, 3, -3])],
+    ["SELECT v / 4 AS i, v / 4.0 AS r FROM kv WHERE k = 2", rows(["i", "r"], [5, 5])],
+    ["SELECT 9007199254740991 AS max FROM kv WHERE k = 1", rows(["max"], [9007199254740991])],
+    ["SELECT length('héllo😀') AS n FROM kv WHERE k = 1", rows(["n"], [6])],
+  ])("%s", async (sql, expected) => {
+    expect(await t.sql(sql)).toEqual(expected);
+  });
+
+  test("integers beyond 2^53 − 1, scientific notation and oversized statements are refused, not answered wrongly", async () => {
+    const range = "beyond ±9007199254740991 (2^53−1), the integers kept exactly";
+    expect(await t.sql("SELECT 9007199254740993 FROM kv WHERE k = 1")).toEqual({ error: `integer out of range at 1:8: 9007199254740992 is ${range}; use a real or text for larger numbers`, code: "type" });
+    expect(await t.sql("SELECT 9007199254740991 * 3 FROM kv WHERE k = 1")).toEqual({ error: `integer out of range at 1:8: 27021597764222972 is ${range}; use a real or text for larger numbers`, code: "type" });
+    expect(await t.sql("INSERT INTO kv (k, v) VALUES (30, $1)", { params: [2 ** 60] })).toEqual({ error: `column v of kv is integer; ${2 ** 60} is an integer ${range}`, code: "type" });
+    expect(await t.sql("SELECT 1e3 FROM kv WHERE k = 1")).toEqual({ error: "the number 1e3 at 1:8 is in scientific notation, which this table does not read; write it out (1000) or pass it as a parameter", code: "unsupported" });
+    expect(codeOf(await t.sql("SELECT 1.5e-1 FROM kv"))).toBe("unsupported");
+    const long = `SELECT count(*) FROM kv WHERE k IN (${Array.from({ length: 3000 }, (_, i) => i).join(", ")})`;
+    expect(await t.sql(long)).toEqual({
+      error: `the statement has ${long.length.toLocaleString("en-US")} characters, more than the 8,192 a table parses: split it into several statements (a long IN list into several queries, many VALUES rows into several INSERTs)`,
+      code: "syntax",
+    });
+    expect(await t.rows("SELECT count(*) FROM kv WHERE k IN (1, 2)")).toEqual([[2]]);
+  });
+
+  test("SUM beyond the integers kept exactly, and SUM of text, name the aggregate's place", async () => {
+    expect(await t.sql("SELECT sum(name) FROM kv")).toEqual({ error: 'SUM at 1:8 needs numbers; a value is text', code: "type" });
+    expect(await t.sql("SELECT sum(v) + 1 FROM kv")).toEqual({
+      error: "aggregate SUM at 1:8 must be a whole entry of the select list (SUM(…) AS name), not part of an expression or a condition",
+      code: "unsupported",
+    });
+  });
+
+  test("INSERT without a column list fills the first columns and leaves the rest NULL", async () => {
+    expect(await t.sql("INSERT INTO kv VALUES (40, 4)")).toEqual({ affected: 1 });
+    expect(await t.rows("SELECT * FROM kv WHERE k = 40")).toEqual([[40, 4, null, null]]);
+    expect(await t.sql("INSERT INTO kv VALUES (41, 4, 'x', true, 1)")).toEqual({ error: "INSERT at 1:1 has 5 values for the 4 columns of kv", code: "syntax" });
+    expect(await t.sql("DELETE FROM kv WHERE k = 40")).toEqual({ affected: 1 });
   });
 });
 
