@@ -1,7 +1,9 @@
 /**
  * `portals serve`: starts a server (docs/live.md, "The server") and runs it until SIGINT or
  * SIGTERM, then closes it (a last checkpoint). A SIGKILL loses nothing a client was told: the
- * next start restores the newest checkpoint.
+ * next start restores the newest checkpoint. A runtime of a cluster whose name another data
+ * directory holds, or took over, stops too, with an error (docs/cluster.md, "Identity"): serving
+ * on would take calls the cluster never sees.
  */
 import { startServer, type ServerOptions } from "../server/server.js";
 import type { CliIo } from "./io.js";
@@ -9,7 +11,9 @@ import type { CliIo } from "./io.js";
 /**
  * Serves until the process is told to stop; resolves then.
  *
- * @throws Error as `startServer` (a bad token, a port in use, a data directory that does not fit)
+ * @throws Error as `startServer` (a bad token, a port in use, a data directory that does not
+ *   fit, a runtime name another data directory holds); the reason, after closing, when the
+ *   runtime's name was taken over while it served
  */
 export async function serve(options: ServerOptions, io: CliIo): Promise<void> {
   // Deployed modules run in this process: one that throws from a timer or rejects a promise
@@ -26,15 +30,18 @@ export async function serve(options: ServerOptions, io: CliIo): Promise<void> {
   if (server.tokenCreated) {
     io.out(`token for mutating calls (shown once; stored in ${options.dataDir}/token): ${server.token}\n`);
   }
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
+  const fenced = await new Promise<Error | undefined>((resolve) => {
+    const stop = (reason?: Error): void => {
+      process.off("SIGINT", signalled);
+      process.off("SIGTERM", signalled);
+      resolve(reason);
     };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
+    const signalled = (): void => stop();
+    process.on("SIGINT", signalled);
+    process.on("SIGTERM", signalled);
+    void server.fenced.then(stop);
   });
   await server.close();
+  if (fenced !== undefined) throw fenced;
   io.err("portals server stopped\n");
 }

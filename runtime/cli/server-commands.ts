@@ -1,7 +1,8 @@
 /**
  * The commands of `portals` that run or call a server (docs/live.md):
  *
- *   portals serve [--host 127.0.0.1] [--port 8080] [--data-dir .portals] [--token T] [--nats URL --runtime NAME [--nats-domain D]]
+ *   portals serve [--host 127.0.0.1] [--port 8080] [--data-dir .portals] [--token T]
+ *                 [--nats URL --runtime NAME [--nats-domain D] [--nats-replicas N] [--take-over-runtime]]
  *   portals deploy <module.ts|.js> [--drain]
  *   portals apps
  *   portals stop <app>
@@ -17,7 +18,7 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { serversProblem } from "../cluster/nats.js";
 import { isRuntimeName } from "../cluster/subjects.js";
-import { BODY_LIMIT } from "../server/server.js";
+import { BODY_LIMIT, type ServerOptions } from "../server/server.js";
 import { usableToken } from "../server/token.js";
 import { call, idempotencyHeader, parseJson, serverAddress, tail, target } from "./client.js";
 import { bundleModule } from "./deploy.js";
@@ -25,6 +26,20 @@ import type { CliIo } from "./io.js";
 import { UsageError } from "./io.js";
 import { serve } from "./serve.js";
 import { sqlCommand, type SqlFlags } from "./sql-shell.js";
+
+interface ServeFlags {
+  host: string;
+  port: number;
+  dataDir: string;
+  token?: string;
+  checkpointIntervalMs: number;
+  idempotencyRetentionMs: number;
+  nats?: string;
+  runtime?: string;
+  natsDomain?: string;
+  natsReplicas?: number;
+  takeOverRuntime?: true;
+}
 
 interface ClientFlags {
   server?: string;
@@ -49,8 +64,12 @@ export function addServerCommands(program: Command, io: CliIo): void {
     )
     .option("--runtime <name>", "this runtime's name in the cluster (with --nats): letters, digits, _ and -; keep it across restarts", runtimeName)
     .option("--nats-domain <domain>", "the JetStream domain of the cluster, when --nats is a leaf node of the cloud's server (an edge runtime; examples/edge)")
-    .action(async (flags: { host: string; port: number; dataDir: string; token?: string; checkpointIntervalMs: number; idempotencyRetentionMs: number; nats?: string; runtime?: string; natsDomain?: string }) => {
-      if (flags.natsDomain !== undefined && flags.nats === undefined) throw new UsageError("--nats-domain names the JetStream domain of a cluster: give the cluster's NATS server with --nats <url> too");
+    .option("--nats-replicas <n>", "how many servers of a JetStream cluster keep each stream and the directory this runtime creates (1 to 5; 3 survives the loss of one server)", replicaCount)
+    .option("--take-over-runtime", "take the --runtime name even when another data directory holds it (that machine is gone for good); the process that held it stops publishing")
+    .action(async (flags: ServeFlags) => {
+      for (const [given, flag] of [[flags.natsDomain, "--nats-domain"], [flags.natsReplicas, "--nats-replicas"], [flags.takeOverRuntime, "--take-over-runtime"]] as const) {
+        if (given !== undefined && flags.nats === undefined) throw new UsageError(`${flag} is about a cluster: give the cluster's NATS server with --nats <url> too`);
+      }
       if ((flags.nats === undefined) !== (flags.runtime === undefined)) {
         throw new UsageError(flags.nats === undefined ? "--runtime names this runtime in a cluster: give the cluster's NATS server with --nats <url> too" : "--nats joins a cluster: name this runtime with --runtime <name> too (the same at every restart)");
       }
@@ -63,7 +82,7 @@ export function addServerCommands(program: Command, io: CliIo): void {
           idempotencyRetentionMs: flags.idempotencyRetentionMs,
           bodyLimit: BODY_LIMIT,
           ...(flags.token !== undefined ? { token: flags.token } : {}),
-          ...(flags.nats !== undefined ? { cluster: { servers: flags.nats, runtime: flags.runtime!, ...(flags.natsDomain !== undefined ? { domain: flags.natsDomain } : {}) } } : {}),
+          ...(flags.nats !== undefined ? { cluster: clusterOptions(flags) } : {}),
         },
         io,
       );
@@ -188,6 +207,23 @@ function natsServers(value: string): string {
   const problem = serversProblem(value);
   if (problem !== undefined) throw new InvalidArgumentError(`${problem}.`);
   return value;
+}
+
+/** The cluster options of `portals serve` (its flags were checked: `--nats` and `--runtime` are both given). */
+function clusterOptions(flags: ServeFlags): NonNullable<ServerOptions["cluster"]> {
+  return {
+    servers: flags.nats!,
+    runtime: flags.runtime!,
+    ...(flags.natsDomain !== undefined ? { domain: flags.natsDomain } : {}),
+    ...(flags.natsReplicas !== undefined ? { replicas: flags.natsReplicas } : {}),
+    ...(flags.takeOverRuntime === true ? { takeOver: true } : {}),
+  };
+}
+
+function replicaCount(value: string): number {
+  const n = Number(value);
+  if (!/^[1-5]$/.test(value)) throw new InvalidArgumentError("JetStream keeps a stream on 1 to 5 servers.");
+  return n;
 }
 
 function runtimeName(value: string): string {

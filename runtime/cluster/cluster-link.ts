@@ -22,6 +22,7 @@ import { LiveError, type LiveErrorCode } from "../system/live-error.js";
 import type { LinkedSystem, LiveLink } from "../system/live-link.js";
 import type { AskOptions, SystemLink } from "../system/live-options.js";
 import { Directory, type DirectoryEntry, type DirectoryFeed, type DirectoryPortal } from "./directory.js";
+import { dataDirId, Fenced, RuntimeIdentity } from "./identity.js";
 import { ClusterConnection, serversProblem } from "./nats.js";
 import { StreamExport } from "./stream-export.js";
 import { StreamImport } from "./stream-import.js";
@@ -47,15 +48,41 @@ export interface ClusterOptions {
   readonly directoryCopy?: string;
   /** Where the link reports what goes wrong with remote streams (default: the system's log). */
   readonly log?: LogWriter;
+  /**
+   * How many servers of a JetStream cluster keep each stream and the directory bucket, when this
+   * runtime creates them: 1 (default; a single server) to 5; 3 survives the loss of any one
+   * server of three (docs/cluster.md, "Failures"). Streams made before keep their replicas.
+   */
+  readonly replicas?: number;
+  /**
+   * Take this runtime's name even when another data directory holds it (docs/cluster.md,
+   * "Identity"): for a machine that is gone for good. The process that held it stops publishing.
+   */
+  readonly takeOver?: boolean;
 }
 
 /** A runtime's link to its cluster: give it to `Systems.live({ link })`, which closes it when it closes. */
 export interface ClusterLink extends SystemLink {
   /**
    * The runtime that runs the application at path `app` (`/<name>`), as this runtime last heard
-   * (the directory, docs/cluster.md); `undefined` when none does.
+   * (the directory, docs/cluster.md); `undefined` when none does, or when a runtime has only
+   * claimed the name yet (what it offers is not known: a launch here needing it would be refused).
    */
   runtimeOf(app: string): string | undefined;
+  /**
+   * Settles once this runtime's claim on its name was decided (docs/cluster.md, "Identity"; the
+   * claim starts when the link is given to a live system, whose data directory is the claimant):
+   * resolves when it holds the name, and at once when the cluster has not been reached (the name
+   * is claimed once it is, and {@link ClusterLink.fenced} says when that fails); rejects with the
+   * refusal when another data directory holds the name.
+   */
+  joined(): Promise<void>;
+  /**
+   * Resolves with why when this process no longer holds its runtime's name (another data directory
+   * held it when the cluster was reached, or took it over); by then the link publishes, answers and
+   * records nothing more under the name, and the system should be closed. Never settles otherwise.
+   */
+  readonly fenced: Promise<Error>;
 }
 
 /**
@@ -65,8 +92,9 @@ export interface ClusterLink extends SystemLink {
  * connects in the background (a warning says so): applications run here meanwhile. Give the
  * link to `Systems.live({ link })`; closing the system closes it.
  *
- * @throws TypeError for a bad runtime name or server list; Error naming the URL when the server answers but has
- *   no JetStream (in `options.domain`, when given)
+ * @throws TypeError for a bad runtime name, server list or replica count; Error naming the URL
+ *   when the server answers but has no JetStream (in `options.domain`, when given) or fewer
+ *   servers than `options.replicas`
  */
 export async function joinCluster(options: ClusterOptions): Promise<ClusterLink> {
   if (!isRuntimeName(options.runtime)) {
@@ -74,10 +102,16 @@ export async function joinCluster(options: ClusterOptions): Promise<ClusterLink>
   }
   const problem = serversProblem(options.servers);
   if (problem !== undefined) throw new TypeError(`joinCluster({ servers: ${JSON.stringify(options.servers)} }): ${problem}`);
-  const warn = (line: string): void => (options.log ?? defaultLog)(line, { level: "warn", workflow: "", task: "", key: 0 });
-  const connection = await ClusterConnection.open(options.servers, `portals runtime ${options.runtime}`, options.domain, warn);
+  const replicas = options.replicas ?? 1;
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) throw new TypeError(`joinCluster({ replicas: ${replicas} }): JetStream keeps a stream on 1 to 5 servers`);
+  const report = (line: string, level: "warn" | "error"): void => (options.log ?? defaultLog)(line, { level, workflow: "", task: "", key: 0 });
+  const connection = await ClusterConnection.open(
+    { servers: options.servers, name: `portals runtime ${options.runtime}`, domain: options.domain, replicas },
+    (line) => report(line, "warn"),
+  );
+  const identity = new RuntimeIdentity(connection, options.runtime, options.takeOver === true, report);
   try {
-    return new NatsLink(connection, await Directory.open(connection, options.directoryCopy), options.runtime, options.log);
+    return new NatsLink(connection, await Directory.open(connection, () => identity.held(), options.directoryCopy), identity, options.runtime, options.log);
   } catch (thrown) {
     await connection.close();
     throw thrown;
@@ -105,6 +139,7 @@ class NatsLink implements LiveLink, ClusterLink {
   constructor(
     private readonly connection: ClusterConnection,
     private readonly directory: Directory,
+    private readonly identity: RuntimeIdentity,
     /** This runtime's name. */
     readonly runtime: string,
     private readonly log: LogWriter | undefined,
@@ -118,10 +153,22 @@ class NatsLink implements LiveLink, ClusterLink {
 
   attach(system: LinkedSystem): void {
     this.system = system;
-    this.connection
-      .ready()
-      .then(({ nc }) => nc.subscribe(askSubject(this.runtime), { callback: (error, msg) => void (error === null && this.answer(system, msg)) }))
-      .catch(() => {}); // closed before the cluster was reached: there is nothing to answer
+    this.identity.start(dataDirId(system.dataDir));
+    // Asks of this runtime are answered by the process that holds its name, and by no other.
+    Promise.all([this.connection.ready(), this.identity.held()])
+      .then(([{ nc }]) => {
+        const subscription = nc.subscribe(askSubject(this.runtime), { callback: (error, msg) => void (error === null && this.answer(system, msg)) });
+        void this.identity.fenced.then(() => subscription.unsubscribe());
+      })
+      .catch(() => {}); // closed before the cluster was reached, or the name is not this process's: there is nothing to answer
+  }
+
+  joined(): Promise<void> {
+    return this.identity.decided();
+  }
+
+  get fenced(): Promise<Error> {
+    return this.identity.fenced;
   }
 
   async claim(apps: readonly string[]): Promise<string[]> {
@@ -129,11 +176,21 @@ class NatsLink implements LiveLink, ClusterLink {
     if (live === undefined) {
       throw new LiveError("unavailable", `this runtime has not reached the cluster yet, and an application is launched in a cluster only once its name is claimed there; deploy again once it has (the server's log says when NATS cannot be reached)`);
     }
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      // Only the holder of the runtime's name writes under it; its claim is usually made already.
+      await Promise.race([this.identity.held(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Unreachable()), HOLD_WAIT_MS)))]);
+    } catch (thrown) {
+      const why = thrown instanceof Unreachable ? `this runtime has not taken its name ${this.runtime} in the cluster yet (the server's log says why); deploy again once it has` : describe(thrown);
+      throw new LiveError("unavailable", why);
+    } finally {
+      clearTimeout(timer);
+    }
     const claimed: string[] = [];
     try {
       for (const app of apps) {
         const key = directoryKey(app);
-        const placeholder: DirectoryEntry = { app, runtime: this.runtime, streams: [], portals: [], asks: [], sequencers: [], splitters: [], feeds: [] };
+        const placeholder: DirectoryEntry = { app, runtime: this.runtime, streams: [], portals: [], asks: [], sequencers: [], splitters: [], feeds: [], claim: true };
         try {
           // Made only when no runtime holds the name: of two runtimes claiming it at once, one wins.
           await live.directory.create(key, JSON.stringify(placeholder));
@@ -155,13 +212,16 @@ class NatsLink implements LiveLink, ClusterLink {
 
   async release(apps: readonly string[]): Promise<void> {
     const live = this.connection.current;
-    if (live !== undefined) for (const app of apps) await live.directory.delete(directoryKey(app)).catch(() => {});
+    if (live === undefined || this.identity.lost !== undefined) return;
+    for (const app of apps) await live.directory.delete(directoryKey(app)).catch(() => {});
   }
 
   forwardAsk(portal: string, request: unknown, options: AskOptions): Promise<unknown> | undefined {
     const app = ownerOf(portal);
     const owner = this.remoteOwner(app);
     if (owner === undefined) return undefined;
+    const lost = this.identity.lost;
+    if (lost !== undefined) return Promise.reject(new LiveError("unavailable", `${app} runs on runtime ${owner.runtime}, and this process asks nothing of the cluster any more: ${lost.message}`));
     const timeoutMs = options.timeoutMs ?? FORWARD_TIMEOUT_MS;
     const body = JSON.stringify({ portal, request, timeoutMs, ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}) });
     return (async () => {
@@ -291,12 +351,14 @@ class NatsLink implements LiveLink, ClusterLink {
     const entry = { app: plan.app, runtime: this.runtime, streams, portals, asks, sequencers, splitters, feeds };
     const before = this.directory.find(plan.app);
     this.directory.put(before?.runtime === this.runtime ? keepSince(entry, before) : entry).catch((thrown: unknown) => {
+      if (thrown instanceof Fenced) return; // said once, by the identity
       this.logOf(engine)(`cannot record ${plan.app} in the cluster's directory: ${describe(thrown)}`, { level: "error", workflow: "", task: "", key: 0 });
     });
   }
 
   runtimeOf(app: string): string | undefined {
-    return this.directory.find(app)?.runtime;
+    const entry = this.directory.find(app);
+    return entry?.claim === true ? undefined : entry?.runtime;
   }
 
   waiting(): boolean {
@@ -311,8 +373,10 @@ class NatsLink implements LiveLink, ClusterLink {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.exports.map((e) => e.close()));
+    // First: an export or a directory write waiting for the name is let go, and ends.
     this.directory.close();
+    this.identity.close();
+    await Promise.all(this.exports.map((e) => e.close()));
     await this.connection.close();
   }
 
@@ -344,7 +408,7 @@ class NatsLink implements LiveLink, ClusterLink {
   }
 
   private exportOf(engine: Engine, stream: AtomicStream, publishes?: () => boolean): StreamExport {
-    return new StreamExport(stream, this.runtime, this.connection, this.codec, this.logOf(engine), publishes);
+    return new StreamExport(stream, this.runtime, this.connection, this.identity, this.codec, this.logOf(engine), publishes);
   }
 
   /** Connects the requests runtime `asker` sends to portal `portal` (served here) into the portal's request sequencer. */
@@ -403,10 +467,10 @@ class NatsLink implements LiveLink, ClusterLink {
     }
   }
 
-  /** The directory entry of application `app` when another runtime runs it. */
+  /** The directory entry of application `app` when another runtime runs it (not only claimed its name). */
   private remoteOwner(app: string): DirectoryEntry | undefined {
     const entry = this.directory.find(app);
-    return entry === undefined || entry.runtime === this.runtime ? undefined : entry;
+    return entry === undefined || entry.runtime === this.runtime || entry.claim === true ? undefined : entry;
   }
 
   private readonly codec = (): Codec => {
@@ -419,9 +483,11 @@ class NatsLink implements LiveLink, ClusterLink {
   }
 }
 
-/** This runtime cannot reach its NATS server now (for the message of a forwarded ask). */
+/** This runtime cannot reach its NATS server now, or has not taken its name there (for the message of an ask or a claim). */
 class Unreachable extends Error {}
 
+/** How long a claim of application names waits for this runtime's claim on its own name, in milliseconds. */
+const HOLD_WAIT_MS = 5000;
 /** How long a forwarded ask waits by default, as `LiveSystem.ask` does. */
 const FORWARD_TIMEOUT_MS = 10_000;
 /** The path suffix of a portal's request sequencer (`graph/expand.ts`). */

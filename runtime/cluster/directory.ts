@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import type { KV, KvEntry } from "@nats-io/kv";
 import type { ClusterConnection } from "./nats.js";
-import { directoryKey } from "./subjects.js";
+import { APP_KEYS, directoryKey } from "./subjects.js";
 
 /** Longest pause between attempts to write an entry while the server is away, in milliseconds. */
 const MAX_BACKOFF_MS = 2000;
@@ -57,6 +57,11 @@ export interface DirectoryEntry {
   readonly splitters: readonly DirectorySplitter[];
   /** Its streams connected into sequencers of other applications. */
   readonly feeds: readonly DirectoryFeed[];
+  /**
+   * True in what a claim writes before the application is deployed: the name is taken, but what
+   * the application offers is not known yet, so other runtimes resolve none of its paths.
+   */
+  readonly claim?: boolean;
 }
 
 /** See the module header. */
@@ -69,15 +74,18 @@ export class Directory {
   private constructor(
     private readonly connection: ClusterConnection,
     private readonly cache: string | undefined,
+    private readonly writable: () => Promise<void>,
   ) {}
 
   /**
    * The directory of the cluster `connection` reaches: first the copy in file `cache` (what this
    * runtime last heard, so it restores its applications while the cluster cannot be reached),
-   * then, once connected, the bucket's entries, followed from then on.
+   * then, once connected, the bucket's entries, followed from then on. Entries are written only
+   * once `writable` resolves (this runtime holds its name, `identity.ts`), and not at all when it
+   * rejects.
    */
-  static async open(connection: ClusterConnection, cache?: string): Promise<Directory> {
-    const directory = new Directory(connection, cache);
+  static async open(connection: ClusterConnection, writable: () => Promise<void>, cache?: string): Promise<Directory> {
+    const directory = new Directory(connection, cache, writable);
     if (cache !== undefined && existsSync(cache)) {
       for (const entry of JSON.parse(readFileSync(cache, "utf8")) as unknown[]) directory.take(JSON.stringify(entry));
     }
@@ -90,12 +98,12 @@ export class Directory {
 
   private async follow(kv: KV): Promise<void> {
     if (this.closed) return;
-    const watch = await kv.watch();
+    const watch = await kv.watch({ key: APP_KEYS });
     this.stopWatch = () => watch.stop();
     void (async () => {
       for await (const e of watch) this.taken(e);
     })().catch(() => {});
-    for await (const key of await kv.keys()) {
+    for await (const key of await kv.keys(APP_KEYS)) {
       const e = await kv.get(key);
       if (e !== null) this.taken(e);
     }
@@ -116,10 +124,20 @@ export class Directory {
     this.listeners.add(listener);
   }
 
-  /** Records `entry`, here and (once connected, trying again while the server is away) in the bucket. */
+  /**
+   * Records `entry`, here and (once connected, trying again while the server is away) in the bucket.
+   *
+   * @throws what `writable` rejects with (this runtime does not hold its name)
+   */
   async put(entry: DirectoryEntry): Promise<void> {
     this.set(entry);
     for (let attempt = 0; !this.closed; attempt++) {
+      try {
+        await this.writable();
+      } catch (thrown) {
+        if (this.closed) return;
+        throw thrown;
+      }
       try {
         const { directory } = await this.connection.ready();
         await directory.put(directoryKey(entry.app), JSON.stringify(entry));

@@ -13,6 +13,13 @@ import type { NatsConnection } from "@nats-io/nats-core";
 import { describe } from "../core/errors.js";
 import { DIRECTORY_BUCKET, jetStreamName, streamSubject } from "./subjects.js";
 
+/**
+ * How long a JetStream API call (a look-up, a consumer made) waits for its answer, in
+ * milliseconds: a call made while a JetStream cluster elects a leader is never answered, and the
+ * next one after the election is (measured: docs/cluster.md, "Failures"); far above what a
+ * server takes otherwise.
+ */
+const API_TIMEOUT_MS = 2000;
 /** How long a remote atom id is remembered for deduplication (the server's default; correctness does not depend on it). */
 const DUPLICATE_WINDOW_NS = 120 * 1e9;
 /** How long the first attempt to connect may take before the runtime starts without the cluster, in milliseconds. */
@@ -27,6 +34,21 @@ const RETRY_MS = 500;
 export function serversProblem(servers: string): string | undefined {
   const bad = servers.split(",").find((s) => !/^((nats|tls|ws|wss):\/\/([^@\s/]+@)?)?([\w.-]+|\[[\da-fA-F:]+\])(:\d{1,5})?$/.test(s.trim()));
   return bad === undefined ? undefined : `${JSON.stringify(bad)} is not a NATS server address; give nats://host:port (several separated by commas)`;
+}
+
+/** JetStream's error code for adding a stream whose name another configuration holds. */
+const STREAM_NAME_IN_USE = 10058;
+
+/** Where a runtime's connection goes, and what it creates there. */
+export interface NatsPlace {
+  /** The NATS servers, `nats://host:port`, several separated by commas. */
+  readonly servers: string;
+  /** The client's name, as the server's monitoring shows it. */
+  readonly name: string;
+  /** The JetStream domain, when not the server's own. */
+  readonly domain?: string | undefined;
+  /** How many servers keep each stream and the directory bucket this runtime creates (1 to 5). */
+  readonly replicas: number;
 }
 
 /** A connected client: its JetStream API and the directory bucket. */
@@ -47,15 +69,18 @@ export class ClusterConnection {
   private lost = false;
 
   /**
-   * Connects to the NATS server at `servers` (`nats://host:port`, or several separated by
-   * commas), in JetStream domain `domain` when given (an edge runtime's server is a leaf node
-   * that reaches the cloud's JetStream by its domain). Resolves once connected, or once the
-   * first attempt failed (the connection is then made in the background; `warn` says so).
+   * Connects to the NATS server at `where.servers` (`nats://host:port`, or several separated by
+   * commas: the servers of a JetStream cluster), in JetStream domain `where.domain` when given
+   * (an edge runtime's server is a leaf node that reaches the cloud's JetStream by its domain).
+   * Streams and the directory bucket it creates are kept by `where.replicas` servers. Resolves
+   * once connected, or once the first attempt failed (the connection is then made in the
+   * background; `warn` says so).
    *
-   * @throws Error naming the URL when the server answers but cannot hold the cluster (no JetStream)
+   * @throws Error naming the URL when the server answers but cannot hold the cluster (no JetStream, or fewer servers than `replicas`)
    */
-  static async open(servers: string, name: string, domain: string | undefined, warn: (line: string) => void): Promise<ClusterConnection> {
-    const options = { servers: servers.split(","), name, maxReconnectAttempts: -1, reconnectTimeWait: 250 };
+  static async open(where: NatsPlace, warn: (line: string) => void): Promise<ClusterConnection> {
+    const { servers, domain, replicas } = where;
+    const options = { servers: servers.split(","), name: where.name, maxReconnectAttempts: -1, reconnectTimeWait: 250 };
     let first: NatsConnection | undefined;
     try {
       first = await connect({ ...options, timeout: FIRST_CONNECT_MS });
@@ -64,10 +89,12 @@ export class ClusterConnection {
     }
     if (first !== undefined) {
       try {
-        return new ClusterConnection(Promise.resolve(await setUp(first, domain)));
+        return new ClusterConnection(Promise.resolve(await setUp(first, domain, replicas)), replicas);
       } catch (thrown) {
         await first.close();
-        const fix = domain === undefined ? "the server needs JetStream (nats-server -js)" : `the server needs JetStream (nats-server -js), and --nats-domain must name its JetStream domain (given: ${domain})`;
+        const fix =
+          (domain === undefined ? "the server needs JetStream (nats-server -js)" : `the server needs JetStream (nats-server -js), and --nats-domain must name its JetStream domain (given: ${domain})`) +
+          (replicas > 1 ? `, in a JetStream cluster of at least ${replicas} servers (--nats-replicas ${replicas})` : "");
         throw new Error(`cannot set up the cluster on NATS at ${servers} (${describe(thrown)}); ${fix}`);
       }
     }
@@ -88,7 +115,7 @@ export class ClusterConnection {
           break;
         }
         try {
-          return await setUp(nc, domain);
+          return await setUp(nc, domain, replicas);
         } catch (thrown) {
           warn(`cannot set up the cluster on NATS at ${servers} (${describe(thrown)}); trying again`);
           await nc.close();
@@ -96,11 +123,12 @@ export class ClusterConnection {
       }
       throw new Error("closed before the cluster could be reached");
     })();
-    return new ClusterConnection(later, state);
+    return new ClusterConnection(later, replicas, state);
   }
 
   private constructor(
     connected: Promise<Connected>,
+    private readonly replicas: number,
     /** Shared with a connection still being made, which closes itself once made after {@link close}. */
     private readonly state = { closed: false },
   ) {
@@ -150,9 +178,21 @@ export class ClusterConnection {
     let made = this.streams.get(name);
     if (made === undefined) {
       made = this.connected.then(async ({ jsm }) => {
-        const config = { name, subjects: [streamSubject(path, runtime)], storage: StorageType.File, duplicate_window: DUPLICATE_WINDOW_NS, description: `portals-ts: stream ${path} of runtime ${runtime}` };
-        // Adding a stream that exists with the same configuration succeeds.
-        await jsm.streams.add(config);
+        const config = {
+          name,
+          subjects: [streamSubject(path, runtime)],
+          storage: StorageType.File,
+          duplicate_window: DUPLICATE_WINDOW_NS,
+          num_replicas: this.replicas,
+          description: `portals-ts: stream ${path} of runtime ${runtime}`,
+        };
+        try {
+          // Adding a stream that exists with the same configuration succeeds.
+          await jsm.streams.add(config);
+        } catch (thrown) {
+          // One made before with other replicas is used as it is (a runtime restarted with another --nats-replicas).
+          if ((thrown as { code?: number }).code !== STREAM_NAME_IN_USE) throw thrown;
+        }
         return name;
       });
       // A failure (the server went away) is tried again by the next caller.
@@ -170,11 +210,11 @@ export class ClusterConnection {
   }
 }
 
-/** The JetStream API of `nc` in `domain`, and the directory bucket (made when missing). */
-async function setUp(nc: NatsConnection, domain: string | undefined): Promise<Connected> {
-  const options = domain === undefined ? {} : { domain };
+/** The JetStream API of `nc` in `domain`, and the directory bucket (made when missing, kept by `replicas` servers). */
+async function setUp(nc: NatsConnection, domain: string | undefined, replicas: number): Promise<Connected> {
+  const options = { timeout: API_TIMEOUT_MS, ...(domain === undefined ? {} : { domain }) };
   const jsm = await jetstreamManager(nc, options);
   const js = jetstream(nc, options);
-  const directory = await new Kvm(js).create(DIRECTORY_BUCKET, { history: 1 });
+  const directory = await new Kvm(js).create(DIRECTORY_BUCKET, { history: 1, replicas });
   return { nc, js, jsm, directory };
 }

@@ -15,6 +15,11 @@
  * it, so after a crash nothing is published twice whatever the deduplication window; a second
  * process publishing as this runtime makes the expectations fail, and after a few rounds without
  * progress the export stops, saying so.
+ *
+ * The look-up also asks whether this process still holds the runtime's name (`identity.ts`), and
+ * is made again before the first publish after a reconnection: a process whose name was taken over
+ * while it was cut off publishes nothing more, though its expectations would still hold on a
+ * stream the new holder has not written yet.
  */
 import { headers } from "@nats-io/nats-core";
 import type { PubAck } from "@nats-io/jetstream";
@@ -22,6 +27,7 @@ import { describe } from "../core/errors.js";
 import type { LogWriter } from "../core/log.js";
 import type { AtomicStream, Consumer, Cursor } from "../engine/stream.js";
 import type { Codec } from "../state/codec.js";
+import { Fenced, type Fence } from "./identity.js";
 import type { ClusterConnection } from "./nats.js";
 import { ATOM_HEADER, atomMessageId, streamSubject } from "./subjects.js";
 
@@ -46,6 +52,9 @@ export class StreamExport implements Consumer {
   private lastSeq: number | undefined;
   private pumping = false;
   private closed = false;
+  /** Set by a reconnection: the next publish is preceded by a look-up. */
+  private reconnected = false;
+  private readonly stopListening: () => void;
   /** Settles when the current pump ends. */
   private pumped: Promise<void> = Promise.resolve();
 
@@ -53,6 +62,7 @@ export class StreamExport implements Consumer {
     private readonly stream: AtomicStream,
     private readonly runtime: string,
     private readonly connection: ClusterConnection,
+    private readonly fence: Fence,
     private readonly codec: () => Codec,
     private readonly log: LogWriter,
     /** Whether atoms are published now; those covered while it is false are dropped (default: always). */
@@ -63,6 +73,7 @@ export class StreamExport implements Consumer {
     this.subject = streamSubject(stream.path, runtime);
     // Made now, so readers find it before the first atom is published (a failure is tried again by the pump).
     connection.atomStream(stream.path, runtime).catch(() => {});
+    this.stopListening = connection.onReconnect(() => (this.reconnected = true));
   }
 
   /** The stream's path. */
@@ -99,6 +110,7 @@ export class StreamExport implements Consumer {
   /** Stops publishing; resolves once a publish in flight has ended. */
   async close(): Promise<void> {
     this.closed = true;
+    this.stopListening();
     await this.pumped;
   }
 
@@ -107,11 +119,17 @@ export class StreamExport implements Consumer {
     try {
       let stalled = 0;
       for (let attempt = 0; !this.closed && this.cursor.position < this.covered; ) {
+        if (this.fence.lost !== undefined) throw this.fence.lost;
+        if (this.reconnected) {
+          this.reconnected = false;
+          this.lastSeq = undefined;
+        }
         if (this.lastSeq === undefined) {
           try {
             await this.lookUp();
           } catch (thrown) {
-            if (thrown instanceof CannotPublish) throw thrown;
+            if (thrown instanceof CannotPublish || thrown instanceof Fenced) throw thrown;
+            if (this.closed) break;
             // The server is away (or slow): as for a publish, wait and look again.
             if (attempt === 0) this.log(`reading the last atom of stream ${this.path} on the cluster failed (${describe(thrown)}); retrying`, { level: "warn", workflow: this.path, task: "", key: 0 });
             await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_BACKOFF_MS, 50 * 2 ** attempt++)));
@@ -147,6 +165,9 @@ export class StreamExport implements Consumer {
       }
     } catch (thrown) {
       this.closed = true;
+      this.stopListening();
+      // The identity says so, once for every export.
+      if (thrown instanceof Fenced) return;
       this.log(`the export of stream ${this.path} to the cluster stopped: ${describe(thrown)}`, { level: "error", workflow: this.path, task: "", key: 0 });
     } finally {
       this.pumping = false;
@@ -157,9 +178,11 @@ export class StreamExport implements Consumer {
    * Reads the last atom this runtime published on its subject and skips the atoms up to it.
    *
    * @throws CannotPublish when the stream holds an atom this stream never had (another data
-   *   directory ran as this runtime); Error when the server cannot be asked
+   *   directory ran as this runtime); Fenced when this process no longer holds the runtime's
+   *   name; Error when the server cannot be asked
    */
   private async lookUp(): Promise<void> {
+    await this.fence.verify();
     // Made again if making it failed (the server went away): the connection keeps it once made.
     const name = await this.connection.atomStream(this.stream.path, this.runtime);
     const { jsm } = await this.connection.ready();

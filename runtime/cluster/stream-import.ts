@@ -9,8 +9,10 @@
  *
  * An ordered consumer can stall for good after the server restarts (measured: docs/cluster.md,
  * "Failures"), so the import starts a new one after every reconnection, from the last sequence
- * it received.
+ * it received; likewise when its heartbeats stop (the node of a JetStream cluster that held it
+ * was lost while this client stayed connected to another).
  */
+import type { ConsumerNotification } from "@nats-io/jetstream";
 import type { LogWriter } from "../core/log.js";
 import { describe } from "../core/errors.js";
 import type { Atom } from "../engine/atom.js";
@@ -106,6 +108,21 @@ export class StreamImport implements AtomSource {
     this.drained?.();
   }
 
+  /**
+   * Calls `stop` when the consumer whose notifications are `status` is gone: its server stopped
+   * sending heartbeats (a JetStream cluster lost the node that held it, docs/cluster.md,
+   * "Failures"), and this client, connected to another node, sees no reconnection that would
+   * start a new one.
+   */
+  private async watchOver(status: AsyncIterable<ConsumerNotification>, stop: () => void): Promise<void> {
+    for await (const s of status) {
+      if (s.type === "heartbeats_missed" || s.type === "consumer_deleted" || s.type === "consumer_not_found") {
+        stop();
+        return;
+      }
+    }
+  }
+
   private async read(): Promise<void> {
     if (this.stopped) return;
     const from = Math.max(this.at.seq, this.receivedSeq);
@@ -115,11 +132,13 @@ export class StreamImport implements AtomSource {
       const { js } = await this.connection.ready();
       const consumer = await js.consumers.get(jetStreamName(this.from.stream, this.from.producer), { filter_subjects: streamSubject(this.from.stream, this.from.producer), ...start });
       const messages = await consumer.consume({ expires: EXPIRES_MS, max_messages: 64 });
-      this.stopConsumer = () => {
-        this.stopConsumer = undefined;
+      const stop = (): void => {
+        if (this.stopConsumer === stop) this.stopConsumer = undefined;
         messages.stop();
       };
-      if (this.stopped || this.reconnected) this.stopConsumer();
+      this.stopConsumer = stop;
+      if (this.stopped || this.reconnected) stop();
+      void this.watchOver(messages.status(), stop);
       for await (const m of messages) {
         if (this.stopConsumer === undefined) break;
         const number = Number(m.headers?.get(ATOM_HEADER));
@@ -145,7 +164,7 @@ export class StreamImport implements AtomSource {
       // Until the producer has made its stream (it does at launch), there is nothing to read yet.
       if (!/stream not found/i.test(String(thrown))) this.log(`reading stream ${this.path} from the cluster failed (${describe(thrown)}); retrying`, { level: "warn", workflow: this.path, task: "", key: 0 });
     }
-    // Ended by a reconnection, or failed: read on from what was received.
+    // Ended by a reconnection, a consumer gone silent, or failed: read on from what was received.
     this.stopConsumer = undefined;
     if (!this.stopped) setTimeout(() => void this.read(), RETRY_MS);
   }

@@ -53,6 +53,14 @@ export function directoryKey(app: string): string {
   return `apps.${token(app.slice(1))}`;
 }
 
+/** The directory key of runtime `runtime`'s identity: which data directory holds the name, and its epoch (`identity.ts`). */
+export function identityKey(runtime: string): string {
+  return `runtimes.${token(runtime)}`;
+}
+
+/** The directory keys of applications (a watch of the directory follows only these). */
+export const APP_KEYS = "apps.>";
+
 /** A runtime name: the same characters as an application name (it is a subject token and a message id part). */
 export function isRuntimeName(name: unknown): name is string {
   return typeof name === "string" && /^[\w-]{1,64}$/.test(name);

@@ -41,8 +41,11 @@ export interface ServerOptions {
   readonly deploymentLimit?: number;
   /** Where the applications' log lines go (default: stdout and stderr). */
   readonly log?: LogWriter;
-  /** Join the cluster of a NATS server as a named runtime (docs/cluster.md); default: run alone. */
-  readonly cluster?: { readonly servers: string; readonly runtime: string; readonly domain?: string };
+  /**
+   * Join the cluster of a NATS server as a named runtime (docs/cluster.md); default: run alone.
+   * `replicas` and `takeOver` are those of `joinCluster`.
+   */
+  readonly cluster?: { readonly servers: string; readonly runtime: string; readonly domain?: string; readonly replicas?: number; readonly takeOver?: boolean };
 }
 
 /** A running server. */
@@ -57,6 +60,11 @@ export interface RunningServer {
   readonly restored: string | undefined;
   /** The live system it serves. */
   readonly system: LiveSystem;
+  /**
+   * Resolves with why when the server's runtime lost its name in the cluster (docs/cluster.md,
+   * "Identity"): it serves on, but as nothing the cluster sees; close it. Never settles otherwise.
+   */
+  readonly fenced: Promise<Error>;
   /** Stops accepting calls, takes a last checkpoint and closes. */
   close(): Promise<void>;
 }
@@ -71,7 +79,8 @@ export const DEPLOYMENT_LIMIT = 16 * 1024 * 1024;
  * from the newest snapshot (or launches them afresh when there is none), then listens.
  *
  * @throws Error when the data directory cannot be made, the token is bad, a recorded
- *   deployment no longer imports, the snapshot does not fit, or the port cannot be bound
+ *   deployment no longer imports, the snapshot does not fit, the port cannot be bound, or
+ *   another data directory holds the cluster runtime's name
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   if (existsSync(options.dataDir) && !statSync(options.dataDir).isDirectory()) {
@@ -92,13 +101,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
 async function start(options: ServerOptions, token: string, created: boolean): Promise<RunningServer> {
   const deployments = new Deployments(options.dataDir);
+  let fenced: Promise<Error> = new Promise(() => {});
   const live = async (): Promise<LiveSystem> => {
     const link =
       options.cluster === undefined
         ? undefined
         : await joinCluster({ ...options.cluster, directoryCopy: join(options.dataDir, "cluster-directory.json"), ...(options.log !== undefined ? { log: options.log } : {}) });
+    let system: LiveSystem;
     try {
-      return Systems.live({
+      system = Systems.live({
         dataDir: options.dataDir,
         ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
         ...(options.idempotencyRetentionMs !== undefined ? { idempotencyRetentionMs: options.idempotencyRetentionMs } : {}),
@@ -109,6 +120,14 @@ async function start(options: ServerOptions, token: string, created: boolean): P
       await link?.close();
       throw thrown;
     }
+    if (link === undefined) return system;
+    // Refused before anything is restored: nothing of this data directory reaches the cluster.
+    await link.joined().catch(async (thrown: unknown) => {
+      await system.close();
+      throw thrown;
+    });
+    fenced = link.fenced;
+    return system;
   };
   let system = await live();
   let restored: string | undefined;
@@ -150,6 +169,7 @@ async function start(options: ServerOptions, token: string, created: boolean): P
     tokenCreated: created,
     restored,
     system,
+    fenced,
     async close() {
       await app.close();
       await system.close();

@@ -18,11 +18,16 @@ export interface LinkedSystem {
   wake(): void;
   /** Asks a portal of this system's applications, never another runtime's (`LiveSystem.ask` otherwise). */
   ask(portal: string, request: unknown, options: AskOptions): Promise<unknown>;
+  /**
+   * The system's data directory, locked by it, or `undefined` when it has none: a cluster names
+   * the holder of a runtime's name by it (docs/cluster.md, "Identity").
+   */
+  readonly dataDir: string | undefined;
 }
 
 /** See the module header: the hooks behind a {@link SystemLink}. */
 export interface LiveLink extends SystemLink {
-  /** Called once, by the system the link serves, before any other call. */
+  /** Called once, by the system the link serves, before any other call (once it holds its data directory's lock). */
   attach(system: LinkedSystem): void;
   /**
    * The paths `plans` need that are not in `engine` and that the link answers for (it adds them

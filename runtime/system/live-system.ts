@@ -83,10 +83,16 @@ export class LiveSystem {
     this.retentionMs = retentionMs;
     this.log = options.log ?? defaultLog;
     this.link = options.link === undefined ? undefined : liveLink(options.link);
-    this.link?.attach({ codec: () => this.launched.codec, wake: () => this.driver.wake(), ask: (portal, request, o) => this.askHere(portal, request, o) });
     // The store makes the directories and only reads until its first append, which the lock guards.
     this.store = options.dataDir === undefined ? undefined : new SegmentStore(`${options.dataDir}/snapshots`);
     this.lock = options.dataDir === undefined ? undefined : lockDataDir(options.dataDir);
+    // After the lock: the link claims the runtime's name for this data directory, which a second system on it must not do.
+    try {
+      this.link?.attach({ codec: () => this.launched.codec, wake: () => this.driver.wake(), ask: (portal, request, o) => this.askHere(portal, request, o), dataDir: options.dataDir });
+    } catch (thrown) {
+      this.lock?.release();
+      throw thrown;
+    }
     this.assemble();
     this.sweeper = setInterval(() => this.sweep(), Math.min(60_000, Math.max(10, Math.floor(retentionMs / 4))));
     this.sweeper.unref();
