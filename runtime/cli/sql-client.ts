@@ -63,18 +63,19 @@ export class SqlSession {
    * Runs one statement and returns the table's answer: rows, a count of rows affected, or a
    * failed statement (`{ error, code }`, a value: the session goes on).
    *
+   * @param options.alone true to run it outside the session (no `session`, no `seq`): it takes
+   *   no locks and reads committed rows, whatever transaction the session has open; for reads only
    * @throws CallError when the server refuses the call (no token, no such application or
    *   portal, a portal that is not a table's) or cannot be reached after the retries
    * @throws UsageError when the token cannot be sent in a header
    */
-  async run(sql: string): Promise<SqlReply> {
-    // Taken before the first send: a statement that got lost on the way keeps its number, and
-    // the next one never reuses it, whatever became of this one.
-    const seq = this.seq++;
+  async run(sql: string, options: { readonly alone?: boolean } = {}): Promise<SqlReply> {
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (this.address.token !== undefined) headers["authorization"] = `Bearer ${this.address.token}`;
     checkHeaders(headers);
-    const body = JSON.stringify({ sql, session: this.id, seq });
+    // The seq is taken before the first send: a statement that got lost on the way keeps its
+    // number, and the next one never reuses it, whatever became of this one.
+    const body = JSON.stringify(options.alone === true ? { sql } : { sql, session: this.id, seq: this.seq++ });
     let delay = this.retry.firstDelayMs;
     for (let attempt = 0; ; attempt++) {
       const last = attempt === this.retry.retries;

@@ -1,11 +1,23 @@
 /**
  * SQL text as `portals sql` cuts it into statements: a `;` ends a statement only outside
- * quotes ('…', "…", with doubled quotes inside) and comments (`-- …`, `/* … *\/`), as in psql.
- * The server parses each statement; this only finds where one ends.
+ * quotes ('…', "…", with doubled quotes inside; dollar quotes `$$…$$` and `$tag$…$tag$`) and
+ * comments (`-- …`, `/* … *\/`), as in psql. The server parses each statement; this only finds
+ * where one ends.
  */
 
-/** What the text after the last complete statement is still inside of, if anything. */
-export type OpenContext = "'" | '"' | "/*" | null;
+/** What the text after the last complete statement is still inside of, if anything (`$`: a dollar quote). */
+export type OpenContext = "'" | '"' | "$" | "/*" | null;
+
+/** A dollar quote's opening (sticky: at `lastIndex`): `$$` or `$tag$`, a tag being an identifier without `$`. */
+const DOLLAR_QUOTE = /\$(?:[A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/y;
+
+/** The dollar quote opening at `i` in `text`, or `undefined`. */
+function dollarQuoteAt(text: string, i: number): string | undefined {
+  // After a letter, digit or `$`, a `$` is part of a name (`a$b$`) or follows a parameter's, not a quote.
+  if (i > 0 && /[\w$\u0080-\uffff]/.test(text[i - 1]!)) return undefined;
+  DOLLAR_QUOTE.lastIndex = i;
+  return DOLLAR_QUOTE.exec(text)?.[0];
+}
 
 /** Statements cut from a text, and what is left after the last `;`. */
 export interface SplitText {
@@ -13,7 +25,7 @@ export interface SplitText {
   readonly statements: readonly string[];
   /** The text after the last `;` (or all of it): an unfinished statement, comments or nothing. */
   readonly rest: string;
-  /** The quote or block comment `rest` ends inside, `null` when none. */
+  /** The quote (`$` for a dollar quote) or block comment `rest` ends inside, `null` when none. */
   readonly open: OpenContext;
 }
 
@@ -27,11 +39,18 @@ export function splitStatements(text: string): SplitText {
   const statements: string[] = [];
   let start = 0;
   let open: OpenContext = null;
+  // The opening of the dollar quote `open === "$"` is inside of: it is also its end.
+  let tag = "";
   let i = 0;
   while (i < text.length) {
     const c = text[i]!;
     const next = text[i + 1];
-    if (open === "'" || open === '"') {
+    const dollar = open === null && c === "$" ? dollarQuoteAt(text, i) : undefined;
+    if (open === "$") {
+      const end = text.indexOf(tag, i);
+      i = end < 0 ? text.length : end + tag.length;
+      if (end >= 0) open = null;
+    } else if (open === "'" || open === '"') {
       // A doubled quote is the quote itself; either way the scan goes on after the pair.
       if (c === open) {
         if (next === open) i++;
@@ -47,6 +66,10 @@ export function splitStatements(text: string): SplitText {
     } else if (c === "'" || c === '"') {
       open = c;
       i++;
+    } else if (dollar !== undefined) {
+      tag = dollar;
+      open = "$";
+      i += tag.length;
     } else if (c === "-" && next === "-") {
       const end = text.indexOf("\n", i);
       i = end < 0 ? text.length : end + 1;

@@ -274,7 +274,8 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
         summary: "Run one SQL statement on a table of portals-ts/sql: the answer is { columns, rows } or { affected }",
         description:
           "The body is { sql, params?, session?, seq? }; the table's query portal /{app}/portals/{table} runs it. Statements of a session run in order; " +
-          "a retry with the same session and seq is answered again and changes nothing again. A failed statement is { error, code }: 400 for syntax, unsupported, unknown, type and session, 409 for constraint, conflict and aborted.",
+          "a retry with the same session and seq is answered again and changes nothing again. A failed statement is { error, code }: 400 for syntax, unsupported, unknown, type and session, 409 for constraint, conflict and aborted; " +
+          "a body that is not of this shape is a 400 with code syntax.",
         security: SECURED,
         params: { type: "object", properties: { app: NAME, table: PART_NAME }, required: ["app", "table"] },
         querystring: { type: "object", properties: { timeoutMs: { type: "integer", minimum: 1, maximum: 600_000, default: 10_000 } } },
@@ -299,9 +300,10 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     },
     async (request, reply) => {
       const { app: name, table } = request.params;
-      if (request.body === undefined) return reply.code(400).send({ error: 'send the statement as a JSON body { "sql": "..." } (Content-Type: application/json)' });
+      // A request not of the shape is a `syntax` error, as the table itself answers it (docs/sql.md, "Protocol").
+      if (request.body === undefined) return reply.code(400).send({ error: 'send the statement as a JSON body { "sql": "..." } (Content-Type: application/json)', code: "syntax" });
       const problem = sqlRequestProblem(request.body);
-      if (problem !== null) return reply.code(400).send({ error: problem });
+      if (problem !== null) return reply.code(400).send({ error: problem, code: "syntax" });
       const portal = `/${name}/portals/${table}`;
       const started = performance.now();
       let answer: unknown;

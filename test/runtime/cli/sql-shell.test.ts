@@ -44,6 +44,16 @@ describe("splitStatements", () => {
     expect(splitStatements("SELECT 4 - 2 / 1; SELECT 3").statements).toEqual(["SELECT 4 - 2 / 1"]);
   });
 
+  test("dollar quotes $$…$$ and $tag$…$tag$ are quoted; $1 and a $ inside a name are not quotes", () => {
+    expect(splitStatements("SELECT $$dollar;quoted$$ AS x FROM kv; SELECT 2;")).toEqual({ statements: ["SELECT $$dollar;quoted$$ AS x FROM kv", "SELECT 2"], rest: "", open: null });
+    expect(splitStatements("SELECT $t$a;$$;'b$t$; SELECT $a$x$a$;").statements).toEqual(["SELECT $t$a;$$;'b$t$", "SELECT $a$x$a$"]);
+    expect(splitStatements("SELECT v FROM kv WHERE k = $1; SELECT a$b$ FROM t$x; SELECT '$$';").statements).toEqual(["SELECT v FROM kv WHERE k = $1", "SELECT a$b$ FROM t$x", "SELECT '$$'"]);
+    expect(splitStatements("SELECT $$a;")).toEqual({ statements: [], rest: "SELECT $$a;", open: "$" });
+    expect(splitStatements("SELECT 1; SELECT $x$ a $$ ;").open).toBe("$");
+    expect(splitStatements("SELECT $x$ a $x$ ;").open).toBeNull();
+    expect(scriptStatements("SELECT $$;$$; SELECT 2")).toEqual(["SELECT $$;$$", "SELECT 2"]);
+  });
+
   test("a script's last statement needs no ;", () => {
     expect(scriptStatements("INSERT INTO kv VALUES (1, 10); SELECT * FROM kv")).toEqual(["INSERT INTO kv VALUES (1, 10)", "SELECT * FROM kv"]);
     expect(scriptStatements("SELECT 1; -- done\n")).toEqual(["SELECT 1"]);
@@ -113,6 +123,7 @@ function captured(): CliIo & { stdout: string; stderr: string } {
 function fakeTable() {
   const sent: string[] = [];
   return {
+    id: "s-fake",
     sent,
     async run(sql: string): Promise<SqlReply> {
       sent.push(sql);
@@ -173,10 +184,16 @@ describe("the shell's lines", () => {
     expect(await lines.line("  \\q")).toBe("quit");
     expect(io.stdout).toBe(
       "Timing is on.\n k\n---\n 1\n(1 row)\nTime: 1.500 ms\nTiming is off.\n k\n---\n 1\n(1 row)\n" +
-        "Statements end with ; and may span lines. Commands:\n  \\timing [on|off]  print how long each statement took\n  \\q                quit (Ctrl-D too)\n  \\?                this help\n" +
+        "Statements end with ; and may span lines. Commands:\n" +
+        "  \\d                the table's columns\n" +
+        "  \\timing [on|off]  print how long each statement took\n" +
+        "  \\q                quit (Ctrl-D too); an open transaction is rolled back\n" +
+        "  \\?                this help\n" +
+        "The prompt is sql*> inside a transaction, sql!> inside one that failed (end it with ROLLBACK);\n" +
+        "...> continues a statement, sql'> sql\"> sql$> a quote.\n" +
         "1 row affected\n",
     );
-    expect(io.stderr).toBe("invalid command \\nope: try \\? for the commands\n");
+    expect(io.stderr).toBe("invalid command \\nope: the commands are \\d, \\timing [on|off], \\q and \\?\n");
     expect(table.sent).toEqual(["SELECT 1", "SELECT 1", "INSERT 'x\n\\q'"]);
   });
 
@@ -190,6 +207,187 @@ describe("the shell's lines", () => {
     await expect(lines.line("NOPE; INSERT;")).rejects.toThrow(new CallError("cannot run NOPE"));
     expect(table.sent).toEqual(["INSERT", "SELECT", "NOPE"]);
     await expect(new SqlLines(table, io, true).line("DOWN;")).rejects.toThrow("cannot reach the server");
+  });
+});
+
+/** The table the shell's target names. */
+const TARGET = { server: "http://127.0.0.1:8080", app: "sqlkv", table: "kv" };
+
+/**
+ * A fake table that keeps a session's transaction as the real one does: BEGIN opens it (twice is
+ * a `session` refusal), a statement starting with FAIL fails and aborts it, statements in an
+ * aborted one are refused, COMMIT of an aborted one is refused and ends it, ROLLBACK ends it.
+ * With `down` set, every call fails on the way.
+ */
+function transactionalTable() {
+  const sent: { sql: string; alone: boolean }[] = [];
+  let txn: "none" | "open" | "aborted" = "none";
+  const table = {
+    id: "s-1",
+    sent,
+    down: false,
+    async run(sql: string, options: { alone?: boolean } = {}): Promise<SqlReply> {
+      sent.push({ sql, alone: options.alone === true });
+      if (table.down) throw new CallError("cannot reach the server at http://127.0.0.1:8080 (ECONNREFUSED, 7 tries)");
+      if (options.alone === true) return sql === "SELECT * FROM kv LIMIT 0" ? { columns: ["k", "v"], rows: [] } : { error: `unknown table in ${sql}`, code: "unknown" };
+      const word = sql.split(" ")[0];
+      if (word === "BEGIN" || word === "START") {
+        if (txn !== "none") return { error: "a transaction is already open in this session; COMMIT or ROLLBACK it first", code: "session" };
+        txn = "open";
+        return { affected: 0 };
+      }
+      if (word === "COMMIT" || word === "ROLLBACK") {
+        const was = txn;
+        txn = "none";
+        return was === "aborted" && word === "COMMIT" ? { error: "the transaction was aborted (x); none of its writes were applied", code: "aborted" } : { affected: 0 };
+      }
+      if (txn === "aborted") return { error: "the transaction of this session is aborted (x); end it with ROLLBACK or COMMIT", code: "aborted" };
+      if (word === "FAIL") {
+        if (txn === "open") txn = "aborted";
+        return { error: "duplicate key 1", code: "constraint" };
+      }
+      if (word === "LOCKED") {
+        if (txn === "open") txn = "aborted";
+        return { error: 'key 2002 is locked by the transaction of session "other-1"', code: "conflict" };
+      }
+      return { affected: 1 };
+    },
+  };
+  return table;
+}
+
+describe("the session's transaction", () => {
+  test("the prompt follows it: sql*> in a transaction, sql!> in an aborted one, until COMMIT or ROLLBACK", async () => {
+    const io = captured();
+    const table = transactionalTable();
+    const lines = new SqlLines(table, io, false, TARGET);
+    const prompts: string[] = [];
+    for (const line of ["BEGIN;", "UPDATE kv SET v = 7 WHERE k = 2002;", "BEGIN;", "FAIL;", "SELECT 1;", "COMMIT;", "START TRANSACTION;", "ROLLBACK;", "BEGIN;", "COMMIT;", "COMMIT;"]) {
+      await lines.line(line);
+      prompts.push(lines.prompt);
+    }
+    expect(prompts).toEqual(["sql*> ", "sql*> ", "sql*> ", "sql!> ", "sql!> ", "sql> ", "sql*> ", "sql> ", "sql*> ", "sql> ", "sql> "]);
+    expect(lines.transaction).toBe("none");
+    await lines.line("BEGIN; UPDATE kv");
+    expect(lines.prompt).toBe("...> ");
+    lines.clear();
+    expect(lines.prompt).toBe("sql*> ");
+  });
+
+  test("leaving with a transaction open sends ROLLBACK in the session and says so; leaving without one sends nothing", async () => {
+    const io = captured();
+    const table = transactionalTable();
+    const lines = new SqlLines(table, io, false, TARGET);
+    await lines.leave();
+    expect(table.sent).toEqual([]);
+    await lines.line("BEGIN;");
+    await lines.line("UPDATE kv SET v = 7 WHERE k = 2002;");
+    await lines.leave();
+    expect(lines.transaction).toBe("none");
+    await lines.leave();
+    expect(table.sent.map((s) => s.sql)).toEqual(["BEGIN", "UPDATE kv SET v = 7 WHERE k = 2002", "ROLLBACK"]);
+    expect(io.stderr).toBe("ROLLBACK (the open transaction was rolled back on exit)\n");
+
+    const aborted = captured();
+    const again = new SqlLines(transactionalTable(), aborted, false, TARGET);
+    await again.line("BEGIN;");
+    await again.line("FAIL;");
+    await again.leave();
+    expect(aborted.stderr).toBe("ERROR: duplicate key 1\nROLLBACK (the aborted transaction was ended on exit)\n");
+  });
+
+  test("\\q inside an unfinished statement or quote quits; a script's end or failure rolls back too", async () => {
+    const io = captured();
+    const table = transactionalTable();
+    const lines = new SqlLines(table, io, false, TARGET);
+    await lines.line("BEGIN;");
+    await lines.line("UPDATE kv SET v = 'it");
+    expect(lines.prompt).toBe("sql'> ");
+    expect(await lines.line("\\q")).toBe("quit");
+    await lines.leave();
+    expect(table.sent.map((s) => s.sql)).toEqual(["BEGIN", "ROLLBACK"]);
+
+    // A script that ends inside a transaction: rolled back with a warning.
+    const script = captured();
+    const scripted = transactionalTable();
+    const run = new SqlLines(scripted, script, true, TARGET);
+    await run.line("BEGIN;");
+    await run.line("UPDATE kv SET v = 7 WHERE k = 2002");
+    await run.end();
+    await run.leave();
+    expect(scripted.sent.map((s) => s.sql)).toEqual(["BEGIN", "UPDATE kv SET v = 7 WHERE k = 2002", "ROLLBACK"]);
+    expect(script.stderr).toBe("portals: warning: the statements ended inside a transaction (BEGIN without COMMIT): it was rolled back\n");
+
+    // A script stopped by a failure: rolled back quietly (the failure says why it stopped).
+    const failing = captured();
+    const failed = transactionalTable();
+    const stopped = new SqlLines(failed, failing, true, TARGET);
+    await stopped.line("BEGIN; UPDATE kv SET v = 7 WHERE k = 2002;");
+    await expect(stopped.line("\\x")).rejects.toThrow(new CallError("invalid command \\x: the commands are \\d, \\timing [on|off], \\q and \\?"));
+    await stopped.leave(true);
+    expect(failed.sent.map((s) => s.sql)).toEqual(["BEGIN", "UPDATE kv SET v = 7 WHERE k = 2002", "ROLLBACK"]);
+    expect(failing.stderr).toBe("");
+  });
+
+  test("a ROLLBACK that cannot be sent is a warning with the command that ends the transaction later", async () => {
+    const io = captured();
+    const table = transactionalTable();
+    const lines = new SqlLines(table, io, false, TARGET);
+    await lines.line("BEGIN;");
+    table.down = true;
+    await lines.leave();
+    expect(io.stderr).toBe(
+      "portals: warning: the transaction of session s-1 was not rolled back (cannot reach the server at http://127.0.0.1:8080 (ECONNREFUSED, 7 tries)); its keys stay locked until it is: " +
+        `curl -H "Authorization: Bearer $PORTALS_TOKEN" -H 'content-type: application/json' -d '{"sql":"ROLLBACK","session":"s-1"}' http://127.0.0.1:8080/v1/sql/sqlkv/kv\n`,
+    );
+    expect(lines.transaction).toBe("open");
+  });
+
+  test("a conflict with another session's transaction names the command that ends it", async () => {
+    const io = captured();
+    const lines = new SqlLines(transactionalTable(), io, false, TARGET);
+    await lines.line("BEGIN;");
+    await lines.line("LOCKED;");
+    expect(lines.prompt).toBe("sql!> ");
+    expect(io.stderr).toBe(
+      'ERROR: key 2002 is locked by the transaction of session "other-1"\n' +
+        `HINT: if session "other-1" was abandoned with its transaction open, end that transaction: curl -H "Authorization: Bearer $PORTALS_TOKEN" -H 'content-type: application/json' -d '{"sql":"ROLLBACK","session":"other-1"}' http://127.0.0.1:8080/v1/sql/sqlkv/kv\n`,
+    );
+    await expect(new SqlLines(transactionalTable(), io, true, TARGET).line("LOCKED;")).rejects.toThrow(
+      new CallError(
+        `key 2002 is locked by the transaction of session "other-1"; if session "other-1" was abandoned with its transaction open, end that transaction: curl -H "Authorization: Bearer $PORTALS_TOKEN" -H 'content-type: application/json' -d '{"sql":"ROLLBACK","session":"other-1"}' http://127.0.0.1:8080/v1/sql/sqlkv/kv`,
+      ),
+    );
+  });
+});
+
+describe("commands in scripts", () => {
+  test("an unknown command fails a script, naming it and the commands", async () => {
+    const io = captured();
+    const table = transactionalTable();
+    const lines = new SqlLines(table, io, true, TARGET);
+    await expect(lines.line("\\x")).rejects.toThrow(new CallError("invalid command \\x: the commands are \\d, \\timing [on|off], \\q and \\?"));
+    await expect(lines.line("\\timing maybe")).rejects.toThrow(new CallError("invalid command \\timing maybe: the commands are \\d, \\timing [on|off], \\q and \\?"));
+    expect(table.sent).toEqual([]);
+  });
+
+  test("\\d prints the table's columns from SELECT * … LIMIT 0, run outside the session", async () => {
+    const io = captured();
+    const table = transactionalTable();
+    const lines = new SqlLines(table, io, true, TARGET);
+    await lines.line("BEGIN; FAIL;").catch(() => {});
+    await lines.line("\\d");
+    await lines.line("\\d KV");
+    expect(io.stdout).toBe('BEGIN\nTable "kv"\n column\n--------\n k\n v\n(2 rows)\nTable "kv"\n column\n--------\n k\n v\n(2 rows)\n');
+    expect(table.sent).toEqual([
+      { sql: "BEGIN", alone: false },
+      { sql: "FAIL", alone: false },
+      { sql: "SELECT * FROM kv LIMIT 0", alone: true },
+      { sql: "SELECT * FROM kv LIMIT 0", alone: true },
+    ]);
+    await expect(lines.line("\\d other")).rejects.toThrow(new CallError("invalid command \\d other: the commands are \\d, \\timing [on|off], \\q and \\?"));
+    const odd = new SqlLines(transactionalTable(), captured(), true, { ...TARGET, table: "my-kv" });
+    await expect(odd.line("\\d")).rejects.toThrow(new CallError('unknown table in SELECT * FROM "my-kv" LIMIT 0'));
   });
 });
 

@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
+import { EventEmitter } from "node:events";
+import { PassThrough, Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { PortalsApp } from "portals-ts";
 import { runCli } from "../../../runtime/cli/program.js";
@@ -48,6 +49,14 @@ async function sql(body: unknown, options: { path?: string; token?: string | nul
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
+/** Resolves once `ready()` holds (checked every 10 ms, for up to 20 s). */
+async function until(ready: () => boolean): Promise<void> {
+  for (let waited = 0; !ready(); waited += 10) {
+    if (waited > 20_000) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /** An io capturing output. */
 function captured() {
   const io = { stdout: "", stderr: "", out: (t: string) => void (io.stdout += t), err: (t: string) => void (io.stderr += t), now: () => performance.now() };
@@ -75,11 +84,11 @@ describe("POST /v1/sql/{app}/{table}", () => {
     expect(await sql({ sql: "SELECT k, v FROM kv WHERE k = 2", session: "http-retry", seq: 1 })).toEqual({ status: 200, json: { columns: ["k", "v"], rows: [[2, 20]] } });
   });
 
-  test("a malformed body is a 400 naming the problem", async () => {
-    expect(await sql({ sql: 5 })).toEqual({ status: 400, json: { error: '"sql" must be a non-empty string with one statement' } });
-    expect(await sql({ sql: "SELECT 1", seq: 0 })).toEqual({ status: 400, json: { error: '"seq" numbers the statements of a session: send "session" with it' } });
-    expect(await sql({ sql: "SELECT 1", limit: 3 })).toEqual({ status: 400, json: { error: 'unknown field "limit": a request has "sql", "params", "session" and "seq"' } });
-    expect(await sql(["SELECT 1"])).toMatchObject({ status: 400, json: { error: expect.stringContaining("must be an object") } });
+  test("a malformed body is a 400 syntax error naming the problem, as the table answers one", async () => {
+    expect(await sql({ sql: 5 })).toEqual({ status: 400, json: { error: '"sql" must be a non-empty string with one statement', code: "syntax" } });
+    expect(await sql({ sql: "SELECT 1", seq: 0 })).toEqual({ status: 400, json: { error: '"seq" numbers the statements of a session: send "session" with it', code: "syntax" } });
+    expect(await sql({ sql: "SELECT 1", limit: 3 })).toEqual({ status: 400, json: { error: 'unknown field "limit": a request has "sql", "params", "session" and "seq"', code: "syntax" } });
+    expect(await sql(["SELECT 1"])).toEqual({ status: 400, json: { error: 'the request must be an object { "sql": "...", "session"?: "...", "seq"?: n, "params"?: [...] }', code: "syntax" } });
     expect(await sql(undefined, { raw: "{nope" })).toMatchObject({ status: 400, json: { error: expect.stringContaining("not valid JSON") } });
     expect(await sql({ sql: "SELECT 1" }, { path: "/v1/sql/sqlkv/kv?timeoutMs=0" })).toMatchObject({ status: 400, json: { error: expect.stringContaining("timeoutMs") } });
   });
@@ -142,6 +151,89 @@ describe("portals sql", () => {
     const input = Readable.from(["INSERT INTO kv (k, v)\n  VALUES (6, 60);\n", "SELECT k, v FROM kv WHERE k = 6\n"]);
     await sqlCommand({ server: server.url, token: TOKEN, table: "/sqlkv/portals/kv" }, io, {}, input);
     expect(io).toMatchObject({ stdout: "1 row affected\n k | v\n---+----\n 6 | 60\n(1 row)\n", stderr: "" });
+  });
+
+  test("-e that ends inside a transaction rolls it back: the key is not left locked", async () => {
+    expect(await cli("--table", "/sqlkv/portals/kv", "-e", "INSERT INTO kv (k, v) VALUES (2002, 1)")).toEqual({ code: 0, out: "1 row affected\n", err: "" });
+    expect(await cli("--table", "/sqlkv/portals/kv", "-e", "BEGIN; UPDATE kv SET v = 7 WHERE k = 2002;")).toEqual({
+      code: 0,
+      out: "BEGIN\n1 row affected\n",
+      err: "portals: warning: the statements ended inside a transaction (BEGIN without COMMIT): it was rolled back\n",
+    });
+    // Stopped by an unknown command with the key locked: rolled back too, quietly.
+    expect(await cli("--table", "/sqlkv/portals/kv", "-e", "BEGIN; UPDATE kv SET v = 8 WHERE k = 2002;\n\\x")).toEqual({
+      code: 1,
+      out: "BEGIN\n1 row affected\n",
+      err: "portals: error: invalid command \\x: the commands are \\d, \\timing [on|off], \\q and \\?\n",
+    });
+    expect(await cli("--table", "/sqlkv/portals/kv", "-e", "UPDATE kv SET v = 9 WHERE k = 2002; SELECT v FROM kv WHERE k = 2002")).toEqual({
+      code: 0,
+      out: "1 row affected\n v\n---\n 9\n(1 row)\n",
+      err: "",
+    });
+  });
+
+  test("a script on standard input that ends inside a transaction rolls it back", async () => {
+    const io = captured();
+    await sqlCommand({ server: server.url, token: TOKEN, table: "/sqlkv/portals/kv" }, io, {}, Readable.from(["BEGIN;\nUPDATE kv SET v = 10 WHERE k = 2002;\n"]));
+    expect(io).toMatchObject({ stdout: "BEGIN\n1 row affected\n", stderr: "portals: warning: the statements ended inside a transaction (BEGIN without COMMIT): it was rolled back\n" });
+    expect((await cli("--table", "/sqlkv/portals/kv", "-e", "UPDATE kv SET v = 11 WHERE k = 2002")).out).toBe("1 row affected\n");
+  });
+
+  test("the prompt: the session named at the start, sql*> in a transaction, Ctrl-D rolls it back", async () => {
+    const io = captured();
+    const input = Object.assign(new PassThrough(), { isTTY: true });
+    const output = new PassThrough();
+    let shown = "";
+    output.on("data", (chunk: Buffer) => void (shown += chunk.toString()));
+    const running = sqlCommand({ server: server.url, token: TOKEN, table: "/sqlkv/portals/kv" }, io, { PORTALS_SQL_HISTORY: join(dir, "history") }, input, { output, signals: new EventEmitter() });
+    input.write("BEGIN;\n");
+    await until(() => io.stdout.includes("BEGIN"));
+    input.write("UPDATE kv SET v = 12 WHERE k = 2002;\n");
+    await until(() => io.stdout.includes("1 row affected"));
+    input.write("\x04");
+    await running;
+    // The prompts shown, without the terminal's cursor movements.
+    const prompts = shown.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").match(/sql[*!'"$]?> /g);
+    expect(io.stdout).toBe(`portals sql: /sqlkv/portals/kv at ${server.url}; end statements with ;, \\? for help, \\q to quit\nBEGIN\n1 row affected\n\n`);
+    expect(io.stderr).toMatch(/^session [0-9a-f-]{36}: statements run in order; a transaction lasts until COMMIT or ROLLBACK\nROLLBACK \(the open transaction was rolled back on exit\)\n$/);
+    expect(prompts).toEqual(["sql> ", "sql*> ", "sql*> "]);
+    expect((await cli("--table", "/sqlkv/portals/kv", "-e", "UPDATE kv SET v = 13 WHERE k = 2002; SELECT v FROM kv WHERE k = 2002")).out).toBe("1 row affected\n v\n----\n 13\n(1 row)\n");
+  });
+
+  test("a signal stops the shell after the statement under way and rolls the transaction back", async () => {
+    const io = captured();
+    const input = new PassThrough();
+    const signals = new EventEmitter();
+    const running = sqlCommand({ server: server.url, token: TOKEN, table: "/sqlkv/portals/kv" }, io, {}, input, { output: new PassThrough(), signals });
+    input.write("BEGIN;\nUPDATE kv SET v = 14 WHERE k = 2002;\n");
+    await until(() => io.stdout.includes("1 row affected"));
+    signals.emit("SIGTERM", "SIGTERM");
+    await expect(running).rejects.toThrow(new CallError("stopped by SIGTERM: the statements after the last answer were not run"));
+    expect(signals.listenerCount("SIGTERM")).toBe(0);
+    expect(io).toMatchObject({ stdout: "BEGIN\n1 row affected\n", stderr: "" });
+    expect((await cli("--table", "/sqlkv/portals/kv", "-e", "SELECT v FROM kv WHERE k = 2002")).out).toBe(" v\n----\n 13\n(1 row)\n");
+  });
+
+  test("a conflict names the session holding the key; ROLLBACK sent in that session ends its transaction", async () => {
+    const holder = new SqlSession({ server: server.url, token: TOKEN }, { app: "sqlkv", table: "kv" });
+    expect(await holder.run("BEGIN")).toEqual({ affected: 0 });
+    expect(await holder.run("UPDATE kv SET v = 15 WHERE k = 2002")).toEqual({ affected: 1 });
+    const body = JSON.stringify({ sql: "ROLLBACK", session: holder.id });
+    expect(await cli("--table", "/sqlkv/portals/kv", "-e", "UPDATE kv SET v = 16 WHERE k = 2002")).toEqual({
+      code: 1,
+      out: "",
+      err:
+        `portals: error: key 2002 is locked by the transaction of session "${holder.id}"; if session "${holder.id}" was abandoned with its transaction open, end that transaction: ` +
+        `curl -H "Authorization: Bearer $PORTALS_TOKEN" -H 'content-type: application/json' -d '${body}' ${server.url}/v1/sql/sqlkv/kv\n`,
+    });
+    // What the hint (and docs/sql.md) says: ROLLBACK in the abandoned session, without a seq.
+    expect(await sql({ sql: "ROLLBACK", session: holder.id })).toEqual({ status: 200, json: { affected: 0 } });
+    expect((await cli("--table", "/sqlkv/portals/kv", "-e", "UPDATE kv SET v = 16 WHERE k = 2002; SELECT v FROM kv WHERE k = 2002")).out).toBe("1 row affected\n v\n----\n 16\n(1 row)\n");
+  });
+
+  test("\\d prints the table's columns", async () => {
+    expect(await cli("--table", "/sqlkv/portals/kv", "-e", "\\d")).toEqual({ code: 0, out: 'Table "kv"\n column\n--------\n k\n v\n(2 rows)\n', err: "" });
   });
 
   test("a server that cannot be reached is tried again, then named", async () => {
