@@ -200,7 +200,7 @@ class NatsLink implements LiveLink, ClusterLink {
           const owner = held === null ? undefined : (JSON.parse(held.string()) as Partial<DirectoryEntry>).runtime;
           if (owner === this.runtime) continue;
           if (owner === undefined) throw new LiveError("unavailable", `cannot claim ${app} in the cluster: ${describe(thrown)}`);
-          throw new ApplicationError(app, [`runtime ${owner} of the cluster runs an application of this name; stop it there, or give this one another name`]);
+          throw new ApplicationError(app, [`runtime ${owner} of the cluster has an application of this name (running or stopped: a cluster does not give names back yet, docs/cluster.md); give this one another name`]);
         }
       }
     } catch (thrown) {
@@ -275,7 +275,7 @@ class NatsLink implements LiveLink, ClusterLink {
     for (const plan of plans) {
       const entry = this.directory.find(plan.app);
       if (entry !== undefined && entry.runtime !== this.runtime) {
-        problems.push(`${plan.app}: runtime ${entry.runtime} of the cluster runs an application of this name; stop it there, or give this one another name`);
+        problems.push(`${plan.app}: runtime ${entry.runtime} of the cluster has an application of this name (running or stopped: a cluster does not give names back yet, docs/cluster.md); give this one another name`);
       }
       for (const r of plan.requires) {
         const owner = ownerOf(r.path);

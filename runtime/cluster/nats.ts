@@ -6,6 +6,7 @@
  * link is down, docs/cluster.md, "Edge"): its applications run locally, and whatever needs the
  * cluster waits for {@link ClusterConnection.ready}. Once connected, the client reconnects for ever.
  */
+import { randomUUID } from "node:crypto";
 import { connect } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, StorageType, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
@@ -216,5 +217,21 @@ async function setUp(nc: NatsConnection, domain: string | undefined, replicas: n
   const jsm = await jetstreamManager(nc, options);
   const js = jetstream(nc, options);
   const directory = await new Kvm(js).create(DIRECTORY_BUCKET, { history: 1, replicas });
+  if (replicas > 1) await probeReplicas(jsm, replicas);
   return { nc, js, jsm, directory };
+}
+
+/**
+ * Checks that JetStream can keep a stream on `replicas` servers, with a stream made for it and
+ * deleted at once. The directory bucket cannot tell: made before by a runtime with fewer
+ * replicas, it is used as it is, and the first atom stream would then fail for ever (a
+ * fresh-user trial: a server with `--nats-replicas 3` on one nats-server started, deployed, and
+ * never published).
+ *
+ * @throws the server's refusal when it cannot
+ */
+async function probeReplicas(jsm: JetStreamManager, replicas: number): Promise<void> {
+  const name = `PT_REPLICAS_PROBE_${randomUUID().replace(/-/g, "")}`;
+  await jsm.streams.add({ name, subjects: [`pt.probe.${name}`], storage: StorageType.Memory, num_replicas: replicas, max_msgs: 1 });
+  await jsm.streams.delete(name).catch(() => {});
 }

@@ -12,6 +12,7 @@ import { connect } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { PortalsApp, Sinks, type Application } from "portals-ts";
+import { joinCluster } from "portals-ts/cluster";
 import { ATOM_HEADER, DIRECTORY_BUCKET, directoryKey, identityKey, jetStreamName, streamSubject } from "../../../runtime/cluster/subjects.js";
 import type { IdentityRecord } from "../../../runtime/cluster/identity.js";
 import { until, useCluster } from "../../support/cluster.js";
@@ -125,6 +126,15 @@ describe("a runtime's name is held by one data directory", () => {
     expect(await onNats((n) => n.atoms("/cut/workflows/double/stream", "id-4"))).toEqual([]);
     expect(await onNats((n) => n.entry("/cut"))).toBeUndefined();
   }, 30_000);
+});
+
+test("--nats-replicas 3 on one nats-server is refused at the start also when the directory was made before with one replica", async () => {
+  // Found by a fresh user's trial: the bucket existed, so nothing failed until the first atom
+  // stream, which then failed for ever while the server reported its deployments launched.
+  await runtime("r1-first");
+  await expect(joinCluster({ servers: nats().url, runtime: "r3-late", replicas: 3, log: () => {} })).rejects.toThrow(
+    new RegExp(`^cannot set up the cluster on NATS at ${nats().url.replace(/[.]/g, "\\.")} \\(.*replicas > 1 not supported in non-clustered mode.*\\); the server needs JetStream \\(nats-server -js\\), in a JetStream cluster of at least 3 servers \\(--nats-replicas 3\\)$`),
+  );
 });
 
 describe("portals serve", () => {

@@ -117,7 +117,7 @@ describe("a stream of runtime A read on runtime B", () => {
     const b = await runtime("rt-b3");
     a.launch(orders("ledger"));
     await known(b, "/ledger", "rt-a3");
-    expect(() => b.launch(orders("ledger"))).toThrow("/ledger: runtime rt-a3 of the cluster runs an application of this name; stop it there, or give this one another name");
+    expect(() => b.launch(orders("ledger"))).toThrow("/ledger: runtime rt-a3 of the cluster has an application of this name (running or stopped: a cluster does not give names back yet, docs/cluster.md); give this one another name");
     expect(b.applications).toEqual([]);
   });
 
@@ -128,7 +128,7 @@ describe("a stream of runtime A read on runtime B", () => {
     const results = await Promise.allSettled([a.launchClaimed(orders("tally")), b.launchClaimed(orders("tally"))]);
     expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
     const refused = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
-    expect(String(refused.reason)).toMatch(/\/tally: runtime rt-[ab]8 of the cluster runs an application of this name/);
+    expect(String(refused.reason)).toMatch(/\/tally: runtime rt-[ab]8 of the cluster has an application of this name/);
     expect([...a.applications, ...b.applications].map((x) => x.name)).toEqual(["tally"]);
   });
 
