@@ -19,14 +19,16 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import autocannon from "autocannon";
 import { ROOT } from "./lib/compile.js";
+import { CONNECTIONS, load as loadWith, type Load } from "./lib/http-load.js";
 
 const quick = process.argv.includes("--quick");
 const DURATION = quick ? 3 : 10;
-const CONNECTIONS = 64;
 const KEYS = 10_000;
 const TOKEN = "benchmark-token-0123456789";
+
+/** {@link loadWith} with this benchmark's token, for `seconds` (default {@link DURATION}). */
+const load = (url: string, body: (i: number) => unknown, seconds = DURATION): Promise<Load> => loadWith(url, TOKEN, body, seconds);
 const CLI = join(ROOT, "dist/runtime/cli/main.js");
 const KV = readFileSync(join(ROOT, "benchmarks/server/kv.mjs"), "utf8");
 
@@ -71,27 +73,6 @@ async function post(url: string, body: unknown, type = "application/json"): Prom
   const json = (await response.json()) as unknown;
   if (!response.ok) throw new Error(`${url}: ${response.status} ${JSON.stringify(json)}`);
   return json;
-}
-
-interface Load {
-  readonly rps: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly errors: number;
-}
-
-/** autocannon against `url` with bodies from `body(i)`. */
-async function load(url: string, body: (i: number) => unknown, seconds = DURATION): Promise<Load> {
-  let i = 0;
-  const result = await autocannon({
-    url,
-    method: "POST",
-    connections: CONNECTIONS,
-    duration: seconds,
-    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-    requests: [{ setupRequest: (request) => ({ ...request, body: JSON.stringify(body(i++)) }) }],
-  });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
 }
 
 /** CPU time (user + system) of process `pid`, in seconds. */

@@ -20,8 +20,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import autocannon from "autocannon";
 import { compileModules, ROOT, SQL_MODULES } from "./lib/compile.js";
+import { CONNECTIONS, load as loadWith, type Load } from "./lib/http-load.js";
 import type { MeasuredKind, MemoryResult, SpeedResult } from "./sql/child.js";
 import { SELECT } from "./sql/statements.js";
 
@@ -32,7 +32,9 @@ type Engine = (typeof ENGINES)[number];
 /** Rows of the table the HTTP asks read (as the in-process runs). */
 const KEYS = 10_000;
 const TOKEN = "sql-benchmark-token-0123456789";
-const CONNECTIONS = 64;
+
+/** {@link loadWith} with this benchmark's token. */
+const load = (url: string, body: (i: number) => unknown, seconds: number): Promise<Load> => loadWith(url, TOKEN, body, seconds);
 /** Seconds of each of the two rounds per side (sql, plain, plain, sql), after 1 s of warmup each. */
 const ROUND_S = quick ? 1 : 3;
 
@@ -44,26 +46,6 @@ function child(engine: Engine, what: "speed" | "memory"): unknown {
   const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24 });
   if (run.status !== 0) throw new Error(`${engine} ${what}: the child process failed (exit ${run.status ?? run.signal})`);
   return JSON.parse(run.stdout.trim().split("\n").at(-1)!) as unknown;
-}
-
-interface Load {
-  readonly rps: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly errors: number;
-}
-
-async function load(url: string, body: (i: number) => unknown, seconds: number): Promise<Load> {
-  let i = 0;
-  const result = await autocannon({
-    url,
-    method: "POST",
-    connections: CONNECTIONS,
-    duration: seconds,
-    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-    requests: [{ setupRequest: (request) => ({ ...request, body: JSON.stringify(body(i++)) }) }],
-  });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
 }
 
 /** The mean of two rounds (rates, and p50/p99 of each round). */

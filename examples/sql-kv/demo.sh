@@ -8,36 +8,9 @@
 # It checks what it shows and exits 1 when something is not as it says.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-[ -f dist/runtime/cli/main.js ] || npm run build >/dev/null
-
-DATA=$(mktemp -d)
-SERVER=""
-cleanup() {
-  [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
-  rm -rf "$DATA"
-}
-trap cleanup EXIT
-
-portals() { node dist/runtime/cli/main.js "$@"; }
+source scripts/demo-server.sh
 say() { printf '\n== %s\n' "$*"; }
-fail() { echo "demo: $*" >&2; exit 1; }
 expect() { [ "$1" = "$2" ] || fail "expected: $2; got: $1"; }
-
-# Starts the server on $PORT (0: any free port) and waits until it listens.
-serve() {
-  : > "$DATA/server.log"
-  node dist/runtime/cli/main.js serve --port "${PORT:-0}" --data-dir "$DATA/data" --checkpoint-interval-ms 200 >> "$DATA/server.log" 2>&1 &
-  SERVER=$!
-  for _ in $(seq 100); do
-    grep -q "listening on" "$DATA/server.log" && break
-    sleep 0.1
-  done
-  grep -q "listening on" "$DATA/server.log" || fail "the server did not start: $(cat "$DATA/server.log")"
-  PORTALS_SERVER=$(grep -o 'http://[^ ]*' "$DATA/server.log" | head -1)
-  PORT=${PORTALS_SERVER##*:}
-  export PORTALS_SERVER PORTALS_TOKEN
-  PORTALS_TOKEN=$(cat "$DATA/data/token")
-}
 
 export PORTALS_SQL_HISTORY="$DATA/history"
 say "start a server and deploy the table (examples/sql-kv/table.ts)"
