@@ -15,9 +15,50 @@
  * name get `~2`, `~3`, … in source order. Editing a function changes its version (a hash of its
  * text), never its id, so a restore into changed code is refused naming the operator.
  */
+import { sha256 } from "@noble/hashes/sha2";
+import { bytesToHex } from "@noble/hashes/utils";
 import type * as ts from "typescript";
 import type { OperatorCall } from "./builders.js";
 import type { Target } from "./find.js";
+
+/**
+ * The version of a function's code: the first 12 hex digits of the SHA-256 of the compiler
+ * version, a NUL and the function's text (as UTF-8). Snapshots hold it, so it must stay byte for
+ * byte what it was; a JavaScript SHA-256 rather than `node:crypto`, so that the compiler core
+ * also runs in a browser (the playground compiles there).
+ */
+export function codeVersion(compilerVersion: string, text: string): string {
+  return bytesToHex(sha256.create().update(compilerVersion).update("\0").update(text).digest()).slice(0, 12);
+}
+
+/**
+ * The path of the module `fileName` relative to the directory `root`, segments joined with `/`
+ * (`../` when the file is outside `root`): what `path.relative` gives on POSIX, for the absolute
+ * names TypeScript and the hosts use. Backslashes count as separators, so a Windows name gives the
+ * same path. Written out rather than taken from `node:path` so that the compiler core also runs
+ * in a browser, where there is no working directory to resolve a relative name against.
+ */
+export function modulePath(root: string, fileName: string): string {
+  const from = segments(root);
+  const to = segments(fileName);
+  let common = 0;
+  while (common < from.length && common < to.length && from[common] === to[common]) common++;
+  return [...from.slice(common).map(() => ".."), ...to.slice(common)].join("/");
+}
+
+/** The segments of an absolute path, without empty ones and `.`, each `..` taking away the one before it. */
+function segments(path: string): string[] {
+  const parts = path.split(/[\\/]/);
+  // A Windows drive (`C:`) is part of the root, as the leading `/` is: `..` never takes it away.
+  const root = /^[A-Za-z]:$/.test(parts[0]!) ? 1 : 0;
+  const out: string[] = [];
+  for (const segment of parts) {
+    if (segment === "" || segment === ".") continue;
+    if (segment !== "..") out.push(segment);
+    else if (out.length > root) out.pop();
+  }
+  return out;
+}
 
 /** The builder method that starts a workflow's chain, `app.workflows("name")`. */
 const WORKFLOW = "workflows";

@@ -8,8 +8,6 @@
  * the host has one, only adds checks); every host (ts-patch, Vite, the Node hook) runs this
  * same function with its own `ts` instance.
  */
-import { createHash } from "node:crypto";
-import { relative, sep } from "node:path";
 import type * as ts from "typescript";
 import { Diagnostics, position } from "./diagnostics.js";
 import { emitMachine } from "./emit.js";
@@ -17,7 +15,7 @@ import { apiView } from "./builders.js";
 import { AwaitRules, checkReplies } from "./checks.js";
 import { findTargets, helpersThatAsk, operatorCallbacks, type Target } from "./find.js";
 import { helperCallees } from "./helper-list.js";
-import { machineNames } from "./identity.js";
+import { codeVersion, machineNames, modulePath } from "./identity.js";
 import type { Names } from "./ir.js";
 import { Liveness } from "./liveness.js";
 import { lowerFunction } from "./lower/index.js";
@@ -34,12 +32,12 @@ export const RUNTIME_MODULE = "portals-ts/machine";
 
 /** Options of {@link createTransformer}. */
 export interface TransformOptions {
-  /** Directory that machine ids are relative to (default: `rootOf` of each file). */
+  /** Absolute directory that machine ids are relative to (default: `rootOf` of each file). */
   readonly root?: string;
   /**
-   * The directory machine ids of `fileName` are relative to: its package, the nearest directory
-   * with a `package.json` (what every host passes, so ids are the same whichever builds them).
-   * Default: the current directory.
+   * The absolute directory machine ids of `fileName` are relative to: its package, the nearest
+   * directory with a `package.json` (what every host passes, so ids are the same whichever builds
+   * them). One of `root` and `rootOf` is needed: an id must never depend on where the build runs.
    */
   readonly rootOf?: (fileName: string) => string;
   /**
@@ -65,9 +63,12 @@ export interface TransformOptions {
  * The `before` transformer factory that compiles async operators in every file it sees.
  *
  * @param t the TypeScript instance of the host (never a second copy)
+ * @throws TypeError when the options give neither `root` nor `rootOf`
  */
-export function createTransformer(t: typeof ts, options: TransformOptions = {}): ts.TransformerFactory<ts.SourceFile> {
-  const rootOf = (fileName: string): string => options.root ?? options.rootOf?.(fileName) ?? process.cwd();
+export function createTransformer(t: typeof ts, options: TransformOptions): ts.TransformerFactory<ts.SourceFile> {
+  const root = options.root;
+  const rootOf = root !== undefined ? () => root : options.rootOf;
+  if (rootOf === undefined) throw new TypeError("createTransformer: give root or rootOf, the directory machine ids are relative to (docs/compiler.md, \"Machine identity\")");
   const checker = options.checker ?? options.program?.getTypeChecker();
   return (context) => (file) => {
     if (options.exclude?.test(file.fileName)) return report(file, [], 0);
@@ -84,7 +85,7 @@ export function createTransformer(t: typeof ts, options: TransformOptions = {}):
     for (const x of targets) if (x.role === "helper" && x.name !== undefined) framed.add(x.name);
     const rules = new AwaitRules(t, file, view, framed);
     const classes = checker ? checkedDataClasses(t, checker, file, options.program) : fileDataClasses(t, file);
-    const path = relative(rootOf(file.fileName), file.fileName).split(sep).join("/");
+    const path = modulePath(rootOf(file.fileName), file.fileName);
     const machineName = machineNames(t, file, targets, callbacks);
     const machines = new Map<ts.Node, ts.Expression>();
     const errorClasses = [...moduleSubclasses(t, file).keys()];
@@ -132,7 +133,7 @@ export function createTransformer(t: typeof ts, options: TransformOptions = {}):
       const lowered = routeRequests(t, context, lowered0, lowered0.contextName ?? names.ctx, names.rt);
       const helpers = helperCallees(t, fn, scopes, (operand) => rules.classify(operand));
       const id = `${path}#${machineName.get(fn)}`;
-      const version = createHash("sha256").update(COMPILER_VERSION).update("\0").update(fn.getText(file)).digest("hex").slice(0, 12);
+      const version = codeVersion(COMPILER_VERSION, fn.getText(file));
       return emitMachine(t, names, lowered, id, version, helpers, errorClasses);
     }
   };

@@ -4,6 +4,7 @@
  * way `isolatedModules` does; the output is ES module JavaScript with a source map that points
  * at the user's lines.
  */
+import { resolve } from "node:path";
 import type * as ts from "typescript";
 import { createTransformer } from "../core/transform.js";
 import { projectRoot } from "./project-root.js";
@@ -46,7 +47,8 @@ export function transpile(t: typeof ts, code: string, fileName: string, root?: s
     transformers: {
       before: [
         createTransformer(t, {
-          ...(root !== undefined ? { root } : {}),
+          // Against the working directory here: the compiler core takes absolute directories only.
+          ...(root !== undefined ? { root: resolve(root) } : {}),
           rootOf: projectRoot,
           onFile: (file, result) => {
             machines += result.machines;

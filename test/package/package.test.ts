@@ -47,13 +47,15 @@ test("an install runs no install script: no dependency of the package has one", 
   // The CLI's and the server's own (docs/live.md): commander, pure-rand, and Fastify with its
   // OpenAPI plugin, its JSON parser (for clear errors) and the Prometheus client for `portals serve`;
   // the cluster's (docs/cluster.md): the NATS client, JetStream and key-value packages; the SQL
-  // table's parser (docs/sql.md, "Parsing").
+  // table's parser (docs/sql.md, "Parsing"); the compiler's SHA-256 of code versions, which
+  // runs in browsers too (docs/compiler.md, "Machine identity").
   expect(installed.sort()).toEqual([
     "@fastify/swagger",
     "@nats-io/jetstream",
     "@nats-io/kv",
     "@nats-io/nats-core",
     "@nats-io/transport-node",
+    "@noble/hashes",
     "commander",
     "fastify",
     "pgsql-ast-parser",

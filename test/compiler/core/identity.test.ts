@@ -3,11 +3,15 @@
  * the program (relative path and name), never its line and column, so edits elsewhere in the
  * file keep every id and version, and every host computes the same id.
  */
+import fc from "fast-check";
+import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, posix, win32 } from "node:path";
 import * as ts from "typescript";
 import { afterAll, describe, expect, test } from "vitest";
+import { codeVersion, modulePath } from "../../../compiler/core/identity.js";
+import { COMPILER_VERSION } from "../../../compiler/core/transform.js";
 import { transpile } from "../../../compiler/hosts/transpile.js";
 
 const header = `import { Tasks, type ApplicationBuilder, type PortalRef } from "portals-ts";\ndeclare const app: ApplicationBuilder;\ndeclare const inventory: PortalRef<string, number>;\n`;
@@ -95,5 +99,37 @@ describe("the root ids are relative to", () => {
     const source = `${header}export const lookup = Tasks.asker(inventory, async (x: string, ctx) => { ctx.emit(await inventory.request(x)); });\n`;
     expect(machines(source, join(dir, "shop/src/flows/cart.ts"), null)).toEqual(machines(source, "/project/src/flows/cart.ts", "/project"));
     expect(machines(source, join(dir, "shop/src/flows/cart.ts"), null)[0]).toMatch(/^src\/flows\/cart\.ts#lookup /);
+  });
+});
+
+describe("computed without Node (the compiler core runs in browsers)", () => {
+  test("a version is what node:crypto's SHA-256 made of it before: snapshots hold versions", () => {
+    // Any text, lone surrogates included (both write them as U+FFFD in UTF-8).
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), fc.string({ unit: "binary", maxLength: 3 }), (text, compilerVersion) => {
+        const node = createHash("sha256").update(compilerVersion).update("\0").update(text).digest("hex").slice(0, 12);
+        expect(codeVersion(compilerVersion, text)).toBe(node);
+      }),
+    );
+    expect(codeVersion(COMPILER_VERSION, "async (x, ctx) => ctx.emit(await p.request(x))")).toBe(
+      createHash("sha256").update(COMPILER_VERSION).update("\0").update("async (x, ctx) => ctx.emit(await p.request(x))").digest("hex").slice(0, 12),
+    );
+  });
+
+  test("a module's path is path.relative's on POSIX, and on Windows with / between segments", () => {
+    const segment = fc.constantFrom("a", "b", "src", "..", ".", "app.ts", "x y", "ü");
+    const absolute = (sep: string, start: string) => fc.array(segment, { maxLength: 6 }).map((s) => start + s.join(sep));
+    fc.assert(
+      fc.property(absolute("/", "/"), absolute("/", "/"), (root, file) => {
+        expect(modulePath(root, file)).toBe(posix.relative(root, file));
+      }),
+    );
+    fc.assert(
+      fc.property(absolute("\\", "C:\\"), absolute("\\", "C:\\"), (root, file) => {
+        expect(modulePath(root, file)).toBe(win32.relative(root, file).split("\\").join("/"));
+      }),
+    );
+    expect(modulePath("/project", "/project/src/app.ts")).toBe("src/app.ts");
+    expect(modulePath("C:/project", "C:/project/src/app.ts")).toBe("src/app.ts");
   });
 });
