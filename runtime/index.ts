@@ -1,61 +1,15 @@
 /**
  * Portals for TypeScript: multi-dataflow stateful serverless applications. Build applications
  * with {@link PortalsApp}, run them with {@link Systems.test}. This entry point is what
- * applications are written against; the machine protocol of compiled operators is in
+ * applications are written against on Node (bundlers for browsers take `browser.ts`, the same
+ * but for files and snapshot stores); the machine protocol of compiled operators is in
  * `portals-ts/machine`, the single-task test driver in `portals-ts/testing`
  * (docs/architecture.md, "Public surface").
  */
-export { Application } from "./api/application.js";
-export { ApplicationBuilder, PortalsApp } from "./api/application-builder.js";
-export type {
-  AtomOptions,
-  ConnectionOptions,
-  GeneratorOptions,
-  IngestionOptions,
-  PortalOptions,
-  RateOptions,
-  SequencerOptions,
-  SplitOptions,
-  SplitterOptions,
-} from "./api/options.js";
-export type { GeneratorRef, PortalRef, SequencerRef, SplitterRef, StreamRef, WorkflowRef } from "./api/refs.js";
-export { Task, Tasks } from "./api/tasks.js";
-export type { Portals } from "./api/tasks.js";
-export { VSM } from "./api/vsm.js";
-export type { VsmOptions } from "./api/vsm.js";
-export type { FlowBuilder, WorkflowBuilder } from "./api/workflow-builder.js";
-export type {
-  AskerContext,
-  MapContext,
-  ProcessorContext,
-  ReplierContext,
-  StateContext,
-  StateHandle,
-  TaskLogger,
-  TaskState,
-} from "./core/context.js";
-export type { DataClass } from "./core/data.js";
-export { ApplicationError, OperatorError, PortalRequestError } from "./core/errors.js";
-export type { DeadLetter, HookName, Location } from "./core/errors.js";
-export type { Key } from "./core/key.js";
-export type { LogLevel, LogMeta, LogWriter } from "./core/log.js";
-export type { RequestHandle } from "./core/machine.js";
-export type { Sink, SinkRefusal, SinkState, SinkWriter } from "./core/sink.js";
-export type { SystemStats } from "./core/stats.js";
-export type { VsmBehavior } from "./core/vsm.js";
-export { EncodeError } from "./state/codec.js";
-export { SnapshotError } from "./state/snapshot-format.js";
-export { Sinks } from "./state/sinks.js";
-export type { FileSinkOptions, MemorySink } from "./state/sinks.js";
+export * from "./shared.js";
+export { Sinks } from "./state/file-sink.js";
+export type { FileSinkOptions } from "./state/file-sink.js";
 export { DirectoryStore, SqliteStore } from "./state/stores.js";
+export type { StoreOptions } from "./state/stores.js";
 export { SegmentStore } from "./state/segment-store.js";
-export type { SnapshotStore, StoreOptions } from "./state/stores.js";
-export type { SnapshotOptions } from "./system/checkpoint-coordinator.js";
-export type { Receipt } from "./engine/components/live-sources.js";
-export { LiveError } from "./system/live-error.js";
-export type { LiveErrorCode } from "./system/live-error.js";
-export type { AppCounters, AskOptions, LiveStats, LiveSystemOptions, SendOptions, UpgradeOptions } from "./system/live-options.js";
-export type { SystemLink } from "./system/live-options.js";
-export type { LiveSystem } from "./system/live-system.js";
-export { Systems } from "./system/systems.js";
-export type { TestSystem, TestSystemOptions } from "./system/test-system.js";
+export { Systems } from "./system/node-systems.js";

@@ -17,7 +17,7 @@ import { createHash } from "node:crypto";
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Application } from "../api/application.js";
-import type { SnapshotStore } from "../state/stores.js";
+import type { SnapshotStore } from "../state/snapshot-store.js";
 import { shown } from "./where.js";
 
 /** One `fromFile` input as the run found it when it started. */

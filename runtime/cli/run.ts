@@ -10,7 +10,7 @@ import { describe } from "../core/errors.js";
 import type { LogMeta, LogWriter } from "../core/log.js";
 import type { SystemStats } from "../core/stats.js";
 import { DirectoryStore } from "../state/stores.js";
-import { Systems } from "../system/systems.js";
+import { Systems } from "../system/node-systems.js";
 import type { CliIo } from "./io.js";
 import { UsageError } from "./io.js";
 import { changedInputs, readRecord, RecordingStore, startRecord, type RunRecord } from "./run-record.js";

@@ -400,7 +400,7 @@ class NatsLink implements LiveLink, ClusterLink {
   private importStream(engine: Engine, path: string, from: { stream: string; producer: string; since?: string }): AtomicStream {
     const stream = new AtomicStream(path);
     const log = this.logOf(engine);
-    const g = new GeneratorComponent(path, (clock) => new StreamImport(path, from, this.connection, this.codec, clock, log), stream, engine.log, (c) => engine.clockFor(c));
+    const g = new GeneratorComponent(path, (clock) => new StreamImport(path, from, this.connection, this.codec, clock, log), stream, (c) => engine.clockFor(c));
     engine.registry.add(path, { kind: "stream", stream });
     engine.generators.set(g.path, g);
     engine.add(g);

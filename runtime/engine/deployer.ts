@@ -10,7 +10,9 @@ import { SYSTEM_APP_PREFIX } from "../core/paths.js";
 import type { SinkWriter } from "../core/sink.js";
 import { hasUncompiledCallback, uncompiledMessage } from "../core/uncompiled.js";
 import type { Plan } from "../graph/plan.js";
-import { GeneratorComponent } from "./components/generator.js";
+import { GeneratorComponent, makeSource } from "./components/generator.js";
+import type { SourceClock } from "./components/live-sources.js";
+import type { AtomSource } from "./components/sources.js";
 import { SequencerComponent } from "./components/sequencer.js";
 import { SplitterComponent } from "./components/splitter.js";
 import { WorkflowExecutor } from "./components/workflow-executor.js";
@@ -41,7 +43,10 @@ export function deploy(engine: Engine, plan: Plan, sinks: SinkStart): void {
   const generators: GeneratorComponent[] = [];
   construct(plan.app, () => {
     try {
-      for (const g of plan.generators) generators.push(new GeneratorComponent(g.path, g.source, streams.get(g.stream)!, engine.log, (c) => engine.clockFor(c)));
+      for (const g of plan.generators) {
+        const source = (clock: SourceClock | undefined): AtomSource => makeSource(g.path, g.source, engine.log, clock, engine.openFile);
+        generators.push(new GeneratorComponent(g.path, source, streams.get(g.stream)!, (c) => engine.clockFor(c)));
+      }
     } catch (thrown) {
       for (const g of generators) g.close(); // files opened before the one that failed
       for (const w of writers.values()) w.close();

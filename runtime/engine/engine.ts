@@ -12,7 +12,7 @@ import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
 import type { LogWriter } from "../core/log.js";
 import type { SinkState, SinkWriter } from "../core/sink.js";
 import type { SystemStats } from "../core/stats.js";
-import type { GeneratorComponent, GeneratorState } from "./components/generator.js";
+import type { GeneratorComponent, GeneratorState, OpenFile } from "./components/generator.js";
 import type { WorkflowExecutor, WorkflowState } from "./components/workflow-executor.js";
 import { PathRegistry } from "./registry.js";
 import type { SourceClock } from "./components/live-sources.js";
@@ -92,11 +92,13 @@ export class Engine implements Steppable {
   /**
    * @param seed seed of the scheduler's random choices
    * @param log where every log line of the running applications goes
+   * @param openFile opens the files of `fromFile` generators (the platform's: only Node has files)
    * @param live the clock and wake-up of a live driver; without it (a test system) time decides nothing
    */
   constructor(
     seed: number,
     readonly log: LogWriter,
+    readonly openFile: OpenFile,
     private readonly live?: LiveHooks,
   ) {
     this.rng = xoroshiro128plus(seed);

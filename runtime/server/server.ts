@@ -14,7 +14,7 @@ import type { LogWriter } from "../core/log.js";
 import type { Application } from "../api/application.js";
 import { SnapshotError } from "../state/snapshot-format.js";
 import { joinCluster } from "../cluster/cluster-link.js";
-import { Systems } from "../system/systems.js";
+import { Systems } from "../system/node-systems.js";
 import type { LiveSystem } from "../system/live-system.js";
 import { Deployments } from "./deployments.js";
 import { ServerMetrics } from "./metrics.js";

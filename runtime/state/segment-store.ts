@@ -14,7 +14,8 @@
 import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readSync, rmSync, writeSync, writev as fsWritev } from "node:fs";
 import { join } from "node:path";
 import { snapshotHeader } from "./snapshot-format.js";
-import { beyondChains, keepOf, makeDirectories, type SnapshotStore, type StoreOptions } from "./stores.js";
+import type { SnapshotStore } from "./snapshot-store.js";
+import { beyondChains, keepOf, makeDirectories, type StoreOptions } from "./stores.js";
 
 const SEGMENT = /^segment-(\d{12})\.ptseg$/;
 const LENGTH = 4;

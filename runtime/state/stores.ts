@@ -9,37 +9,16 @@
  *     half-written snapshot under a snapshot's name.
  *   - {@link SqliteStore}: rows of an SQLite database (better-sqlite3 v12), written in a
  *     transaction.
+ *
+ * Both need Node (files, a native module), so only the Node entry of the package exports them;
+ * what a store is, `SnapshotStore`, is in `snapshot-store.ts` for every platform.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import { close as fsClose, fsync, open as fsOpen, rename as fsRename, write as fsWrite } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { snapshotHeader } from "./snapshot-format.js";
-
-/** Keeps snapshots, newest last. */
-export interface SnapshotStore {
-  /**
-   * Stores `bytes` as the newest snapshot, durably; drops the chains older than the ones kept.
-   *
-   * @throws SnapshotError when `bytes` is not a snapshot
-   */
-  save(bytes: Uint8Array): void;
-  /**
-   * As {@link SnapshotStore.save}, with the writes and syncs off the main thread where the
-   * store can (a live system keeps stepping meanwhile). One at a time.
-   */
-  saveAsync?(bytes: Uint8Array): Promise<void>;
-  /** Ids of the stored snapshots, newest first. */
-  newest(): string[];
-  /**
-   * The bytes of snapshot `id`.
-   *
-   * @throws Error when it cannot be read
-   */
-  load(id: string): Uint8Array;
-  /** Releases the store (an open database). */
-  close(): void;
-}
+import type { SnapshotStore } from "./snapshot-store.js";
 
 /** Options of the stores. */
 export interface StoreOptions {

@@ -11,7 +11,7 @@ import type { WorkflowState } from "../engine/components/workflow-executor.js";
 import type { Plan } from "../graph/plan.js";
 import type { Codec } from "../state/codec.js";
 import { SnapshotError, unframeSnapshot } from "../state/snapshot-format.js";
-import type { SnapshotStore } from "../state/stores.js";
+import type { SnapshotStore } from "../state/snapshot-store.js";
 import { checkManifest, manifestOf } from "./manifest.js";
 import { decodeSnapshot, encodeSnapshot, resolveChain, type SnapshotData } from "./snapshot.js";
 

@@ -8,17 +8,13 @@
  * PID 1 restarted after a SIGKILL).
  */
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import type { DataDirLock } from "./host.js";
 
 /**
  * Tokens of the locks this process holds. Process-wide on purpose: a lock is what one process
  * holds against others, and two live systems in one process must see each other's.
  */
 const held = new Set<string>();
-
-/** A held lock; `release` removes it. */
-export interface DataDirLock {
-  release(): void;
-}
 
 /**
  * Takes the lock of `dataDir` (which exists).

@@ -1,4 +1,4 @@
-/** Where a system's log lines go when its options name no writer. */
+/** Where a system's log lines go on Node when its options name no writer (and the cluster's reports). */
 import type { LogWriter } from "../core/log.js";
 
 /** Writes info lines to stdout and warnings/errors, with their level, to stderr. */

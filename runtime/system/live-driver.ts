@@ -35,12 +35,15 @@ export class LiveDriver {
    * Starts the loop.
    *
    * @param intervalMs longest time between checkpoints while steps are taken (milliseconds)
+   * @param nextTurn where the loop yields between batches: the platform's next turn of the event
+   *   loop after the I/O that is ready (`Host.nextTurn`)
    */
   constructor(
     private readonly engine: Steppable,
     private readonly hooks: LiveDriverHooks,
     private readonly intervalMs: number,
     private readonly now: () => number,
+    private readonly nextTurn: (resume: () => void) => void,
   ) {
     this.lastCheckpoint = now();
     this.running = this.run();
@@ -71,7 +74,7 @@ export class LiveDriver {
           this.lastCheckpoint = this.now();
         }
         if (this.stopped) break;
-        if (this.engine.canStep()) await new Promise<void>((resolve) => setImmediate(resolve));
+        if (this.engine.canStep()) await new Promise<void>((resolve) => this.nextTurn(resolve));
         else await this.sleep(this.dirty ? Math.max(1, this.lastCheckpoint + this.intervalMs - this.now()) : undefined);
       }
     } catch (thrown) {
@@ -93,15 +96,16 @@ export class LiveDriver {
 
   /**
    * Until {@link LiveDriver.wake}, or `ms` milliseconds when given. A wake-up resumes the loop
-   * in the event loop's next check phase, after every I/O callback that is ready now: a burst of
-   * requests is all queued before the loop steps, so one batch and one checkpoint serve it.
+   * in the event loop's next turn, after every I/O callback that is ready now (on Node, the check
+   * phase): a burst of requests is all queued before the loop steps, so one batch and one
+   * checkpoint serve it.
    */
   private sleep(ms: number | undefined): Promise<void> {
     return new Promise<void>((resolve) => {
       const timer = ms === undefined ? undefined : setTimeout(() => this.wake(), ms);
       this.wakeUp = () => {
         clearTimeout(timer);
-        setImmediate(resolve);
+        this.nextTurn(resolve);
       };
     });
   }

@@ -12,11 +12,10 @@ import type { SinkStart } from "../engine/deployer.js";
 import { Engine } from "../engine/engine.js";
 import type { Receipt } from "../engine/components/live-sources.js";
 import type { Application } from "../api/application.js";
-import { SegmentStore } from "../state/segment-store.js";
+import type { SnapshotStore } from "../state/snapshot-store.js";
 import { CheckpointCoordinator } from "./checkpoint-coordinator.js";
 import { expiriesOf, gatewayInput, gatewayName, gatewayOf, type GatewayAsk } from "./gateway.js";
-import { lockDataDir, type DataDirLock } from "./data-dir-lock.js";
-import { defaultLog } from "./default-log.js";
+import type { DataDirLock, Host } from "./host.js";
 import { isOwnPath, SYSTEM_APP_PREFIX } from "../core/paths.js";
 import { checkLaunches, codecFor, Launched, type Launch } from "./launched.js";
 import { LiveDriver } from "./live-driver.js";
@@ -42,7 +41,7 @@ export class LiveSystem {
   private coordinator!: CheckpointCoordinator;
   private driver!: LiveDriver;
   private launched!: Launched;
-  private readonly store: SegmentStore | undefined;
+  private readonly store: SnapshotStore | undefined;
   private readonly lock: DataDirLock | undefined;
   private readonly seed: number;
   private readonly interval: number;
@@ -71,21 +70,25 @@ export class LiveSystem {
   private released: Promise<unknown> = Promise.resolve();
 
   /**
+   * @internal use `Systems.live`, which gives the platform the system runs on as `host`
    * @throws RangeError for a bad seed, interval, `fullEvery` or retention; TypeError for a link
    *   `joinCluster` did not make; Error when the data directory cannot be created, or another live
-   *   system (in any process) uses it
+   *   system (in any process) uses it (or, in a browser, that there are no files)
    */
-  constructor(options: LiveSystemOptions = {}) {
+  constructor(
+    options: LiveSystemOptions,
+    private readonly host: Host,
+  ) {
     const { seed, interval, fullEvery, retentionMs } = checkLiveOptions(options);
     this.seed = seed;
     this.interval = interval;
     this.fullEvery = fullEvery;
     this.retentionMs = retentionMs;
-    this.log = options.log ?? defaultLog;
+    this.log = options.log ?? host.log;
     this.link = options.link === undefined ? undefined : liveLink(options.link);
-    // The store makes the directories and only reads until its first append, which the lock guards.
-    this.store = options.dataDir === undefined ? undefined : new SegmentStore(`${options.dataDir}/snapshots`);
-    this.lock = options.dataDir === undefined ? undefined : lockDataDir(options.dataDir);
+    const dataDir = options.dataDir === undefined ? undefined : host.openDataDir(options.dataDir);
+    this.store = dataDir?.store;
+    this.lock = dataDir?.lock;
     // After the lock: the link claims the runtime's name for this data directory, which a second system on it must not do.
     try {
       this.link?.attach({ codec: () => this.launched.codec, wake: () => this.driver.wake(), ask: (portal, request, o) => this.askHere(portal, request, o), dataDir: options.dataDir });
@@ -95,7 +98,7 @@ export class LiveSystem {
     }
     this.assemble();
     this.sweeper = setInterval(() => this.sweep(), Math.min(60_000, Math.max(10, Math.floor(retentionMs / 4))));
-    this.sweeper.unref();
+    this.sweeper.unref?.(); // Node's timers have it; a browser's are numbers
   }
 
   /** Drops the answers of keyed asks older than the retention (docs/live.md, "Asking from outside"). */
@@ -111,7 +114,7 @@ export class LiveSystem {
   /** A new engine, coordinator, launched list and running driver (at start, and for an upgrade). */
   private assemble(): void {
     const now = (): number => performance.now();
-    this.engine = new Engine(this.seed, this.log, { now, woken: () => this.driver.wake() });
+    this.engine = new Engine(this.seed, this.log, this.host.openFile, { now, woken: () => this.driver.wake() });
     this.launched = new Launched();
     const engine = this.engine;
     this.coordinator = new CheckpointCoordinator(
@@ -127,6 +130,7 @@ export class LiveSystem {
       },
       this.interval,
       now,
+      this.host.nextTurn,
     );
   }
 

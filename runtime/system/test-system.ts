@@ -11,7 +11,7 @@ import { Engine } from "../engine/engine.js";
 import type { Application } from "../api/application.js";
 import { CheckpointCoordinator, type RestoreFit, type SnapshotOptions } from "./checkpoint-coordinator.js";
 import { DeterministicDriver } from "./deterministic-driver.js";
-import { defaultLog } from "./default-log.js";
+import type { Host } from "./host.js";
 import { codecFor, Launched } from "./launched.js";
 
 /** Options of `Systems.test`. */
@@ -20,7 +20,8 @@ export interface TestSystemOptions {
   readonly seed?: number;
   /**
    * Receives every log line: `logger` lines and `ctx.log` lines bare, errors and warnings with
-   * their location in `meta`. Default: info lines to stdout, others to stderr with their level.
+   * their location in `meta`. Default: info lines to stdout, others to stderr with their level
+   * (in a browser: to the console).
    */
   readonly log?: LogWriter;
   /**
@@ -39,11 +40,14 @@ export class TestSystem {
   private readonly launched = new Launched();
   private closed = false;
 
-  /** @throws RangeError when the seed is not an integer, or a snapshot interval is not a positive integer */
-  constructor(options: TestSystemOptions = {}) {
+  /**
+   * @internal use `Systems.test`, which gives the platform the system runs on as `host`
+   * @throws RangeError when the seed is not an integer, or a snapshot interval is not a positive integer
+   */
+  constructor(options: TestSystemOptions, host: Host) {
     const seed = options.seed ?? 0;
     if (!Number.isSafeInteger(seed)) throw new RangeError(`Systems.test({ seed: ${seed} }): the seed must be an integer`);
-    this.engine = new Engine(seed, options.log ?? defaultLog);
+    this.engine = new Engine(seed, options.log ?? host.log, host.openFile);
     this.coordinator = new CheckpointCoordinator(
       {
         engine: this.engine,

@@ -7,7 +7,6 @@ import type { LogWriter } from "../../core/log.js";
 import type { GeneratorSource } from "../../graph/model.js";
 import { Rank, type Component } from "../scheduler.js";
 import type { AtomicStream } from "../stream.js";
-import { FileSource } from "./file-source.js";
 import { sealAtom } from "../atom.js";
 import { IngestionSource, RateSource, type SourceClock } from "./live-sources.js";
 import { ArraySource, AsyncIterableSource, IterableSource, RangeSource, type AtomSource } from "./sources.js";
@@ -27,19 +26,18 @@ export class GeneratorComponent implements Component {
   private readonly source: AtomSource;
 
   /**
-   * @param spec the generator node's source, or a maker of a source the system provides (a
-   *   stream of another runtime, docs/cluster.md)
+   * @param source makes the source, given the clock: the generator node's ({@link makeSource}),
+   *   or one the system provides (a stream of another runtime, docs/cluster.md)
    * @param clock the engine's clock in a live system, given a wake-up for this generator
    * @throws Error when the source cannot be opened (a missing file)
    */
   constructor(
     readonly path: string,
-    spec: GeneratorSource | ((clock: SourceClock | undefined) => AtomSource),
+    source: (clock: SourceClock | undefined) => AtomSource,
     private readonly out: AtomicStream,
-    write: LogWriter,
     clock: (c: GeneratorComponent) => SourceClock | undefined,
   ) {
-    this.source = typeof spec === "function" ? spec(clock(this)) : makeSource(path, spec, write, clock(this));
+    this.source = source(clock(this));
   }
 
   /** The ingestion source of a `generators.http` generator, else `undefined`. */
@@ -92,8 +90,17 @@ export class GeneratorComponent implements Component {
   }
 }
 
-/** The source a generator node describes. */
-function makeSource(path: string, spec: GeneratorSource, write: LogWriter, clock: SourceClock | undefined): AtomSource {
+/**
+ * Opens the file of a `fromFile` generator at `path` (JSON lines, `atomSize` events an atom):
+ * the platform's, given to the engine by the system, since only Node has files
+ * (`FileSource`, `file-source.ts`).
+ *
+ * @throws Error naming the file when it cannot be opened, or saying that there are no files
+ */
+export type OpenFile = (path: string, file: string, atomSize: number, write: LogWriter) => AtomSource;
+
+/** The source the generator node at `path` describes. */
+export function makeSource(path: string, spec: GeneratorSource, write: LogWriter, clock: SourceClock | undefined, openFile: OpenFile): AtomSource {
   switch (spec.kind) {
     case "atoms":
       return new ArraySource(spec.atoms);
@@ -104,7 +111,7 @@ function makeSource(path: string, spec: GeneratorSource, write: LogWriter, clock
     case "asyncIterable":
       return new AsyncIterableSource(path, spec.iterable, spec.atomSize, write, clock?.wake);
     case "file":
-      return new FileSource(path, spec.file, spec.atomSize, write);
+      return openFile(path, spec.file, spec.atomSize, write);
     case "ingestion":
       return new IngestionSource(clock, spec.coalesce);
     case "rate":
