@@ -12,7 +12,15 @@
  *   sql       portals-ts/sql: SQL over a dataflow table, on the public API    (core, the package entry)
  *   server    the HTTP server of a live system                             (all of the above)
  *   testing, cli, the entry points                                         (on top)
+ *
+ * Besides the layers: what runs in browsers (the browser entry of the runtime and what it
+ * reaches, and the compiler core) uses no Node built-in; test/architecture/browser.test.ts
+ * bundles it for the browser and runs it.
  */
+const { builtinModules } = require("node:module");
+
+/** Node's built-in modules, as dependency-cruiser names them (`fs` for `node:fs`). */
+const NODE_BUILTINS = `^(node:)?(${builtinModules.join("|")})$`;
 
 /** A rule that files under `from` may import only from their own folder and `allowed` (runtime folders). */
 function layer(name, allowed) {
@@ -52,6 +60,21 @@ module.exports = {
       severity: "error",
       from: { path: "^runtime/core/" },
       to: { dependencyTypes: ["core", "npm", "npm-dev", "npm-optional", "npm-peer", "npm-no-pkg", "npm-unknown"] },
+    },
+    {
+      name: "browser-entry-runs-in-browsers",
+      comment:
+        "the package's browser entry (runtime/browser.ts, with runtime/machine.ts and runtime/testing/index.ts) reaches no Node built-in: Node-only parts are in the modules only runtime/index.ts reaches (docs/architecture.md, \"Public surface\")",
+      severity: "error",
+      from: { path: "^runtime/(browser|machine|testing/index)\\.ts$" },
+      to: { reachable: true, path: NODE_BUILTINS },
+    },
+    {
+      name: "compiler-core-runs-in-browsers",
+      comment: "compiler/core runs in browsers too (a playground compiles there): no Node built-ins; the hosts bring Node's",
+      severity: "error",
+      from: { path: "^compiler/core/" },
+      to: { dependencyTypes: ["core"] },
     },
     {
       name: "compiler-stands-alone",

@@ -41,6 +41,9 @@ test("every rule reports the import it forbids", () => {
     "runtime/graph/b.ts": 'import { a } from "./a.ts";\nexport const b = () => a;\n',
     "compiler/core/lower.ts": 'import { engine } from "../../runtime/engine/engine.ts";\nexport const lower = engine;\n',
     "examples/app.ts": 'import { builder } from "../runtime/api/builder.ts";\nexport default builder;\n',
+    // Reaches core/key.ts, which imports node:fs.
+    "runtime/browser.ts": 'import { key } from "./core/key.ts";\nexport const entry = key;\n',
+    "compiler/core/version.ts": 'import { createHash } from "node:crypto";\nexport const version = createHash;\n',
   };
   for (const [file, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, file)), { recursive: true });
@@ -51,6 +54,8 @@ test("every rule reports the import it forbids", () => {
   const found = cruise(dir, "rules.cjs", ["runtime", "compiler", "examples"]).map((v) => `${v.rule}: ${v.from} -> ${v.to}`);
   expect(found.sort()).toEqual(
     [
+      "browser-entry-runs-in-browsers: runtime/browser.ts -> fs",
+      "compiler-core-runs-in-browsers: compiler/core/version.ts -> crypto",
       "compiler-stands-alone: compiler/core/lower.ts -> runtime/engine/engine.ts",
       "core-runs-anywhere: runtime/core/key.ts -> fs",
       "engine-imports-only-core-graph-state: runtime/engine/engine.ts -> runtime/api/builder.ts",

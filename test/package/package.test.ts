@@ -2,17 +2,20 @@
  * What an install of portals-ts gets (the end-to-end test, test/e2e/scaffold.e2e.ts, installs
  * the packed package; these are the quick checks of the same findings): the peer dependencies
  * that keep TypeScript at a version the compiler supports, nothing with an install script among
- * the dependencies, a build before packing, the scaffold's template in the package, and source
- * maps that carry their sources.
+ * the dependencies, a build before packing, the scaffold's template in the package, source
+ * maps that carry their sources, and the browser entry bundlers pick for browsers.
  */
-import { readFileSync } from "node:fs";
+import * as esbuild from "esbuild";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { expect, test } from "vitest";
+import { expect, onTestFinished, test } from "vitest";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 interface Manifest {
+  exports: Record<string, unknown>;
   files: string[];
   scripts: Record<string, string>;
   dependencies: Record<string, string>;
@@ -81,3 +84,25 @@ test("the built source maps carry the sources they point at", () => {
     expect(parsed.sourcesContent).toEqual([readFileSync(join(ROOT, source!), "utf8")]);
   }
 });
+
+test("bundlers for browsers get the browser entry of portals-ts, and it and portals-ts/machine and portals-ts/testing bundle without Node", async () => {
+  expect(manifest.exports["."]).toEqual({
+    browser: { types: "./dist/runtime/browser.d.ts", default: "./dist/runtime/browser.js" },
+    types: "./dist/runtime/index.d.ts",
+    default: "./dist/runtime/index.js",
+  });
+  if (!existsSync(join(ROOT, "dist/runtime/browser.js"))) throw new Error("dist/ is not built: run `npm run build` first (npm test does)");
+  // A project that installed the package (a link to this one) and bundles it for the browser;
+  // outside this one, whose tsconfig.json maps portals-ts to the sources.
+  const project = mkdtempSync(join(tmpdir(), "portals-browser-"));
+  onTestFinished(() => rmSync(project, { recursive: true, force: true }));
+  mkdirSync(join(project, "node_modules"));
+  symlinkSync(ROOT, join(project, "node_modules/portals-ts"), "dir");
+  writeFileSync(join(project, "worker.js"), 'export * from "portals-ts";\nexport * as machine from "portals-ts/machine";\nexport * as testing from "portals-ts/testing";\n');
+  const result = await esbuild
+    .build({ entryPoints: [join(project, "worker.js")], absWorkingDir: project, bundle: true, platform: "browser", format: "esm", write: false, metafile: true, logLevel: "silent" })
+    .catch((failure: esbuild.BuildFailure) => ({ errors: failure.errors, metafile: undefined }));
+  expect(result.errors.map((e) => `${e.location?.file ?? "?"}: ${e.text}`)).toEqual([]);
+  const entries = Object.keys(result.metafile!.inputs).filter((f) => /dist\/runtime\/(index|browser|machine|testing\/index)\.js$/.test(f));
+  expect(entries.map((f) => f.slice(f.indexOf("dist/"))).sort()).toEqual(["dist/runtime/browser.js", "dist/runtime/machine.js", "dist/runtime/testing/index.js"]);
+}, 60_000);
