@@ -58,4 +58,4 @@ export type { AppCounters, AskOptions, LiveStats, LiveSystemOptions, SendOptions
 export type { SystemLink } from "./system/live-options.js";
 export type { LiveSystem } from "./system/live-system.js";
 export { Systems } from "./system/systems.js";
-export type { TestSystem, TestSystemOptions } from "./system/test-system.js";
+export type { TestSystem, TestSystemOptions, WorkflowCounters } from "./system/test-system.js";
