@@ -48,7 +48,8 @@ const ROOT = "/playground";
 /** The module's path under {@link ROOT} when none is given. */
 export const DEFAULT_PATH = "app.ts";
 const LIB_DIR = "/lib/";
-const PACKAGE_DIR = "/node_modules/portals-ts/";
+/** Where the package's declarations are, as in an installed package (the compiler knows its builders by that path). */
+const PACKAGE_DIR = "/node_modules/portals-ts/dist/runtime/";
 
 /** The declaration files the program can read: TypeScript's libraries and portals-ts, by path. */
 export interface Declarations {

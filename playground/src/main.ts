@@ -36,6 +36,8 @@ let runState: "none" | "running" | "paused" | "done" | "stopped" | "failed" = "n
 let watchdog: ReturnType<typeof setTimeout> | undefined;
 let checkTimer: ReturnType<typeof setTimeout> | undefined;
 let graph: GraphModel | undefined;
+/** The text the current run was launched with: Run continues a paused run only while the editor still holds it. */
+let launchedText: string | undefined;
 const log: string[] = [];
 let dropped = 0;
 
@@ -91,7 +93,7 @@ function receive(m: FromWorker): void {
       }
       return;
     case "log":
-      if (m.run === runId) appendLog(m.lines);
+      if (m.run === runId || m.run === 0) appendLog(m.lines);
       return;
     case "stats":
       if (m.run !== runId) return;
@@ -230,6 +232,7 @@ function run(paused: boolean): void {
   status.dataset.run = String(runId);
   clearLog();
   setState("running");
+  launchedText = editor.text;
   const seed = Number($<HTMLInputElement>("seed").value) || 0;
   send({ type: "run", run: runId, text: editor.text, ...modulePath(editor.text), seed, speed: speed(), timeLimitMs: limitMs(), paused });
   clearTimeout(watchdog);
@@ -243,77 +246,7 @@ function timedOut(): void {
   appendLog(["Error: Execution timed out"]);
   setState("stopped");
   status.textContent = "stopped (timed out); restarting the compiler…";
-  let connection: ServerConnection | undefined;
-
-async function connect(): Promise<void> {
-  const url = $<HTMLInputElement>("server-url").value.trim();
-  try {
-    connection = new ServerConnection(url, $<HTMLInputElement>("server-token").value);
-    await listPortals();
-    $<HTMLButtonElement>("deploy").disabled = false;
-    $<HTMLButtonElement>("ask").disabled = false;
-  } catch (thrown) {
-    connection = undefined;
-    appendLog([`Error: ${(thrown as Error).message}`]);
-  }
-}
-
-async function listPortals(): Promise<void> {
-  const apps = await connection!.apps();
-  const select = $<HTMLSelectElement>("portal");
-  select.replaceChildren(...apps.filter((a) => !a.stopped).flatMap((a) => a.portals.map((p) => new Option(p, p))));
-  appendLog([`${connection!.url}: ${apps.length} application${apps.length === 1 ? "" : "s"} (${apps.map((a) => a.name).join(", ") || "none"})`]);
-}
-
-async function deployBundle(code: string | undefined, problems: readonly Problem[]): Promise<void> {
-  showProblems(problems);
-  if (code === undefined || connection === undefined) {
-    const first = problems.find((p) => p.severity === "error");
-    if (first) appendLog([`Error: ${first.message} (line ${first.line}, column ${first.column})`]);
-    return;
-  }
-  try {
-    appendLog([`${connection.url}: ${await connection.deploy(code)}`]);
-    await listPortals();
-  } catch (thrown) {
-    appendLog([`Error: ${(thrown as Error).message}`]);
-  }
-}
-
-async function ask(): Promise<void> {
-  const portal = $<HTMLSelectElement>("portal").value;
-  let request: unknown;
-  try {
-    request = JSON.parse($<HTMLInputElement>("request").value);
-  } catch {
-    appendLog(["Error: the request is not JSON: write it as JSON, e.g. {} or 42"]);
-    return;
-  }
-  try {
-    appendLog([`${portal} ← ${JSON.stringify(request)} → ${JSON.stringify(await connection!.ask(portal, request))}`]);
-  } catch (thrown) {
-    appendLog([`Error: ${(thrown as Error).message}`]);
-  }
-}
-
-$("connect").onclick = () => void connect();
-$("ask").onclick = () => void ask();
-$("deploy").onclick = () => send({ type: "bundle", text: editor.text, ...modulePath(editor.text) });
-
-/**
- * The page's automation surface (tests, and whoever scripts the page): the editor's text. The
- * controls are buttons with stable `data-testid`s; `#status` has the run number and its state
- * in `data-run` and `data-state`.
- */
-(window as unknown as { playground: unknown }).playground = {
-  text: (): string => editor.text,
-  setText: (text: string): void => {
-    editor.text = text;
-  },
-};
-
-status.dataset.run = "0";
-startWorker();
+  startWorker();
 }
 
 function download(bytes: Uint8Array): void {
@@ -325,9 +258,9 @@ function download(bytes: Uint8Array): void {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-/** Run: a paused run (after Step or a restore) goes on; otherwise a fresh run starts. */
+/** Run: a paused run (after Step or a restore) goes on, unless the code changed since; otherwise a fresh run starts. */
 $("run").onclick = () => {
-  if (runState !== "paused") return run(false);
+  if (runState !== "paused" || editor.text !== launchedText) return run(false);
   setState("running");
   send({ type: "resume", run: runId, speed: speed() });
   clearTimeout(watchdog);
@@ -336,7 +269,7 @@ $("run").onclick = () => {
 $("stop").onclick = () => send({ type: "stop" });
 $("step").onclick = () => {
   const steps = Math.max(1, Number($<HTMLInputElement>("steps").value) || 1);
-  if (runState === "none" || runState === "done" || runState === "stopped" || runState === "failed") run(true);
+  if (runState !== "paused" || editor.text !== launchedText) run(true);
   send({ type: "step", run: runId, steps });
 };
 $("speed").onchange = () => send({ type: "speed", speed: speed() });
@@ -357,6 +290,7 @@ $<HTMLInputElement>("restore").onchange = async (event) => {
   status.dataset.run = String(runId);
   setState("running");
   clearLog();
+  launchedText = editor.text;
   send({ type: "restore", run: runId, text: editor.text, ...modulePath(editor.text), bytes }, [bytes.buffer]);
 };
 examples.onchange = () => {

@@ -58,7 +58,15 @@ function launch(id: number, text: string, path: string | undefined, seed: number
 const EMPTY: RunStats = { steps: 0, atoms: 0, events: 0, parked: 0, workflows: {}, steppingMs: 0 };
 
 self.onmessage = async (event: MessageEvent<ToWorker>) => {
-  const m = event.data;
+  try {
+    await handle(event.data);
+  } catch (thrown) {
+    // A bug of the playground, not of the module (those are caught where they happen): said, not swallowed.
+    post({ type: "log", run: current?.id ?? 0, lines: [`Error: the playground's worker failed: ${thrown instanceof Error ? (thrown.stack ?? thrown.message) : String(thrown)}`] });
+  }
+};
+
+async function handle(m: ToWorker): Promise<void> {
   switch (m.type) {
     case "bundle": {
       const compiled = compiler.compile(m.text, "esm", m.path);
@@ -110,6 +118,6 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
       return;
     }
   }
-};
+}
 
 post({ type: "ready" });

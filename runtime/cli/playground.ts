@@ -10,8 +10,11 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { CliIo } from "./io.js";
 
-/** Where the built page is, next to the CLI's build (`dist/runtime/cli/` → `dist/playground/`). */
-export const PLAYGROUND_DIR = fileURLToPath(new URL("../../playground/", import.meta.url));
+/**
+ * Where the built page is: next to the CLI's build (`dist/runtime/cli/` → `dist/playground/`),
+ * also when the CLI runs from its source under tsx (`runtime/cli/` → `dist/playground/`).
+ */
+export const PLAYGROUND_DIR = fileURLToPath(new URL(import.meta.url.endsWith(".ts") ? "../../dist/playground/" : "../../playground/", import.meta.url));
 
 /** Options of {@link startPlayground}. */
 export interface PlaygroundOptions {
