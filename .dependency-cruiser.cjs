@@ -77,6 +77,13 @@ module.exports = {
       to: { dependencyTypes: ["core"] },
     },
     {
+      name: "snapshot-codec-runs-anywhere",
+      comment: "the snapshot codec and framing run in browsers too, with the bytes Node writes (docs/snapshots.md, \"Codec\"): no Node built-ins",
+      severity: "error",
+      from: { path: "^runtime/state/(codec|codec-walk|snapshot-format)\\.ts$" },
+      to: { dependencyTypes: ["core"] },
+    },
+    {
       name: "compiler-stands-alone",
       comment: "the compiler ships as CommonJS without the runtime: of the runtime it may import only the data policy",
       severity: "error",

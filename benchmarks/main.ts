@@ -13,7 +13,9 @@
  * Options: --quick (short measurements: checks that the suite works, numbers are rough),
  * --only <id>[,<id>...] (a group id, a prefix before a dash such as `portal` or `transform`, or
  * `group:variant`; `--only server` runs the server benchmark, `server.ts`, on its own,
- * `--only cluster` the cluster's, `cluster.ts`, and `--only sql` the SQL table's, `sql.ts`),
+ * `--only cluster` the cluster's, `cluster.ts`, `--only sql` the SQL table's, `sql.ts`,
+ * `--only codec` the comparison of the snapshot codec's encodings, `codec.ts`, and
+ * `--only playground` the playground page's in Chromium, `playground.ts`),
  * --rounds <n> (run every variant n times, alternating the order within its group, and report
  * the round with the median rate: slower, steadier),
  * --out <file>, --compare <results.json> (adds a column: rate relative to that earlier run, e.g.
@@ -95,10 +97,11 @@ function runChild(group: string, variant: string, options: Options, out: string)
 }
 
 async function main(): Promise<number> {
-  // The server, cluster and SQL benchmarks measure processes and engines, not runnables: their own scripts.
+  // The server, cluster and SQL benchmarks measure processes and engines, not runnables, the
+  // codec benchmark compares encodings, and the playground's runs in a browser: their own scripts.
   const args = process.argv.slice(2);
   const only = args.indexOf("--only");
-  if (only >= 0 && ["server", "cluster", "sql"].includes(args[only + 1] ?? "")) {
+  if (only >= 0 && ["server", "cluster", "sql", "codec", "playground"].includes(args[only + 1] ?? "")) {
     return spawnSync(process.execPath, ["--import", "tsx", join(ROOT, `benchmarks/${args[only + 1]}.ts`), ...args.filter((a) => a === "--quick")], { cwd: ROOT, stdio: "inherit" }).status ?? 1;
   }
   const options = parse(process.argv.slice(2));

@@ -53,4 +53,4 @@ export type { LiveErrorCode } from "./system/live-error.js";
 export type { AppCounters, AskOptions, LiveStats, LiveSystemOptions, SendOptions, UpgradeOptions } from "./system/live-options.js";
 export type { SystemLink } from "./system/live-options.js";
 export type { LiveSystem } from "./system/live-system.js";
-export type { TestSystem, TestSystemOptions } from "./system/test-system.js";
+export type { TestSystem, TestSystemOptions, WorkflowCounters } from "./system/test-system.js";

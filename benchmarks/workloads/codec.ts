@@ -1,8 +1,10 @@
 /**
- * Workload 10: throughput of the snapshot codec (`runtime/state/codec.ts`:
- * one walk over the value, then `v8.serialize`; decode: `v8.deserialize`, then one walk) next to
- * plain `v8.serialize`/`v8.deserialize` and `JSON.stringify`/`JSON.parse`, on the same value,
- * built once outside the measurement. One iteration encodes (or decodes) the whole value.
+ * Workload 10: throughput of the snapshot codec (`runtime/state/codec.ts`: a check of the value,
+ * or the careful walk, then msgpackr; decode: msgpackr, then the walk if the value took it) next
+ * to plain `v8.serialize`/`v8.deserialize` (what the codec used until snapshot format 4) and
+ * `JSON.stringify`/`JSON.parse`, on the same value, built once outside the measurement. One
+ * iteration encodes (or decodes) the whole value. `npm run bench -- --only codec` compares the
+ * encodings themselves (`benchmarks/codec.ts`).
  *
  * Values:
  * - `map`: the state of workload 7 as plain data with a little more per key: a `Map` of

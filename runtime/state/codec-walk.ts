@@ -5,14 +5,15 @@
  * {@link Node} whose children are turned into their outputs one by one; the direction supplies
  * what a child becomes (`enter`).
  *
- * The encoded form is what V8's serializer writes (`node:v8`), which recurses: the walk keeps it
- * shallow. Every container is written once, where the walk first meets it; every other reference
- * to it (sharing, cycles) and every container deeper than {@link CUT} below the last cut is a
- * `ref` record naming its slot in a side table of the payload, where the container is written
- * instead. So V8 never nests deeper than about {@link CUT} levels, whatever the value.
+ * The encoded form is what the MessagePack encoder writes (msgpackr, see `codec.ts`), which
+ * recurses: the walk keeps it shallow. Every container is written once, where the walk first
+ * meets it; every other reference to it (sharing, cycles) and every container deeper than
+ * {@link CUT} below the last cut is a `ref` record naming its slot in a side table of the
+ * payload, where the container is written instead. So the encoder and its decoder never nest
+ * deeper than about {@link CUT} levels, whatever the value.
  */
 
-/** Key of the records the walk writes in place of what V8 would not keep (an unlikely key: user objects holding it are escaped). */
+/** Key of the records the walk writes in place of what MessagePack would not keep (an unlikely key: user objects holding it are escaped). */
 export const TAG = "\u0000portals:type";
 
 /** Deeper than this below the root or the last cut, a container is written in the side table. */
@@ -48,7 +49,10 @@ export abstract class Node {
   done(): void {}
 }
 
-/** A plain object (or the properties of a tagged one): children by own enumerable key. */
+/**
+ * A plain object whose keys MessagePack keeps (see {@link ordinaryKey}): children by own
+ * enumerable key, copied into `out` (encoding) or decoded in place (`out` is `source`).
+ */
 export class ObjectNode extends Node {
   private readonly keys: string[];
   constructor(
@@ -69,9 +73,7 @@ export class ObjectNode extends Node {
   put(i: number, value: unknown): void {
     const key = this.keys[i]!;
     if (!this.copies && (this.out as Record<string, unknown>)[key] === value) return;
-    // An own "__proto__" key is data; assigning it would set the prototype instead.
-    if (key === "__proto__") Object.defineProperty(this.out, key, { value, enumerable: true, writable: true, configurable: true });
-    else (this.out as Record<string, unknown>)[key] = value;
+    (this.out as Record<string, unknown>)[key] = value;
   }
   label(i: number): string {
     return propertyLabel(this.keys[i]!);
@@ -79,9 +81,93 @@ export class ObjectNode extends Node {
 }
 
 /**
- * An array without holes or other properties: children by index. A copy is grown by `push`,
- * which V8 keeps packed and writes in its dense form. (An array with holes or properties is
- * written as a record of its properties: see `codec.ts`.)
+ * True when MessagePack keeps `key` as an object key: not the codec's tag key (read back as a
+ * record), not `__proto__` (which msgpackr renames, against prototype pollution) and well-formed
+ * Unicode (a lone surrogate does not survive UTF-8). Objects with another key are written as
+ * records of their properties ({@link PropsNode}).
+ */
+export function ordinaryKey(key: string): boolean {
+  return key !== TAG && key !== "__proto__" && wellFormed(key);
+}
+
+/** True when `s` has no lone surrogate, so UTF-8 (what MessagePack strings are) keeps it. */
+export function wellFormed(s: string): boolean {
+  // ES2024; in every browser since 2023 and in Node 20.
+  return (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
+
+/** A string as the codec writes it: itself, or a record of its UTF-16 code units when it is not well-formed Unicode. */
+export function escapeString(s: string): unknown {
+  if (wellFormed(s)) return s;
+  const units = new Array<number>(s.length);
+  for (let i = 0; i < s.length; i++) units[i] = s.charCodeAt(i);
+  return { [TAG]: "string", units };
+}
+
+/** The string {@link escapeString} wrote. */
+export function unescapeString(written: unknown): string {
+  if (typeof written === "string") return written;
+  const units = (written as { units: number[] }).units;
+  let s = "";
+  // In slices: an argument list of millions overflows the stack.
+  for (let i = 0; i < units.length; i += 8192) s += String.fromCharCode(...units.slice(i, i + 8192));
+  return s;
+}
+
+/**
+ * The own enumerable properties of an object written as a flat list `[key, value, key, value,
+ * …]`, each key through {@link escapeString}: any key survives, `__proto__`, the tag key and
+ * keys with lone surrogates included. The records of null-prototype objects, of arrays with
+ * holes or other properties, and of objects with keys that are not {@link ordinaryKey} hold one.
+ */
+export class PropsNode extends Node {
+  private readonly keys: string[];
+  readonly out: unknown[] = [];
+  constructor(private readonly source: object) {
+    super();
+    this.keys = Object.keys(source);
+  }
+  get size(): number {
+    return this.keys.length;
+  }
+  child(i: number): unknown {
+    return (this.source as Record<string, unknown>)[this.keys[i]!];
+  }
+  put(i: number, value: unknown): void {
+    this.out.push(escapeString(this.keys[i]!), value);
+  }
+  label(i: number): string {
+    return propertyLabel(this.keys[i]!);
+  }
+}
+
+/** Decodes the flat list of a {@link PropsNode} into `out` (a null-prototype object, an object or an array), as own enumerable properties. */
+export class EntriesNode extends Node {
+  constructor(
+    private readonly list: readonly unknown[],
+    readonly out: object,
+  ) {
+    super();
+  }
+  get size(): number {
+    return this.list.length >> 1;
+  }
+  child(i: number): unknown {
+    return this.list[2 * i + 1];
+  }
+  put(i: number, value: unknown): void {
+    // Defined, not assigned: an own "__proto__" key is data, and assigning it would set the prototype.
+    Object.defineProperty(this.out, unescapeString(this.list[2 * i]), { value, enumerable: true, writable: true, configurable: true });
+  }
+  label(i: number): string {
+    return propertyLabel(unescapeString(this.list[2 * i]));
+  }
+}
+
+/**
+ * An array without holes or other properties: children by index. A copy is grown by `push`, so
+ * it stays packed. (An array with holes or properties is written as a record of its
+ * properties: see `codec.ts`.)
  */
 export class ArrayNode extends Node {
   constructor(

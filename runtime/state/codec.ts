@@ -2,12 +2,15 @@
  * The snapshot codec: values to bytes and back, for whole snapshots (docs/snapshots.md) and
  * the compiler tests' suspended frames. What it accepts is the data policy of `core/data.ts`,
  * and what it decodes is indistinguishable from what it encoded, for everything that policy
- * calls data. The bytes are V8's structured serialization (`node:v8`), which keeps `Map`, `Set`,
- * `Date`, `RegExp`, `BigInt`, typed arrays, `undefined`, `-0`, `NaN`, array holes and
- * properties, shared references and cycles. Before that, a check walks the value once without
- * allocating; plain data not nested too deep (the common case) is then serialized as it is, and
- * decoding is V8's alone. Otherwise a careful walk (`codec-walk.ts`, iterative, so any depth)
- * makes a copy that handles what V8 would silently change or cannot do:
+ * calls data. It runs wherever the runtime does (Node, browsers, workers), with one byte format.
+ *
+ * The bytes are MessagePack, written by msgpackr with structured cloning, which keeps shared
+ * references and cycles, `Map`, `Set`, `Date`, `RegExp`, `BigInt` of any size, `undefined`,
+ * `NaN` and ±Infinity (chosen by benchmark against V8's serializer and cbor-x: docs/snapshots.md,
+ * "Codec"). Before that, a check walks the value once without allocating (but for the keys of
+ * arrays); plain data not nested too deep (the common case) is then encoded as it is, and
+ * decoding is msgpackr's alone. Otherwise a careful walk (`codec-walk.ts`, iterative, so any
+ * depth) makes a copy that handles what MessagePack would silently change or cannot do:
  *
  *   - an instance of a registered class ({@link Codec.register}, from `app.dataClass`) is
  *     written as its `encode` data with the class's name and rebuilt by its `decode`;
@@ -16,18 +19,44 @@
  *     properties such as `code` (and an `AggregateError` with its `errors`); a registered error
  *     type (an error class of a compiled module is one, `core/error-classes.ts`) gets its own
  *     class back;
- *   - an object with a `null` prototype comes back with a `null` prototype;
- *   - a value nested deeper than V8's serializer can recurse is cut into a side table;
+ *   - an object with a `null` prototype comes back with a `null` prototype, an array with its
+ *     holes and other properties, an object with a `__proto__` key with that key;
+ *   - `-0` comes back as `-0` (MessagePack writes it as the integer 0), and a string that is not
+ *     well-formed Unicode (a lone surrogate) as it was (UTF-8 would replace it), as a value or
+ *     as a key;
+ *   - typed arrays and `DataView`s come back as views on their `ArrayBuffer`, at their offset:
+ *     views of one buffer still share it;
+ *   - a value nested deeper than the encoder can recurse is cut into a side table;
  *   - any other class instance (and functions, symbols, promises, weak collections) is
  *     rejected with the path to it, instead of coming back as a plain object.
  */
-import { deserialize, serialize } from "node:v8";
+import { Packr } from "msgpackr";
 import { DATA_CLASSES, ERROR_CLASSES, type DataClass } from "../core/data.js";
 import { OperatorError, PortalRequestError, type HookName } from "../core/errors.js";
 import { RequestHandle } from "../core/machine.js";
 import { PortalRefValue } from "../core/portal-ref.js";
 import type { Key } from "../core/key.js";
-import { adopt, ArrayNode, CUT, FieldsNode, isDense, MapNode, Node, ObjectNode, pathOf, PENDING, SetNode, TAG, walk } from "./codec-walk.js";
+import {
+  adopt,
+  ArrayNode,
+  CUT,
+  EntriesNode,
+  escapeString,
+  FieldsNode,
+  isDense,
+  MapNode,
+  Node,
+  ObjectNode,
+  ordinaryKey,
+  pathOf,
+  PENDING,
+  PropsNode,
+  SetNode,
+  TAG,
+  unescapeString,
+  walk,
+  wellFormed,
+} from "./codec-walk.js";
 
 /** A value that cannot be encoded, with where it is. */
 export class EncodeError extends Error {
@@ -44,15 +73,34 @@ export class EncodeError extends Error {
 }
 
 /**
- * Prototypes of the built-in data classes stored as they are, with nothing inside to walk (Date,
- * RegExp, buffers, typed arrays). Exact prototypes: an instance of a subclass (a `Buffer`, a class
- * extending `Map`) would come back as its base class, so it is not data unless registered.
+ * Prototypes of the built-in classes written as they are, with nothing inside to walk: `Date`
+ * and `RegExp` (msgpackr's extensions) and, on the careful path, `ArrayBuffer`. Exact
+ * prototypes: an instance of a subclass (a class extending `Map`) would come back as its base
+ * class, so it is not data unless registered.
  */
-const LEAF_PROTOTYPES: ReadonlySet<object> = new Set(
-  DATA_CLASSES.filter((name) => name !== "Map" && name !== "Set")
-    .map((name) => builtin(name)?.prototype)
-    .filter((proto): proto is object => proto !== undefined),
+const PLAIN_LEAVES: ReadonlySet<object> = new Set([Date.prototype, RegExp.prototype]);
+const LEAVES: ReadonlySet<object> = new Set([...PLAIN_LEAVES, ArrayBuffer.prototype]);
+
+/**
+ * The prototypes of `DataView` and the typed arrays of the data policy, by class name. Their
+ * instances are views, written as records of their buffer, offset and length on the careful
+ * path, so that views of one buffer still share it (a `Buffer` has its own prototype, so it is not
+ * one of these).
+ */
+const VIEW_PROTOTYPES: ReadonlyMap<object, string> = new Map(
+  DATA_CLASSES.filter((name) => name.endsWith("Array") || name === "DataView")
+    .map((name) => [builtin(name)?.prototype, name] as const)
+    .filter((e): e is [object, string] => e[0] !== undefined),
 );
+
+/**
+ * The MessagePack encoder and decoder of every codec (they hold no state of a codec).
+ * Structured cloning keeps shared references and cycles, and writes `Map`, `Set`, `Date`,
+ * `RegExp`, `ArrayBuffer`, `BigInt` and `undefined` as msgpackr's extensions; records (its
+ * default) write the keys of objects of one shape once. `copyBuffers`: a decoded `ArrayBuffer`
+ * owns its memory instead of pointing into the snapshot's bytes.
+ */
+const msgpack = new Packr({ structuredClone: true, copyBuffers: true });
 
 /** The prototypes of the built-in error classes, by class name. */
 const ERROR_PROTOTYPES: ReadonlyMap<object, string> = new Map(
@@ -84,27 +132,23 @@ export class Codec {
    * @throws EncodeError naming the path of the first value that cannot be stored
    */
   encode(value: unknown, root = "value"): Uint8Array {
-    if (plain(value, 0)) {
-      try {
-        return serialize({ tagged: false, value });
-      } catch {
-        // Something V8 refuses where the check does not look (a property of an array): the
-        // careful walk finds it and names its path.
-      }
-    }
-    return serialize({ tagged: true, ...this.tag(value, root) });
+    const payload = plain(value, 0) ? { tagged: false, value } : { tagged: true, ...this.tag(value, root) };
+    // A copy: msgpackr returns a window on its own buffer, which it keeps and writes the next
+    // values after; the copy costs little next to the encoding and holds only these bytes.
+    return new Uint8Array(msgpack.pack(payload));
   }
 
   /** The value of `bytes` written by {@link encode}. */
   decode(bytes: Uint8Array): unknown {
-    const payload = deserialize(bytes) as { tagged: boolean; value: unknown; table?: unknown[] };
+    const payload = msgpack.unpack(bytes) as { tagged: boolean; value: unknown; table?: unknown[] };
     return payload.tagged ? this.untag(payload.value, payload.table ?? []) : payload.value;
   }
 
   /**
    * The careful walk (see the module header): a copy of `value` with registered instances,
-   * errors and null-prototype objects as records, every container written once and deep ones
-   * cut into the side table (`codec-walk.ts`); anything that is not data is rejected with its path.
+   * errors, views, null-prototype objects and what else MessagePack would change as records,
+   * every container written once and deep ones cut into the side table (`codec-walk.ts`);
+   * anything that is not data is rejected with its path.
    */
   private tag(value: unknown, root: string): { value: unknown; table: unknown[] } {
     const table: unknown[] = [];
@@ -118,6 +162,8 @@ export class Codec {
     walk(top, (child, parent, slot, push) => {
       if (typeof child === "function") throw new EncodeError(pathOf(root, parent, slot), `a function${child.name ? ` (${child.name})` : ""}`);
       if (typeof child === "symbol") throw new EncodeError(pathOf(root, parent, slot), "a symbol");
+      if (typeof child === "number") return Object.is(child, -0) ? NEGATIVE_ZERO : child;
+      if (typeof child === "string") return escapeString(child);
       if (typeof child !== "object" || child === null) return child;
       const known = seen.get(child);
       if (known !== undefined) {
@@ -127,7 +173,7 @@ export class Codec {
         return ref(known);
       }
       const proto = Object.getPrototypeOf(child) as object | null;
-      if (proto !== null && LEAF_PROTOTYPES.has(proto)) return child;
+      if (proto !== null && LEAVES.has(proto)) return child;
       const made = this.tagNode(child, proto, () => pathOf(root, parent, slot));
       const cut = parent.depth >= CUT;
       const written: Written = { copy: made.placed, ref: -1, open: made.registered };
@@ -146,14 +192,13 @@ export class Codec {
       const record = { [TAG]: "class", name: registered.name, data: undefined };
       return { node: new FieldsNode({ data: registered.encode(value) }, record, ["data"], [`<${registered.name}>`]), placed: record, registered: registered.name };
     }
-    if (proto === Object.prototype && !Object.hasOwn(value, TAG)) {
+    if (proto === Object.prototype && ordinaryKeys(value)) {
       const node = new ObjectNode(value, {}, true);
       return { node, placed: node.out };
     }
     if (proto === Object.prototype || proto === null) {
-      // A null prototype, or a plain object that holds the tag key: its properties in a record.
-      const record = { [TAG]: proto === null ? "null" : "object", props: {} };
-      return { node: new ObjectNode(value, record.props, true), placed: record };
+      // A null prototype, or a plain object with a key MessagePack would not keep: its properties in a record.
+      return props({ [TAG]: proto === null ? "null" : "object" }, value);
     }
     if (proto === Array.prototype) {
       const array = value as unknown[];
@@ -162,8 +207,13 @@ export class Codec {
         return { node, placed: node.out };
       }
       // Holes and other properties: its properties in a record (decoded without looking for them in every array).
-      const record = { [TAG]: "array", length: array.length, props: {} };
-      return { node: new ObjectNode(array, record.props, true), placed: record };
+      return props({ [TAG]: "array", length: array.length }, array);
+    }
+    const view = VIEW_PROTOTYPES.get(proto!);
+    if (view !== undefined) {
+      const { buffer, byteOffset, byteLength } = value as ArrayBufferView;
+      const record = { [TAG]: "view", type: view, offset: byteOffset, length: byteLength, buffer: undefined };
+      return { node: new FieldsNode({ buffer }, record, ["buffer"], [".buffer"]), placed: record };
     }
     if (proto === Map.prototype) {
       const node = new MapNode(value as Map<unknown, unknown>);
@@ -176,7 +226,8 @@ export class Codec {
     const type = errorType(proto);
     if (type !== undefined) {
       const error = value as Error & { errors?: unknown };
-      const record: Record<string, unknown> = { [TAG]: "error", type, name: String(error.name), message: String(error.message), stack: error.stack };
+      const stack = typeof error.stack === "string" ? escapeString(error.stack) : error.stack;
+      const record: Record<string, unknown> = { [TAG]: "error", type, name: escapeString(String(error.name)), message: escapeString(String(error.message)), stack };
       const fields = [...(Object.hasOwn(error, "cause") ? ["cause"] : []), ...(type === "AggregateError" && Array.isArray(error.errors) ? ["errors"] : [])];
       // Its other own enumerable properties (`code`, an own `name`, …) go in `props`.
       const own = Object.keys(error).filter((k) => !ERROR_FIELDS.has(k));
@@ -211,18 +262,21 @@ export class Codec {
         decoded[t] = made.value === PENDING ? OPEN : made.value;
         if (made.value === PENDING) {
           // A registered instance exists once its data is decoded; later refs find it then.
-          const finish = made.node.finish.bind(made.node);
-          made.node.finish = () => (decoded[t] = finish());
+          const finish = made.node!.finish.bind(made.node);
+          made.node!.finish = () => (decoded[t] = finish());
         }
       }
-      push(adopt(made.node, parent, slot, false));
+      if (made.node !== undefined) push(adopt(made.node, parent, slot, false));
       return made.value;
     });
     return (top.out as { value: unknown }).value;
   }
 
-  /** The node that decodes `value` in place (or rebuilds it), or `undefined` for a value kept as it is. */
-  private untagNode(value: Record<string, unknown>): { node: Node; value: unknown } | undefined {
+  /**
+   * The node that decodes `value` in place (or rebuilds it) and the value, or the value alone
+   * (a record with nothing inside to walk), or `undefined` for a value kept as it is.
+   */
+  private untagNode(value: Record<string, unknown>): { node?: Node; value: unknown } | undefined {
     if (Array.isArray(value)) return { node: new ArrayNode(value, value), value };
     if (value instanceof Map) {
       const node = new MapNode(value);
@@ -240,8 +294,14 @@ export class Codec {
       case "object":
       case "array": {
         const out: object = tag === "null" ? Object.create(null) : tag === "object" ? {} : new Array(value.length as number);
-        return { node: new ObjectNode(value.props as object, out, true), value: out };
+        return { node: new EntriesNode(value.props as unknown[], out), value: out };
       }
+      case "-0":
+        return { value: -0 };
+      case "string":
+        return { value: unescapeString(value) };
+      case "view":
+        return { value: makeView(value) };
       case "error": {
         const error = makeError(value);
         const fields = ["cause", "errors", "props"].filter((f) => Object.hasOwn(value, f));
@@ -260,6 +320,30 @@ export class Codec {
 
 /** The own properties of an error the `error` record keeps by themselves, not in its `props`. */
 const ERROR_FIELDS = new Set(["message", "stack", "cause", "errors"]);
+
+/** What the careful walk writes for `-0` (one record for all: it holds nothing). */
+const NEGATIVE_ZERO = { [TAG]: "-0" };
+
+/** True when every own enumerable key of `value` is one MessagePack keeps ({@link ordinaryKey}). */
+function ordinaryKeys(value: object): boolean {
+  for (const k in value) if (!ordinaryKey(k)) return false;
+  return true;
+}
+
+/** `record` with the properties of `value` as its `props` list ({@link PropsNode}), and the node that writes them. */
+function props(record: Record<string, unknown>, value: object): { node: Node; placed: unknown } {
+  const node = new PropsNode(value);
+  record.props = node.out;
+  return { node, placed: record };
+}
+
+/** The typed array or `DataView` a `view` record describes, on the record's (decoded, so shared) buffer. */
+function makeView(record: Record<string, unknown>): ArrayBufferView {
+  const type = builtin(String(record.type)) as unknown as (new (buffer: ArrayBuffer, offset: number, length: number) => ArrayBufferView) & { BYTES_PER_ELEMENT?: number };
+  if (type === undefined || !VIEW_PROTOTYPES.has(type.prototype as object)) throw new TypeError(`codec: the bytes hold a view of unknown type ${String(record.type)}`);
+  const length = record.length as number;
+  return new type(record.buffer as ArrayBuffer, record.offset as number, length / (type.BYTES_PER_ELEMENT ?? 1));
+}
 
 /** A container the careful walk wrote: its copy, its slot in the side table (-1: none yet), the registered class whose data is being walked. */
 interface Written {
@@ -299,12 +383,13 @@ class DecodeNode extends Node {
 
 /** The error an `error` record describes, of its built-in class, with its name, message and stack (cause and errors are its children). */
 function makeError(record: Record<string, unknown>): Error {
-  const message = String(record.message);
+  const message = unescapeString(record.message);
   const type = record.type === "AggregateError" ? undefined : (builtin(String(record.type)) as ErrorConstructor | undefined);
   const error = record.type === "AggregateError" ? new AggregateError([], message) : new (type ?? Error)(message);
-  if (error.name !== record.name) error.name = String(record.name);
-  if (typeof record.stack !== "string") delete error.stack;
-  return withStack(error, typeof record.stack === "string" ? record.stack : undefined);
+  const name = unescapeString(record.name);
+  if (error.name !== name) error.name = name;
+  if (record.stack === undefined) delete error.stack;
+  return withStack(error, record.stack === undefined ? undefined : unescapeString(record.stack));
 }
 
 /** The built-in error class an object with prototype `proto` is an instance of (the nearest), or `undefined`. */
@@ -321,23 +406,38 @@ function builtin(name: string): { prototype: object } | undefined {
 }
 
 /**
- * The check of the common case: true data only (primitives, objects with `Object.prototype`,
- * arrays, Map, Set, built-in data classes), which V8 serializes as it is, at most {@link CUT}
- * levels deep (deeper, V8's own recursion would be at risk, and a cycle is deeper still). It
- * allocates nothing and keeps no paths or visited set; false sends the value to the careful
- * walk ({@link Codec.tag}).
+ * The check of the common case: true data only, which msgpackr writes as it is: primitives but
+ * `-0` and strings with lone surrogates, objects with `Object.prototype` and ordinary keys,
+ * arrays without holes or other properties, Map, Set, Date and RegExp, at most {@link CUT}
+ * levels deep (deeper, the encoder's recursion would be at risk, and a cycle is deeper still).
+ * Typed arrays and buffers take the careful path, which keeps views of one buffer sharing it.
+ * It keeps no paths or visited set and allocates only the keys of arrays (the one way to see
+ * their other properties); false sends the value to the careful walk ({@link Codec.tag}).
  */
 function plain(value: unknown, depth: number): boolean {
-  if (typeof value !== "object" || value === null) return typeof value !== "function" && typeof value !== "symbol";
+  switch (typeof value) {
+    case "number":
+      return value !== 0 || 1 / value > 0;
+    case "string":
+      return wellFormed(value);
+    case "function":
+    case "symbol":
+      return false;
+    case "object":
+      break;
+    default:
+      return true;
+  }
+  if (value === null) return true;
   if (depth > CUT) return false;
   const proto = Object.getPrototypeOf(value) as object | null;
   if (proto === Object.prototype) {
-    // The tag key would be read back as a record.
-    for (const k in value) if (k === TAG || !plain((value as Record<string, unknown>)[k], depth + 1)) return false;
+    for (const k in value) if (!ordinaryKey(k) || !plain((value as Record<string, unknown>)[k], depth + 1)) return false;
     return true;
   }
   if (proto === Array.prototype) {
     const array = value as unknown[];
+    if (!isDense(array, Object.keys(array))) return false;
     for (let i = 0; i < array.length; i++) if (!plain(array[i], depth + 1)) return false;
     return true;
   }
@@ -349,7 +449,7 @@ function plain(value: unknown, depth: number): boolean {
     for (const v of value as Set<unknown>) if (!plain(v, depth + 1)) return false;
     return true;
   }
-  return proto !== null && LEAF_PROTOTYPES.has(proto);
+  return proto !== null && PLAIN_LEAVES.has(proto);
 }
 
 /** A portal of the applications a codec serves: its path and routing key function, if any. */

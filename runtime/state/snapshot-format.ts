@@ -5,13 +5,17 @@
  * (the codec's bytes of the snapshot's contents). What the payload holds is the checkpoint
  * coordinator's business (`system/snapshot.ts`); this module only frames and checks it, so a
  * truncated or damaged snapshot is refused before anything is decoded.
+ *
+ * Plain `Uint8Array`s and `DataView`s, and SHA-256 from @noble/hashes (synchronous, as framing
+ * is, and the same in Node and in browsers, where WebCrypto's digest is asynchronous only): the
+ * bytes are the same wherever a snapshot is written or read.
  */
-import { createHash } from "node:crypto";
+import { sha256 } from "@noble/hashes/sha2";
 
 /** Version of the format this runtime writes and reads. */
-export const SNAPSHOT_FORMAT = 3;
+export const SNAPSHOT_FORMAT = 4;
 
-const MAGIC = Buffer.from("PTSNAP", "latin1");
+const MAGIC = new Uint8Array([0x50, 0x54, 0x53, 0x4e, 0x41, 0x50]); // "PTSNAP"
 const KIND = MAGIC.length + 2;
 const SEQUENCE = KIND + 1;
 const SUM = SEQUENCE + 4;
@@ -32,12 +36,13 @@ export class SnapshotError extends Error {
 
 /** The snapshot bytes of `payload` with `header`. */
 export function frameSnapshot(header: SnapshotHeader, payload: Uint8Array): Uint8Array {
-  const out = Buffer.allocUnsafe(HEADER + payload.length);
-  MAGIC.copy(out, 0);
-  out.writeUInt16BE(SNAPSHOT_FORMAT, MAGIC.length);
-  out.writeUInt8(header.kind === "full" ? 0 : 1, KIND);
-  out.writeUInt32BE(header.sequence, SEQUENCE);
-  createHash("sha256").update(payload).digest().copy(out, SUM);
+  const out = new Uint8Array(HEADER + payload.length);
+  const view = new DataView(out.buffer);
+  out.set(MAGIC, 0);
+  view.setUint16(MAGIC.length, SNAPSHOT_FORMAT);
+  view.setUint8(KIND, header.kind === "full" ? 0 : 1);
+  view.setUint32(SEQUENCE, header.sequence);
+  out.set(sha256(payload), SUM);
   out.set(payload, HEADER);
   return out;
 }
@@ -48,13 +53,13 @@ export function frameSnapshot(header: SnapshotHeader, payload: Uint8Array): Uint
  * @throws SnapshotError when the bytes are not a snapshot of this format version
  */
 export function snapshotHeader(bytes: Uint8Array): SnapshotHeader {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.length < HEADER || !buf.subarray(0, MAGIC.length).equals(MAGIC)) {
-    throw new SnapshotError(`not a portals snapshot (${buf.length} bytes without the PTSNAP header)`);
+  if (bytes.length < HEADER || !equal(bytes.subarray(0, MAGIC.length), MAGIC)) {
+    throw new SnapshotError(`not a portals snapshot (${bytes.length} bytes without the PTSNAP header)`);
   }
-  const format = buf.readUInt16BE(MAGIC.length);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, HEADER);
+  const format = view.getUint16(MAGIC.length);
   if (format !== SNAPSHOT_FORMAT) throw new SnapshotError(`snapshot format version ${format}; this runtime reads version ${SNAPSHOT_FORMAT}`);
-  return { kind: buf.readUInt8(KIND) === 0 ? "full" : "delta", sequence: buf.readUInt32BE(SEQUENCE) };
+  return { kind: view.getUint8(KIND) === 0 ? "full" : "delta", sequence: view.getUint32(SEQUENCE) };
 }
 
 /**
@@ -65,9 +70,13 @@ export function snapshotHeader(bytes: Uint8Array): SnapshotHeader {
  */
 export function unframeSnapshot(bytes: Uint8Array): { readonly header: SnapshotHeader; readonly payload: Uint8Array } {
   const header = snapshotHeader(bytes);
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const payload = buf.subarray(HEADER);
-  const sum = createHash("sha256").update(payload).digest();
-  if (!sum.equals(buf.subarray(SUM, HEADER))) throw new SnapshotError("the snapshot is truncated or damaged (checksum mismatch)");
+  const payload = bytes.subarray(HEADER);
+  if (!equal(sha256(payload), bytes.subarray(SUM, HEADER))) throw new SnapshotError("the snapshot is truncated or damaged (checksum mismatch)");
   return { header, payload };
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -32,6 +32,17 @@ export interface TestSystemOptions {
 }
 
 
+/** Counters of one workflow ({@link TestSystem.workflowCounters}). */
+export interface WorkflowCounters {
+  /** The workflow's path, e.g. `/shop/workflows/cart`. */
+  readonly workflow: string;
+  /** Atoms and events it has processed. */
+  readonly atoms: number;
+  readonly events: number;
+  /** Continuations it has parked now, waiting for replies. */
+  readonly parked: number;
+}
+
 /** A deterministic single-threaded system; see the module header. */
 export class TestSystem {
   private readonly engine: Engine;
@@ -68,6 +79,14 @@ export class TestSystem {
   /** Continuations parked now, waiting for replies, over all workflows. */
   get parkedContinuations(): number {
     return this.engine.parkedContinuations;
+  }
+
+  /**
+   * Counters of every workflow, in launch order: atoms and events it has processed and the
+   * continuations it has parked now (what a playground or a debugger shows while a run goes on).
+   */
+  workflowCounters(): WorkflowCounters[] {
+    return [...this.engine.workflows].map(([workflow, w]) => ({ workflow, atoms: w.atoms, events: w.events, parked: w.runners.reduce((n, r) => n + r.parkedCount, 0) }));
   }
 
   /** Paths of the launched applications, in launch order. */

@@ -1,5 +1,6 @@
 import { expect, test } from "vitest";
 import app, { linesOf, mobyDick, tokenize, TOP } from "../../examples/word-count/app.js";
+import excerpt, { LOOMINGS } from "../../examples/word-count/excerpt.js";
 import { runExample } from "./run-example.js";
 
 test("tokenize: lower-case words of letters with inner apostrophes", () => {
@@ -17,6 +18,20 @@ test("the dataset is the full book: 139 sections, streamed as 139 atoms of non-e
   expect(sections).toHaveLength(139);
   expect(sections[3]!.title).toBe("Loomings.");
   expect(sections.every((s) => linesOf(s).length > 0)).toBe(true);
+});
+
+test("the excerpt (the playground's word count) is the start of chapter 1, counted by the same workflows", () => {
+  expect(linesOf(LOOMINGS)).toEqual(linesOf(mobyDick()[3]!).slice(0, 4));
+  const counts = new Map<string, number>();
+  for (const word of tokenize(LOOMINGS.text)) counts.set(word, (counts.get(word) ?? 0) + 1);
+  const expected = [...counts]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, TOP)
+    .map(([word, n]) => `${word} ${n}`);
+  const { lines, problems } = runExample(excerpt);
+  expect(problems).toEqual([]);
+  expect(lines).toEqual(expected);
+  expect(lines.slice(0, 2)).toEqual(["the 29", "of 18"]);
 });
 
 test("word-count prints the 20 most frequent words of Moby-Dick with the counts of a plain Map", () => {

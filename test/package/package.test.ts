@@ -36,22 +36,23 @@ test("TypeScript ~5.9 is a peer dependency; ts-patch ~3.3, esbuild ~0.28 and bet
   expect(manifest.devDependencies.esbuild).toMatch(/^~0\.28\./);
 });
 
-test("an install runs no install script: no dependency of the package has one", () => {
+test("an install runs no install script but an optional one: no dependency of the package has one, but msgpackr's optional native decoder", () => {
   const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { hasInstallScript?: boolean; dev?: boolean }> };
   const installed = [...Object.keys(manifest.dependencies), ...Object.keys(manifest.optionalDependencies ?? {})];
   const closure = new Set<string>();
   const visit = (name: string): void => {
     if (closure.has(name)) return;
     closure.add(name);
-    const entry = lock.packages[`node_modules/${name}`] as { dependencies?: Record<string, string> } | undefined;
-    for (const dep of Object.keys(entry?.dependencies ?? {})) visit(dep);
+    const entry = lock.packages[`node_modules/${name}`] as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> } | undefined;
+    for (const dep of Object.keys({ ...entry?.dependencies, ...entry?.optionalDependencies })) visit(dep);
   };
   installed.forEach(visit);
   // The CLI's and the server's own (docs/live.md): commander, pure-rand, and Fastify with its
   // OpenAPI plugin, its JSON parser (for clear errors) and the Prometheus client for `portals serve`;
   // the cluster's (docs/cluster.md): the NATS client, JetStream and key-value packages; the SQL
-  // table's parser (docs/sql.md, "Parsing"); the compiler's SHA-256 of code versions, which
-  // runs in browsers too (docs/compiler.md, "Machine identity").
+  // table's parser (docs/sql.md, "Parsing"); the snapshot codec's MessagePack and SHA-256
+  // (docs/snapshots.md, "Codec"), the SHA-256 also the compiler's, of code versions, which runs
+  // in browsers too (docs/compiler.md, "Machine identity").
   expect(installed.sort()).toEqual([
     "@fastify/swagger",
     "@nats-io/jetstream",
@@ -61,13 +62,19 @@ test("an install runs no install script: no dependency of the package has one", 
     "@noble/hashes",
     "commander",
     "fastify",
+    "msgpackr",
     "pgsql-ast-parser",
     "prom-client",
     "pure-rand",
     "secure-json-parse",
   ]);
   expect(closure.size).toBeLessThan(100);
-  expect([...closure].filter((name) => lock.packages[`node_modules/${name}`]?.hasInstallScript)).toEqual([]);
+  // One exception: msgpackr's optional native decoder for Node, msgpackr-extract, whose install
+  // script only looks for its prebuilt binary (an optional package per platform). msgpackr runs
+  // without it, with the same bytes: an install that skips the script or the package (npm's
+  // approval of install scripts, --omit=optional, a platform without a binary) only decodes
+  // strings more slowly.
+  expect([...closure].filter((name) => lock.packages[`node_modules/${name}`]?.hasInstallScript)).toEqual(["msgpackr-extract"]);
 });
 
 test("npm pack builds first, from a clean dist/, and ships the scaffold's template and the language-service entry", () => {

@@ -1,9 +1,10 @@
 /**
  * Restore fidelity (runtime/state/codec.ts): for everything the data policy calls data, a
  * decoded value is indistinguishable from the original: prototypes (null included), array holes
- * and properties, -0 and NaN, errors' class, name, message, stack and cause, shared references
- * and cycles; on the fast path (plain data) and on the careful one (the same value next to an
- * error or a registered instance), at any depth.
+ * and properties, -0 and NaN, strings with lone surrogates, views and their buffers, errors'
+ * class, name, message, stack and cause, shared references and cycles; on the fast path (plain
+ * data) and on the careful one (the same value next to an error or a registered instance), at
+ * any depth.
  */
 import * as fc from "fast-check";
 import { describe, expect, test } from "vitest";
@@ -11,49 +12,13 @@ import { EncodeError, OperatorError } from "portals-ts";
 import { createCodec } from "../../../runtime/state/codec.js";
 import { compiledErrorClasses } from "../../../runtime/core/error-classes.js";
 import { defineMachine, Step } from "../../../runtime/core/machine.js";
+import { unpack } from "msgpackr";
+import { difference, sample } from "./fidelity.js";
 
 const codec = createCodec();
 const roundTrip = <T>(value: T): T => codec.decode(codec.encode(value)) as T;
 /** The same value on the careful path: an error beside it makes the walk copy it. */
 const carefully = <T>(value: T): T => (roundTrip([value, new Error("beside")]) as [T, Error])[0];
-
-/**
- * Why `b` is not indistinguishable from `a`, or `undefined`: same prototypes, same own keys in
- * the same order (holes stay holes), same primitives by `Object.is`, same entries of Maps and
- * Sets, errors' name, message, stack and cause, and the same sharing (a bijection of objects).
- */
-function difference(a: unknown, b: unknown, path = "value", pairs = new Map<unknown, unknown>()): string | undefined {
-  if (typeof a !== "object" || a === null) return Object.is(a, b) ? undefined : `${path}: ${String(a)} became ${String(b)}`;
-  if (typeof b !== "object" || b === null) return `${path}: an object became ${String(b)}`;
-  if (pairs.has(a)) return pairs.get(a) === b ? undefined : `${path}: a shared reference is no longer shared`;
-  pairs.set(a, b);
-  if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return `${path}: the prototype changed`;
-  if (a instanceof Error) {
-    const e = b as Error;
-    for (const field of ["name", "message", "stack"] as const) if (a[field] !== e[field]) return `${path}.${field}: ${a[field]} became ${e[field]}`;
-    if (Object.hasOwn(a, "cause") !== Object.hasOwn(e, "cause")) return `${path}.cause: present in one only`;
-    if (Object.hasOwn(a, "cause")) return difference(a.cause, e.cause, `${path}.cause`, pairs);
-    if (a instanceof AggregateError) return difference(a.errors, (e as AggregateError).errors, `${path}.errors`, pairs);
-    return undefined;
-  }
-  if (a instanceof Map || a instanceof Set) {
-    const x = [...(a as Map<unknown, unknown>)];
-    const y = [...(b as Map<unknown, unknown>)];
-    return difference(x, y, `${path}.entries`, new Map([...pairs].filter(([k]) => k !== x)));
-  }
-  if (ArrayBuffer.isView(a) || a instanceof Date || a instanceof RegExp || a instanceof ArrayBuffer) {
-    return String(a) === String(b) && JSON.stringify(a) === JSON.stringify(b) ? undefined : `${path}: ${String(a)} became ${String(b)}`;
-  }
-  const keys = Object.keys(a);
-  const otherKeys = Object.keys(b);
-  if (keys.join("\u0000") !== otherKeys.join("\u0000")) return `${path}: keys [${keys}] became [${otherKeys}]`;
-  if (Array.isArray(a) && a.length !== (b as unknown[]).length) return `${path}.length changed`;
-  for (const k of keys) {
-    const d = difference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`, pairs);
-    if (d !== undefined) return d;
-  }
-  return undefined;
-}
 
 describe("a decoded value is indistinguishable from the original", () => {
   const nullProto = Object.assign(Object.create(null) as Record<string, unknown>, { x: 1, nested: { y: [2] } });
@@ -148,7 +113,60 @@ describe("a decoded value is indistinguishable from the original", () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
-  test("random data values, fast and careful (fast-check)", () => {
+  test("a snapshot-like value with every kind of data, fast-path and careful parts together", () => {
+    const value = sample();
+    expect(difference(value, roundTrip(value))).toBeUndefined();
+  });
+
+  test("-0 stays -0 as a value, a property, an element, a Map value and in a Set; MessagePack alone would write 0", () => {
+    const value = { zero: -0, list: [0, -0], map: new Map([["z", -0]]), set: new Set([-0]), floats: new Float64Array([-0]) };
+    const back = roundTrip(value);
+    expect(difference(value, back)).toBeUndefined();
+    expect([Object.is(back.zero, -0), Object.is(back.list[1], -0), Object.is(back.list[0], 0), Object.is(back.map.get("z"), -0)]).toEqual([true, true, true, true]);
+    // A Set (and a Map key) holds -0 as 0, as the language does.
+    expect(Object.is([...back.set][0], 0)).toBe(true);
+    expect(Object.is(roundTrip(-0), -0)).toBe(true);
+  });
+
+  test("strings with lone surrogates survive as values, object keys, Map keys and error messages (UTF-8 would replace them)", () => {
+    const lone = "a\uD800b";
+    const long = "x".repeat(20_000) + "\uDC00" + "é".repeat(20_000);
+    const value = { lone, long, [lone]: 1, map: new Map([[lone, long]]), error: new Error(lone), pair: "\uD83D\uDE00" };
+    const back = roundTrip(value);
+    expect(difference(value, back)).toBeUndefined();
+    expect(back.long).toBe(long);
+    expect(Object.keys(back)).toContain(lone);
+  });
+
+  test("views keep their offsets and share their buffer; the decoded buffer owns its bytes", () => {
+    const buffer = new ArrayBuffer(32);
+    const value = { a: new Uint16Array(buffer, 2, 3), b: new DataView(buffer, 8), c: new BigInt64Array(buffer, 16, 2), buffer };
+    value.a[0] = 513;
+    value.c[1] = -5n;
+    const bytes = codec.encode(value);
+    const back = codec.decode(bytes) as typeof value;
+    expect(difference(value, back)).toBeUndefined();
+    expect(back.a.buffer).toBe(back.buffer);
+    expect(back.c.buffer).toBe(back.b.buffer);
+    back.b.setUint8(0, 99);
+    expect(new Uint8Array(back.buffer)[8]).toBe(99);
+    expect(back.buffer.byteLength).toBe(32);
+    expect(back.buffer).not.toBe(bytes.buffer);
+  });
+
+  test("plain data takes the fast path (the check, then msgpackr alone); what MessagePack would change takes the careful one", () => {
+    const tagged = (value: unknown): boolean => (unpack(codec.encode(value)) as { tagged: boolean }).tagged;
+    const plainData = { map: new Map([[1, { a: [1, "two", null, undefined, 3n] }]]), set: new Set(["x"]), at: new Date(0), re: /x/, nan: NaN, shared: [] as unknown[] };
+    plainData.shared.push(plainData.map, plainData.map);
+    expect(tagged(plainData)).toBe(false);
+    const sparse = [1, , 2];
+    const withProperty = Object.assign([1], { p: 1 });
+    for (const value of [-0, [-0], "\uD800", { "\uD800": 1 }, sparse, withProperty, Object.create(null), JSON.parse('{"__proto__": 1}'), new Uint8Array(1), new ArrayBuffer(1), new Error("e")]) {
+      expect(tagged({ value })).toBe(true);
+    }
+  });
+
+  test("random data values, fast and careful (fast-check), with -0, lone surrogates and typed arrays", () => {
     const data = fc.anything({
       withBigInt: true,
       withDate: true,
@@ -158,6 +176,9 @@ describe("a decoded value is indistinguishable from the original", () => {
       withSparseArray: true,
       withTypedArray: true,
       maxDepth: 4,
+      // Any UTF-16 code unit, lone surrogates included, in keys and values.
+      stringUnit: fc.integer({ min: 0, max: 0xffff }).map((u) => String.fromCharCode(u)),
+      values: [fc.constantFrom(-0, NaN, Infinity, -Infinity, undefined, 2n ** 100n, -(2n ** 64n)), fc.double(), fc.string(), fc.integer()],
     });
     fc.assert(
       fc.property(data, (value) => {
@@ -169,7 +190,7 @@ describe("a decoded value is indistinguishable from the original", () => {
   });
 });
 
-describe("any depth: the walk and V8's serializer never recurse into the value", () => {
+describe("any depth: the walk and the encoder never recurse into the value", () => {
   const nest = (depth: number, leaf: unknown, wrap: (inner: unknown) => unknown): unknown => {
     let v = leaf;
     for (let i = 0; i < depth; i++) v = wrap(v);

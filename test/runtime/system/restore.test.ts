@@ -204,7 +204,7 @@ describe("bad snapshots are refused with a clear error and nothing restored", ()
   test("another format version", () => {
     const other = Uint8Array.from(good);
     other[7] = 9;
-    expect(refused(other).message).toBe("snapshot format version 9; this runtime reads version 3");
+    expect(refused(other).message).toBe("snapshot format version 9; this runtime reads version 4");
   });
 
   test("another application's snapshot, or an application missing", () => {

@@ -1,0 +1,148 @@
+/**
+ * `npm run bench -- --only playground` (docs/playground.md): the playground page in a real
+ * Chromium (Debian's, `scripts/chromium.sh`), driven by Playwright, against Node in the same run:
+ *
+ *   1. page weight: the JavaScript of the page and of the worker (TypeScript included), bytes and
+ *      gzip bytes;
+ *   2. first paint against TypeScript loaded: the page's first contentful paint and the moment its
+ *      worker had loaded TypeScript and the declarations, both from the start of navigation;
+ *   3. compile time of every example in the worker: the first compile of its text, and a
+ *      recompile after an edit (target: under 150 ms);
+ *   4. the keyed-count workload (benchmarks workload 2: `fromRange` in atoms of 1,024, key
+ *      `x % 1000`, a per-key counter) as a playground module: events per second of stepping in
+ *      Chromium against the same module's applications under Node (target: at least 0.7×), and
+ *      the hand-written loop's rate as the limit.
+ *
+ * Needs the built page (`npm run build && npm run build:playground`; run here when it is
+ * missing). `--quick`: a smaller workload that checks the benchmark works.
+ */
+import { execSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+/// <reference lib="dom" />
+import * as ts from "typescript";
+import * as portals from "portals-ts";
+import { exportedApplications } from "../runtime/api/exported.js";
+import { PLAYGROUND_DIR, startPlayground } from "../runtime/cli/playground.js";
+import { launchChromium } from "../test/support/browser.js";
+import { ROOT } from "./lib/compile.js";
+import { keyedLoop } from "./workloads/keyed.js";
+
+const quick = process.argv.includes("--quick");
+const EVENTS = quick ? 1 << 17 : 1 << 21;
+
+/** The keyed-count workload as a playground module (what a user would paste into the page). */
+const KEYED = `import { PortalsApp } from "portals-ts";
+
+export default PortalsApp("keyed-count", (app) => {
+  const numbers = app.generators.fromRange(0, ${EVENTS}, 1024, { name: "numbers" });
+  app
+    .workflows<number, number>("count")
+    .source(numbers.stream)
+    .key((x) => x % 1000)
+    .map((_x, ctx) => {
+      const count = ctx.perKey("count", 0);
+      const n = count.get() + 1;
+      count.set(n);
+      return n;
+    })
+    .sink()
+    .freeze();
+});
+`;
+
+function weight(): { file: string; bytes: number; gzip: number }[] {
+  const assets = join(PLAYGROUND_DIR, "assets");
+  return readdirSync(assets)
+    .filter((f) => f.endsWith(".js"))
+    .map((file) => {
+      const bytes = readFileSync(join(assets, file));
+      return { file: file.replace(/-[\w-]{8}\.js$/, ".js"), bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+    });
+}
+
+/** Events per second of `text`'s applications under Node, stepped to completion in one go. */
+function nodeRate(text: string): number {
+  const js = ts.transpileModule(text, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+  const module = { exports: {} };
+  new Function("require", "module", "exports", js)(() => portals, module, module.exports);
+  const system = portals.Systems.test({ seed: 0, log: () => undefined });
+  for (const app of exportedApplications(module.exports, "keyed.ts")) system.launch(app);
+  const started = performance.now();
+  system.stepUntilComplete();
+  return system.stats.events / ((performance.now() - started) / 1000);
+}
+
+function loopRate(): number {
+  const started = performance.now();
+  keyedLoop(EVENTS);
+  return EVENTS / ((performance.now() - started) / 1000);
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
+
+async function main(): Promise<void> {
+  if (!existsSync(join(PLAYGROUND_DIR, "index.html"))) execSync("npm run build && npm run build:playground", { cwd: ROOT, stdio: "inherit" });
+  const files = weight();
+  console.log("## Page weight\n\n| file | bytes | gzip |\n|---|---:|---:|");
+  for (const f of files) console.log(`| ${f.file} | ${fmt(f.bytes)} | ${fmt(f.gzip)} |`);
+  console.log(`| total | ${fmt(files.reduce((n, f) => n + f.bytes, 0))} | ${fmt(files.reduce((n, f) => n + f.gzip, 0))} |`);
+
+  const { server, url } = await startPlayground({ port: 0 });
+  const browser = await launchChromium();
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(url);
+    await page.waitForFunction(() => Number(document.getElementById("status")!.dataset.checks ?? 0) >= 1, null, { timeout: 120_000 });
+    const paint = await page.evaluate(() => performance.getEntriesByType("paint").find((e) => e.name === "first-contentful-paint")?.startTime ?? NaN);
+    const ready = Number(await page.getAttribute("#status", "data-ready-ms"));
+    console.log(`\n## First paint\n\nfirst contentful paint ${paint.toFixed(0)} ms; TypeScript loaded in the worker at ${ready} ms (paint first: ${paint < ready ? "yes" : "NO"})`);
+
+    const compile = async (text: string): Promise<number> => {
+      const before = Number(await page.getAttribute("#status", "data-checks"));
+      await page.evaluate((t) => (window as unknown as { playground: { setText(t: string): void } }).playground.setText(t), text);
+      await page.waitForFunction((n) => Number(document.getElementById("status")!.dataset.checks) > n, before, { timeout: 60_000 });
+      return Number(await page.getAttribute("#status", "data-compile-ms"));
+    };
+    const names = await page.$$eval("#examples option", (options) => options.map((o) => (o as HTMLOptionElement).value));
+    console.log("\n## Compile in the browser (ms)\n\n| example | first | after an edit |\n|---|---:|---:|");
+    let worst = 0;
+    for (const name of names) {
+      const source = readFileSync(join(ROOT, "examples", name, existsSync(join(ROOT, "examples", name, "excerpt.ts")) ? "excerpt.ts" : "app.ts"), "utf8");
+      const first = await compile(source);
+      const edited = await compile(source + "\n// an edit\n");
+      worst = Math.max(worst, edited);
+      console.log(`| ${name} | ${first.toFixed(0)} | ${edited.toFixed(0)} |`);
+    }
+    console.log(`\nslowest recompile after an edit: ${worst.toFixed(0)} ms (target < 150 ms)`);
+
+    await page.evaluate((t) => (window as unknown as { playground: { setText(t: string): void } }).playground.setText(t), KEYED);
+    await page.selectOption("#speed", "Infinity");
+    await page.fill("#limit", "600");
+    const runs: number[] = [];
+    const node: number[] = [];
+    for (let round = 0; round < (quick ? 1 : 3); round++) {
+      node.push(nodeRate(KEYED));
+      const before = Number(await page.getAttribute("#status", "data-run"));
+      await page.click("#run");
+      await page.waitForFunction((r) => Number(document.getElementById("status")!.dataset.run) > r && document.getElementById("status")!.dataset.state === "done", before, { timeout: 600_000 });
+      const events = Number(await page.getAttribute("#counters", "data-events"));
+      const ms = Number(await page.getAttribute("#counters", "data-stepping-ms"));
+      runs.push(events / (ms / 1000));
+    }
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const chromium = median(runs);
+    const nodeEvents = median(node);
+    const loop = loopRate();
+    console.log(`\n## Keyed count, ${fmt(EVENTS)} events (median of ${runs.length})\n\n| runtime | events/s | vs Node | vs loop |\n|---|---:|---:|---:|`);
+    console.log(`| Chromium (playground worker) | ${fmt(chromium)} | ${(chromium / nodeEvents).toFixed(2)}× | ${(chromium / loop).toFixed(3)}× |`);
+    console.log(`| Node (same module) | ${fmt(nodeEvents)} | 1.00× | ${(nodeEvents / loop).toFixed(3)}× |`);
+    console.log(`| hand-written loop (Node) | ${fmt(loop)} | ${(loop / nodeEvents).toFixed(2)}× | 1.000× |`);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+await main();

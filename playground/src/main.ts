@@ -1,0 +1,379 @@
+/**
+ * The playground page: the editor, the controls, and the panels (log, graph, state), talking to
+ * the worker that compiles and runs (`worker.ts`, messages in `protocol.ts`). The page paints
+ * before TypeScript loads: only the worker loads it. A run that does not finish within the time
+ * limit is stopped by the worker between chunks; one stuck inside a step is ended by terminating
+ * the worker (a new one starts), either way with `Error: Execution timed out`.
+ */
+import "./style.css";
+import type { Problem } from "./compile.js";
+import { Editor } from "./editor.js";
+import { EXAMPLES } from "./examples.js";
+import { drawGraph } from "./graph.js";
+import type { GraphModel } from "./graph-model.js";
+import type { StateView } from "./inspect.js";
+import type { FromWorker, RunStats, ToWorker } from "./protocol.js";
+import { ServerConnection } from "./server.js";
+import { sharedText, shareFragment } from "./share.js";
+
+/** Lines the log panel keeps. */
+const LOG_LINES = 1024;
+/** Delay after an edit before the module is checked, in milliseconds. */
+const CHECK_DELAY_MS = 200;
+/** How long past the time limit a run may go before the worker is terminated. */
+const GRACE_MS = 2000;
+
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+const status = $("status");
+const logView = $("log");
+const diagnosticsView = $("diagnostics");
+const examples = $<HTMLSelectElement>("examples");
+
+let worker: Worker;
+let ready = false;
+let runId = 0;
+let runState: "none" | "running" | "paused" | "done" | "stopped" | "failed" = "none";
+let watchdog: ReturnType<typeof setTimeout> | undefined;
+let checkTimer: ReturnType<typeof setTimeout> | undefined;
+let graph: GraphModel | undefined;
+/** The text the current run was launched with: Run continues a paused run only while the editor still holds it. */
+let launchedText: string | undefined;
+const log: string[] = [];
+let dropped = 0;
+
+const initial = sharedText(location.hash) ?? EXAMPLES.find((e) => e.name === "hello-world")?.text ?? "";
+const editor = new Editor($("editor"), initial, () => {
+  clearTimeout(checkTimer);
+  checkTimer = setTimeout(check, CHECK_DELAY_MS);
+});
+
+for (const e of EXAMPLES) examples.append(new Option(e.name, e.name));
+examples.value = EXAMPLES.some((e) => e.text === initial) ? EXAMPLES.find((e) => e.text === initial)!.name : "";
+if (examples.value === "") examples.prepend(new Option("(shared code)", "", true, true));
+
+function send(message: ToWorker, transfer: Transferable[] = []): void {
+  worker.postMessage(message, transfer);
+}
+
+function startWorker(): void {
+  ready = false;
+  worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+  worker.onmessage = (event: MessageEvent<FromWorker>) => receive(event.data);
+  worker.onerror = (event) => {
+    appendLog([`Error: ${event.message || "the worker failed"}`]);
+    setState("failed");
+  };
+}
+
+function receive(m: FromWorker): void {
+  switch (m.type) {
+    case "ready":
+      ready = true;
+      status.textContent = "ready";
+      // When TypeScript had loaded, since the page's navigation started (the benchmark reads it).
+      status.dataset.readyMs ??= performance.now().toFixed(0);
+      check();
+      return;
+    case "bundle":
+      void deployBundle(m.code, m.problems);
+      return;
+    case "checked":
+      showProblems(m.problems);
+      status.textContent = `compiled in ${m.ms.toFixed(0)} ms · ${m.machines} machine${m.machines === 1 ? "" : "s"}`;
+      status.dataset.compileMs = m.ms.toFixed(1);
+      status.dataset.checks = String(Number(status.dataset.checks ?? 0) + 1);
+      return;
+    case "launched":
+      if (m.run !== runId) return;
+      showProblems(m.problems);
+      status.dataset.compileMs = m.ms.toFixed(1);
+      if (m.graph !== undefined) {
+        graph = m.graph;
+        drawGraph($("graph"), graph);
+      }
+      return;
+    case "log":
+      if (m.run === runId || m.run === 0) appendLog(m.lines);
+      return;
+    case "stats":
+      if (m.run !== runId) return;
+      showStats(m.stats);
+      setState(m.state);
+      if (m.state !== "running") inspect();
+      return;
+    case "state":
+      showState(m.view);
+      return;
+    case "snapshot":
+      if (m.bytes === undefined) {
+        appendLog([m.error ?? "Error: there is no run to snapshot: Run or Step first"]);
+        return;
+      }
+      download(m.bytes);
+      return;
+  }
+}
+
+function setState(state: typeof runState): void {
+  runState = state;
+  status.dataset.state = state;
+  status.textContent = state;
+  if (state !== "running") clearTimeout(watchdog);
+}
+
+function appendLog(lines: readonly string[]): void {
+  log.push(...lines);
+  if (log.length > LOG_LINES) dropped += log.splice(0, log.length - LOG_LINES).length;
+  const fragment = document.createDocumentFragment();
+  if (dropped > 0) fragment.append(`… ${dropped} earlier lines not kept\n`);
+  for (const line of log) {
+    if (line.startsWith("Error: ") || line.startsWith("[error] ")) {
+      const span = document.createElement("span");
+      span.className = "error";
+      span.textContent = line + "\n";
+      fragment.append(span);
+    } else fragment.append(line + "\n");
+  }
+  logView.replaceChildren(fragment);
+  logView.scrollTop = logView.scrollHeight;
+}
+
+function clearLog(): void {
+  log.length = 0;
+  dropped = 0;
+  logView.replaceChildren();
+}
+
+function showProblems(problems: readonly Problem[]): void {
+  editor.showProblems(problems);
+  diagnosticsView.replaceChildren(
+    ...problems.map((p) => {
+      const li = document.createElement("li");
+      li.className = p.severity;
+      li.textContent = `${p.line}:${p.column} ${p.source === "portals" ? "portals" : "ts"}: ${p.message}`;
+      li.onclick = () => editor.reveal(p.from);
+      return li;
+    }),
+  );
+}
+
+function showStats(stats: RunStats): void {
+  const rate = stats.steppingMs > 0 ? Math.round((stats.events / stats.steppingMs) * 1000) : 0;
+  $("counters").textContent = `steps ${stats.steps} · atoms ${stats.atoms} · events ${stats.events} · parked ${stats.parked} · ${rate} events/s`;
+  $("counters").dataset.events = String(stats.events);
+  $("counters").dataset.steppingMs = stats.steppingMs.toFixed(1);
+  for (const [path, events] of Object.entries(stats.workflows)) {
+    const sub = $("graph").querySelector(`g[data-path="${CSS.escape(path)}"] text.sub`);
+    if (sub) sub.textContent = `workflow · ${events} ev`;
+  }
+}
+
+function showState(view: StateView | undefined): void {
+  const into = $("state");
+  if (view === undefined) {
+    into.replaceChildren("no run");
+    return;
+  }
+  const table = document.createElement("table");
+  const row = (cells: string[], head = false): void => {
+    const tr = table.insertRow();
+    for (const c of cells) {
+      const cell = document.createElement(head ? "th" : "td");
+      cell.textContent = c;
+      tr.append(cell);
+    }
+  };
+  row(["workflow / task", "kind", "key", "name", "value"], true);
+  for (const w of view.workflows) {
+    for (const t of w.tasks) {
+      const where = `${w.path} / ${t.name}`;
+      for (const s of t.perKey) row([where, "perKey", s.key, s.name, s.value]);
+      for (const s of t.perTask) row([where, "perTask", "", s.name, s.value]);
+      for (const s of t.vsm) row([where, "vsm", s.key, "", s.state]);
+      for (const p of t.parked) {
+        for (const f of p.frames) row([where, "parked", p.key, `${f.machine} pc ${f.pc}`, `locals ${f.locals}${p.awaiting ? ` · awaiting ${p.awaiting.join(", ")}` : ""}`]);
+      }
+    }
+  }
+  const caption = table.createCaption();
+  caption.textContent = `at step ${view.steps} · snapshot ${view.bytes} bytes`;
+  into.replaceChildren(table);
+}
+
+/** The repository path of the example the editor holds unchanged, if it does (see protocol.ts). */
+function modulePath(text: string): { path?: string } {
+  const example = EXAMPLES.find((e) => e.text === text);
+  return example === undefined ? {} : { path: example.path };
+}
+
+function check(): void {
+  if (ready) send({ type: "check", text: editor.text, ...modulePath(editor.text) });
+}
+
+function inspect(): void {
+  if (ready) send({ type: "inspect" });
+}
+
+function speed(): number {
+  return Number($<HTMLSelectElement>("speed").value);
+}
+
+function limitMs(): number {
+  return Math.max(1, Number($<HTMLInputElement>("limit").value) || 30) * 1000;
+}
+
+/** Starts run `runId`, paused (for Step) or not. */
+function run(paused: boolean): void {
+  if (!ready) {
+    status.textContent = "the compiler is still loading…";
+    return;
+  }
+  runId++;
+  status.dataset.run = String(runId);
+  clearLog();
+  setState("running");
+  launchedText = editor.text;
+  const seed = Number($<HTMLInputElement>("seed").value) || 0;
+  send({ type: "run", run: runId, text: editor.text, ...modulePath(editor.text), seed, speed: speed(), timeLimitMs: limitMs(), paused });
+  clearTimeout(watchdog);
+  if (!paused) watchdog = setTimeout(timedOut, limitMs() + GRACE_MS);
+}
+
+/** The run did not stop itself in time: it is stuck inside a step. The worker goes, a new one comes. */
+function timedOut(): void {
+  if (runState !== "running") return;
+  worker.terminate();
+  appendLog(["Error: Execution timed out"]);
+  setState("stopped");
+  status.textContent = "stopped (timed out); restarting the compiler…";
+  startWorker();
+}
+
+function download(bytes: Uint8Array): void {
+  const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: "application/octet-stream" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = `portals-snapshot-step-${$("counters").textContent?.match(/steps (\d+)/)?.[1] ?? 0}.bin`;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** Run: a paused run (after Step or a restore) goes on, unless the code changed since; otherwise a fresh run starts. */
+$("run").onclick = () => {
+  if (runState !== "paused" || editor.text !== launchedText) return run(false);
+  setState("running");
+  send({ type: "resume", run: runId, speed: speed() });
+  clearTimeout(watchdog);
+  watchdog = setTimeout(timedOut, limitMs() + GRACE_MS);
+};
+$("stop").onclick = () => send({ type: "stop" });
+$("step").onclick = () => {
+  const steps = Math.max(1, Number($<HTMLInputElement>("steps").value) || 1);
+  if (runState !== "paused" || editor.text !== launchedText) run(true);
+  send({ type: "step", run: runId, steps });
+};
+$("speed").onchange = () => send({ type: "speed", speed: speed() });
+$("refresh").onclick = inspect;
+$("share").onclick = () => {
+  const url = new URL(location.href);
+  url.hash = shareFragment(editor.text);
+  history.replaceState(null, "", url);
+  void navigator.clipboard?.writeText(url.href).catch(() => undefined);
+  status.textContent = "link in the address bar";
+};
+$("download").onclick = () => send({ type: "snapshot" });
+$<HTMLInputElement>("restore").onchange = async (event) => {
+  const file = (event.target as HTMLInputElement).files?.[0];
+  if (file === undefined || !ready) return;
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  runId++;
+  status.dataset.run = String(runId);
+  setState("running");
+  clearLog();
+  launchedText = editor.text;
+  send({ type: "restore", run: runId, text: editor.text, ...modulePath(editor.text), bytes }, [bytes.buffer]);
+};
+examples.onchange = () => {
+  const example = EXAMPLES.find((e) => e.name === examples.value);
+  if (example === undefined) return;
+  editor.text = example.text;
+  history.replaceState(null, "", location.pathname + location.search);
+};
+document.addEventListener("keydown", (event) => {
+  if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
+    event.preventDefault();
+    $("run").click();
+  }
+});
+
+let connection: ServerConnection | undefined;
+
+async function connect(): Promise<void> {
+  const url = $<HTMLInputElement>("server-url").value.trim();
+  try {
+    connection = new ServerConnection(url, $<HTMLInputElement>("server-token").value);
+    await listPortals();
+    $<HTMLButtonElement>("deploy").disabled = false;
+    $<HTMLButtonElement>("ask").disabled = false;
+  } catch (thrown) {
+    connection = undefined;
+    appendLog([`Error: ${(thrown as Error).message}`]);
+  }
+}
+
+async function listPortals(): Promise<void> {
+  const apps = await connection!.apps();
+  const select = $<HTMLSelectElement>("portal");
+  select.replaceChildren(...apps.filter((a) => !a.stopped).flatMap((a) => a.portals.map((p) => new Option(p, p))));
+  appendLog([`${connection!.url}: ${apps.length} application${apps.length === 1 ? "" : "s"} (${apps.map((a) => a.name).join(", ") || "none"})`]);
+}
+
+async function deployBundle(code: string | undefined, problems: readonly Problem[]): Promise<void> {
+  showProblems(problems);
+  if (code === undefined || connection === undefined) {
+    const first = problems.find((p) => p.severity === "error");
+    if (first) appendLog([`Error: ${first.message} (line ${first.line}, column ${first.column})`]);
+    return;
+  }
+  try {
+    appendLog([`${connection.url}: ${await connection.deploy(code)}`]);
+    await listPortals();
+  } catch (thrown) {
+    appendLog([`Error: ${(thrown as Error).message}`]);
+  }
+}
+
+async function ask(): Promise<void> {
+  const portal = $<HTMLSelectElement>("portal").value;
+  let request: unknown;
+  try {
+    request = JSON.parse($<HTMLInputElement>("request").value);
+  } catch {
+    appendLog(["Error: the request is not JSON: write it as JSON, e.g. {} or 42"]);
+    return;
+  }
+  try {
+    appendLog([`${portal} ← ${JSON.stringify(request)} → ${JSON.stringify(await connection!.ask(portal, request))}`]);
+  } catch (thrown) {
+    appendLog([`Error: ${(thrown as Error).message}`]);
+  }
+}
+
+$("connect").onclick = () => void connect();
+$("ask").onclick = () => void ask();
+$("deploy").onclick = () => send({ type: "bundle", text: editor.text, ...modulePath(editor.text) });
+
+/**
+ * The page's automation surface (tests, and whoever scripts the page): the editor's text. The
+ * controls are buttons with stable `data-testid`s; `#status` has the run number and its state
+ * in `data-run` and `data-state`.
+ */
+(window as unknown as { playground: unknown }).playground = {
+  text: (): string => editor.text,
+  setText: (text: string): void => {
+    editor.text = text;
+  },
+};
+
+status.dataset.run = "0";
+startWorker();

@@ -1,0 +1,224 @@
+/**
+ * One run of the editor's module in the worker: evaluates the compiled CommonJS with its imports
+ * bound to the runtime's browser build, launches the default export (an application or an array,
+ * as `portals run` takes it) into `Systems.test({ seed })`, and steps it in chunks. Between
+ * chunks it yields to the worker's event loop, so that Stop, Step, a new Run or a change of
+ * speed are seen, and checks the time limit. Log lines are written as `portals run` writes them
+ * (info lines bare, `[warn] …`, `[error] …`); what is thrown is `Error: <message>`.
+ */
+import * as portals from "portals-ts";
+import * as machine from "portals-ts/machine";
+import * as testing from "portals-ts/testing";
+import { exportedApplications } from "../../dist/runtime/api/exported.js";
+import type { Application, LogWriter, TestSystem } from "portals-ts";
+import { Systems } from "portals-ts";
+import type { RunStats } from "./protocol.js";
+
+/** What the runner tells the worker. */
+export interface RunOutput {
+  log(lines: readonly string[]): void;
+  stats(stats: RunStats, state: "running" | "paused" | "done" | "stopped" | "failed"): void;
+}
+
+/** The modules a playground module may import. */
+const MODULES: Readonly<Record<string, unknown>> = { "portals-ts": portals, "portals-ts/machine": machine, "portals-ts/testing": testing };
+
+/** Log lines kept before they are posted (the page keeps the last 1,024 anyway). */
+const MAX_PENDING = 1024;
+
+/**
+ * The applications default-exported by compiled CommonJS `code`.
+ *
+ * @throws whatever the module throws while it runs, or a TypeError naming what it exports instead
+ */
+export function evaluate(code: string): Application[] {
+  const module = { exports: {} as Record<string, unknown> };
+  const require = (name: string): unknown => {
+    const found = MODULES[name];
+    if (found === undefined) throw new Error(`the playground has no module "${name}": import from ${Object.keys(MODULES).join(", ")}`);
+    return found;
+  };
+  // The module's own scope, as Node gives a CommonJS module (it is the user's code, compiled here).
+  new Function("require", "module", "exports", code)(require, module, module.exports);
+  return exportedApplications(module.exports, "app.ts");
+}
+
+/** `Error: <message>`, the playground's line for what was thrown. */
+export function errorLine(thrown: unknown): string {
+  return `Error: ${thrown instanceof Error ? thrown.message : String(thrown)}`;
+}
+
+/** Runs `f` as a new task of the worker's event loop, after the messages already queued. */
+function yielder(f: () => void): void {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => {
+    channel.port1.close();
+    f();
+  };
+  channel.port2.postMessage(undefined);
+}
+
+/** A launched system and how it is being stepped. */
+export class Run {
+  private readonly pending: string[] = [];
+  private dropped = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** A tick scheduled through {@link yielder}: cancelled by bumping it. */
+  private tickId = 0;
+  private started = performance.now();
+  /** Wall time spent stepping, in milliseconds. */
+  private steppingMs = 0;
+  private state: "running" | "paused" | "done" | "stopped" | "failed" = "paused";
+  readonly system: TestSystem;
+
+  /**
+   * Launches `apps` (or restores `snapshot` with them).
+   *
+   * @throws what launching or restoring throws (an ApplicationError, a SnapshotError)
+   */
+  constructor(
+    readonly apps: readonly Application[],
+    seed: number,
+    private readonly output: RunOutput,
+    private speed: number,
+    private readonly timeLimitMs: number,
+    snapshot?: Uint8Array,
+  ) {
+    this.system = Systems.test({ seed, log: this.writer() });
+    if (snapshot !== undefined) this.system.restore(snapshot, apps);
+    else for (const app of apps) this.system.launch(app);
+  }
+
+  /** Steps at the current speed until done, stopped or paused. */
+  resume(speed = this.speed): void {
+    this.speed = speed;
+    if (this.state === "done" || this.state === "stopped" || this.state === "failed") return;
+    this.started = performance.now();
+    this.state = "running";
+    this.schedule(0);
+  }
+
+  /** Changes the speed of a running run. */
+  setSpeed(speed: number): void {
+    this.speed = speed;
+  }
+
+  /** Takes up to `steps` steps now, then pauses. */
+  async step(steps: number): Promise<void> {
+    this.cancelTimer();
+    if (this.state === "done" || this.state === "stopped" || this.state === "failed") return;
+    this.state = "paused";
+    const from = performance.now();
+    await this.advance(steps);
+    this.steppingMs += performance.now() - from;
+    if (this.state === "paused") this.report();
+  }
+
+  /** Stops stepping for good (the system stays, for its state and snapshots). */
+  stop(): void {
+    this.cancelTimer();
+    if (this.state === "done" || this.state === "failed" || this.state === "stopped") return;
+    this.state = "stopped";
+    this.finish();
+  }
+
+  /** Stops and shuts the system down (its sinks closed): a new run replaces this one. */
+  dispose(): void {
+    this.cancelTimer();
+    if (this.state === "running" || this.state === "paused") this.state = "stopped";
+    try {
+      this.system.shutdown();
+    } catch {
+      // Shut down already, or failing to: the run is over either way and nothing reads it any more.
+    }
+  }
+
+  /** Counters of the system now. */
+  stats(): RunStats {
+    const { steps, atoms, events } = this.system.stats;
+    const workflows: Record<string, number> = {};
+    for (const w of this.system.workflowCounters()) workflows[w.workflow] = w.events;
+    return { steps, atoms, events, parked: this.system.parkedContinuations, workflows, steppingMs: this.steppingMs };
+  }
+
+  /**
+   * The next chunk after `delayMs`; at full speed (0) through a message to itself, which, unlike
+   * a nested `setTimeout(0)` (clamped to 4 ms), lets other messages in without idling.
+   */
+  private schedule(delayMs: number): void {
+    this.cancelTimer();
+    const id = ++this.tickId;
+    if (delayMs > 0) this.timer = setTimeout(() => void this.tick(id), delayMs);
+    else yielder(() => void this.tick(id));
+  }
+
+  private cancelTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.tickId++;
+  }
+
+  /** One chunk of a running run: as many steps as fit in ~16 ms at full speed, else the speed's share of 50 ms. */
+  private async tick(id: number): Promise<void> {
+    if (id !== this.tickId) return;
+    this.timer = undefined;
+    if (this.state !== "running") return;
+    if (performance.now() - this.started > this.timeLimitMs) {
+      this.pending.push("Error: Execution timed out");
+      this.state = "stopped";
+      this.finish();
+      return;
+    }
+    const full = !Number.isFinite(this.speed);
+    const steps = full ? 2048 : Math.max(1, Math.round(this.speed / 20));
+    const from = performance.now();
+    await this.advance(steps, full ? from + 16 : Infinity);
+    this.steppingMs += performance.now() - from;
+    if (this.state !== "running") return;
+    this.report();
+    this.schedule(full ? 0 : 50);
+  }
+
+  /** Takes up to `steps` steps (fewer when `until` passes); marks the run done or failed. */
+  private async advance(steps: number, until = Infinity): Promise<void> {
+    try {
+      let taken = 0;
+      while (taken < steps && this.system.canStep()) {
+        taken += await this.system.stepUntilCompleteAsync(Math.min(256, steps - taken));
+        if (performance.now() > until) break;
+      }
+      if (!this.system.canStep()) {
+        this.state = "done";
+        this.finish();
+      }
+    } catch (thrown) {
+      this.pending.push(errorLine(thrown));
+      this.state = "failed";
+      this.finish();
+    }
+  }
+
+  private finish(): void {
+    this.cancelTimer();
+    this.report();
+  }
+
+  private report(): void {
+    if (this.dropped > 0) {
+      this.pending.unshift(`… ${this.dropped} earlier lines not shown`);
+      this.dropped = 0;
+    }
+    if (this.pending.length > 0) this.output.log(this.pending.splice(0));
+    this.output.stats(this.stats(), this.state);
+  }
+
+  private writer(): LogWriter {
+    return (line, meta) => {
+      this.pending.push(meta.level === "info" ? line : `[${meta.level}] ${line}`);
+      if (this.pending.length > MAX_PENDING) {
+        this.pending.shift();
+        this.dropped++;
+      }
+    };
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The playground's worker: compiles the editor's module (`compile.ts`) and runs it (`runner.ts`)
+ * off the page's thread, so a long run never freezes the editor, and the page can end a run
+ * stuck in an endless step by terminating the worker. TypeScript and the declarations load here
+ * (in the background, after the page has painted).
+ */
+import { ModuleCompiler, type Compiled } from "./compile.js";
+import { declarations } from "./declarations.js";
+import { graphModel } from "./graph-model.js";
+import { stateView } from "./inspect.js";
+import type { FromWorker, RunStats, ToWorker } from "./protocol.js";
+import { errorLine, evaluate, Run } from "./runner.js";
+
+const compiler = new ModuleCompiler(declarations());
+let current: { readonly id: number; readonly run: Run } | undefined;
+/** The last compile, by text and path: Step after a check, or Run after Step, does not compile twice. */
+let last: { readonly text: string; readonly path: string | undefined; readonly compiled: Compiled } | undefined;
+
+function post(message: FromWorker, transfer: Transferable[] = []): void {
+  (self as unknown as { postMessage(m: unknown, t: Transferable[]): void }).postMessage(message, transfer);
+}
+
+function compile(text: string, path: string | undefined): Compiled {
+  if (last?.text !== text || last.path !== path) last = { text, path, compiled: compiler.compile(text, "commonjs", path) };
+  return last.compiled;
+}
+
+/** Compiles and launches `text` (or restores `bytes` with it) as run `id`; `undefined` when it cannot. */
+function launch(id: number, text: string, path: string | undefined, seed: number, speed: number, timeLimitMs: number, bytes?: Uint8Array): Run | undefined {
+  current?.run.dispose();
+  current = undefined;
+  const compiled = compile(text, path);
+  const base = { type: "launched", run: id, problems: compiled.problems, machines: compiled.machines, ms: compiled.ms } as const;
+  if (compiled.code === undefined) {
+    post(base);
+    const first = compiled.problems.find((p) => p.severity === "error")!;
+    post({ type: "log", run: id, lines: [`Error: ${first.message} (line ${first.line}, column ${first.column})`] });
+    post({ type: "stats", run: id, stats: EMPTY, state: "failed" });
+    return undefined;
+  }
+  try {
+    const apps = evaluate(compiled.code);
+    const run = new Run(apps, seed, {
+      log: (lines) => post({ type: "log", run: id, lines }),
+      stats: (stats, state) => post({ type: "stats", run: id, stats, state }),
+    }, speed, timeLimitMs, bytes);
+    current = { id, run };
+    post({ ...base, graph: graphModel(apps) });
+    return run;
+  } catch (thrown) {
+    post(base);
+    post({ type: "log", run: id, lines: [errorLine(thrown)] });
+    post({ type: "stats", run: id, stats: EMPTY, state: "failed" });
+    return undefined;
+  }
+}
+
+const EMPTY: RunStats = { steps: 0, atoms: 0, events: 0, parked: 0, workflows: {}, steppingMs: 0 };
+
+self.onmessage = async (event: MessageEvent<ToWorker>) => {
+  try {
+    await handle(event.data);
+  } catch (thrown) {
+    // A bug of the playground, not of the module (those are caught where they happen): said, not swallowed.
+    post({ type: "log", run: current?.id ?? 0, lines: [`Error: the playground's worker failed: ${thrown instanceof Error ? (thrown.stack ?? thrown.message) : String(thrown)}`] });
+  }
+};
+
+async function handle(m: ToWorker): Promise<void> {
+  switch (m.type) {
+    case "bundle": {
+      const compiled = compiler.compile(m.text, "esm", m.path);
+      post({ type: "bundle", code: compiled.code, problems: compiled.problems });
+      return;
+    }
+    case "check": {
+      const compiled = compile(m.text, m.path);
+      post({ type: "checked", problems: compiled.problems, machines: compiled.machines, ms: compiled.ms });
+      return;
+    }
+    case "run": {
+      const run = launch(m.run, m.text, m.path, m.seed, m.speed, m.timeLimitMs);
+      if (run !== undefined && !m.paused) run.resume(m.speed);
+      else if (run !== undefined) post({ type: "stats", run: m.run, stats: run.stats(), state: "paused" });
+      return;
+    }
+    case "step":
+      if (current?.id === m.run) await current.run.step(m.steps);
+      return;
+    case "resume":
+      if (current?.id === m.run) current.run.resume(m.speed);
+      return;
+    case "speed":
+      current?.run.setSpeed(m.speed);
+      return;
+    case "stop":
+      current?.run.stop();
+      return;
+    case "inspect":
+      try {
+        post({ type: "state", view: current === undefined ? undefined : stateView(current.run.system.snapshot(), current.run.apps) });
+      } catch (thrown) {
+        post({ type: "log", run: current?.id ?? 0, lines: [errorLine(thrown)] });
+        post({ type: "state", view: undefined });
+      }
+      return;
+    case "snapshot":
+      try {
+        const bytes = current?.run.system.snapshot();
+        post({ type: "snapshot", bytes }, bytes ? [bytes.buffer as ArrayBuffer] : []);
+      } catch (thrown) {
+        post({ type: "snapshot", bytes: undefined, error: errorLine(thrown) });
+      }
+      return;
+    case "restore": {
+      const run = launch(m.run, m.text, m.path, 0, Infinity, Number.MAX_SAFE_INTEGER, m.bytes);
+      if (run !== undefined) post({ type: "stats", run: m.run, stats: run.stats(), state: "paused" });
+      return;
+    }
+  }
+}
+
+post({ type: "ready" });

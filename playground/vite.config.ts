@@ -1,0 +1,27 @@
+/**
+ * The playground's build (`npm run build:playground` writes `dist/playground/`, static files
+ * any static host can serve). The page and its worker import the runtime as the package does
+ * (`portals-ts`, resolved to `npm run build`'s output), so the build comes after that one.
+ */
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vite";
+
+const dist = (path: string): string => fileURLToPath(new URL(`../dist/runtime/${path}`, import.meta.url));
+
+export default defineConfig({
+  root: fileURLToPath(new URL(".", import.meta.url)),
+  base: "./",
+  resolve: {
+    alias: [
+      { find: /^portals-ts$/, replacement: dist("index.js") },
+      { find: /^portals-ts\/machine$/, replacement: dist("machine.js") },
+      { find: /^portals-ts\/testing$/, replacement: dist("testing/index.js") },
+    ],
+  },
+  worker: { format: "es" },
+  build: {
+    outDir: fileURLToPath(new URL("../dist/playground", import.meta.url)),
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 8192,
+  },
+});

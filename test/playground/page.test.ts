@@ -1,0 +1,294 @@
+/**
+ * The playground page in a real Chromium (docs/playground.md): every example of the menu runs in
+ * the browser with the log it has under Node, a compile error is shown at its line, Step, Stop,
+ * the time limit, the share link and the graph work. Needs the built page (`npm run
+ * build:playground`, part of `npm test`) and Chromium (`scripts/chromium.sh`). The test writes a
+ * screenshot of the page after the shopping cart ran and prints its path.
+ */
+/// <reference lib="dom" />
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { Systems, type Application } from "portals-ts";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { startPlayground } from "../../runtime/cli/playground.js";
+import { startServer } from "../../runtime/server/server.js";
+import { launchChromium, type TestBrowser } from "../support/browser.js";
+
+const EXAMPLES = join(import.meta.dirname, "../../examples");
+
+let browser: TestBrowser;
+let server: Awaited<ReturnType<typeof startPlayground>>;
+let page: Page;
+
+beforeAll(async () => {
+  server = await startPlayground({ port: 0 });
+  browser = await launchChromium();
+  page = await browser.context.newPage();
+  await page.goto(server.url);
+  // The worker has loaded TypeScript and compiled the first example.
+  await page.waitForFunction(() => document.getElementById("status")!.textContent!.startsWith("compiled"), null, { timeout: 60_000 });
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.server.close();
+});
+
+/** Clicks `button` (Run, or Step without a run), which starts a new run; resolves with its state once it no longer runs. */
+async function start(button: "run" | "step" = "run"): Promise<string> {
+  const before = Number(await page.getAttribute("[data-testid=status]", "data-run"));
+  await page.click(`[data-testid=${button}]`);
+  return settled(before + 1);
+}
+
+/** Waits until run `run` (or a later one) no longer runs; returns its state. */
+async function settled(run: number): Promise<string> {
+  await page.waitForFunction(
+    (r) => {
+      const status = document.getElementById("status")!;
+      return Number(status.dataset.run) >= r && ["done", "failed", "stopped", "paused"].includes(status.dataset.state ?? "");
+    },
+    run,
+    { timeout: 60_000 },
+  );
+  return (await page.getAttribute("[data-testid=status]", "data-state"))!;
+}
+
+/** `expect.poll` with time for what the page does in its worker and over HTTP (a first compile of a kind takes a second). */
+const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 20_000 });
+
+async function logLines(): Promise<string[]> {
+  const text = (await page.textContent("[data-testid=log]")) ?? "";
+  return text.split("\n").filter((l) => l !== "");
+}
+
+async function setCode(text: string): Promise<void> {
+  await page.evaluate((t) => (window as unknown as { playground: { setText(t: string): void } }).playground.setText(t), text);
+}
+
+/** The log of `apps` under Node as the page writes it (info lines bare, `[level] line` otherwise), seed 0. */
+function nodeLog(apps: readonly Application[]): string[] {
+  const lines: string[] = [];
+  const system = Systems.test({ seed: 0, log: (line, meta) => void lines.push(meta.level === "info" ? line : `[${meta.level}] ${line}`) });
+  for (const app of apps) system.launch(app);
+  system.stepUntilComplete();
+  return lines.length > 1024 ? lines.slice(-1024) : lines;
+}
+
+describe("examples", () => {
+  test("the menu has every example that runs without Node APIs", async () => {
+    const names = await page.$$eval("[data-testid=examples] option", (options) => options.map((o) => (o as HTMLOptionElement).value));
+    expect(names).toEqual(expect.arrayContaining(["hello-world", "operator-tour", "keyed-counter", "previous-value", "ping-pong", "countdown", "registry", "feedback-loop", "splitter-routing", "bank-saga", "word-count"]));
+    expect(names[0]).toBe("hello-world");
+  });
+
+  test("each example logs in the browser what it logs under Node", async () => {
+    const names = await page.$$eval("[data-testid=examples] option", (options) => options.map((o) => (o as HTMLOptionElement).value));
+    for (const name of names) {
+      await page.selectOption("[data-testid=examples]", name);
+      expect(await start(), name).toBe("done");
+      const file = existsSync(join(EXAMPLES, name, "excerpt.ts")) ? "excerpt.ts" : "app.ts";
+      const module = (await import(`../../examples/${name}/${file}`)) as { default: Application | Application[] };
+      const apps = Array.isArray(module.default) ? module.default : [module.default];
+      expect(await logLines(), name).toEqual(nodeLog(apps));
+      expect(await page.locator("[data-testid=graph] g.node").count(), name).toBeGreaterThan(0);
+    }
+  }, 300_000);
+});
+
+describe("controls", () => {
+  test("a compile error is shown at its line, in the editor and in the list, and the run does not start", async () => {
+    await setCode(`import { PortalsApp } from "portals-ts";\n\nconst n: number = "one";\nexport default PortalsApp("broken", (app) => {});\n`);
+    expect(await start()).toBe("failed");
+    const diagnostics = await page.textContent("[data-testid=diagnostics]");
+    expect(diagnostics).toContain("3:7 ts: Type 'string' is not assignable to type 'number'.");
+    expect(await page.locator(".cm-lintRange-error").count()).toBeGreaterThan(0);
+    expect(await logLines()).toEqual(["Error: Type 'string' is not assignable to type 'number'. (line 3, column 7)"]);
+  });
+
+  test("the portals compiler's errors are shown too", async () => {
+    await setCode(
+      [
+        `import { PortalsApp } from "portals-ts";`,
+        `export default PortalsApp("x", (app) => {`,
+        `  const p = app.portal<number, number>("p");`,
+        `  const g = app.generators.fromArray([1]);`,
+        `  app.workflows<number, number>("w").source(g.stream).asker(p, async (n, ctx) => {`,
+        `    const f = () => n;`,
+        `    await p.request(n);`,
+        `    ctx.emit(f());`,
+        `  }).sink().freeze();`,
+        `});`,
+      ].join("\n"),
+    );
+    expect(await start()).toBe("failed");
+    expect(await page.textContent("[data-testid=diagnostics]")).toMatch(/^6:\d+ portals: /);
+  });
+
+  test("Step takes N steps and pauses, and again", async () => {
+    await page.selectOption("[data-testid=examples]", "keyed-counter");
+    await page.fill("#steps", "3");
+    expect(await start("step")).toBe("paused");
+    await poll(async () => page.textContent("#counters")).toContain("steps 3 ·");
+    await page.click("[data-testid=step]");
+    await poll(async () => page.textContent("#counters")).toContain("steps 6 ·");
+  });
+
+  test("Stop ends a slow run; the time limit ends a long one with Error: Execution timed out", async () => {
+    await setCode(
+      [
+        `import { PortalsApp } from "portals-ts";`,
+        `export default PortalsApp("forever", (app) => {`,
+        `  const g = app.generators.fromRange(0, 1_000_000_000, 16, { name: "n" });`,
+        `  app.workflows<number, number>("w").source(g.stream).map((n) => n + 1).sink().freeze();`,
+        `});`,
+      ].join("\n"),
+    );
+    await page.selectOption("[data-testid=speed]", "100");
+    const before = Number(await page.getAttribute("[data-testid=status]", "data-run"));
+    await page.click("[data-testid=run]");
+    await poll(async () => page.textContent("#counters")).toMatch(/steps [1-9]/);
+    await page.click("[data-testid=stop]");
+    expect(await settled(before + 1)).toBe("stopped");
+    await page.selectOption("[data-testid=speed]", "Infinity");
+    await page.fill("[data-testid=limit]", "1");
+    expect(await start()).toBe("stopped");
+    expect((await logLines()).at(-1)).toBe("Error: Execution timed out");
+    await page.fill("[data-testid=limit]", "30");
+  });
+
+  test("a step that never ends is stopped by the time limit, and the page works on", async () => {
+    await setCode(
+      [`import { PortalsApp } from "portals-ts";`, `export default PortalsApp("stuck", (app) => {`, `  const g = app.generators.fromArray([1]);`, `  app.workflows<number, number>("w").source(g.stream).map((n) => { while (n > 0) n++; return n; }).sink().freeze();`, `});`].join("\n"),
+    );
+    await page.fill("[data-testid=limit]", "1");
+    await page.click("[data-testid=run]");
+    await poll(async () => (await logLines()).at(-1)).toBe("Error: Execution timed out");
+    await page.fill("[data-testid=limit]", "30");
+    await page.waitForFunction(() => document.getElementById("status")!.textContent!.startsWith("compiled"), null, { timeout: 60_000 });
+    await page.selectOption("[data-testid=examples]", "hello-world");
+    expect(await start()).toBe("done");
+    expect(await logLines()).toEqual(["Hello, World!"]);
+  });
+
+  test("the share link restores exactly the same text", async () => {
+    const text = `// ünïcode ✓ and "quotes" & #hash\n${"x".repeat(3000)}\n`;
+    await setCode(text);
+    await page.click("[data-testid=share]");
+    const url = page.url();
+    expect(url).toContain("#code=");
+    const other = await browser.context.newPage();
+    await other.goto(url);
+    await other.waitForSelector(".cm-content");
+    const restored = await other.evaluate(() => (window as unknown as { playground: { text(): string } }).playground.text());
+    expect(restored).toBe(text);
+    await other.close();
+  });
+});
+
+describe("snapshots", () => {
+  /** The ping-pong example: parked continuations across two workflows, compiled operators. */
+  const NAME = "ping-pong";
+  /** Steps after which ping-pong has continuations parked (3, nested requests). */
+  const STEPS = 17;
+  const apps = async (): Promise<Application[]> => {
+    const module = (await import("../../examples/ping-pong/app.js")) as { default: Application | Application[] };
+    return Array.isArray(module.default) ? module.default : [module.default];
+  };
+
+  test("a snapshot taken in the browser restores under Node, and the run ends as a Node run does", async () => {
+    await page.selectOption("[data-testid=examples]", NAME);
+    await page.fill("#steps", String(STEPS));
+    expect(await start("step")).toBe("paused");
+    await poll(async () => page.textContent("#counters")).toContain(`steps ${STEPS} ·`);
+    const before = await logLines();
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("[data-testid=download]")]);
+    const bytes = readFileSync((await download.path())!);
+    const lines: string[] = [];
+    const system = Systems.test({ seed: 0, log: (line, meta) => void lines.push(meta.level === "info" ? line : `[${meta.level}] ${line}`) });
+    system.restore(bytes, await apps());
+    expect(system.stats.steps).toBe(STEPS);
+    expect(system.parkedContinuations).toBeGreaterThan(0);
+    system.stepUntilComplete();
+    expect([...before, ...lines]).toEqual(nodeLog(await apps()));
+  });
+
+  test("a snapshot taken under Node restores in the browser, and Run finishes it", async () => {
+    const first: string[] = [];
+    const system = Systems.test({ seed: 0, log: (line, meta) => void first.push(meta.level === "info" ? line : `[${meta.level}] ${line}`) });
+    for (const app of await apps()) system.launch(app);
+    for (let i = 0; i < STEPS; i++) system.step();
+    expect(system.parkedContinuations).toBeGreaterThan(0);
+    await page.selectOption("[data-testid=examples]", NAME);
+    const run = Number(await page.getAttribute("[data-testid=status]", "data-run"));
+    await page.setInputFiles("[data-testid=restore]", { name: "node.snapshot", mimeType: "application/octet-stream", buffer: Buffer.from(system.snapshot()) });
+    expect(await settled(run + 1)).toBe("paused");
+    await poll(async () => page.textContent("#counters")).toContain(`steps ${STEPS} ·`);
+    await page.click("[data-testid=run]");
+    expect(await settled(run + 1)).toBe("done");
+    expect([...first, ...(await logLines())]).toEqual(nodeLog(await apps()));
+  });
+});
+
+describe("connect", () => {
+  test("the page deploys its module to a portals server (CORS by --cors-origin) and asks its portal", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "portals-playground-server-"));
+    const token = "playground-connect-token-0123";
+    const served = await startServer({ dataDir: dir, port: 0, token, corsOrigins: [new URL(server.url).origin], log: () => {} });
+    try {
+      await setCode(
+        [
+          `import { PortalsApp } from "portals-ts";`,
+          `export default PortalsApp("counter", (app) => {`,
+          `  const count = app.portal<{ by: number }, number>("count");`,
+          `  app.workflows<never, never>("w").source(app.generators.empty<never>().stream).replier(count, () => {}, async (r, ctx) => {`,
+          `    const n = ctx.perTask("n", 0);`,
+          `    n.set(n.get() + r.by);`,
+          `    ctx.reply(n.get());`,
+          `  }).sink().freeze();`,
+          `});`,
+        ].join("\n"),
+      );
+      await page.fill("[data-testid=server-url]", served.url);
+      await page.fill("[data-testid=server-token]", token);
+      await page.click("[data-testid=server-connect]");
+      await poll(logLines).toContain(`${served.url}: 0 applications (none)`);
+      await page.click("[data-testid=deploy]");
+      await poll(logLines).toContain(`${served.url}: deployment 1 launched counter`);
+      await poll(async () => page.$$eval("[data-testid=portal] option", (o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(["/counter/portals/count"]);
+      await page.fill("[data-testid=request]", '{"by": 5}');
+      await page.click("[data-testid=ask]");
+      await page.click("[data-testid=ask]");
+      await poll(logLines).toContain('/counter/portals/count ← {"by":5} → 10');
+      await page.fill("[data-testid=server-token]", "a-wrong-token-of-enough-length");
+      await page.click("[data-testid=server-connect]");
+      await page.click("[data-testid=ask]");
+      await poll(async () => (await logLines()).at(-1)).toMatch(/^Error: POST \/v1\/portals\/counter\/count: 401 /);
+    } finally {
+      await served.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("see inside", () => {
+  test("the state viewer shows per-key state and parked continuations with their machine and pc", async () => {
+    await page.selectOption("[data-testid=examples]", "ping-pong");
+    await page.fill("#steps", "17");
+    expect(await start("step")).toBe("paused");
+    await page.click("#refresh");
+    await poll(async () => page.textContent("[data-testid=state]")).toMatch(/parked.*app\.ts#.* pc \d+/);
+  });
+
+  test("a screenshot after the shopping cart ran", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "portals-playground-"));
+    const path = join(dir, "playground-shopping-cart.png");
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await page.selectOption("[data-testid=examples]", "bank-saga");
+    expect(await start()).toBe("done");
+    await page.screenshot({ path });
+    console.log(`playground screenshot: ${path}`);
+  });
+});
