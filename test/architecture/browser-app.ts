@@ -4,17 +4,36 @@
  * async code (compiled into a machine when it is bundled, as a playground compiles it), and the
  * workflow that serves the portal. It logs with the system's default writer unless given one.
  */
-import { PortalsApp, Sinks, Systems, type LogWriter } from "portals-ts";
+import { PortalsApp, Sinks, Systems, type Application, type LogWriter, type Sink } from "portals-ts";
 
 interface Click {
   readonly page: string;
   readonly user: string;
 }
 
-/** Runs the application to completion in a test system: what its sink got, and the steps taken. */
-export function run(log?: LogWriter): { readonly output: readonly string[]; readonly steps: number } {
+/**
+ * Runs the application to completion: in a test system until the asker waits for its first
+ * reply, then from a snapshot of it in a fresh system (so the snapshot codec and framing run
+ * too). Returns what the sink got, and the snapshot.
+ */
+export function run(log?: LogWriter): { readonly output: readonly string[]; readonly snapshot: readonly number[] } {
   const output = Sinks.memory<string>();
-  const app = PortalsApp("clicks", (app) => {
+  const app = clicks(output);
+  const options = { seed: 1, ...(log !== undefined ? { log } : {}) };
+  const first = Systems.test(options);
+  first.launch(app);
+  while (first.parkedContinuations === 0) first.step();
+  const snapshot = first.snapshot();
+  first.shutdown();
+  const second = Systems.test(options).restore(snapshot, [app]);
+  second.stepUntilComplete();
+  second.shutdown();
+  return { output: [...output.committed], snapshot: [...snapshot] };
+}
+
+/** The application, its counter's output going to `output`. */
+function clicks(output: Sink<string>): Application {
+  return PortalsApp("clicks", (app) => {
     const titles = app.portal<string, string>("titles");
     app
       .workflows<never, never>("titles")
@@ -47,9 +66,4 @@ export function run(log?: LogWriter): { readonly output: readonly string[]; read
       .sink(output)
       .freeze();
   });
-  const system = Systems.test({ seed: 1, ...(log !== undefined ? { log } : {}) });
-  system.launch(app);
-  system.stepUntilComplete();
-  system.shutdown();
-  return { output: [...output.committed], steps: system.stats.steps };
 }
