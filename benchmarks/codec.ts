@@ -8,7 +8,6 @@
  *     snapshot format 4 (Node only);
  *   - `msgpackr`: msgpackr's `Packr` with `structuredClone` (shared references, cycles, Map,
  *     Set, Date, RegExp, typed arrays, BigInt, undefined), alone;
- *   - `cbor-x`: cbor-x's `Encoder` with `structuredClone`, alone;
  *   - `codec`: the portals codec (`runtime/state/codec.ts`): its check or careful walk, then
  *     msgpackr; what snapshots pay.
  *
@@ -37,7 +36,7 @@ import { isDeepStrictEqual } from "node:util";
 import { deserialize, serialize } from "node:v8";
 import { ROOT } from "./lib/compile.js";
 
-const ENCODINGS = ["v8", "msgpackr", "cbor-x", "codec"] as const;
+const ENCODINGS = ["v8", "msgpackr", "codec"] as const;
 type Encoding = (typeof ENCODINGS)[number];
 const VALUES = ["cart", "keyed", "records"] as const;
 type ValueName = (typeof VALUES)[number];
@@ -120,11 +119,6 @@ async function coder(encoding: Encoding): Promise<{ encode(v: unknown): Uint8Arr
       const { Packr } = await import("msgpackr");
       const packr = new Packr({ structuredClone: true });
       return { encode: (v) => packr.pack(v), decode: (b) => packr.unpack(b) };
-    }
-    case "cbor-x": {
-      const { Encoder } = await import("cbor-x");
-      const encoder = new Encoder({ structuredClone: true });
-      return { encode: (v) => encoder.encode(v), decode: (b) => encoder.decode(b) };
     }
     case "codec": {
       const { createCodec } = await import("../runtime/state/codec.js");

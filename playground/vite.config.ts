@@ -13,7 +13,8 @@ export default defineConfig({
   base: "./",
   resolve: {
     alias: [
-      { find: /^portals-ts$/, replacement: dist("index.js") },
+      // The package's browser entry, as a bundler picks it by the `browser` condition.
+      { find: /^portals-ts$/, replacement: dist("browser.js") },
       { find: /^portals-ts\/machine$/, replacement: dist("machine.js") },
       { find: /^portals-ts\/testing$/, replacement: dist("testing/index.js") },
     ],

@@ -77,7 +77,8 @@ const OPTIONS: ts.CompilerOptions = {
   types: [],
   baseUrl: "/",
   paths: {
-    "portals-ts": [`${PACKAGE_DIR}index.d.ts`],
+    // The browser entry's declarations: what runs in the page (no file sinks or stores).
+    "portals-ts": [`${PACKAGE_DIR}browser.d.ts`],
     "portals-ts/machine": [`${PACKAGE_DIR}machine.d.ts`],
     "portals-ts/testing": [`${PACKAGE_DIR}testing/index.d.ts`],
     "portals-ts/sql": [`${PACKAGE_DIR}sql/index.d.ts`],
