@@ -44,7 +44,7 @@ export interface Compiled {
  * The folder of the editor's module in the virtual file system; machine ids are relative to it,
  * so a module at `examples/ping-pong/app.ts` has the ids the repository's build gives it.
  */
-const ROOT = "/playground";
+export const ROOT = "/playground";
 /** The module's path under {@link ROOT} when none is given. */
 export const DEFAULT_PATH = "app.ts";
 const LIB_DIR = "/lib/";
@@ -65,7 +65,8 @@ declare function setTimeout(handler: () => void, ms?: number): number;
 declare function clearTimeout(id: number | undefined): void;
 `;
 
-const OPTIONS: ts.CompilerOptions = {
+/** The options of the module's program (CommonJS output; a deployment's is ES2022). */
+export const OPTIONS: ts.CompilerOptions = {
   target: ts.ScriptTarget.ES2022,
   module: ts.ModuleKind.CommonJS,
   moduleResolution: ts.ModuleResolutionKind.Node10,
@@ -85,9 +86,15 @@ const OPTIONS: ts.CompilerOptions = {
   },
 };
 
+/** TypeScript's default library in the virtual file system. */
+export const DEFAULT_LIB = LIB_DIR + "lib.es2022.d.ts";
+/** Ambient declarations every program includes. */
+export const GLOBALS_FILE = LIB_DIR + "globals.d.ts";
+
 /** Compiles the editor's module; keeps the last program to reuse its library files. */
 export class ModuleCompiler {
-  private readonly files = new Map<string, string>();
+  /** The virtual file system: path → text (the module's file changes with {@link load}). */
+  readonly files = new Map<string, string>();
   private readonly parsed = new Map<string, ts.SourceFile>();
   private readonly previous = new Map<OutputFormat, ts.Program>();
   /** The module's file now. */
@@ -96,15 +103,11 @@ export class ModuleCompiler {
   constructor(declarations: Declarations) {
     for (const [name, text] of Object.entries(declarations.libs)) this.files.set(LIB_DIR + name, text);
     for (const [name, text] of Object.entries(declarations.portals)) this.files.set(PACKAGE_DIR + name, text);
-    this.files.set(LIB_DIR + "globals.d.ts", GLOBALS);
+    this.files.set(GLOBALS_FILE, GLOBALS);
   }
 
-  /**
-   * Compiles `text` as the module at `path` (relative, e.g. `app.ts` or
-   * `examples/ping-pong/app.ts`); never throws for problems in the text (they are in `problems`).
-   */
-  compile(text: string, format: OutputFormat = "commonjs", path = DEFAULT_PATH): Compiled {
-    const started = performance.now();
+  /** Puts `text` in the file system as the module at `path`; returns its file name. */
+  load(text: string, path = DEFAULT_PATH): string {
     const file = `${ROOT}/${path}`;
     if (this.module !== file) {
       if (this.module !== undefined) this.files.delete(this.module);
@@ -114,9 +117,19 @@ export class ModuleCompiler {
       this.files.set(file, text);
       this.parsed.delete(file);
     }
+    return file;
+  }
+
+  /**
+   * Compiles `text` as the module at `path` (relative, e.g. `app.ts` or
+   * `examples/ping-pong/app.ts`); never throws for problems in the text (they are in `problems`).
+   */
+  compile(text: string, format: OutputFormat = "commonjs", path = DEFAULT_PATH): Compiled {
+    const started = performance.now();
+    const file = this.load(text, path);
     const options = format === "commonjs" ? OPTIONS : { ...OPTIONS, module: ts.ModuleKind.ES2022 };
     const old = this.previous.get(format);
-    const program = ts.createProgram({ rootNames: [file, LIB_DIR + "globals.d.ts"], options, host: this.host(), ...(old ? { oldProgram: old } : {}) });
+    const program = ts.createProgram({ rootNames: [file, GLOBALS_FILE], options, host: this.host(), ...(old ? { oldProgram: old } : {}) });
     this.previous.set(format, program);
     const source = program.getSourceFile(file)!;
     const problems: Problem[] = [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source), ...program.getOptionsDiagnostics()].map((d) => problem(d, "typescript"));
@@ -162,7 +175,7 @@ export class ModuleCompiler {
         }
         return file;
       },
-      getDefaultLibFileName: () => LIB_DIR + "lib.es2022.d.ts",
+      getDefaultLibFileName: () => DEFAULT_LIB,
       getDefaultLibLocation: () => LIB_DIR.slice(0, -1),
       writeFile: () => undefined,
       getCurrentDirectory: () => ROOT,
@@ -171,10 +184,17 @@ export class ModuleCompiler {
       getNewLine: () => "\n",
       fileExists: (name) => files.has(name),
       readFile: (name) => files.get(name),
-      directoryExists: (name) => [...files.keys()].some((f) => f.startsWith(name.endsWith("/") ? name : name + "/")),
+      directoryExists: (name) => directoryExists(files, name),
       getDirectories: () => [],
     };
   }
+}
+
+/** Whether some file of `files` is under directory `name`. */
+export function directoryExists(files: ReadonlyMap<string, string>, name: string): boolean {
+  const prefix = name.endsWith("/") ? name : name + "/";
+  for (const f of files.keys()) if (f.startsWith(prefix)) return true;
+  return false;
 }
 
 function problem(d: ts.Diagnostic, source: Problem["source"]): Problem {

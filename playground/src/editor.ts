@@ -1,22 +1,62 @@
 /**
- * The editor: CodeMirror 6 with TypeScript highlighting, and the compiler's problems shown inline
- * (`@codemirror/lint` diagnostics at their ranges) as well as in the list below it.
+ * The editor: CodeMirror 6 with TypeScript highlighting, the compiler's problems shown inline
+ * (`@codemirror/lint` diagnostics at their ranges) as well as in the list below it, and
+ * completion and hover answered by TypeScript's language service in the worker (`assist.ts`).
  */
+import { autocompletion, type CompletionContext, type CompletionResult } from "@codemirror/autocomplete";
 import { javascript } from "@codemirror/lang-javascript";
 import { setDiagnostics, type Diagnostic } from "@codemirror/lint";
+import { hoverTooltip } from "@codemirror/view";
 import { EditorView, basicSetup } from "codemirror";
+import type { Completions, HoverInfo } from "./assist.js";
 import type { Problem } from "./compile.js";
+
+/** Where the editor asks for completions and hovers (the worker), at an offset of its text. */
+export interface EditorAssist {
+  complete(text: string, at: number): Promise<Completions>;
+  hover(text: string, at: number): Promise<HoverInfo | undefined>;
+}
 
 /** The editor of the page. */
 export class Editor {
   private readonly view: EditorView;
 
   /** Mounts an editor holding `text` in `parent`; `changed` is called after each edit. */
-  constructor(parent: HTMLElement, text: string, changed: () => void) {
+  constructor(parent: HTMLElement, text: string, changed: () => void, assist: EditorAssist) {
+    const complete = async (context: CompletionContext): Promise<CompletionResult | null> => {
+      // Explicitly (Ctrl-Space), after a dot, or once a word is begun.
+      const word = context.matchBefore(/[\w$]+/);
+      if (!context.explicit && word === null && context.state.sliceDoc(context.pos - 1, context.pos) !== ".") return null;
+      const found = await assist.complete(context.state.doc.toString(), context.pos);
+      if (context.aborted || found.options.length === 0) return null;
+      return { from: found.from, options: found.options.map((o) => ({ label: o.label, type: o.type })), validFor: /^[\w$]*$/ };
+    };
+    const hover = hoverTooltip(async (view, pos) => {
+      const info = await assist.hover(view.state.doc.toString(), pos);
+      if (info === undefined) return null;
+      return {
+        pos: info.from,
+        end: info.to,
+        above: true,
+        create: () => {
+          const dom = document.createElement("div");
+          dom.className = "hover";
+          const signature = document.createElement("code");
+          signature.textContent = info.signature;
+          dom.append(signature);
+          if (info.documentation !== "") {
+            const doc = document.createElement("p");
+            doc.textContent = info.documentation;
+            dom.append(doc);
+          }
+          return { dom };
+        },
+      };
+    });
     this.view = new EditorView({
       doc: text,
       parent,
-      extensions: [basicSetup, javascript({ typescript: true }), EditorView.updateListener.of((u) => u.docChanged && changed())],
+      extensions: [basicSetup, javascript({ typescript: true }), autocompletion({ override: [complete] }), hover, EditorView.updateListener.of((u) => u.docChanged && changed())],
     });
   }
 

@@ -42,10 +42,32 @@ const log: string[] = [];
 let dropped = 0;
 
 const initial = sharedText(location.hash) ?? EXAMPLES.find((e) => e.name === "hello-world")?.text ?? "";
-const editor = new Editor($("editor"), initial, () => {
-  clearTimeout(checkTimer);
-  checkTimer = setTimeout(check, CHECK_DELAY_MS);
-});
+/** Requests to the worker that wait for an answer (completions, hovers), by id. */
+const waiting = new Map<number, { readonly resolve: (result: never) => void; readonly none: unknown }>();
+let nextRequest = 1;
+
+/** Asks the worker and resolves with its answer (an empty one while the compiler is loading). */
+function request<T>(type: "complete" | "hover", text: string, at: number, none: T): Promise<T> {
+  if (!ready) return Promise.resolve(none);
+  const id = nextRequest++;
+  return new Promise<T>((resolve) => {
+    waiting.set(id, { resolve: resolve as (result: never) => void, none });
+    send({ type, id, text, at, ...modulePath(text) });
+  });
+}
+
+const editor = new Editor(
+  $("editor"),
+  initial,
+  () => {
+    clearTimeout(checkTimer);
+    checkTimer = setTimeout(check, CHECK_DELAY_MS);
+  },
+  {
+    complete: (text, at) => request("complete", text, at, { from: at, options: [] }),
+    hover: (text, at) => request("hover", text, at, undefined),
+  },
+);
 
 for (const e of EXAMPLES) examples.append(new Option(e.name, e.name));
 examples.value = EXAMPLES.some((e) => e.text === initial) ? EXAMPLES.find((e) => e.text === initial)!.name : "";
@@ -57,6 +79,9 @@ function send(message: ToWorker, transfer: Transferable[] = []): void {
 
 function startWorker(): void {
   ready = false;
+  // What the old worker will never answer: nothing to complete, nothing to show.
+  for (const { resolve, none } of waiting.values()) resolve(none as never);
+  waiting.clear();
   worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
   worker.onmessage = (event: MessageEvent<FromWorker>) => receive(event.data);
   worker.onerror = (event) => {
@@ -76,6 +101,11 @@ function receive(m: FromWorker): void {
       return;
     case "bundle":
       void deployBundle(m.code, m.problems);
+      return;
+    case "completions":
+    case "hovered":
+      waiting.get(m.id)?.resolve(m.result as never);
+      waiting.delete(m.id);
       return;
     case "checked":
       showProblems(m.problems);

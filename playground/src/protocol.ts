@@ -5,6 +5,7 @@
  * compiled (`compile.ts`): an example's repository path while its text is unchanged, so that its
  * machine ids, and so its snapshots, are those of the repository's build.
  */
+import type { Completions, HoverInfo } from "./assist.js";
 import type { Problem } from "./compile.js";
 import type { GraphModel } from "./graph-model.js";
 import type { StateView } from "./inspect.js";
@@ -16,6 +17,8 @@ export type Speed = number;
 export type ToWorker =
   /** Compile into an ES module to deploy to a server. */
   | { readonly type: "bundle"; readonly text: string; readonly path?: string }
+  /** Completions, or what hovering shows, at offset `at` of `text`; answered with the same `id`. */
+  | { readonly type: "complete" | "hover"; readonly id: number; readonly text: string; readonly path?: string; readonly at: number }
   /** Compile only (diagnostics while typing). */
   | { readonly type: "check"; readonly text: string; readonly path?: string }
   /** Compile and launch into a fresh test system; then step at `speed` (or stay paused with `paused`). */
@@ -50,6 +53,8 @@ export interface RunStats {
 export type FromWorker =
   | { readonly type: "ready" }
   | { readonly type: "bundle"; readonly code: string | undefined; readonly problems: readonly Problem[] }
+  | { readonly type: "completions"; readonly id: number; readonly result: Completions }
+  | { readonly type: "hovered"; readonly id: number; readonly result: HoverInfo | undefined }
   | { readonly type: "checked"; readonly problems: readonly Problem[]; readonly machines: number; readonly ms: number }
   /** The run's module compiled (with its problems) and launched, or not (`graph` absent). */
   | { readonly type: "launched"; readonly run: number; readonly problems: readonly Problem[]; readonly machines: number; readonly ms: number; readonly graph?: GraphModel }

@@ -4,6 +4,7 @@
  * stuck in an endless step by terminating the worker. TypeScript and the declarations load here
  * (in the background, after the page has painted).
  */
+import { Assistant } from "./assist.js";
 import { ModuleCompiler, type Compiled } from "./compile.js";
 import { declarations } from "./declarations.js";
 import { graphModel } from "./graph-model.js";
@@ -12,6 +13,7 @@ import type { FromWorker, RunStats, ToWorker } from "./protocol.js";
 import { errorLine, evaluate, Run } from "./runner.js";
 
 const compiler = new ModuleCompiler(declarations());
+const assistant = new Assistant(compiler);
 let current: { readonly id: number; readonly run: Run } | undefined;
 /** The last compile, by text and path: Step after a check, or Run after Step, does not compile twice. */
 let last: { readonly text: string; readonly path: string | undefined; readonly compiled: Compiled } | undefined;
@@ -68,6 +70,12 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
 
 async function handle(m: ToWorker): Promise<void> {
   switch (m.type) {
+    case "complete":
+      post({ type: "completions", id: m.id, result: assistant.completions(m.text, m.path, m.at) });
+      return;
+    case "hover":
+      post({ type: "hovered", id: m.id, result: assistant.hover(m.text, m.path, m.at) });
+      return;
     case "bundle": {
       const compiled = compiler.compile(m.text, "esm", m.path);
       post({ type: "bundle", code: compiled.code, problems: compiled.problems });

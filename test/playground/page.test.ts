@@ -127,6 +127,18 @@ describe("controls", () => {
     expect(await page.textContent("[data-testid=diagnostics]")).toMatch(/^6:\d+ portals: /);
   });
 
+  test("completion proposes portals-ts's API and hover shows its declaration and doc comment", async () => {
+    await setCode(`import { PortalsApp } from "portals-ts";\n\nexport default PortalsApp("x", (app) => {\n  `);
+    await page.click(".cm-content");
+    await page.keyboard.press("Control+End");
+    await page.keyboard.type("app.gen");
+    await page.keyboard.press("Control+Space");
+    await poll(async () => page.locator(".cm-tooltip-autocomplete li").allTextContents()).toContain("generators");
+    await page.keyboard.press("Escape");
+    await page.locator(".cm-content .cm-line").first().getByText("PortalsApp").hover();
+    await poll(async () => page.locator(".cm-tooltip-hover .hover").textContent()).toMatch(/PortalsApp[\s\S]*application/i);
+  });
+
   test("Step takes N steps and pauses, and again", async () => {
     await page.selectOption("[data-testid=examples]", "keyed-counter");
     await page.fill("#steps", "3");
