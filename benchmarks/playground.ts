@@ -63,7 +63,7 @@ function weight(): { file: string; bytes: number; gzip: number }[] {
 }
 
 /** Events per second of `text`'s applications under Node, stepped to completion in one go. */
-function nodeRate(text: string): number {
+function nodeRate(text: string): { rate: number; heap: number } {
   const js = ts.transpileModule(text, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
   const module = { exports: {} };
   new Function("require", "module", "exports", js)(() => portals, module, module.exports);
@@ -71,7 +71,8 @@ function nodeRate(text: string): number {
   for (const app of exportedApplications(module.exports, "keyed.ts")) system.launch(app);
   const started = performance.now();
   system.stepUntilComplete();
-  return system.stats.events / ((performance.now() - started) / 1000);
+  const rate = system.stats.events / ((performance.now() - started) / 1000);
+  return { rate, heap: process.memoryUsage().heapUsed };
 }
 
 function loopRate(): number {
@@ -122,8 +123,11 @@ async function main(): Promise<void> {
     await page.fill("#limit", "600");
     const runs: number[] = [];
     const node: number[] = [];
+    const nodeHeaps: number[] = [];
     for (let round = 0; round < (quick ? 1 : 3); round++) {
-      node.push(nodeRate(KEYED));
+      const measured = nodeRate(KEYED);
+      node.push(measured.rate);
+      nodeHeaps.push(measured.heap);
       const before = Number(await page.getAttribute("#status", "data-run"));
       await page.click("#run");
       await page.waitForFunction((r) => Number(document.getElementById("status")!.dataset.run) > r && document.getElementById("status")!.dataset.state === "done", before, { timeout: 600_000 });
@@ -135,10 +139,11 @@ async function main(): Promise<void> {
     const chromium = median(runs);
     const nodeEvents = median(node);
     const loop = loopRate();
-    console.log(`\n## Keyed count, ${fmt(EVENTS)} events (median of ${runs.length})\n\n| runtime | events/s | vs Node | vs loop |\n|---|---:|---:|---:|`);
-    console.log(`| Chromium (playground worker) | ${fmt(chromium)} | ${(chromium / nodeEvents).toFixed(2)}× | ${(chromium / loop).toFixed(3)}× |`);
-    console.log(`| Node (same module) | ${fmt(nodeEvents)} | 1.00× | ${(nodeEvents / loop).toFixed(3)}× |`);
-    console.log(`| hand-written loop (Node) | ${fmt(loop)} | ${(loop / nodeEvents).toFixed(2)}× | 1.000× |`);
+    const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
+    console.log(`\n## Keyed count, ${fmt(EVENTS)} events (median of ${runs.length})\n\n| runtime | events/s | vs Node | vs loop | JS heap after the run (MiB) |\n|---|---:|---:|---:|---:|`);
+    console.log(`| Chromium (playground worker) | ${fmt(chromium)} | ${(chromium / nodeEvents).toFixed(2)}× | ${(chromium / loop).toFixed(3)}× | — (a worker's heap is not readable from the page) |`);
+    console.log(`| Node (same module) | ${fmt(nodeEvents)} | 1.00× | ${(nodeEvents / loop).toFixed(3)}× | ${mib(median(nodeHeaps))} |`);
+    console.log(`| hand-written loop (Node) | ${fmt(loop)} | ${(loop / nodeEvents).toFixed(2)}× | 1.000× | — |`);
   } finally {
     await browser.close();
     await server.close();
