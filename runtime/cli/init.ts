@@ -103,6 +103,10 @@ function packageJson(name: string, manifest: Manifest): object {
       typescript: tool("typescript", "~5.9.3"),
       vitest: tool("vitest", "~4.1.0"),
     },
+    // npm (11) runs no dependency's install script unless allowed here, and asks about each one
+    // not listed. The one portals-ts brings is msgpackr's optional native decoder, which the
+    // snapshot codec does without (docs/snapshots.md, "Codec"): denied, so nothing is asked.
+    allowScripts: { "msgpackr-extract": false },
   };
 }
 

@@ -78,8 +78,10 @@ test("an install runs no install script but an optional one: no dependency of th
   // script only looks for its prebuilt binary (an optional package per platform). msgpackr runs
   // without it, with the same bytes: an install that skips the script or the package (npm's
   // approval of install scripts, --omit=optional, a platform without a binary) only decodes
-  // strings more slowly.
+  // strings more slowly. So the repository and the projects `portals init` makes deny it in
+  // npm's allowScripts, and npm asks nothing (test/e2e/scaffold.e2e.ts).
   expect([...closure].filter((name) => lock.packages[`node_modules/${name}`]?.hasInstallScript)).toEqual(["msgpackr-extract"]);
+  expect((manifest as { allowScripts?: Record<string, boolean> }).allowScripts?.["msgpackr-extract"]).toBe(false);
 });
 
 test("npm pack builds first, from a clean dist/, the playground page too, and ships the scaffold's template and the language-service entry", () => {

@@ -47,6 +47,7 @@ describe.concurrent("portals init", () => {
         typescript: manifest.devDependencies.typescript,
         vitest: manifest.devDependencies.vitest,
       },
+      allowScripts: { "msgpackr-extract": false },
     });
     const tsconfig = JSON.parse(readFileSync(join(dir, "tsconfig.json"), "utf8")) as { compilerOptions: Record<string, unknown> };
     expect(tsconfig.compilerOptions).toMatchObject({ module: "NodeNext", plugins: [{ transform: "portals-ts/compiler" }] });
