@@ -24,5 +24,7 @@ export default defineConfig({
     outDir: fileURLToPath(new URL("../dist/playground", import.meta.url)),
     emptyOutDir: true,
     chunkSizeWarningLimit: 8192,
+    // The bundler's table of plugin timings is noise in `npm run build:playground`.
+    rolldownOptions: { checks: { pluginTimings: false } },
   },
 });

@@ -109,7 +109,8 @@ function receive(m: FromWorker): void {
       return;
     case "checked":
       showProblems(m.problems);
-      status.textContent = `compiled in ${m.ms.toFixed(0)} ms · ${m.machines} machine${m.machines === 1 ? "" : "s"}`;
+      // A run's state is what the status says once there is a run.
+      if (runState === "none") status.textContent = `compiled in ${m.ms.toFixed(0)} ms · ${m.machines} machine${m.machines === 1 ? "" : "s"}`;
       status.dataset.compileMs = m.ms.toFixed(1);
       status.dataset.checks = String(Number(status.dataset.checks ?? 0) + 1);
       return;
@@ -123,7 +124,7 @@ function receive(m: FromWorker): void {
       }
       return;
     case "log":
-      if (m.run === runId || m.run === 0) appendLog(m.lines);
+      if (m.run === runId || m.run === 0) appendLog(m.lines, m.dropped);
       return;
     case "stats":
       if (m.run !== runId) return;
@@ -145,17 +146,35 @@ function receive(m: FromWorker): void {
 }
 
 function setState(state: typeof runState): void {
+  // The log is drawn before the state says the run moved on (what a reader of the page sees first).
+  renderLog();
   runState = state;
   status.dataset.state = state;
   status.textContent = state;
   if (state !== "running") clearTimeout(watchdog);
 }
 
-function appendLog(lines: readonly string[]): void {
+/**
+ * Adds lines to the log (`droppedBefore` lines before them never reached the page). The panel is
+ * redrawn at most every {@link RENDER_MS}, and whenever the run's state changes: a run that logs
+ * thousands of lines a second must not keep the page busy redrawing.
+ */
+function appendLog(lines: readonly string[], droppedBefore = 0): void {
+  dropped += droppedBefore;
   log.push(...lines);
   if (log.length > LOG_LINES) dropped += log.splice(0, log.length - LOG_LINES).length;
+  if (renderTimer === undefined) renderTimer = setTimeout(renderLog, RENDER_MS);
+}
+
+let renderTimer: ReturnType<typeof setTimeout> | undefined;
+/** Longest time between a log line's arrival and its drawing, in milliseconds. */
+const RENDER_MS = 100;
+
+function renderLog(): void {
+  clearTimeout(renderTimer);
+  renderTimer = undefined;
   const fragment = document.createDocumentFragment();
-  if (dropped > 0) fragment.append(`… ${dropped} earlier lines not kept\n`);
+  if (dropped > 0) fragment.append(`… ${dropped} earlier line${dropped === 1 ? "" : "s"} not kept\n`);
   for (const line of log) {
     if (line.startsWith("Error: ") || line.startsWith("[error] ")) {
       const span = document.createElement("span");
@@ -171,7 +190,7 @@ function appendLog(lines: readonly string[]): void {
 function clearLog(): void {
   log.length = 0;
   dropped = 0;
-  logView.replaceChildren();
+  renderLog();
 }
 
 function showProblems(problems: readonly Problem[]): void {
@@ -180,7 +199,8 @@ function showProblems(problems: readonly Problem[]): void {
     ...problems.map((p) => {
       const li = document.createElement("li");
       li.className = p.severity;
-      li.textContent = `${p.line}:${p.column} ${p.source === "portals" ? "portals" : "ts"}: ${p.message}`;
+      // The portals compiler's messages already begin with `portals: `.
+      li.textContent = `${p.line}:${p.column} ${p.source === "portals" ? "portals" : "ts"}: ${p.message.replace(/^portals: /, "")}`;
       li.onclick = () => editor.reveal(p.from);
       return li;
     }),
@@ -248,8 +268,10 @@ function speed(): number {
   return Number($<HTMLSelectElement>("speed").value);
 }
 
+/** The time limit in milliseconds: the field's seconds, at least 1 (30 when the field is empty or not a number). */
 function limitMs(): number {
-  return Math.max(1, Number($<HTMLInputElement>("limit").value) || 30) * 1000;
+  const seconds = Number($<HTMLInputElement>("limit").value);
+  return Math.max(1, $<HTMLInputElement>("limit").value.trim() === "" || !Number.isFinite(seconds) ? 30 : seconds) * 1000;
 }
 
 /** Starts run `runId`, paused (for Step) or not. */
@@ -265,8 +287,13 @@ function run(paused: boolean): void {
   launchedText = editor.text;
   const seed = Number($<HTMLInputElement>("seed").value) || 0;
   send({ type: "run", run: runId, text: editor.text, ...modulePath(editor.text), seed, speed: speed(), timeLimitMs: limitMs(), paused });
+  if (!paused) armWatchdog();
+}
+
+/** Ends the worker if the run still runs {@link GRACE_MS} after its time limit. */
+function armWatchdog(): void {
   clearTimeout(watchdog);
-  if (!paused) watchdog = setTimeout(timedOut, limitMs() + GRACE_MS);
+  watchdog = setTimeout(timedOut, limitMs() + GRACE_MS);
 }
 
 /** The run did not stop itself in time: it is stuck inside a step. The worker goes, a new one comes. */
@@ -293,13 +320,16 @@ $("run").onclick = () => {
   if (runState !== "paused" || editor.text !== launchedText) return run(false);
   setState("running");
   send({ type: "resume", run: runId, speed: speed() });
-  clearTimeout(watchdog);
-  watchdog = setTimeout(timedOut, limitMs() + GRACE_MS);
+  armWatchdog();
 };
 $("stop").onclick = () => send({ type: "stop" });
 $("step").onclick = () => {
+  if (!ready) return void (status.textContent = "the compiler is still loading…");
   const steps = Math.max(1, Number($<HTMLInputElement>("steps").value) || 1);
   if (runState !== "paused" || editor.text !== launchedText) run(true);
+  // Running until the steps are taken: a step that never returns is ended by the watchdog too.
+  setState("running");
+  armWatchdog();
   send({ type: "step", run: runId, steps });
 };
 $("speed").onchange = () => send({ type: "speed", speed: speed() });
@@ -313,8 +343,12 @@ $("share").onclick = () => {
 };
 $("download").onclick = () => send({ type: "snapshot" });
 $<HTMLInputElement>("restore").onchange = async (event) => {
-  const file = (event.target as HTMLInputElement).files?.[0];
-  if (file === undefined || !ready) return;
+  const input = event.target as HTMLInputElement;
+  const file = input.files?.[0];
+  // Cleared, so that choosing the same file again (after fixing the code) restores again.
+  input.value = "";
+  if (file === undefined) return;
+  if (!ready) return void appendLog(["Error: the compiler is still loading: restore again in a moment"]);
   const bytes = new Uint8Array(await file.arrayBuffer());
   runId++;
   status.dataset.run = String(runId);
@@ -347,6 +381,9 @@ async function connect(): Promise<void> {
     $<HTMLButtonElement>("ask").disabled = false;
   } catch (thrown) {
     connection = undefined;
+    $<HTMLButtonElement>("deploy").disabled = true;
+    $<HTMLButtonElement>("ask").disabled = true;
+    $<HTMLSelectElement>("portal").replaceChildren();
     appendLog([`Error: ${(thrown as Error).message}`]);
   }
 }
@@ -360,10 +397,10 @@ async function listPortals(): Promise<void> {
 
 async function deployBundle(code: string | undefined, problems: readonly Problem[]): Promise<void> {
   showProblems(problems);
-  if (code === undefined || connection === undefined) {
-    const first = problems.find((p) => p.severity === "error");
-    if (first) appendLog([`Error: ${first.message} (line ${first.line}, column ${first.column})`]);
-    return;
+  if (connection === undefined) return void appendLog(["Error: not connected: Connect to a server first"]);
+  if (code === undefined) {
+    const first = problems.find((p) => p.severity === "error")!;
+    return void appendLog([`Error: ${first.message} (line ${first.line}, column ${first.column})`]);
   }
   try {
     appendLog([`${connection.url}: ${await connection.deploy(code)}`]);
@@ -375,6 +412,8 @@ async function deployBundle(code: string | undefined, problems: readonly Problem
 
 async function ask(): Promise<void> {
   const portal = $<HTMLSelectElement>("portal").value;
+  if (connection === undefined) return void appendLog(["Error: not connected: Connect to a server first"]);
+  if (portal === "") return void appendLog(["Error: no portal to ask: the server runs none; deploy an application with a portal, then Connect again"]);
   let request: unknown;
   try {
     request = JSON.parse($<HTMLInputElement>("request").value);

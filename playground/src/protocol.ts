@@ -58,7 +58,8 @@ export type FromWorker =
   | { readonly type: "checked"; readonly problems: readonly Problem[]; readonly machines: number; readonly ms: number }
   /** The run's module compiled (with its problems) and launched, or not (`graph` absent). */
   | { readonly type: "launched"; readonly run: number; readonly problems: readonly Problem[]; readonly machines: number; readonly ms: number; readonly graph?: GraphModel }
-  | { readonly type: "log"; readonly run: number; readonly lines: readonly string[] }
+  /** Log lines of a run; `dropped` lines before them were not posted (the worker keeps 1,024 between posts). */
+  | { readonly type: "log"; readonly run: number; readonly lines: readonly string[]; readonly dropped?: number }
   | { readonly type: "stats"; readonly run: number; readonly stats: RunStats; readonly state: "running" | "paused" | "done" | "stopped" | "failed" }
   | { readonly type: "state"; readonly view: StateView | undefined }
   | { readonly type: "snapshot"; readonly bytes: Uint8Array | undefined; readonly error?: string };

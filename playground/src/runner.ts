@@ -16,7 +16,8 @@ import type { RunStats } from "./protocol.js";
 
 /** What the runner tells the worker. */
 export interface RunOutput {
-  log(lines: readonly string[]): void;
+  /** Log lines, and how many lines before them were dropped unposted (more than 1,024 between two posts). */
+  log(lines: readonly string[], dropped: number): void;
   stats(stats: RunStats, state: "running" | "paused" | "done" | "stopped" | "failed"): void;
 }
 
@@ -40,7 +41,8 @@ export function evaluate(code: string): Application[] {
   };
   // The module's own scope, as Node gives a CommonJS module (it is the user's code, compiled here).
   new Function("require", "module", "exports", code)(require, module, module.exports);
-  return exportedApplications(module.exports, "app.ts");
+  // What `export default` wrote (TypeScript's CommonJS output), as an ES module's default export.
+  return exportedApplications(Object.hasOwn(module.exports, "default") ? module.exports.default : undefined, "app.ts");
 }
 
 /** `Error: <message>`, the playground's line for what was thrown. */
@@ -108,10 +110,13 @@ export class Run {
     this.cancelTimer();
     if (this.state === "done" || this.state === "stopped" || this.state === "failed") return;
     this.state = "paused";
-    const from = performance.now();
     await this.advance(steps);
-    this.steppingMs += performance.now() - from;
     if (this.state === "paused") this.report();
+  }
+
+  /** Writes a line of the module's own `console` output to the log, as info (the CLI prints it on stdout). */
+  print(line: string): void {
+    this.pending.push(line);
   }
 
   /** Stops stepping for good (the system stays, for its state and snapshots). */
@@ -158,7 +163,7 @@ export class Run {
     this.tickId++;
   }
 
-  /** One chunk of a running run: as many steps as fit in ~16 ms at full speed, else the speed's share of 50 ms. */
+  /** One chunk of a running run: as many steps as fit in ~16 ms at full speed, else the speed's share of its interval. */
   private async tick(id: number): Promise<void> {
     if (id !== this.tickId) return;
     this.timer = undefined;
@@ -170,28 +175,31 @@ export class Run {
       return;
     }
     const full = !Number.isFinite(this.speed);
-    const steps = full ? 2048 : Math.max(1, Math.round(this.speed / 20));
-    const from = performance.now();
-    await this.advance(steps, full ? from + 16 : Infinity);
-    this.steppingMs += performance.now() - from;
+    // Below full speed: one step every 1000/speed ms, or batches every 50 ms when that is shorter.
+    const interval = full ? 0 : Math.max(50, 1000 / this.speed);
+    const steps = full ? 2048 : Math.max(1, Math.round((this.speed * interval) / 1000));
+    await this.advance(steps, full ? performance.now() + 16 : Infinity);
     if (this.state !== "running") return;
     this.report();
-    this.schedule(full ? 0 : 50);
+    this.schedule(interval);
   }
 
   /** Takes up to `steps` steps (fewer when `until` passes); marks the run done or failed. */
   private async advance(steps: number, until = Infinity): Promise<void> {
+    const from = performance.now();
     try {
       let taken = 0;
       while (taken < steps && this.system.canStep()) {
         taken += await this.system.stepUntilCompleteAsync(Math.min(256, steps - taken));
         if (performance.now() > until) break;
       }
+      this.steppingMs += performance.now() - from;
       if (!this.system.canStep()) {
         this.state = "done";
         this.finish();
       }
     } catch (thrown) {
+      this.steppingMs += performance.now() - from;
       this.pending.push(errorLine(thrown));
       this.state = "failed";
       this.finish();
@@ -204,11 +212,8 @@ export class Run {
   }
 
   private report(): void {
-    if (this.dropped > 0) {
-      this.pending.unshift(`… ${this.dropped} earlier lines not shown`);
-      this.dropped = 0;
-    }
-    if (this.pending.length > 0) this.output.log(this.pending.splice(0));
+    if (this.pending.length > 0 || this.dropped > 0) this.output.log(this.pending.splice(0), this.dropped);
+    this.dropped = 0;
     this.output.stats(this.stats(), this.state);
   }
 

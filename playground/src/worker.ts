@@ -8,7 +8,7 @@ import { Assistant } from "./assist.js";
 import { ModuleCompiler, type Compiled } from "./compile.js";
 import { declarations } from "./declarations.js";
 import { graphModel } from "./graph-model.js";
-import { stateView } from "./inspect.js";
+import { show, stateView } from "./inspect.js";
 import type { FromWorker, RunStats, ToWorker } from "./protocol.js";
 import { errorLine, evaluate, Run } from "./runner.js";
 
@@ -43,7 +43,7 @@ function launch(id: number, text: string, path: string | undefined, seed: number
   try {
     const apps = evaluate(compiled.code);
     const run = new Run(apps, seed, {
-      log: (lines) => post({ type: "log", run: id, lines }),
+      log: (lines, dropped) => post({ type: "log", run: id, lines, dropped }),
       stats: (stats, state) => post({ type: "stats", run: id, stats, state }),
     }, speed, timeLimitMs, bytes);
     current = { id, run };
@@ -55,6 +55,13 @@ function launch(id: number, text: string, path: string | undefined, seed: number
     post({ type: "stats", run: id, stats: EMPTY, state: "failed" });
     return undefined;
   }
+}
+
+// The module's `console.log` (and info, warn, error) lines go to the current run's log, as the
+// CLI prints them; with no run they go to the browser's console.
+for (const level of ["log", "info", "warn", "error"] as const) {
+  const original = console[level].bind(console);
+  console[level] = (...data: unknown[]) => (current === undefined ? original(...data) : current.run.print(data.map((d) => (typeof d === "string" ? d : show(d))).join(" ")));
 }
 
 const EMPTY: RunStats = { steps: 0, atoms: 0, events: 0, parked: 0, workflows: {}, steppingMs: 0 };
@@ -88,8 +95,8 @@ async function handle(m: ToWorker): Promise<void> {
     }
     case "run": {
       const run = launch(m.run, m.text, m.path, m.seed, m.speed, m.timeLimitMs);
+      // Paused (Step): the step that follows reports.
       if (run !== undefined && !m.paused) run.resume(m.speed);
-      else if (run !== undefined) post({ type: "stats", run: m.run, stats: run.stats(), state: "paused" });
       return;
     }
     case "step":

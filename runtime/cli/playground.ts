@@ -40,9 +40,17 @@ export async function startPlayground(options: PlaygroundOptions): Promise<{ rea
   const server = Fastify();
   await server.register(fastifyStatic, { root, index: "index.html" });
   const host = options.host ?? "127.0.0.1";
-  await server.listen({ host, port: options.port });
+  try {
+    await server.listen({ host, port: options.port });
+  } catch (thrown) {
+    await server.close();
+    if ((thrown as { code?: string }).code === "EADDRINUSE") throw new Error(`port ${options.port} on ${host} is in use: give another with --port <n> (0: any free port)`);
+    throw thrown;
+  }
   const address = server.addresses()[0] as { address: string; family: string; port: number };
-  const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  // Listening on every interface: the URL to open is this machine's.
+  const local = address.address === "0.0.0.0" ? "127.0.0.1" : address.address === "::" ? "::1" : address.address;
+  const shown = local.includes(":") ? `[${local}]` : local;
   return { server, url: `http://${shown}:${address.port}/` };
 }
 

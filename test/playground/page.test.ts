@@ -59,6 +59,9 @@ async function settled(run: number): Promise<string> {
 /** `expect.poll` with time for what the page does in its worker and over HTTP (a first compile of a kind takes a second). */
 const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 20_000 });
 
+/** A module whose one step never returns. */
+const STUCK = [`import { PortalsApp } from "portals-ts";`, `export default PortalsApp("stuck", (app) => {`, `  const g = app.generators.fromArray([1]);`, `  app.workflows<number, number>("w").source(g.stream).map((n) => { while (n > 0) n++; return n; }).sink().freeze();`, `});`].join("\n");
+
 async function logLines(): Promise<string[]> {
   const text = (await page.textContent("[data-testid=log]")) ?? "";
   return text.split("\n").filter((l) => l !== "");
@@ -76,6 +79,11 @@ function nodeLog(apps: readonly Application[]): string[] {
   system.stepUntilComplete();
   return lines.length > 1024 ? lines.slice(-1024) : lines;
 }
+
+test("portals playground on a port in use says so and how to pick another", async () => {
+  const port = Number(new URL(server.url).port);
+  await expect(startPlayground({ port })).rejects.toThrow(`port ${port} on 127.0.0.1 is in use: give another with --port <n> (0: any free port)`);
+});
 
 describe("examples", () => {
   test("the menu has every example that runs without Node APIs", async () => {
@@ -139,6 +147,40 @@ describe("controls", () => {
     await poll(async () => page.locator(".cm-tooltip-hover .hover").textContent()).toMatch(/PortalsApp[\s\S]*application/i);
   });
 
+  test("a module that exports no application gets the message portals run gives", async () => {
+    const cases: [string, RegExp][] = [
+      ["", /^Error: module app\.ts has no default export; /],
+      ["export const app = 1;\n", /^Error: module app\.ts has no default export; /],
+      ["export default 42;\n", /^Error: module app\.ts: the default export is a number \(42\), not an application; /],
+      ["export default [];\n", /^Error: module app\.ts default-exports an empty array; /],
+    ];
+    for (const [code, message] of cases) {
+      await setCode(code);
+      expect(await start(), code).toBe("failed");
+      expect(await logLines(), code).toEqual([expect.stringMatching(message)]);
+    }
+  });
+
+  test("console output of the module goes to the log; a long log keeps its last 1,024 lines and counts the rest", async () => {
+    await setCode(
+      [
+        `import { PortalsApp } from "portals-ts";`,
+        `export default PortalsApp("chatty", (app) => {`,
+        `  const g = app.generators.fromRange(0, 5000, 100);`,
+        `  app.workflows<number, number>("w").source(g.stream).map((n) => { if (n === 0) console.log("first", { n }); return n; }).logger().sink().freeze();`,
+        `});`,
+      ].join("\n"),
+    );
+    expect(await start()).toBe("done");
+    const lines = await logLines();
+    expect(lines[0]).toBe("… 3977 earlier lines not kept");
+    expect(lines.slice(1)).toEqual(Array.from({ length: 1024 }, (_, i) => String(3976 + i)));
+    await setCode(`import { PortalsApp } from "portals-ts";\nexport default PortalsApp("c", (app) => {\n  app.workflows<number, number>("w").source(app.generators.fromArray([7]).stream).map((n) => { console.log("seen", n); return n; }).sink().freeze();\n});\n`);
+    expect(await start()).toBe("done");
+    expect(await logLines()).toEqual(["seen 7"]);
+    expect(await page.textContent("#counters")).not.toContain(" 0 events/s");
+  });
+
   test("Step takes N steps and pauses, and again", async () => {
     await page.selectOption("[data-testid=examples]", "keyed-counter");
     await page.fill("#steps", "3");
@@ -172,17 +214,24 @@ describe("controls", () => {
   });
 
   test("a step that never ends is stopped by the time limit, and the page works on", async () => {
-    await setCode(
-      [`import { PortalsApp } from "portals-ts";`, `export default PortalsApp("stuck", (app) => {`, `  const g = app.generators.fromArray([1]);`, `  app.workflows<number, number>("w").source(g.stream).map((n) => { while (n > 0) n++; return n; }).sink().freeze();`, `});`].join("\n"),
-    );
+    await setCode(STUCK);
     await page.fill("[data-testid=limit]", "1");
     await page.click("[data-testid=run]");
     await poll(async () => (await logLines()).at(-1)).toBe("Error: Execution timed out");
     await page.fill("[data-testid=limit]", "30");
-    await page.waitForFunction(() => document.getElementById("status")!.textContent!.startsWith("compiled"), null, { timeout: 60_000 });
+    await page.waitForFunction(() => document.getElementById("status")!.textContent!.startsWith("compiled") || document.getElementById("status")!.textContent === "ready", null, { timeout: 60_000 });
     await page.selectOption("[data-testid=examples]", "hello-world");
     expect(await start()).toBe("done");
     expect(await logLines()).toEqual(["Hello, World!"]);
+    // Step into the endless step: the same watchdog ends it.
+    await setCode(STUCK);
+    await page.fill("[data-testid=limit]", "1");
+    await page.fill("#steps", "5");
+    const before = Number(await page.getAttribute("[data-testid=status]", "data-run"));
+    await page.click("[data-testid=step]");
+    await poll(async () => (await logLines()).at(-1)).toBe("Error: Execution timed out");
+    expect(await settled(before + 1)).toBe("stopped");
+    await page.fill("[data-testid=limit]", "30");
   });
 
   test("the share link restores exactly the same text", async () => {
@@ -274,6 +323,13 @@ describe("connect", () => {
       await page.click("[data-testid=ask]");
       await page.click("[data-testid=ask]");
       await poll(logLines).toContain('/counter/portals/count ← {"by":5} → 10');
+      // A server that is not there: the panel says so and asks nothing of the old one.
+      await page.fill("[data-testid=server-url]", "http://127.0.0.1:9");
+      await page.click("[data-testid=server-connect]");
+      await poll(async () => (await logLines()).at(-1)).toMatch(/^Error: cannot reach http:\/\/127\.0\.0\.1:9/);
+      expect(await page.isDisabled("[data-testid=ask]")).toBe(true);
+      expect(await page.isDisabled("[data-testid=deploy]")).toBe(true);
+      await page.fill("[data-testid=server-url]", served.url);
       await page.fill("[data-testid=server-token]", "a-wrong-token-of-enough-length");
       await page.click("[data-testid=server-connect]");
       await page.click("[data-testid=ask]");
