@@ -11,6 +11,10 @@ const HEIGHT = 34;
 
 /** Replaces the content of `into` with the drawing of `model`; returns the number of nodes drawn. */
 export function drawGraph(into: HTMLElement, model: GraphModel, events: Readonly<Record<string, number>> = {}): number {
+  if (model.nodes.length === 0) {
+    into.replaceChildren("the applications have no generators, sequencers, splitters or workflows");
+    return 0;
+  }
   const g = new dagre.graphlib.Graph({ multigraph: true });
   g.setGraph({ rankdir: "LR", nodesep: 14, ranksep: 36, marginx: 8, marginy: 8 });
   g.setDefaultEdgeLabel(() => ({}));
@@ -21,7 +25,8 @@ export function drawGraph(into: HTMLElement, model: GraphModel, events: Readonly
   const svg = document.createElementNS(SVG, "svg");
   svg.setAttribute("viewBox", `0 0 ${size.width ?? 0} ${size.height ?? 0}`);
   svg.setAttribute("width", String(size.width ?? 0));
-  svg.setAttribute("height", String(size.height ?? 0));
+  // A wide graph is scaled down to the panel's width, so that all of it is in view.
+  svg.setAttribute("style", "max-width: 100%; height: auto");
   for (const e of g.edges()) {
     const points = g.edge(e).points ?? [];
     const path = document.createElementNS(SVG, "polyline");

@@ -3,7 +3,7 @@
  * the browser with the log it has under Node, a compile error is shown at its line, Step, Stop,
  * the time limit, the share link and the graph work. Needs the built page (`npm run
  * build:playground`, part of `npm test`) and Chromium (`scripts/chromium.sh`). The test writes a
- * screenshot of the page after the shopping cart ran and prints its path.
+ * screenshot of the page after the bank saga ran and prints its path.
  */
 /// <reference lib="dom" />
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -350,9 +350,9 @@ describe("see inside", () => {
     await poll(async () => page.textContent("[data-testid=state]")).toMatch(/parked.*app\.ts#.* pc \d+/);
   });
 
-  test("a screenshot after the shopping cart ran", async () => {
+  test("a screenshot of the page after the bank saga ran (the shopping cart is not in the menu yet)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "portals-playground-"));
-    const path = join(dir, "playground-shopping-cart.png");
+    const path = join(dir, "playground-bank-saga.png");
     await page.setViewportSize({ width: 1400, height: 900 });
     await page.selectOption("[data-testid=examples]", "bank-saga");
     expect(await start()).toBe("done");
