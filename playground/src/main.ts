@@ -10,7 +10,6 @@ import type { Problem } from "./compile.js";
 import { Editor } from "./editor.js";
 import { EXAMPLES } from "./examples.js";
 import { drawGraph } from "./graph.js";
-import type { GraphModel } from "./graph-model.js";
 import type { StateView } from "./inspect.js";
 import type { FromWorker, RunStats, ToWorker } from "./protocol.js";
 import { ServerConnection } from "./server.js";
@@ -35,7 +34,6 @@ let runId = 0;
 let runState: "none" | "running" | "paused" | "done" | "stopped" | "failed" = "none";
 let watchdog: ReturnType<typeof setTimeout> | undefined;
 let checkTimer: ReturnType<typeof setTimeout> | undefined;
-let graph: GraphModel | undefined;
 /** The text the current run was launched with: Run continues a paused run only while the editor still holds it. */
 let launchedText: string | undefined;
 const log: string[] = [];
@@ -119,8 +117,7 @@ function receive(m: FromWorker): void {
       showProblems(m.problems);
       status.dataset.compileMs = m.ms.toFixed(1);
       if (m.graph !== undefined) {
-        graph = m.graph;
-        drawGraph($("graph"), graph);
+        drawGraph($("graph"), m.graph);
       }
       return;
     case "log":
