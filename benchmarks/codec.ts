@@ -88,17 +88,19 @@ async function buildValue(name: ValueName): Promise<unknown> {
 
 /** The shopping cart's applications, stepped into the middle of the trace, and their snapshot as the value the codec encodes. */
 async function cartSnapshot(): Promise<unknown> {
-  const [{ Systems, Sinks }, { importCompiled }, inventory, analytics, { ordersApp }, { createCodec }, { unframeSnapshot }] = await Promise.all([
+  const [{ Systems, Sinks }, { importCompiled }, { inventoryApp }, { recordedTrace }, analytics, { ordersApp }, { createCodec }, { unframeSnapshot }] = await Promise.all([
     import("../runtime/index.js"),
     import("./lib/compile.js"),
     import("../examples/shopping-cart/inventory.js"),
+    import("../examples/shopping-cart/files.js"),
     import("../examples/shopping-cart/analytics.js"),
     import("../examples/shopping-cart/orders.js"),
     import("../runtime/state/codec.js"),
     import("../runtime/state/snapshot-format.js"),
   ]);
-  const cart = (await importCompiled<{ default: import("../runtime/index.js").Application }>("examples/shopping-cart/cart.ts")).default;
-  const apps = [inventory.default, cart, ordersApp(Sinks.memory()), analytics.default];
+  const { cartApp } = await importCompiled<typeof import("../examples/shopping-cart/cart.js")>("examples/shopping-cart/cart.ts");
+  const trace = recordedTrace();
+  const apps = [inventoryApp(trace.restocks), cartApp(trace.cart), ordersApp(Sinks.memory()), analytics.default];
   const system = Systems.test({ seed: 1, log: () => {} });
   system.launch(apps[0]!);
   system.stepUntilComplete();

@@ -40,10 +40,9 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import v8 from "node:v8";
 import { Command, InvalidArgumentError } from "commander";
-import { Application, Systems, type Sink, type SinkWriter } from "portals-ts";
+import { Systems, type Application, type Sink, type SinkWriter } from "portals-ts";
 import { generateTrace, TRACE } from "../examples/shopping-cart/generate.js";
 import type { CartOp, NumberedOrder, Restock } from "../examples/shopping-cart/model.js";
-import type { GeneratorSource } from "../runtime/graph/model.js";
 import { compiledPath, compileModules, ROOT } from "./lib/compile.js";
 import { collect, groupTable, newSince, readHeapSnapshot, retainerPath, retainers, summarize, label } from "./lib/heap.js";
 
@@ -135,12 +134,6 @@ function countingSink<T>(): Sink<T> & { readonly committed: () => number } {
       };
     },
   };
-}
-
-/** `app` with the generator at `path` reading `source` instead (the application re-lowered). */
-function withSource(app: Application, path: string, source: GeneratorSource): Application {
-  if (!app.model.generators.some((g) => g.path === path)) throw new Error(`soak: ${app.path} has no generator ${path}`);
-  return new Application({ ...app.model, generators: app.model.generators.map((g) => (g.path === path ? { ...g, source } : g)) });
 }
 
 /** Slope (per x unit) of the least-squares line through the points. */
@@ -324,16 +317,16 @@ function writeHeapSnapshotAfterGc(file: string): void {
 /** The example's four applications with endless sources, the sources' counters and the order counter. */
 async function loadCart(): Promise<{ apps: Application[]; cart: Endless<CartOp>; restocks: Endless<Restock>; orders: ReturnType<typeof countingSink<NumberedOrder>> }> {
   await compileModules([CART_SOURCE]);
-  const cartApp = ((await import(pathToFileURL(compiledPath(CART_SOURCE)).href)) as { default: Application }).default;
-  const inventoryApp = (await import("../examples/shopping-cart/inventory.js")).default;
+  const { cartApp } = (await import(pathToFileURL(compiledPath(CART_SOURCE)).href)) as typeof import("../examples/shopping-cart/cart.js");
+  const { inventoryApp } = await import("../examples/shopping-cart/inventory.js");
   const analyticsApp = (await import("../examples/shopping-cart/analytics.js")).default;
   const { ordersApp } = await import("../examples/shopping-cart/orders.js");
   const cart = new Endless<CartOp>((n) => generateTrace({ ...TRACE, seed: TRACE.seed + 1 + n, cartOps: CART_ROUND, restocks: 0 }).cart);
   const restocks = new Endless<Restock>((n) => generateTrace({ ...TRACE, seed: TRACE.seed + 1_000_001 + n, cartOps: 0, restocks: RESTOCK_ROUND }).restocks);
   const orders = countingSink<NumberedOrder>();
   const apps = [
-    withSource(inventoryApp, "/inventory/generators/restocks", { kind: "iterable", iterable: restocks, atomSize: 10 }),
-    withSource(cartApp, "/cart/generators/ops", { kind: "iterable", iterable: cart, atomSize: 100 }),
+    inventoryApp((app, options) => app.generators.fromIterable(restocks, { ...options, atomSize: 10 })),
+    cartApp((app, options) => app.generators.fromIterable(cart, options)),
     ordersApp(orders),
     analyticsApp,
   ];

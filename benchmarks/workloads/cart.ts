@@ -29,10 +29,10 @@
 import { readFileSync } from "node:fs";
 import { Systems, type Application, type Sink, type SinkState, type SinkWriter } from "portals-ts";
 import analytics, { topItems } from "../../examples/shopping-cart/analytics.js";
-import inventory from "../../examples/shopping-cart/inventory.js";
+import { recordedTrace, traceFile } from "../../examples/shopping-cart/files.js";
+import { inventoryApp } from "../../examples/shopping-cart/inventory.js";
 import { INITIAL_STOCK, type CartOp, type NumberedOrder, type Restock } from "../../examples/shopping-cart/model.js";
 import { ordersApp } from "../../examples/shopping-cart/orders.js";
-import { traceFile } from "../../examples/shopping-cart/trace.js";
 import { importCompiled } from "../lib/compile.js";
 import type { Runnable } from "../lib/types.js";
 
@@ -84,7 +84,8 @@ class DigestWriter implements SinkWriter {
 
 /** The applications of the example with the compiled cart; orders go to a digesting sink. */
 async function loadApps(): Promise<{ apps: Application[]; last: () => DigestWriter }> {
-  const cart = (await importCompiled<{ default: Application }>("examples/shopping-cart/cart.ts")).default;
+  const { cartApp } = await importCompiled<typeof import("../../examples/shopping-cart/cart.js")>("examples/shopping-cart/cart.ts");
+  const trace = recordedTrace();
   let writer: DigestWriter | undefined;
   const sink: Sink<NumberedOrder> = {
     kind: "sink",
@@ -92,7 +93,7 @@ async function loadApps(): Promise<{ apps: Application[]; last: () => DigestWrit
     open: () => (writer = new DigestWriter()),
   };
   return {
-    apps: [inventory, cart, ordersApp(sink), analytics],
+    apps: [inventoryApp(trace.restocks), cartApp(trace.cart), ordersApp(sink), analytics],
     last: () => {
       if (writer === undefined) throw new Error("cart benchmark: the orders sink was never opened");
       return writer;

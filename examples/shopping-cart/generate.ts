@@ -1,17 +1,14 @@
 /**
- * The recorded trace of the shopping cart: a seeded generator of restocking events and user
- * cart operations, with Zipf-distributed item popularity (a few items are bought very often,
- * most rarely). It was run once to write `data/restocks.jsonl` and `data/cart.jsonl`; a test
- * regenerates the trace and checks that the files are exactly its output.
- *
- *   npx tsx examples/shopping-cart/generate.ts   # rewrites the two files
+ * The shopping cart's trace generator: seeded restocking events and user cart operations, with
+ * Zipf-distributed item popularity (a few items are bought very often, most rarely). It wrote
+ * the recorded trace in `data/` once (write-trace.ts; a test checks the files are exactly its
+ * output), and generates a smaller trace in memory where there are no files (excerpt.ts, the
+ * playground).
  */
-import { writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
 import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
-import type { CartOp, Restock } from "./model.js";
+import type { CartOp, Restock, Trace } from "./model.js";
 
 /** What the trace is made of. */
 export interface TraceOptions {
@@ -74,9 +71,8 @@ export function jsonLines(values: readonly unknown[]): string {
   return values.map((v) => JSON.stringify(v)).join("\n") + "\n";
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { cart, restocks } = generateTrace(TRACE);
-  writeFileSync(new URL("./data/cart.jsonl", import.meta.url), jsonLines(cart));
-  writeFileSync(new URL("./data/restocks.jsonl", import.meta.url), jsonLines(restocks));
-  console.log(`wrote ${cart.length} cart operations and ${restocks.length} restocks`);
+/** The trace `o` generated in memory, each part replayable (its events are an array). */
+export function generatedTrace(o: TraceOptions): Trace {
+  const { cart, restocks } = generateTrace(o);
+  return { cart: (app, options) => app.generators.fromIterable(cart, options), restocks: (app, options) => app.generators.fromIterable(restocks, options) };
 }

@@ -2,6 +2,7 @@
  * The events and messages of the shopping cart (the Portals demo, paper §3 scenario 1), shared
  * by its four applications and by the trace generator.
  */
+import type { ApplicationBuilder, AtomOptions, GeneratorRef } from "portals-ts";
 
 /** A cart operation of a user: add an item, remove one, or check the cart out. */
 export type CartOp =
@@ -49,3 +50,15 @@ export type TopReply = readonly (readonly [number, number])[];
 
 /** Units every item starts with before any restock. */
 export const INITIAL_STOCK = 10;
+
+/**
+ * Adds the generator of a trace's events to `app`, named and sized by `options`: a recorded
+ * file under Node (files.ts), values in memory in a browser (generate.ts).
+ */
+export type TraceSource<T> = (app: ApplicationBuilder, options: AtomOptions) => GeneratorRef<T>;
+
+/** Where the shopping cart's events come from: the users' cart operations and the restocks. */
+export interface Trace {
+  readonly cart: TraceSource<CartOp>;
+  readonly restocks: TraceSource<Restock>;
+}

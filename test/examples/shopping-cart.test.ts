@@ -8,12 +8,12 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { PortalsApp, Sinks, Systems } from "portals-ts";
-import { shoppingCart } from "../../examples/shopping-cart/app.js";
+import { shoppingCart } from "../../examples/shopping-cart/applications.js";
 import type { CartQuery } from "../../examples/shopping-cart/cart.js";
 import { generateTrace, jsonLines, TRACE } from "../../examples/shopping-cart/generate.js";
 import type { StockLevel } from "../../examples/shopping-cart/inventory.js";
 import { INITIAL_STOCK, type InventoryReply, type InventoryRequest, type NumberedOrder, type TopReply, type TopRequest } from "../../examples/shopping-cart/model.js";
-import { traceFile } from "../../examples/shopping-cart/trace.js";
+import { recordedTrace, traceFile } from "../../examples/shopping-cart/files.js";
 
 interface Run {
   readonly lines: string[];
@@ -26,7 +26,7 @@ interface Run {
 }
 
 /** Runs the four applications, then asks their portals what they hold. */
-const app = shoppingCart(Sinks.memory());
+const app = shoppingCart(recordedTrace(), Sinks.memory());
 
 function runCart(seed: number): Run {
   const lines: string[] = [];

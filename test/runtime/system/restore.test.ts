@@ -15,7 +15,8 @@ import bankSaga from "../../../examples/bank-saga/app.js";
 import countdown from "../../../examples/countdown/app.js";
 import pingPong from "../../../examples/ping-pong/app.js";
 import previousValue from "../../../examples/previous-value/app.js";
-import { shoppingCart } from "../../../examples/shopping-cart/app.js";
+import { shoppingCart } from "../../../examples/shopping-cart/applications.js";
+import { recordedTrace } from "../../../examples/shopping-cart/files.js";
 import wordCount from "../../../examples/word-count/app.js";
 import { createCodec } from "../../../runtime/state/codec.js";
 import { decodeSnapshot as decodeWith } from "../../../runtime/system/snapshot.js";
@@ -78,7 +79,7 @@ const examples: [string, readonly Application[], number][] = [
   ["countdown", [countdown], 10],
   ["bank-saga", [bankSaga], 20],
   ["word-count", [wordCount], 0],
-  ["shopping-cart", shoppingCart(Sinks.memory()), 20],
+  ["shopping-cart", shoppingCart(recordedTrace(), Sinks.memory()), 20],
 ];
 
 describe.each(examples)("%s", (_name, apps, minParked) => {
