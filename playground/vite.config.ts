@@ -17,6 +17,7 @@ export default defineConfig({
       { find: /^portals-ts$/, replacement: dist("browser.js") },
       { find: /^portals-ts\/machine$/, replacement: dist("machine.js") },
       { find: /^portals-ts\/testing$/, replacement: dist("testing/index.js") },
+      { find: /^portals-ts\/sql$/, replacement: dist("sql/index.js") },
     ],
   },
   worker: { format: "es" },

@@ -5,7 +5,7 @@
  * the library is parsed once, and the module is re-read only when its text changed.
  */
 import ts from "typescript";
-import { DEFAULT_LIB, directoryExists, GLOBALS_FILE, OPTIONS, ROOT, type ModuleCompiler } from "./compile.js";
+import { DEFAULT_LIB, directoryExists, GLOBALS_FILE, OPTIONS, ROOT, type ModuleCompiler, type Source } from "./compile.js";
 
 /** A completion: what is inserted and what kind of thing it is. */
 export interface CompletionOption {
@@ -32,13 +32,12 @@ export interface HoverInfo {
 export class Assistant {
   private readonly service: ts.LanguageService;
   private file = "";
-  private version = 0;
 
   constructor(private readonly compiler: ModuleCompiler) {
     const files = compiler.files;
     const host: ts.LanguageServiceHost = {
       getScriptFileNames: () => [this.file, GLOBALS_FILE],
-      getScriptVersion: (name) => (name === this.file ? String(this.version) : "0"),
+      getScriptVersion: (name) => String(compiler.version(name)),
       getScriptSnapshot: (name) => {
         const text = files.get(name);
         return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
@@ -54,9 +53,10 @@ export class Assistant {
     this.service = ts.createLanguageService(host, ts.createDocumentRegistry());
   }
 
-  /** The completions at offset `at` of `text` (the module at `path`). */
-  completions(text: string, path: string | undefined, at: number): Completions {
-    const file = this.update(text, path);
+  /** The completions at offset `at` of the module of `source`. */
+  completions(source: Source, at: number): Completions {
+    const file = this.update(source);
+    const text = source.text;
     const found = this.service.getCompletionsAtPosition(file, at, { includeCompletionsWithInsertText: true });
     let from = at;
     while (from > 0 && /[\w$]/.test(text[from - 1]!)) from--;
@@ -65,21 +65,18 @@ export class Assistant {
     return { from, options };
   }
 
-  /** What hovering at offset `at` of `text` shows, or `undefined` over nothing with a type. */
-  hover(text: string, path: string | undefined, at: number): HoverInfo | undefined {
-    const file = this.update(text, path);
+  /** What hovering at offset `at` of the module of `source` shows, or `undefined` over nothing with a type. */
+  hover(source: Source, at: number): HoverInfo | undefined {
+    const file = this.update(source);
     const info = this.service.getQuickInfoAtPosition(file, at);
     if (info === undefined) return undefined;
     const documentation = [ts.displayPartsToString(info.documentation), ...(info.tags ?? []).map((t) => `@${t.name} ${ts.displayPartsToString(t.text)}`)].filter((s) => s.trim() !== "").join("\n");
     return { from: info.textSpan.start, to: info.textSpan.start + info.textSpan.length, signature: ts.displayPartsToString(info.displayParts), documentation };
   }
 
-  private update(text: string, path: string | undefined): string {
-    const before = this.compiler.files.get(this.file);
-    const file = this.compiler.load(text, path);
-    if (file !== this.file || before !== text) this.version++;
-    this.file = file;
-    return file;
+  private update(source: Source): string {
+    this.file = this.compiler.load(source);
+    return this.file;
   }
 }
 

@@ -1,11 +1,12 @@
 /**
- * The playground's compiler: one module of the editor through TypeScript 5.9 with this project's
+ * The playground's compiler: the editor's module through TypeScript 5.9 with this project's
  * transformer (the same `createTransformer` that `tspc` runs), in the worker, with no server. The
- * program is the user's module, the ES2022 library and the declarations of `portals-ts` from a
- * virtual file system, type checked with the whole program so that the transformer's type-aware
- * checks run as under `tspc`. Output is CommonJS so that the runner can hand the module its
- * imports (`portals-ts`, `portals-ts/machine`) without a module loader, or, for a deployment to a
- * server, an ES module that imports them (the server links its own copy of the package).
+ * program is the user's module, the files of its example it imports (read-only siblings such as
+ * the shopping cart's `cart.ts`), the ES2022 library and the declarations of `portals-ts` and
+ * `pure-rand` from a virtual file system, type checked with the whole program so that the
+ * transformer's type-aware checks run as under `tspc`. Output is CommonJS, one module per file,
+ * so that the runner can hand each its imports without a module loader, or, for a deployment to
+ * a server, an ES module that imports them (the server links its own copy of the package).
  *
  * Recompiling after an edit reuses the previous program (`oldProgram`): the library's source
  * files are parsed once per worker.
@@ -17,6 +18,8 @@ import { createTransformer } from "../../compiler/core/transform.js";
 export interface Problem {
   /** `typescript` (syntax and types) or `portals` (the continuation compiler). */
   readonly source: "typescript" | "portals";
+  /** The file under {@link ROOT} when the problem is in one of the module's other files, not in the module. */
+  readonly file?: string;
   /** 1-based line and column of the start, and the offsets of the range in the text. */
   readonly line: number;
   readonly column: number;
@@ -29,10 +32,27 @@ export interface Problem {
 /** What the output is: CommonJS to run in the worker, or an ES module to deploy. */
 export type OutputFormat = "commonjs" | "esm";
 
+/** A file of the program besides the module: a sibling of an example's module, by its path under {@link ROOT}. */
+export interface SourceFile {
+  readonly path: string;
+  readonly text: string;
+}
+
+/** What is compiled: the editor's `text` as the module at `path` (default {@link DEFAULT_PATH}), and the `files` it may import. */
+export interface Source {
+  readonly text: string;
+  readonly path?: string;
+  readonly files?: readonly SourceFile[];
+}
+
 /** The result of {@link ModuleCompiler.compile}. */
 export interface Compiled {
-  /** JavaScript in the format asked for, or `undefined` when there are errors. */
+  /** The module's JavaScript in the format asked for, or `undefined` when there are errors. */
   readonly code: string | undefined;
+  /** CommonJS of every file (the module's too) by its path under {@link ROOT} with `.js`; empty when there are errors. */
+  readonly modules: Readonly<Record<string, string>>;
+  /** The module's path under {@link ROOT} with `.js`. */
+  readonly path: string;
   readonly problems: readonly Problem[];
   /** Functions compiled into machines. */
   readonly machines: number;
@@ -50,13 +70,17 @@ export const DEFAULT_PATH = "app.ts";
 const LIB_DIR = "/lib/";
 /** Where the package's declarations are, as in an installed package (the compiler knows its builders by that path). */
 const PACKAGE_DIR = "/node_modules/portals-ts/dist/runtime/";
+/** Where pure-rand's declarations are (its subpaths, e.g. `pure-rand/distribution/uniformInt`, map into it). */
+const PURE_RAND_DIR = "/node_modules/pure-rand/lib/";
 
-/** The declaration files the program can read: TypeScript's libraries and portals-ts, by path. */
+/** The declaration files the program can read: TypeScript's libraries, portals-ts and pure-rand, by path. */
 export interface Declarations {
   /** `lib.*.d.ts` file name → text. */
   readonly libs: Readonly<Record<string, string>>;
   /** Path under the package's `dist/runtime/` (e.g. `index.d.ts`) → text. */
   readonly portals: Readonly<Record<string, string>>;
+  /** Path under pure-rand's `lib/` (e.g. `distribution/uniformInt.d.ts`) → text. */
+  readonly pureRand: Readonly<Record<string, string>>;
 }
 
 /** Ambient declarations of what a worker has besides ES2022 (what examples may use). */
@@ -83,6 +107,7 @@ export const OPTIONS: ts.CompilerOptions = {
     "portals-ts/machine": [`${PACKAGE_DIR}machine.d.ts`],
     "portals-ts/testing": [`${PACKAGE_DIR}testing/index.d.ts`],
     "portals-ts/sql": [`${PACKAGE_DIR}sql/index.d.ts`],
+    "pure-rand/*": [`${PURE_RAND_DIR}*`],
   },
 };
 
@@ -93,53 +118,75 @@ export const GLOBALS_FILE = LIB_DIR + "globals.d.ts";
 
 /** Compiles the editor's module; keeps the last program to reuse its library files. */
 export class ModuleCompiler {
-  /** The virtual file system: path → text (the module's file changes with {@link load}). */
+  /** The virtual file system: path → text (the module and its files change with {@link load}). */
   readonly files = new Map<string, string>();
   private readonly parsed = new Map<string, ts.SourceFile>();
+  private readonly versions = new Map<string, number>();
   private readonly previous = new Map<OutputFormat, ts.Program>();
-  /** The module's file now. */
-  private module: string | undefined;
+  /** The files {@link load} put in: the module first. */
+  private loaded: readonly string[] = [];
 
   constructor(declarations: Declarations) {
     for (const [name, text] of Object.entries(declarations.libs)) this.files.set(LIB_DIR + name, text);
     for (const [name, text] of Object.entries(declarations.portals)) this.files.set(PACKAGE_DIR + name, text);
+    for (const [name, text] of Object.entries(declarations.pureRand)) this.files.set(PURE_RAND_DIR + name, text);
     this.files.set(GLOBALS_FILE, GLOBALS);
   }
 
-  /** Puts `text` in the file system as the module at `path`; returns its file name. */
-  load(text: string, path = DEFAULT_PATH): string {
-    const file = `${ROOT}/${path}`;
-    if (this.module !== file) {
-      if (this.module !== undefined) this.files.delete(this.module);
-      this.module = file;
+  /** Puts the module of `source` and its files in the file system (removing the previous ones); returns the module's file name. */
+  load(source: Source): string {
+    const file = `${ROOT}/${source.path ?? DEFAULT_PATH}`;
+    const wanted = new Map<string, string>([[file, source.text], ...(source.files ?? []).map((f): [string, string] => [`${ROOT}/${f.path}`, f.text])]);
+    for (const name of this.loaded) {
+      if (!wanted.has(name)) {
+        this.files.delete(name);
+        this.parsed.delete(name);
+      }
     }
-    if (this.files.get(file) !== text) {
-      this.files.set(file, text);
-      this.parsed.delete(file);
+    for (const [name, text] of wanted) {
+      if (this.files.get(name) === text) continue;
+      this.files.set(name, text);
+      this.parsed.delete(name);
+      this.versions.set(name, this.version(name) + 1);
     }
+    this.loaded = [...wanted.keys()];
     return file;
   }
 
+  /** How many times the text of file `name` changed (the language service's script version). */
+  version(name: string): number {
+    return this.versions.get(name) ?? 0;
+  }
+
   /**
-   * Compiles `text` as the module at `path` (relative, e.g. `app.ts` or
+   * Compiles `source` (its module at a path relative to {@link ROOT}, e.g. `app.ts` or
    * `examples/ping-pong/app.ts`); never throws for problems in the text (they are in `problems`).
+   * An ES module is one file: a module that imports others of the page cannot be one.
    */
-  compile(text: string, format: OutputFormat = "commonjs", path = DEFAULT_PATH): Compiled {
+  compile(source: Source, format: OutputFormat = "commonjs"): Compiled {
     const started = performance.now();
-    const file = this.load(text, path);
+    const file = this.load(source);
+    const path = file.slice(ROOT.length + 1).replace(/\.ts$/, ".js");
     const options = format === "commonjs" ? OPTIONS : { ...OPTIONS, module: ts.ModuleKind.ES2022 };
     const old = this.previous.get(format);
     const program = ts.createProgram({ rootNames: [file, GLOBALS_FILE], options, host: this.host(), ...(old ? { oldProgram: old } : {}) });
     this.previous.set(format, program);
-    const source = program.getSourceFile(file)!;
-    const problems: Problem[] = [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source), ...program.getOptionsDiagnostics()].map((d) => problem(d, "typescript"));
-    let code: string | undefined;
+    const problems: Problem[] = program.getOptionsDiagnostics().map((d) => problem(d, "typescript", file));
+    for (const name of this.loaded) {
+      const parsed = program.getSourceFile(name);
+      if (parsed !== undefined) problems.push(...[...program.getSyntacticDiagnostics(parsed), ...program.getSemanticDiagnostics(parsed)].map((d) => problem(d, "typescript", file)));
+    }
+    if (format === "esm" && (source.files?.length ?? 0) > 0) {
+      const others = (source.files ?? []).map((f) => f.path.split("/").at(-1)).join(", ");
+      problems.push({ source: "portals", line: 1, column: 1, from: 0, to: 0, severity: "error", message: `a server takes one module, and this one comes with ${others}: deploy the example from the repository with \`portals deploy\` (docs/live.md)` });
+    }
+    const modules: Record<string, string> = {};
     let machines = 0;
     const compiler: Problem[] = [];
     program.emit(
-      source,
+      undefined,
       (name, out) => {
-        if (name.endsWith(".js")) code = out;
+        if (name.startsWith(ROOT + "/") && name.endsWith(".js")) modules[name.slice(ROOT.length + 1)] = out;
       },
       undefined,
       false,
@@ -150,7 +197,7 @@ export class ModuleCompiler {
             program,
             onFile: (_file, result) => {
               machines += result.machines;
-              for (const d of result.diagnostics) compiler.push(problem(d, "portals"));
+              for (const d of result.diagnostics) compiler.push(problem(d, "portals", file));
             },
           }),
         ],
@@ -158,7 +205,7 @@ export class ModuleCompiler {
     );
     problems.push(...compiler);
     const failed = problems.some((p) => p.severity === "error");
-    return { code: failed ? undefined : code, problems, machines, ms: performance.now() - started };
+    return { code: failed ? undefined : modules[path], modules: failed ? {} : modules, path, problems, machines, ms: performance.now() - started };
   }
 
   private host(): ts.CompilerHost {
@@ -197,10 +244,11 @@ export function directoryExists(files: ReadonlyMap<string, string>, name: string
   return false;
 }
 
-function problem(d: ts.Diagnostic, source: Problem["source"]): Problem {
+function problem(d: ts.Diagnostic, source: Problem["source"], module: string): Problem {
   const message = ts.flattenDiagnosticMessageText(d.messageText, "\n");
   const severity = d.category === ts.DiagnosticCategory.Error ? "error" : "warning";
   if (d.file === undefined || d.start === undefined) return { source, line: 1, column: 1, from: 0, to: 0, message, severity };
   const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
-  return { source, line: line + 1, column: character + 1, from: d.start, to: d.start + (d.length ?? 0), message, severity };
+  const where: Problem = { source, line: line + 1, column: character + 1, from: d.start, to: d.start + (d.length ?? 0), message, severity };
+  return d.file.fileName === module ? where : { ...where, file: d.file.fileName.replace(`${ROOT}/`, "") };
 }

@@ -1,11 +1,13 @@
 /**
  * The editor: CodeMirror 6 with TypeScript highlighting, the compiler's problems shown inline
  * (`@codemirror/lint` diagnostics at their ranges) as well as in the list below it, and
- * completion and hover answered by TypeScript's language service in the worker (`assist.ts`).
+ * completion and hover answered by TypeScript's language service in the worker (`assist.ts`);
+ * and a read-only viewer, with the same highlighting, for the other files of an example.
  */
 import { autocompletion, type CompletionContext, type CompletionResult } from "@codemirror/autocomplete";
 import { javascript } from "@codemirror/lang-javascript";
 import { setDiagnostics, type Diagnostic } from "@codemirror/lint";
+import { EditorState } from "@codemirror/state";
 import { hoverTooltip } from "@codemirror/view";
 import { EditorView, basicSetup } from "codemirror";
 import type { Completions, HoverInfo } from "./assist.js";
@@ -85,5 +87,24 @@ export class Editor {
   reveal(offset: number): void {
     this.view.dispatch({ selection: { anchor: Math.min(offset, this.view.state.doc.length) }, scrollIntoView: true });
     this.view.focus();
+  }
+}
+
+/** The viewer's extensions: the editor's highlighting, nothing to edit. */
+const VIEWER = [basicSetup, javascript({ typescript: true }), EditorState.readOnly.of(true), EditorView.editable.of(false)];
+
+/** A read-only view of a file (an example's file the module imports). */
+export class Viewer {
+  private readonly view: EditorView;
+
+  /** Mounts an empty viewer in `parent`. */
+  constructor(parent: HTMLElement) {
+    this.view = new EditorView({ parent, extensions: VIEWER });
+  }
+
+  /** Shows `text`, with the cursor (and the view) at `offset`. */
+  show(text: string, offset = 0): void {
+    this.view.setState(EditorState.create({ doc: text, extensions: VIEWER, selection: { anchor: Math.min(offset, text.length) } }));
+    this.view.dispatch({ scrollIntoView: true });
   }
 }

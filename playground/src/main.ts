@@ -6,14 +6,14 @@
  * the worker (a new one starts), either way with `Error: Execution timed out`.
  */
 import "./style.css";
-import type { Problem } from "./compile.js";
-import { Editor } from "./editor.js";
-import { EXAMPLES } from "./examples.js";
+import type { Problem, Source, SourceFile } from "./compile.js";
+import { Editor, Viewer } from "./editor.js";
+import { EXAMPLES, exampleFiles, type Example } from "./examples.js";
 import { drawGraph } from "./graph.js";
 import type { StateView } from "./inspect.js";
 import type { FromWorker, RunStats, ToWorker } from "./protocol.js";
 import { ServerConnection } from "./server.js";
-import { sharedText, shareFragment } from "./share.js";
+import { sharedModule, shareFragment, type Shared } from "./share.js";
 
 /** Lines the log panel keeps. */
 const LOG_LINES = 1024;
@@ -39,7 +39,19 @@ let launchedText: string | undefined;
 const log: string[] = [];
 let dropped = 0;
 
-const initial = sharedText(location.hash) ?? EXAMPLES.find((e) => e.name === "hello-world")?.text ?? "";
+const HELLO = EXAMPLES.find((e) => e.name === "hello-world")!;
+/** What the page opens with: the share link's module, or hello world (also when the link is damaged, said in the log). */
+let shared: Shared | undefined;
+let linkProblem: string | undefined;
+try {
+  shared = sharedModule(location.hash);
+} catch (thrown) {
+  linkProblem = `Error: ${(thrown as Error).message}; showing ${HELLO.name} instead`;
+}
+const initial = shared?.text ?? HELLO.text;
+/** The example whose other files the editor's module imports (they are beside it), and those files; none for a one-file module. */
+let home: Example | undefined;
+let files: readonly SourceFile[] = [];
 /** Requests to the worker that wait for an answer (completions, hovers), by id. */
 const waiting = new Map<number, { readonly resolve: (result: never) => void; readonly none: unknown }>();
 let nextRequest = 1;
@@ -50,7 +62,7 @@ function request<T>(type: "complete" | "hover", text: string, at: number, none: 
   const id = nextRequest++;
   return new Promise<T>((resolve) => {
     waiting.set(id, { resolve: resolve as (result: never) => void, none });
-    send({ type, id, text, at, ...modulePath(text) });
+    send({ type, id, source: source(text), at });
   });
 }
 
@@ -67,8 +79,11 @@ const editor = new Editor(
   },
 );
 
+const viewer = new Viewer($("viewer"));
+const tabs = $("files");
+
 for (const e of EXAMPLES) examples.append(new Option(e.name, e.name));
-examples.value = EXAMPLES.some((e) => e.text === initial) ? EXAMPLES.find((e) => e.text === initial)!.name : "";
+examples.value = EXAMPLES.find((e) => e.text === initial)?.name ?? "";
 if (examples.value === "") examples.prepend(new Option("(shared code)", "", true, true));
 
 function send(message: ToWorker, transfer: Transferable[] = []): void {
@@ -191,17 +206,61 @@ function clearLog(): void {
 }
 
 function showProblems(problems: readonly Problem[]): void {
-  editor.showProblems(problems);
+  editor.showProblems(problems.filter((p) => p.file === undefined));
   diagnosticsView.replaceChildren(
     ...problems.map((p) => {
       const li = document.createElement("li");
       li.className = p.severity;
       // The portals compiler's messages already begin with `portals: `.
-      li.textContent = `${p.line}:${p.column} ${p.source === "portals" ? "portals" : "ts"}: ${p.message.replace(/^portals: /, "")}`;
-      li.onclick = () => editor.reveal(p.from);
+      li.textContent = `${p.file === undefined ? "" : `${p.file}:`}${p.line}:${p.column} ${p.source === "portals" ? "portals" : "ts"}: ${p.message.replace(/^portals: /, "")}`;
+      li.onclick = () => (p.file === undefined ? (showTab(undefined), editor.reveal(p.from)) : showTab(p.file, p.from));
       return li;
     }),
   );
+}
+
+/** The example being opened: the controls act once it is in the editor (its files load over the network). */
+let opening: Promise<void> = Promise.resolve();
+
+/** Puts `example` in the editor, with its other files (loaded first, so the first check compiles them all). */
+function openExample(example: Example, text = example.text): void {
+  opening = opening.then(async () => {
+    const loaded = await exampleFiles(example);
+    home = loaded.length > 0 ? example : undefined;
+    files = loaded;
+    drawTabs();
+    editor.text = text;
+    check();
+  });
+}
+
+/** `control`, run once the example being opened is in the editor. */
+function afterOpening(control: () => unknown): () => void {
+  return () => void opening.then(control);
+}
+
+/** The tabs over the editor: the module, then its example's other files (read-only); none for a one-file module. */
+function drawTabs(): void {
+  tabs.hidden = files.length === 0;
+  const tab = (label: string, file: string | undefined): HTMLButtonElement => {
+    const button = document.createElement("button");
+    button.textContent = label;
+    button.dataset.file = file ?? "";
+    button.title = file === undefined ? "the module (editable)" : `${file} (read-only)`;
+    button.onclick = () => showTab(file);
+    return button;
+  };
+  tabs.replaceChildren(...(home === undefined ? [] : [tab(home.path.split("/").at(-1)!, undefined), ...files.map((f) => tab(f.path.split("/").at(-1)!, f.path))]));
+  showTab(undefined);
+}
+
+/** Shows the module in the editor (`file` undefined), or `file` of the example read-only, at `offset`. */
+function showTab(file: string | undefined, offset = 0): void {
+  const shown = files.find((f) => f.path === file);
+  $("editor").hidden = shown !== undefined;
+  $("viewer").hidden = shown === undefined;
+  if (shown !== undefined) viewer.show(shown.text, offset);
+  for (const button of tabs.querySelectorAll("button")) button.classList.toggle("active", button.dataset.file === (shown?.path ?? ""));
 }
 
 function showStats(stats: RunStats): void {
@@ -247,14 +306,18 @@ function showState(view: StateView | undefined): void {
   into.replaceChildren(table);
 }
 
-/** The repository path of the example the editor holds unchanged, if it does (see protocol.ts). */
-function modulePath(text: string): { path?: string } {
+/**
+ * What the worker compiles for the module `text`: beside its example's files when it has them,
+ * else at the repository path of the example it is unchanged from, if any (see protocol.ts).
+ */
+function source(text = editor.text): Source {
+  if (home !== undefined) return { text, path: home.path, files };
   const example = EXAMPLES.find((e) => e.text === text);
-  return example === undefined ? {} : { path: example.path };
+  return example === undefined ? { text } : { text, path: example.path };
 }
 
 function check(): void {
-  if (ready) send({ type: "check", text: editor.text, ...modulePath(editor.text) });
+  if (ready) send({ type: "check", source: source() });
 }
 
 function inspect(): void {
@@ -283,7 +346,7 @@ function run(paused: boolean): void {
   setState("running");
   launchedText = editor.text;
   const seed = Number($<HTMLInputElement>("seed").value) || 0;
-  send({ type: "run", run: runId, text: editor.text, ...modulePath(editor.text), seed, speed: speed(), timeLimitMs: limitMs(), paused });
+  send({ type: "run", run: runId, source: source(), seed, speed: speed(), timeLimitMs: limitMs(), paused });
   if (!paused) armWatchdog();
 }
 
@@ -313,14 +376,14 @@ function download(bytes: Uint8Array): void {
 }
 
 /** Run: a paused run (after Step or a restore) goes on, unless the code changed since; otherwise a fresh run starts. */
-$("run").onclick = () => {
+$("run").onclick = afterOpening(() => {
   if (runState !== "paused" || editor.text !== launchedText) return run(false);
   setState("running");
   send({ type: "resume", run: runId, speed: speed() });
   armWatchdog();
-};
+});
 $("stop").onclick = () => send({ type: "stop" });
-$("step").onclick = () => {
+$("step").onclick = afterOpening(() => {
   if (!ready) return void (status.textContent = "the compiler is still loading…");
   const steps = Math.max(1, Number($<HTMLInputElement>("steps").value) || 1);
   if (runState !== "paused" || editor.text !== launchedText) run(true);
@@ -328,16 +391,16 @@ $("step").onclick = () => {
   setState("running");
   armWatchdog();
   send({ type: "step", run: runId, steps });
-};
+});
 $("speed").onchange = () => send({ type: "speed", speed: speed() });
 $("refresh").onclick = inspect;
-$("share").onclick = () => {
+$("share").onclick = afterOpening(() => {
   const url = new URL(location.href);
-  url.hash = shareFragment(editor.text);
+  url.hash = shareFragment(home === undefined ? { text: editor.text } : { text: editor.text, example: home.name });
   history.replaceState(null, "", url);
   void navigator.clipboard?.writeText(url.href).catch(() => undefined);
   status.textContent = "link in the address bar";
-};
+});
 $("download").onclick = () => send({ type: "snapshot" });
 $<HTMLInputElement>("restore").onchange = async (event) => {
   const input = event.target as HTMLInputElement;
@@ -347,18 +410,19 @@ $<HTMLInputElement>("restore").onchange = async (event) => {
   if (file === undefined) return;
   if (!ready) return void appendLog(["Error: the compiler is still loading: restore again in a moment"]);
   const bytes = new Uint8Array(await file.arrayBuffer());
+  await opening;
   runId++;
   status.dataset.run = String(runId);
   setState("running");
   clearLog();
   launchedText = editor.text;
-  send({ type: "restore", run: runId, text: editor.text, ...modulePath(editor.text), bytes }, [bytes.buffer]);
+  send({ type: "restore", run: runId, source: source(), bytes }, [bytes.buffer]);
 };
 examples.onchange = () => {
   const example = EXAMPLES.find((e) => e.name === examples.value);
   if (example === undefined) return;
-  editor.text = example.text;
   history.replaceState(null, "", location.pathname + location.search);
+  openExample(example);
 };
 document.addEventListener("keydown", (event) => {
   if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
@@ -427,7 +491,7 @@ async function ask(): Promise<void> {
 
 $("connect").onclick = () => void connect();
 $("ask").onclick = () => void ask();
-$("deploy").onclick = () => send({ type: "bundle", text: editor.text, ...modulePath(editor.text) });
+$("deploy").onclick = afterOpening(() => send({ type: "bundle", source: source() }));
 
 /**
  * The page's automation surface (tests, and whoever scripts the page): the editor's text. The
@@ -442,4 +506,8 @@ $("deploy").onclick = () => send({ type: "bundle", text: editor.text, ...moduleP
 };
 
 status.dataset.run = "0";
+if (linkProblem !== undefined) appendLog([linkProblem]);
+// A shared module of an example with files, or an example chosen before a reload: its files come along.
+const opened = EXAMPLES.find((e) => e.name === (shared === undefined ? examples.value : shared.example));
+if (opened !== undefined) openExample(opened, initial);
 startWorker();

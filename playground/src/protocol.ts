@@ -1,12 +1,13 @@
 /**
  * Messages between the page and the worker that compiles and runs the editor's module. Every
  * message is structured-cloneable data; a run is identified by the `run` number the page gave
- * it, so that messages of a cancelled run are dropped by the page. `path` is where the module is
- * compiled (`compile.ts`): an example's repository path while its text is unchanged, so that its
- * machine ids, and so its snapshots, are those of the repository's build.
+ * it, so that messages of a cancelled run are dropped by the page. A `source` is the module with
+ * where it is compiled (`compile.ts`): an example's repository path while its text is unchanged,
+ * so that its machine ids, and so its snapshots, are those of the repository's build, and always
+ * for an example with other files (they are beside it, as in the repository).
  */
 import type { Completions, HoverInfo } from "./assist.js";
-import type { Problem } from "./compile.js";
+import type { Problem, Source } from "./compile.js";
 import type { GraphModel } from "./graph-model.js";
 import type { StateView } from "./inspect.js";
 
@@ -16,13 +17,13 @@ export type Speed = number;
 /** Page → worker. */
 export type ToWorker =
   /** Compile into an ES module to deploy to a server. */
-  | { readonly type: "bundle"; readonly text: string; readonly path?: string }
-  /** Completions, or what hovering shows, at offset `at` of `text`; answered with the same `id`. */
-  | { readonly type: "complete" | "hover"; readonly id: number; readonly text: string; readonly path?: string; readonly at: number }
+  | { readonly type: "bundle"; readonly source: Source }
+  /** Completions, or what hovering shows, at offset `at` of the module's text; answered with the same `id`. */
+  | { readonly type: "complete" | "hover"; readonly id: number; readonly source: Source; readonly at: number }
   /** Compile only (diagnostics while typing). */
-  | { readonly type: "check"; readonly text: string; readonly path?: string }
+  | { readonly type: "check"; readonly source: Source }
   /** Compile and launch into a fresh test system; then step at `speed` (or stay paused with `paused`). */
-  | { readonly type: "run"; readonly run: number; readonly text: string; readonly path?: string; readonly seed: number; readonly speed: Speed; readonly timeLimitMs: number; readonly paused: boolean }
+  | { readonly type: "run"; readonly run: number; readonly source: Source; readonly seed: number; readonly speed: Speed; readonly timeLimitMs: number; readonly paused: boolean }
   /** Take `steps` steps of the current run (launching it first when there is none), then pause. */
   | { readonly type: "step"; readonly run: number; readonly steps: number }
   /** Go on stepping at `speed` after a pause. */
@@ -33,8 +34,8 @@ export type ToWorker =
   | { readonly type: "inspect" }
   /** The bytes of a snapshot of the current run. */
   | { readonly type: "snapshot" }
-  /** Compile `text`, restore `bytes` into a fresh system with its applications, and pause. */
-  | { readonly type: "restore"; readonly run: number; readonly text: string; readonly path?: string; readonly bytes: Uint8Array };
+  /** Compile `source`, restore `bytes` into a fresh system with its applications, and pause. */
+  | { readonly type: "restore"; readonly run: number; readonly source: Source; readonly bytes: Uint8Array };
 
 /** Counters of a run. */
 export interface RunStats {

@@ -1,6 +1,7 @@
 /**
  * One run of the editor's module in the worker: evaluates the compiled CommonJS with its imports
- * bound to the runtime's browser build, launches the default export (an application or an array,
+ * bound to the runtime's browser build (and its relative imports to the other files of its
+ * example, each evaluated once), launches the default export (an application or an array,
  * as `portals run` takes it) into `Systems.test({ seed })`, and steps it in chunks. Between
  * chunks it yields to the worker's event loop, so that Stop, Step, a new Run or a change of
  * speed are seen, and checks the time limit. Log lines are written as `portals run` writes them
@@ -8,10 +9,13 @@
  */
 import * as portals from "portals-ts";
 import * as machine from "portals-ts/machine";
+import * as sql from "portals-ts/sql";
 import * as testing from "portals-ts/testing";
 import { exportedApplications } from "../../dist/runtime/api/exported.js";
 import type { Application, LogWriter, TestSystem } from "portals-ts";
 import { Systems } from "portals-ts";
+import type { Compiled } from "./compile.js";
+import { resolveImport } from "./paths.js";
 import type { RunStats } from "./protocol.js";
 
 /** What the runner tells the worker. */
@@ -21,28 +25,51 @@ export interface RunOutput {
   stats(stats: RunStats, state: "running" | "paused" | "done" | "stopped" | "failed"): void;
 }
 
-/** The modules a playground module may import. */
-const MODULES: Readonly<Record<string, unknown>> = { "portals-ts": portals, "portals-ts/machine": machine, "portals-ts/testing": testing };
+/** pure-rand's public subpaths (`pure-rand/distribution/uniformInt`, …), which examples draw seeded values from. */
+const pureRand = import.meta.glob<Record<string, unknown>>("../../node_modules/pure-rand/lib/esm/*/*.js", { eager: true });
+
+/** The packages a playground module may import, by name. */
+const MODULES: Readonly<Record<string, unknown>> = {
+  "portals-ts": portals,
+  "portals-ts/machine": machine,
+  "portals-ts/sql": sql,
+  "portals-ts/testing": testing,
+  ...Object.fromEntries(Object.entries(pureRand).map(([path, module]) => [`pure-rand/${path.replace(/^.*\/esm\//, "").replace(/\.js$/, "")}`, module])),
+};
 
 /** Log lines kept before they are posted (the page keeps the last 1,024 anyway). */
 const MAX_PENDING = 1024;
 
 /**
- * The applications default-exported by compiled CommonJS `code`.
+ * The applications default-exported by the compiled module (its CommonJS in `modules` at `path`).
  *
- * @throws whatever the module throws while it runs, or a TypeError naming what it exports instead
+ * @throws whatever the modules throw while they run, an Error naming an import the playground
+ *   does not have, or a TypeError naming what the module exports instead of applications
  */
-export function evaluate(code: string): Application[] {
-  const module = { exports: {} as Record<string, unknown> };
-  const require = (name: string): unknown => {
-    const found = MODULES[name];
-    if (found === undefined) throw new Error(`the playground has no module "${name}": import from ${Object.keys(MODULES).join(", ")}`);
-    return found;
+export function evaluate({ modules, path }: Pick<Compiled, "modules" | "path">): Application[] {
+  const evaluated = new Map<string, { exports: Record<string, unknown> }>();
+  const load = (file: string): Record<string, unknown> => {
+    const done = evaluated.get(file);
+    if (done !== undefined) return done.exports;
+    const module = { exports: {} as Record<string, unknown> };
+    evaluated.set(file, module);
+    const require = (name: string): unknown => {
+      if (name.startsWith(".")) {
+        const target = resolveImport(file, name);
+        if (modules[target] === undefined) throw new Error(`${file}: the playground has no file ${target} (imported as "${name}")`);
+        return load(target);
+      }
+      const found = MODULES[name];
+      if (found === undefined) throw new Error(`the playground has no module "${name}": import from ${Object.keys(MODULES).join(", ")}`);
+      return found;
+    };
+    // The module's own scope, as Node gives a CommonJS module (it is the user's code, compiled here).
+    new Function("require", "module", "exports", modules[file]!)(require, module, module.exports);
+    return module.exports;
   };
-  // The module's own scope, as Node gives a CommonJS module (it is the user's code, compiled here).
-  new Function("require", "module", "exports", code)(require, module, module.exports);
+  const exports = load(path);
   // What `export default` wrote (TypeScript's CommonJS output), as an ES module's default export.
-  return exportedApplications(Object.hasOwn(module.exports, "default") ? module.exports.default : undefined, "app.ts");
+  return exportedApplications(Object.hasOwn(exports, "default") ? exports.default : undefined, path.split("/").at(-1)!.replace(/\.js$/, ".ts"));
 }
 
 /** `Error: <message>`, the playground's line for what was thrown. */

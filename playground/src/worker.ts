@@ -5,7 +5,7 @@
  * (in the background, after the page has painted).
  */
 import { Assistant } from "./assist.js";
-import { ModuleCompiler, type Compiled } from "./compile.js";
+import { ModuleCompiler, type Compiled, type Source } from "./compile.js";
 import { declarations } from "./declarations.js";
 import { graphModel } from "./graph-model.js";
 import { show, stateView } from "./inspect.js";
@@ -15,33 +15,38 @@ import { errorLine, evaluate, Run } from "./runner.js";
 const compiler = new ModuleCompiler(declarations());
 const assistant = new Assistant(compiler);
 let current: { readonly id: number; readonly run: Run } | undefined;
-/** The last compile, by text and path: Step after a check, or Run after Step, does not compile twice. */
-let last: { readonly text: string; readonly path: string | undefined; readonly compiled: Compiled } | undefined;
+/** The last compile and its source: Step after a check, or Run after Step, does not compile twice. */
+let last: { readonly source: Source; readonly compiled: Compiled } | undefined;
 
 function post(message: FromWorker, transfer: Transferable[] = []): void {
   (self as unknown as { postMessage(m: unknown, t: Transferable[]): void }).postMessage(message, transfer);
 }
 
-function compile(text: string, path: string | undefined): Compiled {
-  if (last?.text !== text || last.path !== path) last = { text, path, compiled: compiler.compile(text, "commonjs", path) };
+function compile(source: Source): Compiled {
+  if (last === undefined || !sameSource(last.source, source)) last = { source, compiled: compiler.compile(source, "commonjs") };
   return last.compiled;
 }
 
-/** Compiles and launches `text` (or restores `bytes` with it) as run `id`; `undefined` when it cannot. */
-function launch(id: number, text: string, path: string | undefined, seed: number, speed: number, timeLimitMs: number, bytes?: Uint8Array): Run | undefined {
+function sameSource(a: Source, b: Source): boolean {
+  const files = (s: Source) => s.files ?? [];
+  return a.text === b.text && a.path === b.path && files(a).length === files(b).length && files(a).every((f, i) => f.path === files(b)[i]!.path && f.text === files(b)[i]!.text);
+}
+
+/** Compiles and launches `source` (or restores `bytes` with it) as run `id`; `undefined` when it cannot. */
+function launch(id: number, source: Source, seed: number, speed: number, timeLimitMs: number, bytes?: Uint8Array): Run | undefined {
   current?.run.dispose();
   current = undefined;
-  const compiled = compile(text, path);
+  const compiled = compile(source);
   const base = { type: "launched", run: id, problems: compiled.problems, machines: compiled.machines, ms: compiled.ms } as const;
   if (compiled.code === undefined) {
     post(base);
     const first = compiled.problems.find((p) => p.severity === "error")!;
-    post({ type: "log", run: id, lines: [`Error: ${first.message} (line ${first.line}, column ${first.column})`] });
+    post({ type: "log", run: id, lines: [`Error: ${first.message} (${first.file === undefined ? "" : `${first.file}, `}line ${first.line}, column ${first.column})`] });
     post({ type: "stats", run: id, stats: EMPTY, state: "failed" });
     return undefined;
   }
   try {
-    const apps = evaluate(compiled.code);
+    const apps = evaluate(compiled);
     const run = new Run(apps, seed, {
       log: (lines, dropped) => post({ type: "log", run: id, lines, dropped }),
       stats: (stats, state) => post({ type: "stats", run: id, stats, state }),
@@ -78,23 +83,23 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
 async function handle(m: ToWorker): Promise<void> {
   switch (m.type) {
     case "complete":
-      post({ type: "completions", id: m.id, result: assistant.completions(m.text, m.path, m.at) });
+      post({ type: "completions", id: m.id, result: assistant.completions(m.source, m.at) });
       return;
     case "hover":
-      post({ type: "hovered", id: m.id, result: assistant.hover(m.text, m.path, m.at) });
+      post({ type: "hovered", id: m.id, result: assistant.hover(m.source, m.at) });
       return;
     case "bundle": {
-      const compiled = compiler.compile(m.text, "esm", m.path);
+      const compiled = compiler.compile(m.source, "esm");
       post({ type: "bundle", code: compiled.code, problems: compiled.problems });
       return;
     }
     case "check": {
-      const compiled = compile(m.text, m.path);
+      const compiled = compile(m.source);
       post({ type: "checked", problems: compiled.problems, machines: compiled.machines, ms: compiled.ms });
       return;
     }
     case "run": {
-      const run = launch(m.run, m.text, m.path, m.seed, m.speed, m.timeLimitMs);
+      const run = launch(m.run, m.source, m.seed, m.speed, m.timeLimitMs);
       // Paused (Step): the step that follows reports.
       if (run !== undefined && !m.paused) run.resume(m.speed);
       return;
@@ -128,7 +133,7 @@ async function handle(m: ToWorker): Promise<void> {
       }
       return;
     case "restore": {
-      const run = launch(m.run, m.text, m.path, 0, Infinity, Number.MAX_SAFE_INTEGER, m.bytes);
+      const run = launch(m.run, m.source, 0, Infinity, Number.MAX_SAFE_INTEGER, m.bytes);
       if (run !== undefined) post({ type: "stats", run: m.run, stats: run.stats(), state: "paused" });
       return;
     }

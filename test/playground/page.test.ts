@@ -3,7 +3,7 @@
  * the browser with the log it has under Node, a compile error is shown at its line, Step, Stop,
  * the time limit, the share link and the graph work. Needs the built page (`npm run
  * build:playground`, part of `npm test`) and Chromium (`scripts/chromium.sh`). The test writes a
- * screenshot of the page after the bank saga ran and prints its path.
+ * screenshot of the page after the shopping cart ran and prints its path.
  */
 /// <reference lib="dom" />
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -88,7 +88,7 @@ test("portals playground on a port in use says so and how to pick another", asyn
 describe("examples", () => {
   test("the menu has every example that runs without Node APIs", async () => {
     const names = await page.$$eval("[data-testid=examples] option", (options) => options.map((o) => (o as HTMLOptionElement).value));
-    expect(names).toEqual(expect.arrayContaining(["hello-world", "operator-tour", "keyed-counter", "previous-value", "ping-pong", "countdown", "registry", "feedback-loop", "splitter-routing", "bank-saga", "word-count"]));
+    expect(names).toEqual(expect.arrayContaining(["hello-world", "operator-tour", "keyed-counter", "previous-value", "ping-pong", "countdown", "registry", "feedback-loop", "splitter-routing", "bank-saga", "word-count", "shopping-cart", "sql-kv"]));
     expect(names[0]).toBe("hello-world");
   });
 
@@ -249,6 +249,69 @@ describe("controls", () => {
   });
 });
 
+describe("an example with files", () => {
+  test("the shopping cart's module comes with its files: tabs show them read-only, the run uses them", async () => {
+    await page.selectOption("[data-testid=examples]", "shopping-cart");
+    await poll(async () => page.$$eval("[data-testid=files] button", (b) => b.map((x) => x.textContent))).toEqual(["excerpt.ts", "analytics.ts", "applications.ts", "cart.ts", "generate.ts", "inventory.ts", "model.ts", "orders.ts"]);
+    await page.click("[data-testid=files] button[data-file='examples/shopping-cart/cart.ts']");
+    expect(await page.isVisible("[data-testid=editor]")).toBe(false);
+    const shown = await page.textContent("[data-testid=viewer] .cm-content");
+    expect(shown).toContain("export function cartApp(operations: TraceSource<CartOp>): Application {");
+    expect(await page.getAttribute("[data-testid=viewer] .cm-content", "contenteditable")).toBe("false");
+    await page.click("[data-testid=files] button[data-file='']");
+    expect(await page.isVisible("[data-testid=editor]")).toBe(true);
+    // An edit of the module still compiles beside the files: fewer cart operations, fewer orders.
+    const text = await page.evaluate(() => (window as unknown as { playground: { text(): string } }).playground.text());
+    await setCode(text.replace("cartOps: 10_000", "cartOps: 2_000"));
+    expect(await start()).toBe("done");
+    const module = (await import("../../examples/shopping-cart/applications.js")) as typeof import("../../examples/shopping-cart/applications.js");
+    const { generatedTrace, TRACE } = await import("../../examples/shopping-cart/generate.js");
+    expect(await logLines()).toEqual(nodeLog(module.shoppingCart(generatedTrace({ ...TRACE, cartOps: 2_000, restocks: 1_000 }))));
+  });
+
+  test("a type error in the module is shown at its line, and none in its files", async () => {
+    await page.selectOption("[data-testid=examples]", "shopping-cart");
+    await poll(async () => page.locator("[data-testid=files] button").count()).toBeGreaterThan(1);
+    const text = await page.evaluate(() => (window as unknown as { playground: { text(): string } }).playground.text());
+    const line = text.split("\n").findIndex((l) => l.startsWith("export default")) + 1;
+    await setCode(text.replace("cartOps: 10_000", 'cartOps: "many"'));
+    await poll(async () => page.textContent("[data-testid=diagnostics]")).toMatch(new RegExp(`^${line}:\\d+ ts: .*string.*number`));
+    await setCode(text);
+    await poll(async () => page.textContent("[data-testid=diagnostics]")).toBe("");
+  });
+
+  test("a share link of the edited shopping cart brings its files along", async () => {
+    await page.selectOption("[data-testid=examples]", "shopping-cart");
+    await poll(async () => page.locator("[data-testid=files] button").count()).toBeGreaterThan(1);
+    const text = (await page.evaluate(() => (window as unknown as { playground: { text(): string } }).playground.text())).replace("cartOps: 10_000", "cartOps: 3_000");
+    await setCode(text);
+    await page.click("[data-testid=share]");
+    await poll(() => Promise.resolve(page.url())).toContain("#with=shopping-cart&code=");
+    const other = await browser.context.newPage();
+    try {
+      await other.goto(page.url());
+      await other.waitForFunction(() => document.getElementById("status")!.textContent!.startsWith("compiled"), null, { timeout: 60_000 });
+      expect(await other.evaluate(() => (window as unknown as { playground: { text(): string } }).playground.text())).toBe(text);
+      expect(await other.locator("[data-testid=files] button").count()).toBe(8);
+      expect(await other.textContent("[data-testid=diagnostics]")).toBe("");
+    } finally {
+      await other.close();
+    }
+  });
+
+  test("a damaged share link says so in the log and opens hello world", async () => {
+    const other = await browser.context.newPage();
+    try {
+      await other.goto(`${server.url}#code=N4Ig%%%damaged`);
+      await other.waitForSelector(".cm-content");
+      await expect.poll(async () => other.textContent("[data-testid=log]"), { timeout: 20_000 }).toMatch(/^Error: the share link is damaged \(its code, \d+ characters, does not decompress\): copy the whole link again; showing hello-world instead/);
+      expect(await other.evaluate(() => (window as unknown as { playground: { text(): string } }).playground.text())).toContain("Hello");
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe("snapshots", () => {
   /** The ping-pong example: parked continuations across two workflows, compiled operators. */
   const NAME = "ping-pong";
@@ -350,12 +413,15 @@ describe("see inside", () => {
     await poll(async () => page.textContent("[data-testid=state]")).toMatch(/parked.*app\.ts#.* pc \d+/);
   });
 
-  test("a screenshot of the page after the bank saga ran (the shopping cart is not in the menu yet)", async () => {
+  test("a screenshot of the page after the shopping cart ran", async () => {
     const dir = mkdtempSync(join(tmpdir(), "portals-playground-"));
-    const path = join(dir, "playground-bank-saga.png");
+    const path = join(dir, "playground-shopping-cart.png");
     await page.setViewportSize({ width: 1400, height: 900 });
-    await page.selectOption("[data-testid=examples]", "bank-saga");
+    await page.selectOption("[data-testid=examples]", "shopping-cart");
     expect(await start()).toBe("done");
+    await poll(async () => (await logLines()).at(-1)).toMatch(/^top 10 items: /);
+    await page.click("#refresh");
+    await poll(async () => page.textContent("[data-testid=state]")).toContain("/inventory/workflows/inventory");
     await page.screenshot({ path });
     console.log(`playground screenshot: ${path}`);
   });
