@@ -244,8 +244,14 @@ export function directoryExists(files: ReadonlyMap<string, string>, name: string
   return false;
 }
 
+/** TypeScript's "Top-level 'await' expressions are only allowed when the 'module' option is …": options the page's user does not set. */
+const TOP_LEVEL_AWAIT = 1378;
+
 function problem(d: ts.Diagnostic, source: Problem["source"], module: string): Problem {
-  const message = ts.flattenDiagnosticMessageText(d.messageText, "\n");
+  const message =
+    d.code === TOP_LEVEL_AWAIT
+      ? "top-level await is not available in the playground (a module runs as CommonJS in its worker): await inside an async function or an operator instead"
+      : ts.flattenDiagnosticMessageText(d.messageText, "\n");
   const severity = d.category === ts.DiagnosticCategory.Error ? "error" : "warning";
   if (d.file === undefined || d.start === undefined) return { source, line: 1, column: 1, from: 0, to: 0, message, severity };
   const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);

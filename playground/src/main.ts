@@ -230,6 +230,8 @@ function openExample(example: Example, text = example.text): void {
     files = loaded;
     drawTabs();
     editor.text = text;
+    // Checked now, with its files, rather than again after the edit's delay.
+    clearTimeout(checkTimer);
     check();
   });
 }

@@ -147,12 +147,14 @@ describe("controls", () => {
     await poll(async () => page.locator(".cm-tooltip-hover .hover").textContent()).toMatch(/PortalsApp[\s\S]*application/i);
   });
 
-  test("a module that exports no application gets the message portals run gives", async () => {
+  test("a module that exports no application gets the message portals run gives; top-level await says why not", async () => {
     const cases: [string, RegExp][] = [
       ["", /^Error: module app\.ts has no default export; /],
       ["export const app = 1;\n", /^Error: module app\.ts has no default export; /],
       ["export default 42;\n", /^Error: module app\.ts: the default export is a number \(42\), not an application; /],
       ["export default [];\n", /^Error: module app\.ts default-exports an empty array; /],
+      // Under `portals run` an ES module may await at the top; here it is said why not, not which compiler option would allow it.
+      ["await Promise.resolve();\nexport default [];\n", /^Error: top-level await is not available in the playground \(a module runs as CommonJS in its worker\): await inside an async function or an operator instead \(line 1, column 1\)$/],
     ];
     for (const [code, message] of cases) {
       await setCode(code);
