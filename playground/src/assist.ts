@@ -4,7 +4,7 @@
  * what the editor proposes and explains. Its source files are cached by a document registry, so
  * the library is parsed once, and the module is re-read only when its text changed.
  */
-import ts from "typescript";
+import * as ts from "typescript";
 import { DEFAULT_LIB, directoryExists, GLOBALS_FILE, OPTIONS, ROOT, type ModuleCompiler, type Source } from "./compile.js";
 
 /** A completion: what is inserted and what kind of thing it is. */

@@ -11,7 +11,7 @@
  * Recompiling after an edit reuses the previous program (`oldProgram`): the library's source
  * files are parsed once per worker.
  */
-import ts from "typescript";
+import * as ts from "typescript";
 import { createTransformer } from "../../compiler/core/transform.js";
 
 /** A problem in the module, from TypeScript or from the portals compiler. */
