@@ -12,7 +12,7 @@ import { EXAMPLES, exampleFiles, type Example } from "./examples.js";
 import { drawGraph } from "./graph.js";
 import type { StateView } from "./inspect.js";
 import type { FromWorker, RunStats, ToWorker } from "./protocol.js";
-import { ServerConnection } from "./server.js";
+import { describeApps, ServerConnection } from "./server.js";
 import { sharedModule, shareFragment, type Shared } from "./share.js";
 
 /** Lines the log panel keeps. */
@@ -437,6 +437,7 @@ async function connect(): Promise<void> {
   const url = $<HTMLInputElement>("server-url").value.trim();
   try {
     connection = new ServerConnection(url, $<HTMLInputElement>("server-token").value);
+    await connection.verify();
     await listPortals();
     $<HTMLButtonElement>("deploy").disabled = false;
     $<HTMLButtonElement>("ask").disabled = false;
@@ -453,7 +454,7 @@ async function listPortals(): Promise<void> {
   const apps = await connection!.apps();
   const select = $<HTMLSelectElement>("portal");
   select.replaceChildren(...apps.filter((a) => !a.stopped).flatMap((a) => a.portals.map((p) => new Option(p, p))));
-  appendLog([`${connection!.url}: ${apps.length} application${apps.length === 1 ? "" : "s"} (${apps.map((a) => a.name).join(", ") || "none"})`]);
+  appendLog([describeApps(connection!.url, apps)]);
 }
 
 async function deployBundle(code: string | undefined, problems: readonly Problem[]): Promise<void> {
