@@ -145,7 +145,7 @@ function receive(m: FromWorker): void {
       if (m.state !== "running") inspect();
       return;
     case "state":
-      showState(m.view);
+      showState(m.view, m.error);
       return;
     case "snapshot":
       if (m.bytes === undefined) {
@@ -274,10 +274,15 @@ function showStats(stats: RunStats): void {
   }
 }
 
-function showState(view: StateView | undefined): void {
+/** Shows `view`, under `error` when a fresh one could not be taken (`view` is then the run's last one). */
+function showState(view: StateView | undefined, error?: string): void {
   const into = $("state");
+  const problem = document.createElement("p");
+  problem.className = "error";
+  problem.dataset.testid = "state-error";
+  problem.textContent = error ?? "";
   if (view === undefined) {
-    into.replaceChildren("no run");
+    into.replaceChildren(...(error === undefined ? ["no run"] : [problem]));
     return;
   }
   const table = document.createElement("table");
@@ -302,8 +307,8 @@ function showState(view: StateView | undefined): void {
     }
   }
   const caption = table.createCaption();
-  caption.textContent = `at step ${view.steps} · snapshot ${view.bytes} bytes`;
-  into.replaceChildren(table);
+  caption.textContent = `at step ${view.steps} · snapshot ${view.bytes} bytes${error === undefined ? "" : " (the last snapshot that could be taken)"}`;
+  into.replaceChildren(...(error === undefined ? [] : [problem]), table);
 }
 
 /**
