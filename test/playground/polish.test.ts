@@ -193,3 +193,48 @@ describe("state viewer", () => {
     expect(await page.locator("[data-testid=state] table td").count()).toBeGreaterThan(0);
   });
 });
+
+describe("graph", () => {
+  test("the wheel zooms at the pointer, a drag pans, a double click shows all of it again", async () => {
+    await page.selectOption("[data-testid=examples]", "bank-saga");
+    expect(await start("run")).toBe("done");
+    const svg = page.locator("[data-testid=graph] svg");
+    const viewBox = async (): Promise<number[]> => ((await svg.getAttribute("viewBox")) ?? "").split(" ").map(Number);
+    const full = await viewBox();
+    expect(full[0]).toBe(0);
+    expect(full[1]).toBe(0);
+    expect(full[2]).toBeGreaterThan(0);
+    expect(await svg.getAttribute("data-zoom")).toBe("1.000");
+    const box = (await svg.boundingBox())!;
+    const center = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+    // Two notches in at the middle: about 1.2 each, the middle stays where it was.
+    await page.mouse.move(center.x, center.y);
+    await page.mouse.wheel(0, -100);
+    await page.mouse.wheel(0, -100);
+    await poll(async () => Number(await svg.getAttribute("data-zoom"))).toBeGreaterThan(1.3);
+    const zoom = Number(await svg.getAttribute("data-zoom"));
+    expect(zoom).toBeCloseTo(Math.exp(0.36), 2);
+    const zoomed = await viewBox();
+    expect(zoomed[2]).toBeCloseTo(full[2]! / zoom, 0);
+    expect(zoomed[0]! + zoomed[2]! / 2).toBeCloseTo(full[2]! / 2, 0);
+    expect(zoomed[1]! + zoomed[3]! / 2).toBeCloseTo(full[3]! / 2, 0);
+    // The element keeps its size on the page: only what it shows changes.
+    expect((await svg.boundingBox())!.width).toBeCloseTo(box.width, 0);
+    // A drag of 60 pixels to the right shows what was to the left: 60 pixels' worth of units.
+    const unitsPerPixel = zoomed[2]! / box.width;
+    await page.mouse.down();
+    await page.mouse.move(center.x + 30, center.y, { steps: 3 });
+    await page.mouse.move(center.x + 60, center.y, { steps: 3 });
+    await page.mouse.up();
+    const panned = await viewBox();
+    expect(panned[0]).toBeCloseTo(zoomed[0]! - 60 * unitsPerPixel, 1);
+    expect(panned[1]).toBeCloseTo(zoomed[1]!, 1);
+    expect(panned[2]).toBe(zoomed[2]);
+    // Far out stops at half the size; a double click shows the whole drawing again.
+    for (let i = 0; i < 10; i++) await page.mouse.wheel(0, 400);
+    await poll(async () => svg.getAttribute("data-zoom")).toBe("0.500");
+    await svg.dblclick();
+    expect(await viewBox()).toEqual(full);
+    expect(await svg.getAttribute("data-zoom")).toBe("1.000");
+  });
+});
