@@ -1,6 +1,8 @@
 /**
  * Draws the application graph (`graph-model.ts`) as SVG, laid out left to right by dagre
- * (a maintained layered-graph layout; the drawing itself is a few SVG elements).
+ * (a maintained layered-graph layout; the drawing itself is a few SVG elements). The wheel
+ * zooms at the pointer, a drag pans, a double click shows all of it again: by moving the SVG's
+ * `viewBox`, with no library (a few pointer and wheel handlers).
  */
 import dagre from "@dagrejs/dagre";
 import type { GraphModel } from "./graph-model.js";
@@ -61,5 +63,68 @@ export function drawGraph(into: HTMLElement, model: GraphModel, events: Readonly
     svg.append(group);
   }
   into.replaceChildren(svg);
+  zoomable(svg, { x: 0, y: 0, width: size.width ?? 0, height: size.height ?? 0 });
   return model.nodes.length;
+}
+
+/** A rectangle of the drawing, in its own units (an SVG `viewBox`). */
+interface Box {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Closest zoom (the whole drawing's width over the part in view) and farthest. */
+const MAX_ZOOM = 12;
+const MIN_ZOOM = 0.5;
+
+/**
+ * Makes `svg` zoom with the wheel (about the point under the pointer), pan with a drag and
+ * show all of `full` again on a double click. The zoom is in `data-zoom` (1: all of it).
+ */
+function zoomable(svg: SVGSVGElement, full: Box): void {
+  if (full.width <= 0 || full.height <= 0) return;
+  let view: Box = full;
+  const show = (box: Box): void => {
+    view = box;
+    svg.setAttribute("viewBox", `${box.x} ${box.y} ${box.width} ${box.height}`);
+    svg.dataset.zoom = (full.width / box.width).toFixed(3);
+  };
+  show(full);
+  svg.style.cursor = "grab";
+  // Where a point of the page is, in the drawing's units.
+  const toDrawing = (clientX: number, clientY: number): DOMPoint => new DOMPoint(clientX, clientY).matrixTransform(svg.getScreenCTM()!.inverse());
+  svg.addEventListener(
+    "wheel",
+    (event) => {
+      event.preventDefault();
+      const at = toDrawing(event.clientX, event.clientY);
+      // A notch of a mouse wheel (about 100 pixels) zooms by about 1.2.
+      const pixels = event.deltaMode === WheelEvent.DOM_DELTA_LINE ? event.deltaY * 16 : event.deltaY;
+      const zoom = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, (full.width / view.width) * Math.exp(-pixels * 0.0018)));
+      const factor = full.width / zoom / view.width;
+      show({ x: at.x - (at.x - view.x) * factor, y: at.y - (at.y - view.y) * factor, width: view.width * factor, height: view.height * factor });
+    },
+    { passive: false },
+  );
+  svg.addEventListener("pointerdown", (event) => {
+    if (event.button !== 0) return;
+    const start = { x: event.clientX, y: event.clientY, view, scale: svg.getScreenCTM()!.a };
+    svg.setPointerCapture(event.pointerId);
+    svg.style.cursor = "grabbing";
+    const move = (e: PointerEvent): void => {
+      show({ ...start.view, x: start.view.x - (e.clientX - start.x) / start.scale, y: start.view.y - (e.clientY - start.y) / start.scale });
+    };
+    const end = (): void => {
+      svg.removeEventListener("pointermove", move);
+      svg.removeEventListener("pointerup", end);
+      svg.removeEventListener("pointercancel", end);
+      svg.style.cursor = "grab";
+    };
+    svg.addEventListener("pointermove", move);
+    svg.addEventListener("pointerup", end);
+    svg.addEventListener("pointercancel", end);
+  });
+  svg.addEventListener("dblclick", () => show(full));
 }

@@ -66,6 +66,57 @@ export function stateView(snapshot: Uint8Array, apps: readonly Application[]): S
   return { steps: data.stats.steps, workflows, bytes: snapshot.byteLength };
 }
 
+/** What the state viewer shows of a run: a view, the error that kept it from a fresh one, both, or neither (no run). */
+export interface Inspected {
+  /** The run's state now, or the last one that could be taken of this run when `error` is set. */
+  readonly view: StateView | undefined;
+  /** Why no snapshot of the run could be taken now. */
+  readonly error?: string;
+  /** True the first time this run meets `error`: the line to log once, not at every refresh. */
+  readonly firstTime?: boolean;
+}
+
+/**
+ * The state viewer of the worker's runs. A snapshot fails when the state holds what is not data
+ * (an instance of a class not registered with `app.dataClass`, docs/snapshots.md), and it fails
+ * again at every refresh: the error is made readable, reported once per run and error, and the
+ * last view of the run that could be taken stays in view (with its step), instead of none.
+ */
+export class StateInspector {
+  private last: { readonly run: number; readonly view: StateView } | undefined;
+  private reported: { readonly run: number; readonly error: string } | undefined;
+
+  /** The view of run `run`, whose `snapshot` is taken from a system running `apps`. */
+  inspect(run: number, snapshot: () => Uint8Array, apps: readonly Application[]): Inspected {
+    try {
+      const view = stateView(snapshot(), apps);
+      this.last = { run, view };
+      return { view };
+    } catch (thrown) {
+      const error = inspectError(thrown);
+      const firstTime = this.reported?.run !== run || this.reported.error !== error;
+      this.reported = { run, error };
+      return { view: this.last?.run === run ? this.last.view : undefined, error, firstTime };
+    }
+  }
+}
+
+/**
+ * The state viewer's message for what `snapshot()` threw: for state that is not data, which
+ * class, where, and how to register it (the codec's `EncodeError`, `runtime/state/codec.ts`).
+ */
+export function inspectError(thrown: unknown): string {
+  const { name, path, found, message } = (thrown ?? {}) as { name?: unknown; path?: unknown; found?: unknown; message?: unknown };
+  if (name !== "EncodeError" || typeof path !== "string" || typeof found !== "string") return `the state viewer cannot take a snapshot of this run: ${typeof message === "string" ? message : String(thrown)}`;
+  const where = path.replace(/^snapshot\./, "");
+  const cls = /^an instance of class (\S+)/.exec(found)?.[1];
+  if (cls === undefined) return `the state viewer cannot take a snapshot of this run: the state holds ${found} at ${where}, which cannot be stored (docs/snapshots.md: only data)`;
+  return (
+    `the state viewer cannot take a snapshot of this run: the state holds an instance of class ${cls} at ${where}, which is not registered; ` +
+    `register it in the application: app.dataClass({ name: "${cls}", type: ${cls}, encode: (v) => …, decode: (d) => new ${cls}(…) }) (docs/snapshots.md)`
+  );
+}
+
 /** Characters of one value's text before it is cut. */
 const MAX_TEXT = 160;
 

@@ -12,7 +12,7 @@ import { EXAMPLES, exampleFiles, type Example } from "./examples.js";
 import { drawGraph } from "./graph.js";
 import type { StateView } from "./inspect.js";
 import type { FromWorker, RunStats, ToWorker } from "./protocol.js";
-import { ServerConnection } from "./server.js";
+import { describeApps, ServerConnection } from "./server.js";
 import { sharedModule, shareFragment, type Shared } from "./share.js";
 
 /** Lines the log panel keeps. */
@@ -145,7 +145,7 @@ function receive(m: FromWorker): void {
       if (m.state !== "running") inspect();
       return;
     case "state":
-      showState(m.view);
+      showState(m.view, m.error);
       return;
     case "snapshot":
       if (m.bytes === undefined) {
@@ -276,10 +276,15 @@ function showStats(stats: RunStats): void {
   }
 }
 
-function showState(view: StateView | undefined): void {
+/** Shows `view`, under `error` when a fresh one could not be taken (`view` is then the run's last one). */
+function showState(view: StateView | undefined, error?: string): void {
   const into = $("state");
+  const problem = document.createElement("p");
+  problem.className = "error";
+  problem.dataset.testid = "state-error";
+  problem.textContent = error ?? "";
   if (view === undefined) {
-    into.replaceChildren("no run");
+    into.replaceChildren(...(error === undefined ? ["no run"] : [problem]));
     return;
   }
   const table = document.createElement("table");
@@ -304,8 +309,8 @@ function showState(view: StateView | undefined): void {
     }
   }
   const caption = table.createCaption();
-  caption.textContent = `at step ${view.steps} · snapshot ${view.bytes} bytes`;
-  into.replaceChildren(table);
+  caption.textContent = `at step ${view.steps} · snapshot ${view.bytes} bytes${error === undefined ? "" : " (the last snapshot that could be taken)"}`;
+  into.replaceChildren(...(error === undefined ? [] : [problem]), table);
 }
 
 /**
@@ -439,6 +444,7 @@ async function connect(): Promise<void> {
   const url = $<HTMLInputElement>("server-url").value.trim();
   try {
     connection = new ServerConnection(url, $<HTMLInputElement>("server-token").value);
+    await connection.verify();
     await listPortals();
     $<HTMLButtonElement>("deploy").disabled = false;
     $<HTMLButtonElement>("ask").disabled = false;
@@ -455,7 +461,7 @@ async function listPortals(): Promise<void> {
   const apps = await connection!.apps();
   const select = $<HTMLSelectElement>("portal");
   select.replaceChildren(...apps.filter((a) => !a.stopped).flatMap((a) => a.portals.map((p) => new Option(p, p))));
-  appendLog([`${connection!.url}: ${apps.length} application${apps.length === 1 ? "" : "s"} (${apps.map((a) => a.name).join(", ") || "none"})`]);
+  appendLog([describeApps(connection!.url, apps)]);
 }
 
 async function deployBundle(code: string | undefined, problems: readonly Problem[]): Promise<void> {

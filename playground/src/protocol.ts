@@ -62,5 +62,6 @@ export type FromWorker =
   /** Log lines of a run; `dropped` lines before them were not posted (the worker keeps 1,024 between posts). */
   | { readonly type: "log"; readonly run: number; readonly lines: readonly string[]; readonly dropped?: number }
   | { readonly type: "stats"; readonly run: number; readonly stats: RunStats; readonly state: "running" | "paused" | "done" | "stopped" | "failed" }
-  | { readonly type: "state"; readonly view: StateView | undefined }
+  /** The state view; with `error`, why a fresh one could not be taken (`view` is then the run's last one, if any). */
+  | { readonly type: "state"; readonly view: StateView | undefined; readonly error?: string }
   | { readonly type: "snapshot"; readonly bytes: Uint8Array | undefined; readonly error?: string };

@@ -8,12 +8,13 @@ import { Assistant } from "./assist.js";
 import { ModuleCompiler, type Compiled, type Source } from "./compile.js";
 import { declarations } from "./declarations.js";
 import { graphModel } from "./graph-model.js";
-import { show, stateView } from "./inspect.js";
+import { show, StateInspector } from "./inspect.js";
 import type { FromWorker, RunStats, ToWorker } from "./protocol.js";
 import { errorLine, evaluate, Run } from "./runner.js";
 
 const compiler = new ModuleCompiler(declarations());
 const assistant = new Assistant(compiler);
+const inspector = new StateInspector();
 let current: { readonly id: number; readonly run: Run } | undefined;
 /** The last compile and its source: Step after a check, or Run after Step, does not compile twice. */
 let last: { readonly source: Source; readonly compiled: Compiled } | undefined;
@@ -116,14 +117,14 @@ async function handle(m: ToWorker): Promise<void> {
     case "stop":
       current?.run.stop();
       return;
-    case "inspect":
-      try {
-        post({ type: "state", view: current === undefined ? undefined : stateView(current.run.system.snapshot(), current.run.apps) });
-      } catch (thrown) {
-        post({ type: "log", run: current?.id ?? 0, lines: [errorLine(thrown)] });
-        post({ type: "state", view: undefined });
-      }
+    case "inspect": {
+      if (current === undefined) return void post({ type: "state", view: undefined });
+      const { run } = current;
+      const inspected = inspector.inspect(current.id, () => run.system.snapshot(), run.apps);
+      if (inspected.firstTime) post({ type: "log", run: current.id, lines: [`Error: ${inspected.error}`] });
+      post({ type: "state", view: inspected.view, ...(inspected.error !== undefined ? { error: inspected.error } : {}) });
       return;
+    }
     case "snapshot":
       try {
         const bytes = current?.run.system.snapshot();

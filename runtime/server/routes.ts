@@ -29,6 +29,12 @@ const NAME = { type: "string", pattern: "^[\\w.-]+$", maxLength: 200 } as const;
 const PART_NAME = { type: "string", pattern: "^[\\w.$-]+$", maxLength: 200 } as const;
 /** The media type of JSON bodies. */
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
+/**
+ * The one read that needs the token: `GET /v1/auth` answers 204 to a valid token and 401
+ * otherwise, changing nothing, so a client (the playground's Connect) can check a token before
+ * its first call that changes something. The server's `onRequest` hook checks it.
+ */
+export const AUTH_PATH = "/v1/auth";
 /** The media types of deployment bundles (a `Content-Type` header's value matches it). */
 export const BUNDLE_TYPE = /^(application|text)\/javascript\s*(;|$)/i;
 
@@ -108,6 +114,19 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
   });
 
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+
+  app.get(
+    AUTH_PATH,
+    {
+      schema: {
+        summary: "Check a token without changing anything: 204 when Authorization: Bearer <token> carries the server's token, 401 otherwise",
+        security: SECURED,
+        response: { 204: { type: "null", description: "the token is the server's" }, 401: ERROR },
+      },
+    },
+    // The token was checked by the server's onRequest hook before this runs.
+    async (_request, reply) => reply.code(204).send(),
+  );
 
   // One deployment at a time: each is checked against what the ones before it launched.
   let deploying: Promise<unknown> = Promise.resolve();

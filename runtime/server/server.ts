@@ -19,7 +19,7 @@ import { Systems } from "../system/node-systems.js";
 import type { LiveSystem } from "../system/live-system.js";
 import { Deployments } from "./deployments.js";
 import { ServerMetrics } from "./metrics.js";
-import { BUNDLE_TYPE, registerRoutes } from "./routes.js";
+import { AUTH_PATH, BUNDLE_TYPE, registerRoutes } from "./routes.js";
 import { authorized, serverToken } from "./token.js";
 
 /** Options of {@link startServer}. */
@@ -228,8 +228,10 @@ async function httpApp(system: LiveSystem, deployments: Deployments, token: stri
   app.addHook("onRequest", async (request, reply) => {
     // A preflight carries no credentials; what it precedes is checked when it comes.
     if (request.method === "OPTIONS" && request.headers["access-control-request-method"] !== undefined) return;
-    if (request.method !== "GET" && request.method !== "HEAD" && !authorized(request.headers.authorization, token)) {
-      await reply.code(401).send({ error: "this call changes the server: send Authorization: Bearer <token> (printed at the server's first start, stored in <data dir>/token)" });
+    const checking = request.routeOptions.url === AUTH_PATH;
+    if ((checking || (request.method !== "GET" && request.method !== "HEAD")) && !authorized(request.headers.authorization, token)) {
+      const given = request.headers.authorization === undefined ? "no token was sent" : "the token is not this server's";
+      await reply.code(401).send({ error: `${checking ? given : "this call changes the server"}: send Authorization: Bearer <token> (printed at the server's first start, stored in <data dir>/token)` });
     }
   });
   app.setErrorHandler(async (error: Error & { statusCode?: number; validation?: unknown; code?: string }, request, reply) => {

@@ -397,8 +397,8 @@ describe("connect", () => {
       await page.fill("[data-testid=server-url]", served.url);
       await page.fill("[data-testid=server-token]", "a-wrong-token-of-enough-length");
       await page.click("[data-testid=server-connect]");
-      await page.click("[data-testid=ask]");
-      await poll(async () => (await logLines()).at(-1)).toMatch(/^Error: POST \/v1\/portals\/counter\/count: 401 /);
+      await poll(async () => (await logLines()).at(-1)).toMatch(new RegExp(`^Error: token rejected by ${served.url.replace(/\./g, "\\.")}: 401 the token is not this server's`));
+      expect(await page.isDisabled("[data-testid=ask]")).toBe(true);
     } finally {
       await served.close();
       rmSync(dir, { recursive: true, force: true });
