@@ -22,7 +22,8 @@ export async function serve(options: ServerOptions, io: CliIo): Promise<void> {
   process.on("uncaughtException", report("uncaught exception"));
   process.on("unhandledRejection", report("unhandled rejection"));
   const server = await startServer(options);
-  io.out(`portals server listening on ${server.url} (data dir ${options.dataDir}${server.restored === undefined ? "" : `, restored snapshot ${server.restored}`})\n`);
+  const cluster = options.cluster === undefined ? "" : `, runtime ${options.cluster.runtime} of the cluster at ${options.cluster.servers}`;
+  io.out(`portals server listening on ${server.url} (data dir ${options.dataDir}${cluster}${server.restored === undefined ? "" : `, restored snapshot ${server.restored}`})\n`);
   const host = options.host ?? "127.0.0.1";
   if (!(host === "localhost" || host === "::1" || host.startsWith("127."))) {
     io.err(`[warn] listening on ${host}, beyond this machine: reads (apps, metrics, and tails of every stream) need no token, so whoever reaches ${host} can read them\n`);

@@ -74,13 +74,16 @@ export interface ClusterLink extends SystemLink {
    * claim starts when the link is given to a live system, whose data directory is the claimant):
    * resolves when it holds the name, and at once when the cluster has not been reached (the name
    * is claimed once it is, and {@link ClusterLink.fenced} says when that fails); rejects with the
-   * refusal when another data directory holds the name.
+   * refusal when another data directory holds the name. A refusal told here is not also written
+   * to the log.
    */
   joined(): Promise<void>;
   /**
    * Resolves with why when this process no longer holds its runtime's name (another data directory
    * held it when the cluster was reached, or took it over); by then the link publishes, answers and
    * records nothing more under the name, and the system should be closed. Never settles otherwise.
+   * Once a program has read this promise, the loss is told only here; before, it is written to the
+   * log (an error), so a program that never asks still hears of it.
    */
   readonly fenced: Promise<Error>;
 }
@@ -164,10 +167,12 @@ class NatsLink implements LiveLink, ClusterLink {
   }
 
   joined(): Promise<void> {
+    this.identity.listen("decided");
     return this.identity.decided();
   }
 
   get fenced(): Promise<Error> {
+    this.identity.listen("fenced");
     return this.identity.fenced;
   }
 

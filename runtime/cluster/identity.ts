@@ -91,13 +91,20 @@ export class RuntimeIdentity implements Fence {
   private readonly claimed = settleable<void>();
   private readonly firstAttempt = settleable<void>();
   private readonly fencedWith = settleable<Fenced>();
+  /** Whether the first claim is still undecided: a refusal then goes to {@link decided}'s callers. */
+  private undecided = true;
+  /** Who was promised the loss of the name (a caller of {@link decided}, of {@link fenced}): they are told, not the log. */
+  private readonly listeners = new Set<"decided" | "fenced">();
 
   constructor(
     private readonly connection: ClusterConnection,
     private readonly runtime: string,
     /** Take the name even when another data directory holds it (once, at this claim). */
     private readonly takeOver: boolean,
-    /** Where the loss of the name is reported (an error, once), and a claim the server did not answer (a warning). */
+    /**
+     * Where the loss of the name is reported (an error, once, unless a caller of {@link listen}
+     * is told instead), and a claim the server did not answer (a warning).
+     */
     private readonly report: (line: string, level: "warn" | "error") => void,
   ) {
     this.claimed.promise.catch(() => {});
@@ -106,10 +113,10 @@ export class RuntimeIdentity implements Fence {
 
   /** Claims the name for data directory id `id` once the server is reached; see {@link decided} and {@link fenced}. */
   start(id: string): void {
-    if (this.connection.current === undefined) this.firstAttempt.resolve();
+    if (this.connection.current === undefined) this.decide();
     void this.connection.ready().then(
       (live) => this.claim(live.directory, id),
-      () => this.firstAttempt.resolve(), // closed before the server was reached
+      () => this.decide(), // closed before the server was reached
     );
   }
 
@@ -120,6 +127,14 @@ export class RuntimeIdentity implements Fence {
    */
   decided(): Promise<void> {
     return this.firstAttempt.promise;
+  }
+
+  /**
+   * Marks that a caller will report what `promise` ({@link decided} or {@link fenced}) says, so
+   * the loss of the name is not also written to the log (the CLI would print it twice).
+   */
+  listen(promise: "decided" | "fenced"): void {
+    this.listeners.add(promise);
   }
 
   /** Resolves once this process holds the name; rejects with {@link Fenced} once it does not. */
@@ -156,7 +171,7 @@ export class RuntimeIdentity implements Fence {
     this.closed = true;
     this.stopWatch?.();
     this.stopListening?.();
-    this.firstAttempt.resolve();
+    this.decide();
     this.claimed.reject(new Error(`the link of runtime ${this.runtime} was closed`));
   }
 
@@ -167,20 +182,21 @@ export class RuntimeIdentity implements Fence {
         break;
       } catch (thrown) {
         if (thrown instanceof Fenced) {
-          this.fence(thrown);
-          this.firstAttempt.reject(thrown);
+          const toCaller = this.undecided && this.listeners.has("decided");
+          this.decide(thrown);
+          this.fence(thrown, toCaller);
           return;
         }
         if (attempt === 0) {
           this.report(`cannot claim runtime ${this.runtime}'s name in the cluster (${describe(thrown)}); trying again`, "warn");
-          this.firstAttempt.resolve();
+          this.decide();
         }
         await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_BACKOFF_MS, 100 * 2 ** attempt)));
       }
     }
     if (this.closed) return;
     this.claimed.resolve();
-    this.firstAttempt.resolve();
+    this.decide();
     void this.watch(kv);
     // The watch may miss what happened while the server was away: read the key, and watch again.
     this.stopListening = this.connection.onReconnect(() => {
@@ -246,13 +262,21 @@ export class RuntimeIdentity implements Fence {
     throw this.lostWith;
   }
 
-  private fence(reason: Fenced): void {
+  /** Settles the first claim: resolved, or refused with `refusal`. */
+  private decide(refusal?: Fenced): void {
+    this.undecided = false;
+    if (refusal === undefined) this.firstAttempt.resolve();
+    else this.firstAttempt.reject(refusal);
+  }
+
+  /** Loses the name for `reason`: said once, to whoever listens for it (`told`), or else in the log. */
+  private fence(reason: Fenced, told = false): void {
     if (this.lostWith !== undefined) return;
     this.lostWith = reason;
     this.stopWatch?.();
     this.claimed.reject(reason);
     this.fencedWith.resolve(reason);
-    this.report(reason.message, "error");
+    if (!told && !this.listeners.has("fenced")) this.report(reason.message, "error");
   }
 }
 

@@ -142,18 +142,22 @@ describe("portals serve", () => {
     const args = ["--nats", nats().url, "--runtime", "id-cli"];
     const first = await startServer(dataDir(), args);
     try {
+      expect(first.output()).toMatch(new RegExp(`^portals server listening on http://127\\.0\\.0\\.1:\\d+ \\(data dir \\S+, runtime id-cli of the cluster at ${nats().url.replace(/[.]/g, "\\.")}\\)$`, "m"));
       const second = dataDir();
       const refused = await startServer(second, args).then(
         () => "started",
         (thrown: Error) => thrown.message,
       );
       expect(refused).toMatch(/^the server exited with 1:\n/);
+      // Said once: the CLI's error, not also a log line before it.
+      expect(refused.split("\n").filter((l) => l.includes("is held by another data directory"))).toHaveLength(1);
       expect(refused.split("\n").filter((l) => l.startsWith("portals: error:"))).toEqual([
         expect.stringMatching(/^portals: error: runtime id-cli of the cluster is held by another data directory \(host \S+, process \d+, since \S+\); stop that server, or choose another --runtime; if that machine is gone for good, `portals serve \.\.\. --take-over-runtime`/),
       ]);
       const taker = await startServer(second, [...args, "--take-over-runtime"]);
       await until("the old server's exit", () => first.output().includes("portals: error:"), 15_000);
       expect(first.output()).toMatch(/portals: error: runtime id-cli was taken over by process \d+ on \S+ at \S+ \(epoch 2; this process had 1\)/);
+      expect(first.output().split("\n").filter((l) => l.includes("was taken over"))).toHaveLength(1);
       await taker.stop();
     } finally {
       await first.stop();
