@@ -7,6 +7,7 @@
 import type { Application } from "portals-ts";
 import { createCodec } from "../../dist/runtime/state/codec.js";
 import { decodeSnapshot } from "../../dist/runtime/system/snapshot.js";
+import { inspectError } from "./inspect-error.js";
 
 /** A parked continuation: the request it waits for and its frames, innermost last. */
 export interface ParkedView {
@@ -99,22 +100,6 @@ export class StateInspector {
       return { view: this.last?.run === run ? this.last.view : undefined, error, firstTime };
     }
   }
-}
-
-/**
- * The state viewer's message for what `snapshot()` threw: for state that is not data, which
- * class, where, and how to register it (the codec's `EncodeError`, `runtime/state/codec.ts`).
- */
-export function inspectError(thrown: unknown): string {
-  const { name, path, found, message } = (thrown ?? {}) as { name?: unknown; path?: unknown; found?: unknown; message?: unknown };
-  if (name !== "EncodeError" || typeof path !== "string" || typeof found !== "string") return `the state viewer cannot take a snapshot of this run: ${typeof message === "string" ? message : String(thrown)}`;
-  const where = path.replace(/^snapshot\./, "");
-  const cls = /^an instance of class (\S+)/.exec(found)?.[1];
-  if (cls === undefined) return `the state viewer cannot take a snapshot of this run: the state holds ${found} at ${where}, which cannot be stored (docs/snapshots.md: only data)`;
-  return (
-    `the state viewer cannot take a snapshot of this run: the state holds an instance of class ${cls} at ${where}, which is not registered; ` +
-    `register it in the application: app.dataClass({ name: "${cls}", type: ${cls}, encode: (v) => …, decode: (d) => new ${cls}(…) }) (docs/snapshots.md)`
-  );
 }
 
 /** Characters of one value's text before it is cut. */

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startPlayground } from "../../runtime/cli/playground.js";
 import { startServer, type RunningServer } from "../../runtime/server/server.js";
 import { launchChromium, type TestBrowser } from "../support/browser.js";
-import { inspectError } from "../../playground/src/inspect.js";
+import { inspectError } from "../../playground/src/inspect-error.js";
 
 let browser: TestBrowser;
 let playground: Awaited<ReturnType<typeof startPlayground>>;
