@@ -2,19 +2,20 @@
  * A stream of this runtime that other runtimes read (docs/cluster.md, "Remote streams"): the
  * export is one more consumer of the stream, so the atoms it has not published stay in the
  * stream, and in every snapshot, as its outbox. Once a stored checkpoint covers atoms, they are
- * published in order, one JetStream message per atom, on this runtime's own subject, with an id
- * made of the runtime, the path and the atom's number: the same atom always goes out with the
- * same id and bytes. Only then does the export read them, and the stream drops them.
+ * published in order, one JetStream message per atom (an atom larger than the server takes in
+ * one message as several chunks, `chunks.ts`), on this runtime's own subject, with an id made of
+ * the runtime, the path, the atom's number (and the chunk's): the same atom always goes out with
+ * the same ids and bytes. Only then does the export read them, and the stream drops them.
  *
  * The atoms go to a JetStream stream of their own (`subjects.ts`), so the export knows the
- * sequence number each of its messages gets: it publishes up to {@link WINDOW} at once, each
- * expecting the stream's last sequence to be that of the atom before it. A message lost on the
- * way (a connection that broke) therefore cannot be overtaken by the next, which is refused; the
- * export then reads what the stream holds and publishes again from there. Before its first
- * publish, and after every refusal, it reads the stream's last message and skips the atoms up to
- * it, so after a crash nothing is published twice whatever the deduplication window; a second
- * process publishing as this runtime makes the expectations fail, and after a few rounds without
- * progress the export stops, saying so.
+ * sequence number each of its messages gets: it publishes up to {@link WINDOW} messages at once,
+ * each expecting the stream's last sequence to be that of the message before it. A message lost
+ * on the way (a connection that broke) therefore cannot be overtaken by the next, which is
+ * refused; the export then reads what the stream holds and publishes again from there. Before
+ * its first publish, and after every refusal, it reads the stream's last message and skips the
+ * atoms (and chunks) up to it, so after a crash nothing is published twice whatever the
+ * deduplication window; a second process publishing as this runtime makes the expectations fail,
+ * and after a few rounds without progress the export stops, saying so.
  *
  * The look-up also asks whether this process still holds the runtime's name (`identity.ts`), and
  * is made again before the first publish after a reconnection: a process whose name was taken over
@@ -27,6 +28,7 @@ import { describe } from "../core/errors.js";
 import type { LogWriter } from "../core/log.js";
 import type { AtomicStream, Consumer, Cursor } from "../engine/stream.js";
 import type { Codec } from "../state/codec.js";
+import { CHUNK_HEADER, chunkCount, chunkOf, chunksFit, parseChunk, resumeAfter, type ChunkIndex } from "./chunks.js";
 import { Fenced, type Fence } from "./identity.js";
 import type { ClusterConnection } from "./nats.js";
 import { ATOM_HEADER, atomMessageId, streamSubject } from "./subjects.js";
@@ -37,8 +39,14 @@ const WRONG_LAST_SEQUENCE = 10071;
 const NO_MESSAGE = 10037;
 /** Longest pause between retries of a publish the server did not acknowledge, in milliseconds. */
 const MAX_BACKOFF_MS = 2000;
-/** Atoms published at once at most (the measured notes: more than 8 in flight mostly adds latency). */
+/** Messages published at once at most (the measured notes: more than 8 in flight mostly adds latency). */
 const WINDOW = 8;
+
+/** A message to publish: atom `number` whole, or one chunk of it. */
+interface Outgoing extends ChunkIndex {
+  readonly number: number;
+  readonly data: Uint8Array;
+}
 
 /** See the module header. */
 export class StreamExport implements Consumer {
@@ -50,6 +58,10 @@ export class StreamExport implements Consumer {
   private covered = 0;
   /** The stream's last JetStream sequence (0: none), once looked up. */
   private lastSeq: number | undefined;
+  /** The atom at the cursor when some of its chunks are published: the next chunk, of how many. */
+  private resume: ({ readonly number: number } & ChunkIndex) | undefined;
+  /** The last atom encoded (a chunked atom is published over several windows). */
+  private encoded: { readonly number: number; readonly bytes: Uint8Array } | undefined;
   private pumping = false;
   private closed = false;
   /** Set by a reconnection: the next publish is preceded by a look-up. */
@@ -136,28 +148,32 @@ export class StreamExport implements Consumer {
             continue;
           }
         }
-        const first = this.cursor.position;
-        const count = Math.min(WINDOW, this.covered - first);
-        if (this.closed || count <= 0) break;
-        const acks = await Promise.allSettled(Array.from({ length: count }, (_, i) => this.publish(first + i, this.lastSeq! + i)));
+        const { nc } = await this.connection.ready();
+        const outgoing = this.outgoing(nc.info?.max_payload ?? Infinity);
+        const count = outgoing.length;
+        if (this.closed || count === 0) break;
+        const acks = await Promise.allSettled(outgoing.map((message, i) => this.publish(message, this.lastSeq! + i)));
         if (this.closed) return;
-        // The atoms acknowledged in order from the first are published; the rest go again.
+        // The messages acknowledged in order from the first are published; the rest go again.
         let done = 0;
         while (done < count && acks[done]!.status === "fulfilled") done++;
         if (done > 0) {
           this.lastSeq = (acks[done - 1] as PromiseFulfilledResult<PubAck>).value.seq;
-          if (this.cursor.position === first) for (let i = 0; i < done; i++) this.cursor.next();
+          for (const sent of outgoing.slice(0, done)) {
+            const last = sent.index === sent.count - 1;
+            this.resume = last ? undefined : { number: sent.number, index: sent.index + 1, count: sent.count };
+            if (last) this.cursor.next();
+          }
           stalled = 0;
           attempt = 0;
         }
         if (done === count) continue;
         const failure = (acks[done] as PromiseRejectedResult).reason as { code?: number };
-        if (failure instanceof CannotPublish) throw failure;
         if (failure.code === WRONG_LAST_SEQUENCE && ++stalled > 3) {
           throw new Error(`another process publishes stream ${this.path} as runtime ${this.runtime}; give every runtime of the cluster its own name and data directory`);
         }
         if (failure.code !== WRONG_LAST_SEQUENCE && attempt === 0) {
-          this.log(`publishing atom ${first + done} of stream ${this.path} failed (${describe(failure)}); retrying`, { level: "warn", workflow: this.path, task: "", key: 0 });
+          this.log(`publishing atom ${outgoing[done]!.number} of stream ${this.path} failed (${describe(failure)}); retrying`, { level: "warn", workflow: this.path, task: "", key: 0 });
         }
         // What the stream holds decides where to go on (an atom may be stored though its ack was lost).
         this.lastSeq = undefined;
@@ -192,36 +208,65 @@ export class StreamExport implements Consumer {
     });
     this.lastSeq = last?.seq ?? 0;
     const published = last === null ? -1 : Number(last.header?.get(ATOM_HEADER) ?? -1);
+    const chunk = parseChunk(last?.header?.get(CHUNK_HEADER));
     if (published >= this.stream.end) {
       throw new CannotPublish(
         `runtime ${this.runtime} published atom ${published} of stream ${this.path}, but this data directory's stream has only ${this.stream.end} atoms: ` +
           "another data directory ran as this runtime; give this one another runtime name, or restart with that data directory",
       );
     }
-    while (this.cursor.position <= published && this.cursor.hasNext()) this.cursor.next();
+    const { done, next } = resumeAfter(published, chunk);
+    while (this.cursor.position <= done && this.cursor.hasNext()) this.cursor.next();
+    this.resume = next;
   }
 
   /**
-   * Publishes the atom at `number` expecting the stream's last sequence to be `after`; rejects
-   * when the server refuses it or does not answer.
+   * The next messages, up to {@link WINDOW}: from the atom at the cursor (from its next chunk when
+   * part of it is out) to the last one a stored checkpoint covers, an atom cut in chunks when it
+   * is larger than `maxPayload` (the server's limit per message).
    *
-   * @throws CannotPublish when the atom cannot be encoded or is larger than the server takes in one message
+   * @throws CannotPublish when the first atom cannot be encoded, or its chunks cut before no longer
+   *   fit (the server's limit was lowered while it was partly out)
    */
-  private async publish(number: number, after: number): Promise<PubAck> {
-    let bytes: Uint8Array;
-    try {
-      bytes = this.codec().encode(this.cursor.peek(number - this.cursor.position), `atom ${number} of stream ${this.path}`);
-    } catch (thrown) {
-      throw new CannotPublish(describe(thrown));
+  private outgoing(maxPayload: number): Outgoing[] {
+    const out: Outgoing[] = [];
+    for (let number = this.cursor.position; out.length < WINDOW && number < this.covered && number < this.stream.end; number++) {
+      let bytes: Uint8Array;
+      try {
+        bytes = this.encode(number);
+      } catch (thrown) {
+        // What comes before it goes out; the export stops when it is first in line.
+        if (out.length > 0) break;
+        throw new CannotPublish(describe(thrown));
+      }
+      const resume = this.resume?.number === number ? this.resume : undefined;
+      const count = resume?.count ?? chunkCount(bytes.length, maxPayload);
+      if (!chunksFit(bytes.length, count, maxPayload)) {
+        throw new CannotPublish(`atom ${number} is ${bytes.length} bytes in ${count} chunks, each more than the NATS server now takes in one message (max_payload ${maxPayload}); raise max_payload again`);
+      }
+      for (let index = resume?.index ?? 0; index < count && out.length < WINDOW; index++) {
+        out.push({ number, index, count, data: count === 1 ? bytes : chunkOf(bytes, { index, count }) });
+      }
     }
-    const { nc, js } = await this.connection.ready();
-    const limit = nc.info?.max_payload ?? Infinity;
-    if (bytes.length > limit) {
-      throw new CannotPublish(`atom ${number} is ${bytes.length} bytes, more than the NATS server takes in one message (max_payload ${limit}); emit smaller atoms or raise max_payload (at most 8 MB advised)`);
+    return out;
+  }
+
+  /** The bytes of the atom at `number` (the last one encoded is kept). */
+  private encode(number: number): Uint8Array {
+    if (this.encoded?.number !== number) {
+      this.encoded = { number, bytes: this.codec().encode(this.cursor.peek(number - this.cursor.position), `atom ${number} of stream ${this.path}`) };
     }
+    return this.encoded.bytes;
+  }
+
+  /** Publishes `message` expecting the stream's last sequence to be `after`; rejects when the server refuses it or does not answer. */
+  private async publish(message: Outgoing, after: number): Promise<PubAck> {
+    const { js } = await this.connection.ready();
     const h = headers();
-    h.set(ATOM_HEADER, String(number));
-    return js.publish(this.subject, bytes, { msgID: atomMessageId(this.runtime, this.path, number), headers: h, expect: { lastSequence: after }, timeout: 5000 });
+    h.set(ATOM_HEADER, String(message.number));
+    if (message.count > 1) h.set(CHUNK_HEADER, `${message.index}/${message.count}`);
+    const id = atomMessageId(this.runtime, this.path, message.number) + (message.count > 1 ? `/${message.index}` : "");
+    return js.publish(this.subject, message.data, { msgID: id, headers: h, expect: { lastSequence: after }, timeout: 5000 });
   }
 }
 

@@ -5,7 +5,8 @@
  * with an ordered consumer; its position (the last JetStream sequence stepped, and the last atom
  * number: the producer's high-water mark) is in every snapshot, so after a restore it reads on
  * from there and each atom is stepped exactly once. An atom at or below the high-water mark (a
- * republish after a crash) is dropped.
+ * republish after a crash) is dropped. An atom published in chunks (`chunks.ts`) is joined
+ * before it is decoded; the position moves only by whole atoms.
  *
  * An ordered consumer can stall for good after the server restarts (measured: docs/cluster.md,
  * "Failures"), so the import starts a new one after every reconnection, from the last sequence
@@ -19,6 +20,7 @@ import type { Atom } from "../engine/atom.js";
 import type { SourceClock } from "../engine/components/live-sources.js";
 import type { AtomSource } from "../engine/components/sources.js";
 import type { Codec } from "../state/codec.js";
+import { CHUNK_HEADER, ChunkJoiner, parseChunk } from "./chunks.js";
 import type { ClusterConnection } from "./nats.js";
 import { ATOM_HEADER, jetStreamName, streamSubject } from "./subjects.js";
 
@@ -58,6 +60,10 @@ export class StreamImport implements AtomSource {
   /** The last JetStream sequence and atom number received (read ahead of {@link at}). */
   private receivedSeq = 0;
   private received: number | undefined;
+  /** The chunks of the atom being received, across consumers (a new one reads on from the next message). */
+  private readonly joiner = new ChunkJoiner();
+  /** The JetStream sequence of the last whole atom received (its last message). */
+  private wholeSeq = 0;
 
   /**
    * Starts reading once the deployment (or the restore that seeks it) is done.
@@ -144,9 +150,23 @@ export class StreamImport implements AtomSource {
         const number = Number(m.headers?.get(ATOM_HEADER));
         this.receivedSeq = m.seq;
         if (!Number.isSafeInteger(number) || number <= (this.received ?? this.at.hwm)) continue;
+        const chunk = parseChunk(m.headers?.get(CHUNK_HEADER));
+        let data: Uint8Array | undefined = m.data;
+        if (chunk !== undefined) {
+          try {
+            data = this.joiner.add(number, chunk, m.data);
+          } catch (thrown) {
+            // Not what one subject delivers in order: read again from the first chunk of the atom after the last whole one.
+            this.log(`stream ${this.path}: ${describe(thrown)}; reading again from the atom after ${this.received ?? this.at.hwm}`, { level: "warn", workflow: this.path, task: "", key: 0 });
+            this.receivedSeq = this.wholeSeq;
+            stop();
+            break;
+          }
+          if (data === undefined) continue;
+        }
         let atom: Atom;
         try {
-          atom = this.codec().decode(m.data) as Atom;
+          atom = this.codec().decode(data) as Atom;
         } catch (thrown) {
           // No retry can read it: say so once, and read no further (a restart with the class registered goes on).
           this.log(`atom ${number} of stream ${this.path} cannot be read here (${describe(thrown)}); register the data classes of its events with app.dataClass in the application that reads it, and restart`, { level: "error", workflow: this.path, task: "", key: 0 });
@@ -154,6 +174,7 @@ export class StreamImport implements AtomSource {
           return;
         }
         this.received = number;
+        this.wholeSeq = m.seq;
         this.buffer.push({ seq: m.seq, number, atom });
         if (this.buffer.length === 1) this.clock?.wake();
         while (this.buffer.length >= READ_AHEAD && !this.stopped) await new Promise<void>((resolve) => (this.drained = resolve));

@@ -6,6 +6,9 @@
  */
 import { describe, expect, test } from "vitest";
 import { PortalsApp, Sinks, type Application, type LiveSystem, type MemorySink } from "portals-ts";
+import { connect } from "@nats-io/transport-node";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { jetStreamName } from "../../../runtime/cluster/subjects.js";
 import { until, useCluster } from "../../support/cluster.js";
 
 const { nats, runtime, dataDir, known } = useCluster();
@@ -78,6 +81,41 @@ describe("a stream of runtime A read on runtime B", () => {
     await a.send("/hub/generators/nums", [1, 2, 3, 4]);
     await until("both outputs", () => collected.committed.length === 2 && evens.committed.length === 2);
     expect({ collected: collected.committed, evens: evens.committed }).toEqual({ collected: [10, 20], evens: [2, 4] });
+  });
+
+  test("an atom larger than the server takes in one message goes in chunks and arrives whole, in order with the others", async () => {
+    const a = await runtime("rt-a-big");
+    const b = await runtime("rt-b-big");
+    a.launch(
+      PortalsApp("blobs", (app) => {
+        app.workflows<string, string>("copy").source(app.generators.http<string>("in").stream).map((s) => s).sink();
+      }),
+    );
+    const got = Sinks.memory<string>();
+    await known(b, "/blobs", "rt-a-big");
+    b.launch(PortalsApp("lengths", (app) => void app.workflows<string, string>("keep").source(app.registry.streams.get<string>("/blobs/workflows/copy/stream")).map((s) => s).sink(got)));
+    // Five events of 500,000 characters: one atom of about 2.5 MB, where the server takes 1 MB in a message.
+    const big = Array.from({ length: 5 }, (_, i) => String.fromCharCode(97 + i).repeat(500_000));
+    await a.send("/blobs/generators/in", big);
+    await a.send("/blobs/generators/in", ["small"]);
+    await until("both atoms on B", () => got.committed.length === 6);
+    expect(got.committed).toEqual([...big, "small"]);
+    // On NATS: the big atom as chunks 0/3, 1/3, 2/3 of atom 0, then atom 1 whole.
+    const nc = await connect({ servers: nats().url });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const name = jetStreamName("/blobs/workflows/copy/stream", "rt-a-big");
+      const messages = await Promise.all([1, 2, 3, 4].map((seq) => jsm.streams.getMessage(name, { seq })));
+      expect(messages.map((m) => [m.header.get("Portals-Atom"), m.header.get("Portals-Chunk"), m.header.get("Nats-Msg-Id")])).toEqual([
+        ["0", "0/3", "rt-a-big:/blobs/workflows/copy/stream:0/0"],
+        ["0", "1/3", "rt-a-big:/blobs/workflows/copy/stream:0/1"],
+        ["0", "2/3", "rt-a-big:/blobs/workflows/copy/stream:0/2"],
+        ["1", "", "rt-a-big:/blobs/workflows/copy/stream:1"],
+      ]);
+      expect((await jsm.streams.info(name)).state.messages).toBe(4);
+    } finally {
+      await nc.close();
+    }
   });
 
   test("events of a data class the reading runtime does not register: one error naming the fix, and the import stops", async () => {
