@@ -9,17 +9,20 @@
  *   replier <nats> <dir>             runtime "replier": /counter/portals/bump, a count per key
  *   asker <nats> <dir> <requests>    runtime "asker": asks /counter/portals/bump for every number,
  *                                    1,000 per atom
- *   raw-producer <nats> <events>     the producer's atoms, encoded once, published with ids (8 in flight)
+ *   raw-producer <nats> <events>     the producer's atoms, encoded once by the events' codec (the
+ *                                    runtimes', docs/cluster.md), published with ids (8 in flight)
  *   raw-consumer <nats> <events>     an ordered consumer decoding them and counting per key
  */
-import { serialize, deserialize } from "node:v8";
 import { connect } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { PortalsApp, Sinks, Systems } from "portals-ts";
 import { joinCluster, type ClusterLink } from "portals-ts/cluster";
+import { createCodec } from "../../runtime/state/codec.js";
 
 const [role, nats, third, fourth] = process.argv.slice(2) as [string, string, string, string | undefined];
 const ATOM = 1000;
+/** The events' codec, for the raw publisher and consumer: what the runtimes encode atoms with. */
+const codec = createCodec();
 // Ended by the benchmark once the pair is done: exit normally (a --cpu-prof profile is written then).
 process.on("SIGTERM", () => process.exit(0));
 const say = (line: string): void => void process.stdout.write(`${line} ${Math.round(process.resourceUsage().maxRSS / 1024)}\n`);
@@ -116,7 +119,7 @@ if (role === "producer") {
   for (let a = 0; a * ATOM < events; a++) {
     const values: number[] = [];
     for (let i = a * ATOM; i < Math.min(events, (a + 1) * ATOM); i++) values.push(i);
-    const p = js.publish("raw.atoms.p", serialize({ keys: values.map(() => 0), values, error: undefined, seal: false, portal: false }), { msgID: `p:${a}` });
+    const p = js.publish("raw.atoms.p", codec.encode({ keys: values.map(() => 0), values, error: undefined, seal: false, portal: false }, `atom ${a}`), { msgID: `p:${a}` });
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
     if (inFlight.size >= 8) await Promise.race(inFlight);
@@ -136,7 +139,7 @@ if (role === "producer") {
   const counts = new Map<number, number>();
   let seen = 0;
   for await (const m of await consumer.consume({ expires: 2000, max_messages: 64 })) {
-    const atom = deserialize(m.data) as { values: number[] };
+    const atom = codec.decode(m.data) as { values: number[] };
     for (const x of atom.values) counts.set(x % 1000, (counts.get(x % 1000) ?? 0) + 1);
     seen += atom.values.length;
     if (seen >= events) break;

@@ -105,7 +105,7 @@ describe("a stream of runtime A read on runtime B", () => {
     try {
       const jsm = await jetstreamManager(nc);
       const name = jetStreamName("/blobs/workflows/copy/stream", "rt-a-big");
-      const messages = await Promise.all([1, 2, 3, 4].map((seq) => jsm.streams.getMessage(name, { seq })));
+      const messages = await Promise.all([1, 2, 3, 4].map(async (seq) => (await jsm.streams.getMessage(name, { seq }))!));
       expect(messages.map((m) => [m.header.get("Portals-Atom"), m.header.get("Portals-Chunk"), m.header.get("Nats-Msg-Id")])).toEqual([
         ["0", "0/3", "rt-a-big:/blobs/workflows/copy/stream:0/0"],
         ["0", "1/3", "rt-a-big:/blobs/workflows/copy/stream:0/1"],
