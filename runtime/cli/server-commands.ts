@@ -2,7 +2,8 @@
  * The commands of `portals` that run or call a server (docs/live.md):
  *
  *   portals serve [--host 127.0.0.1] [--port 8080] [--data-dir .portals] [--token T] [--cors-origin O]...
- *                 [--nats URL --runtime NAME [--nats-domain D] [--nats-replicas N] [--take-over-runtime]]
+ *                 [--nats URL --runtime NAME [--nats-domain D] [--nats-replicas N] [--take-over-runtime]
+ *                  [--nats-max-age-ms N] [--nats-max-bytes N]]
  *   portals deploy <module.ts|.js> [--drain]
  *   portals apps
  *   portals stop <app>
@@ -38,6 +39,8 @@ interface ServeFlags {
   runtime?: string;
   natsDomain?: string;
   natsReplicas?: number;
+  natsMaxAgeMs?: number;
+  natsMaxBytes?: number;
   takeOverRuntime?: true;
   corsOrigin: string[];
 }
@@ -66,10 +69,19 @@ export function addServerCommands(program: Command, io: CliIo): void {
     .option("--runtime <name>", "this runtime's name in the cluster (with --nats): letters, digits, _ and -; keep it across restarts", runtimeName)
     .option("--nats-domain <domain>", "the JetStream domain of the cluster, when --nats is a leaf node of the cloud's server (an edge runtime; examples/edge)")
     .option("--nats-replicas <n>", "how many servers of a JetStream cluster keep each stream and the directory this runtime creates (1 to 5; 3 survives the loss of one server)", replicaCount)
+    .option("--nats-max-age-ms <n>", "remove atoms older than this from each stream this runtime publishes on JetStream, read or not (default: keep them); a reader away longer loses them, and its log says so (docs/cluster.md, \"Retention\")", positive)
+    .option("--nats-max-bytes <n>", "keep at most this many bytes of each stream this runtime publishes on JetStream, the oldest atoms removed first (default: no limit)", positive)
     .option("--cors-origin <origin>", "let web pages of this origin call the server from a browser (e.g. the playground's http://127.0.0.1:5173); repeat for more; calls that change something still need the token", corsOrigin, [])
     .option("--take-over-runtime", "take the --runtime name even when another data directory holds it (that machine is gone for good); the process that held it stops publishing")
     .action(async (flags: ServeFlags) => {
-      for (const [given, flag] of [[flags.natsDomain, "--nats-domain"], [flags.natsReplicas, "--nats-replicas"], [flags.takeOverRuntime, "--take-over-runtime"]] as const) {
+      const clusterFlags = [
+        [flags.natsDomain, "--nats-domain"],
+        [flags.natsReplicas, "--nats-replicas"],
+        [flags.natsMaxAgeMs, "--nats-max-age-ms"],
+        [flags.natsMaxBytes, "--nats-max-bytes"],
+        [flags.takeOverRuntime, "--take-over-runtime"],
+      ] as const;
+      for (const [given, flag] of clusterFlags) {
         if (given !== undefined && flags.nats === undefined) throw new UsageError(`${flag} is about a cluster: give the cluster's NATS server with --nats <url> too`);
       }
       if ((flags.nats === undefined) !== (flags.runtime === undefined)) {
@@ -233,6 +245,9 @@ function clusterOptions(flags: ServeFlags): NonNullable<ServerOptions["cluster"]
     ...(flags.natsDomain !== undefined ? { domain: flags.natsDomain } : {}),
     ...(flags.natsReplicas !== undefined ? { replicas: flags.natsReplicas } : {}),
     ...(flags.takeOverRuntime === true ? { takeOver: true } : {}),
+    ...(flags.natsMaxAgeMs !== undefined || flags.natsMaxBytes !== undefined
+      ? { retention: { ...(flags.natsMaxAgeMs !== undefined ? { maxAgeMs: flags.natsMaxAgeMs } : {}), ...(flags.natsMaxBytes !== undefined ? { maxBytes: flags.natsMaxBytes } : {}) } }
+      : {}),
   };
 }
 

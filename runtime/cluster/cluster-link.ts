@@ -23,7 +23,7 @@ import type { LinkedSystem, LiveLink } from "../system/live-link.js";
 import type { AskOptions, SystemLink } from "../system/live-options.js";
 import { Directory, type DirectoryEntry, type DirectoryFeed, type DirectoryPortal } from "./directory.js";
 import { dataDirId, Fenced, RuntimeIdentity } from "./identity.js";
-import { ClusterConnection, serversProblem } from "./nats.js";
+import { ClusterConnection, serversProblem, type Retention } from "./nats.js";
 import { StreamExport } from "./stream-export.js";
 import { StreamImport } from "./stream-import.js";
 import { askSubject, directoryKey, isRuntimeName, requestsFrom } from "./subjects.js";
@@ -59,6 +59,13 @@ export interface ClusterOptions {
    * "Identity"): for a machine that is gone for good. The process that held it stops publishing.
    */
   readonly takeOver?: boolean;
+  /**
+   * Limits on what each stream this runtime publishes keeps on JetStream (docs/cluster.md,
+   * "Retention"): `maxAgeMs` (milliseconds) and `maxBytes`, positive integers. Applied at every
+   * start, to new and existing streams; none (the default) keeps every atom. A reader that was
+   * away longer than the limit loses the atoms removed meanwhile, and its log says which.
+   */
+  readonly retention?: Retention;
 }
 
 /** A runtime's link to its cluster: give it to `Systems.live({ link })`, which closes it when it closes. */
@@ -95,7 +102,7 @@ export interface ClusterLink extends SystemLink {
  * connects in the background (a warning says so): applications run here meanwhile. Give the
  * link to `Systems.live({ link })`; closing the system closes it.
  *
- * @throws TypeError for a bad runtime name, server list or replica count; Error naming the URL
+ * @throws TypeError for a bad runtime name, server list, replica count or retention limit; Error naming the URL
  *   when the server answers but has no JetStream (in `options.domain`, when given) or fewer
  *   servers than `options.replicas`
  */
@@ -107,9 +114,12 @@ export async function joinCluster(options: ClusterOptions): Promise<ClusterLink>
   if (problem !== undefined) throw new TypeError(`joinCluster({ servers: ${JSON.stringify(options.servers)} }): ${problem}`);
   const replicas = options.replicas ?? 1;
   if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) throw new TypeError(`joinCluster({ replicas: ${replicas} }): JetStream keeps a stream on 1 to 5 servers`);
+  for (const [name, value] of Object.entries(options.retention ?? {})) {
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) throw new TypeError(`joinCluster({ retention: { ${name}: ${String(value)} } }): give a positive integer, or leave it out for no limit`);
+  }
   const report = (line: string, level: "warn" | "error"): void => (options.log ?? defaultLog)(line, { level, workflow: "", task: "", key: 0 });
   const connection = await ClusterConnection.open(
-    { servers: options.servers, name: `portals runtime ${options.runtime}`, domain: options.domain, replicas },
+    { servers: options.servers, name: `portals runtime ${options.runtime}`, domain: options.domain, replicas, retention: options.retention },
     (line) => report(line, "warn"),
   );
   const identity = new RuntimeIdentity(connection, options.runtime, options.takeOver === true, report);

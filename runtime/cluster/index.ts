@@ -4,3 +4,4 @@
  * applications on other runtimes by path, exactly once across crashes of any of them.
  */
 export { joinCluster, type ClusterLink, type ClusterOptions } from "./cluster-link.js";
+export type { Retention } from "./nats.js";

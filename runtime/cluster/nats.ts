@@ -37,8 +37,28 @@ export function serversProblem(servers: string): string | undefined {
   return bad === undefined ? undefined : `${JSON.stringify(bad)} is not a NATS server address; give nats://host:port (several separated by commas)`;
 }
 
+/**
+ * The JetStream limits of `retention`: none given is none (0 age, -1 bytes, JetStream's "no
+ * limit"), so a restart without limits lifts them. The deduplication window may not be longer
+ * than the age limit.
+ */
+function streamLimits(retention: Retention | undefined): { max_age: number; max_bytes: number; duplicate_window: number } {
+  const maxAge = retention?.maxAgeMs === undefined ? 0 : retention.maxAgeMs * 1e6;
+  return { max_age: maxAge, max_bytes: retention?.maxBytes ?? -1, duplicate_window: maxAge === 0 ? DUPLICATE_WINDOW_NS : Math.min(DUPLICATE_WINDOW_NS, maxAge) };
+}
+
 /** JetStream's error code for adding a stream whose name another configuration holds. */
 const STREAM_NAME_IN_USE = 10058;
+
+/**
+ * Limits on what each JetStream stream a runtime publishes keeps (docs/cluster.md, "Retention"):
+ * atoms older than `maxAgeMs` milliseconds, or beyond the newest `maxBytes` bytes, are removed,
+ * read or not. None by default: a stream keeps every atom.
+ */
+export interface Retention {
+  readonly maxAgeMs?: number;
+  readonly maxBytes?: number;
+}
 
 /** Where a runtime's connection goes, and what it creates there. */
 export interface NatsPlace {
@@ -50,6 +70,8 @@ export interface NatsPlace {
   readonly domain?: string | undefined;
   /** How many servers keep each stream and the directory bucket this runtime creates (1 to 5). */
   readonly replicas: number;
+  /** What each stream this runtime publishes keeps (default: everything). */
+  readonly retention?: Retention | undefined;
 }
 
 /** A connected client: its JetStream API and the directory bucket. */
@@ -90,7 +112,7 @@ export class ClusterConnection {
     }
     if (first !== undefined) {
       try {
-        return new ClusterConnection(Promise.resolve(await setUp(first, domain, replicas)), replicas);
+        return new ClusterConnection(Promise.resolve(await setUp(first, domain, replicas)), where);
       } catch (thrown) {
         await first.close();
         const fix =
@@ -124,12 +146,12 @@ export class ClusterConnection {
       }
       throw new Error("closed before the cluster could be reached");
     })();
-    return new ClusterConnection(later, replicas, state);
+    return new ClusterConnection(later, where, state);
   }
 
   private constructor(
     connected: Promise<Connected>,
-    private readonly replicas: number,
+    private readonly place: Pick<NatsPlace, "replicas" | "retention">,
     /** Shared with a connection still being made, which closes itself once made after {@link close}. */
     private readonly state = { closed: false },
   ) {
@@ -179,20 +201,22 @@ export class ClusterConnection {
     let made = this.streams.get(name);
     if (made === undefined) {
       made = this.connected.then(async ({ jsm }) => {
+        const limits = streamLimits(this.place.retention);
         const config = {
           name,
           subjects: [streamSubject(path, runtime)],
           storage: StorageType.File,
-          duplicate_window: DUPLICATE_WINDOW_NS,
-          num_replicas: this.replicas,
+          num_replicas: this.place.replicas,
           description: `portals-ts: stream ${path} of runtime ${runtime}`,
+          ...limits,
         };
         try {
           // Adding a stream that exists with the same configuration succeeds.
           await jsm.streams.add(config);
         } catch (thrown) {
-          // One made before with other replicas is used as it is (a runtime restarted with another --nats-replicas).
           if ((thrown as { code?: number }).code !== STREAM_NAME_IN_USE) throw thrown;
+          // One made before is used with its replicas (a runtime restarted with another --nats-replicas), and this start's limits.
+          await jsm.streams.update(name, limits);
         }
         return name;
       });

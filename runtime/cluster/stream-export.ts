@@ -206,7 +206,8 @@ export class StreamExport implements Consumer {
       if ((thrown as { code?: number }).code === NO_MESSAGE || /no message found/i.test(String((thrown as Error).message))) return null;
       throw thrown;
     });
-    this.lastSeq = last?.seq ?? 0;
+    // No message: none published yet, or all removed by the stream's retention limit (its last sequence stays).
+    this.lastSeq = last?.seq ?? (await jsm.streams.info(name)).state.last_seq;
     const published = last === null ? -1 : Number(last.header?.get(ATOM_HEADER) ?? -1);
     const chunk = parseChunk(last?.header?.get(CHUNK_HEADER));
     if (published >= this.stream.end) {

@@ -6,7 +6,9 @@
  * number: the producer's high-water mark) is in every snapshot, so after a restore it reads on
  * from there and each atom is stepped exactly once. An atom at or below the high-water mark (a
  * republish after a crash) is dropped. An atom published in chunks (`chunks.ts`) is joined
- * before it is decoded; the position moves only by whole atoms.
+ * before it is decoded; the position moves only by whole atoms. Atoms are numbered without gaps:
+ * a gap is atoms the producer's retention limit removed before they were read here, said in the
+ * log (they are lost to this reader).
  *
  * An ordered consumer can stall for good after the server restarts (measured: docs/cluster.md,
  * "Failures"), so the import starts a new one after every reconnection, from the last sequence
@@ -172,6 +174,13 @@ export class StreamImport implements AtomSource {
           this.log(`atom ${number} of stream ${this.path} cannot be read here (${describe(thrown)}); register the data classes of its events with app.dataClass in the application that reads it, and restart`, { level: "error", workflow: this.path, task: "", key: 0 });
           this.close();
           return;
+        }
+        const expected = (this.received ?? this.at.hwm) + 1;
+        // Before its first atom a reader starts anywhere (rule 7); after, the next is the one after the last.
+        if (number > expected && (this.received !== undefined || this.at.hwm >= 0)) {
+          const one = number - expected === 1;
+          const lost = one ? `atom ${expected} of stream ${this.path} was` : `atoms ${expected} to ${number - 1} of stream ${this.path} were`;
+          this.log(`${lost} removed from the cluster by its producer's retention limit before this runtime read ${one ? "it" : "them"} (docs/cluster.md, "Retention"); reading on from atom ${number}`, { level: "error", workflow: this.path, task: "", key: 0 });
         }
         this.received = number;
         this.wholeSeq = m.seq;

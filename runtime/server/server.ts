@@ -14,7 +14,7 @@ import secureJson from "secure-json-parse";
 import type { LogWriter } from "../core/log.js";
 import type { Application } from "../api/application.js";
 import { SnapshotError } from "../state/snapshot-format.js";
-import { joinCluster } from "../cluster/cluster-link.js";
+import { joinCluster, type ClusterOptions } from "../cluster/cluster-link.js";
 import { Systems } from "../system/node-systems.js";
 import type { LiveSystem } from "../system/live-system.js";
 import { Deployments } from "./deployments.js";
@@ -49,9 +49,9 @@ export interface ServerOptions {
   readonly corsOrigins?: readonly string[];
   /**
    * Join the cluster of a NATS server as a named runtime (docs/cluster.md); default: run alone.
-   * `replicas` and `takeOver` are those of `joinCluster`.
+   * `replicas`, `takeOver` and `retention` are those of `joinCluster`.
    */
-  readonly cluster?: { readonly servers: string; readonly runtime: string; readonly domain?: string; readonly replicas?: number; readonly takeOver?: boolean };
+  readonly cluster?: Pick<ClusterOptions, "servers" | "runtime" | "domain" | "replicas" | "takeOver" | "retention">;
 }
 
 /** A running server. */

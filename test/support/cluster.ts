@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { Systems, type LiveSystem, type LogWriter } from "portals-ts";
-import { joinCluster, type ClusterLink } from "portals-ts/cluster";
+import { joinCluster, type ClusterLink, type Retention } from "portals-ts/cluster";
 import { killAllNats, startNats, startNatsCluster, type NatsCluster, type NatsProcess } from "./nats.js";
 
 /** What {@link useCluster} gives a test file. */
@@ -41,6 +41,8 @@ export interface RuntimeOptions {
   readonly servers?: string;
   /** `joinCluster`'s `takeOver`. */
   readonly takeOver?: boolean;
+  /** `joinCluster`'s `retention`. */
+  readonly retention?: Retention;
 }
 
 /**
@@ -77,6 +79,7 @@ export function useCluster(options: { readonly nodes?: number } = {}): ClusterHa
         log: o.log ?? (() => {}),
         ...(options.nodes !== undefined ? { replicas: options.nodes } : {}),
         ...(o.takeOver === true ? { takeOver: true } : {}),
+        ...(o.retention !== undefined ? { retention: o.retention } : {}),
       });
       const system = Systems.live({ log: () => {}, checkpointIntervalMs: 50, link, ...(o.dir !== undefined ? { dataDir: o.dir } : {}) });
       opened.push(system);

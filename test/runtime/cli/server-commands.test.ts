@@ -122,6 +122,17 @@ describe("portals deploy, apps, ask, send, tail", () => {
       err: expect.stringContaining("option '--token <token>' argument '' is invalid. a token has at least 16 characters and no white space."),
     });
     expect(existsSync(fresh)).toBe(false);
+    // Retention limits are about a cluster's streams, and are positive integers.
+    expect(portals(["serve", "--port", "0", "--data-dir", fresh, "--nats-max-age-ms", "60000"])).toEqual({
+      code: 2,
+      out: "",
+      err: "portals: error: --nats-max-age-ms is about a cluster: give the cluster's NATS server with --nats <url> too\n",
+    });
+    expect(portals(["serve", "--port", "0", "--data-dir", fresh, "--nats", "nats://127.0.0.1:1", "--runtime", "r", "--nats-max-bytes", "-5"])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining("option '--nats-max-bytes <n>' argument '-5' is invalid. expected a positive integer."),
+    });
+    expect(existsSync(fresh)).toBe(false);
     const file = join(dir, "a-file");
     writeFileSync(file, "");
     expect(portals(["serve", "--port", "0", "--data-dir", file])).toMatchObject({ code: 1, err: `portals: error: data directory ${file} is a file: give a directory (it is created if missing)\n` });

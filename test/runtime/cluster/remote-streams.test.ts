@@ -8,6 +8,7 @@ import { describe, expect, test } from "vitest";
 import { PortalsApp, Sinks, type Application, type LiveSystem, type MemorySink } from "portals-ts";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
+import { joinCluster } from "portals-ts/cluster";
 import { jetStreamName } from "../../../runtime/cluster/subjects.js";
 import { until, useCluster } from "../../support/cluster.js";
 
@@ -234,5 +235,51 @@ describe("exactly once across restarts", () => {
     await until("the output after A's restart", () => sink.committed.length === 4);
     await new Promise((r) => setTimeout(r, 300));
     expect(sink.committed).toEqual([3, 5, 7, 9]);
+  });
+});
+
+describe("retention", () => {
+  test("atoms older than --nats-max-age-ms go: a reader away longer is told which it lost, and the producer publishes on after its stream emptied", async () => {
+    const dirA = dataDir();
+    const dirB = dataDir();
+    const retention = { maxAgeMs: 1000 };
+    let a = await runtime("rt-a-ret", { dir: dirA, retention });
+    const lines: string[] = [];
+    let b = await runtime("rt-b-ret", { dir: dirB, log: (line) => void lines.push(line) });
+    a.launch(orders("aged"));
+    const sink = Sinks.memory<number>();
+    const consumer = (): Application => billing(sink, "/aged/workflows/double/stream", "aged-billing").app;
+    await known(b, "/aged", "rt-a-ret");
+    b.launch(consumer());
+    await a.send("/aged/generators/in", [1]);
+    await until("the first output", () => sink.committed.length === 1);
+    // B goes away for longer than the stream keeps atoms; A publishes atoms 1 and 2 meanwhile.
+    await b.close();
+    await a.send("/aged/generators/in", [2]);
+    await a.send("/aged/generators/in", [3]);
+    const nc = await connect({ servers: nats().url });
+    const jsm = await jetstreamManager(nc);
+    const name = jetStreamName("/aged/workflows/double/stream", "rt-a-ret");
+    expect((await jsm.streams.info(name)).config.max_age).toBe(1e9);
+    let emptied = false;
+    for (const end = Date.now() + 10_000; !emptied && Date.now() < end; await new Promise((r) => setTimeout(r, 100))) emptied = (await jsm.streams.info(name)).state.messages === 0;
+    await nc.close();
+    expect(emptied).toBe(true);
+    // A restarted with its stream empty: its look-up finds no atom, and it publishes on.
+    await a.close();
+    a = await runtime("rt-a-ret", { dir: dirA, retention });
+    expect(a.restoreLatest([orders("aged")])).toBeDefined();
+    b = await runtime("rt-b-ret", { dir: dirB, log: (line) => void lines.push(line) });
+    expect(b.restoreLatest([consumer()])).toBeDefined();
+    await a.send("/aged/generators/in", [4]);
+    await until("the output after the gap", () => sink.committed.length === 2);
+    expect(sink.committed).toEqual([3, 9]);
+    expect(lines).toContain('atoms 1 to 2 of stream /aged/workflows/double/stream were removed from the cluster by its producer\'s retention limit before this runtime read them (docs/cluster.md, "Retention"); reading on from atom 3');
+  }, 30_000);
+
+  test("a limit that is not a positive integer is refused naming it", async () => {
+    await expect(joinCluster({ servers: nats().url, runtime: "rt-bad-ret", retention: { maxAgeMs: 0 }, log: () => {} })).rejects.toThrow(
+      "joinCluster({ retention: { maxAgeMs: 0 } }): give a positive integer, or leave it out for no limit",
+    );
   });
 });
