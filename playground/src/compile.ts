@@ -161,7 +161,7 @@ export class ModuleCompiler {
   /**
    * Compiles `source` (its module at a path relative to {@link ROOT}, e.g. `app.ts` or
    * `examples/ping-pong/app.ts`); never throws for problems in the text (they are in `problems`).
-   * An ES module is one file: a module that imports others of the page cannot be one.
+   * ES module output is for a module of one file (the page deploys no other).
    */
   compile(source: Source, format: OutputFormat = "commonjs"): Compiled {
     const started = performance.now();
@@ -175,10 +175,6 @@ export class ModuleCompiler {
     for (const name of this.loaded) {
       const parsed = program.getSourceFile(name);
       if (parsed !== undefined) problems.push(...[...program.getSyntacticDiagnostics(parsed), ...program.getSemanticDiagnostics(parsed)].map((d) => problem(d, "typescript", file)));
-    }
-    if (format === "esm" && (source.files?.length ?? 0) > 0) {
-      const others = (source.files ?? []).map((f) => f.path.split("/").at(-1)).join(", ");
-      problems.push({ source: "portals", line: 1, column: 1, from: 0, to: 0, severity: "error", message: `a server takes one module, and this one comes with ${others}: deploy the example from the repository with \`portals deploy\` (docs/live.md)` });
     }
     const modules: Record<string, string> = {};
     let machines = 0;

@@ -40,7 +40,20 @@ const log: string[] = [];
 let dropped = 0;
 
 const HELLO = EXAMPLES.find((e) => e.name === "hello-world")!;
-/** What the page opens with: the share link's module, or hello world (also when the link is damaged, said in the log). */
+/** Where the module of the last visit is kept in this browser (edits survive a reload; a share link comes first). */
+const LAST_VISIT = "portals-playground:module";
+
+/** The module of the last visit, if this browser kept one. */
+function lastVisit(): Shared | undefined {
+  try {
+    const kept = JSON.parse(localStorage.getItem(LAST_VISIT) ?? "null") as Partial<Shared> | null;
+    return typeof kept?.text === "string" ? { text: kept.text, ...(typeof kept.example === "string" ? { example: kept.example } : {}) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the page opens with: the share link's module; else the last visit's; else hello world (also when the link is damaged, said in the log). */
 let shared: Shared | undefined;
 let linkProblem: string | undefined;
 try {
@@ -48,7 +61,8 @@ try {
 } catch (thrown) {
   linkProblem = `Error: ${(thrown as Error).message}; showing ${HELLO.name} instead`;
 }
-const initial = shared?.text ?? HELLO.text;
+const first = shared ?? (linkProblem === undefined ? lastVisit() : undefined) ?? { text: HELLO.text, example: HELLO.name };
+const initial = first.text;
 /** The example whose other files the editor's module imports (they are beside it), and those files; none for a one-file module. */
 let home: Example | undefined;
 let files: readonly SourceFile[] = [];
@@ -71,7 +85,10 @@ const editor = new Editor(
   initial,
   () => {
     clearTimeout(checkTimer);
-    checkTimer = setTimeout(check, CHECK_DELAY_MS);
+    checkTimer = setTimeout(() => {
+      check();
+      keep();
+    }, CHECK_DELAY_MS);
   },
   {
     complete: (text, at) => request("complete", text, at, { from: at, options: [] }),
@@ -83,8 +100,6 @@ const viewer = new Viewer($("viewer"));
 const tabs = $("files");
 
 for (const e of EXAMPLES) examples.append(new Option(e.name, e.name));
-examples.value = EXAMPLES.find((e) => e.text === initial)?.name ?? "";
-if (examples.value === "") examples.prepend(new Option("(shared code)", "", true, true));
 
 function send(message: ToWorker, transfer: Transferable[] = []): void {
   worker.postMessage(message, transfer);
@@ -92,6 +107,7 @@ function send(message: ToWorker, transfer: Transferable[] = []): void {
 
 function startWorker(): void {
   ready = false;
+  status.dataset.compiler = "loading";
   // What the old worker will never answer: nothing to complete, nothing to show.
   for (const { resolve, none } of waiting.values()) resolve(none as never);
   waiting.clear();
@@ -107,10 +123,13 @@ function receive(m: FromWorker): void {
   switch (m.type) {
     case "ready":
       ready = true;
+      status.dataset.compiler = "ready";
       status.textContent = "ready";
       // When TypeScript had loaded, since the page's navigation started (the benchmark reads it).
       status.dataset.readyMs ??= performance.now().toFixed(0);
       check();
+      queued?.();
+      queued = undefined;
       return;
     case "bundle":
       void deployBundle(m.code, m.problems);
@@ -247,7 +266,8 @@ function drawTabs(): void {
   const tab = (label: string, file: string | undefined): HTMLButtonElement => {
     const button = document.createElement("button");
     button.textContent = label;
-    button.dataset.file = file ?? "";
+    button.dataset.file = file ?? home!.path;
+    button.setAttribute("role", "tab");
     button.title = file === undefined ? "the module (editable)" : `${file} (read-only)`;
     button.onclick = () => showTab(file);
     return button;
@@ -262,7 +282,11 @@ function showTab(file: string | undefined, offset = 0): void {
   $("editor").hidden = shown !== undefined;
   $("viewer").hidden = shown === undefined;
   if (shown !== undefined) viewer.show(shown.text, offset);
-  for (const button of tabs.querySelectorAll("button")) button.classList.toggle("active", button.dataset.file === (shown?.path ?? ""));
+  for (const button of tabs.querySelectorAll("button")) {
+    const active = button.dataset.file === (shown?.path ?? home?.path);
+    button.classList.toggle("active", active);
+    button.setAttribute("aria-selected", String(active));
+  }
 }
 
 function showStats(stats: RunStats): void {
@@ -335,41 +359,73 @@ function speed(): number {
   return Number($<HTMLSelectElement>("speed").value);
 }
 
-/** The time limit in milliseconds: the field's seconds, at least 1 (30 when the field is empty or not a number). */
-function limitMs(): number {
-  const seconds = Number($<HTMLInputElement>("limit").value);
-  return Math.max(1, $<HTMLInputElement>("limit").value.trim() === "" || !Number.isFinite(seconds) ? 30 : seconds) * 1000;
+/** The value of number field `id` when `valid`, else `undefined` after an error naming the field and what it takes. */
+function field(id: string, label: string, valid: (n: number) => boolean, takes: string): number | undefined {
+  const raw = $<HTMLInputElement>(id).value.trim();
+  const n = Number(raw);
+  if (raw !== "" && valid(n)) return n;
+  appendLog([`Error: ${label} must be ${takes} (it is ${raw === "" ? "empty" : JSON.stringify(raw)})`]);
+  return undefined;
 }
 
-/** Starts run `runId`, paused (for Step) or not. */
-function run(paused: boolean): void {
-  if (!ready) {
-    status.textContent = "the compiler is still loading…";
-    return;
-  }
+/** The time limit in milliseconds (the field is in seconds), or `undefined` after an error. */
+function limitMs(): number | undefined {
+  const seconds = field("limit", "the time limit", (n) => Number.isFinite(n) && n > 0, "a positive number of seconds");
+  return seconds === undefined ? undefined : seconds * 1000;
+}
+
+/** The controls a run starts with, or `undefined` when a field is wrong (said in the log). */
+function controls(): { seed: number; limitMs: number } | undefined {
+  const seed = field("seed", "the seed", Number.isSafeInteger, "an integer");
+  const limit = limitMs();
+  return seed === undefined || limit === undefined ? undefined : { seed, limitMs: limit };
+}
+
+/** A Run or Step clicked while the compiler loads: done once it has loaded. */
+let queued: (() => void) | undefined;
+
+/** Whether the compiler is ready; if not, `control` is clicked again once it is. */
+function readyFor(control: string): boolean {
+  if (ready) return true;
+  queued = () => $(control).click();
+  status.textContent = "the compiler is still loading… (it goes on once loaded)";
+  return false;
+}
+
+/** Starts run `runId`, paused (for Step) or not; `false` when a field is wrong. */
+function run(paused: boolean): boolean {
+  const set = controls();
+  if (set === undefined) return false;
   runId++;
   status.dataset.run = String(runId);
   clearLog();
   setState("running");
   launchedText = editor.text;
-  const seed = Number($<HTMLInputElement>("seed").value) || 0;
-  send({ type: "run", run: runId, source: source(), seed, speed: speed(), timeLimitMs: limitMs(), paused });
+  launchedLimitMs = set.limitMs;
+  send({ type: "run", run: runId, source: source(), seed: set.seed, speed: speed(), timeLimitMs: set.limitMs, paused });
   if (!paused) armWatchdog();
+  return true;
 }
+
+/** The time limit the current run was launched with (the worker's). */
+let launchedLimitMs = 30_000;
 
 /** Ends the worker if the run still runs {@link GRACE_MS} after its time limit. */
 function armWatchdog(): void {
   clearTimeout(watchdog);
-  watchdog = setTimeout(timedOut, limitMs() + GRACE_MS);
+  watchdog = setTimeout(() => endWorker("Error: Execution timed out", "timed out"), launchedLimitMs + GRACE_MS);
 }
 
-/** The run did not stop itself in time: it is stuck inside a step. The worker goes, a new one comes. */
-function timedOut(): void {
+/**
+ * The run did not stop itself in time (the limit, or Stop): it is stuck inside a step. The worker
+ * goes with `line` in the log, and a new one comes.
+ */
+function endWorker(line: string, why: string): void {
   if (runState !== "running") return;
   worker.terminate();
-  appendLog(["Error: Execution timed out"]);
+  appendLog([line]);
   setState("stopped");
-  status.textContent = "stopped (timed out); restarting the compiler…";
+  status.textContent = `stopped (${why}); restarting the compiler…`;
   startWorker();
 }
 
@@ -384,16 +440,28 @@ function download(bytes: Uint8Array): void {
 
 /** Run: a paused run (after Step or a restore) goes on, unless the code changed since; otherwise a fresh run starts. */
 $("run").onclick = afterOpening(() => {
-  if (runState !== "paused" || editor.text !== launchedText) return run(false);
+  if (!readyFor("run")) return;
+  if (runState !== "paused" || editor.text !== launchedText) return void run(false);
   setState("running");
   send({ type: "resume", run: runId, speed: speed() });
   armWatchdog();
 });
-$("stop").onclick = () => send({ type: "stop" });
+/** How long Stop waits for the worker to stop the run between chunks before it ends the worker. */
+const STOP_GRACE_MS = 1000;
+
+$("stop").onclick = () => {
+  queued = undefined;
+  send({ type: "stop" });
+  // A run inside a step that does not return never reaches the next chunk: the worker goes.
+  if (runState !== "running") return;
+  clearTimeout(watchdog);
+  watchdog = setTimeout(() => endWorker("Error: Stopped inside a step that did not return", "by Stop"), STOP_GRACE_MS);
+};
 $("step").onclick = afterOpening(() => {
-  if (!ready) return void (status.textContent = "the compiler is still loading…");
-  const steps = Math.max(1, Number($<HTMLInputElement>("steps").value) || 1);
-  if (runState !== "paused" || editor.text !== launchedText) run(true);
+  if (!readyFor("step")) return;
+  const steps = field("steps", "N (the steps to take)", (n) => Number.isSafeInteger(n) && n >= 1, "a whole number of steps, at least 1");
+  if (steps === undefined) return;
+  if ((runState !== "paused" || editor.text !== launchedText) && !run(true)) return;
   // Running until the steps are taken: a step that never returns is ended by the watchdog too.
   setState("running");
   armWatchdog();
@@ -401,6 +469,42 @@ $("step").onclick = afterOpening(() => {
 });
 $("speed").onchange = () => send({ type: "speed", speed: speed() });
 $("refresh").onclick = inspect;
+/** Keeps the editor's module (and its example) in this browser for the next visit. */
+function keep(): void {
+  try {
+    localStorage.setItem(LAST_VISIT, JSON.stringify(home === undefined ? { text: editor.text, ...(examples.value === "" ? {} : { example: examples.value }) } : { text: editor.text, example: home.name }));
+  } catch {
+    // Storage full or denied (a private window): the module just is not kept.
+  }
+}
+
+/** Opens `module` (from a share link or the last visit) with its example's files; a link naming no example of this page says so. */
+function openModule(module: Shared): void {
+  const example = module.example === undefined ? undefined : EXAMPLES.find((e) => e.name === module.example);
+  if (module.example !== undefined && example === undefined) {
+    appendLog([`Error: the share link names example ${JSON.stringify(module.example)}, which this playground does not have; its module is shown alone`]);
+  }
+  examples.value = EXAMPLES.find((e) => e.text === module.text)?.name ?? "";
+  if (examples.value === "" && examples.options[0]?.value !== "") examples.prepend(new Option("(your code)", "", true, true));
+  if (example !== undefined) return openExample(example, module.text);
+  opening = opening.then(() => {
+    home = undefined;
+    files = [];
+    drawTabs();
+    editor.text = module.text;
+  });
+}
+
+// A share link pasted into the address bar of an open page changes only the fragment.
+window.addEventListener("hashchange", () => {
+  try {
+    const module = sharedModule(location.hash);
+    if (module !== undefined) openModule(module);
+  } catch (thrown) {
+    appendLog([`Error: ${(thrown as Error).message}`]);
+  }
+});
+
 $("share").onclick = afterOpening(() => {
   const url = new URL(location.href);
   url.hash = shareFragment(home === undefined ? { text: editor.text } : { text: editor.text, example: home.name });
@@ -449,12 +553,26 @@ async function connect(): Promise<void> {
     $<HTMLButtonElement>("deploy").disabled = false;
     $<HTMLButtonElement>("ask").disabled = false;
   } catch (thrown) {
-    connection = undefined;
-    $<HTMLButtonElement>("deploy").disabled = true;
-    $<HTMLButtonElement>("ask").disabled = true;
-    $<HTMLSelectElement>("portal").replaceChildren();
+    disconnect();
     appendLog([`Error: ${(thrown as Error).message}`]);
   }
+}
+
+/** Forgets the server: Deploy and Ask wait for the next Connect. */
+function disconnect(): void {
+  connection = undefined;
+  $<HTMLButtonElement>("deploy").disabled = true;
+  $<HTMLButtonElement>("ask").disabled = true;
+  $<HTMLSelectElement>("portal").replaceChildren();
+}
+
+// The fields say what the page sends: changed, they are not what it connected with.
+for (const id of ["server-url", "server-token"]) {
+  $(id).addEventListener("input", () => {
+    if (connection === undefined) return;
+    disconnect();
+    status.textContent = "server changed: Connect again";
+  });
 }
 
 async function listPortals(): Promise<void> {
@@ -499,12 +617,16 @@ async function ask(): Promise<void> {
 
 $("connect").onclick = () => void connect();
 $("ask").onclick = () => void ask();
-$("deploy").onclick = afterOpening(() => send({ type: "bundle", source: source() }));
+$("deploy").onclick = afterOpening(() => {
+  if (home === undefined) return send({ type: "bundle", source: source() });
+  // A server takes one module: this one imports others of its example.
+  appendLog([`Error: a server takes one module, and ${home.path} imports ${files.map((f) => f.path.split("/").at(-1)).join(", ")} beside it: deploy it from the repository, \`portals deploy ${home.path}\` (docs/live.md)`]);
+});
 
 /**
  * The page's automation surface (tests, and whoever scripts the page): the editor's text. The
  * controls are buttons with stable `data-testid`s; `#status` has the run number and its state
- * in `data-run` and `data-state`.
+ * in `data-run` and `data-state`, and `data-compiler` (`loading` or `ready`).
  */
 (window as unknown as { playground: unknown }).playground = {
   text: (): string => editor.text,
@@ -515,7 +637,6 @@ $("deploy").onclick = afterOpening(() => send({ type: "bundle", source: source()
 
 status.dataset.run = "0";
 if (linkProblem !== undefined) appendLog([linkProblem]);
-// A shared module of an example with files, or an example chosen before a reload: its files come along.
-const opened = EXAMPLES.find((e) => e.name === (shared === undefined ? examples.value : shared.example));
-if (opened !== undefined) openExample(opened, initial);
+// An example's module (shared, or kept from the last visit) comes with its files.
+openModule(first);
 startWorker();

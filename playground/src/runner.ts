@@ -141,9 +141,14 @@ export class Run {
     if (this.state === "paused") this.report();
   }
 
-  /** Writes a line of the module's own `console` output to the log, as info (the CLI prints it on stdout). */
+  /**
+   * Writes a line of the module's own `console` output to the log, as info (the CLI prints it on
+   * stdout): with the next chunk's lines while the run steps, at once when no chunk comes (a
+   * timer of the module that fires after the run ended, or while it is paused).
+   */
   print(line: string): void {
     this.pending.push(line);
+    if (this.state !== "running") this.output.log(this.pending.splice(0), 0);
   }
 
   /** Stops stepping for good (the system stays, for its state and snapshots). */

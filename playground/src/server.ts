@@ -39,10 +39,15 @@ export function describeApps(url: string, apps: readonly ServedApp[]): string {
 
 /** A server at `url` (e.g. `http://127.0.0.1:8080`) with `token`. */
 export class ServerConnection {
+  /** The server's URL as given, without a trailing `/` (paths are appended to it). */
+  readonly url: string;
+
   constructor(
-    readonly url: string,
+    url: string,
     private readonly token: string,
-  ) {}
+  ) {
+    this.url = url.replace(/\/+$/, "");
+  }
 
   /**
    * Checks that the server answers at {@link url} and takes the token, changing nothing

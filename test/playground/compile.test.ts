@@ -57,14 +57,6 @@ describe("a module with its example's files", () => {
     expect(compiled.code).toBeUndefined();
     expect(compiled.problems).toEqual([expect.objectContaining({ line: 1, source: "typescript", message: expect.stringContaining("'./missing.js'") })]);
   });
-
-  test("as an ES module to deploy, it is refused, naming its files and what to do instead", () => {
-    const compiled = compiler.compile(shoppingCart(), "esm");
-    expect(compiled.code).toBeUndefined();
-    expect(compiled.problems.map((p) => p.message)).toEqual([
-      "a server takes one module, and this one comes with analytics.ts, applications.ts, cart.ts, generate.ts, inventory.ts, model.ts, orders.ts: deploy the example from the repository with `portals deploy` (docs/live.md)",
-    ]);
-  });
 });
 
 test("a one-file module after one with files: the files are gone from the program", () => {

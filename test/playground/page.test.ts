@@ -14,6 +14,7 @@ import { Systems, type Application } from "portals-ts";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startPlayground } from "../../runtime/cli/playground.js";
 import { startServer } from "../../runtime/server/server.js";
+import { compressToEncodedURIComponent } from "lz-string";
 import { launchChromium, type TestBrowser } from "../support/browser.js";
 
 const EXAMPLES = join(import.meta.dirname, "../../examples");
@@ -236,6 +237,57 @@ describe("controls", () => {
     await page.fill("[data-testid=limit]", "30");
   });
 
+  test("Stop ends a step that never returns at once, and a Run clicked while the compiler reloads runs once it has", async () => {
+    // Found by a fresh user: Stop waited for the time limit, and the Run after it was lost.
+    await page.waitForSelector("[data-testid=status][data-compiler=ready]", { timeout: 60_000 });
+    await setCode(STUCK);
+    const before = Number(await page.getAttribute("[data-testid=status]", "data-run"));
+    const started = Date.now();
+    await page.click("[data-testid=run]");
+    await new Promise((r) => setTimeout(r, 300));
+    await page.click("[data-testid=stop]");
+    expect(await settled(before + 1)).toBe("stopped");
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await logLines()).toEqual(["Error: Stopped inside a step that did not return"]);
+    expect(await page.getAttribute("[data-testid=status]", "data-compiler")).toBe("loading");
+    // The worker is being replaced: Run now waits for it, then runs.
+    await setCode(`import { PortalsApp } from "portals-ts";\nexport default PortalsApp("again", (app) => void app.workflows<number, number>("w").source(app.generators.fromArray([1, 2]).stream).logger().sink());\n`);
+    await page.click("[data-testid=run]");
+    expect(await settled(before + 2)).toBe("done");
+    expect(await logLines()).toEqual(["1", "2"]);
+  });
+
+  test("a field that is not a number the control takes is named, and nothing starts", async () => {
+    await page.selectOption("[data-testid=examples]", "hello-world");
+    const before = await page.getAttribute("[data-testid=status]", "data-run");
+    for (const [id, value, line] of [
+      ["#steps", "2.5", 'Error: N (the steps to take) must be a whole number of steps, at least 1 (it is "2.5")'],
+      ["#steps", "0", 'Error: N (the steps to take) must be a whole number of steps, at least 1 (it is "0")'],
+      ["[data-testid=seed]", "1.5", 'Error: the seed must be an integer (it is "1.5")'],
+      ["[data-testid=limit]", "0", 'Error: the time limit must be a positive number of seconds (it is "0")'],
+      ["[data-testid=limit]", "", "Error: the time limit must be a positive number of seconds (it is empty)"],
+    ] as const) {
+      await page.fill(id, value);
+      await page.click("[data-testid=step]");
+      await poll(async () => (await logLines()).at(-1)).toBe(line);
+      await page.fill(id, id === "#steps" ? "1" : id === "[data-testid=seed]" ? "0" : "30");
+    }
+    expect(await page.getAttribute("[data-testid=status]", "data-run")).toBe(before);
+  });
+
+  test("console output of a timer that fires after the run ended reaches the log", async () => {
+    await setCode(
+      [
+        `import { PortalsApp } from "portals-ts";`,
+        `export default PortalsApp("timer", (app) => {`,
+        `  app.workflows<number, number>("w").source(app.generators.fromArray([1]).stream).map((n) => { setTimeout(() => console.log("timer fired"), 50); return n; }).sink();`,
+        `});`,
+      ].join("\n"),
+    );
+    expect(await start()).toBe("done");
+    await poll(logLines).toEqual(["timer fired"]);
+  });
+
   test("the share link restores exactly the same text", async () => {
     const text = `// ünïcode ✓ and "quotes" & #hash\n${"x".repeat(3000)}\n`;
     await setCode(text);
@@ -260,7 +312,8 @@ describe("an example with files", () => {
     const shown = await page.textContent("[data-testid=viewer] .cm-content");
     expect(shown).toContain("export function cartApp(operations: TraceSource<CartOp>): Application {");
     expect(await page.getAttribute("[data-testid=viewer] .cm-content", "contenteditable")).toBe("false");
-    await page.click("[data-testid=files] button[data-file='']");
+    expect(await page.getAttribute("[data-testid=files] button[data-file='examples/shopping-cart/cart.ts']", "aria-selected")).toBe("true");
+    await page.click("[data-testid=files] button[data-file='examples/shopping-cart/excerpt.ts']");
     expect(await page.isVisible("[data-testid=editor]")).toBe(true);
     // An edit of the module still compiles beside the files: fewer cart operations, fewer orders.
     const text = await page.evaluate(() => (window as unknown as { playground: { text(): string } }).playground.text());
@@ -296,6 +349,35 @@ describe("an example with files", () => {
       expect(await other.evaluate(() => (window as unknown as { playground: { text(): string } }).playground.text())).toBe(text);
       expect(await other.locator("[data-testid=files] button").count()).toBe(8);
       expect(await other.textContent("[data-testid=diagnostics]")).toBe("");
+    } finally {
+      await other.close();
+    }
+  });
+
+  test("a share link naming an example this page does not have says so; one pasted into an open page opens", async () => {
+    const other = await browser.context.newPage();
+    try {
+      await other.goto(`${server.url}#with=nonexistent&code=${compressToEncodedURIComponent("// mine\n")}`);
+      await other.waitForSelector(".cm-content");
+      await expect.poll(async () => other.textContent("[data-testid=log]"), { timeout: 20_000 }).toBe('Error: the share link names example "nonexistent", which this playground does not have; its module is shown alone\n');
+      await other.evaluate((hash) => (location.hash = hash), `#code=${compressToEncodedURIComponent("// pasted\n")}`);
+      await expect.poll(() => other.evaluate(() => (window as unknown as { playground: { text(): string } }).playground.text()), { timeout: 10_000 }).toBe("// pasted\n");
+    } finally {
+      await other.close();
+    }
+  });
+
+  test("the module is kept in the browser: a reload opens it with its example's files", async () => {
+    await page.selectOption("[data-testid=examples]", "shopping-cart");
+    await poll(async () => page.locator("[data-testid=files] button").count()).toBe(8);
+    const text = (await page.evaluate(() => (window as unknown as { playground: { text(): string } }).playground.text())).replace("cartOps: 10_000", "cartOps: 4_000");
+    await setCode(text);
+    await new Promise((r) => setTimeout(r, 500));
+    const other = await browser.context.newPage();
+    try {
+      await other.goto(server.url);
+      await expect.poll(() => other.evaluate(() => (window as unknown as { playground: { text(): string } }).playground.text()), { timeout: 10_000 }).toBe(text);
+      await expect.poll(async () => other.locator("[data-testid=files] button").count(), { timeout: 10_000 }).toBe(8);
     } finally {
       await other.close();
     }
@@ -384,6 +466,13 @@ describe("connect", () => {
       await page.click("[data-testid=deploy]");
       await poll(logLines).toContain(`${served.url}: deployment 1 launched counter`);
       await poll(async () => page.$$eval("[data-testid=portal] option", (o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(["/counter/portals/count"]);
+      // A module that imports others of its example: the server takes one module, the page says which command does it.
+      await page.selectOption("[data-testid=examples]", "shopping-cart");
+      await poll(async () => page.locator("[data-testid=files] button").count()).toBe(8);
+      await page.click("[data-testid=deploy]");
+      await poll(async () => (await logLines()).at(-1)).toBe(
+        "Error: a server takes one module, and examples/shopping-cart/excerpt.ts imports analytics.ts, applications.ts, cart.ts, generate.ts, inventory.ts, model.ts, orders.ts beside it: deploy it from the repository, `portals deploy examples/shopping-cart/excerpt.ts` (docs/live.md)",
+      );
       await page.fill("[data-testid=request]", '{"by": 5}');
       await page.click("[data-testid=ask]");
       await page.click("[data-testid=ask]");
