@@ -51,6 +51,8 @@ export interface Compiled {
   readonly code: string | undefined;
   /** CommonJS of every file (the module's too) by its path under {@link ROOT} with `.js`; empty when there are errors. */
   readonly modules: Readonly<Record<string, string>>;
+  /** The source map (JSON text) of each of {@link modules}, by the same path (CommonJS only). */
+  readonly maps: Readonly<Record<string, string>>;
   /** The module's path under {@link ROOT} with `.js`. */
   readonly path: string;
   readonly problems: readonly Problem[];
@@ -167,7 +169,8 @@ export class ModuleCompiler {
     const started = performance.now();
     const file = this.load(source);
     const path = file.slice(ROOT.length + 1).replace(/\.ts$/, ".js");
-    const options = format === "commonjs" ? OPTIONS : { ...OPTIONS, module: ts.ModuleKind.ES2022 };
+    // Source maps for the runner, which names in an error line where in the module it was thrown.
+    const options = format === "commonjs" ? { ...OPTIONS, sourceMap: true } : { ...OPTIONS, module: ts.ModuleKind.ES2022 };
     const old = this.previous.get(format);
     const program = ts.createProgram({ rootNames: [file, GLOBALS_FILE], options, host: this.host(), ...(old ? { oldProgram: old } : {}) });
     this.previous.set(format, program);
@@ -177,12 +180,15 @@ export class ModuleCompiler {
       if (parsed !== undefined) problems.push(...[...program.getSyntacticDiagnostics(parsed), ...program.getSemanticDiagnostics(parsed)].map((d) => problem(d, "typescript", file)));
     }
     const modules: Record<string, string> = {};
+    const maps: Record<string, string> = {};
     let machines = 0;
     const compiler: Problem[] = [];
     program.emit(
       undefined,
       (name, out) => {
-        if (name.startsWith(ROOT + "/") && name.endsWith(".js")) modules[name.slice(ROOT.length + 1)] = out;
+        if (!name.startsWith(ROOT + "/")) return;
+        if (name.endsWith(".js")) modules[name.slice(ROOT.length + 1)] = out;
+        if (name.endsWith(".js.map")) maps[name.slice(ROOT.length + 1, -".map".length)] = out;
       },
       undefined,
       false,
@@ -201,7 +207,7 @@ export class ModuleCompiler {
     );
     problems.push(...compiler);
     const failed = problems.some((p) => p.severity === "error");
-    return { code: failed ? undefined : modules[path], modules: failed ? {} : modules, path, problems, machines, ms: performance.now() - started };
+    return { code: failed ? undefined : modules[path], modules: failed ? {} : modules, maps: failed ? {} : maps, path, problems, machines, ms: performance.now() - started };
   }
 
   private host(): ts.CompilerHost {

@@ -12,10 +12,11 @@ import * as machine from "portals-ts/machine";
 import * as sql from "portals-ts/sql";
 import * as testing from "portals-ts/testing";
 import { exportedApplications } from "../../dist/runtime/api/exported.js";
-import type { Application, LogWriter, TestSystem } from "portals-ts";
+import type { Application, LogMeta, LogWriter, TestSystem } from "portals-ts";
 import { Systems } from "portals-ts";
 import type { Compiled } from "./compile.js";
 import { resolveImport } from "./paths.js";
+import { SOURCE_URL, SourcePositions } from "./where.js";
 import type { RunStats } from "./protocol.js";
 
 /** What the runner tells the worker. */
@@ -41,12 +42,13 @@ const MODULES: Readonly<Record<string, unknown>> = {
 const MAX_PENDING = 1024;
 
 /**
- * The applications default-exported by the compiled module (its CommonJS in `modules` at `path`).
+ * Runs the compiled module (its CommonJS in `modules` at `path`) and the files it imports;
+ * returns its exports.
  *
- * @throws whatever the modules throw while they run, an Error naming an import the playground
- *   does not have, or a TypeError naming what the module exports instead of applications
+ * @throws whatever the modules throw while they run, or an Error naming an import the playground
+ *   does not have
  */
-export function evaluate({ modules, path }: Pick<Compiled, "modules" | "path">): Application[] {
+export function evaluate({ modules, path }: Pick<Compiled, "modules" | "path">): Record<string, unknown> {
   const evaluated = new Map<string, { exports: Record<string, unknown> }>();
   const load = (file: string): Record<string, unknown> => {
     const done = evaluated.get(file);
@@ -63,18 +65,44 @@ export function evaluate({ modules, path }: Pick<Compiled, "modules" | "path">):
       if (found === undefined) throw new Error(`the playground has no module "${name}": import from ${Object.keys(MODULES).join(", ")}`);
       return found;
     };
-    // The module's own scope, as Node gives a CommonJS module (it is the user's code, compiled here).
-    new Function("require", "module", "exports", modules[file]!)(require, module, module.exports);
+    // The module's own scope, as Node gives a CommonJS module (it is the user's code, compiled
+    // here), opened on its first line so that the stack's lines are the compiled file's, and
+    // named by a source URL so that its frames say which file (where.ts).
+    const scope = (0, eval)(`(function (require, module, exports) {${modules[file]!}\n})\n//# sourceURL=${SOURCE_URL}${file}`) as (r: typeof require, m: typeof module, e: typeof module.exports) => void;
+    scope(require, module, module.exports);
     return module.exports;
   };
-  const exports = load(path);
-  // What `export default` wrote (TypeScript's CommonJS output), as an ES module's default export.
-  return exportedApplications(Object.hasOwn(exports, "default") ? exports.default : undefined, path.split("/").at(-1)!.replace(/\.js$/, ".ts"));
+  return load(path);
 }
 
-/** `Error: <message>`, the playground's line for what was thrown. */
-export function errorLine(thrown: unknown): string {
-  return `Error: ${thrown instanceof Error ? thrown.message : String(thrown)}`;
+/** The name `portals run` gives the module at compiled path `path` (`examples/x/app.js` → `app.ts`). */
+export function moduleName(path: string): string {
+  return path.split("/").at(-1)!.replace(/\.js$/, ".ts");
+}
+
+/**
+ * The applications default-exported by the module of compiled path `path`, given its `exports`.
+ *
+ * @throws TypeError naming what the module exports instead of applications (as `portals run` does)
+ */
+export function applicationsOf(exports: Record<string, unknown>, path: string): Application[] {
+  // What `export default` wrote (TypeScript's CommonJS output), as an ES module's default export.
+  return exportedApplications(Object.hasOwn(exports, "default") ? exports.default : undefined, moduleName(path));
+}
+
+/**
+ * `Error: <message>`, the playground's line for what was thrown, and under it, when `positions`
+ * find it in the module's files, `    at <file>:<line>:<column>`.
+ */
+export function errorLines(thrown: unknown, positions?: SourcePositions): string[] {
+  const at = positions?.where(thrown);
+  return [`Error: ${thrown instanceof Error ? thrown.message : String(thrown)}`, ...(at === undefined ? [] : [`    at ${at}`])];
+}
+
+/** What an error line reports: the value an operator threw (its failure's `cause`), or the failure. */
+function thrownOf(meta: LogMeta): unknown {
+  const error = (meta as LogMeta & { readonly error?: unknown }).error;
+  return (error as { cause?: unknown } | null | undefined)?.cause ?? error;
 }
 
 /** Runs `f` as a new task of the worker's event loop, after the messages already queued. */
@@ -107,6 +135,8 @@ export class Run {
    */
   constructor(
     readonly apps: readonly Application[],
+    /** Where in the module's files a thrown value was (for the `at` line under an error line, as `portals run` writes it). */
+    private readonly positions: SourcePositions,
     seed: number,
     private readonly output: RunOutput,
     private speed: number,
@@ -232,7 +262,7 @@ export class Run {
       }
     } catch (thrown) {
       this.steppingMs += performance.now() - from;
-      this.pending.push(errorLine(thrown));
+      this.pending.push(...errorLines(thrown, this.positions));
       this.state = "failed";
       this.finish();
     }
@@ -252,7 +282,9 @@ export class Run {
   private writer(): LogWriter {
     return (line, meta) => {
       this.pending.push(meta.level === "info" ? line : `[${meta.level}] ${line}`);
-      if (this.pending.length > MAX_PENDING) {
+      const at = meta.level === "error" ? this.positions.where(thrownOf(meta)) : undefined;
+      if (at !== undefined) this.pending.push(`    at ${at}`);
+      while (this.pending.length > MAX_PENDING) {
         this.pending.shift();
         this.dropped++;
       }

@@ -10,7 +10,8 @@ import { declarations } from "./declarations.js";
 import { graphModel } from "./graph-model.js";
 import { show, StateInspector } from "./inspect.js";
 import type { FromWorker, RunStats, ToWorker } from "./protocol.js";
-import { errorLine, evaluate, Run } from "./runner.js";
+import { applicationsOf, errorLines, evaluate, moduleName, Run } from "./runner.js";
+import { SourcePositions } from "./where.js";
 
 const compiler = new ModuleCompiler(declarations());
 const assistant = new Assistant(compiler);
@@ -46,9 +47,22 @@ function launch(id: number, source: Source, seed: number, speed: number, timeLim
     post({ type: "stats", run: id, stats: EMPTY, state: "failed" });
     return undefined;
   }
+  const positions = new SourcePositions(compiled.maps);
+  let exports: Record<string, unknown>;
   try {
-    const apps = evaluate(compiled);
-    const run = new Run(apps, seed, {
+    exports = evaluate(compiled);
+  } catch (thrown) {
+    // As `portals run` says it of a module that throws while it is imported.
+    const at = positions.where(thrown);
+    const message = thrown instanceof Error ? thrown.message : String(thrown);
+    post(base);
+    post({ type: "log", run: id, lines: [`Error: module ${moduleName(compiled.path)} threw while it was imported: ${message}${at === undefined ? "" : ` (at ${at})`}`] });
+    post({ type: "stats", run: id, stats: EMPTY, state: "failed" });
+    return undefined;
+  }
+  try {
+    const apps = applicationsOf(exports, compiled.path);
+    const run = new Run(apps, positions, seed, {
       log: (lines, dropped) => post({ type: "log", run: id, lines, dropped }),
       stats: (stats, state) => post({ type: "stats", run: id, stats, state }),
     }, speed, timeLimitMs, bytes);
@@ -57,7 +71,7 @@ function launch(id: number, source: Source, seed: number, speed: number, timeLim
     return run;
   } catch (thrown) {
     post(base);
-    post({ type: "log", run: id, lines: [errorLine(thrown)] });
+    post({ type: "log", run: id, lines: errorLines(thrown, positions) });
     post({ type: "stats", run: id, stats: EMPTY, state: "failed" });
     return undefined;
   }
@@ -130,7 +144,7 @@ async function handle(m: ToWorker): Promise<void> {
         const bytes = current?.run.system.snapshot();
         post({ type: "snapshot", bytes }, bytes ? [bytes.buffer as ArrayBuffer] : []);
       } catch (thrown) {
-        post({ type: "snapshot", bytes: undefined, error: errorLine(thrown) });
+        post({ type: "snapshot", bytes: undefined, error: errorLines(thrown)[0] });
       }
       return;
     case "restore": {

@@ -6,7 +6,8 @@
  * screenshot of the page after the shopping cart ran and prints its path.
  */
 /// <reference lib="dom" />
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
@@ -273,6 +274,39 @@ describe("controls", () => {
       await page.fill(id, id === "#steps" ? "1" : id === "[data-testid=seed]" ? "0" : "30");
     }
     expect(await page.getAttribute("[data-testid=status]", "data-run")).toBe(before);
+  });
+
+  test("an operator's error, and a throw at the module's top, say where in the module, as portals run does", async () => {
+    // Inside the repository, where the CLI finds TypeScript and portals-ts as a user's project does.
+    mkdirSync(join(import.meta.dirname, "../../.cache"), { recursive: true });
+    const dir = mkdtempSync(join(import.meta.dirname, "../../.cache/playground-where-"));
+    try {
+      for (const code of [
+        [
+          `import { PortalsApp } from "portals-ts";`,
+          `export default PortalsApp("thrower", (app) => {`,
+          `  app.workflows<number, number>("w").source(app.generators.fromArray([1, 2]).stream)`,
+          `    .map((n) => {`,
+          `      if (n === 2) throw new Error("two is too many");`,
+          `      return n;`,
+          `    })`,
+          `    .logger().sink();`,
+          `});`,
+        ].join("\n"),
+        [`import { PortalsApp } from "portals-ts";`, `const limit = 3;`, `if (limit > 2) throw new Error("the limit is too high");`, `export default PortalsApp("never", () => {});`].join("\n"),
+      ]) {
+        writeFileSync(join(dir, "app.ts"), code);
+        const cli = spawnSync(process.execPath, [join(import.meta.dirname, "../../dist/runtime/cli/main.js"), "run", "app.ts"], { cwd: dir, encoding: "utf8", timeout: 60_000 });
+        // An operator's error: the line and `    at app.ts:L:C` under it; a module's throw: one line ending `(at app.ts:L:C)`.
+        const lines = cli.stderr.split("\n").filter((l) => /^\[error\]|^    at |^portals: error: module/.test(l)).map((l) => l.replace(/^portals: error: /, "Error: "));
+        expect(lines.join("\n"), cli.stderr).toMatch(/(^|\n)    at app\.ts:\d+:\d+$|\(at app\.ts:\d+:\d+\)$/);
+        await setCode(code);
+        await start();
+        expect(await logLines()).toEqual(expect.arrayContaining(lines));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("console output of a timer that fires after the run ended reaches the log", async () => {
