@@ -56,7 +56,9 @@ const STREAM_NAME_IN_USE = 10058;
  * read or not. None by default: a stream keeps every atom.
  */
 export interface Retention {
+  /** Atoms older than this are removed (milliseconds; a positive integer). */
   readonly maxAgeMs?: number;
+  /** Bytes a stream keeps at most, the oldest atoms removed first (a positive integer). */
   readonly maxBytes?: number;
 }
 
