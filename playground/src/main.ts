@@ -12,7 +12,7 @@ import { EXAMPLES, exampleFiles, type Example } from "./examples.js";
 import { drawGraph } from "./graph.js";
 import type { StateView } from "./inspect.js";
 import type { FromWorker, RunStats, ToWorker } from "./protocol.js";
-import { describeApps, ServerConnection } from "./server.js";
+import { ServerPanel } from "./server-panel.js";
 import { sharedModule, shareFragment, type Shared } from "./share.js";
 
 /** Lines the log panel keeps. */
@@ -61,8 +61,8 @@ try {
 } catch (thrown) {
   linkProblem = `Error: ${(thrown as Error).message}; showing ${HELLO.name} instead`;
 }
-const first = shared ?? (linkProblem === undefined ? lastVisit() : undefined) ?? { text: HELLO.text, example: HELLO.name };
-const initial = first.text;
+const opened = shared ?? (linkProblem === undefined ? lastVisit() : undefined) ?? { text: HELLO.text, example: HELLO.name };
+const initial = opened.text;
 /** The example whose other files the editor's module imports (they are beside it), and those files; none for a one-file module. */
 let home: Example | undefined;
 let files: readonly SourceFile[] = [];
@@ -132,7 +132,7 @@ function receive(m: FromWorker): void {
       queued = undefined;
       return;
     case "bundle":
-      void deployBundle(m.code, m.problems);
+      void panel.deploy(m.code, m.problems);
       return;
     case "completions":
     case "hovered":
@@ -542,82 +542,9 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
-let connection: ServerConnection | undefined;
-
-async function connect(): Promise<void> {
-  const url = $<HTMLInputElement>("server-url").value.trim();
-  try {
-    connection = new ServerConnection(url, $<HTMLInputElement>("server-token").value);
-    await connection.verify();
-    await listPortals();
-    $<HTMLButtonElement>("deploy").disabled = false;
-    $<HTMLButtonElement>("ask").disabled = false;
-  } catch (thrown) {
-    disconnect();
-    appendLog([`Error: ${(thrown as Error).message}`]);
-  }
-}
-
-/** Forgets the server: Deploy and Ask wait for the next Connect. */
-function disconnect(): void {
-  connection = undefined;
-  $<HTMLButtonElement>("deploy").disabled = true;
-  $<HTMLButtonElement>("ask").disabled = true;
-  $<HTMLSelectElement>("portal").replaceChildren();
-}
-
-// The fields say what the page sends: changed, they are not what it connected with.
-for (const id of ["server-url", "server-token"]) {
-  $(id).addEventListener("input", () => {
-    if (connection === undefined) return;
-    disconnect();
-    status.textContent = "server changed: Connect again";
-  });
-}
-
-async function listPortals(): Promise<void> {
-  const apps = await connection!.apps();
-  const select = $<HTMLSelectElement>("portal");
-  select.replaceChildren(...apps.filter((a) => !a.stopped).flatMap((a) => a.portals.map((p) => new Option(p, p))));
-  appendLog([describeApps(connection!.url, apps)]);
-}
-
-async function deployBundle(code: string | undefined, problems: readonly Problem[]): Promise<void> {
-  showProblems(problems);
-  if (connection === undefined) return void appendLog(["Error: not connected: Connect to a server first"]);
-  if (code === undefined) {
-    const first = problems.find((p) => p.severity === "error")!;
-    return void appendLog([`Error: ${first.message} (line ${first.line}, column ${first.column})`]);
-  }
-  try {
-    appendLog([`${connection.url}: ${await connection.deploy(code)}`]);
-    await listPortals();
-  } catch (thrown) {
-    appendLog([`Error: ${(thrown as Error).message}`]);
-  }
-}
-
-async function ask(): Promise<void> {
-  const portal = $<HTMLSelectElement>("portal").value;
-  if (connection === undefined) return void appendLog(["Error: not connected: Connect to a server first"]);
-  if (portal === "") return void appendLog(["Error: no portal to ask: the server runs none; deploy an application with a portal, then Connect again"]);
-  let request: unknown;
-  try {
-    request = JSON.parse($<HTMLInputElement>("request").value);
-  } catch {
-    appendLog(["Error: the request is not JSON: write it as JSON, e.g. {} or 42"]);
-    return;
-  }
-  try {
-    appendLog([`${portal} ← ${JSON.stringify(request)} → ${JSON.stringify(await connection!.ask(portal, request))}`]);
-  } catch (thrown) {
-    appendLog([`Error: ${(thrown as Error).message}`]);
-  }
-}
-
-$("connect").onclick = () => void connect();
-$("ask").onclick = () => void ask();
+const panel = new ServerPanel({ log: appendLog, showProblems, status: (text) => (status.textContent = text) });
 $("deploy").onclick = afterOpening(() => {
+  if (!panel.connected) return void appendLog(["Error: not connected: Connect to a server first"]);
   if (home === undefined) return send({ type: "bundle", source: source() });
   // A server takes one module: this one imports others of its example.
   appendLog([`Error: a server takes one module, and ${home.path} imports ${files.map((f) => f.path.split("/").at(-1)).join(", ")} beside it: deploy it from the repository, \`portals deploy ${home.path}\` (docs/live.md)`]);
@@ -638,5 +565,5 @@ $("deploy").onclick = afterOpening(() => {
 status.dataset.run = "0";
 if (linkProblem !== undefined) appendLog([linkProblem]);
 // An example's module (shared, or kept from the last visit) comes with its files.
-openModule(first);
+openModule(opened);
 startWorker();
