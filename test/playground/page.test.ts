@@ -100,7 +100,7 @@ describe("examples", () => {
       await page.selectOption("[data-testid=examples]", name);
       expect(await start(), name).toBe("done");
       const file = existsSync(join(EXAMPLES, name, "excerpt.ts")) ? "excerpt.ts" : "app.ts";
-      const module = (await import(`../../examples/${name}/${file}`)) as { default: Application | Application[] };
+      const module = (await import(/* @vite-ignore */ `../../examples/${name}/${file}`)) as { default: Application | Application[] };
       const apps = Array.isArray(module.default) ? module.default : [module.default];
       expect(await logLines(), name).toEqual(nodeLog(apps));
       expect(await page.locator("[data-testid=graph] g.node").count(), name).toBeGreaterThan(0);
