@@ -148,6 +148,7 @@ function receive(m: FromWorker): void {
       return;
     case "launched":
       if (m.run !== runId) return;
+      clearTimeout(launchTimer);
       showProblems(m.problems);
       status.dataset.compileMs = m.ms.toFixed(1);
       if (m.graph !== undefined) {
@@ -368,9 +369,13 @@ function field(id: string, label: string, valid: (n: number) => boolean, takes: 
   return undefined;
 }
 
+/** The longest time limit, in seconds (a day). */
+const MAX_LIMIT_S = 86_400;
+
 /** The time limit in milliseconds (the field is in seconds), or `undefined` after an error. */
 function limitMs(): number | undefined {
-  const seconds = field("limit", "the time limit", (n) => Number.isFinite(n) && n > 0, "a positive number of seconds");
+  // A browser's timer fires at once beyond 2^31 - 1 ms: a day is far below.
+  const seconds = field("limit", "the time limit", (n) => Number.isFinite(n) && n > 0 && n <= MAX_LIMIT_S, `a positive number of seconds, at most ${MAX_LIMIT_S}`);
   return seconds === undefined ? undefined : seconds * 1000;
 }
 
@@ -392,10 +397,25 @@ function readyFor(control: string): boolean {
   return false;
 }
 
+/** Set while a new run waits for the worker to launch it: ends a worker stuck in the run before. */
+let launchTimer: ReturnType<typeof setTimeout> | undefined;
+
 /** Starts run `runId`, paused (for Step) or not; `false` when a field is wrong. */
 function run(paused: boolean): boolean {
   const set = controls();
   if (set === undefined) return false;
+  // The run before may be stuck inside a step: the worker would never see this one.
+  if (runState === "running") {
+    clearTimeout(launchTimer);
+    launchTimer = setTimeout(() => {
+      worker.terminate();
+      appendLog([STUCK_STOPPED]);
+      setState("stopped");
+      startWorker();
+      queued = () => $(paused ? "step" : "run").click();
+      status.textContent = "the run before was stuck: restarting the compiler, then this run…";
+    }, STOP_GRACE_MS);
+  }
   runId++;
   status.dataset.run = String(runId);
   clearLog();
@@ -442,11 +462,16 @@ function download(bytes: Uint8Array): void {
 $("run").onclick = afterOpening(() => {
   if (!readyFor("run")) return;
   if (runState !== "paused" || editor.text !== launchedText) return void run(false);
+  // A paused run goes on with the seed and limit it was launched with; a wrong field is still said.
+  if (controls() === undefined) return;
   setState("running");
   send({ type: "resume", run: runId, speed: speed() });
   armWatchdog();
 });
-/** How long Stop waits for the worker to stop the run between chunks before it ends the worker. */
+/** What the log says when Stop, or a new Run, ended a worker stuck in the module's code. */
+const STUCK_STOPPED = "Error: Stopped inside code that did not return";
+
+/** How long Stop, or a new Run, waits for the worker to answer before it ends the worker. */
 const STOP_GRACE_MS = 1000;
 
 $("stop").onclick = () => {
@@ -455,13 +480,14 @@ $("stop").onclick = () => {
   // A run inside a step that does not return never reaches the next chunk: the worker goes.
   if (runState !== "running") return;
   clearTimeout(watchdog);
-  watchdog = setTimeout(() => endWorker("Error: Stopped inside a step that did not return", "by Stop"), STOP_GRACE_MS);
+  watchdog = setTimeout(() => endWorker(STUCK_STOPPED, "by Stop"), STOP_GRACE_MS);
 };
 $("step").onclick = afterOpening(() => {
   if (!readyFor("step")) return;
   const steps = field("steps", "N (the steps to take)", (n) => Number.isSafeInteger(n) && n >= 1, "a whole number of steps, at least 1");
   if (steps === undefined) return;
-  if ((runState !== "paused" || editor.text !== launchedText) && !run(true)) return;
+  const fresh = runState !== "paused" || editor.text !== launchedText;
+  if (fresh ? !run(true) : controls() === undefined) return;
   // Running until the steps are taken: a step that never returns is ended by the watchdog too.
   setState("running");
   armWatchdog();
@@ -469,8 +495,16 @@ $("step").onclick = afterOpening(() => {
 });
 $("speed").onchange = () => send({ type: "speed", speed: speed() });
 $("refresh").onclick = inspect;
-/** Keeps the editor's module (and its example) in this browser for the next visit. */
+/** Keeps the editor's module (and its example) in this browser for the next visit; a share link in the address bar that no longer holds it goes. */
 function keep(): void {
+  let linked: Shared | undefined;
+  try {
+    linked = sharedModule(location.hash);
+  } catch {
+    linked = undefined;
+  }
+  // Reloaded, the link would win over the edits kept here.
+  if (location.hash !== "" && linked?.text !== editor.text) history.replaceState(null, "", location.pathname + location.search);
   try {
     localStorage.setItem(LAST_VISIT, JSON.stringify(home === undefined ? { text: editor.text, ...(examples.value === "" ? {} : { example: examples.value }) } : { text: editor.text, example: home.name }));
   } catch {

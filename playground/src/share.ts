@@ -31,7 +31,7 @@ export function sharedModule(fragment: string): Shared | undefined {
   const code = fragment.includes(CODE) ? fragment.slice(fragment.indexOf(CODE) + CODE.length).split("&")[0]! : undefined;
   if (code === undefined) return undefined;
   const text = decompressFromEncodedURIComponent(code);
-  if (text === null || text === "") throw new Error(`the share link is damaged (its code, ${code.length} characters, does not decompress): copy the whole link again`);
+  if (text === null) throw new Error(`the share link is damaged (its code, ${code.length} characters, does not decompress): copy the whole link again`);
   const example = params.get("with");
   return example === null ? { text } : { text, example };
 }

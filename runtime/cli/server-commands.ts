@@ -17,7 +17,7 @@
  * refuses a call.
  */
 import { InvalidArgumentError, type Command } from "commander";
-import { serversProblem } from "../cluster/nats.js";
+import { MAX_AGE_MS, serversProblem } from "../cluster/nats.js";
 import { isRuntimeName } from "../cluster/subjects.js";
 import { BODY_LIMIT, type ServerOptions } from "../server/server.js";
 import { usableToken } from "../server/token.js";
@@ -69,7 +69,7 @@ export function addServerCommands(program: Command, io: CliIo): void {
     .option("--runtime <name>", "this runtime's name in the cluster (with --nats): letters, digits, _ and -; keep it across restarts", runtimeName)
     .option("--nats-domain <domain>", "the JetStream domain of the cluster, when --nats is a leaf node of the cloud's server (an edge runtime; examples/edge)")
     .option("--nats-replicas <n>", "how many servers of a JetStream cluster keep each stream and the directory this runtime creates (1 to 5; 3 survives the loss of one server)", replicaCount)
-    .option("--nats-max-age-ms <n>", "remove atoms older than this from each stream this runtime publishes on JetStream, read or not (default: keep them); a reader away longer loses them, and its log says so (docs/cluster.md, \"Retention\")", positive)
+    .option("--nats-max-age-ms <n>", "remove atoms older than this from each stream this runtime publishes on JetStream, read or not (default: keep them); a reader away longer loses them, and its log says so (docs/cluster.md, \"Retention\")", maxAge)
     .option("--nats-max-bytes <n>", "keep at most this many bytes of each stream this runtime publishes on JetStream, the oldest atoms removed first (default: no limit)", positive)
     .option("--cors-origin <origin>", "let web pages of this origin call the server from a browser (e.g. the playground's http://127.0.0.1:5173); repeat for more; calls that change something still need the token", corsOrigin, [])
     .option("--take-over-runtime", "take the --runtime name even when another data directory holds it (that machine is gone for good); the process that held it stops publishing")
@@ -249,6 +249,12 @@ function clusterOptions(flags: ServeFlags): NonNullable<ServerOptions["cluster"]
       ? { retention: { ...(flags.natsMaxAgeMs !== undefined ? { maxAgeMs: flags.natsMaxAgeMs } : {}), ...(flags.natsMaxBytes !== undefined ? { maxBytes: flags.natsMaxBytes } : {}) } }
       : {}),
   };
+}
+
+function maxAge(value: string): number {
+  const n = positive(value);
+  if (n > MAX_AGE_MS) throw new InvalidArgumentError(`JetStream takes an age of at most ${MAX_AGE_MS} ms.`);
+  return n;
 }
 
 function replicaCount(value: string): number {

@@ -23,7 +23,7 @@ import type { LinkedSystem, LiveLink } from "../system/live-link.js";
 import type { AskOptions, SystemLink } from "../system/live-options.js";
 import { Directory, type DirectoryEntry, type DirectoryFeed, type DirectoryPortal } from "./directory.js";
 import { dataDirId, Fenced, RuntimeIdentity } from "./identity.js";
-import { ClusterConnection, serversProblem, type Retention } from "./nats.js";
+import { ClusterConnection, MAX_AGE_MS, serversProblem, type Retention } from "./nats.js";
 import { StreamExport } from "./stream-export.js";
 import { StreamImport } from "./stream-import.js";
 import { askSubject, directoryKey, isRuntimeName, requestsFrom } from "./subjects.js";
@@ -116,6 +116,10 @@ export async function joinCluster(options: ClusterOptions): Promise<ClusterLink>
   if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) throw new TypeError(`joinCluster({ replicas: ${replicas} }): JetStream keeps a stream on 1 to 5 servers`);
   for (const [name, value] of Object.entries(options.retention ?? {})) {
     if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) throw new TypeError(`joinCluster({ retention: { ${name}: ${String(value)} } }): give a positive integer, or leave it out for no limit`);
+  }
+  const maxAgeMs = options.retention?.maxAgeMs;
+  if (maxAgeMs !== undefined && maxAgeMs > MAX_AGE_MS) {
+    throw new TypeError(`joinCluster({ retention: { maxAgeMs: ${maxAgeMs} } }): JetStream takes an age of at most ${MAX_AGE_MS} ms (its nanoseconds are a 64-bit integer); leave it out for no limit`);
   }
   const report = (line: string, level: "warn" | "error"): void => (options.log ?? defaultLog)(line, { level, workflow: "", task: "", key: 0 });
   const connection = await ClusterConnection.open(

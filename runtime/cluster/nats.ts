@@ -62,6 +62,9 @@ export interface Retention {
   readonly maxBytes?: number;
 }
 
+/** The longest age limit JetStream takes, in milliseconds: its nanoseconds fit a signed 64-bit integer. */
+export const MAX_AGE_MS = 9_223_372_036_854;
+
 /** Where a runtime's connection goes, and what it creates there. */
 export interface NatsPlace {
   /** The NATS servers, `nats://host:port`, several separated by commas. */

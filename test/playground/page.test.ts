@@ -61,6 +61,14 @@ async function settled(run: number): Promise<string> {
 /** `expect.poll` with time for what the page does in its worker and over HTTP (a first compile of a kind takes a second). */
 const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 20_000 });
 
+/** Clicks Run on the editor's module (STUCK) and resolves once its worker is inside the step that never returns. */
+async function stuck(): Promise<void> {
+  await page.click("[data-testid=run]");
+  // Launched (its graph drawn), then a moment for the first chunk to begin.
+  await page.waitForSelector('[data-testid=graph] g[data-path="/stuck/workflows/w"]', { timeout: 60_000 });
+  await new Promise((r) => setTimeout(r, 500));
+}
+
 /** A module whose one step never returns. */
 const STUCK = [`import { PortalsApp } from "portals-ts";`, `export default PortalsApp("stuck", (app) => {`, `  const g = app.generators.fromArray([1]);`, `  app.workflows<number, number>("w").source(g.stream).map((n) => { while (n > 0) n++; return n; }).sink().freeze();`, `});`].join("\n");
 
@@ -243,19 +251,31 @@ describe("controls", () => {
     await page.waitForSelector("[data-testid=status][data-compiler=ready]", { timeout: 60_000 });
     await setCode(STUCK);
     const before = Number(await page.getAttribute("[data-testid=status]", "data-run"));
+    await stuck();
     const started = Date.now();
-    await page.click("[data-testid=run]");
-    await new Promise((r) => setTimeout(r, 300));
     await page.click("[data-testid=stop]");
     expect(await settled(before + 1)).toBe("stopped");
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(await logLines()).toEqual(["Error: Stopped inside a step that did not return"]);
+    expect(await logLines()).toEqual(["Error: Stopped inside code that did not return"]);
     expect(await page.getAttribute("[data-testid=status]", "data-compiler")).toBe("loading");
     // The worker is being replaced: Run now waits for it, then runs.
     await setCode(`import { PortalsApp } from "portals-ts";\nexport default PortalsApp("again", (app) => void app.workflows<number, number>("w").source(app.generators.fromArray([1, 2]).stream).logger().sink());\n`);
     await page.click("[data-testid=run]");
     expect(await settled(before + 2)).toBe("done");
     expect(await logLines()).toEqual(["1", "2"]);
+  });
+
+  test("a second Run while the first is stuck inside a step runs the new code", async () => {
+    // Found by a fresh user: the new code waited for the stuck run's time limit, and then never ran.
+    await page.waitForSelector("[data-testid=status][data-compiler=ready]", { timeout: 60_000 });
+    await setCode(STUCK);
+    const before = Number(await page.getAttribute("[data-testid=status]", "data-run"));
+    await stuck();
+    await setCode(`import { PortalsApp } from "portals-ts";\nexport default PortalsApp("after", (app) => void app.workflows<number, number>("w").source(app.generators.fromArray([3]).stream).logger().sink());\n`);
+    await page.click("[data-testid=run]");
+    // The stuck worker goes (a run numbered for the click), and the click runs again once a new one has loaded.
+    await page.waitForFunction((r) => Number(document.getElementById("status")!.dataset.run) >= r && document.getElementById("status")!.dataset.state === "done", before + 3, { timeout: 60_000 });
+    expect(await logLines()).toEqual(["3"]);
   });
 
   test("a field that is not a number the control takes is named, and nothing starts", async () => {
@@ -265,8 +285,10 @@ describe("controls", () => {
       ["#steps", "2.5", 'Error: N (the steps to take) must be a whole number of steps, at least 1 (it is "2.5")'],
       ["#steps", "0", 'Error: N (the steps to take) must be a whole number of steps, at least 1 (it is "0")'],
       ["[data-testid=seed]", "1.5", 'Error: the seed must be an integer (it is "1.5")'],
-      ["[data-testid=limit]", "0", 'Error: the time limit must be a positive number of seconds (it is "0")'],
-      ["[data-testid=limit]", "", "Error: the time limit must be a positive number of seconds (it is empty)"],
+      ["[data-testid=limit]", "0", 'Error: the time limit must be a positive number of seconds, at most 86400 (it is "0")'],
+      ["[data-testid=limit]", "", "Error: the time limit must be a positive number of seconds, at most 86400 (it is empty)"],
+      // A browser's timer fires at once beyond 2^31 ms: found by a fresh user, every run "timed out" at once.
+      ["[data-testid=limit]", "3000000", 'Error: the time limit must be a positive number of seconds, at most 86400 (it is "3000000")'],
     ] as const) {
       await page.fill(id, value);
       await page.click("[data-testid=step]");
@@ -396,6 +418,26 @@ describe("an example with files", () => {
       await expect.poll(async () => other.textContent("[data-testid=log]"), { timeout: 20_000 }).toBe('Error: the share link names example "nonexistent", which this playground does not have; its module is shown alone\n');
       await other.evaluate((hash) => (location.hash = hash), `#code=${compressToEncodedURIComponent("// pasted\n")}`);
       await expect.poll(() => other.evaluate(() => (window as unknown as { playground: { text(): string } }).playground.text()), { timeout: 10_000 }).toBe("// pasted\n");
+    } finally {
+      await other.close();
+    }
+  });
+
+  test("edits after Share survive a reload (the stale link goes from the address bar); an empty module's link is no damage", async () => {
+    await page.selectOption("[data-testid=examples]", "hello-world");
+    await setCode("// shared\n");
+    await page.click("[data-testid=share]");
+    await poll(() => Promise.resolve(page.url())).toContain("#code=");
+    await setCode("// shared, then edited\n");
+    await poll(() => Promise.resolve(page.url())).not.toContain("code=");
+    const other = await browser.context.newPage();
+    try {
+      await other.goto(server.url);
+      await expect.poll(() => other.evaluate(() => (window as unknown as { playground: { text(): string } }).playground.text()), { timeout: 10_000 }).toBe("// shared, then edited\n");
+      await other.goto(`${server.url}#code=${compressToEncodedURIComponent("")}`);
+      await other.waitForSelector(".cm-content");
+      expect(await other.evaluate(() => (window as unknown as { playground: { text(): string } }).playground.text())).toBe("");
+      expect(await other.textContent("[data-testid=log]")).toBe("");
     } finally {
       await other.close();
     }

@@ -132,6 +132,10 @@ describe("portals deploy, apps, ask, send, tail", () => {
       code: 2,
       err: expect.stringContaining("option '--nats-max-bytes <n>' argument '-5' is invalid. expected a positive integer."),
     });
+    expect(portals(["serve", "--port", "0", "--data-dir", fresh, "--nats", "nats://127.0.0.1:1", "--runtime", "r", "--nats-max-age-ms", "10000000000000"])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining("option '--nats-max-age-ms <n>' argument '10000000000000' is invalid. JetStream takes an age of at most 9223372036854 ms."),
+    });
     expect(existsSync(fresh)).toBe(false);
     const file = join(dir, "a-file");
     writeFileSync(file, "");

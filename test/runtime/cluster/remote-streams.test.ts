@@ -277,9 +277,13 @@ describe("retention", () => {
     expect(lines).toContain('atoms 1 to 2 of stream /aged/workflows/double/stream were removed from the cluster by its producer\'s retention limit before this runtime read them (docs/cluster.md, "Retention"); reading on from atom 3');
   }, 30_000);
 
-  test("a limit that is not a positive integer is refused naming it", async () => {
+  test("a limit that is not a positive integer, or an age JetStream cannot hold, is refused naming it", async () => {
     await expect(joinCluster({ servers: nats().url, runtime: "rt-bad-ret", retention: { maxAgeMs: 0 }, log: () => {} })).rejects.toThrow(
       "joinCluster({ retention: { maxAgeMs: 0 } }): give a positive integer, or leave it out for no limit",
+    );
+    // Found by a fresh user: 10^13 ms started, and every look-up then failed ("invalid JSON").
+    await expect(joinCluster({ servers: nats().url, runtime: "rt-bad-ret", retention: { maxAgeMs: 10_000_000_000_000 }, log: () => {} })).rejects.toThrow(
+      "joinCluster({ retention: { maxAgeMs: 10000000000000 } }): JetStream takes an age of at most 9223372036854 ms (its nanoseconds are a 64-bit integer); leave it out for no limit",
     );
   });
 });
