@@ -17,6 +17,7 @@ import { startPlayground } from "../../runtime/cli/playground.js";
 import { startServer } from "../../runtime/server/server.js";
 import { compressToEncodedURIComponent } from "lz-string";
 import { launchChromium, type TestBrowser } from "../support/browser.js";
+import { playgroundControls } from "../support/playground.js";
 
 const EXAMPLES = join(import.meta.dirname, "../../examples");
 
@@ -38,25 +39,7 @@ afterAll(async () => {
   await server?.server.close();
 });
 
-/** Clicks `button` (Run, or Step without a run), which starts a new run; resolves with its state once it no longer runs. */
-async function start(button: "run" | "step" = "run"): Promise<string> {
-  const before = Number(await page.getAttribute("[data-testid=status]", "data-run"));
-  await page.click(`[data-testid=${button}]`);
-  return settled(before + 1);
-}
-
-/** Waits until run `run` (or a later one) no longer runs; returns its state. */
-async function settled(run: number): Promise<string> {
-  await page.waitForFunction(
-    (r) => {
-      const status = document.getElementById("status")!;
-      return Number(status.dataset.run) >= r && ["done", "failed", "stopped", "paused"].includes(status.dataset.state ?? "");
-    },
-    run,
-    { timeout: 60_000 },
-  );
-  return (await page.getAttribute("[data-testid=status]", "data-state"))!;
-}
+const { logLines, setCode, start, settled } = playgroundControls(() => page);
 
 /** `expect.poll` with time for what the page does in its worker and over HTTP (a first compile of a kind takes a second). */
 const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 20_000 });
@@ -71,15 +54,6 @@ async function stuck(): Promise<void> {
 
 /** A module whose one step never returns. */
 const STUCK = [`import { PortalsApp } from "portals-ts";`, `export default PortalsApp("stuck", (app) => {`, `  const g = app.generators.fromArray([1]);`, `  app.workflows<number, number>("w").source(g.stream).map((n) => { while (n > 0) n++; return n; }).sink().freeze();`, `});`].join("\n");
-
-async function logLines(): Promise<string[]> {
-  const text = (await page.textContent("[data-testid=log]")) ?? "";
-  return text.split("\n").filter((l) => l !== "");
-}
-
-async function setCode(text: string): Promise<void> {
-  await page.evaluate((t) => (window as unknown as { playground: { setText(t: string): void } }).playground.setText(t), text);
-}
 
 /** The log of `apps` under Node as the page writes it (info lines bare, `[level] line` otherwise), seed 0. */
 function nodeLog(apps: readonly Application[]): string[] {

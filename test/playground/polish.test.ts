@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startPlayground } from "../../runtime/cli/playground.js";
 import { startServer, type RunningServer } from "../../runtime/server/server.js";
 import { launchChromium, type TestBrowser } from "../support/browser.js";
+import { playgroundControls } from "../support/playground.js";
 import { inspectError } from "../../playground/src/inspect-error.js";
 
 let browser: TestBrowser;
@@ -36,30 +37,7 @@ afterAll(async () => {
 });
 
 const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 20_000 });
-
-async function logLines(): Promise<string[]> {
-  const text = (await page.textContent("[data-testid=log]")) ?? "";
-  return text.split("\n").filter((l) => l !== "");
-}
-
-async function setCode(text: string): Promise<void> {
-  await page.evaluate((t) => (window as unknown as { playground: { setText(t: string): void } }).playground.setText(t), text);
-}
-
-/** Clicks `button` and waits until the new run no longer runs; returns its state. */
-async function start(button: "run" | "step"): Promise<string> {
-  const run = Number(await page.getAttribute("[data-testid=status]", "data-run")) + 1;
-  await page.click(`[data-testid=${button}]`);
-  await page.waitForFunction(
-    (r) => {
-      const status = document.getElementById("status")!;
-      return Number(status.dataset.run) >= r && ["done", "failed", "stopped", "paused"].includes(status.dataset.state ?? "");
-    },
-    run,
-    { timeout: 60_000 },
-  );
-  return (await page.getAttribute("[data-testid=status]", "data-state"))!;
-}
+const { logLines, setCode, start } = playgroundControls(() => page);
 
 describe("connect", () => {
   const TOKEN = "playground-polish-token-0123";
