@@ -37,6 +37,7 @@ export type { DataClass } from "./core/data.js";
 export { ApplicationError, OperatorError, PortalRequestError } from "./core/errors.js";
 export type { DeadLetter, HookName, Location } from "./core/errors.js";
 export type { Key } from "./core/key.js";
+export type { Partition } from "./core/partition.js";
 export type { LogLevel, LogMeta, LogWriter } from "./core/log.js";
 export type { RequestHandle } from "./core/machine.js";
 export type { Sink, SinkRefusal, SinkState, SinkWriter } from "./core/sink.js";

@@ -7,6 +7,7 @@ import { expandPortals } from "../graph/expand.js";
 import { explain } from "../graph/explain.js";
 import type { AppModel } from "../graph/model.js";
 import type { Plan } from "../graph/plan.js";
+import { partitionProblem, type Partition } from "../core/partition.js";
 
 /** A built, validated application: launch it into a system with `system.launch(app)`. */
 export class Application {
@@ -19,8 +20,34 @@ export class Application {
     readonly model: AppModel,
     /** The classes whose instances its state may hold besides plain data (`app.dataClass`). */
     readonly dataClasses: readonly DataClass<object>[] = [],
+    partition?: Partition,
   ) {
-    this.plan = expandPortals(model);
+    const plan = expandPortals(model);
+    this.plan = partition === undefined ? plan : { ...plan, partition };
+  }
+
+  /**
+   * Which share of the keys this copy of the application takes, when it is one partition of a
+   * partitioned application ({@link Application.asPartition}); `undefined` when it takes them all.
+   */
+  get partition(): Partition | undefined {
+    return this.plan.partition;
+  }
+
+  /**
+   * This application as partition `index` (from 0) of `count` (docs/cluster.md, "Partitioned
+   * applications"): launched in a cluster on `count` runtimes, one partition each, every copy
+   * takes the events of the streams it reads from other runtimes whose key hashes to its index,
+   * and keeps those keys' state; a reader of its streams reads all partitions. The count is
+   * chosen at deploy time (`portals deploy --partition 0/2`); a snapshot restores only into the
+   * same partition.
+   *
+   * @throws TypeError when `index` is not from 0 to `count - 1`, or `count` not from 1 to 1024
+   */
+  asPartition(index: number, count: number): Application {
+    const problem = partitionProblem({ index, count });
+    if (problem !== undefined) throw new TypeError(`${this.path}.asPartition(${String(index)}, ${String(count)}): ${problem}`);
+    return new Application(this.model, this.dataClasses, { index, count });
   }
 
   /** Name of the application. */

@@ -5,7 +5,11 @@
  * directory holds, or took over, stops too, with an error (docs/cluster.md, "Identity"): serving
  * on would take calls the cluster never sees.
  */
-import { startServer, type ServerOptions } from "../server/server.js";
+import { mkdirSync } from "node:fs";
+import { startFront } from "../server/front.js";
+import { DEPLOYMENT_LIMIT, startServer, type ServerOptions } from "../server/server.js";
+import { serverToken } from "../server/token.js";
+import { WorkerPool } from "../server/worker-pool.js";
 import type { CliIo } from "./io.js";
 
 /**
@@ -31,18 +35,81 @@ export async function serve(options: ServerOptions, io: CliIo): Promise<void> {
   if (server.tokenCreated) {
     io.out(`token for mutating calls (shown once; stored in ${options.dataDir}/token): ${server.token}\n`);
   }
-  const fenced = await new Promise<Error | undefined>((resolve) => {
+  const fenced = await untilStopped(server.fenced);
+  await server.close();
+  if (fenced !== undefined) throw fenced;
+  io.err("portals server stopped\n");
+}
+
+/** Options of {@link serveWorkers}: `portals serve --workers N`. */
+export interface WorkersServeOptions {
+  readonly host: string;
+  readonly port: number;
+  /** The front's data directory (its token; the workers' directories inside). */
+  readonly dataDir: string;
+  readonly token: string | undefined;
+  readonly workers: number;
+  /** The runtime names' start: workers are `<runtime>-<i>`. */
+  readonly runtime: string;
+  /** The `portals serve` flags every worker gets. */
+  readonly serveArgs: readonly string[];
+}
+
+/**
+ * Runs N worker servers behind one address (docs/cluster.md, "Partitioned applications") until
+ * the process is told to stop; then stops the workers (each takes a last checkpoint).
+ *
+ * @throws Error when the data directory or token is unusable, or the port cannot be bound
+ */
+export async function serveWorkers(options: WorkersServeOptions, io: CliIo): Promise<void> {
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const { token, created } = serverToken(options.dataDir, options.token);
+  const pool = await WorkerPool.start({
+    workers: options.workers,
+    runtime: options.runtime,
+    dataDir: options.dataDir,
+    token,
+    serveArgs: options.serveArgs,
+    output: (line, stream) => (stream === "out" ? io.out(`${line}\n`) : io.err(`${line}\n`)),
+  });
+  let front;
+  try {
+    front = await startFront({ host: options.host, port: options.port, pool, token, bodyLimit: DEPLOYMENT_LIMIT });
+  } catch (thrown) {
+    await pool.close();
+    throw thrown;
+  }
+  const workers = pool.states.map((w) => `${w.runtime} ${w.url ?? "(starting)"}`).join(", ");
+  io.out(`portals server listening on ${front.url} (data dir ${options.dataDir}; ${options.workers} workers: ${workers})\n`);
+  if (created) io.out(`token for mutating calls (shown once; stored in ${options.dataDir}/token): ${token}\n`);
+  await untilStopped(new Promise(() => {}));
+  await front.close();
+  await pool.close();
+  io.err("portals server stopped\n");
+}
+
+/**
+ * Resolves on SIGINT or SIGTERM (with nothing), or with what `fenced` resolves with. A worker of
+ * `--workers` (started with an IPC channel, `worker-pool.ts`) stops likewise when its front is
+ * gone, even by SIGKILL: the channel closes, and a worker left running would hold its data
+ * directory when the front starts it again.
+ */
+function untilStopped(fenced: Promise<Error>): Promise<Error | undefined> {
+  return new Promise<Error | undefined>((resolve) => {
     const stop = (reason?: Error): void => {
       process.off("SIGINT", signalled);
       process.off("SIGTERM", signalled);
+      process.off("disconnect", signalled);
       resolve(reason);
     };
     const signalled = (): void => stop();
     process.on("SIGINT", signalled);
     process.on("SIGTERM", signalled);
-    void server.fenced.then(stop);
+    if (process.channel !== undefined) {
+      process.on("disconnect", signalled);
+      // The channel alone must not keep a stopped worker's process alive.
+      process.channel.unref();
+    }
+    void fenced.then(stop);
   });
-  await server.close();
-  if (fenced !== undefined) throw fenced;
-  io.err("portals server stopped\n");
 }

@@ -3,8 +3,8 @@
  *
  *   portals serve [--host 127.0.0.1] [--port 8080] [--data-dir .portals] [--token T] [--cors-origin O]...
  *                 [--nats URL --runtime NAME [--nats-domain D] [--nats-replicas N] [--take-over-runtime]
- *                  [--nats-max-age-ms N] [--nats-max-bytes N]]
- *   portals deploy <module.ts|.js> [--drain]
+ *                  [--nats-max-age-ms N] [--nats-max-bytes N] [--workers N]]
+ *   portals deploy <module.ts|.js> [--drain] [--partition I/N]
  *   portals apps
  *   portals stop <app>
  *   portals ask <app>/<portal> '<json>' [--idempotency-key K] [--timeout-ms N]
@@ -19,13 +19,15 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { MAX_AGE_MS, serversProblem } from "../cluster/nats.js";
 import { isRuntimeName } from "../cluster/subjects.js";
+import { parsePartition, showPartition, type Partition } from "../core/partition.js";
 import { BODY_LIMIT, type ServerOptions } from "../server/server.js";
 import { usableToken } from "../server/token.js";
 import { call, idempotencyHeader, parseJson, serverAddress, tail, target } from "./client.js";
 import { bundleModule } from "./deploy.js";
 import type { CliIo } from "./io.js";
 import { UsageError } from "./io.js";
-import { serve } from "./serve.js";
+import { serve, serveWorkers } from "./serve.js";
+import { MAX_WORKERS } from "../server/worker-pool.js";
 import { sqlCommand, type SqlFlags } from "./sql-shell.js";
 
 interface ServeFlags {
@@ -43,6 +45,7 @@ interface ServeFlags {
   natsMaxBytes?: number;
   takeOverRuntime?: true;
   corsOrigin: string[];
+  workers?: number;
 }
 
 interface ClientFlags {
@@ -73,6 +76,11 @@ export function addServerCommands(program: Command, io: CliIo): void {
     .option("--nats-max-bytes <n>", "keep at most this many bytes of each stream this runtime publishes on JetStream, the oldest atoms removed first (default: no limit)", positive)
     .option("--cors-origin <origin>", "let web pages of this origin call the server from a browser (e.g. the playground's http://127.0.0.1:5173); repeat for more; calls that change something still need the token", corsOrigin, [])
     .option("--take-over-runtime", "take the --runtime name even when another data directory holds it (that machine is gone for good); the process that held it stops publishing")
+    .option(
+      "--workers <n>",
+      "run N worker processes, runtimes <runtime>-0 to <runtime>-<N-1> of the cluster (data dirs <data-dir>/worker-<i>), behind this server's address: a deployment runs as N partitions, partition i on worker i, and a worker that exits is started again (docs/cluster.md, \"Partitioned applications\")",
+      workerCount,
+    )
     .action(async (flags: ServeFlags) => {
       const clusterFlags = [
         [flags.natsDomain, "--nats-domain"],
@@ -86,6 +94,12 @@ export function addServerCommands(program: Command, io: CliIo): void {
       }
       if ((flags.nats === undefined) !== (flags.runtime === undefined)) {
         throw new UsageError(flags.nats === undefined ? "--runtime names this runtime in a cluster: give the cluster's NATS server with --nats <url> too" : "--nats joins a cluster: name this runtime with --runtime <name> too (the same at every restart)");
+      }
+      if (flags.workers !== undefined) {
+        if (flags.nats === undefined) throw new UsageError("--workers runs the workers as runtimes of a cluster: give its NATS server with --nats <url> and a name with --runtime <name>");
+        if (flags.corsOrigin.length > 0) throw new UsageError("--cors-origin is not taken with --workers yet: serve the page's calls from a server without workers");
+        await serveWorkers({ host: flags.host, port: flags.port, dataDir: flags.dataDir, token: flags.token, workers: flags.workers, runtime: flags.runtime!, serveArgs: workerArgs(flags) }, io);
+        return;
       }
       await serve(
         {
@@ -112,16 +126,26 @@ export function addServerCommands(program: Command, io: CliIo): void {
   )
     .argument("<module>", "a .ts or .js module whose default export is an application or an array of them")
     .option("--drain", "an upgrade whose changed operators have parked continuations holds the sources until they are done, instead of being refused")
-    .action(async (module: string, flags: ClientFlags & { drain?: boolean }) => {
+    .option("--partition <index/count>", "launch the applications as this partition of a partitioned application, e.g. 0/2 on one runtime and 1/2 on another (a server in a cluster; docs/cluster.md, \"Partitioned applications\")", partitionFlag)
+    .action(async (module: string, flags: ClientFlags & { drain?: boolean; partition?: Partition }) => {
       const { code, warnings } = await bundleModule(module);
       for (const w of warnings) io.err(`portals: warning: ${w}\n`);
-      const path = flags.drain === true ? "/v1/deployments?drain=true" : "/v1/deployments";
-      const result = (await call(serverAddress(flags), "POST", path, { javascript: code })) as { deployment: number; apps?: { name: string }[]; upgraded?: string[]; changed?: string[] };
+      // "/" may stand in a query as it is (RFC 3986): the path in messages reads as typed.
+      const query = [...(flags.drain === true ? ["drain=true"] : []), ...(flags.partition !== undefined ? [`partition=${showPartition(flags.partition)}`] : [])].join("&");
+      const path = query === "" ? "/v1/deployments" : `/v1/deployments?${query}`;
+      const result = (await call(serverAddress(flags), "POST", path, { javascript: code })) as {
+        deployment: number;
+        apps?: { name: string }[];
+        upgraded?: string[];
+        changed?: string[];
+        partitions?: { partition: string; runtime: string }[];
+      };
       if (result.upgraded !== undefined) {
         const changed = result.changed!.length > 0 ? ` (code changed: ${result.changed!.join(", ")})` : " (compiled operators unchanged)";
         io.out(`deployment ${result.deployment} upgraded ${result.upgraded.join(", ")}${changed}\n`);
       } else {
-        io.out(`deployment ${result.deployment} launched ${result.apps!.map((a) => a.name).join(", ")}\n`);
+        const partitions = result.partitions === undefined ? "" : ` as ${result.partitions.length} partitions (${result.partitions.map((p) => `${p.partition} on ${p.runtime}`).join(", ")})`;
+        io.out(`deployment ${result.deployment} launched ${result.apps!.map((a) => a.name).join(", ")}${partitions}\n`);
       }
     });
 
@@ -230,7 +254,6 @@ function positive(value: string): number {
   return n;
 }
 
-
 function natsServers(value: string): string {
   const problem = serversProblem(value);
   if (problem !== undefined) throw new InvalidArgumentError(`${problem}.`);
@@ -251,6 +274,23 @@ function clusterOptions(flags: ServeFlags): NonNullable<ServerOptions["cluster"]
   };
 }
 
+/** The flags of `portals serve` every worker of `--workers` gets (all but its name, directory, address and token). */
+function workerArgs(flags: ServeFlags): string[] {
+  const args = ["--nats", flags.nats!, "--checkpoint-interval-ms", String(flags.checkpointIntervalMs), "--idempotency-retention-ms", String(flags.idempotencyRetentionMs)];
+  if (flags.natsDomain !== undefined) args.push("--nats-domain", flags.natsDomain);
+  if (flags.natsReplicas !== undefined) args.push("--nats-replicas", String(flags.natsReplicas));
+  if (flags.natsMaxAgeMs !== undefined) args.push("--nats-max-age-ms", String(flags.natsMaxAgeMs));
+  if (flags.natsMaxBytes !== undefined) args.push("--nats-max-bytes", String(flags.natsMaxBytes));
+  if (flags.takeOverRuntime === true) args.push("--take-over-runtime");
+  return args;
+}
+
+function workerCount(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > MAX_WORKERS) throw new InvalidArgumentError(`give 1 to ${MAX_WORKERS} worker processes.`);
+  return n;
+}
+
 function maxAge(value: string): number {
   const n = positive(value);
   if (n > MAX_AGE_MS) throw new InvalidArgumentError(`JetStream takes an age of at most ${MAX_AGE_MS} ms.`);
@@ -261,6 +301,14 @@ function replicaCount(value: string): number {
   const n = Number(value);
   if (!/^[1-5]$/.test(value)) throw new InvalidArgumentError("JetStream keeps a stream on 1 to 5 servers.");
   return n;
+}
+
+function partitionFlag(value: string): Partition {
+  try {
+    return parsePartition(value);
+  } catch (thrown) {
+    throw new InvalidArgumentError(`${(thrown as Error).message}.`);
+  }
 }
 
 function runtimeName(value: string): string {

@@ -27,6 +27,8 @@ import { ClusterConnection, MAX_AGE_MS, serversProblem, type Retention } from ".
 import { StreamExport } from "./stream-export.js";
 import { StreamImport } from "./stream-import.js";
 import { askSubject, directoryKey, isRuntimeName, requestsFrom } from "./subjects.js";
+import { partitionProblems } from "./partitioned.js";
+import { showPartition, type Partition } from "../core/partition.js";
 
 /** Options of {@link joinCluster}. */
 export interface ClusterOptions {
@@ -76,6 +78,13 @@ export interface ClusterLink extends SystemLink {
    * claimed the name yet (what it offers is not known: a launch here needing it would be refused).
    */
   runtimeOf(app: string): string | undefined;
+  /**
+   * The runtimes that run the partitions of application `app` (`/<name>`) when it runs
+   * partitioned (docs/cluster.md, "Partitioned applications"), by partition index, as this
+   * runtime last heard: `undefined` for a partition not deployed yet; empty when `app` is not
+   * partitioned (or unknown).
+   */
+  partitionsOf(app: string): readonly (string | undefined)[];
   /**
    * Settles once this runtime's claim on its name was decided (docs/cluster.md, "Identity"; the
    * claim starts when the link is given to a live system, whose data directory is the claimant):
@@ -190,7 +199,7 @@ class NatsLink implements LiveLink, ClusterLink {
     return this.identity.fenced;
   }
 
-  async claim(apps: readonly string[]): Promise<string[]> {
+  async claim(plans: readonly Plan[]): Promise<Plan[]> {
     const live = this.connection.current;
     if (live === undefined) {
       throw new LiveError("unavailable", `this runtime has not reached the cluster yet, and an application is launched in a cluster only once its name is claimed there; deploy again once it has (the server's log says when NATS cannot be reached)`);
@@ -205,21 +214,24 @@ class NatsLink implements LiveLink, ClusterLink {
     } finally {
       clearTimeout(timer);
     }
-    const claimed: string[] = [];
+    const claimed: Plan[] = [];
     try {
-      for (const app of apps) {
-        const key = directoryKey(app);
-        const placeholder: DirectoryEntry = { app, runtime: this.runtime, streams: [], portals: [], asks: [], sequencers: [], splitters: [], feeds: [], claim: true };
+      for (const plan of plans) {
+        const { app, partition } = plan;
+        const clash = this.nameClash(plan);
+        if (clash !== undefined) throw new ApplicationError(app, [clash]);
+        const key = directoryKey(app, partition);
+        const placeholder: DirectoryEntry = { app, runtime: this.runtime, streams: [], portals: [], asks: [], sequencers: [], splitters: [], feeds: [], claim: true, ...(partition !== undefined ? { partition } : {}) };
         try {
           // Made only when no runtime holds the name: of two runtimes claiming it at once, one wins.
           await live.directory.create(key, JSON.stringify(placeholder));
-          claimed.push(app);
+          claimed.push(plan);
         } catch (thrown) {
           const held = await live.directory.get(key);
           const owner = held === null ? undefined : (JSON.parse(held.string()) as Partial<DirectoryEntry>).runtime;
           if (owner === this.runtime) continue;
           if (owner === undefined) throw new LiveError("unavailable", `cannot claim ${app} in the cluster: ${describe(thrown)}`);
-          throw new ApplicationError(app, [`runtime ${owner} of the cluster has an application of this name (running or stopped: a cluster does not give names back yet, docs/cluster.md); give this one another name`]);
+          throw new ApplicationError(app, [partition === undefined ? takenBy(owner) : `partition ${showPartition(partition)} of it runs on runtime ${owner}; deploy another partition here, or this one elsewhere`]);
         }
       }
     } catch (thrown) {
@@ -229,10 +241,31 @@ class NatsLink implements LiveLink, ClusterLink {
     return claimed;
   }
 
-  async release(apps: readonly string[]): Promise<void> {
+  async release(plans: readonly Plan[]): Promise<void> {
     const live = this.connection.current;
     if (live === undefined || this.identity.lost !== undefined) return;
-    for (const app of apps) await live.directory.delete(directoryKey(app)).catch(() => {});
+    for (const { app, partition } of plans) await live.directory.delete(directoryKey(app, partition)).catch(() => {});
+  }
+
+  /**
+   * Why `plan` cannot run here as the directory stands, by its name: another runtime runs an
+   * application of the name, runs it partitioned while `plan` is not (or the other way round), or
+   * runs it with another partition count; `undefined` when nothing clashes.
+   */
+  private nameClash(plan: Plan): string | undefined {
+    const whole = this.directory.find(plan.app);
+    const parts = this.directory.partitionsOf(plan.app);
+    if (plan.partition === undefined) {
+      if (whole !== undefined && whole.runtime !== this.runtime) return takenBy(whole.runtime);
+      if (parts.length === 0) return undefined;
+      return `it runs as ${parts[0]!.partition!.count} partitions (${parts.map((e) => `${showPartition(e.partition!)} on ${e.runtime}`).join(", ")}); deploy it as a partition, or give this one another name`;
+    }
+    if (whole !== undefined) return `runtime ${whole.runtime} runs an application of this name that is not partitioned; give this one another name`;
+    const other = parts.find((e) => e.partition!.count !== plan.partition!.count);
+    if (other !== undefined) return `it runs as ${other.partition!.count} partitions, and this is partition ${showPartition(plan.partition)}; deploy partitions of ${other.partition!.count} (a snapshot restores only into the partition count it was taken with)`;
+    const same = this.directory.findPartition(plan.app, plan.partition);
+    if (same !== undefined && same.runtime !== this.runtime) return `partition ${showPartition(plan.partition)} of it runs on runtime ${same.runtime}; deploy another partition here, or this one elsewhere`;
+    return undefined;
   }
 
   forwardAsk(portal: string, request: unknown, options: AskOptions): Promise<unknown> | undefined {
@@ -292,12 +325,20 @@ class NatsLink implements LiveLink, ClusterLink {
     const problems: string[] = [];
     const here = new Set(plans.map((p) => p.app));
     for (const plan of plans) {
-      const entry = this.directory.find(plan.app);
-      if (entry !== undefined && entry.runtime !== this.runtime) {
-        problems.push(`${plan.app}: runtime ${entry.runtime} of the cluster has an application of this name (running or stopped: a cluster does not give names back yet, docs/cluster.md); give this one another name`);
-      }
+      // The error names the application when it is the only one (checkLaunches does the same).
+      const named = (problem: string): string => (plans.length > 1 ? `${plan.app}: ${problem}` : problem);
+      const clash = this.nameClash(plan);
+      if (clash !== undefined) problems.push(named(clash));
+      problems.push(...partitionProblems(plan).map(named));
       for (const r of plan.requires) {
         const owner = ownerOf(r.path);
+        const partitions = this.directory.partitionsOf(owner);
+        if (partitions.length > 0 && !here.has(owner)) {
+          provides.add(r.path);
+          const problem = partitionedProblem(partitions, r, this.runtime);
+          if (problem !== undefined) problems.push(problem);
+          continue;
+        }
         if (engine.registry.find(r.path) !== undefined || here.has(owner)) continue;
         const remote = this.remoteOwner(owner);
         if (remote === undefined) continue; // the engine's check names it
@@ -315,13 +356,20 @@ class NatsLink implements LiveLink, ClusterLink {
 
   deploying(engine: Engine, plan: Plan): void {
     this.use(engine);
+    // A partition takes its share of the events it reads; replies and requests are all its own.
+    const partition = plan.partition;
     for (const r of plan.requires) {
       if (engine.registry.find(r.path) !== undefined) continue;
+      const partitions = this.directory.partitionsOf(ownerOf(r.path));
+      if (partitions.length > 0) {
+        if (r.kind === "stream") this.mergePartitions(engine, r.path, partitions, partition);
+        continue; // anything else, the check refused
+      }
       const remote = this.remoteOwner(ownerOf(r.path));
       const part = remote === undefined ? undefined : remotePart(remote, r.kind, r.path);
       if (part === undefined) continue; // the deployment names it
       if (part.kind === "stream") {
-        this.importStream(engine, r.path, { stream: r.path, producer: remote!.runtime });
+        this.importStream(engine, r.path, { stream: r.path, producer: remote!.runtime, partition });
       } else if (part.kind === "requests") {
         // The asker's side of a remote portal: its requests gather here and go to the replier's runtime.
         const stream = new AtomicStream(`${r.path}/stream`);
@@ -337,7 +385,7 @@ class NatsLink implements LiveLink, ClusterLink {
         // the directory); the local stand-in reads them so they do not pile up, and drops them.
         this.addSequencer(engine, r.path, new AtomicStream(`${r.path}/stream`));
       } else {
-        const source = engine.registry.find(part.source)?.kind === "stream" ? engine.registry.get(part.source, "stream").stream : this.importSource(engine, part.source);
+        const source = engine.registry.find(part.source)?.kind === "stream" ? engine.registry.get(part.source, "stream").stream : this.importSource(engine, part.source, partition);
         if (source === undefined) continue; // the deployment names it
         this.addSplitter(engine, r.path, source, false);
       }
@@ -367,8 +415,12 @@ class NatsLink implements LiveLink, ClusterLink {
     const splitters = plan.splitters.filter((q) => !q.internal).map((q) => ({ path: q.path, source: q.source }));
     const launched = new Date().toISOString();
     const feeds = plan.connections.filter((c) => !c.internal && !c.sequencer.startsWith(`${plan.app}/`)).map((c) => ({ sequencer: c.sequencer, stream: c.stream, since: launched }));
-    const entry = { app: plan.app, runtime: this.runtime, streams, portals, asks, sequencers, splitters, feeds };
-    const before = this.directory.find(plan.app);
+    const partition = plan.partition;
+    // A partition's sequencers and splitters hold a share of the keys: not offered to others (yet).
+    const entry = partition === undefined
+      ? { app: plan.app, runtime: this.runtime, streams, portals, asks, sequencers, splitters, feeds }
+      : { app: plan.app, runtime: this.runtime, streams, portals, asks, sequencers: [], splitters: [], feeds, partition };
+    const before = partition === undefined ? this.directory.find(plan.app) : this.directory.findPartition(plan.app, partition);
     this.directory.put(before?.runtime === this.runtime ? keepSince(entry, before) : entry).catch((thrown: unknown) => {
       if (thrown instanceof Fenced) return; // said once, by the identity
       this.logOf(engine)(`cannot record ${plan.app} in the cluster's directory: ${describe(thrown)}`, { level: "error", workflow: "", task: "", key: 0 });
@@ -378,6 +430,14 @@ class NatsLink implements LiveLink, ClusterLink {
   runtimeOf(app: string): string | undefined {
     const entry = this.directory.find(app);
     return entry?.claim === true ? undefined : entry?.runtime;
+  }
+
+  partitionsOf(app: string): readonly (string | undefined)[] {
+    const entries = this.directory.partitionsOf(app);
+    if (entries.length === 0) return [];
+    const runtimes = new Array<string | undefined>(entries[0]!.partition!.count).fill(undefined);
+    for (const e of entries) if (e.claim !== true && e.partition!.index < runtimes.length) runtimes[e.partition!.index] = e.runtime;
+    return runtimes;
   }
 
   waiting(): boolean {
@@ -410,13 +470,30 @@ class NatsLink implements LiveLink, ClusterLink {
   }
 
   /** The stream `path` of another runtime (a remote splitter's source), imported; `undefined` when no runtime has it. */
-  private importSource(engine: Engine, path: string): AtomicStream | undefined {
+  private importSource(engine: Engine, path: string, partition: Partition | undefined): AtomicStream | undefined {
     const owner = this.remoteOwner(ownerOf(path));
-    return owner === undefined || !owner.streams.includes(path) ? undefined : this.importStream(engine, path, { stream: path, producer: owner.runtime });
+    return owner === undefined || !owner.streams.includes(path) ? undefined : this.importStream(engine, path, { stream: path, producer: owner.runtime, partition });
+  }
+
+  /**
+   * The stream `path` of a partitioned application (`partitions`: its entries, every partition
+   * deployed), as one stream of `engine`: an import of each partition's stream into a sequencer
+   * whose output is at `path` (docs/cluster.md, "Partitioned applications"). With `partition`,
+   * each import takes only the events of that partition of the reader.
+   */
+  private mergePartitions(engine: Engine, path: string, partitions: readonly DirectoryEntry[], partition: Partition | undefined): void {
+    const out = new AtomicStream(path);
+    engine.registry.add(path, { kind: "stream", stream: out });
+    const merge = `${path}/partitions`;
+    this.addSequencer(engine, merge, out);
+    const sequencer = engine.registry.get(merge, "sequencer").sequencer;
+    for (const e of partitions) {
+      sequencer.connect(this.importStream(engine, `${merge}/${e.partition!.index}`, { stream: path, producer: e.runtime, partition }), false);
+    }
   }
 
   /** A stream at `path` in `engine`, fed by an import of the atoms `from` names. */
-  private importStream(engine: Engine, path: string, from: { stream: string; producer: string; since?: string }): AtomicStream {
+  private importStream(engine: Engine, path: string, from: { stream: string; producer: string; since?: string; partition?: Partition | undefined }): AtomicStream {
     const stream = new AtomicStream(path);
     const log = this.logOf(engine);
     const g = new GeneratorComponent(path, (clock) => new StreamImport(path, from, this.connection, this.codec, clock, log), stream, (c) => engine.clockFor(c));
@@ -536,4 +613,27 @@ function keepSince(entry: DirectoryEntry, before: DirectoryEntry): DirectoryEntr
 /** The application path (`/<name>`) a path belongs to. */
 function ownerOf(path: string): string {
   return `/${path.split("/")[1]}`;
+}
+
+/** The message of a name another runtime holds. */
+function takenBy(runtime: string): string {
+  return `runtime ${runtime} of the cluster has an application of this name (running or stopped: a cluster does not give names back yet, docs/cluster.md); give this one another name`;
+}
+
+/**
+ * Why requirement `r` of a runtime named `runtime` cannot be met by the partitioned application
+ * whose partitions are `partitions` (as this runtime heard of them), or `undefined` when it can:
+ * its streams are read from every partition, once all are deployed, by a runtime that runs none.
+ */
+function partitionedProblem(partitions: readonly DirectoryEntry[], r: PlanRequirement, runtime: string): string | undefined {
+  const count = partitions[0]!.partition!.count;
+  const app = ownerOf(r.path);
+  if (r.kind !== "stream") return `${r.neededBy} needs ${r.what}, and application ${app} runs as ${count} partitions, whose sequencers, splitters and portals other applications cannot use yet (docs/cluster.md, "Partitioned applications")`;
+  const here = partitions.find((e) => e.runtime === runtime);
+  if (here !== undefined) return `${r.neededBy} needs ${r.what} of all ${count} partitions of application ${app}, and this runtime runs partition ${showPartition(here.partition!)} of it; read it on a runtime that runs none of them`;
+  const deployed = new Set(partitions.filter((e) => e.claim !== true && e.partition!.count === count).map((e) => e.partition!.index));
+  const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !deployed.has(i));
+  if (missing.length > 0) return `${r.neededBy} needs ${r.what} of all ${count} partitions of application ${app}, and partition${missing.length === 1 ? "" : "s"} ${missing.map((i) => `${i}/${count}`).join(", ")} ${missing.length === 1 ? "is" : "are"} not deployed yet (as this runtime heard); deploy ${missing.length === 1 ? "it" : "them"} first`;
+  if (!partitions.some((e) => e.streams.includes(r.path))) return `${r.neededBy} needs ${r.what}, which application ${app} does not have`;
+  return undefined;
 }

@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import type { KV, KvEntry } from "@nats-io/kv";
+import { partitionProblem, type Partition } from "../core/partition.js";
 import type { ClusterConnection } from "./nats.js";
 import { APP_KEYS, directoryKey } from "./subjects.js";
 
@@ -62,10 +63,16 @@ export interface DirectoryEntry {
    * the application offers is not known yet, so other runtimes resolve none of its paths.
    */
   readonly claim?: boolean;
+  /**
+   * Set when the entry is one partition of a partitioned application (docs/cluster.md,
+   * "Partitioned applications"): each partition has an entry of its own, under its own key.
+   */
+  readonly partition?: Partition;
 }
 
 /** See the module header. */
 export class Directory {
+  /** By directory key (an application, or one partition of one). */
   private readonly entries = new Map<string, DirectoryEntry>();
   private stopWatch: (() => void) | undefined;
   private closed = false;
@@ -109,9 +116,19 @@ export class Directory {
     }
   }
 
-  /** The entry of the application named `app`, as this runtime last heard. */
+  /** The entry of the application at path `app` (not partitioned), as this runtime last heard. */
   find(app: string): DirectoryEntry | undefined {
-    return this.entries.get(app);
+    return this.entries.get(directoryKey(app));
+  }
+
+  /** The entry of partition `partition` of application `app`, as this runtime last heard. */
+  findPartition(app: string, partition: Partition): DirectoryEntry | undefined {
+    return this.entries.get(directoryKey(app, partition));
+  }
+
+  /** The entries of the partitions of application `app` this runtime heard of, by index. */
+  partitionsOf(app: string): DirectoryEntry[] {
+    return [...this.entries.values()].filter((e) => e.app === app && e.partition !== undefined).sort((a, b) => a.partition!.index - b.partition!.index);
   }
 
   /** Every entry, as this runtime last heard. */
@@ -140,7 +157,7 @@ export class Directory {
       }
       try {
         const { directory } = await this.connection.ready();
-        await directory.put(directoryKey(entry.app), JSON.stringify(entry));
+        await directory.put(directoryKey(entry.app, entry.partition), JSON.stringify(entry));
         return;
       } catch {
         await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_BACKOFF_MS, 100 * 2 ** attempt)));
@@ -157,26 +174,24 @@ export class Directory {
   private taken(e: KvEntry): void {
     if (e.operation === "PUT") return this.take(e.string());
     // A name given back (a launch that was refused after its claim).
-    const gone = [...this.entries.values()].find((entry) => directoryKey(entry.app) === e.key);
-    if (gone !== undefined) {
-      this.entries.delete(gone.app);
-      this.save();
-    }
+    if (this.entries.delete(e.key)) this.save();
   }
 
   private take(json: string): void {
     try {
       const entry = JSON.parse(json) as DirectoryEntry;
       const lists = [entry.streams, entry.portals, entry.asks, entry.sequencers, entry.splitters, entry.feeds].every(Array.isArray);
-      if (typeof entry.app === "string" && typeof entry.runtime === "string" && lists) this.set(entry);
+      const partition = entry.partition === undefined || (typeof entry.partition === "object" && partitionProblem(entry.partition) === undefined);
+      if (typeof entry.app === "string" && typeof entry.runtime === "string" && lists && partition) this.set(entry);
     } catch {
       // Not written by a runtime: ignored, as a key this version does not know.
     }
   }
 
   private set(entry: DirectoryEntry): void {
-    const before = this.entries.get(entry.app);
-    this.entries.set(entry.app, entry);
+    const key = directoryKey(entry.app, entry.partition);
+    const before = this.entries.get(key);
+    this.entries.set(key, entry);
     if (before !== undefined && JSON.stringify(before) === JSON.stringify(entry)) return;
     this.save();
     for (const l of this.listeners) l(entry);

@@ -18,7 +18,8 @@
 import type { ConsumerNotification } from "@nats-io/jetstream";
 import type { LogWriter } from "../core/log.js";
 import { describe } from "../core/errors.js";
-import type { Atom } from "../engine/atom.js";
+import { atom as atomOf, isEmpty, type Atom } from "../engine/atom.js";
+import { partitionOf, type Partition } from "../core/partition.js";
 import type { SourceClock } from "../engine/components/live-sources.js";
 import type { AtomSource } from "../engine/components/sources.js";
 import type { Codec } from "../state/codec.js";
@@ -72,11 +73,12 @@ export class StreamImport implements AtomSource {
    *
    * @param path the stream's path, for messages
    * @param from what to read: the stream of runtime `producer` at path `stream` and, until its
-   *   first atom, from when (`since`, ISO 8601; default now)
+   *   first atom, from when (`since`, ISO 8601; default now); with `partition`, only the events
+   *   whose key hashes to it (docs/cluster.md, "Partitioned applications")
    */
   constructor(
     private readonly path: string,
-    private readonly from: { readonly stream: string; readonly producer: string; readonly since?: string },
+    private readonly from: { readonly stream: string; readonly producer: string; readonly since?: string; readonly partition?: Partition },
     private readonly connection: ClusterConnection,
     private readonly codec: () => Codec,
     private readonly clock: SourceClock | undefined,
@@ -184,6 +186,11 @@ export class StreamImport implements AtomSource {
         }
         this.received = number;
         this.wholeSeq = m.seq;
+        if (this.from.partition !== undefined) {
+          atom = partitionAtom(atom, this.from.partition);
+          // Another partition's: skipped (a restore before the next atom read here skips it again).
+          if (isEmpty(atom) && !atom.seal) continue;
+        }
         this.buffer.push({ seq: m.seq, number, atom });
         if (this.buffer.length === 1) this.clock?.wake();
         while (this.buffer.length >= READ_AHEAD && !this.stopped) await new Promise<void>((resolve) => (this.drained = resolve));
@@ -198,4 +205,16 @@ export class StreamImport implements AtomSource {
     this.stopConsumer = undefined;
     if (!this.stopped) setTimeout(() => void this.read(), RETRY_MS);
   }
+}
+
+/** The events of `atom` whose key hashes to `partition`, with its error and flags. */
+function partitionAtom(atom: Atom, partition: Partition): Atom {
+  const keys: Atom["keys"] = [];
+  const values: unknown[] = [];
+  for (let i = 0; i < atom.keys.length; i++) {
+    if (partitionOf(atom.keys[i]!, partition.count) !== partition.index) continue;
+    keys.push(atom.keys[i]!);
+    values.push(atom.values[i]);
+  }
+  return atomOf(keys, values, atom.error, atom.seal, atom.portal);
 }

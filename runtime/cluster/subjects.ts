@@ -48,9 +48,12 @@ export function askSubject(runtime: string): string {
   return `pt.ask.${token(runtime)}`;
 }
 
-/** The directory key of the application at path `app` (`/<name>`). */
-export function directoryKey(app: string): string {
-  return `apps.${token(app.slice(1))}`;
+/**
+ * The directory key of the application at path `app` (`/<name>`), or of its partition `index`
+ * when it runs partitioned (docs/cluster.md, "Partitioned applications").
+ */
+export function directoryKey(app: string, partition?: { readonly index: number }): string {
+  return `apps.${token(app.slice(1))}${partition === undefined ? "" : `.${partition.index}`}`;
 }
 
 /** The directory key of runtime `runtime`'s identity: which data directory holds the name, and its epoch (`identity.ts`). */

@@ -5,6 +5,7 @@
  */
 import type { GeneratorSource, GraphParts, TaskNode } from "./model.js";
 import type { Key } from "../core/key.js";
+import type { Partition } from "../core/partition.js";
 import type { Sink } from "../core/sink.js";
 
 /** Fields every plan node has. */
@@ -84,4 +85,6 @@ export interface Plan extends GraphParts<PlanGenerator, PlanSequencer, PlanConne
   readonly app: string;
   readonly streams: readonly PlanStream[];
   readonly requires: readonly PlanRequirement[];
+  /** Set when the application runs as one partition of several (docs/cluster.md, "Partitioned applications"). */
+  readonly partition?: Partition;
 }

@@ -14,6 +14,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Application } from "../api/application.js";
 import { exportedApplications } from "../api/exported.js";
+import { parsePartition, showPartition, type Partition } from "../core/partition.js";
 
 /** One launched deployment. */
 export interface DeploymentRecord {
@@ -25,6 +26,8 @@ export interface DeploymentRecord {
   readonly at: string;
   /** An upgrade recorded before it was done: a crash may have come first (see {@link Deployments.dropPending}). */
   readonly pending?: true;
+  /** The partition its applications run as, `"<index>/<count>"` (docs/cluster.md, "Partitioned applications"). */
+  readonly partition?: string;
 }
 
 /** How long a deployment's module may take to load (its top-level code) before it is refused. */
@@ -61,19 +64,19 @@ export class Deployments {
 
   /**
    * Stores `code` as the next deployment's module and imports it; returns its number and
-   * applications. Call {@link Deployments.record} once they are launched, or
-   * {@link Deployments.discard}.
+   * applications (as `partition`, when given). Call {@link Deployments.record} once they are
+   * launched, or {@link Deployments.discard}.
    *
    * @throws DeploymentError when the module throws while it is imported (its message and line)
    *   or does not default-export applications; its file is removed then
    */
-  async stage(code: string): Promise<{ id: number; apps: Application[] }> {
+  async stage(code: string, partition?: Partition): Promise<{ id: number; apps: Application[] }> {
     const id = (this.records.at(-1)?.id ?? 0) + 1;
     const file = join(this.directory, `${id}.mjs`);
     writeDurably(file, code);
     try {
       // Numbers of refused deployments are used again: "the module", not "deployment <id>".
-      return { id, apps: await this.importModule(id, file, "the module") };
+      return { id, apps: asPartition(await this.importModule(id, file, "the module"), partition) };
     } catch (thrown) {
       this.discard(id);
       throw thrown;
@@ -90,14 +93,21 @@ export class Deployments {
    * before it is done, then {@link Deployments.settle}d (or {@link Deployments.forget}ten).
    */
   record(id: number, apps: readonly Application[], pending = false): DeploymentRecord {
-    const record: DeploymentRecord = { id, apps: apps.map((a) => a.name), at: new Date().toISOString(), ...(pending ? { pending: true as const } : {}) };
+    const partition = apps[0]?.partition;
+    const record: DeploymentRecord = {
+      id,
+      apps: apps.map((a) => a.name),
+      at: new Date().toISOString(),
+      ...(pending ? { pending: true as const } : {}),
+      ...(partition !== undefined ? { partition: showPartition(partition) } : {}),
+    };
     this.write([...this.records, record]);
     return record;
   }
 
   /** Deployment `id`'s upgrade is done. */
   settle(id: number): void {
-    this.write(this.records.map((r) => (r.id === id ? { id: r.id, apps: r.apps, at: r.at } : r)));
+    this.write(this.records.map((r) => (r.id === id ? { id: r.id, apps: r.apps, at: r.at, ...(r.partition !== undefined ? { partition: r.partition } : {}) } : r)));
   }
 
   /** Deployment `id` did not happen: its record and module go. */
@@ -136,7 +146,8 @@ export class Deployments {
     // An upgrade's version takes the place of the one it replaced, in launch order.
     const apps = new Map<string, Application>();
     for (const r of this.records) {
-      for (const app of await this.importModule(r.id, join(this.directory, `${r.id}.mjs`), `deployment ${r.id}`)) apps.set(app.name, app);
+      const partition = r.partition === undefined ? undefined : parsePartition(r.partition);
+      for (const app of asPartition(await this.importModule(r.id, join(this.directory, `${r.id}.mjs`), `deployment ${r.id}`), partition)) apps.set(app.name, app);
     }
     return [...apps.values()];
   }
@@ -166,6 +177,11 @@ export class Deployments {
       throw new DeploymentError((thrown as Error).message);
     }
   }
+}
+
+/** `apps`, each as `partition` when given. */
+function asPartition(apps: Application[], partition: Partition | undefined): Application[] {
+  return partition === undefined ? apps : apps.map((a) => a.asPartition(partition.index, partition.count));
 }
 
 /** Writes `text` to `file` so that a crash leaves the old file or the new one, never a part. */

@@ -10,6 +10,7 @@ import { LiveError, type LiveErrorCode } from "../system/live-error.js";
 import type { LiveSystem } from "../system/live-system.js";
 import { isSqlFailure, isSqlReply, SQL_ERROR_STATUS, sqlRequestProblem } from "../sql/protocol.js";
 import { DeploymentError, type Deployments } from "./deployments.js";
+import { parsePartition, showPartition, type Partition } from "../core/partition.js";
 import { appGraph } from "./graph.js";
 import type { ServerMetrics } from "./metrics.js";
 
@@ -67,8 +68,14 @@ const APP_SUMMARY = {
     portals: { type: "array", items: { type: "string" } },
     streams: { type: "array", items: { type: "string" }, description: "Ingestion streams (POST /v1/streams/{app}/{stream})" },
     stopped: { type: "boolean" },
+    partition: { type: "string", description: 'the partition it runs as, "<index>/<count>" (absent: not partitioned)' },
   },
 } as const;
+
+/** `partition` as a phrase of a message. */
+function showOptional(partition: Partition | undefined): string {
+  return partition === undefined ? "no partition" : `partition ${showPartition(partition)}`;
+}
 
 /** JSON of values JSON has no form for: bigints as strings, Maps and Sets as arrays. */
 function jsonSafe(_key: string, value: unknown): unknown {
@@ -89,6 +96,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     portals: a.model.portals.map((p) => p.path),
     streams: a.model.generators.filter((g) => g.source.kind === "ingestion").map((g) => g.path.slice(g.path.lastIndexOf("/") + 1)),
     stopped: system.isStopped(a.name),
+    ...(a.partition !== undefined ? { partition: showPartition(a.partition) } : {}),
   });
   const running = (name: string): Application | undefined => system.applications.find((a) => a.name === name);
 
@@ -130,7 +138,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
 
   // One deployment at a time: each is checked against what the ones before it launched.
   let deploying: Promise<unknown> = Promise.resolve();
-  app.post<{ Body: string; Querystring: { drain?: boolean } }>(
+  app.post<{ Body: string; Querystring: { drain?: boolean; partition?: string } }>(
     "/v1/deployments",
     {
       schema: {
@@ -139,7 +147,13 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
           "The body is the bundle (an ES module, Content-Type application/javascript), as `portals deploy` makes it. Nothing of a refused deployment is left. " +
           "An upgrade keeps the graph and changes the code; operators whose code changed and that have parked continuations refuse it (409) unless drain=true.",
         security: SECURED,
-        querystring: { type: "object", properties: { drain: { type: "boolean", default: false } } },
+        querystring: {
+          type: "object",
+          properties: {
+            drain: { type: "boolean", default: false },
+            partition: { type: "string", description: 'launch the applications as this partition, "<index>/<count>" (docs/cluster.md, "Partitioned applications"); a server in a cluster only' },
+          },
+        },
         consumes: ["application/javascript"],
         body: { type: "string", description: "the bundle: an ES module whose default export is an application or an array of them" },
         response: {
@@ -157,17 +171,23 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
       if (typeof request.body !== "string" || request.body.trim() === "") {
         return reply.code(400).send({ error: "send the module bundle as the body, with Content-Type: application/javascript (portals deploy <module> does)" });
       }
-      const run = deploying.then(() => deploy(request.body, request.query.drain === true));
+      let partition: Partition | undefined;
+      try {
+        partition = request.query.partition === undefined ? undefined : parsePartition(request.query.partition);
+      } catch (thrown) {
+        return reply.code(400).send({ error: `the query's ${(thrown as Error).message}` });
+      }
+      const run = deploying.then(() => deploy(request.body, request.query.drain === true, partition));
       deploying = run.catch(() => {});
       const result = await run;
       return reply.code(result.status).send(result.body);
     },
   );
 
-  async function deploy(code: string, drain: boolean): Promise<{ status: number; body: unknown }> {
+  async function deploy(code: string, drain: boolean, partition: Partition | undefined): Promise<{ status: number; body: unknown }> {
     let staged: { id: number; apps: Application[] };
     try {
-      staged = await deployments.stage(code);
+      staged = await deployments.stage(code, partition);
     } catch (thrown) {
       if (thrown instanceof DeploymentError) return { status: 422, body: { error: thrown.message } };
       throw thrown;
@@ -185,6 +205,11 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     if (upgrades.length > 0 && upgrades.length < staged.apps.length) {
       const names = (apps: Application[]) => apps.map((a) => a.name).join(", ");
       return refusal(`a deployment launches new applications or upgrades running ones, not both: running now ${names(upgrades)}; new ${names(staged.apps.filter((a) => !runningNames.has(a.name)))}; deploy them separately`);
+    }
+    const moved = upgrades.find((a) => showOptional(running(a.name)!.partition) !== showOptional(partition));
+    if (moved !== undefined) {
+      // A key's state is in its partition's snapshots: an upgrade keeps the partition it runs as.
+      return refusal(`${moved.name} runs as ${showOptional(running(moved.name)!.partition)} and this upgrade names ${showOptional(partition)}; upgrade each partition with the partition it runs as`);
     }
     if (upgrades.length > 0) return upgrade(staged, drain);
     try {

@@ -8,6 +8,7 @@ import { operatorMachines } from "../core/spec.js";
 import { checkDeployment, deploy, type SinkStart } from "../engine/deployer.js";
 import type { Engine } from "../engine/engine.js";
 import { SYSTEM_APP_PREFIX } from "../core/paths.js";
+import { showPartition } from "../core/partition.js";
 import type { Plan } from "../graph/plan.js";
 import type { Application } from "../api/application.js";
 import { createCodec, type Codec } from "../state/codec.js";
@@ -26,7 +27,7 @@ export interface Launch {
  * its `problems` are reported too.
  *
  * @throws ApplicationError with every problem: a name reserved for the system, what `deploy`
- *   checks, and parts of stopped applications (a continuation asking one would wait for ever)
+ *   checks, a partition without a link, and parts of stopped applications (a continuation asking one would wait for ever)
  */
 export function checkLaunches(engine: Engine, launches: readonly Launch[], list: readonly Application[], linked?: { readonly provides: ReadonlySet<string>; readonly problems: readonly string[] }): void {
   const problems: string[] = [...(linked?.problems ?? [])];
@@ -41,6 +42,10 @@ export function checkLaunches(engine: Engine, launches: readonly Launch[], list:
     for (const r of app.plan.requires) {
       const owner = `/${r.path.split("/")[1]}`;
       if (engine.isStopped(owner)) found.push(`${r.neededBy} needs ${r.what} of application ${owner.slice(1)}, which was stopped`);
+    }
+    const partition = app.plan.partition;
+    if (partition !== undefined && linked === undefined) {
+      found.push(`it is partition ${showPartition(partition)}, and a partitioned application runs in a cluster (docs/cluster.md, "Partitioned applications"): give the system a link (joinCluster), or launch the application itself rather than app.asPartition(…)`);
     }
     if (found.length > 0) refused.add(app);
     problems.push(...found.map((p) => (list.length > 1 ? `${app.path}: ${p}` : p)));

@@ -37,16 +37,16 @@ export interface LiveLink extends SystemLink {
    */
   check(engine: Engine, plans: readonly Plan[]): { readonly provides: ReadonlySet<string>; readonly problems: readonly string[] };
   /**
-   * Claims the names of applications `apps` (paths) in the cluster before they are launched,
-   * atomically, so that two runtimes never run one name; resolves with those it claimed now (a
-   * name this runtime held already is not among them).
+   * Claims the names of the applications of `plans` (or their partitions) in the cluster before
+   * they are launched, atomically, so that two runtimes never run one name; resolves with those
+   * it claimed now (a name this runtime held already is not among them).
    *
    * @throws ApplicationError when another runtime holds a name; LiveError `unavailable` when
    *   the cluster cannot be reached
    */
-  claim(apps: readonly string[]): Promise<string[]>;
+  claim(plans: readonly Plan[]): Promise<Plan[]>;
   /** Gives back names {@link LiveLink.claim} claimed, when their launch failed. */
-  release(apps: readonly string[]): Promise<void>;
+  release(plans: readonly Plan[]): Promise<void>;
   /** Before `plan` is deployed into `engine` (a launch, or a restore): adds the parts of other runtimes it needs. */
   deploying(engine: Engine, plan: Plan): void;
   /** After `plan` was deployed into `engine`: its outputs become visible to other runtimes. */

@@ -199,7 +199,7 @@ export class LiveSystem {
   async launchClaimed(apps: Application | readonly Application[]): Promise<void> {
     this.checkOpen();
     const list = Array.isArray(apps) ? (apps as readonly Application[]) : [apps as Application];
-    const claimed = (await this.link?.claim(list.map((a) => a.path))) ?? [];
+    const claimed = (await this.link?.claim(list.map((a) => a.plan))) ?? [];
     try {
       this.launch(list);
     } catch (thrown) {

@@ -2,6 +2,7 @@
  * The manifest of a snapshot: the code it was taken with, which a restore compares with the
  * code it is given, so a continuation never resumes in code that changed under it.
  */
+import { showPartition } from "../core/partition.js";
 import { allSpecs, operatorMachines } from "../core/spec.js";
 import type { Plan } from "../graph/plan.js";
 import { SNAPSHOT_FORMAT, SnapshotError } from "../state/snapshot-format.js";
@@ -24,7 +25,9 @@ export function manifestOf(plans: readonly Plan[]): Manifest {
       }
     }
   }
-  return { format: SNAPSHOT_FORMAT, apps: plans.map((p) => p.app), operators, vsm };
+  const partitions: Record<string, string> = {};
+  for (const plan of plans) if (plan.partition !== undefined) partitions[plan.app] = showPartition(plan.partition);
+  return { format: SNAPSHOT_FORMAT, apps: plans.map((p) => p.app), operators, vsm, ...(Object.keys(partitions).length > 0 ? { partitions } : {}) };
 }
 
 /**
@@ -47,6 +50,16 @@ export function checkManifest(saved: Manifest, plans: readonly Plan[], upgraded:
     throw new SnapshotError(`the snapshot was taken of the applications ${saved.apps.join(", ")}, in this launch order: restore it with those, in that order`);
   }
   const now = manifestOf(plans);
+  for (const path of given) {
+    const [then, current] = [saved.partitions?.[path], now.partitions?.[path]];
+    if (then !== current) {
+      // A key's state is in the snapshot of the partition its hash names: another partition, or count, would lose it.
+      throw new SnapshotError(
+        `application ${path} was ${then === undefined ? "not partitioned" : `partition ${then}`} in the snapshot and is ${current === undefined ? "not partitioned" : `partition ${current}`} now; ` +
+          "restore each partition's snapshot into the same partition of the same count (docs/cluster.md, \"Partitioned applications\")",
+      );
+    }
+  }
   for (const [operator, machines] of Object.entries(saved.operators)) {
     if (upgraded.has(operator)) continue;
     const current = now.operators[operator] ?? [];

@@ -34,6 +34,8 @@ export interface Manifest {
   readonly operators: Readonly<Record<string, readonly string[]>>;
   /** `workflow path/task name` → the name of the initial state of each `vsm` task. */
   readonly vsm: Readonly<Record<string, string>>;
+  /** Application path → `"<index>/<count>"` of each application launched as a partition (absent in older snapshots: none). */
+  readonly partitions?: Readonly<Record<string, string>>;
 }
 
 /** Everything in a snapshot; in a delta, task state is the changes since the previous one. */

@@ -31,6 +31,8 @@ export interface ClusterHarness {
   dataDir(): string;
   /** Until `system`'s runtime knows that runtime `owner` runs application `app` (within 10 s). */
   known(system: LiveSystem, app: string, owner: string): Promise<void>;
+  /** Until `system`'s runtime knows that runtimes `owners` run the partitions of application `app`, by index (within 10 s). */
+  knownPartitions(system: LiveSystem, app: string, owners: readonly string[]): Promise<void>;
 }
 
 /** Options of {@link ClusterHarness.runtime}. */
@@ -97,6 +99,7 @@ export function useCluster(options: { readonly nodes?: number } = {}): ClusterHa
       return d;
     },
     known: (system, app, owner) => until(`${app} in the directory`, () => links.get(system)!.runtimeOf(app) === owner),
+    knownPartitions: (system, app, owners) => until(`the partitions of ${app} in the directory`, () => links.get(system)!.partitionsOf(app).join() === owners.join()),
   };
 }
 

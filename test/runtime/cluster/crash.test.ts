@@ -11,13 +11,12 @@
  *   three:   A doubles the numbers; B reads them and asks C's keyed counter for each; C writes
  *            B's lines (three runtime processes, any of them or nats-server killed).
  */
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
-import { ROOT } from "../../compiler/fixtures.js";
-import { CLI, killAll, startServer, type ServerProcess } from "../../support/server.js";
+import { killAll, startServer, type ServerProcess } from "../../support/server.js";
+import { deploy, seeded, sleep } from "../../support/processes.js";
 import { killAllNats, startNats } from "../../support/nats.js";
 
 const MODULES = join(import.meta.dirname, "modules");
@@ -79,40 +78,13 @@ function lines(line: (i: number, state: number[]) => string): string {
   return out;
 }
 
-/** mulberry32: the kill schedule, from a seed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** `portals deploy <module>` against `server`, retried while B's copy of the directory lacks A's application. */
-async function deploy(server: ServerProcess, module: string): Promise<void> {
-  const end = Date.now() + 20_000;
-  for (;;) {
-    const child = spawn(process.execPath, [CLI, "deploy", join(MODULES, module)], { cwd: ROOT, env: { ...process.env, PORTALS_SERVER: server.url, PORTALS_TOKEN: server.token } });
-    let err = "";
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
-    if (code === 0) return;
-    if (Date.now() > end) throw new Error(`portals deploy ${module} failed: ${err}`);
-    await sleep(200);
-  }
-}
-
 /** Seeds of the kill schedules: two per scenario in `npm test`; `PORTALS_CRASH_SEEDS=20` runs more (on demand). */
 const SEEDS = Array.from({ length: Number(process.env.PORTALS_CRASH_SEEDS ?? 2) }, (_, i) => i + 1);
 const CASES = Object.keys(SCENARIOS).flatMap((scenario) => SEEDS.map((seed) => [scenario, seed] as const));
 
 test.each(CASES)("%s, seed %i: SIGKILL of any runtime and of nats-server at random moments loses and repeats nothing", async (name, seed) => {
   const scenario = SCENARIOS[name]!;
-  const next = random(seed);
+  const next = seeded(seed);
   const nats = await startNats();
   const names = [...new Set(scenario.deploy.map(([runtime]) => runtime))];
   const dirs = Object.fromEntries(names.map((n) => [n, tempDir()]));
@@ -122,7 +94,7 @@ test.each(CASES)("%s, seed %i: SIGKILL of any runtime and of nats-server at rand
   const start = (runtime: string) => startServer(dirs[runtime]!, ["--nats", nats.url, "--runtime", runtime]);
   const servers: Record<string, ServerProcess> = {};
   for (const n of names) servers[n] = await start(n);
-  for (const [runtime, module] of scenario.deploy) await deploy(servers[runtime]!, module);
+  for (const [runtime, module] of scenario.deploy) await deploy(servers[runtime]!, join(MODULES, module));
   let sending = true;
   const sent = (async () => {
     for (let i = 0; i < 60 && sending; i++) {

@@ -1,0 +1,135 @@
+/**
+ * The front of `portals serve --workers N` (docs/cluster.md, "Partitioned applications"): one
+ * HTTP address for N worker processes (`worker-pool.ts`). A deployment sent to it is deployed to
+ * every worker, as partition i of N on worker i, one worker after the other; every other call is
+ * passed to worker 0 (by @fastify/reply-from, Fastify's maintained proxy, which streams bodies
+ * both ways, so tails work through it), which forwards asks of other runtimes' portals through the
+ * cluster as any runtime does. `GET /v1/workers` lists the workers. Mutating calls need the
+ * token, here and on the workers (they share it).
+ */
+import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
+import replyFrom from "@fastify/reply-from";
+import { authorized } from "./token.js";
+import type { WorkerPool, WorkerState } from "./worker-pool.js";
+
+/** Options of {@link startFront}. */
+export interface FrontOptions {
+  /** Interface to listen on (default `127.0.0.1`). */
+  readonly host?: string;
+  /** Port (0: any free one). */
+  readonly port: number;
+  readonly pool: WorkerPool;
+  /** The bearer token of mutating calls (the workers' too). */
+  readonly token: string;
+  /** Largest body, in bytes (a deployment bundle's limit). */
+  readonly bodyLimit: number;
+}
+
+/** A running front. */
+export interface RunningFront {
+  /** Its base URL. */
+  readonly url: string;
+  /** Stops listening (the workers are the pool's to stop). */
+  close(): Promise<void>;
+}
+
+/** What one worker answered to its partition of a deployment. */
+interface PartitionAnswer {
+  readonly worker: WorkerState;
+  readonly status: number;
+  readonly body: { error?: string; problems?: string[]; deployment?: number; apps?: unknown[]; upgraded?: string[]; changed?: string[] };
+}
+
+/**
+ * Starts the front of `options.pool`.
+ *
+ * @throws Error when the port cannot be bound
+ */
+export async function startFront(options: FrontOptions): Promise<RunningFront> {
+  const app = Fastify({ bodyLimit: options.bodyLimit, logger: false, forceCloseConnections: true });
+  await app.register(replyFrom, { undici: { connections: 16, headersTimeout: 0, bodyTimeout: 0 } });
+  // Bodies pass through as bytes: the workers parse and validate them.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+  app.addHook("onRequest", async (request, reply) => {
+    if (request.method !== "GET" && request.method !== "HEAD" && !authorized(request.headers.authorization, options.token)) {
+      const given = request.headers.authorization === undefined ? "no token was sent" : "the token is not this server's";
+      await reply.code(401).send({ error: `this call changes the server (${given}): send Authorization: Bearer <token> (printed at the server's first start, stored in <data dir>/token)` });
+    }
+  });
+  app.setErrorHandler(async (error: Error & { statusCode?: number }, _request, reply) => {
+    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 502;
+    await reply.code(status).send({ error: status === 502 ? `worker 0 did not answer: ${error.message}` : error.message });
+  });
+
+  app.get("/v1/workers", async () => ({ workers: options.pool.states }));
+
+  app.post<{ Body: Buffer | undefined; Querystring: Record<string, string | undefined> }>("/v1/deployments", async (request, reply) => {
+    if (request.query["partition"] !== undefined) {
+      return reply.code(400).send({ error: `this server runs ${options.pool.states.length} workers and deploys partition i of ${options.pool.states.length} to worker i itself: leave out ?partition=` });
+    }
+    const workers = options.pool.states;
+    const away = workers.filter((w) => w.url === undefined);
+    if (away.length > 0) {
+      return reply.code(503).send({ error: `worker${away.length === 1 ? "" : "s"} ${away.map((w) => w.runtime).join(", ")} ${away.length === 1 ? "is" : "are"} starting; deploy again once every worker listens (GET /v1/workers)` });
+    }
+    const answers: PartitionAnswer[] = [];
+    for (const worker of workers) {
+      const answer = await deployTo(worker, workers.length, request.body, request.headers, request.query["drain"] === "true");
+      answers.push(answer);
+      if (answer.status >= 300) return refused(reply, answers, workers.length);
+    }
+    const first = answers[0]!;
+    return reply.code(first.status).send({
+      ...first.body,
+      partitions: answers.map((a) => ({ partition: `${a.worker.index}/${workers.length}`, runtime: a.worker.runtime, deployment: a.body.deployment })),
+    });
+  });
+
+  app.all("/*", async (request, reply) => {
+    const url = options.pool.states[0]!.url;
+    if (url === undefined) return reply.code(503).send({ error: `worker 0 (${options.pool.states[0]!.runtime}), which answers this server's calls, is starting; call again in a moment` });
+    return reply.from(`${url}${request.url}`);
+  });
+
+  try {
+    await app.listen({ host: options.host ?? "127.0.0.1", port: options.port });
+  } catch (thrown) {
+    if ((thrown as NodeJS.ErrnoException).code === "EADDRINUSE") throw new Error(`port ${options.port} on ${options.host ?? "127.0.0.1"} is in use: stop what listens there, or pick another with --port (0: any free port)`);
+    throw thrown;
+  }
+  return { url: urlOf(app, options.host ?? "127.0.0.1"), close: () => app.close() };
+}
+
+/** Deploys `body` to `worker` as its partition of `count`. */
+async function deployTo(worker: WorkerState, count: number, body: Buffer | undefined, headers: Record<string, string | string[] | undefined>, drain: boolean): Promise<PartitionAnswer> {
+  const query = new URLSearchParams({ partition: `${worker.index}/${count}`, ...(drain ? { drain: "true" } : {}) });
+  try {
+    const response = await fetch(`${worker.url}/v1/deployments?${query}`, {
+      method: "POST",
+      headers: { authorization: String(headers.authorization ?? ""), "content-type": String(headers["content-type"] ?? "") },
+      ...(body !== undefined ? { body: new Uint8Array(body) } : {}),
+    });
+    const text = await response.text();
+    return { worker, status: response.status, body: text === "" ? {} : (JSON.parse(text) as PartitionAnswer["body"]) };
+  } catch (thrown) {
+    return { worker, status: 502, body: { error: `worker ${worker.runtime} did not answer (${(thrown as Error).message})` } };
+  }
+}
+
+/** The answer of a deployment a worker refused: its status and message, and which partitions were deployed before it. */
+function refused(reply: FastifyReply, answers: readonly PartitionAnswer[], count: number): FastifyReply {
+  const last = answers.at(-1)!;
+  const done = answers.slice(0, -1);
+  const before =
+    done.length === 0
+      ? ""
+      : `; partition${done.length === 1 ? "" : "s"} ${done.map((a) => `${a.worker.index}/${count}`).join(", ")} ${done.length === 1 ? "was" : "were"} deployed before it and run${done.length === 1 ? "s" : ""}: deploy again once it is fixed (the workers that run it already take it as an upgrade)`;
+  return reply.code(last.status).send({ error: `partition ${last.worker.index}/${count} (worker ${last.worker.runtime}): ${last.body.error ?? `answered ${last.status}`}${before}`, ...(last.body.problems !== undefined ? { problems: last.body.problems } : {}) });
+}
+
+function urlOf(app: FastifyInstance, host: string): string {
+  const address = app.server.address();
+  const port = typeof address === "object" && address !== null ? address.port : 0;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
