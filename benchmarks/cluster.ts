@@ -9,6 +9,9 @@
  *     (the limit); the ratio (target ≥ 0.8×);
  *   - remote portal: requests/s of an asker on one runtime awaiting a keyed replier on another,
  *     1,000 requests per atom (target ≥ 100,000/s);
+ *   - keyed count: a count per key (x mod 1,000) of a remote keyed stream in one runtime, and as
+ *     2 partitions in 2 runtimes (docs/cluster.md, "Partitioned applications"), with the CPU each
+ *     counter used;
  *   - peak RSS of each process.
  *
  * Needs the build (`npm run build`) and nats-server. `--quick`: fewer events.
@@ -101,6 +104,24 @@ async function pair(first: readonly string[], second: readonly string[], timed: 
   }
 }
 
+/**
+ * Runs `specs` together; the rate is the events of every finisher over `start` (of `timed`) to
+ * the last finisher's `done`. A finisher's `done` line may carry its CPU milliseconds after the
+ * count (its share of the 2 cores, said in the table).
+ */
+async function group(specs: readonly (readonly string[])[], timed: number, finishers: readonly number[]): Promise<{ perSecond: number; seconds: number; rss: number[]; cpu: number[] }> {
+  const children = specs.map(run);
+  try {
+    const [start] = await children[timed]!.line("start");
+    const dones = await Promise.all(finishers.map((f) => children[f]!.line("done")));
+    const seconds = (Math.max(...dones.map((d) => d[0]!)) - start!) / 1000;
+    const count = dones.reduce((sum, d) => sum + d[1]!, 0);
+    return { perSecond: count / seconds, seconds, rss: dones.map((d) => d.at(-1)!), cpu: dones.map((d) => d[2]! / 1000) };
+  } finally {
+    for (const c of children) c.child.kill("SIGKILL");
+  }
+}
+
 const nats = await natsServer();
 try {
   const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
@@ -110,11 +131,22 @@ try {
   const remote = await pair(["consumer", nats.url, dataDir(), String(EVENTS)], ["producer", nats.url, dataDir(), String(EVENTS)], 1, 0);
   process.stderr.write("remote portal…\n");
   const portal = await pair(["replier", nats.url, dataDir()], ["asker", nats.url, dataDir(), String(REQUESTS)], 1, 1);
+  process.stderr.write("keyed count, 1 process…\n");
+  const one = await group([["keyed-count", nats.url, dataDir(), String(EVENTS), "-"], ["keyed-producer", nats.url, dataDir(), String(EVENTS), "1"]], 1, [0]);
+  process.stderr.write("keyed count, 2 partitions…\n");
+  const two = await group(
+    [["keyed-count", nats.url, dataDir(), String(EVENTS), "0/2"], ["keyed-count", nats.url, dataDir(), String(EVENTS), "1/2"], ["keyed-producer", nats.url, dataDir(), String(EVENTS), "2"]],
+    2,
+    [0, 1],
+  );
   console.log(`| measure | rate | seconds | ratio | target |`);
   console.log(`|---|---|---|---|---|`);
   console.log(`| raw JetStream, ${fmt(EVENTS)} events in atoms of 1,000 (publish with ids, ordered consumer, decode, count) | ${fmt(raw.perSecond)} events/s | ${raw.seconds.toFixed(2)} | 1 | |`);
   console.log(`| remote stream between two runtimes (exactly once: publish after checkpoint, position in snapshot) | ${fmt(remote.perSecond)} events/s | ${remote.seconds.toFixed(2)} | ${(remote.perSecond / raw.perSecond).toFixed(2)}× | ≥ 0.8× |`);
   console.log(`| remote portal, ${fmt(REQUESTS)} requests, 1,000 per atom | ${fmt(portal.perSecond)} requests/s | ${portal.seconds.toFixed(2)} | | ≥ 100,000/s |`);
+  const cpu = (g: { cpu: number[]; seconds: number }): string => g.cpu.map((c) => `${Math.round((100 * c) / g.seconds)}%`).join(" + ");
+  console.log(`| keyed count of a remote stream, 1 process (CPU of the counter: ${cpu(one)} of one core) | ${fmt(one.perSecond)} events/s | ${one.seconds.toFixed(2)} | 1 | |`);
+  console.log(`| keyed count as 2 partitions in 2 processes (CPU: ${cpu(two)}) | ${fmt(two.perSecond)} events/s | ${two.seconds.toFixed(2)} | ${(two.perSecond / one.perSecond).toFixed(2)}× | > 1× where the broker does not bound it |`);
   console.log(`\npeak RSS (MB): raw consumer ${raw.rss[0]}, runtime consumer ${remote.rss[0]}, asker ${portal.rss[0]}`);
 } finally {
   nats.stop();

@@ -119,6 +119,28 @@ export class ClusterConnection {
       try {
         return new ClusterConnection(Promise.resolve(await setUp(first, domain, replicas)), where);
       } catch (thrown) {
+        if (domain !== undefined && jetStreamAway(thrown)) {
+          // An edge's own server answers while its leaf node's link to the cloud is down (found by
+          // the edge test that cuts the link in a network namespace): run, and reach JetStream later.
+          warn(
+            `the JetStream of domain ${domain} cannot be reached through NATS at ${servers} (${describe(thrown)}): the leaf node's link to it may be down, or --nats-domain names no domain; the applications run here, and reach the cluster once it can be`,
+          );
+          const state = { closed: false };
+          const later = (async (): Promise<Connected> => {
+            while (!state.closed) {
+              await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+              if (state.closed) break;
+              try {
+                return await setUp(first, domain, replicas);
+              } catch {
+                // Still away: the warning said so once.
+              }
+            }
+            await first.close();
+            throw new Error("closed before the cluster could be reached");
+          })();
+          return new ClusterConnection(later, where, state);
+        }
         await first.close();
         const fix =
           (domain === undefined ? "the server needs JetStream (nats-server -js)" : `the server needs JetStream (nats-server -js), and --nats-domain must name its JetStream domain (given: ${domain})`) +
@@ -238,6 +260,11 @@ export class ClusterConnection {
     const live = this.live;
     if (live !== undefined) await live.nc.drain().catch(() => live.nc.close());
   }
+}
+
+/** True when `thrown` says JetStream did not answer (rather than refused what was asked of it). */
+function jetStreamAway(thrown: unknown): boolean {
+  return /not enabled|no responders|timeout/i.test(`${String(thrown)} ${(thrown as { code?: string })?.code ?? ""}`);
 }
 
 /** The JetStream API of `nc` in `domain`, and the directory bucket (made when missing, kept by `replicas` servers). */

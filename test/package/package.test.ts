@@ -53,9 +53,11 @@ test("an install runs no install script but an optional one: no dependency of th
   // table's parser (docs/sql.md, "Parsing"); the snapshot codec's MessagePack and SHA-256
   // (docs/snapshots.md, "Codec"), the SHA-256 also the compiler's, of code versions, which runs
   // in browsers too (docs/compiler.md, "Machine identity"); Fastify's CORS (`portals serve
-  // --cors-origin`) and static files (`portals playground`, docs/playground.md).
+  // --cors-origin`) and static files (`portals playground`, docs/playground.md); Fastify's proxy
+  // (`portals serve --workers`, docs/cluster.md, "Partitioned applications").
   expect(installed.sort()).toEqual([
     "@fastify/cors",
+    "@fastify/reply-from",
     "@fastify/static",
     "@fastify/swagger",
     "@nats-io/jetstream",
@@ -72,8 +74,9 @@ test("an install runs no install script but an optional one: no dependency of th
     "secure-json-parse",
   ]);
   // A bound that makes a growing install visible: it was under 100 before the playground's
-  // static files (@fastify/static and what it sends files with: send, glob, content-disposition, …).
-  expect(closure.size).toBeLessThan(110);
+  // static files (@fastify/static and what it sends files with: send, glob, content-disposition, …),
+  // and 111 with the workers' proxy (@fastify/reply-from, which brings undici and two helpers).
+  expect(closure.size).toBeLessThan(115);
   // One exception: msgpackr's optional native decoder for Node, msgpackr-extract, whose install
   // script only looks for its prebuilt binary (an optional package per platform). msgpackr runs
   // without it, with the same bytes: an install that skips the script or the package (npm's

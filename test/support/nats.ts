@@ -38,6 +38,18 @@ export async function startNats(): Promise<NatsProcess> {
   return controlled(`nats://127.0.0.1:${port}`, first.child, () => launch(["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", store]), store);
 }
 
+/**
+ * Starts `nats-server -c` with the configuration `config` (its text; a `-1` port takes a free
+ * one); resolves once it listens. `stop()` removes the file's directory.
+ */
+export async function startNatsConfig(config: string): Promise<NatsProcess> {
+  const dir = mkdtempSync(join(tmpdir(), "portals-nats-conf-"));
+  const file = join(dir, "nats.conf");
+  writeFileSync(file, config);
+  const first = await launch(["-c", file]);
+  return controlled(`nats://127.0.0.1:${first.port}`, first.child, () => launch(["-c", file]), dir);
+}
+
 /** A node of a {@link NatsCluster}: a {@link NatsProcess} with its server name. */
 export interface NatsNode extends NatsProcess {
   /** `n1`, `n2`, …: what JetStream names it (a stream's `cluster.leader`). */
@@ -140,7 +152,7 @@ function noNode(name: string): never {
 }
 
 /** `count` ports free on loopback now (taken by nothing until the servers bind them, in a test's short window). */
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
     Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve) => {
       const s = createServer();
