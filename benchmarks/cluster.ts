@@ -132,10 +132,10 @@ try {
   process.stderr.write("remote portal…\n");
   const portal = await pair(["replier", nats.url, dataDir()], ["asker", nats.url, dataDir(), String(REQUESTS)], 1, 1);
   process.stderr.write("keyed count, 1 process…\n");
-  const one = await group([["keyed-count", nats.url, dataDir(), String(EVENTS), "-"], ["keyed-producer", nats.url, dataDir(), String(EVENTS), "1"]], 1, [0]);
+  const one = await group([["keyed-count", nats.url, dataDir(), String(EVENTS), "-", "1"], ["keyed-producer", nats.url, dataDir(), String(EVENTS), "1", "1"]], 1, [0]);
   process.stderr.write("keyed count, 2 partitions…\n");
   const two = await group(
-    [["keyed-count", nats.url, dataDir(), String(EVENTS), "0/2"], ["keyed-count", nats.url, dataDir(), String(EVENTS), "1/2"], ["keyed-producer", nats.url, dataDir(), String(EVENTS), "2"]],
+    [["keyed-count", nats.url, dataDir(), String(EVENTS), "0/2", "2"], ["keyed-count", nats.url, dataDir(), String(EVENTS), "1/2", "2"], ["keyed-producer", nats.url, dataDir(), String(EVENTS), "2", "2"]],
     2,
     [0, 1],
   );

@@ -9,13 +9,14 @@
  *   replier <nats> <dir>             runtime "replier": /counter/portals/bump, a count per key
  *   asker <nats> <dir> <requests>    runtime "asker": asks /counter/portals/bump for every number,
  *                                    1,000 per atom
- *   keyed-producer <nats> <dir> <events> <readers>
- *                                    runtime "keyed": /keyed/workflows/out/stream, atoms of 1,000
- *                                    numbers keyed by x mod 1,000, once <readers> runtimes read it
- *   keyed-count <nats> <dir> <events> <partition>
- *                                    runtime "count-<i>" (partition "<i>/<n>"; "-": not partitioned):
- *                                    /kcount counts per key what it gets of the keyed stream, and
- *                                    is done once it counted every event of its partition
+ *   keyed-producer <nats> <dir> <events> <readers> <tag>
+ *                                    runtime "keyed<tag>": /keyed<tag>/workflows/out/stream, atoms of
+ *                                    1,000 numbers keyed by x mod 1,000, once <readers> runtimes read it
+ *   keyed-count <nats> <dir> <events> <partition> <tag>
+ *                                    runtime "count<tag>-<i>" (partition "<i>/<n>"; "-": not
+ *                                    partitioned): /kcount<tag> counts per key what it gets of the
+ *                                    keyed stream, and is done once it counted every event of its
+ *                                    partition (each run its own tag: names stay taken in a cluster)
  *   raw-producer <nats> <events>     the producer's atoms, encoded once by the events' codec (the
  *                                    runtimes', docs/cluster.md), published with ids (8 in flight)
  *   raw-consumer <nats> <events>     an ordered consumer decoding them and counting per key
@@ -27,7 +28,7 @@ import { joinCluster, type ClusterLink } from "portals-ts/cluster";
 import { createCodec } from "../../runtime/state/codec.js";
 import { partitionOf } from "../../runtime/core/partition.js";
 
-const [role, nats, third, fourth, fifth] = process.argv.slice(2) as [string, string, string, string | undefined, string | undefined];
+const [role, nats, third, fourth, fifth, sixth] = process.argv.slice(2) as [string, string, string, string | undefined, string | undefined, string | undefined];
 const ATOM = 1000;
 /** The events' codec, for the raw publisher and consumer: what the runtimes encode atoms with. */
 const codec = createCodec();
@@ -115,31 +116,31 @@ if (role === "producer") {
   await until(() => last.committed.length === 1);
   say(`done ${Date.now()} ${requests}`);
 } else if (role === "keyed-producer") {
-  const [events, readers] = [Number(fourth), Number(fifth)];
-  const { link, system } = await live("keyed", third);
+  const [events, readers, tag] = [Number(fourth), Number(fifth), sixth!];
+  const { link, system } = await live(`keyed${tag}`, third);
   system.launch(
-    PortalsApp("keyed", (app) => {
+    PortalsApp(`keyed${tag}`, (app) => {
       const feed = app.sequencers.random<number>({ name: "feed" });
       app.workflows<number, number>("out").source(feed.stream).key((x) => x % 1000).map((x) => x).sink();
     }),
   );
-  const reading = (): number => (link.runtimeOf("/kcount") !== undefined ? 1 : link.partitionsOf("/kcount").filter((r) => r !== undefined).length);
+  const reading = (): number => (link.runtimeOf(`/kcount${tag}`) !== undefined ? 1 : link.partitionsOf(`/kcount${tag}`).filter((r) => r !== undefined).length);
   await until(() => reading() === readers);
   await new Promise((r) => setTimeout(r, 200));
   say(`start ${Date.now()}`);
-  system.launch(PortalsApp("kgen", (app) => app.connections.connect(app.generators.fromRange(0, events, ATOM).stream, app.registry.sequencers.get<number>("/keyed/sequencers/feed"))));
+  system.launch(PortalsApp(`kgen${tag}`, (app) => app.connections.connect(app.generators.fromRange(0, events, ATOM).stream, app.registry.sequencers.get<number>(`/keyed${tag}/sequencers/feed`))));
 } else if (role === "keyed-count") {
-  const events = Number(fourth);
-  const partition = fifth === "-" ? undefined : fifth!.split("/").map(Number) as [number, number];
-  const { link, system } = await live(partition === undefined ? "count" : `count-${partition[0]}`, third);
-  await until(() => link.runtimeOf("/keyed") === "keyed");
+  const [events, tag] = [Number(fourth), sixth!];
+  const partition = fifth === "-" ? undefined : (fifth!.split("/").map(Number) as [number, number]);
+  const { link, system } = await live(partition === undefined ? `count${tag}` : `count${tag}-${partition[0]}`, third);
+  await until(() => link.runtimeOf(`/keyed${tag}`) === `keyed${tag}`);
   // How many events this partition gets: done once it committed them all.
   const mine = partition === undefined ? events : Array.from({ length: events }, (_, x) => x).filter((x) => partitionOf(x % 1000, partition[1]) === partition[0]).length;
   const sink = Sinks.memory<number>();
-  const app = PortalsApp("kcount", (app) =>
+  const app = PortalsApp(`kcount${tag}`, (app) =>
     void app
       .workflows<number, number>("count")
-      .source(app.registry.streams.get<number>("/keyed/workflows/out/stream"))
+      .source(app.registry.streams.get<number>(`/keyed${tag}/workflows/out/stream`))
       .map((x, ctx) => {
         const n = ctx.perKey("n", 0);
         n.set(n.get() + 1);

@@ -28,10 +28,7 @@ export async function serve(options: ServerOptions, io: CliIo): Promise<void> {
   const server = await startServer(options);
   const cluster = options.cluster === undefined ? "" : `, runtime ${options.cluster.runtime} of the cluster at ${options.cluster.servers}`;
   io.out(`portals server listening on ${server.url} (data dir ${options.dataDir}${cluster}${server.restored === undefined ? "" : `, restored snapshot ${server.restored}`})\n`);
-  const host = options.host ?? "127.0.0.1";
-  if (!(host === "localhost" || host === "::1" || host.startsWith("127."))) {
-    io.err(`[warn] listening on ${host}, beyond this machine: reads (apps, metrics, and tails of every stream) need no token, so whoever reaches ${host} can read them\n`);
-  }
+  warnBeyondMachine(options.host ?? "127.0.0.1", io);
   if (server.tokenCreated) {
     io.out(`token for mutating calls (shown once; stored in ${options.dataDir}/token): ${server.token}\n`);
   }
@@ -81,6 +78,7 @@ export async function serveWorkers(options: WorkersServeOptions, io: CliIo): Pro
   }
   const workers = pool.states.map((w) => `${w.runtime} ${w.url ?? "(starting)"}`).join(", ");
   io.out(`portals server listening on ${front.url} (data dir ${options.dataDir}; ${options.workers} workers: ${workers})\n`);
+  warnBeyondMachine(options.host, io);
   if (created) io.out(`token for mutating calls (shown once; stored in ${options.dataDir}/token): ${token}\n`);
   await untilStopped(new Promise(() => {}));
   await front.close();
@@ -112,4 +110,11 @@ function untilStopped(fenced: Promise<Error>): Promise<Error | undefined> {
     }
     void fenced.then(stop);
   });
+}
+
+/** Says that reads need no token when the server listens beyond this machine. */
+function warnBeyondMachine(host: string, io: CliIo): void {
+  if (!(host === "localhost" || host === "::1" || host.startsWith("127."))) {
+    io.err(`[warn] listening on ${host}, beyond this machine: reads (apps, metrics, and tails of every stream) need no token, so whoever reaches ${host} can read them\n`);
+  }
 }

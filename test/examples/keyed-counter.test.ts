@@ -19,7 +19,7 @@ test("the README shows the keyed-counter source verbatim, and the output it stat
 test("the README's first screen gives the commands for the main job and for the tests", () => {
   const firstScreen = readFileSync(new URL("../../README.md", import.meta.url), "utf8").split("\n").slice(0, 20).join("\n");
   expect(firstScreen).toContain("```sh\nnpm ci && npm start\n```");
-  expect(firstScreen).toContain("```sh\nbash scripts/nats-server.sh && bash scripts/chromium.sh && npm ci && npm test\n```");
+  expect(firstScreen).toContain("```sh\nbash scripts/nats-server.sh && bash scripts/chromium.sh && bash scripts/iproute2.sh && npm ci && npm test\n```");
 });
 
 test("the README shows the previous-value source verbatim", () => {
