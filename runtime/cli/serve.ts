@@ -5,12 +5,13 @@
  * directory holds, or took over, stops too, with an error (docs/cluster.md, "Identity"): serving
  * on would take calls the cluster never sees.
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { startFront } from "../server/front.js";
 import { DEPLOYMENT_LIMIT, startServer, type ServerOptions } from "../server/server.js";
 import { serverToken } from "../server/token.js";
 import { WorkerPool } from "../server/worker-pool.js";
-import type { CliIo } from "./io.js";
+import { UsageError, type CliIo } from "./io.js";
 
 /**
  * Serves until the process is told to stop; resolves then.
@@ -56,10 +57,12 @@ export interface WorkersServeOptions {
  * Runs N worker servers behind one address (docs/cluster.md, "Partitioned applications") until
  * the process is told to stop; then stops the workers (each takes a last checkpoint).
  *
- * @throws Error when the data directory or token is unusable, or the port cannot be bound
+ * @throws UsageError when the data directory ran another worker count or runtime name; Error when
+ *   the data directory or token is unusable, or the port cannot be bound
  */
 export async function serveWorkers(options: WorkersServeOptions, io: CliIo): Promise<void> {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  keepWorkerCount(options.dataDir, options.workers, options.runtime);
   const { token, created } = serverToken(options.dataDir, options.token);
   const pool = await WorkerPool.start({
     workers: options.workers,
@@ -84,6 +87,28 @@ export async function serveWorkers(options: WorkersServeOptions, io: CliIo): Pro
   await front.close();
   await pool.close();
   io.err("portals server stopped\n");
+}
+
+/**
+ * Records in `dataDir` (`workers.json`) how many workers, and with which runtime name, it runs,
+ * at its first start; later starts must match: the workers' snapshots hold partitions of that
+ * count, which a restore does not change (docs/cluster.md, "Partitioned applications").
+ *
+ * @throws UsageError naming both counts (or names) and the fix when they differ
+ */
+function keepWorkerCount(dataDir: string, workers: number, runtime: string): void {
+  const file = join(dataDir, "workers.json");
+  if (!existsSync(file)) {
+    writeFileSync(file, JSON.stringify({ workers, runtime }) + "\n", { mode: 0o600 });
+    return;
+  }
+  const before = JSON.parse(readFileSync(file, "utf8")) as { workers: number; runtime: string };
+  if (before.workers !== workers || before.runtime !== runtime) {
+    throw new UsageError(
+      `data directory ${dataDir} runs ${before.workers} workers named ${before.runtime}-<i>, and this start asks for ${workers} named ${runtime}-<i>; ` +
+        `start it with --runtime ${before.runtime} --workers ${before.workers} (their snapshots hold partitions of ${before.workers}: changing the count is not supported yet), or use another --data-dir`,
+    );
+  }
 }
 
 /**

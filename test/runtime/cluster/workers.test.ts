@@ -10,7 +10,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
-import { killAll, startServer, type ServerProcess } from "../../support/server.js";
+import { spawnSync } from "node:child_process";
+import { ROOT } from "../../compiler/fixtures.js";
+import { CLI, killAll, startServer, type ServerProcess } from "../../support/server.js";
 import { killAllNats, startNats } from "../../support/nats.js";
 import { deploy, deployOnce, seeded, sleep } from "../../support/processes.js";
 
@@ -147,5 +149,11 @@ test.each(SEEDS)("seed %i: SIGKILL of a worker, the front, the producer, the rea
   // The front stopped its workers: none is left running.
   const left = (await import("node:child_process")).execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("\n").filter((l) => l.includes(dirsOf.front));
   expect(left).toEqual([]);
+  // Its workers' snapshots hold partitions of 2: another count is refused at the start.
+  const rescaled = spawnSync(process.execPath, [CLI, "serve", "--port", "0", "--data-dir", dirsOf.front, "--nats", nats.url, "--runtime", "kw", "--workers", "3"], { cwd: ROOT, encoding: "utf8", timeout: 20_000 });
+  expect([rescaled.status, rescaled.stderr]).toEqual([
+    2,
+    `portals: error: data directory ${dirsOf.front} runs 2 workers named kw-<i>, and this start asks for 3 named kw-<i>; start it with --runtime kw --workers 2 (their snapshots hold partitions of 2: changing the count is not supported yet), or use another --data-dir\n`,
+  ]);
   await nats.stop();
 }, 150_000);
