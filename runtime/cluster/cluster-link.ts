@@ -339,7 +339,15 @@ class NatsLink implements LiveLink, ClusterLink {
           if (problem !== undefined) problems.push(problem);
           continue;
         }
-        if (engine.registry.find(r.path) !== undefined || here.has(owner)) continue;
+        const local = engine.registry.find(r.path) !== undefined || here.has(owner);
+        const launchedAsPartition = plans.find((p) => p.app === owner)?.partition;
+        if (local && launchedAsPartition !== undefined) {
+          problems.push(`${r.neededBy} needs ${r.what} of every partition of application ${owner}, which is launched here as partition ${showPartition(launchedAsPartition)}; read it on a runtime that runs none of its partitions`);
+        } else if (local && plan.partition !== undefined) {
+          // Only an import keeps a partition's share of the events: a local stream would bring them all.
+          problems.push(`${r.neededBy} needs ${r.what}, which runs on this runtime: as partition ${showPartition(plan.partition)}, the application takes its share of the streams of other runtimes only; run ${owner} on another runtime`);
+        }
+        if (local) continue;
         const remote = this.remoteOwner(owner);
         if (remote === undefined) continue; // the engine's check names it
         // Answered here, added or explained: the engine's check need not report it again.

@@ -144,6 +144,14 @@ describe("a keyed application as two partitions on two runtimes", () => {
     await expect(r.launchClaimed(sums("sums3", "/nums3/workflows/keyed/stream", Sinks.memory()).asPartition(1, 2))).rejects.toThrow(/it runs as 3 partitions, and this is partition 1\/2; deploy partitions of 3/);
     await expect(r.launchClaimed(sums("sums3", "/nums3/workflows/keyed/stream", Sinks.memory()).asPartition(0, 3))).rejects.toThrow("application /sums3: partition 0/3 of it runs on runtime pt-w3-0; deploy another partition here, or this one elsewhere");
     await expect(r.launchClaimed(sums("sums3", "/nums3/workflows/keyed/stream", Sinks.memory()))).rejects.toThrow(/application \/sums3: it runs as 3 partitions \(0\/3 on pt-w3-0\); deploy it as a partition/);
+    // A partition keeps its share of what it imports: a stream of this runtime would bring every event.
+    await expect(r.launchClaimed([numbers("local3"), sums("sums3b", "/local3/workflows/keyed/stream", Sinks.memory()).asPartition(0, 2)])).rejects.toThrow(
+      "/sums3b: /sums3b/workflows/sum needs stream /local3/workflows/keyed/stream, which runs on this runtime: as partition 0/2, the application takes its share of the streams of other runtimes only; run /local3 on another runtime",
+    );
+    // A reader launched beside a partition would read that partition only.
+    await expect(r.launchClaimed([sums("sums3c", "/nums3/workflows/keyed/stream", Sinks.memory()).asPartition(0, 2), report("report3c", "/sums3c/workflows/sum/stream", Sinks.memory())])).rejects.toThrow(
+      "/report3c: /report3c/workflows/copy needs stream /sums3c/workflows/sum/stream of every partition of application /sums3c, which is launched here as partition 0/2; read it on a runtime that runs none of its partitions",
+    );
   });
 
   test("a partition is refused without a cluster, and asPartition names a bad index or count", async () => {
