@@ -138,13 +138,15 @@ export function addServerCommands(program: Command, io: CliIo): void {
         apps?: { name: string }[];
         upgraded?: string[];
         changed?: string[];
-        partitions?: { partition: string; runtime: string }[];
+        partitions?: { partition: string; runtime: string; did: "launched" | "upgraded" }[];
       };
+      const launchedToo = (result.partitions ?? []).filter((p) => p.did === "launched");
       if (result.upgraded !== undefined) {
         const changed = result.changed!.length > 0 ? ` (code changed: ${result.changed!.join(", ")})` : " (compiled operators unchanged)";
-        io.out(`deployment ${result.deployment} upgraded ${result.upgraded.join(", ")}${changed}\n`);
+        const rest = launchedToo.length === 0 ? "" : `; launched partition${launchedToo.length === 1 ? "" : "s"} ${launchedToo.map((p) => `${p.partition} on ${p.runtime}`).join(", ")}`;
+        io.out(`deployment ${result.deployment} upgraded ${result.upgraded.join(", ")}${changed}${rest}\n`);
       } else {
-        const partitions = result.partitions === undefined ? "" : ` as ${result.partitions.length} partitions (${result.partitions.map((p) => `${p.partition} on ${p.runtime}`).join(", ")})`;
+        const partitions = result.partitions === undefined ? (flags.partition === undefined ? "" : ` as partition ${showPartition(flags.partition)}`) : ` as ${result.partitions.length} partitions (${result.partitions.map((p) => `${p.partition} on ${p.runtime}`).join(", ")})`;
         io.out(`deployment ${result.deployment} launched ${result.apps!.map((a) => a.name).join(", ")}${partitions}\n`);
       }
     });

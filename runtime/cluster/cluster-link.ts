@@ -23,7 +23,7 @@ import type { LinkedSystem, LiveLink } from "../system/live-link.js";
 import type { AskOptions, SystemLink } from "../system/live-options.js";
 import { Directory, type DirectoryEntry, type DirectoryFeed, type DirectoryPortal } from "./directory.js";
 import { dataDirId, Fenced, RuntimeIdentity } from "./identity.js";
-import { ClusterConnection, MAX_AGE_MS, serversProblem, type Retention } from "./nats.js";
+import { ClusterConnection, MAX_AGE_MS, serversProblem, type Connected, type Retention } from "./nats.js";
 import { StreamExport } from "./stream-export.js";
 import { StreamImport } from "./stream-import.js";
 import { askSubject, directoryKey, isRuntimeName, requestsFrom } from "./subjects.js";
@@ -160,6 +160,8 @@ class NatsLink implements LiveLink, ClusterLink {
    * application keeps its name in the cluster, docs/cluster.md, "Not yet").
    */
   private readonly askers = new Map<string, Set<string>>();
+  /** Per partitioned application claimed here, when its partitions start reading (`partitionsStart`). */
+  private readonly starts = new Map<string, string>();
 
   /** Use {@link joinCluster}. */
   constructor(
@@ -221,7 +223,19 @@ class NatsLink implements LiveLink, ClusterLink {
         const clash = this.nameClash(plan);
         if (clash !== undefined) throw new ApplicationError(app, [clash]);
         const key = directoryKey(app, partition);
-        const placeholder: DirectoryEntry = { app, runtime: this.runtime, streams: [], portals: [], asks: [], sequencers: [], splitters: [], feeds: [], claim: true, ...(partition !== undefined ? { partition } : {}) };
+        const since = partition === undefined ? undefined : await this.partitionsStart(live, app, partition);
+        const placeholder: DirectoryEntry = {
+          app,
+          runtime: this.runtime,
+          streams: [],
+          portals: [],
+          asks: [],
+          sequencers: [],
+          splitters: [],
+          feeds: [],
+          claim: true,
+          ...(partition !== undefined ? { partition, since } : {}),
+        };
         try {
           // Made only when no runtime holds the name: of two runtimes claiming it at once, one wins.
           await live.directory.create(key, JSON.stringify(placeholder));
@@ -239,6 +253,23 @@ class NatsLink implements LiveLink, ClusterLink {
       throw thrown;
     }
     return claimed;
+  }
+
+  /**
+   * When the partitions of `app` start reading (docs/cluster.md, "Partitioned applications"): the
+   * `since` of the others already in the bucket (read there, not from the watch, which may not
+   * have them yet), or now for the first; noted for the deployment that follows the claim.
+   */
+  private async partitionsStart(live: Connected, app: string, partition: Partition): Promise<string> {
+    const starts: string[] = [];
+    for (let index = 0; index < partition.count; index++) {
+      const held = await live.directory.get(directoryKey(app, { index }));
+      const since = held === null ? undefined : (JSON.parse(held.string()) as Partial<DirectoryEntry>).since;
+      if (typeof since === "string" && !Number.isNaN(Date.parse(since))) starts.push(since);
+    }
+    const since = starts.sort()[0] ?? new Date().toISOString();
+    this.starts.set(app, since);
+    return since;
   }
 
   async release(plans: readonly Plan[]): Promise<void> {
@@ -366,6 +397,7 @@ class NatsLink implements LiveLink, ClusterLink {
     this.use(engine);
     // A partition takes its share of the events it reads; replies and requests are all its own.
     const partition = plan.partition;
+    const since = partition === undefined ? undefined : this.partitionSince(plan.app);
     for (const r of plan.requires) {
       if (engine.registry.find(r.path) !== undefined) continue;
       const partitions = this.directory.partitionsOf(ownerOf(r.path));
@@ -377,7 +409,7 @@ class NatsLink implements LiveLink, ClusterLink {
       const part = remote === undefined ? undefined : remotePart(remote, r.kind, r.path);
       if (part === undefined) continue; // the deployment names it
       if (part.kind === "stream") {
-        this.importStream(engine, r.path, { stream: r.path, producer: remote!.runtime, partition });
+        this.importStream(engine, r.path, { stream: r.path, producer: remote!.runtime, partition, since });
       } else if (part.kind === "requests") {
         // The asker's side of a remote portal: its requests gather here and go to the replier's runtime.
         const stream = new AtomicStream(`${r.path}/stream`);
@@ -393,7 +425,7 @@ class NatsLink implements LiveLink, ClusterLink {
         // the directory); the local stand-in reads them so they do not pile up, and drops them.
         this.addSequencer(engine, r.path, new AtomicStream(`${r.path}/stream`));
       } else {
-        const source = engine.registry.find(part.source)?.kind === "stream" ? engine.registry.get(part.source, "stream").stream : this.importSource(engine, part.source, partition);
+        const source = engine.registry.find(part.source)?.kind === "stream" ? engine.registry.get(part.source, "stream").stream : this.importSource(engine, part.source, partition, since);
         if (source === undefined) continue; // the deployment names it
         this.addSplitter(engine, r.path, source, false);
       }
@@ -425,10 +457,10 @@ class NatsLink implements LiveLink, ClusterLink {
     const feeds = plan.connections.filter((c) => !c.internal && !c.sequencer.startsWith(`${plan.app}/`)).map((c) => ({ sequencer: c.sequencer, stream: c.stream, since: launched }));
     const partition = plan.partition;
     // A partition's sequencers and splitters hold a share of the keys: not offered to others (yet).
+    const before = partition === undefined ? this.directory.find(plan.app) : this.directory.findPartition(plan.app, partition);
     const entry = partition === undefined
       ? { app: plan.app, runtime: this.runtime, streams, portals, asks, sequencers, splitters, feeds }
-      : { app: plan.app, runtime: this.runtime, streams, portals, asks, sequencers: [], splitters: [], feeds, partition };
-    const before = partition === undefined ? this.directory.find(plan.app) : this.directory.findPartition(plan.app, partition);
+      : { app: plan.app, runtime: this.runtime, streams, portals, asks, sequencers: [], splitters: [], feeds, partition, since: before?.since ?? this.partitionSince(plan.app) ?? launched };
     this.directory.put(before?.runtime === this.runtime ? keepSince(entry, before) : entry).catch((thrown: unknown) => {
       if (thrown instanceof Fenced) return; // said once, by the identity
       this.logOf(engine)(`cannot record ${plan.app} in the cluster's directory: ${describe(thrown)}`, { level: "error", workflow: "", task: "", key: 0 });
@@ -478,9 +510,14 @@ class NatsLink implements LiveLink, ClusterLink {
   }
 
   /** The stream `path` of another runtime (a remote splitter's source), imported; `undefined` when no runtime has it. */
-  private importSource(engine: Engine, path: string, partition: Partition | undefined): AtomicStream | undefined {
+  private importSource(engine: Engine, path: string, partition: Partition | undefined, since: string | undefined): AtomicStream | undefined {
     const owner = this.remoteOwner(ownerOf(path));
-    return owner === undefined || !owner.streams.includes(path) ? undefined : this.importStream(engine, path, { stream: path, producer: owner.runtime, partition });
+    return owner === undefined || !owner.streams.includes(path) ? undefined : this.importStream(engine, path, { stream: path, producer: owner.runtime, partition, since });
+  }
+
+  /** When the partitions of `app` start reading: as the claim found, else as the directory has it; `undefined` (now) for the first. */
+  private partitionSince(app: string): string | undefined {
+    return this.starts.get(app) ?? this.directory.partitionsOf(app).map((e) => e.since).filter((s): s is string => s !== undefined).sort()[0];
   }
 
   /**
@@ -501,7 +538,7 @@ class NatsLink implements LiveLink, ClusterLink {
   }
 
   /** A stream at `path` in `engine`, fed by an import of the atoms `from` names. */
-  private importStream(engine: Engine, path: string, from: { stream: string; producer: string; since?: string; partition?: Partition | undefined }): AtomicStream {
+  private importStream(engine: Engine, path: string, from: { stream: string; producer: string; since?: string | undefined; partition?: Partition | undefined }): AtomicStream {
     const stream = new AtomicStream(path);
     const log = this.logOf(engine);
     const g = new GeneratorComponent(path, (clock) => new StreamImport(path, from, this.connection, this.codec, clock, log), stream, (c) => engine.clockFor(c));

@@ -68,6 +68,11 @@ export interface DirectoryEntry {
    * "Partitioned applications"): each partition has an entry of its own, under its own key.
    */
   readonly partition?: Partition;
+  /**
+   * For a partition: when the first partition of its application was launched (ISO 8601). Every
+   * partition reads its input from then on, so all of them start at one point of it.
+   */
+  readonly since?: string;
 }
 
 /** See the module header. */

@@ -4,8 +4,9 @@
  * every worker, as partition i of N on worker i, one worker after the other; every other call is
  * passed to worker 0 (by @fastify/reply-from, Fastify's maintained proxy, which streams bodies
  * both ways, so tails work through it), which forwards asks of other runtimes' portals through the
- * cluster as any runtime does. `GET /v1/workers` lists the workers. Mutating calls need the
- * token, here and on the workers (they share it).
+ * cluster as any runtime does; stopping an application stops it on every worker. `GET
+ * /v1/workers` lists the workers. Mutating calls need the token, here and on the workers (they
+ * share it).
  */
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import replyFrom from "@fastify/reply-from";
@@ -71,7 +72,7 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
     const workers = options.pool.states;
     const away = workers.filter((w) => w.url === undefined);
     if (away.length > 0) {
-      return reply.code(503).send({ error: `worker${away.length === 1 ? "" : "s"} ${away.map((w) => w.runtime).join(", ")} ${away.length === 1 ? "is" : "are"} starting; deploy again once every worker listens (GET /v1/workers)` });
+      return reply.code(503).send({ error: `worker${away.length === 1 ? "" : "s"} ${away.map((w) => w.runtime).join(", ")} ${away.length === 1 ? "is" : "are"} not running now (starting, or started again after exiting); deploy again once every worker listens (GET /v1/workers)` });
     }
     const answers: PartitionAnswer[] = [];
     for (const worker of workers) {
@@ -82,14 +83,34 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
     const first = answers[0]!;
     return reply.code(first.status).send({
       ...first.body,
-      partitions: answers.map((a) => ({ partition: `${a.worker.index}/${workers.length}`, runtime: a.worker.runtime, deployment: a.body.deployment })),
+      // What each worker did: after a refusal fixed, some upgrade and others launch.
+      partitions: answers.map((a) => ({ partition: `${a.worker.index}/${workers.length}`, runtime: a.worker.runtime, deployment: a.body.deployment, did: a.body.upgraded !== undefined ? "upgraded" : "launched" })),
     });
+  });
+
+  // Stopping an application stops it on every worker: each runs a partition of it.
+  app.delete<{ Params: { app: string } }>("/v1/apps/:app", async (request, reply) => {
+    const workers = options.pool.states;
+    const away = workers.filter((w) => w.url === undefined);
+    if (away.length > 0) return reply.code(503).send({ error: `${away.map((w) => w.runtime).join(", ")} ${away.length === 1 ? "is" : "are"} not running now; stop it again once every worker runs (GET /v1/workers)` });
+    const answers: PartitionAnswer[] = [];
+    for (const worker of workers) answers.push(await forward(worker, "DELETE", `/v1/apps/${encodeURIComponent(request.params.app)}`, undefined, request.headers));
+    const failed = answers.filter((a) => a.status >= 300);
+    if (failed.length === answers.length) return reply.code(failed[0]!.status).send(failed[0]!.body);
+    if (failed.length > 0) {
+      const stopped = answers.filter((a) => a.status < 300).map((a) => a.worker.runtime);
+      return reply.code(failed[0]!.status).send({ error: `stopped on ${stopped.join(", ")}; on ${failed.map((a) => `${a.worker.runtime}: ${a.body.error ?? a.status}`).join("; ")}` });
+    }
+    return reply.code(answers[0]!.status).send({ ...answers[0]!.body, workers: workers.map((w) => w.runtime) });
   });
 
   app.all("/*", async (request, reply) => {
     const url = options.pool.states[0]!.url;
-    if (url === undefined) return reply.code(503).send({ error: `worker 0 (${options.pool.states[0]!.runtime}), which answers this server's calls, is starting; call again in a moment` });
-    return reply.from(`${url}${request.url}`);
+    if (url === undefined) return reply.code(503).send({ error: `worker 0 (${options.pool.states[0]!.runtime}), which answers this server's calls, is not running now; call again in a moment` });
+    // The body as it came (bytes): the worker parses it. (Given as opts.body, reply-from does not
+    // JSON.stringify a Buffer, which it does with a parsed request body of a JSON content type.)
+    const body = request.body as Buffer | undefined;
+    return reply.from(`${url}${request.url}`, body === undefined ? {} : { body, contentType: String(request.headers["content-type"] ?? "application/octet-stream") });
   });
 
   try {
@@ -102,12 +123,16 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
 }
 
 /** Deploys `body` to `worker` as its partition of `count`. */
-async function deployTo(worker: WorkerState, count: number, body: Buffer | undefined, headers: Record<string, string | string[] | undefined>, drain: boolean): Promise<PartitionAnswer> {
-  const query = new URLSearchParams({ partition: `${worker.index}/${count}`, ...(drain ? { drain: "true" } : {}) });
+function deployTo(worker: WorkerState, count: number, body: Buffer | undefined, headers: Record<string, string | string[] | undefined>, drain: boolean): Promise<PartitionAnswer> {
+  return forward(worker, "POST", `/v1/deployments?partition=${worker.index}/${count}${drain ? "&drain=true" : ""}`, body, headers);
+}
+
+/** Calls `method path` of `worker` with `body` and the caller's token and content type. */
+async function forward(worker: WorkerState, method: string, path: string, body: Buffer | undefined, headers: Record<string, string | string[] | undefined>): Promise<PartitionAnswer> {
   try {
-    const response = await fetch(`${worker.url}/v1/deployments?${query}`, {
-      method: "POST",
-      headers: { authorization: String(headers.authorization ?? ""), "content-type": String(headers["content-type"] ?? "") },
+    const response = await fetch(`${worker.url}${path}`, {
+      method,
+      headers: { authorization: String(headers.authorization ?? ""), ...(body !== undefined ? { "content-type": String(headers["content-type"] ?? "") } : {}) },
       ...(body !== undefined ? { body: new Uint8Array(body) } : {}),
     });
     const text = await response.text();

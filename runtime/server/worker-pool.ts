@@ -51,12 +51,18 @@ export const MAX_WORKERS = 64;
 /** First and longest pause before a worker that exited is started again, in milliseconds. */
 const RESTART_MS = 500;
 const MAX_RESTART_MS = 5000;
+/** How many times a worker that never listened is started while the pool starts, before the start fails. */
+const START_ATTEMPTS = 3;
 /** A worker that ran this long before it exited starts again after the first pause. */
 const STEADY_MS = 30_000;
 /** How long a worker may take to stop on SIGTERM (its last checkpoint) before it is killed. */
 const STOP_MS = 10_000;
 
 interface Worker {
+  /** Set once it listened: a worker that never did and keeps exiting stops the start. */
+  listened: boolean;
+  /** The last error line it wrote, for the message when it cannot start. */
+  lastError: string | undefined;
   index: number;
   runtime: string;
   dir: string;
@@ -77,24 +83,36 @@ export class WorkerPool {
   private constructor(private readonly options: WorkerPoolOptions) {
     this.workers = Array.from({ length: options.workers }, (_, index) => {
       const runtime = `${options.runtime}-${index}`;
-      return { index, runtime, dir: join(options.dataDir, `worker-${index}`), url: undefined, child: undefined, restarts: 0, failures: 0, started: 0, timer: undefined };
+      return { listened: false, lastError: undefined, index, runtime, dir: join(options.dataDir, `worker-${index}`), url: undefined, child: undefined, restarts: 0, failures: 0, started: 0, timer: undefined };
     });
   }
 
   /**
    * Starts the workers; resolves once each listens (or `timeoutMs` passed: they go on starting).
    *
-   * @throws RangeError for a worker count outside 1 to {@link MAX_WORKERS}
+   * @throws RangeError for a worker count outside 1 to {@link MAX_WORKERS}; Error with its last
+   *   error line when a worker exited {@link START_ATTEMPTS} times without ever listening (its
+   *   name is held by another data directory, NATS has no JetStream, …: what a server alone
+   *   exits with), after stopping the others
    */
   static async start(options: WorkerPoolOptions, timeoutMs = 60_000): Promise<WorkerPool> {
     if (!Number.isInteger(options.workers) || options.workers < 1 || options.workers > MAX_WORKERS) {
       throw new RangeError(`--workers ${options.workers}: give 1 to ${MAX_WORKERS} worker processes`);
     }
     const pool = new WorkerPool(options);
+    const failed = new Promise<Worker>((resolve) => (pool.cannotStart = resolve));
     for (const w of pool.workers) pool.spawn(w);
-    await pool.allListening(timeoutMs);
+    const worker = await Promise.race([pool.allListening(timeoutMs).then(() => undefined), failed]);
+    if (worker !== undefined) {
+      await pool.close();
+      throw new Error(`worker ${worker.runtime} cannot start (it exited ${START_ATTEMPTS} times without listening): ${worker.lastError ?? "see its lines above"}`);
+    }
+    pool.cannotStart = undefined;
     return pool;
   }
+
+  /** Told of a worker that keeps exiting before it ever listened, while the pool starts. */
+  private cannotStart: ((worker: Worker) => void) | undefined;
 
   /** The workers, by index. */
   get states(): WorkerState[] {
@@ -107,7 +125,8 @@ export class WorkerPool {
       const check = (): void => {
         if (this.workers.every((w) => w.url !== undefined)) done();
       };
-      const timer = setTimeout(() => done(), timeoutMs);
+      // Unref'd: a start that failed otherwise must not wait for it to exit.
+      const timer = setTimeout(() => done(), timeoutMs).unref();
       const done = (): void => {
         clearTimeout(timer);
         this.listening.delete(check);
@@ -149,7 +168,9 @@ export class WorkerPool {
     for (const [stream, name] of [[child.stdout!, "out"], [child.stderr!, "err"]] as const) {
       createInterface({ input: stream }).on("line", (line) => {
         const listening = /^portals server listening on (http:\/\/\S+)(.*)$/.exec(line);
+        if (name === "err" && line.startsWith("portals: error: ")) w.lastError = line.slice("portals: error: ".length);
         if (listening !== null && name === "out") {
+          w.listened = true;
           w.url = listening[1]!;
           for (const l of [...this.listening]) l();
           // Said otherwise: the front's own line is the one that says where the server listens.
@@ -164,6 +185,7 @@ export class WorkerPool {
       w.child = undefined;
       if (this.closing) return;
       w.failures = Date.now() - w.started > STEADY_MS ? 0 : w.failures + 1;
+      if (!w.listened && w.failures >= START_ATTEMPTS && this.cannotStart !== undefined) return this.cannotStart(w);
       const pause = Math.min(MAX_RESTART_MS, RESTART_MS * 2 ** Math.max(0, w.failures - 1));
       this.options.output(`[${w.runtime}] exited (${signal ?? `code ${code}`}); starting it again in ${pause} ms`, "err");
       w.timer = setTimeout(() => {

@@ -45,7 +45,7 @@ export function checkLaunches(engine: Engine, launches: readonly Launch[], list:
     }
     const partition = app.plan.partition;
     if (partition !== undefined && linked === undefined) {
-      found.push(`it is partition ${showPartition(partition)}, and a partitioned application runs in a cluster (docs/cluster.md, "Partitioned applications"): give the system a link (joinCluster), or launch the application itself rather than app.asPartition(…)`);
+      found.push(`it is partition ${showPartition(partition)}, and a partitioned application runs in a cluster (docs/cluster.md, "Partitioned applications"): join one (portals serve --nats <url> --runtime <name>; joinCluster in code), or launch the application unpartitioned`);
     }
     if (found.length > 0) refused.add(app);
     problems.push(...found.map((p) => (list.length > 1 ? `${app.path}: ${p}` : p)));

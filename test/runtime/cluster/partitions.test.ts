@@ -116,6 +116,24 @@ describe("a keyed application as two partitions on two runtimes", () => {
     expect(byKey(all.committed)).toEqual(expectedByKey(70));
   });
 
+  test("partitions deployed at different times start at one point of their input: the first one's launch", async () => {
+    const p = await runtime("pt-p4");
+    const [w0, w1] = [await runtime("pt-w4-0"), await runtime("pt-w4-1")];
+    p.launch(numbers("nums4"));
+    await known(w0, "/nums4", "pt-p4");
+    await known(w1, "/nums4", "pt-p4");
+    const [s0, s1] = [Sinks.memory<string>(), Sinks.memory<string>()];
+    const from = "/nums4/workflows/keyed/stream";
+    await w0.launchClaimed(sums("sums4", from, s0).asPartition(0, 2));
+    await sendNumbers(p, "nums4", 0, 14);
+    // Keys 1, 3 and 5 (partition 0) of 0..13: six numbers, taken while partition 1 is not deployed.
+    await until("partition 0's share", () => s0.committed.length === 6);
+    await new Promise((r) => setTimeout(r, 300));
+    await w1.launchClaimed(sums("sums4", from, s1).asPartition(1, 2));
+    await until("partition 1's share of the same atoms", () => s1.committed.length === 8);
+    expect(byKey([...s0.committed, ...s1.committed])).toEqual(expectedByKey(14));
+  });
+
   test("launch errors: a partition that keys anew, has a generator or serves a portal; a reader before every partition is deployed; a partition in one process", async () => {
     const p = await runtime("pt-p3");
     const w0 = await runtime("pt-w3-0");
@@ -147,6 +165,11 @@ describe("a keyed application as two partitions on two runtimes", () => {
     // A partition keeps its share of what it imports: a stream of this runtime would bring every event.
     await expect(r.launchClaimed([numbers("local3"), sums("sums3b", "/local3/workflows/keyed/stream", Sinks.memory()).asPartition(0, 2)])).rejects.toThrow(
       "/sums3b: /sums3b/workflows/sum needs stream /local3/workflows/keyed/stream, which runs on this runtime: as partition 0/2, the application takes its share of the streams of other runtimes only; run /local3 on another runtime",
+    );
+    // Likewise when the producer was launched here before.
+    r.launch(numbers("local3d"));
+    await expect(r.launchClaimed(sums("sums3d", "/local3d/workflows/keyed/stream", Sinks.memory()).asPartition(1, 2))).rejects.toThrow(
+      "application /sums3d: /sums3d/workflows/sum needs stream /local3d/workflows/keyed/stream, which runs on this runtime: as partition 1/2, the application takes its share of the streams of other runtimes only; run /local3d on another runtime",
     );
     // A reader launched beside a partition would read that partition only.
     await expect(r.launchClaimed([sums("sums3c", "/nums3/workflows/keyed/stream", Sinks.memory()).asPartition(0, 2), report("report3c", "/sums3c/workflows/sum/stream", Sinks.memory())])).rejects.toThrow(

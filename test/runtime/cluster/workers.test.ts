@@ -84,6 +84,9 @@ test.each(SEEDS)("seed %i: SIGKILL of a worker, the front, the producer, the rea
   await deploy(servers.kp, join(MODULES, "keyed.ts"));
   expect(await deploy(servers.front, join(MODULES, "partial-sums.ts"))).toBe("deployment 1 launched partial as 2 partitions (0/2 on kw-0, 1/2 on kw-1)\n");
   await deploy(servers.kr, join(MODULES, "sum-recorder.ts"));
+  await deploy(servers.kr, join(MODULES, "echo.ts"));
+  // A JSON body passes through the front as it came (worker 0 forwards the ask to kr).
+  expect(await servers.front.call("POST", "/v1/portals/echo/echo", { w: ["x", 1] })).toMatchObject({ status: 200, json: { reply: { w: ["x", 1] } } });
   // Calls other than deployments go to worker 0, which runs partition 0/2.
   expect((await servers.front.call("GET", "/v1/apps")).json.apps).toMatchObject([{ name: "partial", partition: "0/2" }]);
   expect(await servers.front.call("POST", "/v1/deployments?partition=0/2", undefined, { raw: "export default 1", type: "application/javascript" })).toMatchObject({
@@ -145,6 +148,11 @@ test.each(SEEDS)("seed %i: SIGKILL of a worker, the front, the producer, the rea
   expect(committed().length, logs).toBe(600);
   expect(byKey(committed()), logs).toEqual(expectedByKey());
   sending = false;
+  // Stopping through the front stops every partition.
+  expect(await servers.front.call("DELETE", "/v1/apps/partial")).toMatchObject({ status: 200, json: { workers: ["kw-0", "kw-1"] } });
+  for (const w of await workersOf(servers.front)) {
+    expect((await (await fetch(`${w.url}/v1/apps`)).json()).apps).toMatchObject([{ name: "partial", stopped: true }]);
+  }
   for (const s of Object.values(servers)) await s.stop();
   // The front stopped its workers: none is left running.
   const left = (await import("node:child_process")).execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("\n").filter((l) => l.includes(dirsOf.front));
@@ -155,5 +163,9 @@ test.each(SEEDS)("seed %i: SIGKILL of a worker, the front, the producer, the rea
     2,
     `portals: error: data directory ${dirsOf.front} runs 2 workers named kw-<i>, and this start asks for 3 named kw-<i>; start it with --runtime kw --workers 2 (their snapshots hold partitions of 2: changing the count is not supported yet), or use another --data-dir\n`,
   ]);
+  // Workers that cannot start (another data directory holds their names) stop the front's start.
+  const held = spawnSync(process.execPath, [CLI, "serve", "--port", "0", "--data-dir", tempDir(), "--nats", nats.url, "--runtime", "kw", "--workers", "2"], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+  expect(held.status).toBe(1);
+  expect(held.stderr).toMatch(/^portals: error: worker kw-[01] cannot start \(it exited 3 times without listening\): runtime kw-[01] of the cluster is held by another data directory/m);
   await nats.stop();
 }, 150_000);
