@@ -8,7 +8,7 @@
  * /v1/workers` lists the workers. Mutating calls need the token, here and on the workers (they
  * share it).
  */
-import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import replyFrom from "@fastify/reply-from";
 import { authorized } from "./token.js";
 import type { WorkerPool, WorkerState } from "./worker-pool.js";
@@ -65,7 +65,15 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
 
   app.get("/v1/workers", async () => ({ workers: options.pool.states }));
 
-  app.post<{ Body: Buffer | undefined; Querystring: Record<string, string | undefined> }>("/v1/deployments", async (request, reply) => {
+  // One deployment at a time, as a server does: two at once must reach every worker in one order.
+  let deploying: Promise<unknown> = Promise.resolve();
+  app.post<{ Body: Buffer | undefined; Querystring: Record<string, string | undefined> }>("/v1/deployments", (request, reply) => {
+    const run = deploying.then(() => deployAll(request, reply));
+    deploying = run.catch(() => {});
+    return run;
+  });
+
+  async function deployAll(request: FastifyRequest<{ Body: Buffer | undefined; Querystring: Record<string, string | undefined> }>, reply: FastifyReply): Promise<FastifyReply> {
     if (request.query["partition"] !== undefined) {
       return reply.code(400).send({ error: `this server runs ${options.pool.states.length} workers and deploys partition i of ${options.pool.states.length} to worker i itself: leave out ?partition=` });
     }
@@ -86,7 +94,7 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
       // What each worker did: after a refusal fixed, some upgrade and others launch.
       partitions: answers.map((a) => ({ partition: `${a.worker.index}/${workers.length}`, runtime: a.worker.runtime, deployment: a.body.deployment, did: a.body.upgraded !== undefined ? "upgraded" : "launched" })),
     });
-  });
+  }
 
   // Stopping an application stops it on every worker: each runs a partition of it.
   app.delete<{ Params: { app: string } }>("/v1/apps/:app", async (request, reply) => {
