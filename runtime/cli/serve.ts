@@ -16,7 +16,7 @@ import { UsageError, type CliIo } from "./io.js";
 /**
  * Serves until the process is told to stop; resolves then.
  *
- * @throws Error as `startServer` (a bad token, a port in use, a data directory that does not
+ * @throws UsageError when the data directory is a `--workers` front's; Error as `startServer` (a bad token, a port in use, a data directory that does not
  *   fit, a runtime name another data directory holds); the reason, after closing, when the
  *   runtime's name was taken over while it served
  */
@@ -26,6 +26,11 @@ export async function serve(options: ServerOptions, io: CliIo): Promise<void> {
   const report = (what: string) => (thrown: unknown) => io.err(`[error] ${what} in deployed code, the server goes on: ${(thrown as Error)?.stack ?? String(thrown)}\n`);
   process.on("uncaughtException", report("uncaught exception"));
   process.on("unhandledRejection", report("unhandled rejection"));
+  const workers = join(options.dataDir, "workers.json");
+  if (existsSync(workers)) {
+    const { workers: count, runtime } = JSON.parse(readFileSync(workers, "utf8")) as { workers: number; runtime: string };
+    throw new UsageError(`data directory ${options.dataDir} is the front of ${count} workers named ${runtime}-<i> (its workers.json): start it with --runtime ${runtime} --workers ${count}, or use another --data-dir`);
+  }
   const server = await startServer(options);
   const cluster = options.cluster === undefined ? "" : `, runtime ${options.cluster.runtime} of the cluster at ${options.cluster.servers}`;
   io.out(`portals server listening on ${server.url} (data dir ${options.dataDir}${cluster}${server.restored === undefined ? "" : `, restored snapshot ${server.restored}`})\n`);

@@ -16,6 +16,7 @@ import { SplitterComponent } from "../engine/components/splitter.js";
 import { AtomicStream } from "../engine/stream.js";
 import type { Plan, PlanRequirement } from "../graph/plan.js";
 import type { Msg } from "@nats-io/nats-core";
+import type { KvEntry } from "@nats-io/kv";
 import type { Codec } from "../state/codec.js";
 import { defaultLog } from "../system/default-log.js";
 import { LiveError, type LiveErrorCode } from "../system/live-error.js";
@@ -162,6 +163,12 @@ class NatsLink implements LiveLink, ClusterLink {
   private readonly askers = new Map<string, Set<string>>();
   /** Per partitioned application claimed here, when its partitions start reading (`partitionsStart`). */
   private readonly starts = new Map<string, string>();
+  /**
+   * The streams of other runtimes read into the engine at their own paths, with the partition
+   * whose share each keeps (`undefined`: all of it): every reader of a path here shares its
+   * import, so they must keep the same share.
+   */
+  private imported = new Map<string, Partition | undefined>();
 
   /** Use {@link joinCluster}. */
   constructor(
@@ -241,8 +248,7 @@ class NatsLink implements LiveLink, ClusterLink {
           await live.directory.create(key, JSON.stringify(placeholder));
           claimed.push(plan);
         } catch (thrown) {
-          const held = await live.directory.get(key);
-          const owner = held === null ? undefined : (JSON.parse(held.string()) as Partial<DirectoryEntry>).runtime;
+          const owner = entryOf(await live.directory.get(key))?.runtime;
           if (owner === this.runtime) continue;
           if (owner === undefined) throw new LiveError("unavailable", `cannot claim ${app} in the cluster: ${describe(thrown)}`);
           throw new ApplicationError(app, [partition === undefined ? takenBy(owner) : `partition ${showPartition(partition)} of it runs on runtime ${owner}; deploy another partition here, or this one elsewhere`]);
@@ -263,8 +269,7 @@ class NatsLink implements LiveLink, ClusterLink {
   private async partitionsStart(live: Connected, app: string, partition: Partition): Promise<string> {
     const starts: string[] = [];
     for (let index = 0; index < partition.count; index++) {
-      const held = await live.directory.get(directoryKey(app, { index }));
-      const since = held === null ? undefined : (JSON.parse(held.string()) as Partial<DirectoryEntry>).since;
+      const since = entryOf(await live.directory.get(directoryKey(app, { index })))?.since;
       if (typeof since === "string" && !Number.isNaN(Date.parse(since))) starts.push(since);
     }
     const since = starts.sort()[0] ?? new Date().toISOString();
@@ -363,6 +368,13 @@ class NatsLink implements LiveLink, ClusterLink {
       problems.push(...partitionProblems(plan).map(named));
       for (const r of plan.requires) {
         const owner = ownerOf(r.path);
+        if (this.imported.has(r.path)) {
+          const kept = this.imported.get(r.path);
+          if (showOptional(kept) !== showOptional(plan.partition)) {
+            problems.push(`${r.neededBy} needs ${r.what}, which this runtime reads already for ${showOptional(kept)} of an application here, and one runtime reads a stream with one share of its keys; read it as ${showOptional(plan.partition)} on another runtime`);
+          }
+          continue;
+        }
         const partitions = this.directory.partitionsOf(owner);
         if (partitions.length > 0 && !here.has(owner)) {
           provides.add(r.path);
@@ -506,6 +518,7 @@ class NatsLink implements LiveLink, ClusterLink {
     this.exports = [];
     this.served = new Set();
     this.sequencers = new Set();
+    this.imported = new Map();
     this.engine = engine;
   }
 
@@ -529,6 +542,7 @@ class NatsLink implements LiveLink, ClusterLink {
   private mergePartitions(engine: Engine, path: string, partitions: readonly DirectoryEntry[], partition: Partition | undefined): void {
     const out = new AtomicStream(path);
     engine.registry.add(path, { kind: "stream", stream: out });
+    this.imported.set(path, partition);
     const merge = `${path}/partitions`;
     this.addSequencer(engine, merge, out);
     const sequencer = engine.registry.get(merge, "sequencer").sequencer;
@@ -543,6 +557,7 @@ class NatsLink implements LiveLink, ClusterLink {
     const log = this.logOf(engine);
     const g = new GeneratorComponent(path, (clock) => new StreamImport(path, from, this.connection, this.codec, clock, log), stream, (c) => engine.clockFor(c));
     engine.registry.add(path, { kind: "stream", stream });
+    if (path === from.stream) this.imported.set(path, from.partition);
     engine.generators.set(g.path, g);
     engine.add(g);
     return stream;
@@ -681,4 +696,19 @@ function partitionedProblem(partitions: readonly DirectoryEntry[], r: PlanRequir
   if (missing.length > 0) return `${r.neededBy} needs ${r.what} of all ${count} partitions of application ${app}, and partition${missing.length === 1 ? "" : "s"} ${missing.map((i) => `${i}/${count}`).join(", ")} ${missing.length === 1 ? "is" : "are"} not deployed yet (as this runtime heard); deploy ${missing.length === 1 ? "it" : "them"} first`;
   if (!partitions.some((e) => e.streams.includes(r.path))) return `${r.neededBy} needs ${r.what}, which application ${app} does not have`;
   return undefined;
+}
+
+/** What a directory key holds, or `undefined` when nothing: a name given back leaves a delete marker, which `get` returns. */
+function entryOf(held: KvEntry | null): Partial<DirectoryEntry> | undefined {
+  if (held === null || held.operation !== "PUT") return undefined;
+  try {
+    return JSON.parse(held.string()) as Partial<DirectoryEntry>;
+  } catch {
+    return undefined; // not written by a runtime
+  }
+}
+
+/** `partition` as a phrase of a message. */
+function showOptional(partition: Partition | undefined): string {
+  return partition === undefined ? "all partitions" : `partition ${showPartition(partition)}`;
 }

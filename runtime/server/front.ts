@@ -144,7 +144,11 @@ async function forward(worker: WorkerState, method: string, path: string, body: 
       ...(body !== undefined ? { body: new Uint8Array(body) } : {}),
     });
     const text = await response.text();
-    return { worker, status: response.status, body: text === "" ? {} : (JSON.parse(text) as PartitionAnswer["body"]) };
+    try {
+      return { worker, status: response.status, body: text === "" ? {} : (JSON.parse(text) as PartitionAnswer["body"]) };
+    } catch {
+      return { worker, status: 502, body: { error: `worker ${worker.runtime} answered ${response.status} with something that is not JSON: ${text.slice(0, 200)}` } };
+    }
   } catch (thrown) {
     return { worker, status: 502, body: { error: `worker ${worker.runtime} did not answer (${(thrown as Error).message})` } };
   }

@@ -166,6 +166,16 @@ describe("a keyed application as two partitions on two runtimes", () => {
     await expect(r.launchClaimed([numbers("local3"), sums("sums3b", "/local3/workflows/keyed/stream", Sinks.memory()).asPartition(0, 2)])).rejects.toThrow(
       "/sums3b: /sums3b/workflows/sum needs stream /local3/workflows/keyed/stream, which runs on this runtime: as partition 0/2, the application takes its share of the streams of other runtimes only; run /local3 on another runtime",
     );
+    // A runtime reads a stream of another runtime with one share of its keys: another partition
+    // of the same count shares it; a reader of every key does not.
+    await w0.launchClaimed(sums("sums3e", "/nums3/workflows/keyed/stream", Sinks.memory()).asPartition(0, 3));
+    expect(() => w0.launch(sums("whole3", "/nums3/workflows/keyed/stream", Sinks.memory()))).toThrow(
+      "application /whole3: /whole3/workflows/sum needs stream /nums3/workflows/keyed/stream, which this runtime reads already for partition 0/3 of an application here, and one runtime reads a stream with one share of its keys; read it as all partitions on another runtime",
+    );
+    // A partition refused after its claim gives the key back (a delete marker): the name is free for the next.
+    const withGenerator = PortalsApp("again3", (app) => void app.workflows<number, number>("g").source(app.generators.http<number>("in").stream).map((x) => x).sink());
+    await expect(r.launchClaimed(withGenerator.asPartition(1, 2))).rejects.toThrow(/generator \/again3\/generators\/in/);
+    await r.launchClaimed(sums("again3", "/nums3/workflows/keyed/stream", Sinks.memory()).asPartition(0, 2));
     // Likewise when the producer was launched here before.
     r.launch(numbers("local3d"));
     await expect(r.launchClaimed(sums("sums3d", "/local3d/workflows/keyed/stream", Sinks.memory()).asPartition(1, 2))).rejects.toThrow(

@@ -163,6 +163,9 @@ test.each(SEEDS)("seed %i: SIGKILL of a worker, the front, the producer, the rea
     2,
     `portals: error: data directory ${dirsOf.front} runs 2 workers named kw-<i>, and this start asks for 3 named kw-<i>; start it with --runtime kw --workers 2 (their snapshots hold partitions of 2: changing the count is not supported yet), or use another --data-dir\n`,
   ]);
+  // The front's data directory is not a server's.
+  const plain = spawnSync(process.execPath, [CLI, "serve", "--port", "0", "--data-dir", dirsOf.front, "--nats", nats.url, "--runtime", "kw"], { cwd: ROOT, encoding: "utf8", timeout: 20_000 });
+  expect([plain.status, plain.stderr]).toEqual([2, `portals: error: data directory ${dirsOf.front} is the front of 2 workers named kw-<i> (its workers.json): start it with --runtime kw --workers 2, or use another --data-dir\n`]);
   // Workers that cannot start (another data directory holds their names) stop the front's start.
   const held = spawnSync(process.execPath, [CLI, "serve", "--port", "0", "--data-dir", tempDir(), "--nats", nats.url, "--runtime", "kw", "--workers", "2"], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
   expect(held.status).toBe(1);
