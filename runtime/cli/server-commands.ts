@@ -26,7 +26,8 @@ import { call, idempotencyHeader, parseJson, serverAddress, tail, target } from 
 import { bundleModule } from "./deploy.js";
 import type { CliIo } from "./io.js";
 import { UsageError } from "./io.js";
-import { serve, serveWorkers } from "./serve.js";
+import { serve } from "./serve.js";
+import { serveWorkers } from "./serve-workers.js";
 import { MAX_WORKERS } from "../server/worker-pool.js";
 import { sqlCommand, type SqlFlags } from "./sql-shell.js";
 

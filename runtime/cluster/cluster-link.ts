@@ -29,7 +29,7 @@ import { StreamExport } from "./stream-export.js";
 import { StreamImport } from "./stream-import.js";
 import { askSubject, directoryKey, isRuntimeName, requestsFrom } from "./subjects.js";
 import { partitionProblems } from "./partitioned.js";
-import { showPartition, type Partition } from "../core/partition.js";
+import { partitionPhrase, showPartition, type Partition } from "../core/partition.js";
 
 /** Options of {@link joinCluster}. */
 export interface ClusterOptions {
@@ -369,9 +369,9 @@ class NatsLink implements LiveLink, ClusterLink {
       for (const r of plan.requires) {
         const owner = ownerOf(r.path);
         if (this.imported.has(r.path)) {
-          const kept = this.imported.get(r.path);
-          if (showOptional(kept) !== showOptional(plan.partition)) {
-            problems.push(`${r.neededBy} needs ${r.what}, which this runtime reads already for ${showOptional(kept)} of an application here, and one runtime reads a stream with one share of its keys; read it as ${showOptional(plan.partition)} on another runtime`);
+          const [kept, wanted] = [partitionPhrase(this.imported.get(r.path), "every key"), partitionPhrase(plan.partition, "every key")];
+          if (kept !== wanted) {
+            problems.push(`${r.neededBy} needs ${r.what}, which this runtime already reads for ${kept} of another application; a runtime reads a stream of another with one share of its keys: launch this one, which takes ${wanted}, on another runtime`);
           }
           continue;
         }
@@ -706,9 +706,4 @@ function entryOf(held: KvEntry | null): Partial<DirectoryEntry> | undefined {
   } catch {
     return undefined; // not written by a runtime
   }
-}
-
-/** `partition` as a phrase of a message. */
-function showOptional(partition: Partition | undefined): string {
-  return partition === undefined ? "all partitions" : `partition ${showPartition(partition)}`;
 }

@@ -57,3 +57,8 @@ export function parsePartition(text: string): Partition {
 export function showPartition(partition: Partition): string {
   return `${partition.index}/${partition.count}`;
 }
+
+/** `"partition <index>/<count>"` for a message, or `none` when there is no partition. */
+export function partitionPhrase(partition: Partition | undefined, none: string): string {
+  return partition === undefined ? none : `partition ${showPartition(partition)}`;
+}

@@ -10,7 +10,7 @@ import { LiveError, type LiveErrorCode } from "../system/live-error.js";
 import type { LiveSystem } from "../system/live-system.js";
 import { isSqlFailure, isSqlReply, SQL_ERROR_STATUS, sqlRequestProblem } from "../sql/protocol.js";
 import { DeploymentError, type Deployments } from "./deployments.js";
-import { parsePartition, showPartition, type Partition } from "../core/partition.js";
+import { parsePartition, partitionPhrase, showPartition, type Partition } from "../core/partition.js";
 import { appGraph } from "./graph.js";
 import type { ServerMetrics } from "./metrics.js";
 
@@ -71,11 +71,6 @@ const APP_SUMMARY = {
     partition: { type: "string", description: 'the partition it runs as, "<index>/<count>" (absent: not partitioned)' },
   },
 } as const;
-
-/** `partition` as a phrase of a message. */
-function showOptional(partition: Partition | undefined): string {
-  return partition === undefined ? "no partition" : `partition ${showPartition(partition)}`;
-}
 
 /** JSON of values JSON has no form for: bigints as strings, Maps and Sets as arrays. */
 function jsonSafe(_key: string, value: unknown): unknown {
@@ -206,10 +201,11 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
       const names = (apps: Application[]) => apps.map((a) => a.name).join(", ");
       return refusal(`a deployment launches new applications or upgrades running ones, not both: running now ${names(upgrades)}; new ${names(staged.apps.filter((a) => !runningNames.has(a.name)))}; deploy them separately`);
     }
-    const moved = upgrades.find((a) => showOptional(running(a.name)!.partition) !== showOptional(partition));
+    const phrase = (p: Partition | undefined): string => partitionPhrase(p, "no partition");
+    const moved = upgrades.find((a) => phrase(running(a.name)!.partition) !== phrase(partition));
     if (moved !== undefined) {
       // A key's state is in its partition's snapshots: an upgrade keeps the partition it runs as.
-      return refusal(`${moved.name} runs as ${showOptional(running(moved.name)!.partition)} and this upgrade names ${showOptional(partition)}; upgrade each partition with the partition it runs as`);
+      return refusal(`${moved.name} runs as ${phrase(running(moved.name)!.partition)} and this upgrade names ${phrase(partition)}; upgrade each partition with the partition it runs as`);
     }
     if (upgrades.length > 0) return upgrade(staged, drain);
     try {

@@ -1,13 +1,14 @@
 /**
  * The worker processes of `portals serve --workers N` (docs/cluster.md, "Partitioned
- * applications"): N `portals serve` processes on this machine, runtimes `<runtime>-0` to
+ * applications"), and what the front's data directory records of them (`workers.json`): N
+ * `portals serve` processes on this machine, runtimes `<runtime>-0` to
  * `<runtime>-<N-1>` of one cluster, each with a data directory of its own under the front's
  * (`<data dir>/worker-<i>`) and the front's token. A worker that exits without being told to is
  * started again (after a pause growing from 0.5 s to 5 s while it keeps failing), and recovers its
  * partitions from its snapshots, as any restarted server does.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 
@@ -44,6 +45,25 @@ export interface WorkerState {
   readonly pid: number | undefined;
   /** How many times it was started again after it exited. */
   readonly restarts: number;
+}
+
+/** What a front's data directory records of its workers (`workers.json`). */
+export interface WorkersRecord {
+  /** How many workers it runs. */
+  readonly workers: number;
+  /** The start of their runtime names, `<runtime>-<i>`. */
+  readonly runtime: string;
+}
+
+/** What the data directory `dataDir` records of its workers, or `undefined` when it is not a front's. */
+export function workersRecord(dataDir: string): WorkersRecord | undefined {
+  const file = join(dataDir, "workers.json");
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as WorkersRecord) : undefined;
+}
+
+/** Records `record` in the front's data directory `dataDir` (which exists). */
+export function recordWorkers(dataDir: string, record: WorkersRecord): void {
+  writeFileSync(join(dataDir, "workers.json"), JSON.stringify(record) + "\n", { mode: 0o600 });
 }
 
 /** Most workers a front starts. */

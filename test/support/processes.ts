@@ -1,11 +1,16 @@
 /**
  * What the tests of runtimes as processes share (`test/runtime/cluster/crash.test.ts`,
- * `workers.test.ts`): `portals deploy` of a module against a server, and the seeded schedule of
- * their kills.
+ * `workers.test.ts`): temporary directories and the end of what they started, `portals deploy`
+ * of a module against a server, and the seeded schedule of their kills.
  */
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll } from "vitest";
 import { ROOT } from "../compiler/fixtures.js";
-import { CLI, type ServerProcess } from "./server.js";
+import { killAllNats } from "./nats.js";
+import { CLI, killAll, type ServerProcess } from "./server.js";
 
 /** Resolves after `ms` milliseconds. */
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -44,4 +49,23 @@ export async function deploy(server: ServerProcess, module: string): Promise<str
     if (Date.now() > end) throw new Error(`portals deploy ${module} failed: ${err}`);
     await sleep(200);
   }
+}
+
+/**
+ * Registers the end of a test file that starts servers and nats-servers: after its tests, kills
+ * what is left running and removes the directories the returned function made (each a new
+ * temporary directory named `<prefix>…`).
+ */
+export function useProcesses(prefix: string): () => string {
+  const dirs: string[] = [];
+  afterAll(() => {
+    killAll();
+    killAllNats();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  return () => {
+    const d = mkdtempSync(join(tmpdir(), prefix));
+    dirs.push(d);
+    return d;
+  };
 }

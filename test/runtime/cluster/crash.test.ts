@@ -11,27 +11,15 @@
  *   three:   A doubles the numbers; B reads them and asks C's keyed counter for each; C writes
  *            B's lines (three runtime processes, any of them or nats-server killed).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, expect, test } from "vitest";
-import { killAll, startServer, type ServerProcess } from "../../support/server.js";
-import { deploy, seeded, sleep } from "../../support/processes.js";
-import { killAllNats, startNats } from "../../support/nats.js";
+import { expect, test } from "vitest";
+import { startServer, type ServerProcess } from "../../support/server.js";
+import { deploy, seeded, sleep, useProcesses } from "../../support/processes.js";
+import { startNats } from "../../support/nats.js";
 
 const MODULES = join(import.meta.dirname, "modules");
-const dirs: string[] = [];
-afterAll(() => {
-  killAll();
-  killAllNats();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "portals-crash-"));
-  dirs.push(d);
-  return d;
-}
+const tempDir = useProcesses("portals-crash-");
 
 interface Scenario {
   /** The runtimes, and the modules deployed on them, in order. */

@@ -170,7 +170,7 @@ describe("a keyed application as two partitions on two runtimes", () => {
     // of the same count shares it; a reader of every key does not.
     await w0.launchClaimed(sums("sums3e", "/nums3/workflows/keyed/stream", Sinks.memory()).asPartition(0, 3));
     expect(() => w0.launch(sums("whole3", "/nums3/workflows/keyed/stream", Sinks.memory()))).toThrow(
-      "application /whole3: /whole3/workflows/sum needs stream /nums3/workflows/keyed/stream, which this runtime reads already for partition 0/3 of an application here, and one runtime reads a stream with one share of its keys; read it as all partitions on another runtime",
+      "application /whole3: /whole3/workflows/sum needs stream /nums3/workflows/keyed/stream, which this runtime already reads for partition 0/3 of another application; a runtime reads a stream of another with one share of its keys: launch this one, which takes every key, on another runtime",
     );
     // A partition refused after its claim gives the key back (a delete marker): the name is free for the next.
     const withGenerator = PortalsApp("again3", (app) => void app.workflows<number, number>("g").source(app.generators.http<number>("in").stream).map((x) => x).sink());

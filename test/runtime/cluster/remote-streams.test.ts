@@ -10,7 +10,7 @@ import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { joinCluster } from "portals-ts/cluster";
 import { jetStreamName } from "../../../runtime/cluster/subjects.js";
-import { until, useCluster } from "../../support/cluster.js";
+import { until, useCluster, type RuntimeOptions } from "../../support/cluster.js";
 
 const { nats, runtime, dataDir, known } = useCluster();
 
@@ -43,6 +43,25 @@ async function pipeline(n: number, name: string): Promise<{ a: LiveSystem; b: Li
   await known(b, `/${name}`, `rt-a${n}`);
   b.launch(app);
   return { a, b, sink };
+}
+
+/**
+ * Runtimes `rt-a<tag>` (running `orders(name)`) and `rt-b<tag>` (its billing into `sink`), each
+ * with a data directory to restart from, once the first number went through; `consumer()` makes
+ * the billing again, for a restore.
+ */
+async function restartable(tag: string, name: string, options: { a?: RuntimeOptions; b?: RuntimeOptions } = {}) {
+  const [dirA, dirB] = [dataDir(), dataDir()];
+  const a = await runtime(`rt-a${tag}`, { dir: dirA, ...options.a });
+  const b = await runtime(`rt-b${tag}`, { dir: dirB, ...options.b });
+  a.launch(orders(name));
+  const sink = Sinks.memory<number>();
+  const consumer = (): Application => billing(sink, `/${name}/workflows/double/stream`, `${name}-billing`).app;
+  await known(b, `/${name}`, `rt-a${tag}`);
+  b.launch(consumer());
+  await a.send(`/${name}/generators/in`, [1]);
+  await until("the first output", () => sink.committed.length === 1);
+  return { a, b, dirA, dirB, sink, consumer };
 }
 
 describe("a stream of runtime A read on runtime B", () => {
@@ -209,17 +228,8 @@ describe("exactly once across restarts", () => {
   }, 45_000);
 
   test("B restarted from its data directory reads on from its position; A restarted republishes nothing twice", async () => {
-    const dirA = dataDir();
-    const dirB = dataDir();
-    let a = await runtime("rt-a4", { dir: dirA });
-    let b = await runtime("rt-b4", { dir: dirB });
-    a.launch(orders("sales"));
-    const sink = Sinks.memory<number>();
-    const consumer = (): Application => billing(sink, "/sales/workflows/double/stream", "sales-billing").app;
-    await known(b, "/sales", "rt-a4");
-    b.launch(consumer());
-    await a.send("/sales/generators/in", [1]);
-    await until("the first output", () => sink.committed.length === 1);
+    const { dirA, dirB, sink, consumer, ...pair } = await restartable("4", "sales");
+    let { a, b } = pair;
     // B goes away; A goes on; B comes back from its data directory.
     await b.close();
     await a.send("/sales/generators/in", [2]);
@@ -240,19 +250,10 @@ describe("exactly once across restarts", () => {
 
 describe("retention", () => {
   test("atoms older than --nats-max-age-ms go: a reader away longer is told which it lost, and the producer publishes on after its stream emptied", async () => {
-    const dirA = dataDir();
-    const dirB = dataDir();
     const retention = { maxAgeMs: 1000 };
-    let a = await runtime("rt-a-ret", { dir: dirA, retention });
     const lines: string[] = [];
-    let b = await runtime("rt-b-ret", { dir: dirB, log: (line) => void lines.push(line) });
-    a.launch(orders("aged"));
-    const sink = Sinks.memory<number>();
-    const consumer = (): Application => billing(sink, "/aged/workflows/double/stream", "aged-billing").app;
-    await known(b, "/aged", "rt-a-ret");
-    b.launch(consumer());
-    await a.send("/aged/generators/in", [1]);
-    await until("the first output", () => sink.committed.length === 1);
+    const { dirA, dirB, sink, consumer, ...pair } = await restartable("-ret", "aged", { a: { retention }, b: { log: (line) => void lines.push(line) } });
+    let { a, b } = pair;
     // B goes away for longer than the stream keeps atoms; A publishes atoms 1 and 2 meanwhile.
     await b.close();
     await a.send("/aged/generators/in", [2]);

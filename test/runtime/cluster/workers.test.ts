@@ -6,29 +6,18 @@
  * with SIGKILL at seeded random moments while 600 numbers flow; the file then has each number
  * once, and each key's lines equal one process's, in order.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, expect, test } from "vitest";
 import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect, test } from "vitest";
 import { ROOT } from "../../compiler/fixtures.js";
-import { CLI, killAll, startServer, type ServerProcess } from "../../support/server.js";
-import { killAllNats, startNats } from "../../support/nats.js";
-import { deploy, deployOnce, seeded, sleep } from "../../support/processes.js";
+import { CLI, startServer, type ServerProcess } from "../../support/server.js";
+import { startNats } from "../../support/nats.js";
+import { deploy, deployOnce, seeded, sleep, useProcesses } from "../../support/processes.js";
 
 const MODULES = join(import.meta.dirname, "modules");
-const dirs: string[] = [];
-afterAll(() => {
-  killAll();
-  killAllNats();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
 
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "portals-workers-"));
-  dirs.push(d);
-  return d;
-}
+const tempDir = useProcesses("portals-workers-");
 
 /** Per key (x mod 7), the lines `x:<running sum>` of 0..599 in order: what one process writes. */
 function expectedByKey(): Record<number, string[]> {
