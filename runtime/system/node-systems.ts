@@ -1,10 +1,13 @@
 /**
  * The systems on Node (the `Systems` of the package's Node entry, the CLI and the server): log
  * lines to stdout and stderr, `fromFile` generators read files, a live system's data directory
- * holds a segment store under a lock, and the live driver yields with `setImmediate`.
+ * holds a segment store under a lock, the live driver yields with `setImmediate`, and snapshots
+ * are hashed by node:crypto.
  */
+import { createHash } from "node:crypto";
 import { FileSource } from "../engine/components/file-source.js";
 import { SegmentStore } from "../state/segment-store.js";
+import { useSha256 } from "../state/snapshot-format.js";
 import { lockDataDir } from "./data-dir-lock.js";
 import { defaultLog } from "./default-log.js";
 import type { Host } from "./host.js";
@@ -22,6 +25,9 @@ const nodeHost: Host = {
   // queued before the driver steps again, and one batch and one checkpoint serve it.
   nextTurn: (resume) => setImmediate(resume),
 };
+
+// The same digest as the portable one, several times faster (state/snapshot-format.ts).
+useSha256((bytes) => createHash("sha256").update(bytes).digest());
 
 /** Factories of systems. */
 export const Systems = systemsOn(nodeHost);

@@ -4,7 +4,8 @@
  * out, they import no Node module, touch `Buffer` only behind msgpackr's feature test, and run in
  * a bare ECMAScript context (no Buffer, process or require; TextEncoder and TextDecoder, as every
  * browser and worker has). A snapshot framed there restores in Node, one framed in Node
- * restores there, and both write the same bytes.
+ * restores there, and both write the same bytes (the browser's SHA-256 is @noble/hashes', Node's
+ * is node:crypto's).
  */
 import { build } from "esbuild";
 import { runInContext, createContext, type Context } from "node:vm";
@@ -12,6 +13,8 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, test } from "vitest";
 import { createCodec } from "../../../runtime/state/codec.js";
 import { frameSnapshot, SNAPSHOT_FORMAT, unframeSnapshot } from "../../../runtime/state/snapshot-format.js";
+// Node's entry: snapshots here are hashed by node:crypto, as every Node system's are.
+import "../../../runtime/system/node-systems.js";
 import { difference, sample } from "./fidelity.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
