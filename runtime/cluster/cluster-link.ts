@@ -161,6 +161,14 @@ class NatsLink implements LiveLink, ClusterLink {
    * application keeps its name in the cluster, docs/cluster.md, "Not yet").
    */
   private readonly askers = new Map<string, Set<string>>();
+  /**
+   * Per stream path, the directory keys of the applications of other runtimes that read it
+   * (their entries' `reads`): a stream is published while it has one (`cluster/stream-export.ts`).
+   * Kept as entries change: an upgrade may stop reading a stream.
+   */
+  private readonly readers = new Map<string, Set<string>>();
+  /** Streams of applications here connected into sequencers of other runtimes: always published. */
+  private feedsOut = new Set<string>();
   /** Per partitioned application claimed here, when its partitions start reading (`partitionsStart`). */
   private readonly starts = new Map<string, string>();
   /**
@@ -179,10 +187,16 @@ class NatsLink implements LiveLink, ClusterLink {
     readonly runtime: string,
     private readonly log: LogWriter | undefined,
   ) {
-    for (const entry of directory.all()) this.noteAsks(entry);
+    for (const entry of directory.all()) {
+      this.noteAsks(entry);
+      this.noteReads(entry);
+    }
     directory.onPut((entry) => {
       this.noteAsks(entry);
+      this.noteReads(entry);
       this.asked(entry);
+      // Atoms held for a reader (or an asker) go out now.
+      if (entry.runtime !== this.runtime) for (const e of this.exports) e.heard();
     });
   }
 
@@ -448,7 +462,12 @@ class NatsLink implements LiveLink, ClusterLink {
     this.use(engine);
     if (plan.app.startsWith(`/${SYSTEM_APP_PREFIX}`)) return; // a gateway: this runtime's own
     const streams = plan.streams.map((s) => s.path).filter((path) => PATH_SHAPES.stream.test(path));
-    for (const path of streams) this.exports.push(this.exportOf(engine, engine.registry.get(path, "stream").stream));
+    const sequencers = plan.sequencers.filter((q) => !q.internal).map((q) => q.path);
+    for (const q of sequencers) this.sequencers.add(q);
+    const launched = new Date().toISOString();
+    const feeds = plan.connections.filter((c) => !c.internal && !c.sequencer.startsWith(`${plan.app}/`)).map((c) => ({ sequencer: c.sequencer, stream: c.stream, since: launched }));
+    for (const f of feeds) if (!this.sequencers.has(f.sequencer)) this.feedsOut.add(f.stream);
+    for (const path of streams) this.exports.push(this.exportOf(engine, engine.registry.get(path, "stream").stream, () => this.readers.has(path) || this.feedsOut.has(path)));
     const portals: DirectoryPortal[] = [];
     for (const w of plan.workflows) {
       for (const portal of w.portals?.serves.keys() ?? []) {
@@ -461,18 +480,15 @@ class NatsLink implements LiveLink, ClusterLink {
       }
     }
     const asks = [...new Set(plan.requires.filter((r) => r.kind === "sequencer" && r.what.startsWith("portal ")).map((r) => r.path.slice(0, -REQUESTS.length)))];
-    const sequencers = plan.sequencers.filter((q) => !q.internal).map((q) => q.path);
-    for (const q of sequencers) this.sequencers.add(q);
     for (const entry of this.directory.all()) if (entry.runtime !== this.runtime) for (const f of entry.feeds) this.importFeed(engine, f, entry.runtime);
     const splitters = plan.splitters.filter((q) => !q.internal).map((q) => ({ path: q.path, source: q.source }));
-    const launched = new Date().toISOString();
-    const feeds = plan.connections.filter((c) => !c.internal && !c.sequencer.startsWith(`${plan.app}/`)).map((c) => ({ sequencer: c.sequencer, stream: c.stream, since: launched }));
+    const reads = this.readsOf(plan);
     const partition = plan.partition;
     // A partition's sequencers and splitters hold a share of the keys: not offered to others (yet).
     const before = partition === undefined ? this.directory.find(plan.app) : this.directory.findPartition(plan.app, partition);
     const entry = partition === undefined
-      ? { app: plan.app, runtime: this.runtime, streams, portals, asks, sequencers, splitters, feeds }
-      : { app: plan.app, runtime: this.runtime, streams, portals, asks, sequencers: [], splitters: [], feeds, partition, since: before?.since ?? this.partitionSince(plan.app) ?? launched };
+      ? { app: plan.app, runtime: this.runtime, streams, portals, asks, sequencers, splitters, feeds, reads }
+      : { app: plan.app, runtime: this.runtime, streams, portals, asks, sequencers: [], splitters: [], feeds, reads, partition, since: before?.since ?? this.partitionSince(plan.app) ?? launched };
     this.directory.put(before?.runtime === this.runtime ? keepSince(entry, before) : entry).catch((thrown: unknown) => {
       if (thrown instanceof Fenced) return; // said once, by the identity
       this.logOf(engine)(`cannot record ${plan.app} in the cluster's directory: ${describe(thrown)}`, { level: "error", workflow: "", task: "", key: 0 });
@@ -518,6 +534,7 @@ class NatsLink implements LiveLink, ClusterLink {
     this.exports = [];
     this.served = new Set();
     this.sequencers = new Set();
+    this.feedsOut = new Set();
     this.imported = new Map();
     this.engine = engine;
   }
@@ -564,7 +581,7 @@ class NatsLink implements LiveLink, ClusterLink {
   }
 
   private exportOf(engine: Engine, stream: AtomicStream, publishes?: () => boolean): StreamExport {
-    return new StreamExport(stream, this.runtime, this.connection, this.identity, this.codec, this.logOf(engine), publishes);
+    return new StreamExport(stream, this.runtime, this.connection, this.identity, this.codec, this.logOf(engine), () => this.system?.wake(), publishes);
   }
 
   /** Connects the requests runtime `asker` sends to portal `portal` (served here) into the portal's request sequencer. */
@@ -611,6 +628,38 @@ class NatsLink implements LiveLink, ClusterLink {
   /** Other runtimes whose applications ask `portal`, by name. */
   private askersOf(portal: string): string[] {
     return [...(this.askers.get(portal) ?? [])].sort();
+  }
+
+  /**
+   * The streams of other runtimes' applications `plan` reads: those it needs by path, and the
+   * sources of the splitters of other runtimes it adds splits to.
+   */
+  private readsOf(plan: Plan): string[] {
+    const reads = new Set<string>();
+    for (const r of plan.requires) {
+      const app = ownerOf(r.path);
+      if (r.kind === "stream" && (this.remoteOwner(app) !== undefined || this.directory.partitionsOf(app).length > 0)) reads.add(r.path);
+      if (r.kind !== "splitter") continue;
+      const source = this.remoteOwner(app)?.splitters.find((q) => q.path === r.path)?.source;
+      if (source !== undefined) reads.add(source);
+    }
+    return [...reads].sort();
+  }
+
+  /** Notes which streams of this runtime the applications of `entry` read, when another runtime runs them (and no longer reads what they stopped reading). */
+  private noteReads(entry: DirectoryEntry): void {
+    if (entry.runtime === this.runtime) return;
+    const key = directoryKey(entry.app, entry.partition);
+    const reads = new Set(entry.reads ?? []);
+    for (const [path, keys] of this.readers) {
+      if (reads.has(path) || !keys.delete(key)) continue;
+      if (keys.size === 0) this.readers.delete(path);
+    }
+    for (const path of reads) {
+      let keys = this.readers.get(path);
+      if (keys === undefined) this.readers.set(path, (keys = new Set()));
+      keys.add(key);
+    }
   }
 
   /** Notes which portals the applications of `entry` ask, when another runtime runs them. */

@@ -59,6 +59,12 @@ export interface DirectoryEntry {
   /** Its streams connected into sequencers of other applications. */
   readonly feeds: readonly DirectoryFeed[];
   /**
+   * The paths of the streams of other runtimes' applications it reads (a splitter's source
+   * included): their producers publish a stream only while some application reads it
+   * (docs/cluster.md, "Exports on interest"). Absent in what versions before it wrote: none.
+   */
+  readonly reads?: readonly string[];
+  /**
    * True in what a claim writes before the application is deployed: the name is taken, but what
    * the application offers is not known yet, so other runtimes resolve none of its paths.
    */
@@ -185,7 +191,7 @@ export class Directory {
   private take(json: string): void {
     try {
       const entry = JSON.parse(json) as DirectoryEntry;
-      const lists = [entry.streams, entry.portals, entry.asks, entry.sequencers, entry.splitters, entry.feeds].every(Array.isArray);
+      const lists = [entry.streams, entry.portals, entry.asks, entry.sequencers, entry.splitters, entry.feeds, entry.reads ?? []].every(Array.isArray);
       const partition = entry.partition === undefined || (typeof entry.partition === "object" && partitionProblem(entry.partition) === undefined);
       if (typeof entry.app === "string" && typeof entry.runtime === "string" && lists && partition) this.set(entry);
     } catch {

@@ -17,6 +17,10 @@
  * deduplication window; a second process publishing as this runtime makes the expectations fail,
  * and after a few rounds without progress the export stops, saying so.
  *
+ * A stream is published only while an application of another runtime reads it (its directory
+ * entry says so, or it feeds a sequencer there): atoms nobody reads are held a little while, for
+ * a reader being deployed, then dropped (`hold`).
+ *
  * The look-up also asks whether this process still holds the runtime's name (`identity.ts`), and
  * is made again before the first publish after a reconnection: a process whose name was taken over
  * while it was cut off publishes nothing more, though its expectations would still hold on a
@@ -41,6 +45,10 @@ const NO_MESSAGE = 10037;
 const MAX_BACKOFF_MS = 2000;
 /** Messages published at once at most (the measured notes: more than 8 in flight mostly adds latency). */
 const WINDOW = 8;
+/** Atoms covered by a stored checkpoint and not yet published below which an export asks for the next checkpoint. */
+const LOW_WATER = 2 * WINDOW;
+/** How long atoms no other runtime reads are held before they are dropped, in milliseconds (docs/cluster.md, "Exports on interest"). */
+export const UNREAD_HOLD_MS = 2000;
 
 /** A message to publish: atom `number` whole, or one chunk of it. */
 interface Outgoing extends ChunkIndex {
@@ -67,6 +75,8 @@ export class StreamExport implements Consumer {
   /** Set by a reconnection: the next publish is preceded by a look-up. */
   private reconnected = false;
   private readonly stopListening: () => void;
+  /** Ends of checkpoints stored while nobody read the stream, and when (`Date.now()`): atoms held for a reader to come. */
+  private readonly unread: { readonly end: number; readonly at: number }[] = [];
   /** Settles when the current pump ends. */
   private pumped: Promise<void> = Promise.resolve();
 
@@ -77,7 +87,9 @@ export class StreamExport implements Consumer {
     private readonly fence: Fence,
     private readonly codec: () => Codec,
     private readonly log: LogWriter,
-    /** Whether atoms are published now; those covered while it is false are dropped (default: always). */
+    /** Called when the atoms covered run low while more wait for a checkpoint ({@link StreamExport.waiting}). */
+    private readonly runningLow: () => void,
+    /** Whether another runtime reads the stream now; while it does not, atoms are held, then dropped (default: always). */
     private readonly publishes: () => boolean = () => true,
   ) {
     this.cursor = stream.subscribe(this);
@@ -96,9 +108,15 @@ export class StreamExport implements Consumer {
   /** Appends need no step of the export: it publishes once a checkpoint covers them. */
   wake(): void {}
 
-  /** True when atoms were appended since the last checkpoint was taken. */
+  /**
+   * True when atoms were appended since the last checkpoint was taken and the atoms a stored
+   * checkpoint covers are about to run out. While the export has more than {@link LOW_WATER}
+   * of them to publish, a checkpoint would only stop the loop it publishes from (one is taken
+   * on the loop, and one holding a large backlog takes long), and what is appended meanwhile
+   * goes in the next one, in a larger batch; once it runs low, it wakes the system to ask.
+   */
   get waiting(): boolean {
-    return !this.closed && this.stream.end > this.taken && this.publishes();
+    return !this.closed && this.stream.end > this.taken && this.covered - this.cursor.position < LOW_WATER && this.publishes();
   }
 
   /** A checkpoint is being taken: returns the end of the stream it covers. */
@@ -107,16 +125,37 @@ export class StreamExport implements Consumer {
     return this.taken;
   }
 
-  /** The checkpoint that covers the atoms before `end` is stored: publishes them. */
+  /** The checkpoint that covers the atoms before `end` is stored: publishes them (holds them while nobody reads the stream). */
   release(end: number): void {
     if (this.closed) return;
     if (!this.pumping && !this.publishes()) {
-      // Nobody else reads it (a portal's replies while no other runtime asks): drop them.
-      while (this.cursor.position < end && this.cursor.hasNext()) this.cursor.next();
+      this.hold(end);
       return;
     }
+    this.unread.length = 0;
     this.covered = Math.max(this.covered, end);
     if (!this.pumping) this.pumped = this.pump();
+  }
+
+  /** Readers may have come: the atoms held for one go out now, when one did (a stored checkpoint covers them). */
+  heard(): void {
+    const held = this.unread.at(-1);
+    if (held !== undefined && this.publishes()) this.release(held.end);
+  }
+
+  /**
+   * Atoms before `end` are covered while no other runtime reads the stream: those covered more
+   * than {@link UNREAD_HOLD_MS} ago are dropped, so a reader deployed meanwhile (whose entry this
+   * runtime hears of a little later) still gets the ones it could have read. While the cluster
+   * cannot be reached none are dropped: a reader may have come that this runtime has not heard of.
+   */
+  private hold(end: number): void {
+    const now = Date.now();
+    if (end > (this.unread.at(-1)?.end ?? this.cursor.position)) this.unread.push({ end, at: now });
+    if (!this.connection.reachable) return;
+    let drop = -1;
+    while (this.unread.length > 0 && this.unread[0]!.at <= now - UNREAD_HOLD_MS) drop = this.unread.shift()!.end;
+    while (this.cursor.position < drop && this.cursor.hasNext()) this.cursor.next();
   }
 
   /** Stops publishing; resolves once a publish in flight has ended. */
@@ -166,6 +205,7 @@ export class StreamExport implements Consumer {
           }
           stalled = 0;
           attempt = 0;
+          if (this.covered - this.cursor.position < LOW_WATER && this.stream.end > this.taken) this.runningLow();
         }
         if (done === count) continue;
         const failure = (acks[done] as PromiseRejectedResult).reason as { code?: number };

@@ -65,9 +65,12 @@ describe("a runtime's name is held by one data directory", () => {
     const a = await runtime("id-1", { dir });
     await expect(runtime("id-1", { dir: dataDir() })).rejects.toThrow(REFUSED("id-1"));
     await expect(runtime("id-1")).rejects.toThrow(REFUSED("id-1"));
-    // The holder is untouched, and goes on.
+    // The holder is untouched, and goes on: it publishes what another runtime reads.
     expect(await onNats((n) => n.holder("id-1"))).toMatchObject({ epoch: 1, id: idOf(dir), pid: process.pid });
     a.launch(doubler("kept"));
+    const reader = await runtime("id-1r");
+    await known(reader, "/kept", "id-1");
+    reader.launch(PortalsApp("kept-reader", (app) => void app.workflows<number, number>("r").source(app.registry.streams.get<number>("/kept/workflows/double/stream")).sink()));
     await a.send("/kept/generators/in", [1]);
     await expect.poll(() => onNats((n) => n.atoms("/kept/workflows/double/stream", "id-1")), { timeout: 10_000 }).toEqual([0]);
   });

@@ -73,6 +73,22 @@ describe("a stream of runtime A read on runtime B", () => {
     expect(sink.committed).toEqual([3, 5, 7, 21]);
   });
 
+  test("only the streams another runtime reads are published (docs/cluster.md, \"Exports on interest\")", async () => {
+    const { a, sink } = await pipeline(10, "quiet");
+    await a.send("/quiet/generators/in", [4, 5]);
+    await until("billing's output", () => sink.committed.length === 2);
+    const nc = await connect({ servers: nats().url });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const messages = async (path: string): Promise<number> => (await jsm.streams.info(jetStreamName(path, "rt-a10"))).state.messages;
+      expect(await messages("/quiet/workflows/double/stream")).toBe(1);
+      // The input is A's own: made on the cluster (a reader may come), never published.
+      expect(await messages("/quiet/generators/in/stream")).toBe(0);
+    } finally {
+      await nc.close();
+    }
+  });
+
   test("a stream of B connected into a sequencer of A, and a split of B on a splitter of A", async () => {
     const a = await runtime("rt-a6");
     const b = await runtime("rt-b6");
