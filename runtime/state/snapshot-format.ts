@@ -14,8 +14,13 @@
  */
 import { sha256 } from "@noble/hashes/sha2";
 
-/** Version of the format this runtime writes and reads. */
-export const SNAPSHOT_FORMAT = 4;
+/** Version of the format this runtime writes. */
+export const SNAPSHOT_FORMAT = 5;
+/**
+ * Versions it reads: 4 differs only in its deltas, which hold every parked continuation of a task
+ * (5's hold those of the keys that changed), and reads as it is.
+ */
+const READS: readonly number[] = [4, SNAPSHOT_FORMAT];
 
 /** The SHA-256 of some bytes, as snapshots are framed and checked with. */
 let digest: (bytes: Uint8Array) => Uint8Array = sha256;
@@ -63,7 +68,7 @@ export function frameSnapshot(header: SnapshotHeader, payload: Uint8Array): Uint
 /**
  * The header of snapshot bytes (kind and sequence), without reading the payload.
  *
- * @throws SnapshotError when the bytes are not a snapshot of this format version
+ * @throws SnapshotError when the bytes are not a snapshot of a format version this runtime reads
  */
 export function snapshotHeader(bytes: Uint8Array): SnapshotHeader {
   if (bytes.length < HEADER || !equal(bytes.subarray(0, MAGIC.length), MAGIC)) {
@@ -71,7 +76,7 @@ export function snapshotHeader(bytes: Uint8Array): SnapshotHeader {
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, HEADER);
   const format = view.getUint16(MAGIC.length);
-  if (format !== SNAPSHOT_FORMAT) throw new SnapshotError(`snapshot format version ${format}; this runtime reads version ${SNAPSHOT_FORMAT}`);
+  if (!READS.includes(format)) throw new SnapshotError(`snapshot format version ${format}; this runtime reads versions ${READS.join(" and ")}`);
   return { kind: view.getUint8(KIND) === 0 ? "full" : "delta", sequence: view.getUint32(SEQUENCE) };
 }
 

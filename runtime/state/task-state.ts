@@ -55,6 +55,13 @@ export class TaskStateStore {
     this.period++;
   }
 
+  /** Every key written, in any entry, since tracking (re)started (none while not tracking). */
+  writtenKeys(): Set<Key> {
+    const keys = new Set<Key>();
+    for (const touched of this.touched?.values() ?? []) for (const key of touched) keys.add(key);
+    return keys;
+  }
+
   /** The keys of entry `name` written since tracking (re)started, to add to; `null` while not tracking. */
   keysTouched(name: string): Set<Key> | null {
     const touched = this.touched;
@@ -83,13 +90,19 @@ export class TaskStateStore {
 
   /**
    * Records a possible write of every per-key entry of `key` that holds an object: a
-   * continuation of `key` may hold such a value and change it in place.
+   * continuation of `key` may hold such a value and change it in place. Returns true when one
+   * does.
    */
-  touchObjects(key: Key): void {
+  touchObjects(key: Key): boolean {
+    let objects = false;
     for (const [name, values] of this.perKey) {
       const v = values.get(key);
-      if (typeof v === "object" && v !== null) this.touch(name, key);
+      if (typeof v === "object" && v !== null) {
+        this.touch(name, key);
+        objects = true;
+      }
     }
+    return objects;
   }
 
   /**

@@ -7,9 +7,10 @@
  * of input, every transactional sink's committed position and staged output).
  *
  * Incremental snapshots: a *delta* holds everything a full snapshot holds except per-key task
- * state, which it has as the keys written since the previous snapshot (`StateChanges`), and
- * the streams' unread atoms, which it has as those appended since the previous snapshot; the
- * rest is metadata (positions, continuation tables, per-task entries). A delta is
+ * state, which it has as the keys written since the previous snapshot (`StateChanges`), the
+ * streams' unread atoms, which it has as those appended since the previous snapshot, and the
+ * continuation tables, which it has as the parked invocations that changed and the ids of those
+ * that ended; the rest is metadata (positions, per-task entries). A delta is
  * restored on top of the chain it extends: the full snapshot before it and every delta in
  * between, each with the next sequence number. Periodic full snapshots start new chains, so old
  * ones can be dropped.
@@ -95,8 +96,11 @@ function applyDelta(base: SnapshotData, delta: SnapshotData): SnapshotData {
     workflows[path] = {
       ...w,
       runners: w.runners.map((r, i) => {
-        const { changes, ...rest } = r as RunnerDelta;
+        const { changes, parkedEnded, ...rest } = r as RunnerDelta;
         const old = before.runners[i] as RunnerState;
+        // The delta's parked invocations replace the base's of the same ids, and its ended ones go (all of them without parkedEnded).
+        const gone = new Set([...(parkedEnded ?? []), ...rest.parked.map((p) => p.id)]);
+        const parked = parkedEnded === undefined ? rest.parked : [...old.parked.filter((p) => !gone.has(p.id)), ...rest.parked].sort((a, b) => a.id - b.id);
         // The store's order: entries as listed, keys inserted since the base last.
         const perKey = new Map<string, Map<Key, unknown>>();
         // A decoded chain is this call's own: its read-only maps are taken over and changed.
@@ -110,7 +114,7 @@ function applyDelta(base: SnapshotData, delta: SnapshotData): SnapshotData {
         }
         for (const [name, set] of changes.set) for (const [k, v] of set) perKey.get(name)!.set(k, v);
         for (const [name, keys] of changes.deleted) for (const k of keys) perKey.get(name)?.delete(k);
-        return { ...rest, perKey };
+        return { ...rest, parked, perKey };
       }),
     };
   }

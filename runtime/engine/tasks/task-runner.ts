@@ -51,8 +51,13 @@ export interface RunnerState {
   readonly parked: readonly InvocationData<CallInfo>[];
 }
 
-/** A task instance's changes since the previous snapshot: its per-key state as written keys only. */
-export type RunnerDelta = Omit<RunnerState, "perKey"> & { readonly changes: StateChanges };
+/**
+ * A task instance's changes since the previous snapshot: its per-key state as written keys
+ * only; with `parkedEnded`, `parked` as the parked invocations that changed (they replace those
+ * of the same ids in the snapshot before, and those in `parkedEnded` are removed from it).
+ * Without it, `parked` is the whole table (as in every delta of snapshot format 4).
+ */
+export type RunnerDelta = Omit<RunnerState, "perKey"> & { readonly changes: StateChanges; readonly parkedEnded?: readonly number[] };
 
 /** A task instance; see the module header. */
 export class TaskRunner implements BehaviorHost, ContextHost {
@@ -155,6 +160,7 @@ export class TaskRunner implements BehaviorHost, ContextHost {
   resume(reply: ReplyMessage, out: Batch): void {
     const inv = this.continuations.find(reply.id);
     if (inv === undefined) return; // the invocation ended; nobody awaits this request
+    this.continuations.received(inv);
     // A successful reply is its own settlement ({ ok: true, value }): no copy per reply.
     const input = inv.receive(reply.id, reply.ok ? (reply as Settlement) : { ok: false, error: new PortalRequestError(reply.portal, reply.reason!) });
     if (input === undefined) return;
@@ -188,31 +194,47 @@ export class TaskRunner implements BehaviorHost, ContextHost {
 
   /** The task's state, counters and continuation table as plain data. */
   save(): RunnerState {
+    return { perKey: this.store.perKey, ...this.saveShared(), parked: this.continuations.save() };
+  }
+
+  /** What a full snapshot and a delta both hold whole. */
+  private saveShared(): Omit<RunnerState, "perKey" | "parked"> {
     return {
-      perKey: this.store.perKey,
       perTask: this.store.perTask,
       combinators: this.combinatorState,
       vsm: [...this.vsmStates].map(([key, state]) => [key, state.name] as const),
       nextRequest: this.client.nextRequest,
       nextInvocation: this.nextInvocation,
-      parked: this.continuations.save(),
     };
   }
 
   /**
-   * As {@link save}, but the state as the keys written since the previous save (incremental).
-   * A parked continuation may hold state of its key that it changes in place when it resumes,
-   * and its frames are saved whole: that state is saved with them, so a restore shares it again.
+   * As {@link save}, but the state as the keys written since the previous save, and the
+   * continuation table as its changes (incremental). A parked continuation may hold an object
+   * of its key's state and change it in place when it resumes, and its frames are saved whole:
+   * whenever a delta holds the objects of a key, it holds every parked continuation of that key
+   * with them, so a restore shares them again.
    */
   saveDelta(): RunnerDelta {
-    for (const inv of this.continuations.invocations()) this.store.touchObjects(inv.key);
-    const { perKey: _perKey, ...rest } = this.save();
-    return { ...rest, changes: this.store.changes() };
+    // Frames may hold objects of the per-task state, which every delta holds whole: then every frame goes with it.
+    const perTaskObjects = [...this.store.perTask.values()].some((v) => typeof v === "object" && v !== null);
+    if (perTaskObjects || !this.continuations.tracking) {
+      for (const inv of this.continuations.invocations()) this.store.touchObjects(inv.key);
+      this.continuations.track(this.nextInvocation);
+      return { ...this.saveShared(), parked: this.continuations.save(), changes: this.store.changes() };
+    }
+    const keys = this.continuations.changedKeys();
+    for (const key of this.store.writtenKeys()) keys.add(key);
+    const shared = new Set<Key>();
+    for (const key of keys) if (this.store.touchObjects(key)) shared.add(key);
+    const { parked, ended } = this.continuations.saveChanged(shared, this.nextInvocation);
+    return { ...this.saveShared(), parked, parkedEnded: ended, changes: this.store.changes() };
   }
 
-  /** Starts tracking state writes (after a full save): the next delta holds what is written from now. */
+  /** Starts tracking state writes and continuation changes (after a full save): the next delta holds what changes from now. */
   trackChanges(): void {
     this.store.track();
+    this.continuations.track(this.nextInvocation);
   }
 
   /**

@@ -7,8 +7,12 @@
  * of the compiled module comes back as that class (docs/snapshots.md, "Data").
  */
 import { describe, expect, test } from "vitest";
-import { PortalsApp, Systems, type ApplicationBuilder } from "portals-ts";
+import { PortalsApp, Systems, Tasks, type ApplicationBuilder } from "portals-ts";
 import { snapshotHeader } from "../../../runtime/state/snapshot-format.js";
+import { createCodec } from "../../../runtime/state/codec.js";
+import { decodeSnapshot, resolveChain, type SnapshotData } from "../../../runtime/system/snapshot.js";
+import type { RunnerDelta, RunnerState, TaskRunner } from "../../../runtime/engine/tasks/task-runner.js";
+import { TaskDriver, testPortal } from "portals-ts/testing";
 
 /** An error class of this module: the compiled asker's machine lists it, so a restore knows it. */
 class LimitError extends Error {
@@ -139,6 +143,85 @@ describe("state changed in place survives a restore from a full snapshot and del
   });
 });
 
+describe("parked continuations in deltas", () => {
+  /** Twenty keys, each asking twice in a row, so continuations park and resume at different steps. */
+  const askTwice = (app: ApplicationBuilder): void => {
+    const echo = app.portal<number, number>("echo");
+    app.workflows<never, never>("server").source(app.generators.empty<never>().stream).replier(echo, () => {}, (x, ctx) => ctx.reply(x * 10)).sink().freeze();
+    app
+      .workflows<number, string>("w")
+      .source(app.generators.fromArrayOfArrays([Array.from({ length: 10 }, (_, i) => i), Array.from({ length: 10 }, (_, i) => i + 10)]).stream)
+      .key((x) => x % 20)
+      .asker<string>(echo, async (x, ctx) => {
+        const seen = ctx.state.get<number[]>("seen") ?? [];
+        ctx.state.set("seen", seen);
+        const first = await echo.request(x);
+        seen.push(first);
+        const second = await echo.request(first);
+        seen.push(second);
+        ctx.emit(`${x}: ${seen.join(" ")}`);
+      })
+      .logger()
+      .sink()
+      .freeze();
+  };
+
+  test("two parked continuations of one key holding its array: a delta that saves one saves the other, so both still share it", () => {
+    // Replies come when the test says (TaskDriver), so one continuation parks and the other changes in the next delta.
+    const echo = testPortal<string, string>("/t/portals/echo");
+    const task = () =>
+      Tasks.asker<string, string>(echo, async (x, ctx) => {
+        let log = ctx.state.get<string[]>("log");
+        if (log === undefined) ctx.state.set("log", (log = []));
+        log.push(`${x}:${await echo.request(x)}`);
+        ctx.emit(log.join(","));
+      });
+    const native = new TaskDriver(task());
+    native.atom([{ key: "k", value: "a" }]);
+    native.atom([{ key: "k", value: "b" }]);
+    const expected = [native.reply(1, "A").events, native.reply(2, "B").events];
+    expect(expected.flat().map((e) => e.value)).toEqual(["a:A", "a:A,b:B"]);
+
+    const before = new TaskDriver(task());
+    const codec = createCodec();
+    before.atom([{ key: "k", value: "a" }]);
+    const full = codec.encode(runnerOf(before).save());
+    runnerOf(before).trackChanges();
+    // "b" reads the array (its key's objects go in the delta); "a" is parked and unchanged.
+    before.atom([{ key: "k", value: "b" }]);
+    const delta = codec.encode(runnerOf(before).saveDelta());
+    const chain = [full, delta].map((bytes, i) => ({ kind: i === 0 ? "full" : "delta", sequence: i + 1, streams: {}, workflows: { "/w": { runners: [codec.decode(bytes)] } } }) as unknown as SnapshotData);
+    const after = new TaskDriver(task());
+    runnerOf(after).load(resolveChain(chain).workflows["/w"]!.runners[0] as RunnerState);
+    // The replier still has both requests.
+    (after as unknown as { open: Map<number, unknown> }).open = new Map((before as unknown as { open: Map<number, unknown> }).open);
+    expect([after.reply(1, "A").events, after.reply(2, "B").events]).toEqual(expected);
+  });
+
+  test("a delta holds the continuations that changed only (and those sharing their key's objects), and every chain restores to the whole run", () => {
+    const lines = restoredEverywhere(askTwice);
+    expect(lines.toSorted()).toEqual(Array.from({ length: 20 }, (_, x) => `${x}: ${x * 10} ${x * 100}`).toSorted());
+    // The same run again, its deltas decoded: some carry fewer continuations than were parked.
+    const system = Systems.test({ seed: 1, log: () => {} });
+    system.launch(PortalsApp("app", askTwice));
+    const chain: SnapshotData[] = [];
+    const carried: { inDelta: number; parked: number }[] = [];
+    while (system.canStep()) {
+      system.step();
+      chain.push(decodeSnapshot(system.snapshot({ delta: chain.length > 0 }), createCodec()));
+      if (chain.length === 1) continue;
+      const runners = (s: SnapshotData) => s.workflows["/app/workflows/w"]!.runners as RunnerDelta[];
+      const whole = runners(resolveChain(chain.map((s) => structuredClone(s))));
+      runners(chain.at(-1)!).forEach((r, i) => {
+        expect(r.parkedEnded).toBeDefined();
+        if (whole[i]!.parked.length > 0) carried.push({ inDelta: r.parked.length, parked: whole[i]!.parked.length });
+      });
+    }
+    expect(carried.length).toBeGreaterThan(3);
+    expect(carried.some((c) => c.inDelta < c.parked)).toBe(true);
+  });
+});
+
 describe("a delta after a launch", () => {
   test("is a full snapshot, since the new application's tasks are not in the one before", () => {
     const counter = (name: string) =>
@@ -204,3 +287,8 @@ test("deltaRatio: a full snapshot once the chain's deltas add up to the full one
   expect(kinds()).toBe("FddddFddddFddddF");
   expect(() => Systems.test({ snapshots: { store, deltaRatio: 0 } })).toThrow("Systems.test({ snapshots: { deltaRatio: 0 } }): deltaRatio must be a positive number");
 });
+
+/** The task runner a driver runs (the engine's own, with save and load). */
+function runnerOf(driver: TaskDriver<unknown, unknown>): TaskRunner {
+  return (driver as unknown as { runner: TaskRunner }).runner;
+}

@@ -19,7 +19,8 @@ import { shoppingCart } from "../../../examples/shopping-cart/applications.js";
 import { recordedTrace } from "../../../examples/shopping-cart/files.js";
 import wordCount from "../../../examples/word-count/app.js";
 import { createCodec } from "../../../runtime/state/codec.js";
-import { decodeSnapshot as decodeWith } from "../../../runtime/system/snapshot.js";
+import { decodeSnapshot as decodeWith, encodeSnapshot, resolveChain, type SnapshotData } from "../../../runtime/system/snapshot.js";
+import type { RunnerDelta } from "../../../runtime/engine/tasks/task-runner.js";
 
 /** The apps of these tests register no data classes: the framework's codec reads their snapshots. */
 const codec = createCodec();
@@ -166,7 +167,8 @@ test("a snapshot taken while an asker waits inside a for loop resumes at the rig
   const waiting = run.points.filter((p) => p.parked === 1);
   expect(waiting.length).toBeGreaterThanOrEqual(5);
   for (const point of waiting) {
-    const frame = decodeSnapshot(point.chain.at(-1)!).workflows["/loop/workflows/sum"]!.runners[0]!.parked[0]!.frames[0]!;
+    // The state at that point: the chain resolved (a delta holds the continuations of the keys that changed only).
+    const frame = resolveChain(point.chain.map(decodeSnapshot)).workflows["/loop/workflows/sum"]!.runners[0]!.parked[0]!.frames[0]!;
     const done = run.lines.slice(0, point.lines).length;
     // Waiting for the reply of iteration i = done + 1, with the total of the iterations before.
     expect(frame.locals.i).toBe(done + 1);
@@ -205,7 +207,29 @@ describe("bad snapshots are refused with a clear error and nothing restored", ()
   test("another format version", () => {
     const other = Uint8Array.from(good);
     other[7] = 9;
-    expect(refused(other).message).toBe("snapshot format version 9; this runtime reads version 4");
+    expect(refused(other).message).toBe("snapshot format version 9; this runtime reads versions 4 and 5");
+  });
+
+  test("a chain of format 4, whose deltas hold every parked continuation of a task, restores as it did", () => {
+    const run = recorded([bankSaga]);
+    const point = run.points.filter((p) => p.chain.length >= 4 && p.parked > 0).at(-1)!;
+    const decoded = point.chain.map(decodeSnapshot);
+    // What format 4 wrote: each delta's runners with the whole continuation table, and no parkedEnded.
+    const format4 = decoded.map((snapshot, i) => {
+      if (snapshot.kind === "full") return snapshot;
+      const whole = resolveChain(decoded.slice(0, i + 1).map((d) => structuredClone(d)));
+      const workflows = Object.fromEntries(
+        Object.entries(snapshot.workflows).map(([path, w]) => [path, { ...w, runners: w.runners.map((r, j) => ({ ...without(r as RunnerDelta), parked: whole.workflows[path]!.runners[j]!.parked })) }]),
+      );
+      return { ...snapshot, workflows } as SnapshotData;
+    });
+    const bytes = format4.map((d) => {
+      const framed = encodeSnapshot(d, codec);
+      framed[7] = 4; // the version's low byte (the checksum covers the payload only)
+      return framed;
+    });
+    expect(decoded.some((d) => d.kind === "delta" && Object.values(d.workflows).some((w) => w.runners.some((r) => (r as RunnerDelta).parked.length < point.parked)))).toBe(true);
+    expect(resumed(bytes, [bankSaga]).lines).toEqual(run.lines.slice(point.lines));
   });
 
   test("another application's snapshot, or an application missing", () => {
@@ -287,3 +311,8 @@ test("state nested 5,000 levels deep is snapshotted and restored, and a function
   bad.stepUntilComplete(2);
   expect(() => bad.snapshot()).toThrow(new RegExp(`^cannot store a function at snapshot\\.workflows\\["/deep/workflows/w"\\]\\.runners\\[0\\]\\.perKey\\.get\\("tree"\\)\\.get\\(0\\)(\\.v){5000}: `));
 });
+
+/** A delta's runner without `parkedEnded`. */
+function without({ parkedEnded: _keys, ...rest }: RunnerDelta): Omit<RunnerDelta, "parkedEnded"> {
+  return rest;
+}
