@@ -12,6 +12,8 @@
  *   - keyed count: a count per key (x mod 1,000) of a remote keyed stream in one runtime, and as
  *     2 partitions in 2 runtimes (docs/cluster.md, "Partitioned applications"), with the CPU each
  *     counter used;
+ *   - recovery: the consumer SIGKILLed halfway and restarted on its data directory (restore time,
+ *     kill to the first event committed after it, and the run's events/s);
  *   - peak RSS of each process.
  *
  * Needs the build (`npm run build`) and nats-server. `--quick`: fewer events.
@@ -31,7 +33,7 @@ const RUNTIME = join(ROOT, "benchmarks/cluster/runtime.ts");
 interface Child {
   readonly child: ChildProcess;
   /** Resolves with the fields of the first line starting with `word`. */
-  line(word: "start" | "done"): Promise<number[]>;
+  line(word: "start" | "done" | "half" | "restored" | "resumed"): Promise<number[]>;
 }
 
 function run(args: readonly string[]): Child {
@@ -122,6 +124,34 @@ async function group(specs: readonly (readonly string[])[], timed: number, finis
   }
 }
 
+/**
+ * Recovery after SIGKILL: the consumer of the remote stream killed once half the events are
+ * committed, and started again on its data directory while the producer goes on. Returns the
+ * restore's own time (reading and applying the snapshot chain), the time from the kill to the
+ * first event committed after the restart (process start and compile included), and the events/s
+ * of the whole run.
+ */
+async function recovery(events: number): Promise<{ restoreMs: number; resumedMs: number; perSecond: number }> {
+  const dir = dataDir();
+  const first = run(["consumer", nats.url, dir, String(events), "-r", "first"]);
+  const producer = run(["producer", nats.url, dataDir(), String(events), "-r"]);
+  let again: Child | undefined;
+  try {
+    const [start] = await producer.line("start");
+    await first.line("half");
+    first.child.kill("SIGKILL");
+    const killed = Date.now();
+    await new Promise((resolve) => first.child.once("exit", resolve));
+    again = run(["consumer", nats.url, dir, String(events), "-r", "again"]);
+    const [, restoreMs] = await again.line("restored");
+    const [resumed] = await again.line("resumed");
+    const [done] = await again.line("done");
+    return { restoreMs: restoreMs!, resumedMs: resumed! - killed, perSecond: events / ((done! - start!) / 1000) };
+  } finally {
+    for (const c of [first, producer, again]) c?.child.kill("SIGKILL");
+  }
+}
+
 const nats = await natsServer();
 try {
   const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
@@ -139,6 +169,8 @@ try {
     2,
     [0, 1],
   );
+  process.stderr.write("recovery after SIGKILL…\n");
+  const recovered = await recovery(EVENTS);
   console.log(`| measure | rate | seconds | ratio | target |`);
   console.log(`|---|---|---|---|---|`);
   console.log(`| raw JetStream, ${fmt(EVENTS)} events in atoms of 1,000 (publish with ids, ordered consumer, decode, count) | ${fmt(raw.perSecond)} events/s | ${raw.seconds.toFixed(2)} | 1 | |`);
@@ -147,6 +179,7 @@ try {
   const cpu = (g: { cpu: number[]; seconds: number }): string => g.cpu.map((c) => `${Math.round((100 * c) / g.seconds)}%`).join(" + ");
   console.log(`| keyed count of a remote stream, 1 process (CPU of the counter: ${cpu(one)} of one core) | ${fmt(one.perSecond)} events/s | ${one.seconds.toFixed(2)} | 1 | |`);
   console.log(`| keyed count as 2 partitions in 2 processes (CPU: ${cpu(two)}) | ${fmt(two.perSecond)} events/s | ${two.seconds.toFixed(2)} | ${(two.perSecond / one.perSecond).toFixed(2)}× | > 1× where the broker does not bound it |`);
+  console.log(`| remote stream with its consumer SIGKILLed at half and restarted: restore ${fmt(recovered.restoreMs)} ms, kill to first event committed after it ${fmt(recovered.resumedMs)} ms (process start included) | ${fmt(recovered.perSecond)} events/s | | ${(recovered.perSecond / remote.perSecond).toFixed(2)}× | |`);
   console.log(`\npeak RSS (MB): raw consumer ${raw.rss[0]}, runtime consumer ${remote.rss[0]}, asker ${portal.rss[0]}`);
 } finally {
   nats.stop();

@@ -3,9 +3,15 @@
  * raw JetStream publisher or consumer of the same atoms. Prints `start <ms> <rss MB>` when its
  * measured work begins and `done <ms> <count> <peak rss MB>` when it ends (wall clock, `Date.now()`).
  *
- *   producer <nats> <dir> <events>   runtime "producer": /src/workflows/out/stream, atoms of 1,000
- *                                    numbers, once runtime "consumer" runs /sink
- *   consumer <nats> <dir> <events>   runtime "consumer": /sink reads it into a count per key (x mod 1,000)
+ *   producer <nats> <dir> <events> [tag]
+ *                                    runtime "producer<tag>": /src<tag>/workflows/out/stream, atoms
+ *                                    of 1,000 numbers, once runtime "consumer<tag>" runs /sink<tag>
+ *   consumer <nats> <dir> <events> [tag] [first|again]
+ *                                    runtime "consumer<tag>": /sink<tag> reads it into a count per
+ *                                    key (x mod 1,000); `first` prints `half <ms>` once half the
+ *                                    events are committed; `again` restores /sink<tag> from <dir>
+ *                                    (the first was killed) and prints `restored <ms> <restore ms>`
+ *                                    and `resumed <ms>` (its first event committed after it)
  *   replier <nats> <dir>             runtime "replier": /counter/portals/bump, a count per key
  *   asker <nats> <dir> <requests>    runtime "asker": asks /counter/portals/bump for every number,
  *                                    1,000 per atom
@@ -52,41 +58,53 @@ async function live(runtime: string, dataDir: string) {
 }
 
 if (role === "producer") {
-  const events = Number(fourth);
-  const { link, system } = await live("producer", third);
+  const [events, tag] = [Number(fourth), fifth ?? ""];
+  const { link, system } = await live(`producer${tag}`, third);
   system.launch(
-    PortalsApp("src", (app) => {
+    PortalsApp(`src${tag}`, (app) => {
       const feed = app.sequencers.random<number>({ name: "feed" });
       app.workflows<number, number>("out").source(feed.stream).map((x) => x).sink();
     }),
   );
   // A new reader starts at the stream's end (docs/semantics.md, rule 7): wait for it, then feed
   // the numbers into the sequencer at full speed.
-  await until(() => link.runtimeOf("/sink") === "consumer");
+  await until(() => link.runtimeOf(`/sink${tag}`) === `consumer${tag}`);
   await new Promise((r) => setTimeout(r, 200));
   say(`start ${Date.now()}`);
-  system.launch(PortalsApp("gen", (app) => app.connections.connect(app.generators.fromRange(0, events, ATOM).stream, app.registry.sequencers.get<number>("/src/sequencers/feed"))));
+  system.launch(PortalsApp(`gen${tag}`, (app) => app.connections.connect(app.generators.fromRange(0, events, ATOM).stream, app.registry.sequencers.get<number>(`/src${tag}/sequencers/feed`))));
 } else if (role === "consumer") {
-  const events = Number(fourth);
-  const { link, system } = await live("consumer", third);
-  await until(() => link.runtimeOf("/src") === "producer");
-  const last = Sinks.memory<number>();
-  system.launch(
-    PortalsApp("sink", (app) =>
-      void app
-        .workflows<number, number>("count")
-        .source(app.registry.streams.get<number>("/src/workflows/out/stream"))
-        .key((x) => x % 1000)
-        .map((x, ctx) => {
-          const n = ctx.perKey("n", 0);
-          n.set(n.get() + 1);
-          return x;
-        })
-        .filter((x) => x === events - 1)
-        .sink(last),
-    ),
+  const [events, tag, mode] = [Number(fourth), fifth ?? "", sixth];
+  const { link, system } = await live(`consumer${tag}`, third);
+  await until(() => link.runtimeOf(`/src${tag}`) === `producer${tag}`);
+  // One event per atom reaches the sink: the count's progress, without a sink as large as the stream.
+  const marks = Sinks.memory<number>();
+  const app = PortalsApp(`sink${tag}`, (app) =>
+    void app
+      .workflows<number, number>("count")
+      .source(app.registry.streams.get<number>(`/src${tag}/workflows/out/stream`))
+      .key((x) => x % 1000)
+      .map((x, ctx) => {
+        const n = ctx.perKey("n", 0);
+        n.set(n.get() + 1);
+        return x;
+      })
+      .filter((x) => x % ATOM === ATOM - 1)
+      .sink(marks),
   );
-  await until(() => last.committed.length === 1);
+  if (mode === "again") {
+    const begun = performance.now();
+    system.restoreLatest([app]);
+    say(`restored ${Date.now()} ${Math.round(performance.now() - begun)}`);
+    await until(() => marks.committed.length > 0);
+    say(`resumed ${Date.now()}`);
+  } else {
+    system.launch(app);
+    if (mode === "first") {
+      await until(() => (marks.committed.at(-1) ?? 0) >= events / 2);
+      say(`half ${Date.now()}`);
+    }
+  }
+  await until(() => marks.committed.at(-1) === events - 1);
   say(`done ${Date.now()} ${events}`);
 } else if (role === "replier") {
   const { system } = await live("replier", third);
