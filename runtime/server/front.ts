@@ -4,9 +4,10 @@
  * every worker, as partition i of N on worker i, one worker after the other; every other call is
  * passed to worker 0 (by @fastify/reply-from, Fastify's maintained proxy, which streams bodies
  * both ways, so tails work through it), which forwards asks of other runtimes' portals through the
- * cluster as any runtime does; stopping an application stops it on every worker. `GET
- * /v1/workers` lists the workers. Mutating calls need the token, here and on the workers (they
- * share it).
+ * cluster as any runtime does; stopping an application stops it on every worker, and `GET
+ * /v1/apps` lists the applications of every worker, each with its partitions. `GET /v1/workers`
+ * lists the workers (their own addresses serve their metrics). Mutating calls need the token,
+ * here and on the workers (they share it).
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import replyFrom from "@fastify/reply-from";
@@ -110,6 +111,25 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
       return reply.code(failed[0]!.status).send({ error: `stopped on ${stopped.join(", ")}; on ${failed.map((a) => `${a.worker.runtime}: ${a.body.error ?? a.status}`).join("; ")}` });
     }
     return reply.code(answers[0]!.status).send({ ...answers[0]!.body, workers: workers.map((w) => w.runtime) });
+  });
+
+  // Every worker's applications: one entry per application, with the partition each worker runs.
+  app.get("/v1/apps", async (request, reply) => {
+    const workers = options.pool.states;
+    const answers = await Promise.all(workers.map((w) => (w.url === undefined ? undefined : forward(w, "GET", "/v1/apps", undefined, request.headers))));
+    const merged = new Map<string, Record<string, unknown> & { partitions: unknown[] }>();
+    const away: string[] = [];
+    answers.forEach((answer, i) => {
+      const apps = answer?.status === 200 ? answer.body.apps : undefined;
+      if (!Array.isArray(apps)) return void away.push(workers[i]!.runtime);
+      for (const a of apps as { name: string; partition?: string; deployment?: number; stopped?: boolean }[]) {
+        const { partition, ...rest } = a;
+        const entry = merged.get(a.name) ?? { ...rest, partitions: [] };
+        entry.partitions.push({ partition: partition ?? `${i}/${workers.length}`, runtime: workers[i]!.runtime, deployment: a.deployment, stopped: a.stopped === true });
+        merged.set(a.name, entry);
+      }
+    });
+    return reply.send({ apps: [...merged.values()], ...(away.length > 0 ? { away } : {}) });
   });
 
   app.all("/*", async (request, reply) => {

@@ -76,8 +76,23 @@ test.each(SEEDS)("seed %i: SIGKILL of a worker, the front, the producer, the rea
   await deploy(servers.kr, join(MODULES, "echo.ts"));
   // A JSON body passes through the front as it came (worker 0 forwards the ask to kr).
   expect(await servers.front.call("POST", "/v1/portals/echo/echo", { w: ["x", 1] })).toMatchObject({ status: 200, json: { reply: { w: ["x", 1] } } });
-  // Calls other than deployments go to worker 0, which runs partition 0/2.
-  expect((await servers.front.call("GET", "/v1/apps")).json.apps).toMatchObject([{ name: "partial", partition: "0/2" }]);
+  // The front lists every worker's applications, each with its partitions.
+  expect((await servers.front.call("GET", "/v1/apps")).json).toEqual({
+    apps: [
+      {
+        name: "partial",
+        path: "/partial",
+        deployment: 1,
+        portals: [],
+        streams: [],
+        stopped: false,
+        partitions: [
+          { partition: "0/2", runtime: "kw-0", deployment: 1, stopped: false },
+          { partition: "1/2", runtime: "kw-1", deployment: 1, stopped: false },
+        ],
+      },
+    ],
+  });
   expect(await servers.front.call("POST", "/v1/deployments?partition=0/2", undefined, { raw: "export default 1", type: "application/javascript" })).toMatchObject({
     status: 400,
     json: { error: "this server runs 2 workers and deploys partition i of 2 to worker i itself: leave out ?partition=" },
