@@ -125,7 +125,8 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
       for (const a of apps as { name: string; partition?: string; deployment?: number; stopped?: boolean }[]) {
         const { partition, ...rest } = a;
         const entry = merged.get(a.name) ?? { ...rest, partitions: [] };
-        entry.partitions.push({ partition: partition ?? `${i}/${workers.length}`, runtime: workers[i]!.runtime, deployment: a.deployment, stopped: a.stopped === true });
+        // Without a partition: deployed to that worker's own address, not through the front.
+        entry.partitions.push({ ...(partition !== undefined ? { partition } : {}), runtime: workers[i]!.runtime, deployment: a.deployment, stopped: a.stopped === true });
         merged.set(a.name, entry);
       }
     });

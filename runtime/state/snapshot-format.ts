@@ -18,7 +18,7 @@ import { sha256 } from "@noble/hashes/sha2";
 export const SNAPSHOT_FORMAT = 5;
 /**
  * Versions it reads: 4 differs only in its deltas, which hold every parked continuation of a task
- * (5's hold those of the keys that changed), and reads as it is.
+ * (5's hold those that changed, and the ids of those that ended), and reads as it is.
  */
 const READS: readonly number[] = [4, SNAPSHOT_FORMAT];
 
