@@ -77,6 +77,8 @@ export class StreamExport implements Consumer {
   private readonly stopListening: () => void;
   /** Ends of checkpoints stored while nobody read the stream, and when (`Date.now()`): atoms held for a reader to come. */
   private readonly unread: { readonly end: number; readonly at: number }[] = [];
+  /** Drops the held atoms when they are due ({@link StreamExport.dropHeld}). */
+  private dropTimer: NodeJS.Timeout | undefined;
   /** Settles when the current pump ends. */
   private pumped: Promise<void> = Promise.resolve();
 
@@ -133,6 +135,7 @@ export class StreamExport implements Consumer {
       return;
     }
     this.unread.length = 0;
+    clearTimeout(this.dropTimer);
     this.covered = Math.max(this.covered, end);
     if (!this.pumping) this.pumped = this.pump();
   }
@@ -146,21 +149,39 @@ export class StreamExport implements Consumer {
   /**
    * Atoms before `end` are covered while no other runtime reads the stream: those covered more
    * than {@link UNREAD_HOLD_MS} ago are dropped, so a reader deployed meanwhile (whose entry this
-   * runtime hears of a little later) still gets the ones it could have read. While the cluster
-   * cannot be reached none are dropped: a reader may have come that this runtime has not heard of.
+   * runtime hears of a little later) still gets the ones it could have read.
    */
   private hold(end: number): void {
+    if (end > (this.unread.at(-1)?.end ?? this.cursor.position)) this.unread.push({ end, at: Date.now() });
+    this.dropHeld();
+  }
+
+  /**
+   * Drops the held atoms covered more than {@link UNREAD_HOLD_MS} ago, and comes back when the
+   * next ones are due (an idle runtime takes no checkpoint that would): a reader deployed later
+   * starts after them (docs/semantics.md, rule 7). While the cluster cannot be reached none are
+   * dropped: a reader may have come that this runtime has not heard of.
+   */
+  private dropHeld(): void {
+    clearTimeout(this.dropTimer);
+    this.dropTimer = undefined;
+    if (this.closed || this.unread.length === 0 || this.publishes()) return;
     const now = Date.now();
-    if (end > (this.unread.at(-1)?.end ?? this.cursor.position)) this.unread.push({ end, at: now });
-    if (!this.connection.reachable) return;
-    let drop = -1;
-    while (this.unread.length > 0 && this.unread[0]!.at <= now - UNREAD_HOLD_MS) drop = this.unread.shift()!.end;
-    while (this.cursor.position < drop && this.cursor.hasNext()) this.cursor.next();
+    if (this.connection.reachable) {
+      let drop = -1;
+      while (this.unread.length > 0 && this.unread[0]!.at <= now - UNREAD_HOLD_MS) drop = this.unread.shift()!.end;
+      while (this.cursor.position < drop && this.cursor.hasNext()) this.cursor.next();
+    }
+    const next = this.unread[0];
+    // Cut off: looked at again a hold later (a reconnection is heard too, but may not be the only way back).
+    const wait = next === undefined ? undefined : this.connection.reachable ? next.at + UNREAD_HOLD_MS - now : UNREAD_HOLD_MS;
+    if (wait !== undefined) this.dropTimer = setTimeout(() => this.dropHeld(), Math.max(0, wait)).unref();
   }
 
   /** Stops publishing; resolves once a publish in flight has ended. */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.dropTimer);
     this.stopListening();
     await this.pumped;
   }

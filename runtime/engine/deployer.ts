@@ -73,7 +73,7 @@ export function deploy(engine: Engine, plan: Plan, sinks: SinkStart): void {
  * anything changes. Paths in `provided` are taken as there: the system adds them before the
  * deployment, or reports why it cannot (streams of other runtimes, docs/cluster.md).
  */
-export function checkDeployment(engine: Engine, plan: Plan, earlier: readonly Plan[], provided: ReadonlySet<string> = NONE): string[] {
+export function checkDeployment(engine: Engine, plan: Plan, earlier: readonly Plan[], provided: ReadonlySet<string> = NONE, cluster = false): string[] {
   const problems: string[] = [];
   if (engine.apps.includes(plan.app) || earlier.some((p) => p.app === plan.app)) {
     problems.push("it is already launched in this system (give each application a name of its own)");
@@ -86,7 +86,9 @@ export function checkDeployment(engine: Engine, plan: Plan, earlier: readonly Pl
     if ((found === undefined || found.kind !== r.kind) && !launched(r.path, r.kind)) {
       const users = engine.apps.filter((a) => !a.startsWith(`/${SYSTEM_APP_PREFIX}`));
       const known = users.length > 0 ? users.join(", ") : "none";
-      const problem = `${r.neededBy} needs ${r.what}, which no launched application defines; launch the application that defines it first (launched: ${known})`;
+      const problem = cluster
+        ? `${r.neededBy} needs ${r.what}, which no application of this runtime or of the cluster (as this runtime heard of it) defines; launch the application that defines it first, or deploy again in a moment if another runtime has just launched it (launched here: ${known})`
+        : `${r.neededBy} needs ${r.what}, which no launched application defines; launch the application that defines it first (launched: ${known})`;
       // A portal is two requirements (its request sequencer and reply splitter): report it once.
       if (!problems.includes(problem)) problems.push(problem);
     }

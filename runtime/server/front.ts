@@ -104,13 +104,15 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
     if (away.length > 0) return reply.code(503).send({ error: `${away.map((w) => w.runtime).join(", ")} ${away.length === 1 ? "is" : "are"} not running now; stop it again once every worker runs (GET /v1/workers)` });
     const answers: PartitionAnswer[] = [];
     for (const worker of workers) answers.push(await forward(worker, "DELETE", `/v1/apps/${encodeURIComponent(request.params.app)}`, undefined, request.headers));
-    const failed = answers.filter((a) => a.status >= 300);
-    if (failed.length === answers.length) return reply.code(failed[0]!.status).send(failed[0]!.body);
+    const stopped = answers.filter((a) => a.status < 300);
+    // A worker that does not run it (a partition it refused): nothing to stop there.
+    const failed = answers.filter((a) => a.status >= 300 && a.status !== 404);
+    if (stopped.length === 0 && failed.length === 0) return reply.code(answers[0]!.status).send(answers[0]!.body);
     if (failed.length > 0) {
-      const stopped = answers.filter((a) => a.status < 300).map((a) => a.worker.runtime);
-      return reply.code(failed[0]!.status).send({ error: `stopped on ${stopped.join(", ")}; on ${failed.map((a) => `${a.worker.runtime}: ${a.body.error ?? a.status}`).join("; ")}` });
+      const done = stopped.length === 0 ? "" : `stopped on ${stopped.map((a) => a.worker.runtime).join(", ")}; `;
+      return reply.code(failed[0]!.status).send({ error: `${done}on ${failed.map((a) => `${a.worker.runtime}: ${a.body.error ?? a.status}`).join("; ")}` });
     }
-    return reply.code(answers[0]!.status).send({ ...answers[0]!.body, workers: workers.map((w) => w.runtime) });
+    return reply.code(stopped[0]!.status).send({ ...stopped[0]!.body, workers: stopped.map((a) => a.worker.runtime) });
   });
 
   // Every worker's applications: one entry per application, with the partition each worker runs.

@@ -38,7 +38,7 @@ export function checkLaunches(engine: Engine, launches: readonly Launch[], list:
     const reserved = asks === undefined && app.name.startsWith(SYSTEM_APP_PREFIX);
     const found = reserved
       ? [`names starting with "${SYSTEM_APP_PREFIX}" are reserved for the system's own applications; rename it`]
-      : checkDeployment(engine, app.plan, launches.slice(0, i).map((l) => l.app.plan), linked?.provides);
+      : checkDeployment(engine, app.plan, launches.slice(0, i).map((l) => l.app.plan), linked?.provides, linked !== undefined);
     for (const r of app.plan.requires) {
       const owner = `/${r.path.split("/")[1]}`;
       if (engine.isStopped(owner)) found.push(`${r.neededBy} needs ${r.what} of application ${owner.slice(1)}, which was stopped`);

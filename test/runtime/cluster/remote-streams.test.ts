@@ -182,7 +182,10 @@ describe("a stream of runtime A read on runtime B", () => {
   test("a path no runtime has is a launch error naming it", async () => {
     const b = await runtime("rt-b2");
     const missing = billing(Sinks.memory<number>(), "/nowhere/workflows/x/stream", "lost").app;
-    expect(() => b.launch(missing)).toThrow(/needs stream \/nowhere\/workflows\/x\/stream, which no launched application defines/);
+    // In a cluster the message says where it looked, and that a runtime may not have heard yet.
+    expect(() => b.launch(missing)).toThrow(
+      "/lost/workflows/bill needs stream /nowhere/workflows/x/stream, which no application of this runtime or of the cluster (as this runtime heard of it) defines; launch the application that defines it first, or deploy again in a moment if another runtime has just launched it (launched here: none)",
+    );
     expect(b.applications).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
 /**
  * What an export does with atoms no other runtime reads (docs/cluster.md, "Exports on
- * interest"): it holds them a while for a reader being deployed, then drops them, and drops none
- * while the cluster cannot be reached. The export here has no server: its connection never
+ * interest"): it holds them a while for a reader being deployed, then drops them (on time, also
+ * on a runtime with nothing else to do), and drops none while the cluster cannot be reached. The export here has no server: its connection never
  * connects, so nothing is published and the stream shows what the export still holds.
  */
 import { afterEach, describe, expect, test, vi } from "vitest";
@@ -52,6 +52,17 @@ describe("an export of a stream no other runtime reads", () => {
     vi.advanceTimersByTime(UNREAD_HOLD_MS);
     checkpointed(6);
     expect(held()).toEqual([6]);
+  });
+
+  test("drops them when they are due on an idle runtime too, with no checkpoint to come (a late reader starts after them)", () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const { checkpointed, held } = unreadExport(true);
+    checkpointed(1);
+    checkpointed(2);
+    vi.advanceTimersByTime(UNREAD_HOLD_MS - 1);
+    expect(held()).toEqual([1, 2]);
+    vi.advanceTimersByTime(1);
+    expect(held()).toEqual([]);
   });
 
   test("drops nothing while the cluster cannot be reached: a reader may have come that it has not heard of", () => {

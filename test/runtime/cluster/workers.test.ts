@@ -157,6 +157,12 @@ test.each(SEEDS)("seed %i: SIGKILL of a worker, the front, the producer, the rea
   for (const w of await workersOf(servers.front)) {
     expect((await (await fetch(`${w.url}/v1/apps`)).json()).apps).toMatchObject([{ name: "partial", stopped: true }]);
   }
+  // An application deployed to one worker's own address: listed without a partition, and stopped
+  // through the front where it runs (the other worker has nothing to stop).
+  await deploy({ ...servers.front, url: (await workersOf(servers.front))[0]!.url! }, join(MODULES, "counter.ts"));
+  expect((await servers.front.call("GET", "/v1/apps")).json.apps.find((a: { name: string }) => a.name === "counter").partitions).toEqual([{ runtime: "kw-0", deployment: 2, stopped: false }]);
+  expect(await servers.front.call("DELETE", "/v1/apps/counter")).toMatchObject({ status: 200, json: { stopped: "counter", workers: ["kw-0"] } });
+  expect(await servers.front.call("DELETE", "/v1/apps/nothing")).toMatchObject({ status: 404 });
   for (const s of Object.values(servers)) await s.stop();
   // The front stopped its workers: none is left running.
   const left = (await import("node:child_process")).execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("\n").filter((l) => l.includes(dirsOf.front));
