@@ -73,7 +73,7 @@ function nodeRate(text: string): { rate: number; heap: number } {
   const module = { exports: {} };
   new Function("require", "module", "exports", js)(() => portals, module, module.exports);
   const system = portals.Systems.test({ seed: 0, log: () => undefined });
-  for (const app of exportedApplications(module.exports, "keyed.ts")) system.launch(app);
+  for (const app of exportedApplications(module.exports, "module keyed.ts")) system.launch(app);
   const started = performance.now();
   system.stepUntilComplete();
   const rate = system.stats.events / ((performance.now() - started) / 1000);

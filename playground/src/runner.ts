@@ -87,7 +87,7 @@ export function moduleName(path: string): string {
  */
 export function applicationsOf(exports: Record<string, unknown>, path: string): Application[] {
   // What `export default` wrote (TypeScript's CommonJS output), as an ES module's default export.
-  return exportedApplications(Object.hasOwn(exports, "default") ? exports.default : undefined, moduleName(path));
+  return exportedApplications(Object.hasOwn(exports, "default") ? exports.default : undefined, `module ${moduleName(path)}`);
 }
 
 /**

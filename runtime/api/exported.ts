@@ -10,19 +10,19 @@ export const EXPORT_FIX = "end the module with `export default PortalsApp(name, 
 /**
  * The applications of a module's default export `exported` (from its namespace object), in order.
  *
- * @param module how to name the module in messages
+ * @param module how to name the module in messages, a noun phrase (`module app.ts`)
  * @throws TypeError naming the module when there is no default export, an empty array, or
  *   something else than an application (also one built with another copy of portals-ts)
  */
 export function exportedApplications(exported: unknown, module: string): Application[] {
   const value = fromCommonJs(exported);
-  if (value === undefined) throw new TypeError(`module ${module} has no default export; ${EXPORT_FIX}`);
+  if (value === undefined) throw new TypeError(`${module} has no default export; ${EXPORT_FIX}`);
   const apps: unknown[] = Array.isArray(value) ? value : [value];
-  if (apps.length === 0) throw new TypeError(`module ${module} default-exports an empty array; ${EXPORT_FIX}`);
+  if (apps.length === 0) throw new TypeError(`${module} default-exports an empty array; ${EXPORT_FIX}`);
   apps.forEach((app, i) => {
     if (!(app instanceof Application)) {
       const where = Array.isArray(value) ? `element ${i} of the default export` : "the default export";
-      throw new TypeError(`module ${module}: ${where} is ${what(app)}, not an application; ${EXPORT_FIX}`);
+      throw new TypeError(`${module}: ${where} is ${what(app)}, not an application; ${EXPORT_FIX}`);
     }
   });
   return apps as Application[];

@@ -52,7 +52,7 @@ export async function loadApplications(modulePath: string): Promise<Application[
     throw loadFailure(modulePath, file, thrown);
   }
   try {
-    return exportedApplications(loaded.default, modulePath);
+    return exportedApplications(loaded.default, `module ${modulePath}`);
   } catch (thrown) {
     throw new UsageError((thrown as Error).message);
   }

@@ -135,7 +135,8 @@ describe("a server with the inventory deployed", () => {
     expect(modules()).toEqual(before);
     const missing = await deploy(server, "needs-missing.mjs");
     expect(missing).toMatchObject({ status: 422, json: { problems: [expect.stringContaining("/missing/workflows/w/stream")] } });
-    expect(await deploy(server, "not-an-app.mjs")).toMatchObject({ status: 422, json: { error: expect.stringContaining("not an application") } });
+    // Found by a fresh user: the message said "module the module".
+    expect(await deploy(server, "not-an-app.mjs")).toMatchObject({ status: 422, json: { error: expect.stringMatching(/^the module: the default export is a number \(42\), not an application; end the module with/) } });
     // The same code again is an upgrade that changes nothing.
     expect(await deploy(server, "inventory.mjs")).toMatchObject({ status: 200, json: { upgraded: ["inventory"], changed: [] } });
     expect(await server.call("POST", "/v1/deployments", undefined, { raw: "", type: "application/javascript" })).toMatchObject({ status: 400 });
