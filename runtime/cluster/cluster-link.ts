@@ -265,7 +265,7 @@ class NatsLink implements LiveLink, ClusterLink {
           const owner = entryOf(await live.directory.get(key))?.runtime;
           if (owner === this.runtime) continue;
           if (owner === undefined) throw new LiveError("unavailable", `cannot claim ${app} in the cluster: ${describe(thrown)}`);
-          throw new ApplicationError(app, [partition === undefined ? takenBy(owner) : `partition ${showPartition(partition)} of it runs on runtime ${owner}; deploy another partition here, or this one elsewhere`]);
+          throw new ApplicationError(app, [partition === undefined ? takenBy(owner) : partitionTakenBy(partition, owner)]);
         }
       }
     } catch (thrown) {
@@ -314,7 +314,7 @@ class NatsLink implements LiveLink, ClusterLink {
     const other = parts.find((e) => e.partition!.count !== plan.partition!.count);
     if (other !== undefined) return `it runs as ${other.partition!.count} partitions, and this is partition ${showPartition(plan.partition)}; deploy partitions of ${other.partition!.count} (a snapshot restores only into the partition count it was taken with)`;
     const same = this.directory.findPartition(plan.app, plan.partition);
-    if (same !== undefined && same.runtime !== this.runtime) return `partition ${showPartition(plan.partition)} of it runs on runtime ${same.runtime}; deploy another partition here, or this one elsewhere`;
+    if (same !== undefined && same.runtime !== this.runtime) return partitionTakenBy(plan.partition, same.runtime);
     return undefined;
   }
 
@@ -727,6 +727,11 @@ function ownerOf(path: string): string {
 /** The message of a name another runtime holds. */
 function takenBy(runtime: string): string {
   return `runtime ${runtime} of the cluster has an application of this name (running or stopped: a cluster does not give names back yet, docs/cluster.md); give this one another name`;
+}
+
+/** The message of a partition another runtime runs. */
+function partitionTakenBy(partition: Partition, runtime: string): string {
+  return `partition ${showPartition(partition)} of it runs on runtime ${runtime}; deploy another partition here, or this one elsewhere`;
 }
 
 /**

@@ -15,7 +15,7 @@ export interface Partition {
 }
 
 /** At most this many partitions: far more than runtimes a cluster would run one application on. */
-export const MAX_PARTITIONS = 1024;
+const MAX_PARTITIONS = 1024;
 
 /**
  * The partition (0 to `count - 1`) of `key`: FNV-1a (32 bits) of the key's UTF-16 code units,
