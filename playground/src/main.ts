@@ -291,7 +291,9 @@ function showTab(file: string | undefined, offset = 0): void {
 }
 
 function showStats(stats: RunStats): void {
-  const rate = stats.steppingMs > 0 ? Math.round((stats.events / stats.steppingMs) * 1000) : 0;
+  const perSecond = stats.steppingMs > 0 ? (stats.events / stats.steppingMs) * 1000 : 0;
+  // A run that moved events never shows 0 events/s (a slow one, or a loaded machine, rounds down to it).
+  const rate = perSecond === 0 || perSecond >= 1 ? Math.round(perSecond) : perSecond.toPrecision(1);
   $("counters").textContent = `steps ${stats.steps} · atoms ${stats.atoms} · events ${stats.events} · parked ${stats.parked} · ${rate} events/s`;
   $("counters").dataset.events = String(stats.events);
   $("counters").dataset.steppingMs = stats.steppingMs.toFixed(1);
