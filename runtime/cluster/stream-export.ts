@@ -140,10 +140,30 @@ export class StreamExport implements Consumer {
     if (!this.pumping) this.pumped = this.pump();
   }
 
-  /** Readers may have come: the atoms held for one go out now, when one did (a stored checkpoint covers them). */
+  /**
+   * Readers may have come: when one did, the atoms held for it go out after the next checkpoint,
+   * which is asked for now. Not at once: the checkpoints that covered them did not hold them
+   * ({@link StreamExport.expendable}), and what is published must be in a stored snapshot, or a
+   * crash would leave a gap in what the reader gets.
+   */
   heard(): void {
-    const held = this.unread.at(-1);
-    if (held !== undefined && this.publishes()) this.release(held.end);
+    if (this.unread.length === 0 || !this.publishes()) return;
+    this.unread.length = 0;
+    clearTimeout(this.dropTimer);
+    // No checkpoint holds the atoms after the cursor: `waiting` until one is taken.
+    this.taken = this.cursor.position;
+    this.runningLow();
+  }
+
+  /**
+   * While it only holds atoms for a reader that may come (nobody reads the stream, none are
+   * owed, the cluster can be reached), a snapshot records the export as having read them all:
+   * held atoms do not make every checkpoint larger (a producer's input streams held as many
+   * atoms as the stream it published, and tripled its checkpoints), and a crash drops them as the
+   * hold would have (docs/cluster.md, "Exports on interest").
+   */
+  expendable(): boolean {
+    return !this.pumping && this.covered <= this.cursor.position && this.connection.reachable && !this.publishes();
   }
 
   /**

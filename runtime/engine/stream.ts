@@ -10,6 +10,12 @@ import type { Atom } from "./atom.js";
 export interface Consumer {
   /** Called after an atom was appended to a stream it reads. */
   wake(): void;
+  /**
+   * True when the atoms it has not read need not survive a crash: a snapshot taken now records
+   * it as having read every atom (a cluster's export holding atoms for a reader that may come,
+   * docs/cluster.md, "Exports on interest"). Absent: false.
+   */
+  expendable?(): boolean;
 }
 
 /** A consumer's read position in a stream. */
@@ -69,6 +75,8 @@ export class AtomicStream {
   private base = 0;
   /** The end when the stream was last saved or loaded: a delta holds the atoms after it. */
   private savedEnd = 0;
+  /** The first atom the last save or load held: a delta whose first atom is before it writes its atoms again. */
+  private savedFirst = 0;
   private readonly cursors: Cursor[] = [];
   /** Observers of every appended atom (a live system's tails); not consumers, not in snapshots. */
   private watchers: ((atom: Atom) => void)[] | undefined;
@@ -127,17 +135,23 @@ export class AtomicStream {
   /**
    * The stream as plain data (snapshots, docs/snapshots.md); with `delta`, only the atoms
    * appended since the previous save (unread atoms waiting long, such as an export's, are not
-   * written again by every checkpoint).
+   * written again by every checkpoint). An expendable consumer ({@link Consumer.expendable}) is
+   * saved as having read every atom; a delta that needs atoms the previous save left out for it
+   * (it is no longer expendable) writes them again.
    */
   save(delta = false): StreamState {
-    const from = delta ? Math.max(this.savedEnd, this.base) : this.base;
+    const end = this.end;
+    const cursors = this.cursors.map((c) => (c.consumer.expendable?.() === true ? { position: end, portalPending: 0 } : { position: c.position, portalPending: c.portalPending }));
+    const first = cursors.reduce((low, c) => Math.min(low, c.position), end);
+    const from = delta && first >= this.savedFirst ? Math.max(this.savedEnd, first) : first;
     const state: StreamState = {
-      end: this.end,
+      end,
       atoms: this.buffer.slice(this.head + (from - this.base)) as Atom[],
-      cursors: this.cursors.map((c) => ({ position: c.position, portalPending: c.portalPending })),
-      ...(delta ? { first: this.base } : {}),
+      cursors,
+      ...(delta ? { first } : {}),
     };
-    this.savedEnd = this.end;
+    this.savedEnd = end;
+    this.savedFirst = first;
     return state;
   }
 
@@ -155,6 +169,7 @@ export class AtomicStream {
     this.end = saved.end;
     this.savedEnd = saved.end;
     this.base = saved.end - saved.atoms.length;
+    this.savedFirst = this.base;
     this.head = 0;
     this.buffer = [...saved.atoms];
     this.unread = saved.atoms.map((_, i) => saved.cursors.filter((c) => c.position <= this.base + i).length);
@@ -189,7 +204,7 @@ export function applyStreamDelta(previous: StreamState, delta: StreamState): Str
   if (delta.first === undefined) return delta;
   const from = delta.end - delta.atoms.length;
   const previousFirst = previous.end - previous.atoms.length;
-  if (delta.first < previousFirst || (delta.first < from && from !== previous.end)) {
+  if (delta.first < from && (delta.first < previousFirst || from !== previous.end)) {
     throw new Error(`the delta of a stream needs atoms ${delta.first} to ${from} of the snapshot before it, which has ${previousFirst} to ${previous.end}`);
   }
   const kept = delta.first < from ? previous.atoms.slice(delta.first - previousFirst) : [];

@@ -6,13 +6,13 @@
  */
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { atom } from "../../../runtime/engine/atom.js";
-import { AtomicStream } from "../../../runtime/engine/stream.js";
+import { applyStreamDelta, AtomicStream, type StreamState } from "../../../runtime/engine/stream.js";
 import { createCodec } from "../../../runtime/state/codec.js";
 import { StreamExport, UNREAD_HOLD_MS } from "../../../runtime/cluster/stream-export.js";
 import type { ClusterConnection } from "../../../runtime/cluster/nats.js";
 import type { Fence } from "../../../runtime/cluster/identity.js";
 
-/** An export of a new stream that nobody reads, on a connection that is `reachable` or not and never connects. */
+/** An export of a new stream on a connection that never connects, `reachable` or not; another runtime reads the stream while `reader.reads`. */
 function unreadExport(reachable: boolean) {
   const stream = new AtomicStream("/shop/workflows/orders/stream");
   const connection = {
@@ -20,15 +20,24 @@ function unreadExport(reachable: boolean) {
     atomStream: () => new Promise<string>(() => {}),
     onReconnect: () => () => {},
     ready: () => new Promise(() => {}),
-  } as unknown as ClusterConnection;
-  const exported = new StreamExport(stream, "rt-a", connection, {} as Fence, createCodec, () => {}, () => {}, () => false);
+  } as unknown as { reachable: boolean } & ClusterConnection;
+  const reader = { reads: false, asked: 0 };
+  const exported = new StreamExport(stream, "rt-a", connection, {} as Fence, createCodec, () => {}, () => void reader.asked++, () => reader.reads);
   /** Appends an atom of `values`, and a checkpoint that covers it is stored. */
   const checkpointed = (...values: number[]): void => {
     stream.append(atom(values.map(() => 0), values, undefined, false, false));
     exported.release(exported.take());
   };
-  const held = (): number[] => stream.save().atoms.flatMap((a) => a.values as number[]);
-  return { exported, checkpointed, held };
+  const valuesOf = (state: StreamState): number[] => state.atoms.flatMap((a) => a.values as number[]);
+  /** The atoms the export holds: what a snapshot taken while the cluster cannot be reached would hold. */
+  const held = (): number[] => {
+    const was = connection.reachable;
+    connection.reachable = false;
+    const state = stream.save();
+    connection.reachable = was;
+    return valuesOf(state);
+  };
+  return { stream, exported, checkpointed, held, reader, valuesOf };
 }
 
 afterEach(() => {
@@ -72,5 +81,38 @@ describe("an export of a stream no other runtime reads", () => {
     vi.advanceTimersByTime(10 * UNREAD_HOLD_MS);
     checkpointed(2);
     expect(held()).toEqual([1, 2]);
+  });
+
+  test("is saved as having read the atoms it holds: they make no checkpoint larger, and a crash drops them as the hold would", () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const { stream, checkpointed, held, valuesOf } = unreadExport(true);
+    checkpointed(1, 2);
+    checkpointed(3);
+    expect(held()).toEqual([1, 2, 3]);
+    const saved = stream.save();
+    expect({ atoms: valuesOf(saved), cursors: saved.cursors }).toEqual({ atoms: [], cursors: [{ position: 2, portalPending: 0 }] });
+  });
+
+  test("when a reader comes, asks for a checkpoint, which holds the held atoms again, and publishes them only once it is stored", () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const { stream, exported, checkpointed, reader, valuesOf } = unreadExport(true);
+    checkpointed(1);
+    const chain = stream.save(); // a full snapshot without the held atom
+    checkpointed(2);
+    reader.reads = true;
+    exported.heard();
+    expect({ waiting: exported.waiting, asked: reader.asked, expendable: exported.expendable() }).toEqual({ waiting: true, asked: 1, expendable: false });
+    // Nothing is published before that checkpoint: the export is not pumping, so it could still be saved as expendable were the reader to leave.
+    reader.reads = false;
+    expect(exported.expendable()).toBe(true);
+    reader.reads = true;
+    const end = exported.take();
+    const delta = stream.save(true);
+    expect({ atoms: valuesOf(delta), first: delta.first, end }).toEqual({ atoms: [1, 2], first: 0, end: 2 });
+    // The chain restores them: the delta writes again what the snapshot before it left out.
+    const restored = applyStreamDelta(chain, delta);
+    expect({ atoms: valuesOf(restored), cursors: restored.cursors }).toEqual({ atoms: [1, 2], cursors: [{ position: 0, portalPending: 0 }] });
+    exported.release(end);
+    expect({ waiting: exported.waiting, expendable: exported.expendable() }).toEqual({ waiting: false, expendable: false });
   });
 });
