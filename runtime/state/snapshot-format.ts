@@ -15,12 +15,13 @@
 import { sha256 } from "@noble/hashes/sha2";
 
 /** Version of the format this runtime writes. */
-export const SNAPSHOT_FORMAT = 5;
+export const SNAPSHOT_FORMAT = 6;
 /**
- * Versions it reads: 4 differs only in its deltas, which hold every parked continuation of a task
- * (5's hold those that changed, and the ids of those that ended), and reads as it is.
+ * Versions it reads: 5 writes continuation tables as records (6 by column), and 4 also differs
+ * in its deltas, which hold every parked continuation of a task (5's hold those that changed,
+ * and the ids of those that ended); both read as they are.
  */
-const READS: readonly number[] = [4, SNAPSHOT_FORMAT];
+const READS: readonly number[] = [4, 5, SNAPSHOT_FORMAT];
 
 /** The SHA-256 of some bytes, as snapshots are framed and checked with. */
 let digest: (bytes: Uint8Array) => Uint8Array = sha256;
@@ -76,7 +77,7 @@ export function snapshotHeader(bytes: Uint8Array): SnapshotHeader {
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, HEADER);
   const format = view.getUint16(MAGIC.length);
-  if (!READS.includes(format)) throw new SnapshotError(`snapshot format version ${format}; this runtime reads versions ${READS.join(" and ")}`);
+  if (!READS.includes(format)) throw new SnapshotError(`snapshot format version ${format}; this runtime reads versions ${READS.slice(0, -1).join(", ")} and ${READS.at(-1)}`);
   return { kind: view.getUint8(KIND) === 0 ? "full" : "delta", sequence: view.getUint32(SEQUENCE) };
 }
 

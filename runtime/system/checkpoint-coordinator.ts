@@ -13,7 +13,7 @@ import type { Codec } from "../state/codec.js";
 import { SnapshotError, unframeSnapshot } from "../state/snapshot-format.js";
 import type { SnapshotStore } from "../state/snapshot-store.js";
 import { checkManifest, manifestOf } from "./manifest.js";
-import { decodeSnapshot, encodeSnapshot, resolveChain, type SnapshotData } from "./snapshot.js";
+import { decodePayload, decodeSnapshot, encodeSnapshot, resolveChain, type SnapshotData } from "./snapshot.js";
 
 /** Where and how often a system snapshots itself. */
 export interface SnapshotOptions {
@@ -295,7 +295,7 @@ function chainFrom(store: SnapshotStore, ids: readonly string[], codec: Codec): 
     }
     let data: SnapshotData;
     try {
-      data = codec.decode(payload) as SnapshotData;
+      data = decodePayload(payload, codec);
     } catch (thrown) {
       // Intact bytes (the checksum held) that this program cannot decode: an older snapshot
       // would not fit either, and starting afresh would lose what the run had done.

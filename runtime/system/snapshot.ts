@@ -22,8 +22,10 @@ import type { WorkflowState } from "../engine/components/workflow-executor.js";
 import type { EngineState } from "../engine/engine.js";
 import { applyStreamDelta, type StreamState } from "../engine/stream.js";
 import type { RunnerDelta, RunnerState } from "../engine/tasks/task-runner.js";
+import type { InvocationData } from "../engine/portals/invocation.js";
 import type { Codec } from "../state/codec.js";
 import { frameSnapshot, SNAPSHOT_FORMAT, SnapshotError, unframeSnapshot, type SnapshotHeader } from "../state/snapshot-format.js";
+import { fromColumns, toColumns, type ParkedColumns } from "./parked-columns.js";
 
 /** The code a snapshot was taken with: what `restore` compares with the code it is given. */
 export interface Manifest {
@@ -51,7 +53,28 @@ export interface SnapshotData extends SnapshotHeader, EngineState {
  *   not registered with `app.dataClass`)
  */
 export function encodeSnapshot(data: SnapshotData, codec: Codec): Uint8Array {
-  return frameSnapshot(data, codec.encode(data, "snapshot"));
+  return frameSnapshot(data, codec.encode(mapParked(data, toColumns), "snapshot"));
+}
+
+/**
+ * The contents of a checked payload (`unframeSnapshot`). From format 6 on, continuation tables
+ * are written by column (`parked-columns.ts`): they come back as rows.
+ *
+ * @throws Error when the codec cannot decode the payload (a data class that is not registered)
+ */
+export function decodePayload(payload: Uint8Array, codec: Codec): SnapshotData {
+  const data = codec.decode(payload) as SnapshotData;
+  return data.manifest.format >= 6 ? mapParked(data as unknown as SnapshotData, (columns) => fromColumns(columns as unknown as ParkedColumns<unknown>)) : data;
+}
+
+/** `data` with every task's continuation table (whole, or the changed invocations of a delta) mapped by `f`. */
+function mapParked(data: SnapshotData, f: (parked: readonly InvocationData<unknown>[]) => unknown): SnapshotData {
+  const workflows: Record<string, WorkflowState> = {};
+  for (const [path, w] of Object.entries(data.workflows)) {
+    // The runners keep their kind (state or delta); only `parked` changes shape.
+    workflows[path] = { ...w, runners: w.runners.map((r) => ({ ...r, parked: f(r.parked) })) as unknown as WorkflowState["runners"] };
+  }
+  return { ...data, workflows };
 }
 
 /**
@@ -61,8 +84,7 @@ export function encodeSnapshot(data: SnapshotData, codec: Codec): Uint8Array {
  *   or have another format version
  */
 export function decodeSnapshot(bytes: Uint8Array, codec: Codec): SnapshotData {
-  const { payload } = unframeSnapshot(bytes);
-  return codec.decode(payload) as SnapshotData;
+  return decodePayload(unframeSnapshot(bytes).payload, codec);
 }
 
 /**
