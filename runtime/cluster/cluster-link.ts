@@ -495,6 +495,16 @@ class NatsLink implements LiveLink, ClusterLink {
     });
   }
 
+  stopped(engine: Engine, plan: Plan): void {
+    const entry = plan.partition === undefined ? this.directory.find(plan.app) : this.directory.findPartition(plan.app, plan.partition);
+    if (entry === undefined || entry.runtime !== this.runtime || (entry.reads ?? []).length === 0) return;
+    // Its producers stop publishing for it (their atoms are held, then dropped); its name stays taken.
+    this.directory.put({ ...entry, reads: [] }).catch((thrown: unknown) => {
+      if (thrown instanceof Fenced) return; // said once, by the identity
+      this.logOf(engine)(`cannot record in the cluster's directory that ${plan.app} stopped: ${describe(thrown)}`, { level: "error", workflow: "", task: "", key: 0 });
+    });
+  }
+
   runtimeOf(app: string): string | undefined {
     const entry = this.directory.find(app);
     return entry?.claim === true ? undefined : entry?.runtime;

@@ -85,6 +85,8 @@ export interface DirectoryEntry {
 export class Directory {
   /** By directory key (an application, or one partition of one). */
   private readonly entries = new Map<string, DirectoryEntry>();
+  /** Per key, the entry this runtime put last while it is not stored yet. */
+  private readonly latest = new Map<string, DirectoryEntry>();
   private stopWatch: (() => void) | undefined;
   private closed = false;
   private readonly listeners = new Set<(entry: DirectoryEntry) => void>();
@@ -159,6 +161,8 @@ export class Directory {
    */
   async put(entry: DirectoryEntry): Promise<void> {
     this.set(entry);
+    const key = directoryKey(entry.app, entry.partition);
+    this.latest.set(key, entry);
     for (let attempt = 0; !this.closed; attempt++) {
       try {
         await this.writable();
@@ -168,7 +172,10 @@ export class Directory {
       }
       try {
         const { directory } = await this.connection.ready();
-        await directory.put(directoryKey(entry.app, entry.partition), JSON.stringify(entry));
+        // A later put of the key wins, even when this one is tried again after it.
+        if (this.latest.get(key) !== entry) return;
+        await directory.put(key, JSON.stringify(entry));
+        if (this.latest.get(key) === entry) this.latest.delete(key);
         return;
       } catch {
         await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_BACKOFF_MS, 100 * 2 ** attempt)));

@@ -52,6 +52,11 @@ export interface LiveLink extends SystemLink {
   /** After `plan` was deployed into `engine`: its outputs become visible to other runtimes. */
   deployed(engine: Engine, plan: Plan): void;
   /**
+   * Application `plan` of `engine` was stopped (by `stop`, or it was stopped in the snapshot a
+   * restore put back): what it read of other runtimes is no longer read for it.
+   */
+  stopped(engine: Engine, plan: Plan): void;
+  /**
    * Asks portal `portal` of an application another runtime runs, there; `undefined` when no
    * runtime of the cluster runs its application.
    */
@@ -64,7 +69,7 @@ export interface LiveLink extends SystemLink {
   close(): Promise<void>;
 }
 
-const HOOKS = ["attach", "check", "claim", "release", "deploying", "deployed", "forwardAsk", "waiting", "checkpointTaken", "close"] as const;
+const HOOKS = ["attach", "check", "claim", "release", "deploying", "deployed", "stopped", "forwardAsk", "waiting", "checkpointTaken", "close"] as const;
 
 /**
  * `link` as the hooks it must have.

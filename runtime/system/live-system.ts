@@ -232,6 +232,7 @@ export class LiveSystem {
       this.engine.log,
     );
     if (id !== undefined) for (const a of later) this.launchOne(a.app, a.asks, "fresh");
+    for (const { app } of all) if (this.engine.isStopped(app.path)) this.link?.stopped(this.engine, app.plan);
     this.driver.wake();
     return id;
   }
@@ -318,13 +319,13 @@ export class LiveSystem {
     }
     this.engine.stopApp(`/${gatewayName(name)}`);
     this.engine.stopApp(app.path);
+    this.link?.stopped(this.engine, app.plan);
     await new Promise<void>((resolve) => {
       this.checkpointWaiters.push(resolve);
       this.driver.wake();
     });
   }
 
-  /** Names of the applications that run and are not stopped. */
   /** Names of the applications running now (launched and not stopped), in launch order. */
   get running(): string[] {
     return this.applications.filter((a) => !this.engine.isStopped(a.path)).map((a) => a.name);

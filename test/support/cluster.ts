@@ -104,9 +104,9 @@ export function useCluster(options: { readonly nodes?: number } = {}): ClusterHa
 }
 
 /** Resolves once `done()` holds, polling every 20 ms; rejects naming `what` after `ms` milliseconds. */
-export async function until(what: string, done: () => boolean, ms = 10_000): Promise<void> {
+export async function until(what: string, done: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
-  while (!done()) {
+  while (!(await done())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -7,9 +7,10 @@
 import { describe, expect, test } from "vitest";
 import { PortalsApp, Sinks, type Application, type LiveSystem, type MemorySink } from "portals-ts";
 import { connect } from "@nats-io/transport-node";
-import { jetstreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
 import { joinCluster } from "portals-ts/cluster";
-import { jetStreamName } from "../../../runtime/cluster/subjects.js";
+import { DIRECTORY_BUCKET, directoryKey, jetStreamName } from "../../../runtime/cluster/subjects.js";
 import { until, useCluster, type RuntimeOptions } from "../../support/cluster.js";
 
 const { nats, runtime, dataDir, known } = useCluster();
@@ -264,6 +265,36 @@ describe("exactly once across restarts", () => {
     await until("the output after A's restart", () => sink.committed.length === 4);
     await new Promise((r) => setTimeout(r, 300));
     expect(sink.committed).toEqual([3, 5, 7, 9]);
+  });
+});
+
+describe("a reader that stopped", () => {
+  test("no longer counts as reading, after a restart too: its producer publishes nothing more for it", async () => {
+    const { dirB, sink, consumer, a, ...pair } = await restartable("-stop", "halt");
+    const nc = await connect({ servers: nats().url });
+    try {
+      const kv = await new Kvm(jetstream(nc)).open(DIRECTORY_BUCKET);
+      const reads = async (): Promise<unknown> => (await kv.get(directoryKey("/halt-billing")))?.json<{ reads?: string[] }>().reads;
+      const published = async (): Promise<number> => (await (await jetstreamManager(nc)).streams.info(jetStreamName("/halt/workflows/double/stream", "rt-a-stop"))).state.messages;
+      expect({ reads: await reads(), published: await published() }).toEqual({ reads: ["/halt/workflows/double/stream"], published: 1 });
+      await pair.b.stop("halt-billing");
+      await until("the stop in the directory", async () => (await reads())?.toString() === "");
+      // Restored stopped, B says so again (its launch wrote the entry with what it reads).
+      await pair.b.close();
+      const b = await runtime("rt-b-stop", { dir: dirB });
+      expect(b.restoreLatest([consumer()])).toBeDefined();
+      expect(b.isStopped("halt-billing")).toBe(true);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await reads()).toEqual([]);
+      // A heard it: what it sends now is held for a reader to come, not published (it would be within a checkpoint, 50 ms).
+      const before = a.stats.checkpoints;
+      await a.send("/halt/generators/in", [2]);
+      await until("A's checkpoints after the send", () => a.stats.checkpoints > before);
+      await new Promise((r) => setTimeout(r, 300));
+      expect({ published: await published(), committed: sink.committed }).toEqual({ published: 1, committed: [3] });
+    } finally {
+      await nc.close();
+    }
   });
 });
 
