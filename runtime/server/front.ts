@@ -5,12 +5,14 @@
  * passed to worker 0 (by @fastify/reply-from, Fastify's maintained proxy, which streams bodies
  * both ways, so tails work through it), which forwards asks of other runtimes' portals through the
  * cluster as any runtime does; stopping an application stops it on every worker, and `GET
- * /v1/apps` lists the applications of every worker, each with its partitions. `GET /v1/workers`
- * lists the workers (their own addresses serve their metrics). Mutating calls need the token,
+ * /v1/apps` lists the applications of every worker, each with its partitions. `GET /metrics`
+ * is every worker's, labelled by worker (`metrics-merge.ts`), and `GET /v1/workers` lists the
+ * workers. Mutating calls need the token,
  * here and on the workers (they share it).
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import replyFrom from "@fastify/reply-from";
+import { mergeMetrics } from "./metrics-merge.js";
 import { authorized } from "./token.js";
 import type { WorkerPool, WorkerState } from "./worker-pool.js";
 
@@ -135,6 +137,12 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
     return reply.send({ apps: [...merged.values()], ...(away.length > 0 ? { away } : {}) });
   });
 
+  // Every worker's metrics, each sample labelled with its worker, and which workers answered.
+  app.get("/metrics", async (_request, reply) => {
+    const scrapes = await Promise.all(options.pool.states.map(async (w) => ({ runtime: w.runtime, text: w.url === undefined ? undefined : await scrape(`${w.url}/metrics`) })));
+    return reply.type("text/plain; version=0.0.4; charset=utf-8").send(mergeMetrics(scrapes));
+  });
+
   app.all("/*", async (request, reply) => {
     const url = options.pool.states[0]!.url;
     if (url === undefined) return reply.code(503).send({ error: `worker 0 (${options.pool.states[0]!.runtime}), which answers this server's calls, is not running now; call again in a moment` });
@@ -151,6 +159,19 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
     throw thrown;
   }
   return { url: urlOf(app, options.host ?? "127.0.0.1"), close: () => app.close() };
+}
+
+/** How long the front waits for a worker's metrics, in milliseconds. */
+const SCRAPE_TIMEOUT_MS = 5000;
+
+/** The text at `url`, or `undefined` when it does not answer 200 in time. */
+async function scrape(url: string): Promise<string | undefined> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(SCRAPE_TIMEOUT_MS) });
+    return response.status === 200 ? await response.text() : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Deploys `body` to `worker` as its partition of `count`. */

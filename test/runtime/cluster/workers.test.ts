@@ -93,6 +93,11 @@ test.each(SEEDS)("seed %i: SIGKILL of a worker, the front, the producer, the rea
       },
     ],
   });
+  // The front's metrics are every worker's, each sample labelled with its worker, each family once.
+  const metrics = (await servers.front.call("GET", "/metrics", undefined, { token: null })).text;
+  expect(metrics).toContain('portals_worker_up{worker="kw-0"} 1\nportals_worker_up{worker="kw-1"} 1\n');
+  expect(metrics.match(/^portals_process_cpu_user_seconds_total\{worker="kw-\d"\} /gm)?.length).toBe(2);
+  expect(metrics.match(/^# TYPE portals_process_cpu_user_seconds_total /gm)?.length).toBe(1);
   expect(await servers.front.call("POST", "/v1/deployments?partition=0/2", undefined, { raw: "export default 1", type: "application/javascript" })).toMatchObject({
     status: 400,
     json: { error: "this server runs 2 workers and deploys partition i of 2 to worker i itself: leave out ?partition=" },
