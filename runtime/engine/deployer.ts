@@ -13,6 +13,7 @@ import type { Plan } from "../graph/plan.js";
 import { GeneratorComponent, makeSource } from "./components/generator.js";
 import type { SourceClock } from "./components/live-sources.js";
 import type { AtomSource } from "./components/sources.js";
+import { FlowControl } from "./components/flow-control.js";
 import { SequencerComponent } from "./components/sequencer.js";
 import { SplitterComponent } from "./components/splitter.js";
 import { WorkflowExecutor } from "./components/workflow-executor.js";
@@ -169,5 +170,12 @@ function wire(engine: Engine, plan: Plan, made: Map<string, WorkflowRunners>): v
     const workflow = new WorkflowExecutor(w, stream(w.source), stream(w.stream), portalOut, outbox, runners, engine.stats, engine.schedule, engine.log, engine.sinks.get(w.path), dead);
     engine.workflows.set(w.path, workflow);
     engine.add(workflow);
+    const portalIn = w.portals === undefined ? undefined : registry.find(`${w.path}/portal-in`);
+    if (engine.live && portalIn?.kind === "sequencer") {
+      const sequencer = portalIn.sequencer;
+      const flow = new FlowControl(() => workflow.parked, () => sequencer.wake());
+      sequencer.holdPrimary(flow);
+      workflow.controlFlow(flow);
+    }
   }
 }

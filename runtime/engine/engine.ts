@@ -99,15 +99,20 @@ export class Engine implements Steppable {
     seed: number,
     readonly log: LogWriter,
     readonly openFile: OpenFile,
-    private readonly live?: LiveHooks,
+    private readonly liveHooks?: LiveHooks,
   ) {
     this.rng = xoroshiro128plus(seed);
-    this.ready = new ReadySet(this.rng, live !== undefined);
+    this.ready = new ReadySet(this.rng, liveHooks !== undefined);
+  }
+
+  /** True in a live engine (a live driver runs it), false in a deterministic run. */
+  get live(): boolean {
+    return this.liveHooks !== undefined;
   }
 
   /** The clock generator `g`'s source gets in a live engine, else `undefined`. */
   clockFor(g: Component): SourceClock | undefined {
-    const live = this.live;
+    const live = this.liveHooks;
     if (live === undefined) return undefined;
     return {
       now: () => live.now(),
@@ -182,7 +187,7 @@ export class Engine implements Steppable {
    */
   loadRandom(rng: readonly number[]): void {
     this.rng = xoroshiro128plusFromState(rng);
-    this.ready = new ReadySet(this.rng, this.live !== undefined);
+    this.ready = new ReadySet(this.rng, this.liveHooks !== undefined);
   }
 
   /**
@@ -199,7 +204,7 @@ export class Engine implements Steppable {
     Object.assign(this.stats, state.stats);
     for (const w of this.workflows.values()) for (const r of w.runners) r.trackChanges();
     for (const app of state.stopped ?? []) this.stopComponents(app, false);
-    this.ready = new ReadySet(this.rng, this.live !== undefined);
+    this.ready = new ReadySet(this.rng, this.liveHooks !== undefined);
     this.chosen = undefined;
     const byPath = new Map(this.components.map((c) => [c.path, c]));
     // A live source that had work when the snapshot was taken may have none now (its queue is not in the snapshot).

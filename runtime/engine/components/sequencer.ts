@@ -10,6 +10,7 @@ import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
 import { atom, isEmpty, sealAtom } from "../atom.js";
 import { Rank, type Component } from "../scheduler.js";
 import type { AtomicStream, Cursor } from "../stream.js";
+import type { FlowControl } from "./flow-control.js";
 
 interface Input {
   readonly cursor: Cursor;
@@ -22,6 +23,8 @@ export class SequencerComponent implements Component {
   private readonly inputs: Input[] = [];
   private readonly candidates: Input[] = [];
   private stopped = false;
+  /** Holds the primary input while the workflow behind it has too many parked continuations (`flow-control.ts`). */
+  private flow: FlowControl | undefined;
 
   constructor(
     readonly path: string,
@@ -36,8 +39,18 @@ export class SequencerComponent implements Component {
     this.inputs.push({ cursor: stream.subscribe(this), portal, primary: stream.path === this.primary });
   }
 
+  /** Holds the primary input while `flow` says so (a live engine's workflow that asks portals). */
+  holdPrimary(flow: FlowControl): void {
+    this.flow = flow;
+  }
+
   wake(): void {
     this.schedule(this);
+  }
+
+  /** Whether `input` may pass an atom now (it has one, and is not held). */
+  private open(input: Input): boolean {
+    return input.cursor.hasNext() && !(input.primary && this.flow?.held === true && !this.stopped);
   }
 
   rank(): number {
@@ -46,7 +59,7 @@ export class SequencerComponent implements Component {
   }
 
   ready(): boolean {
-    for (const i of this.inputs) if (i.cursor.hasNext()) return true;
+    for (const i of this.inputs) if (this.open(i)) return true;
     return false;
   }
 
@@ -62,6 +75,8 @@ export class SequencerComponent implements Component {
       return;
     }
     const input = this.choose();
+    // Held since it was scheduled (its workflow parked more meanwhile): the engine drops it until it is woken.
+    if (input === undefined) return;
     const a = input.cursor.next();
     if (input.primary) {
       this.out.append(a);
@@ -72,14 +87,15 @@ export class SequencerComponent implements Component {
     }
   }
 
-  private choose(): Input {
+  private choose(): Input | undefined {
     const candidates = this.candidates;
     candidates.length = 0;
     for (const i of this.inputs) {
-      if (!i.cursor.hasNext()) continue;
+      if (!this.open(i)) continue;
       if (i.portal) return i;
       candidates.push(i);
     }
-    return candidates.length === 1 ? candidates[0]! : candidates[uniformInt(this.rng, 0, candidates.length - 1)]!;
+    if (candidates.length <= 1) return candidates[0];
+    return candidates[uniformInt(this.rng, 0, candidates.length - 1)]!;
   }
 }

@@ -35,6 +35,7 @@ import { Rank, type Component } from "../scheduler.js";
 import type { AtomicStream, Cursor } from "../stream.js";
 import { post, take, type DeadLetterBox } from "../tasks/failures.js";
 import { TaskRunner, type RunnerDelta, type RunnerState } from "../tasks/task-runner.js";
+import type { FlowControl } from "./flow-control.js";
 import { fuse, type Fused } from "./fusion.js";
 
 /** A workflow as plain data (snapshots): a held-back end of input, and its tasks. */
@@ -67,6 +68,8 @@ export class WorkflowExecutor implements Component {
   atoms = 0;
   events = 0;
   private warnedAfterEnd = false;
+  /** In a live engine, the flow control of its input (`flow-control.ts`). */
+  private flow: FlowControl | undefined;
 
   /**
    * @param portalOut the stream of the workflow's requests and replies (portal workflows only)
@@ -149,6 +152,19 @@ export class WorkflowExecutor implements Component {
     if (this.seal !== undefined && !this.sealed) this.tryEnd();
     this.flushPortalOut();
     this.flushDeadLetters();
+    this.flow?.stepped();
+  }
+
+  /** Continuations of its tasks parked now. */
+  get parked(): number {
+    let n = 0;
+    for (const r of this.runners) n += r.parkedCount;
+    return n;
+  }
+
+  /** Lets the held input of the workflow pass again once enough of its continuations ended (`flow-control.ts`). */
+  controlFlow(flow: FlowControl): void {
+    this.flow = flow;
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { PortalsApp, Sinks, type Application } from "portals-ts";
+import { FLOW_LIMIT } from "../../../runtime/engine/components/flow-control.js";
 import { until, useCluster } from "../../support/cluster.js";
 
 const { nats, runtime, dataDir, known } = useCluster();
@@ -140,4 +141,48 @@ describe("an asker on runtime B, a replier on runtime A", () => {
     await until("the last answer", () => sink.committed.length === 3);
     expect(sink.committed).toEqual(["corn=1", "corn=11", "corn=11"]);
   });
+
+  test("an asker fed faster than its replies come holds its input at the flow limit; other work goes on, and every request is answered once", async () => {
+    const dirA = dataDir();
+    let a = await runtime("pa-flow", { dir: dirA });
+    const b = await runtime("pb-flow");
+    const gauge = (): Application =>
+      PortalsApp("gauge", (app) => {
+        const bump = app.portal<number, number>("bump", { key: (x) => x % 100 });
+        app.workflows<never, never>("count").source(app.generators.empty<never>().stream).replier(bump, () => {}, (_x, ctx) => {
+          const n = ctx.perKey("n", 0);
+          n.set(n.get() + 1);
+          ctx.reply(n.get());
+        }).sink();
+      });
+    a.launch(gauge());
+    await known(b, "/gauge", "pa-flow");
+    // The replier's runtime goes away: the requests wait on NATS, their continuations parked on B.
+    await a.close();
+    const total = FLOW_LIMIT + 6000;
+    const replies = Sinks.memory<[number, number]>();
+    b.launch(
+      PortalsApp("flood", (app) => {
+        const bump = app.registry.portals.get<number, number>("/gauge/portals/bump");
+        app.workflows<number, [number, number]>("ask").source(app.generators.fromRange(0, total, 1000).stream).asker(bump, async (x, ctx) => ctx.emit([x, await bump.request(x)])).sink(replies);
+      }),
+    );
+    const doubled = Sinks.memory<number>();
+    b.launch(PortalsApp("local", (app) => void app.workflows<number, number>("double").source(app.generators.http<number>("in").stream).map((x) => x * 2).sink(doubled)));
+    const parked = (): number => b.perApplication().find((c) => c.app === "flood")!.parked;
+    await until("the flow limit", () => parked() === FLOW_LIMIT);
+    // Held there: the atoms of the last 6,000 numbers wait in the input; local work goes on.
+    await b.send("/local/generators/in", [1, 2]);
+    await until("the local output", () => doubled.committed.length === 2);
+    expect({ parked: parked(), doubled: doubled.committed, replies: replies.committed.length }).toEqual({ parked: FLOW_LIMIT, doubled: [2, 4], replies: 0 });
+    a = await runtime("pa-flow", { dir: dirA });
+    expect(a.restoreLatest([gauge()])).toBeDefined();
+    await until("every reply", () => replies.committed.length === total, 60_000);
+    // Each key x mod 100 got its requests answered 1, 2, … once each, in its order.
+    const byKey = new Map<number, number[]>();
+    for (const [x, n] of replies.committed) byKey.set(x % 100, [...(byKey.get(x % 100) ?? []), n]);
+    const expected = Array.from({ length: total / 100 }, (_, i) => i + 1);
+    expect([...byKey.values()].every((ns) => ns.join() === expected.join())).toBe(true);
+    expect({ keys: byKey.size, parked: parked() }).toEqual({ keys: 100, parked: 0 });
+  }, 90_000);
 });
