@@ -4,6 +4,7 @@
  * stop.
  */
 import { mkdirSync } from "node:fs";
+import { isRuntimeName } from "../cluster/subjects.js";
 import { startFront } from "../server/front.js";
 import { DEPLOYMENT_LIMIT } from "../server/server.js";
 import { serverToken } from "../server/token.js";
@@ -37,6 +38,14 @@ export interface WorkersServeOptions {
  *   the data directory or token is unusable, or the port cannot be bound
  */
 export async function serveWorkers(options: WorkersServeOptions, io: CliIo): Promise<void> {
+  const suffix = `-${options.workers - 1}`;
+  const last = `${options.runtime}${suffix}`;
+  if (!isRuntimeName(last)) {
+    // Checked before the data directory records the name: a start with a shorter one must be possible.
+    throw new UsageError(
+      `--runtime ${options.runtime} is too long for ${options.workers} workers: they run as runtimes ${options.runtime}-0 to ${last}, and a runtime name has at most 64 characters; give --runtime at most ${64 - suffix.length} characters`,
+    );
+  }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   keepWorkerCount(options.dataDir, options.workers, options.runtime);
   const { token, created } = serverToken(options.dataDir, options.token);
@@ -56,7 +65,7 @@ export async function serveWorkers(options: WorkersServeOptions, io: CliIo): Pro
     throw thrown;
   }
   const workers = pool.states.map((w) => `${w.runtime} ${w.url ?? "(starting)"}`).join(", ");
-  io.out(`portals server listening on ${front.url} (data dir ${options.dataDir}; ${options.workers} workers: ${workers})\n`);
+  io.out(`portals server listening on ${front.url} (data dir ${options.dataDir}; ${options.workers} worker${options.workers === 1 ? "" : "s"}: ${workers})\n`);
   warnBeyondMachine(options.host, io);
   if (created) io.out(`token for mutating calls (shown once; stored in ${options.dataDir}/token): ${token}\n`);
   await untilStopped(new Promise(() => {}));
@@ -77,7 +86,7 @@ function keepWorkerCount(dataDir: string, workers: number, runtime: string): voi
   if (before === undefined) return recordWorkers(dataDir, { workers, runtime });
   if (before.workers !== workers || before.runtime !== runtime) {
     throw new UsageError(
-      `data directory ${dataDir} runs ${before.workers} workers named ${before.runtime}-<i>, and this start asks for ${workers} named ${runtime}-<i>; ` +
+      `data directory ${dataDir} runs ${before.workers} worker${before.workers === 1 ? "" : "s"} named ${before.runtime}-<i>, and this start asks for ${workers} named ${runtime}-<i>; ` +
         `start it with --runtime ${before.runtime} --workers ${before.workers} (their snapshots hold partitions of ${before.workers}: changing the count is not supported yet), or use another --data-dir`,
     );
   }

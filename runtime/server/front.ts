@@ -6,13 +6,15 @@
  * both ways, so tails work through it), which forwards asks of other runtimes' portals through the
  * cluster as any runtime does; stopping an application stops it on every worker, and `GET
  * /v1/apps` lists the applications of every worker, each with its partitions. `GET /metrics`
- * is every worker's, labelled by worker (`metrics-merge.ts`), and `GET /v1/workers` lists the
- * workers. Mutating calls need the token,
+ * is every worker's, labelled by worker (`metrics-merge.ts`), `GET /healthz` says whether every
+ * worker is live, and `GET /v1/workers` lists the workers. A worker that does not answer holds
+ * no call for good (the timeouts below). Mutating calls need the token,
  * here and on the workers (they share it).
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import replyFrom from "@fastify/reply-from";
 import { mergeMetrics } from "./metrics-merge.js";
+import { LONGEST_ASK_MS } from "./routes.js";
 import { authorized } from "./token.js";
 import type { WorkerPool, WorkerState } from "./worker-pool.js";
 
@@ -51,7 +53,8 @@ interface PartitionAnswer {
  */
 export async function startFront(options: FrontOptions): Promise<RunningFront> {
   const app = Fastify({ bodyLimit: options.bodyLimit, logger: false, forceCloseConnections: true });
-  await app.register(replyFrom, { undici: { connections: 16, headersTimeout: 0, bodyTimeout: 0 } });
+  // A body may stream for good (a tail); its headers come at the latest when an ask's longest timeout ends.
+  await app.register(replyFrom, { undici: { connections: 16, headersTimeout: LONGEST_ASK_MS + 10_000, bodyTimeout: 0 } });
   // Bodies pass through as bytes: the workers parse and validate them.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
@@ -68,6 +71,22 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
 
   app.get("/v1/workers", async () => ({ workers: options.pool.states }));
 
+  // Liveness of the whole front: every worker's, each given a few seconds (a hung worker is not live).
+  app.get("/healthz", async (_request, reply) => {
+    const workers = await Promise.all(
+      options.pool.states.map(async (w) => {
+        const answer = w.url === undefined ? undefined : await forward(w, "GET", "/healthz", undefined, {}, HEALTH_TIMEOUT_MS);
+        if (answer?.status === 200) return { runtime: w.runtime, status: "ok" };
+        // Its own reason (it stopped after an error), or the front's (it did not answer), without its name twice.
+        const reason = answer === undefined ? "not running now (starting, or started again after exiting)" : (answer.body.error ?? `answered ${answer.status}`).replace(`worker ${w.runtime} `, "");
+        return { runtime: w.runtime, status: reason };
+      }),
+    );
+    const down = workers.filter((w) => w.status !== "ok");
+    if (down.length > 0) return reply.code(503).send({ error: down.map((w) => `worker ${w.runtime}: ${w.status}`).join("; "), workers });
+    return { status: "ok", workers };
+  });
+
   // One deployment at a time, as a server does: two at once must reach every worker in one order.
   let deploying: Promise<unknown> = Promise.resolve();
   app.post<{ Body: Buffer | undefined; Querystring: Record<string, string | undefined> }>("/v1/deployments", (request, reply) => {
@@ -77,6 +96,8 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
   });
 
   async function deployAll(request: FastifyRequest<{ Body: Buffer | undefined; Querystring: Record<string, string | undefined> }>, reply: FastifyReply): Promise<FastifyReply> {
+    const drain = request.query["drain"];
+    if (drain !== undefined && drain !== "true" && drain !== "false") return reply.code(400).send({ error: "querystring/drain must be boolean" });
     if (request.query["partition"] !== undefined) {
       return reply.code(400).send({ error: `this server runs ${options.pool.states.length} workers and deploys partition i of ${options.pool.states.length} to worker i itself: leave out ?partition=` });
     }
@@ -105,7 +126,7 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
     const away = workers.filter((w) => w.url === undefined);
     if (away.length > 0) return reply.code(503).send({ error: `${away.map((w) => w.runtime).join(", ")} ${away.length === 1 ? "is" : "are"} not running now; stop it again once every worker runs (GET /v1/workers)` });
     const answers: PartitionAnswer[] = [];
-    for (const worker of workers) answers.push(await forward(worker, "DELETE", `/v1/apps/${encodeURIComponent(request.params.app)}`, undefined, request.headers));
+    for (const worker of workers) answers.push(await forward(worker, "DELETE", `/v1/apps/${encodeURIComponent(request.params.app)}`, undefined, request.headers, STOP_TIMEOUT_MS));
     const stopped = answers.filter((a) => a.status < 300);
     // A worker that does not run it (a partition it refused): nothing to stop there.
     const failed = answers.filter((a) => a.status >= 300 && a.status !== 404);
@@ -120,7 +141,7 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
   // Every worker's applications: one entry per application, with the partition each worker runs.
   app.get("/v1/apps", async (request, reply) => {
     const workers = options.pool.states;
-    const answers = await Promise.all(workers.map((w) => (w.url === undefined ? undefined : forward(w, "GET", "/v1/apps", undefined, request.headers))));
+    const answers = await Promise.all(workers.map((w) => (w.url === undefined ? undefined : forward(w, "GET", "/v1/apps", undefined, request.headers, LIST_TIMEOUT_MS))));
     const merged = new Map<string, Record<string, unknown> & { partitions: unknown[] }>();
     const away: string[] = [];
     answers.forEach((answer, i) => {
@@ -163,6 +184,12 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
 
 /** How long the front waits for a worker's metrics, in milliseconds. */
 const SCRAPE_TIMEOUT_MS = 5000;
+/** How long it waits for a worker's liveness, and for its list of applications (then listed as `away`), in milliseconds. */
+const HEALTH_TIMEOUT_MS = 5000;
+const LIST_TIMEOUT_MS = 10_000;
+/** How long it waits for a worker to deploy (its module's top level may take 30 s, then a launch and a checkpoint), and to stop an application, in milliseconds. */
+const DEPLOY_TIMEOUT_MS = 120_000;
+const STOP_TIMEOUT_MS = 60_000;
 
 /** The text at `url`, or `undefined` when it does not answer 200 in time. */
 async function scrape(url: string): Promise<string | undefined> {
@@ -176,14 +203,18 @@ async function scrape(url: string): Promise<string | undefined> {
 
 /** Deploys `body` to `worker` as its partition of `count`. */
 function deployTo(worker: WorkerState, count: number, body: Buffer | undefined, headers: Record<string, string | string[] | undefined>, drain: boolean): Promise<PartitionAnswer> {
-  return forward(worker, "POST", `/v1/deployments?partition=${worker.index}/${count}${drain ? "&drain=true" : ""}`, body, headers);
+  return forward(worker, "POST", `/v1/deployments?partition=${worker.index}/${count}${drain ? "&drain=true" : ""}`, body, headers, DEPLOY_TIMEOUT_MS);
 }
 
-/** Calls `method path` of `worker` with `body` and the caller's token and content type. */
-async function forward(worker: WorkerState, method: string, path: string, body: Buffer | undefined, headers: Record<string, string | string[] | undefined>): Promise<PartitionAnswer> {
+/**
+ * Calls `method path` of `worker` with `body` and the caller's token and content type; a worker
+ * that does not answer within `timeoutMs` (alive but hung) answers 502.
+ */
+async function forward(worker: WorkerState, method: string, path: string, body: Buffer | undefined, headers: Record<string, string | string[] | undefined>, timeoutMs: number): Promise<PartitionAnswer> {
   try {
     const response = await fetch(`${worker.url}${path}`, {
       method,
+      signal: AbortSignal.timeout(timeoutMs),
       headers: { authorization: String(headers.authorization ?? ""), ...(body !== undefined ? { "content-type": String(headers["content-type"] ?? "") } : {}) },
       ...(body !== undefined ? { body: new Uint8Array(body) } : {}),
     });
@@ -194,7 +225,8 @@ async function forward(worker: WorkerState, method: string, path: string, body: 
       return { worker, status: 502, body: { error: `worker ${worker.runtime} answered ${response.status} with something that is not JSON: ${text.slice(0, 200)}` } };
     }
   } catch (thrown) {
-    return { worker, status: 502, body: { error: `worker ${worker.runtime} did not answer (${(thrown as Error).message})` } };
+    const why = (thrown as Error).name === "TimeoutError" ? `within ${timeoutMs / 1000} s` : `(${(thrown as Error).message})`;
+    return { worker, status: 502, body: { error: `worker ${worker.runtime} did not answer ${why}` } };
   }
 }
 

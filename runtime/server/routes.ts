@@ -14,6 +14,9 @@ import { parsePartition, partitionPhrase, showPartition, type Partition } from "
 import { appGraph } from "./graph.js";
 import type { ServerMetrics } from "./metrics.js";
 
+/** The longest an outside ask may wait for its answer (`timeoutMs`), in milliseconds. */
+export const LONGEST_ASK_MS = 600_000;
+
 /** What the routes serve. */
 export interface RouteContext {
   readonly system: LiveSystem;
@@ -280,7 +283,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
         description: "Released once the checkpoint covering the state change is stored. With Idempotency-Key the ask is done once, also across a server crash.",
         security: SECURED,
         params: { type: "object", properties: { app: NAME, portal: PART_NAME }, required: ["app", "portal"] },
-        querystring: { type: "object", properties: { timeoutMs: { type: "integer", minimum: 1, maximum: 600_000, default: 10_000 } } },
+        querystring: { type: "object", properties: { timeoutMs: { type: "integer", minimum: 1, maximum: LONGEST_ASK_MS, default: 10_000 } } },
         headers: KEY_HEADER,
         body: { description: "the request, any JSON value the portal takes" },
         response: { ...MUTATING, 200: { type: "object", properties: { reply: {} } }, 404: ERROR, 415: ERROR, 422: ERROR, 503: ERROR, 504: ERROR },
@@ -318,7 +321,7 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
           "a body that is not of this shape is a 400 with code syntax.",
         security: SECURED,
         params: { type: "object", properties: { app: NAME, table: PART_NAME }, required: ["app", "table"] },
-        querystring: { type: "object", properties: { timeoutMs: { type: "integer", minimum: 1, maximum: 600_000, default: 10_000 } } },
+        querystring: { type: "object", properties: { timeoutMs: { type: "integer", minimum: 1, maximum: LONGEST_ASK_MS, default: 10_000 } } },
         // No types here: the body is checked by sqlRequestProblem, whose messages name the field and the fix.
         body: { description: 'one statement: { "sql": "SELECT v FROM kv WHERE k = $1", "params"?: [1], "session"?: "s1", "seq"?: 0 }' },
         response: {

@@ -181,6 +181,14 @@ test.each(SEEDS)("seed %i: SIGKILL of a worker, the front, the producer, the rea
   // The front's data directory is not a server's.
   const plain = spawnSync(process.execPath, [CLI, "serve", "--port", "0", "--data-dir", dirsOf.front, "--nats", nats.url, "--runtime", "kw"], { cwd: ROOT, encoding: "utf8", timeout: 20_000 });
   expect([plain.status, plain.stderr]).toEqual([2, `portals: error: data directory ${dirsOf.front} is the front of 2 workers named kw-<i> (its workers.json): start it with --runtime kw --workers 2, or use another --data-dir\n`]);
+  // A runtime name too long for its workers' names is refused before the data directory records it (found by a fresh-user trial).
+  const longDir = tempDir();
+  const long = spawnSync(process.execPath, [CLI, "serve", "--port", "0", "--data-dir", longDir, "--nats", nats.url, "--runtime", "x".repeat(63), "--workers", "2"], { cwd: ROOT, encoding: "utf8", timeout: 20_000 });
+  expect([long.status, long.stderr, existsSync(join(longDir, "workers.json"))]).toEqual([
+    2,
+    `portals: error: --runtime ${"x".repeat(63)} is too long for 2 workers: they run as runtimes ${"x".repeat(63)}-0 to ${"x".repeat(63)}-1, and a runtime name has at most 64 characters; give --runtime at most 62 characters\n`,
+    false,
+  ]);
   // Workers that cannot start (another data directory holds their names) stop the front's start.
   const held = spawnSync(process.execPath, [CLI, "serve", "--port", "0", "--data-dir", tempDir(), "--nats", nats.url, "--runtime", "kw", "--workers", "2"], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
   expect(held.status).toBe(1);

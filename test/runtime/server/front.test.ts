@@ -1,0 +1,66 @@
+/**
+ * The front of `portals serve --workers N` (runtime/server/front.ts, docs/cluster.md,
+ * "Partitioned applications") with a worker that is alive but hung: found by a fresh-user trial
+ * (`kill -STOP` of a worker), where every call through the front waited for good. Its liveness,
+ * its list of applications and its metrics now answer in seconds, naming the worker; and a bad
+ * `drain` is refused as a server refuses it. The workers here are two loopback HTTP servers: one
+ * answers as a worker does, the other accepts connections and never answers.
+ */
+import { createServer, type Server } from "node:http";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { startFront, type RunningFront } from "../../../runtime/server/front.js";
+import type { WorkerPool } from "../../../runtime/server/worker-pool.js";
+
+const TOKEN = "t".repeat(43);
+let good: Server;
+let hung: Server;
+let front: RunningFront;
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  return `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`;
+}
+
+beforeAll(async () => {
+  good = createServer((request, response) => {
+    const answers: Record<string, [string, string]> = {
+      "/healthz": ["application/json", JSON.stringify({ status: "ok", applications: 1 })],
+      "/v1/apps": ["application/json", JSON.stringify({ apps: [{ name: "sums", path: "/sums", partition: "0/2", deployment: 1, stopped: false }] })],
+      "/metrics": ["text/plain", "# HELP up_total Up\n# TYPE up_total counter\nup_total 1\n"],
+    };
+    const [type, body] = answers[request.url ?? ""] ?? ["application/json", "{}"];
+    response.writeHead(200, { "content-type": type }).end(body);
+  });
+  hung = createServer(() => {});
+  const urls = [await listen(good), await listen(hung)];
+  const pool = { states: urls.map((url, index) => ({ index, runtime: `w-${index}`, url, pid: 1, restarts: 0 })) } as unknown as WorkerPool;
+  front = await startFront({ port: 0, pool, token: TOKEN, bodyLimit: 1024 });
+});
+
+afterAll(async () => {
+  await front?.close();
+  good?.closeAllConnections();
+  hung?.closeAllConnections();
+  await Promise.all([good, hung].map((s) => new Promise((resolve) => s?.close(resolve))));
+});
+
+test("a hung worker: liveness, the list of applications and the metrics answer in seconds and name it", async () => {
+  const started = Date.now();
+  const [health, apps, metrics] = await Promise.all(["/healthz", "/v1/apps", "/metrics"].map((path) => fetch(`${front.url}${path}`)));
+  expect(Date.now() - started).toBeLessThan(30_000);
+  expect([health!.status, await health!.json()]).toEqual([
+    503,
+    { error: "worker w-1: did not answer within 5 s", workers: [{ runtime: "w-0", status: "ok" }, { runtime: "w-1", status: "did not answer within 5 s" }] },
+  ]);
+  expect([apps!.status, await apps!.json()]).toEqual([
+    200,
+    { apps: [{ name: "sums", path: "/sums", deployment: 1, stopped: false, partitions: [{ partition: "0/2", runtime: "w-0", deployment: 1, stopped: false }] }], away: ["w-1"] },
+  ]);
+  expect(await metrics!.text()).toContain('portals_worker_up{worker="w-0"} 1\nportals_worker_up{worker="w-1"} 0\n# HELP up_total Up\n# TYPE up_total counter\nup_total{worker="w-0"} 1\n');
+}, 60_000);
+
+test("a drain that is not a boolean is refused before any worker is asked", async () => {
+  const response = await fetch(`${front.url}/v1/deployments?drain=maybe`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/javascript" }, body: "export default 1" });
+  expect([response.status, await response.json()]).toEqual([400, { error: "querystring/drain must be boolean" }]);
+});
