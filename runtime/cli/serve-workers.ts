@@ -8,7 +8,7 @@ import { isRuntimeName } from "../cluster/subjects.js";
 import { startFront } from "../server/front.js";
 import { DEPLOYMENT_LIMIT } from "../server/server.js";
 import { serverToken } from "../server/token.js";
-import { recordWorkers, WorkerPool, workersRecord } from "../server/worker-pool.js";
+import { namedWorkers, recordWorkers, WorkerPool, workersRecord } from "../server/worker-pool.js";
 import { UsageError, type CliIo } from "./io.js";
 import { untilStopped, warnBeyondMachine } from "./serve.js";
 
@@ -86,7 +86,7 @@ function keepWorkerCount(dataDir: string, workers: number, runtime: string): voi
   if (before === undefined) return recordWorkers(dataDir, { workers, runtime });
   if (before.workers !== workers || before.runtime !== runtime) {
     throw new UsageError(
-      `data directory ${dataDir} runs ${before.workers} worker${before.workers === 1 ? "" : "s"} named ${before.runtime}-<i>, and this start asks for ${workers} named ${runtime}-<i>; ` +
+      `data directory ${dataDir} runs ${namedWorkers(before.workers, before.runtime)}, and this start asks for ${workers} named ${runtime}-<i>; ` +
         `start it with --runtime ${before.runtime} --workers ${before.workers} (their snapshots hold partitions of ${before.workers}: changing the count is not supported yet), or use another --data-dir`,
     );
   }

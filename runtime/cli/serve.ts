@@ -6,7 +6,7 @@
  * on would take calls the cluster never sees.
  */
 import { startServer, type ServerOptions } from "../server/server.js";
-import { workersRecord } from "../server/worker-pool.js";
+import { namedWorkers, workersRecord } from "../server/worker-pool.js";
 import { UsageError, type CliIo } from "./io.js";
 
 /**
@@ -20,7 +20,7 @@ import { UsageError, type CliIo } from "./io.js";
 export async function serve(options: ServerOptions, io: CliIo): Promise<void> {
   const front = workersRecord(options.dataDir);
   if (front !== undefined) {
-    throw new UsageError(`data directory ${options.dataDir} is the front of ${front.workers} worker${front.workers === 1 ? "" : "s"} named ${front.runtime}-<i> (its workers.json): start it with --runtime ${front.runtime} --workers ${front.workers}, or use another --data-dir`);
+    throw new UsageError(`data directory ${options.dataDir} is the front of ${namedWorkers(front.workers, front.runtime)} (its workers.json): start it with --runtime ${front.runtime} --workers ${front.workers}, or use another --data-dir`);
   }
   // Deployed modules run in this process: one that throws from a timer or rejects a promise
   // nobody awaits must not stop the server (and, re-imported at every start, stop it again).

@@ -170,9 +170,10 @@ function wire(engine: Engine, plan: Plan, made: Map<string, WorkflowRunners>): v
     const workflow = new WorkflowExecutor(w, stream(w.source), stream(w.stream), portalOut, outbox, runners, engine.stats, engine.schedule, engine.log, engine.sinks.get(w.path), dead);
     engine.workflows.set(w.path, workflow);
     engine.add(workflow);
-    const portalIn = w.portals === undefined ? undefined : registry.find(`${w.path}/portal-in`);
-    if (engine.live && portalIn?.kind === "sequencer") {
-      const sequencer = portalIn.sequencer;
+    // The sequencer in front of a portal workflow: the one that writes its source, with that source's input as primary.
+    const inFront = w.portals === undefined ? undefined : plan.sequencers.find((q) => q.stream === w.source && q.primary !== undefined);
+    if (engine.live && inFront !== undefined) {
+      const sequencer = registry.get(inFront.path, "sequencer").sequencer;
       const flow = new FlowControl(() => workflow.parked, () => sequencer.wake());
       sequencer.holdPrimary(flow);
       workflow.controlFlow(flow);

@@ -55,6 +55,11 @@ export interface WorkersRecord {
   readonly runtime: string;
 }
 
+/** `<count> worker(s) named <runtime>-<i>`, for messages about a front's workers. */
+export function namedWorkers(count: number, runtime: string): string {
+  return `${count} worker${count === 1 ? "" : "s"} named ${runtime}-<i>`;
+}
+
 /** What the data directory `dataDir` records of its workers, or `undefined` when it is not a front's. */
 export function workersRecord(dataDir: string): WorkersRecord | undefined {
   const file = join(dataDir, "workers.json");

@@ -56,15 +56,19 @@ export function encodeSnapshot(data: SnapshotData, codec: Codec): Uint8Array {
   return frameSnapshot(data, codec.encode(mapParked(data, toColumns), "snapshot"));
 }
 
+/** The first format that writes continuation tables by column. */
+const PARKED_BY_COLUMN = 6;
+
 /**
  * The contents of a checked payload (`unframeSnapshot`). From format 6 on, continuation tables
  * are written by column (`parked-columns.ts`): they come back as rows.
  *
- * @throws Error when the codec cannot decode the payload (a data class that is not registered)
+ * @throws Error when the codec cannot decode the payload (a data class that is not registered),
+ *   or a continuation table's columns do not fit together
  */
 export function decodePayload(payload: Uint8Array, codec: Codec): SnapshotData {
   const data = codec.decode(payload) as SnapshotData;
-  return data.manifest.format >= 6 ? mapParked(data as unknown as SnapshotData, (columns) => fromColumns(columns as unknown as ParkedColumns<unknown>)) : data;
+  return data.manifest.format >= PARKED_BY_COLUMN ? mapParked(data, (columns) => fromColumns(columns as unknown as ParkedColumns<unknown>)) : data;
 }
 
 /** `data` with every task's continuation table (whole, or the changed invocations of a delta) mapped by `f`. */
