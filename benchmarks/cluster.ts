@@ -5,7 +5,7 @@
  *
  *   - remote stream: events/s from runtime "producer" to runtime "consumer" (atoms of 1,000
  *     numbers; the consumer counts per key and commits), against a raw publisher of the same
- *     atoms (encoded once, ids, 8 in flight) and an ordered consumer decoding and counting them
+ *     atoms (encoded once, ids, 64 in flight, as many as an export sends at once) and an ordered consumer decoding and counting them
  *     (the limit); the ratio (target ≥ 0.8×);
  *   - remote portal: requests/s of an asker on one runtime awaiting a keyed replier on another,
  *     1,000 requests per atom (target ≥ 100,000/s);

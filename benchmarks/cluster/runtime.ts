@@ -24,7 +24,7 @@
  *                                    keyed stream, and is done once it counted every event of its
  *                                    partition (each run its own tag: names stay taken in a cluster)
  *   raw-producer <nats> <events>     the producer's atoms, encoded once by the events' codec (the
- *                                    runtimes', docs/cluster.md), published with ids (8 in flight)
+ *                                    runtimes', docs/cluster.md), published with ids (64 in flight)
  *   raw-consumer <nats> <events>     an ordered consumer decoding them and counting per key
  */
 import { connect } from "@nats-io/transport-node";
@@ -42,6 +42,8 @@ const ATOM = 1000;
  * the run; a runtime that wants its output sooner sets a shorter interval, as here.
  */
 const CHECKPOINT_INTERVAL_MS = 100;
+/** Publishes in flight at once of the raw publisher: as many as a runtime's export sends at once (`cluster/stream-export.ts`). */
+const IN_FLIGHT = 64;
 /** The events' codec, for the raw publisher and consumer: what the runtimes encode atoms with. */
 const codec = createCodec();
 // Ended by the benchmark once the pair is done: exit normally (a --cpu-prof profile is written then).
@@ -177,7 +179,8 @@ if (role === "producer") {
   say(`done ${Date.now()} ${sink.committed.length} ${Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000)}`);
 } else if (role === "raw-producer") {
   const events = Number(third);
-  const nc = await connect({ servers: nats });
+  // As the runtimes connect (docs/cluster.md): without the errors nats.js makes for every publish in case it fails.
+  const nc = await connect({ servers: nats, noAsyncTraces: true });
   const jsm = await jetstreamManager(nc);
   await jsm.streams.add({ name: "RAW", subjects: ["raw.>"] });
   const js = jetstream(nc);
@@ -191,13 +194,13 @@ if (role === "producer") {
     const p = js.publish("raw.atoms.p", codec.encode({ keys: values.map(() => 0), values, error: undefined, seal: false, portal: false }, `atom ${a}`), { msgID: `p:${a}` });
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
-    if (inFlight.size >= 8) await Promise.race(inFlight);
+    if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
   await nc.close();
 } else if (role === "raw-consumer") {
   const events = Number(third);
-  const nc = await connect({ servers: nats });
+  const nc = await connect({ servers: nats, noAsyncTraces: true });
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   for (;;) {

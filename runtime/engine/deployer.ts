@@ -46,7 +46,7 @@ export function deploy(engine: Engine, plan: Plan, sinks: SinkStart): void {
     try {
       for (const g of plan.generators) {
         const source = (clock: SourceClock | undefined): AtomSource => makeSource(g.path, g.source, engine.log, clock, engine.openFile);
-        generators.push(new GeneratorComponent(g.path, source, streams.get(g.stream)!, (c) => engine.clockFor(c)));
+        generators.push(new GeneratorComponent(g.path, source, streams.get(g.stream)!, (c) => engine.clockFor(c), engine.sourceHold));
       }
     } catch (thrown) {
       for (const g of generators) g.close(); // files opened before the one that failed

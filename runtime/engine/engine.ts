@@ -16,6 +16,7 @@ import type { GeneratorComponent, GeneratorState, OpenFile } from "./components/
 import type { WorkflowExecutor, WorkflowState } from "./components/workflow-executor.js";
 import { PathRegistry } from "./registry.js";
 import type { SourceClock } from "./components/live-sources.js";
+import { SourceHold } from "./components/source-hold.js";
 import { ReadySet, type Component } from "./scheduler.js";
 import type { StreamState } from "./stream.js";
 import type { RunnerDelta, RunnerState } from "./tasks/task-runner.js";
@@ -103,7 +104,20 @@ export class Engine implements Steppable {
   ) {
     this.rng = xoroshiro128plus(seed);
     this.ready = new ReadySet(this.rng, liveHooks !== undefined);
+    this.sourceHold =
+      liveHooks === undefined
+        ? undefined
+        : new SourceHold(() => {
+            for (const g of this.generators.values()) this.schedule(g);
+            liveHooks.woken();
+          });
   }
+
+  /**
+   * A live engine's hold on its sources while a stream it publishes to the cluster is behind
+   * (`components/source-hold.ts`); `undefined` in a deterministic run, which never holds.
+   */
+  readonly sourceHold: SourceHold | undefined;
 
   /** True in a live engine (a live driver runs it), false in a deterministic run. */
   get live(): boolean {

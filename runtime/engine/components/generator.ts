@@ -9,6 +9,7 @@ import { Rank, type Component } from "../scheduler.js";
 import type { AtomicStream } from "../stream.js";
 import { sealAtom } from "../atom.js";
 import { IngestionSource, RateSource, type SourceClock } from "./live-sources.js";
+import type { SourceHold } from "./source-hold.js";
 import { ArraySource, AsyncIterableSource, IterableSource, RangeSource, type AtomSource } from "./sources.js";
 
 /** A generator as plain data: whether it is done and its source's position. */
@@ -29,6 +30,7 @@ export class GeneratorComponent implements Component {
    * @param source makes the source, given the clock: the generator node's ({@link makeSource}),
    *   or one the system provides (a stream of another runtime, docs/cluster.md)
    * @param clock the engine's clock in a live system, given a wake-up for this generator
+   * @param hold the engine's hold on its sources in a live system
    * @throws Error when the source cannot be opened (a missing file)
    */
   constructor(
@@ -36,6 +38,8 @@ export class GeneratorComponent implements Component {
     source: (clock: SourceClock | undefined) => AtomSource,
     private readonly out: AtomicStream,
     clock: (c: GeneratorComponent) => SourceClock | undefined,
+    /** The engine's hold on its sources (a live engine's, `source-hold.ts`): while held, not ready. */
+    private readonly hold?: SourceHold,
   ) {
     this.source = source(clock(this));
   }
@@ -80,7 +84,7 @@ export class GeneratorComponent implements Component {
   }
 
   ready(): boolean {
-    return !this.done && !this.paused && (this.source.available?.() ?? true);
+    return !this.done && !this.paused && this.hold?.held !== true && (this.source.available?.() ?? true);
   }
 
   step(): void {

@@ -19,6 +19,7 @@ function unreadExport(reachable: boolean) {
     reachable,
     atomStream: () => new Promise<string>(() => {}),
     onReconnect: () => () => {},
+    onDisconnect: () => () => {},
     ready: () => new Promise(() => {}),
   } as unknown as { reachable: boolean } & ClusterConnection;
   const reader = { reads: false, asked: 0 };
