@@ -87,6 +87,8 @@ export class StreamExport implements Consumer {
   private closed = false;
   /** Set by a reconnection: the next publish is preceded by a look-up. */
   private reconnected = false;
+  /** From a failed publish or look-up to the next publish acknowledged: the sources are not held meanwhile. */
+  private failing = false;
   private readonly stopListening: () => void;
   /** Ends of checkpoints stored while nobody read the stream, and when (`Date.now()`): atoms held for a reader to come. */
   private readonly unread: { readonly end: number; readonly at: number }[] = [];
@@ -132,10 +134,12 @@ export class StreamExport implements Consumer {
   /**
    * Appends need no step of the export, which publishes them once a checkpoint covers them; an
    * append that puts the export {@link BEHIND} holds the engine's sources, while the atoms are
-   * published (another runtime reads the stream, the cluster can be reached).
+   * published (another runtime reads the stream, the cluster can be reached, and takes them: a
+   * server that is connected but does not answer holds them only until the first publish or
+   * look-up fails).
    */
   wake(): void {
-    if (this.sources !== undefined && this.stream.end - this.cursor.position > BEHIND && !this.closed && this.connection.reachable && this.publishes()) {
+    if (this.sources !== undefined && this.stream.end - this.cursor.position > BEHIND && !this.closed && !this.failing && this.connection.reachable && this.publishes()) {
       this.sources.hold(this);
     }
   }
@@ -253,6 +257,7 @@ export class StreamExport implements Consumer {
           } catch (thrown) {
             if (thrown instanceof CannotPublish || thrown instanceof Fenced) throw thrown;
             if (this.closed) break;
+            this.failing = true;
             this.sources?.release(this);
             // The server is away (or slow): as for a publish, wait and look again.
             if (attempt === 0) this.log(`reading the last atom of stream ${this.path} on the cluster failed (${describe(thrown)}); retrying`, { level: "warn", workflow: this.path, task: "", key: 0 });
@@ -278,6 +283,7 @@ export class StreamExport implements Consumer {
           }
           stalled = 0;
           attempt = 0;
+          this.failing = false;
           if (this.covered - this.cursor.position < LOW_WATER && this.stream.end > this.taken) this.runningLow();
           if (this.stream.end - this.cursor.position <= CAUGHT_UP) this.sources?.release(this);
         }
@@ -292,6 +298,7 @@ export class StreamExport implements Consumer {
         // What the stream holds decides where to go on (an atom may be stored though its ack was lost).
         this.lastSeq = undefined;
         // While the cluster does not take the atoms, the sources are not held for them.
+        this.failing = true;
         this.sources?.release(this);
         await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_BACKOFF_MS, 50 * 2 ** attempt++)));
       }

@@ -18,7 +18,11 @@ export interface NatsProcess {
   kill(): Promise<void>;
   /** Starts it again on the same port and store directory; resolves once it listens. */
   restart(): Promise<void>;
-  /** Ends it with SIGTERM, waits, and removes its store directory. */
+  /** Stops it with SIGSTOP: its connections stay open and nothing is answered, as a server that hangs. */
+  freeze(): void;
+  /** Lets a frozen server go on (SIGCONT). */
+  thaw(): void;
+  /** Ends it with SIGTERM (after SIGCONT, if frozen), waits, and removes its store directory. */
   stop(): Promise<void>;
 }
 
@@ -176,7 +180,14 @@ function controlled(url: string, child: ChildProcess, start: () => Promise<{ chi
     async restart() {
       ({ child } = await start());
     },
+    freeze() {
+      child.kill("SIGSTOP");
+    },
+    thaw() {
+      child.kill("SIGCONT");
+    },
     async stop() {
+      child.kill("SIGCONT");
       child.kill("SIGTERM");
       await exited(child);
       if (store !== undefined) rmSync(store, { recursive: true, force: true });

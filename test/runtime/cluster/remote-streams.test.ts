@@ -308,6 +308,38 @@ describe("a source that runs ahead of the publishing (docs/cluster.md, \"Backpre
     }
     expect(sink.committed).toEqual(Array.from({ length: 20_000 }, (_, x) => x + 1));
   }, 30_000);
+
+  test("is let go once a publish to a server that hangs (connected, answering nothing) failed: local work goes on, and every event arrives once after", async () => {
+    // Found by a fresh user: a failed publish let the sources go, and the next append held them again for the next 5 s.
+    const a = await runtime("rt-a-hang");
+    const b = await runtime("rt-b-hang");
+    let mapped = 0;
+    a.launch(
+      PortalsApp("hang", (app) => {
+        const feed = app.sequencers.random<number>({ name: "feed" });
+        app.workflows<number, number>("out").source(feed.stream).map((x) => {
+          if (x % 10 === 9) mapped++;
+          return x;
+        }).sink();
+      }),
+    );
+    const sink = Sinks.memory<number>();
+    await known(b, "/hang", "rt-a-hang");
+    b.launch(billing(sink, "/hang/workflows/out/stream", "hang-read").app);
+    await known(a, "/hang-read", "rt-b-hang");
+    // 20,000 atoms of 10: the export is far behind when the server stops answering.
+    a.launch(PortalsApp("hang-gen", (app) => app.connections.connect(app.generators.fromRange(0, 200_000, 10).stream, app.registry.sequencers.get<number>("/hang/sequencers/feed"))));
+    await until("the export behind", () => mapped > 1_000);
+    nats().freeze();
+    try {
+      // Held until the window in flight times out (5 s), then not again while nothing is acknowledged.
+      await until("every atom through A's workflow while the server hangs", () => mapped === 20_000, 15_000);
+    } finally {
+      nats().thaw();
+    }
+    await until("B's output after the server answers again", () => sink.committed.length === 200_000, 40_000);
+    expect(sink.committed).toEqual(Array.from({ length: 200_000 }, (_, x) => x + 1));
+  }, 75_000);
 });
 
 describe("a reader that stopped", () => {
