@@ -108,7 +108,7 @@ async function pair(first: readonly string[], second: readonly string[], timed: 
 
 /**
  * Runs `specs` together; the rate is the events of every finisher over `start` (of `timed`) to
- * the last finisher's `done`. A finisher's `done` line may carry its CPU milliseconds after the
+ * the last finisher's `done`. A finisher's `done` line may carry the CPU milliseconds it used from its launch after the
  * count (its share of the 2 cores, said in the table).
  */
 async function group(specs: readonly (readonly string[])[], timed: number, finishers: readonly number[]): Promise<{ perSecond: number; seconds: number; rss: number[]; cpu: number[] }> {
