@@ -268,77 +268,74 @@ describe("exactly once across restarts", () => {
   });
 });
 
+/**
+ * Runtime `rt-a-<tag>` running application `<tag>` (a sequencer fed into a workflow whose stream
+ * is published), and runtime `rt-b-<tag>` reading that stream into `sink` (each number plus 1),
+ * once A heard of the reader. `generate()` connects `events` numbers in atoms of 10 into A's
+ * sequencer at once; `mapped()` is the atoms through A's workflow so far, what its export has
+ * had to publish.
+ */
+async function burst(tag: string, events: number) {
+  const a = await runtime(`rt-a-${tag}`);
+  const b = await runtime(`rt-b-${tag}`);
+  let mapped = 0;
+  a.launch(
+    PortalsApp(tag, (app) => {
+      const feed = app.sequencers.random<number>({ name: "feed" });
+      app.workflows<number, number>("out").source(feed.stream).map((x) => {
+        if (x % 10 === 9) mapped++;
+        return x;
+      }).sink();
+    }),
+  );
+  const sink = Sinks.memory<number>();
+  await known(b, `/${tag}`, `rt-a-${tag}`);
+  b.launch(billing(sink, `/${tag}/workflows/out/stream`, `${tag}-read`).app);
+  // A publishes once it heard of B's entry, which says that B reads the stream (a reader starts at its end, semantics.md rule 7).
+  await known(a, `/${tag}-read`, `rt-b-${tag}`);
+  const generate = (): void => void a.launch(PortalsApp(`${tag}-gen`, (app) => app.connections.connect(app.generators.fromRange(0, events, 10).stream, app.registry.sequencers.get<number>(`/${tag}/sequencers/feed`))));
+  return { sink, generate, mapped: () => mapped, every: Array.from({ length: events }, (_, x) => x + 1) };
+}
+
 describe("a source that runs ahead of the publishing (docs/cluster.md, \"Backpressure\")", () => {
   test("waits while the export is behind: A never runs more than a few hundred atoms ahead of what it published, and B gets every event once, in order", async () => {
-    const a = await runtime("rt-a-bp");
-    const b = await runtime("rt-b-bp");
-    // Atoms through A's workflow: what A's export has to publish, from the start.
-    let mapped = 0;
-    a.launch(
-      PortalsApp("burst", (app) => {
-        const feed = app.sequencers.random<number>({ name: "feed" });
-        app.workflows<number, number>("out").source(feed.stream).map((x) => {
-          if (x % 10 === 9) mapped++;
-          return x;
-        }).sink();
-      }),
-    );
-    const sink = Sinks.memory<number>();
-    await known(b, "/burst", "rt-a-bp");
-    b.launch(billing(sink, "/burst/workflows/out/stream", "burst-read").app);
-    // A publishes once it heard of B's entry, which says that B reads the stream (a reader starts at its end, semantics.md rule 7).
-    await known(a, "/burst-read", "rt-b-bp");
+    const { sink, generate, mapped, every } = await burst("bp", 20_000);
     const nc = await connect({ servers: nats().url });
     try {
       const jsm = await jetstreamManager(nc);
-      const published = async (): Promise<number> => (await jsm.streams.info(jetStreamName("/burst/workflows/out/stream", "rt-a-bp"))).state.messages;
-      // 2,000 atoms of 10 numbers, generated in a few milliseconds, published in about a second.
-      a.launch(PortalsApp("burst-gen", (app) => app.connections.connect(app.generators.fromRange(0, 20_000, 10).stream, app.registry.sequencers.get<number>("/burst/sequencers/feed"))));
+      const published = async (): Promise<number> => (await jsm.streams.info(jetStreamName("/bp/workflows/out/stream", "rt-a-bp"))).state.messages;
+      // 2,000 atoms, generated in a few milliseconds, published in about a second.
+      generate();
       let ahead = 0;
-      while (sink.committed.length < 20_000) {
+      while (sink.committed.length < every.length) {
         const out = await published();
-        ahead = Math.max(ahead, mapped - out);
+        ahead = Math.max(ahead, mapped() - out);
         await new Promise((r) => setTimeout(r, 2));
       }
-      // Held at 256 atoms behind; a little more is on its way between the generator and the stream.
+      // Held at 256 atoms behind; a little more is on its way between the generator and the stream (2,000 without the hold).
       expect(ahead).toBeGreaterThan(0);
       expect(ahead).toBeLessThan(400);
     } finally {
       await nc.close();
     }
-    expect(sink.committed).toEqual(Array.from({ length: 20_000 }, (_, x) => x + 1));
+    expect(sink.committed).toEqual(every);
   }, 30_000);
 
   test("is let go once a publish to a server that hangs (connected, answering nothing) failed: local work goes on, and every event arrives once after", async () => {
     // Found by a fresh user: a failed publish let the sources go, and the next append held them again for the next 5 s.
-    const a = await runtime("rt-a-hang");
-    const b = await runtime("rt-b-hang");
-    let mapped = 0;
-    a.launch(
-      PortalsApp("hang", (app) => {
-        const feed = app.sequencers.random<number>({ name: "feed" });
-        app.workflows<number, number>("out").source(feed.stream).map((x) => {
-          if (x % 10 === 9) mapped++;
-          return x;
-        }).sink();
-      }),
-    );
-    const sink = Sinks.memory<number>();
-    await known(b, "/hang", "rt-a-hang");
-    b.launch(billing(sink, "/hang/workflows/out/stream", "hang-read").app);
-    await known(a, "/hang-read", "rt-b-hang");
-    // 20,000 atoms of 10: the export is far behind when the server stops answering.
-    a.launch(PortalsApp("hang-gen", (app) => app.connections.connect(app.generators.fromRange(0, 200_000, 10).stream, app.registry.sequencers.get<number>("/hang/sequencers/feed"))));
-    await until("the export behind", () => mapped > 1_000);
+    const { sink, generate, mapped, every } = await burst("hang", 200_000);
+    // 20,000 atoms: the export is far behind when the server stops answering.
+    generate();
+    await until("the export behind", () => mapped() > 1_000);
     nats().freeze();
     try {
       // Held until the window in flight times out (5 s), then not again while nothing is acknowledged.
-      await until("every atom through A's workflow while the server hangs", () => mapped === 20_000, 15_000);
+      await until("every atom through A's workflow while the server hangs", () => mapped() === 20_000, 15_000);
     } finally {
       nats().thaw();
     }
-    await until("B's output after the server answers again", () => sink.committed.length === 200_000, 40_000);
-    expect(sink.committed).toEqual(Array.from({ length: 200_000 }, (_, x) => x + 1));
+    await until("B's output after the server answers again", () => sink.committed.length === every.length, 40_000);
+    expect(sink.committed).toEqual(every);
   }, 75_000);
 });
 
