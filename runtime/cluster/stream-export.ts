@@ -50,6 +50,12 @@ const MAX_BACKOFF_MS = 2000;
  * publisher, benchmarks/README.md), and a lone atom goes out alone whatever the window.
  */
 const WINDOW = 64;
+/**
+ * Bytes published at once at most (but always one message): 8 chunks of the server's default 1 MB
+ * limit, as with a window of 8. Each publish waits 5 s for its acknowledgement, and 64 MB sent at
+ * once over a slow link (an edge runtime's) would time out all together, and again at every retry.
+ */
+const WINDOW_BYTES = 8 * 1024 * 1024;
 /** Atoms covered by a stored checkpoint and not yet published below which an export asks for the next checkpoint. */
 const LOW_WATER = 2 * WINDOW;
 /**
@@ -345,16 +351,17 @@ export class StreamExport implements Consumer {
   }
 
   /**
-   * The next messages, up to {@link WINDOW}: from the atom at the cursor (from its next chunk when
-   * part of it is out) to the last one a stored checkpoint covers, an atom cut in chunks when it
-   * is larger than `maxPayload` (the server's limit per message).
+   * The next messages, up to {@link WINDOW} and {@link WINDOW_BYTES}: from the atom at the cursor
+   * (from its next chunk when part of it is out) to the last one a stored checkpoint covers, an
+   * atom cut in chunks when it is larger than `maxPayload` (the server's limit per message).
    *
    * @throws CannotPublish when the first atom cannot be encoded, or its chunks cut before no longer
    *   fit (the server's limit was lowered while it was partly out)
    */
   private outgoing(maxPayload: number): Outgoing[] {
     const out: Outgoing[] = [];
-    for (let number = this.cursor.position; out.length < WINDOW && number < this.covered && number < this.stream.end; number++) {
+    let size = 0;
+    for (let number = this.cursor.position; out.length < WINDOW && size < WINDOW_BYTES && number < this.covered && number < this.stream.end; number++) {
       let bytes: Uint8Array;
       try {
         bytes = this.encode(number);
@@ -368,8 +375,10 @@ export class StreamExport implements Consumer {
       if (!chunksFit(bytes.length, count, maxPayload)) {
         throw new CannotPublish(`atom ${number} is ${bytes.length} bytes in ${count} chunks, each more than the NATS server now takes in one message (max_payload ${maxPayload}); raise max_payload again`);
       }
-      for (let index = resume?.index ?? 0; index < count && out.length < WINDOW; index++) {
-        out.push({ number, index, count, data: count === 1 ? bytes : chunkOf(bytes, { index, count }) });
+      for (let index = resume?.index ?? 0; index < count && out.length < WINDOW && size < WINDOW_BYTES; index++) {
+        const data = count === 1 ? bytes : chunkOf(bytes, { index, count });
+        out.push({ number, index, count, data });
+        size += data.length;
       }
     }
     return out;
