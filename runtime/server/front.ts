@@ -167,10 +167,19 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
   app.all("/*", async (request, reply) => {
     const url = options.pool.states[0]!.url;
     if (url === undefined) return reply.code(503).send({ error: `worker 0 (${options.pool.states[0]!.runtime}), which answers this server's calls, is not running now; call again in a moment` });
+    // The path alone: reply-from passes the query string on as it came. Given the query, it would
+    // decode it whole, refusing a value with `../` in it and failing on a bad escape as if the
+    // worker had not answered (502); a server takes both. A path segment `..` it refuses with a
+    // message of its own (it could reach past the worker's address): said here, naming the fix.
+    const query = request.url.indexOf("?");
+    const path = query < 0 ? request.url : request.url.slice(0, query);
+    if (/(^|\/)\.\.(\/|$)/.test(decodedPath(path))) {
+      return reply.code(400).send({ error: `path ${path}: a '..' segment is not passed on to the workers; call the path it stands for` });
+    }
     // The body as it came (bytes): the worker parses it. (Given as opts.body, reply-from does not
     // JSON.stringify a Buffer, which it does with a parsed request body of a JSON content type.)
     const body = request.body as Buffer | undefined;
-    return reply.from(`${url}${request.url}`, body === undefined ? {} : { body, contentType: String(request.headers["content-type"] ?? "application/octet-stream") });
+    return reply.from(`${url}${path}`, body === undefined ? {} : { body, contentType: String(request.headers["content-type"] ?? "application/octet-stream") });
   });
 
   try {
@@ -180,6 +189,15 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
     throw thrown;
   }
   return { url: urlOf(app, options.host ?? "127.0.0.1"), close: () => app.close() };
+}
+
+/** `path` with its escapes decoded (`%2e%2e` is `..`); as it is when they are not valid (Fastify refused those before). */
+function decodedPath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }
 
 /** How long the front waits for a worker's metrics, in milliseconds. */

@@ -7,6 +7,7 @@
  * answers as a worker does, the other accepts connections and never answers.
  */
 import { createServer, type Server } from "node:http";
+import { connect } from "node:net";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { startFront, type RunningFront } from "../../../runtime/server/front.js";
 import type { WorkerPool } from "../../../runtime/server/worker-pool.js";
@@ -29,7 +30,7 @@ beforeAll(async () => {
       "/v1/apps": ["application/json", JSON.stringify({ apps: [{ name: "sums", path: "/sums", partition: "0/2", deployment: 1, stopped: false }] })],
       "/metrics": ["text/plain", "# HELP up_total Up\n# TYPE up_total counter\nup_total 1\n"],
     };
-    const [type, body] = answers[request.url ?? ""] ?? ["application/json", "{}"];
+    const [type, body] = answers[request.url ?? ""] ?? ["application/json", JSON.stringify({ url: request.url })];
     response.writeHead(200, { "content-type": type }).end(body);
   });
   hung = createServer(() => {});
@@ -64,3 +65,27 @@ test("a drain that is not a boolean is refused before any worker is asked", asyn
   const response = await fetch(`${front.url}/v1/deployments?drain=maybe`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/javascript" }, body: "export default 1" });
   expect([response.status, await response.json()]).toEqual([400, { error: "querystring/drain must be boolean" }]);
 });
+
+test("a query string is passed on as it came (a value with ../, a bad escape); a path with a '..' segment is refused naming the fix", async () => {
+  // Found by a fresh-user trial: reply-from decoded the whole URL, so `?file=../x` got its own 400
+  // ("source/request contain invalid characters") and `?x=%E0%A4%A` a 502 naming worker 0.
+  for (const path of ["/v1/tail/orders?from=../x", "/v1/tail/orders?x=%E0%A4%A", "/openapi.json?a=%ZZ&b=..%2F"]) {
+    const response = await fetch(`${front.url}${path}`);
+    expect([response.status, await response.json()]).toEqual([200, { url: path }]);
+  }
+  for (const path of ["/v1/tail/../apps", "/v1/tail/%2e%2e/apps", "/v1/streams/a%2F..%2Fb/stream"]) {
+    const response = await rawGet(path);
+    expect(response).toEqual({ status: 400, body: { error: `path ${path}: a '..' segment is not passed on to the workers; call the path it stands for` } });
+  }
+});
+
+/** GET `path` exactly as written (fetch would resolve its `..` segments before sending). */
+async function rawGet(path: string): Promise<{ status: number; body: unknown }> {
+  const { port, hostname } = new URL(front.url);
+  const socket = connect(Number(port), hostname);
+  socket.write(`GET ${path} HTTP/1.1\r\nHost: ${hostname}\r\nConnection: close\r\n\r\n`);
+  let text = "";
+  for await (const chunk of socket) text += String(chunk);
+  const [head, body] = text.split("\r\n\r\n") as [string, string];
+  return { status: Number(head.split(" ")[1]), body: JSON.parse(body) };
+}
