@@ -67,8 +67,9 @@ test("a drain that is not a boolean is refused before any worker is asked", asyn
 });
 
 test("a query string is passed on as it came (a value with ../, a bad escape); a path with a '..' segment is refused naming the fix", async () => {
-  // Found by a fresh-user trial: reply-from decoded the whole URL, so `?file=../x` got its own 400
-  // ("source/request contain invalid characters") and `?x=%E0%A4%A` a 502 naming worker 0.
+  // A fresh-user trial found reply-from's own 400 ("source/request contain invalid characters") for
+  // a '..' path; looking at why showed that it decoded the whole URL, so `?from=../x` got that 400
+  // too and `?x=%E0%A4%A` a 502 naming worker 0.
   for (const path of ["/v1/tail/orders?from=../x", "/v1/tail/orders?x=%E0%A4%A", "/openapi.json?a=%ZZ&b=..%2F"]) {
     const response = await fetch(`${front.url}${path}`);
     expect([response.status, await response.json()]).toEqual([200, { url: path }]);
