@@ -60,7 +60,9 @@ test("the node leading the producer's stream, then the meta leader, killed: afte
       })();
       const expected = sink.committed.length + 5;
       await send(1);
-      await until(`a number sent after the kill of ${victim.name} on B`, () => sink.committed.length >= expected, 20_000);
+      // Alone, 4–10 s (docs/cluster.md, "Failures"); once in CI, beside the rest of the suite on
+      // the same 2 cores, more than 20 s when the stream's leader was also the meta leader.
+      await until(`a number sent after the kill of ${victim.name} on B`, () => sink.committed.length >= expected, 45_000);
       measured.push(`${role} leader ${victim.name}${alsoMeta ? " (also the meta leader)" : ""} killed: elected after ${await elected} ms, flowing after ${Date.now() - killed} ms`);
       await send(10);
       await victim.restart();
@@ -78,7 +80,7 @@ test("the node leading the producer's stream, then the meta leader, killed: afte
   } finally {
     await nc.close();
   }
-}, 120_000);
+}, 200_000);
 
 /** The server leading JetStream stream `name`, as the cluster says now (`undefined` during an election). */
 async function leaderOf(jsm: JetStreamManager, name: string): Promise<string | undefined> {
