@@ -169,12 +169,14 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
     if (url === undefined) return reply.code(503).send({ error: `worker 0 (${options.pool.states[0]!.runtime}), which answers this server's calls, is not running now; call again in a moment` });
     // The path alone: reply-from passes the query string on as it came. Given the query, it would
     // decode it whole, refusing a value with `../` in it and failing on a bad escape as if the
-    // worker had not answered (502); a server takes both. A path segment `..` it refuses with a
-    // message of its own (it could reach past the worker's address): said here, naming the fix.
+    // worker had not answered (502); a server takes both. A path with `..` next to a `/` it
+    // refuses with a message of its own (it could reach past the worker's address): said here,
+    // by the same rule, naming the fix.
     const query = request.url.indexOf("?");
     const path = query < 0 ? request.url : request.url.slice(0, query);
-    if (/(^|\/)\.\.(\/|$)/.test(decodedPath(path))) {
-      return reply.code(400).send({ error: `path ${path}: a '..' segment is not passed on to the workers; call the path it stands for` });
+    const decoded = decodedPath(path);
+    if (decoded.includes("/..") || decoded.includes("../")) {
+      return reply.code(400).send({ error: `path ${path}: '..' next to a '/' is not passed on to the workers; call the path it stands for` });
     }
     // The body as it came (bytes): the worker parses it. (Given as opts.body, reply-from does not
     // JSON.stringify a Buffer, which it does with a parsed request body of a JSON content type.)
