@@ -145,7 +145,7 @@ export class Engine implements Steppable {
   /** Continuations parked now, waiting for replies, over all workflows. */
   get parkedContinuations(): number {
     let n = 0;
-    for (const w of this.workflows.values()) for (const r of w.runners) n += r.parkedCount;
+    for (const w of this.workflows.values()) n += w.parked;
     return n;
   }
 
@@ -201,7 +201,7 @@ export class Engine implements Steppable {
    */
   loadRandom(rng: readonly number[]): void {
     this.rng = xoroshiro128plusFromState(rng);
-    this.ready = new ReadySet(this.rng, this.liveHooks !== undefined);
+    this.ready = new ReadySet(this.rng, this.live);
   }
 
   /**
@@ -218,7 +218,7 @@ export class Engine implements Steppable {
     Object.assign(this.stats, state.stats);
     for (const w of this.workflows.values()) for (const r of w.runners) r.trackChanges();
     for (const app of state.stopped ?? []) this.stopComponents(app, false);
-    this.ready = new ReadySet(this.rng, this.liveHooks !== undefined);
+    this.ready = new ReadySet(this.rng, this.live);
     this.chosen = undefined;
     const byPath = new Map(this.components.map((c) => [c.path, c]));
     // A live source that had work when the snapshot was taken may have none now (its queue is not in the snapshot).
