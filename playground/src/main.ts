@@ -292,9 +292,13 @@ function showTab(file: string | undefined, offset = 0): void {
 
 function showStats(stats: RunStats): void {
   const perSecond = stats.steppingMs > 0 ? (stats.events / stats.steppingMs) * 1000 : 0;
-  // A run that moved events never shows 0 events/s (a slow one, or a loaded machine, rounds down to it).
-  const rate = perSecond === 0 || perSecond >= 1 ? Math.round(perSecond) : perSecond.toPrecision(1);
-  $("counters").textContent = `steps ${stats.steps} · atoms ${stats.atoms} · events ${stats.events} · parked ${stats.parked} · ${rate} events/s`;
+  // A run that moved events never shows 0 events/s: a slow one (or a loaded machine) rounds down
+  // to it, and one shorter than the browser's clock resolution (0.1 ms) measures no time at all.
+  const rate =
+    stats.events > 0 && stats.steppingMs <= 0
+      ? "too fast to time"
+      : `${perSecond === 0 || perSecond >= 1 ? Math.round(perSecond) : perSecond.toPrecision(1)} events/s`;
+  $("counters").textContent = `steps ${stats.steps} · atoms ${stats.atoms} · events ${stats.events} · parked ${stats.parked} · ${rate}`;
   $("counters").dataset.events = String(stats.events);
   $("counters").dataset.steppingMs = stats.steppingMs.toFixed(1);
   for (const [path, events] of Object.entries(stats.workflows)) {
