@@ -20,7 +20,9 @@
  *   - `keyed`: a synthetic big keyed state, as a snapshot holds it: 500,000 string keys of a
  *     per-key entry, each `{ count, total, last }` (50,000 with `--quick`);
  *   - `records`: 50,000 records keyed by a string, each with a Date, a Set, a Map, an array, a
- *     string, a boolean and a null (workload 10's `mix`).
+ *     string, a boolean and a null (workload 10's `mix`);
+ *   - `atom`: one atom of 1,000 numbers made by the engine's `atom()`, what a checkpoint holds
+ *     and a cluster's export publishes per message (docs/cluster.md), its arrays vouched dense.
  *
  * Per encoding and value: the bytes, the median time of one encode and of one decode (MB/s:
  * 10^6 bytes of that encoding per second; ops/s: whole values per second; × v8: v8's time
@@ -38,13 +40,14 @@ import { ROOT } from "./lib/compile.js";
 
 const ENCODINGS = ["v8", "msgpackr", "codec"] as const;
 type Encoding = (typeof ENCODINGS)[number];
-const VALUES = ["cart", "keyed", "records"] as const;
+const VALUES = ["cart", "keyed", "records", "atom"] as const;
 type ValueName = (typeof VALUES)[number];
 
 const DESCRIPTION: Record<ValueName, string> = {
   cart: "shopping cart snapshot, mid-trace, continuations parked",
   keyed: "keyed state, 500,000 keys of { count, total, last }",
   records: "50,000 records with Date, Set, Map",
+  atom: "an atom of 1,000 numbers, as the engine makes it",
 };
 
 /** What a child reports. */
@@ -82,6 +85,12 @@ async function buildValue(name: ValueName): Promise<unknown> {
       records.set(`u${i}`, { id: i, name: `user ${i}`, at: new Date(t0 + i * 1000), tags, scores, history: [i, i + 1, i + 2], active: i % 3 === 0, note: null });
     }
     return records;
+  }
+  if (name === "atom") {
+    const { atom } = await import("../runtime/engine/atom.js");
+    const values = new Array<number>(1000);
+    for (let i = 0; i < values.length; i++) values[i] = i;
+    return atom(new Array<number>(1000).fill(0), values, undefined, false, false);
   }
   return cartSnapshot();
 }

@@ -4,6 +4,7 @@
  */
 import type { OperatorError } from "../core/errors.js";
 import type { Key } from "../core/key.js";
+import { vouchDense } from "../state/codec.js";
 
 /**
  * Events of one atom, or the output of one task for one atom. The arrays of an output being
@@ -31,8 +32,14 @@ export function batch(): Batch {
   return { keys: [], values: [], error: undefined };
 }
 
-/** An atom with the given events and flags. */
+/**
+ * An atom with the given events and flags. `keys` and `values` are the engine's own arrays,
+ * dense and without other properties, which nothing changes from now on: the codec is told so
+ * (`vouchDense`), and checks their elements only.
+ */
 export function atom(keys: Key[], values: unknown[], error: OperatorError | undefined, seal: boolean, portal: boolean): Atom {
+  vouchDense(keys);
+  vouchDense(values);
   return { keys, values, error, seal, portal };
 }
 

@@ -193,10 +193,32 @@ export class ArrayNode extends Node {
   }
 }
 
+/** Arrays their maker vouched for ({@link vouchDense}). */
+const vouched = new WeakSet<readonly unknown[]>();
+/**
+ * Arrays shorter than this are not recorded when vouched for: listing their keys costs less
+ * than a look-up in {@link vouched} (and an atom of one event than adding its arrays there).
+ */
+const VOUCHED_FROM = 64;
+
+/**
+ * Records that `array` has an element at every index below its length and no other property,
+ * and keeps both for as long as it lives: the engine's atoms (`engine/atom.ts`), whose arrays it
+ * fills by index and never changes after. {@link isDense} then skips listing its keys, which
+ * allocates a string per element: half of the cost of encoding an atom of 1,000 numbers, paid
+ * by each checkpoint holding it and each message that carries it (docs/cluster.md, "Costs,
+ * measured").
+ */
+export function vouchDense(array: readonly unknown[]): void {
+  if (array.length >= VOUCHED_FROM) vouched.add(array);
+}
+
 /** True when `array` has an element at every index below its length and no other own enumerable property. */
-export function isDense(array: unknown[], keys: readonly string[]): boolean {
-  // Object.keys lists indices first: exactly 0..n-1 means no hole and no other property.
+export function isDense(array: unknown[]): boolean {
   const n = array.length;
+  if (n >= VOUCHED_FROM && vouched.has(array)) return true;
+  // Object.keys lists indices first: exactly 0..n-1 means no hole and no other property.
+  const keys = Object.keys(array);
   return keys.length === n && (n === 0 || keys[n - 1] === String(n - 1));
 }
 

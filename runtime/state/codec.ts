@@ -58,6 +58,8 @@ import {
   wellFormed,
 } from "./codec-walk.js";
 
+export { vouchDense } from "./codec-walk.js";
+
 /** A value that cannot be encoded, with where it is. */
 export class EncodeError extends Error {
   /** The error's class name. */
@@ -202,7 +204,7 @@ export class Codec {
     }
     if (proto === Array.prototype) {
       const array = value as unknown[];
-      if (isDense(array, Object.keys(array))) {
+      if (isDense(array)) {
         const node = new ArrayNode(array, []);
         return { node, placed: node.out };
       }
@@ -412,7 +414,7 @@ function builtin(name: string): { prototype: object } | undefined {
  * levels deep (deeper, the encoder's recursion would be at risk, and a cycle is deeper still).
  * Typed arrays and buffers take the careful path, which keeps views of one buffer sharing it.
  * It keeps no paths or visited set and allocates only the keys of arrays (the one way to see
- * their other properties); false sends the value to the careful walk ({@link Codec.tag}).
+ * their other properties) not vouched for by their maker (`vouchDense`); false sends the value to the careful walk ({@link Codec.tag}).
  */
 function plain(value: unknown, depth: number): boolean {
   switch (typeof value) {
@@ -437,7 +439,7 @@ function plain(value: unknown, depth: number): boolean {
   }
   if (proto === Array.prototype) {
     const array = value as unknown[];
-    if (!isDense(array, Object.keys(array))) return false;
+    if (!isDense(array)) return false;
     for (let i = 0; i < array.length; i++) if (!plain(array[i], depth + 1)) return false;
     return true;
   }

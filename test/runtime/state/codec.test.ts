@@ -2,9 +2,10 @@
  * The codec (runtime/state/codec.ts): what survives a round trip, what is rebuilt with its
  * class, and what is rejected with the path to it.
  */
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { EncodeError, OperatorError, PortalRequestError } from "portals-ts";
 import { Codec, createCodec } from "../../../runtime/state/codec.js";
+import { atom } from "../../../runtime/engine/atom.js";
 
 /** A system's codec with no application classes: the framework's own registered. */
 const codec = createCodec();
@@ -41,6 +42,50 @@ describe("values that survive unchanged", () => {
     const back = roundTrip(cyclic);
     expect(back.shared).toBe(back.again);
     expect(back.self).toBe(back);
+  });
+});
+
+describe("arrays the engine vouches for (an atom's)", () => {
+  const numbers = (n: number): number[] => Array.from({ length: n }, (_, i) => i * 1.5);
+
+  test("an atom's arrays are encoded without listing their keys, to the same bytes as any equal arrays", () => {
+    const made = atom(new Array(1000).fill(0), numbers(1000), undefined, false, false);
+    const copy = { keys: [...made.keys], values: [...made.values], error: undefined, seal: false, portal: false };
+    const keys = vi.spyOn(Object, "keys");
+    // msgpackr lists the keys of objects: only the arrays' count.
+    const arraysListed = (): unknown[] => keys.mock.calls.map(([o]) => o).filter((o) => Array.isArray(o));
+    try {
+      const bytes = codec.encode(made);
+      // The atom's arrays were vouched for when it was made; the copy's are listed.
+      expect(arraysListed()).toEqual([]);
+      expect(bytes).toEqual(codec.encode(copy));
+      expect(arraysListed()).toEqual([copy.keys, copy.values]);
+    } finally {
+      keys.mockRestore();
+    }
+    expect(roundTrip(made)).toEqual(copy);
+  });
+
+  test("their elements are still checked: one that needs the careful walk is kept, one that is not data is refused", () => {
+    const values: unknown[] = numbers(100);
+    values[50] = -0;
+    values[60] = new Map([["a", 1]]);
+    const back = roundTrip(atom(new Array(100).fill(0), values, undefined, false, false));
+    expect(Object.is(back.values[50], -0)).toBe(true);
+    expect(back.values[60]).toEqual(new Map([["a", 1]]));
+    const withFunction: unknown[] = numbers(100);
+    withFunction[70] = () => 1;
+    expect(() => codec.encode(atom(new Array(100).fill(0), withFunction, undefined, false, false), "atom")).toThrow(/atom\.values\[70\]/);
+  });
+
+  test("a large array nobody vouched for keeps its holes and other properties", () => {
+    const sparse: unknown[] = numbers(200);
+    delete sparse[10];
+    (sparse as unknown as { label: string }).label = "kept";
+    const back = roundTrip({ sparse }).sparse;
+    expect(10 in back).toBe(false);
+    expect(back.length).toBe(200);
+    expect((back as unknown as { label: string }).label).toBe("kept");
   });
 });
 
