@@ -87,8 +87,8 @@ export class StreamExport implements Consumer {
   private lastSeq: number | undefined;
   /** The atom at the cursor when some of its chunks are published: the next chunk, of how many. */
   private resume: ({ readonly number: number } & ChunkIndex) | undefined;
-  /** The last atom encoded (a chunked atom is published over several windows). */
-  private encoded: { readonly number: number; readonly bytes: Uint8Array } | undefined;
+  /** Atoms before this number were encoded at a checkpoint ({@link StreamExport.take}). */
+  private encodedTo = 0;
   private pumping = false;
   private closed = false;
   /** Set by a reconnection: the next publish is preceded by a look-up. */
@@ -161,9 +161,25 @@ export class StreamExport implements Consumer {
     return !this.closed && this.stream.end > this.taken && this.covered - this.cursor.position < LOW_WATER && this.publishes();
   }
 
-  /** A checkpoint is being taken: returns the end of the stream it covers. */
+  /**
+   * A checkpoint is being taken: returns the end of the stream it covers. The atoms it holds
+   * for the export are encoded for their messages now, so the checkpoint copies those bytes
+   * instead of encoding the atoms a second time (`Codec.encodeOnce`, docs/cluster.md, "Costs,
+   * measured"); one that cannot be encoded is left to the checkpoint, which says where.
+   */
   take(): number {
     this.taken = this.stream.end;
+    if (!this.closed && this.publishes()) {
+      const codec = this.codec();
+      for (let number = Math.max(this.cursor.position, this.encodedTo); number < this.taken; number++) {
+        try {
+          codec.encodeOnce(this.cursor.peek(number - this.cursor.position), `atom ${number} of stream ${this.path}`);
+        } catch {
+          break;
+        }
+      }
+      this.encodedTo = Math.max(this.encodedTo, this.taken);
+    }
     return this.taken;
   }
 
@@ -384,12 +400,9 @@ export class StreamExport implements Consumer {
     return out;
   }
 
-  /** The bytes of the atom at `number` (the last one encoded is kept). */
+  /** The bytes of the atom at `number` (made once, `Codec.encodeOnce`: most at the checkpoint that covers it). */
   private encode(number: number): Uint8Array {
-    if (this.encoded?.number !== number) {
-      this.encoded = { number, bytes: this.codec().encode(this.cursor.peek(number - this.cursor.position), `atom ${number} of stream ${this.path}`) };
-    }
-    return this.encoded.bytes;
+    return this.codec().encodeOnce(this.cursor.peek(number - this.cursor.position), `atom ${number} of stream ${this.path}`);
   }
 
   /** Publishes `message` expecting the stream's last sequence to be `after`; rejects when the server refuses it or does not answer. */

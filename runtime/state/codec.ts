@@ -30,7 +30,7 @@
  *   - any other class instance (and functions, symbols, promises, weak collections) is
  *     rejected with the path to it, instead of coming back as a plain object.
  */
-import { Packr } from "msgpackr";
+import { addExtension, Packr } from "msgpackr";
 import { DATA_CLASSES, ERROR_CLASSES, type DataClass } from "../core/data.js";
 import { OperatorError, PortalRequestError, type HookName } from "../core/errors.js";
 import { RequestHandle } from "../core/machine.js";
@@ -75,12 +75,27 @@ export class EncodeError extends Error {
 }
 
 /**
+ * A value written as the bytes {@link Codec.encode} made of it, when {@link Codec.encodeOnce}
+ * did (an atom a cluster's export encoded for its message, docs/snapshots.md, "Codec"): a
+ * snapshot holding the value copies those bytes in instead of encoding it again, and
+ * {@link Codec.decodeEncoded} gives the value back.
+ */
+export class Encoded {
+  constructor(readonly bytes: Uint8Array) {}
+}
+
+/** msgpackr's extension type of {@link Encoded} (user types are 0–127; msgpackr's own structured clone uses letters). */
+const ENCODED_TYPE = 0x45;
+addExtension({ Class: Encoded, type: ENCODED_TYPE, pack: (e: Encoded) => e.bytes, unpack: (bytes: Uint8Array) => new Encoded(bytes.slice()) });
+
+/**
  * Prototypes of the built-in classes written as they are, with nothing inside to walk: `Date`
- * and `RegExp` (msgpackr's extensions) and, on the careful path, `ArrayBuffer`. Exact
+ * and `RegExp` (msgpackr's extensions), {@link Encoded} (bytes this codec made) and, on the
+ * careful path, `ArrayBuffer`. Exact
  * prototypes: an instance of a subclass (a class extending `Map`) would come back as its base
  * class, so it is not data unless registered.
  */
-const PLAIN_LEAVES: ReadonlySet<object> = new Set([Date.prototype, RegExp.prototype]);
+const PLAIN_LEAVES: ReadonlySet<object> = new Set([Date.prototype, RegExp.prototype, Encoded.prototype]);
 const LEAVES: ReadonlySet<object> = new Set([...PLAIN_LEAVES, ArrayBuffer.prototype]);
 
 /**
@@ -113,6 +128,8 @@ const ERROR_PROTOTYPES: ReadonlyMap<object, string> = new Map(
 export class Codec {
   private readonly byPrototype = new Map<object, DataClass<object>>();
   private readonly byName = new Map<string, DataClass<object>>();
+  /** Bytes {@link Codec.encodeOnce} made, for as long as their value lives. */
+  private readonly once = new WeakMap<object, Uint8Array>();
 
   /**
    * Registers how to store instances of a class.
@@ -138,6 +155,30 @@ export class Codec {
     // A copy: msgpackr returns a window on its own buffer, which it keeps and writes the next
     // values after; the copy costs little next to the encoding and holds only these bytes.
     return new Uint8Array(msgpack.pack(payload));
+  }
+
+  /**
+   * The bytes of `value`, made once while it lives: later calls, and a snapshot holding it
+   * ({@link Codec.written}), reuse them. Only for values nothing changes after (an engine's
+   * atom, `engine/atom.ts`): the bytes would not follow a change.
+   *
+   * @throws EncodeError as {@link encode} (and makes nothing to reuse)
+   */
+  encodeOnce(value: object, root = "value"): Uint8Array {
+    let bytes = this.once.get(value);
+    if (bytes === undefined) this.once.set(value, (bytes = this.encode(value, root)));
+    return bytes;
+  }
+
+  /** `value` as a snapshot writes it: its bytes when {@link encodeOnce} made them, else itself. */
+  written<T extends object>(value: T): T | Encoded {
+    const bytes = this.once.get(value);
+    return bytes === undefined ? value : new Encoded(bytes);
+  }
+
+  /** A value a snapshot read back ({@link written}): decoded when it was written as bytes. */
+  decodeEncoded(value: unknown): unknown {
+    return value instanceof Encoded ? this.decode(value.bytes) : value;
   }
 
   /** The value of `bytes` written by {@link encode}. */

@@ -15,13 +15,14 @@
 import { sha256 } from "@noble/hashes/sha2";
 
 /** Version of the format this runtime writes. */
-export const SNAPSHOT_FORMAT = 6;
+export const SNAPSHOT_FORMAT = 7;
 /**
- * Versions it reads: 5 writes continuation tables as records (6 by column), and 4 also differs
- * in its deltas, which hold every parked continuation of a task (5's hold those that changed,
- * and the ids of those that ended); both read as they are.
+ * Versions it reads: 7 may write an atom a cluster's export encoded as those bytes (`Encoded`
+ * in `codec.ts`), which 6 never does; 5 writes continuation tables as records (6 by column),
+ * and 4 also differs in its deltas, which hold every parked continuation of a task (5's hold
+ * those that changed, and the ids of those that ended); all read as they are.
  */
-const READS: readonly number[] = [4, 5, SNAPSHOT_FORMAT];
+const READS: readonly number[] = [4, 5, 6, SNAPSHOT_FORMAT];
 
 /** The SHA-256 of some bytes, as snapshots are framed and checked with. */
 let digest: (bytes: Uint8Array) => Uint8Array = sha256;

@@ -23,7 +23,8 @@ import type { EngineState } from "../engine/engine.js";
 import { applyStreamDelta, type StreamState } from "../engine/stream.js";
 import type { RunnerDelta, RunnerState } from "../engine/tasks/task-runner.js";
 import type { InvocationData } from "../engine/portals/invocation.js";
-import type { Codec } from "../state/codec.js";
+import type { Atom } from "../engine/atom.js";
+import type { Codec, Encoded } from "../state/codec.js";
 import { frameSnapshot, SNAPSHOT_FORMAT, SnapshotError, unframeSnapshot, type SnapshotHeader } from "../state/snapshot-format.js";
 import { fromColumns, toColumns, type ParkedColumns } from "./parked-columns.js";
 
@@ -53,7 +54,7 @@ export interface SnapshotData extends SnapshotHeader, EngineState {
  *   not registered with `app.dataClass`)
  */
 export function encodeSnapshot(data: SnapshotData, codec: Codec): Uint8Array {
-  return frameSnapshot(data, codec.encode(mapParked(data, toColumns), "snapshot"));
+  return frameSnapshot(data, codec.encode(mapAtoms(mapParked(data, toColumns), (a) => codec.written(a)), "snapshot"));
 }
 
 /** The first format that writes continuation tables by column. */
@@ -67,8 +68,18 @@ const PARKED_BY_COLUMN = 6;
  *   or a continuation table's columns do not fit together
  */
 export function decodePayload(payload: Uint8Array, codec: Codec): SnapshotData {
-  const data = codec.decode(payload) as SnapshotData;
+  const data = mapAtoms(codec.decode(payload) as SnapshotData, (a) => codec.decodeEncoded(a) as Atom);
   return data.manifest.format >= PARKED_BY_COLUMN ? mapParked(data, (columns) => fromColumns(columns as unknown as ParkedColumns<unknown>)) : data;
+}
+
+/**
+ * `data` with every stream's atoms mapped by `f`: an atom a cluster's export already encoded is
+ * written as those bytes (`Codec.written`), and read back from them (docs/snapshots.md, "Codec").
+ */
+function mapAtoms(data: SnapshotData, f: (atom: Atom) => Atom | Encoded): SnapshotData {
+  const streams: Record<string, StreamState> = {};
+  for (const [path, stream] of Object.entries(data.streams)) streams[path] = { ...stream, atoms: stream.atoms.map(f) as Atom[] };
+  return { ...data, streams };
 }
 
 /** `data` with every task's continuation table (whole, or the changed invocations of a delta) mapped by `f`. */

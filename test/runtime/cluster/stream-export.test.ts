@@ -7,13 +7,15 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { atom } from "../../../runtime/engine/atom.js";
 import { applyStreamDelta, AtomicStream, type StreamState } from "../../../runtime/engine/stream.js";
-import { createCodec } from "../../../runtime/state/codec.js";
+import { createCodec, Encoded } from "../../../runtime/state/codec.js";
+import { Systems } from "../../../runtime/index.js";
+import { decodeSnapshot, encodeSnapshot } from "../../../runtime/system/snapshot.js";
 import { StreamExport, UNREAD_HOLD_MS } from "../../../runtime/cluster/stream-export.js";
 import type { ClusterConnection } from "../../../runtime/cluster/nats.js";
 import type { Fence } from "../../../runtime/cluster/identity.js";
 
 /** An export of a new stream on a connection that never connects, `reachable` or not; another runtime reads the stream while `reader.reads`. */
-function unreadExport(reachable: boolean) {
+function unreadExport(reachable: boolean, codec = createCodec()) {
   const stream = new AtomicStream("/shop/workflows/orders/stream");
   const connection = {
     reachable,
@@ -23,7 +25,7 @@ function unreadExport(reachable: boolean) {
     ready: () => new Promise(() => {}),
   } as unknown as { reachable: boolean } & ClusterConnection;
   const reader = { reads: false, asked: 0 };
-  const exported = new StreamExport(stream, "rt-a", connection, {} as Fence, createCodec, () => {}, () => void reader.asked++, () => reader.reads);
+  const exported = new StreamExport(stream, "rt-a", connection, {} as Fence, () => codec, () => {}, () => void reader.asked++, () => reader.reads);
   /** Appends an atom of `values`, and a checkpoint that covers it is stored. */
   const checkpointed = (...values: number[]): void => {
     stream.append(atom(values.map(() => 0), values, undefined, false, false));
@@ -115,5 +117,52 @@ describe("an export of a stream no other runtime reads", () => {
     expect({ atoms: valuesOf(restored), cursors: restored.cursors }).toEqual({ atoms: [1, 2], cursors: [{ position: 0, portalPending: 0 }] });
     exported.release(end);
     expect({ waiting: exported.waiting, expendable: exported.expendable() }).toEqual({ waiting: false, expendable: false });
+  });
+});
+
+describe("atoms encoded once for a checkpoint and their messages (docs/snapshots.md, \"Codec\")", () => {
+  /** A snapshot of an empty test system with `streams` in it, written and read back by `codec`. */
+  const throughSnapshot = (codec: ReturnType<typeof createCodec>, streams: Record<string, StreamState>) => {
+    const system = Systems.test({ seed: 1, log: () => {} });
+    const data = decodeSnapshot(system.snapshot(), codec);
+    system.shutdown();
+    return decodeSnapshot(encodeSnapshot({ ...data, streams }, codec), codec).streams;
+  };
+
+  test("a checkpoint taken while another runtime reads the stream encodes the atoms it holds, and the snapshot copies those bytes", () => {
+    const codec = createCodec();
+    const { stream, exported, reader, valuesOf } = unreadExport(true, codec);
+    reader.reads = true;
+    const atoms = [1, 2, 3].map((v) => atom([0], [v], undefined, false, false));
+    for (const a of atoms) stream.append(a);
+    expect(atoms.map((a) => codec.written(a) instanceof Encoded)).toEqual([false, false, false]);
+    expect(exported.take()).toBe(3);
+    expect(atoms.map((a) => codec.written(a) instanceof Encoded)).toEqual([true, true, true]);
+    // What the snapshot writes is the bytes made at the checkpoint (a change after it, which the engine never makes, would not show).
+    atoms[0]!.values[0] = 10;
+    const back = throughSnapshot(codec, { [stream.path]: stream.save() })[stream.path]!;
+    expect(valuesOf(back)).toEqual([1, 2, 3]);
+    expect(back.atoms[2]).toEqual({ keys: [0], values: [3], error: undefined, seal: false, portal: false });
+  });
+
+  test("atoms nobody reads are not encoded: they are held a while, then dropped", () => {
+    const codec = createCodec();
+    const { stream, exported } = unreadExport(true, codec);
+    const held = atom([0], [1], undefined, false, false);
+    stream.append(held);
+    exported.take();
+    expect(codec.written(held)).toBe(held);
+  });
+
+  test("an atom that cannot be encoded is left to the checkpoint, which names it", () => {
+    const codec = createCodec();
+    const { stream, exported, reader } = unreadExport(true, codec);
+    reader.reads = true;
+    const good = atom([0], [1], undefined, false, false);
+    stream.append(good);
+    stream.append(atom([0], [Symbol("x")], undefined, false, false));
+    expect(exported.take()).toBe(2);
+    expect(codec.written(good)).toBeInstanceOf(Encoded);
+    expect(() => throughSnapshot(codec, { [stream.path]: stream.save() })).toThrow('cannot store a symbol at snapshot.streams["/shop/workflows/orders/stream"].atoms[1].values[0]');
   });
 });

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test, vi } from "vitest";
 import { EncodeError, OperatorError, PortalRequestError } from "portals-ts";
-import { Codec, createCodec } from "../../../runtime/state/codec.js";
+import { Codec, createCodec, Encoded } from "../../../runtime/state/codec.js";
 import { atom } from "../../../runtime/engine/atom.js";
 
 /** A system's codec with no application classes: the framework's own registered. */
@@ -155,5 +155,44 @@ describe("errors", () => {
     const back = roundTrip(new QuotaError("over quota"));
     expect(back).toBeInstanceOf(Error);
     expect([back.name, back.message]).toEqual(["QuotaError", "over quota"]);
+  });
+});
+
+describe("values encoded once (an atom an export encoded, written by a snapshot as those bytes)", () => {
+  test("encodeOnce makes the bytes once per value and codec; written gives them to a snapshot, which reads back the value", () => {
+    const c = createCodec();
+    const made = atom([0, 0], ["a", { b: new Set([1]) }], undefined, false, false);
+    expect(c.written(made)).toBe(made);
+    const bytes = c.encodeOnce(made, "atom 0");
+    expect(c.encodeOnce(made)).toBe(bytes);
+    expect(bytes).toEqual(c.encode(made));
+    // Another codec (the next launch's) has made nothing for it.
+    expect(createCodec().written(made)).toBe(made);
+    const written = c.written(made);
+    expect(written).toBeInstanceOf(Encoded);
+    const back = c.decode(c.encode({ atoms: [written, atom([0], [7], undefined, true, false)] })) as { atoms: unknown[] };
+    expect(back.atoms[0]).toBeInstanceOf(Encoded);
+    expect(back.atoms.map((a) => c.decodeEncoded(a))).toEqual([
+      { keys: [0, 0], values: ["a", { b: new Set([1]) }], error: undefined, seal: false, portal: false },
+      { keys: [0], values: [7], error: undefined, seal: true, portal: false },
+    ]);
+  });
+
+  test("the bytes are copied in as they were made (so only values nothing changes may be encoded once), on the careful path too", () => {
+    const c = createCodec();
+    const made = atom([0], [1], undefined, false, false);
+    c.encodeOnce(made);
+    made.values[0] = 2;
+    // -0 sends the whole value down the careful walk, which keeps the bytes as they are as well.
+    const back = c.decode(c.encode({ zero: -0, atom: c.written(made) })) as { zero: number; atom: unknown };
+    expect(Object.is(back.zero, -0)).toBe(true);
+    expect((c.decodeEncoded(back.atom) as { values: number[] }).values).toEqual([1]);
+  });
+
+  test("a value that cannot be encoded is refused with its path, and nothing is kept for it", () => {
+    const c = createCodec();
+    const bad = atom([0], [() => 1], undefined, false, false);
+    expect(() => c.encodeOnce(bad, "atom 3 of stream /a")).toThrow(/atom 3 of stream \/a\.values\[0\]/);
+    expect(c.written(bad)).toBe(bad);
   });
 });

@@ -208,7 +208,7 @@ describe("bad snapshots are refused with a clear error and nothing restored", ()
   test("another format version", () => {
     const other = Uint8Array.from(good);
     other[7] = 9;
-    expect(refused(other).message).toBe("snapshot format version 9; this runtime reads versions 4, 5 and 6");
+    expect(refused(other).message).toBe("snapshot format version 9; this runtime reads versions 4, 5, 6 and 7");
   });
 
   test("a chain of format 4, whose deltas hold every parked continuation of a task, restores as it did", () => {
