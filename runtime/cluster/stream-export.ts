@@ -5,7 +5,9 @@
  * published in order, one JetStream message per atom (an atom larger than the server takes in
  * one message as several chunks, `chunks.ts`), on this runtime's own subject, with an id made of
  * the runtime, the path, the atom's number (and the chunk's): the same atom always goes out with
- * the same ids and bytes. Only then does the export read them, and the stream drops them.
+ * the same ids and bytes. Only then does the export read them, and the stream drops them. The
+ * atoms a checkpoint holds for the export are encoded as it is taken, once for the checkpoint
+ * and the messages ({@link StreamExport.take}).
  *
  * The atoms go to a JetStream stream of their own (`subjects.ts`), so the export knows the
  * sequence number each of its messages gets: it publishes up to {@link WINDOW} messages at once,
