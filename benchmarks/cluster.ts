@@ -8,7 +8,12 @@
  *     atoms (encoded once, ids, 64 in flight, as many as an export sends at once) and an ordered consumer decoding and counting them
  *     (the limit); the ratio (target ≥ 0.8×);
  *   - remote portal: requests/s of an asker on one runtime awaiting a keyed replier on another,
- *     1,000 requests per atom (target ≥ 100,000/s);
+ *     1,000 requests per atom (target ≥ 100,000/s); in a second run the p50 and p99 of the round
+ *     trips (each queued behind the others; timing them costs a tenth of the rate), and the same
+ *     of requests sent one at a time;
+ *   - latency: an event's age when a workflow on another runtime runs it, one event at a time,
+ *     against raw JetStream publish and consume: what the commit rule adds (target: about one
+ *     checkpoint interval at most);
  *   - keyed count: a count per key (x mod 1,000) of a remote keyed stream in one runtime, and as
  *     2 partitions in 2 runtimes (docs/cluster.md, "Partitioned applications"), with the CPU each
  *     counter used;
@@ -22,6 +27,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CHECKPOINT_INTERVAL_MS } from "./cluster/settings.js";
 import { ROOT } from "./lib/compile.js";
 
 const quick = process.argv.includes("--quick");
@@ -32,13 +38,16 @@ const quick = process.argv.includes("--quick");
  */
 const EVENTS = quick ? 400_000 : 4_000_000;
 const REQUESTS = quick ? 20_000 : 200_000;
+/** Requests, and events, sent one at a time for the latencies, and the milliseconds between two. */
+const PACED = quick ? 100 : 500;
+const PERIOD_MS = 5;
 const REGISTER = join(ROOT, "dist/compiler-cjs/compiler/hosts/register.js");
 const RUNTIME = join(ROOT, "benchmarks/cluster/runtime.ts");
 
 interface Child {
   readonly child: ChildProcess;
   /** Resolves with the fields of the first line starting with `word`. */
-  line(word: "start" | "done" | "half" | "restored" | "resumed"): Promise<number[]>;
+  line(word: "start" | "done" | "half" | "restored" | "resumed" | "latency"): Promise<number[]>;
 }
 
 function run(args: readonly string[]): Child {
@@ -96,16 +105,21 @@ const dataDir = (): string => {
   return d;
 };
 
-/** Runs `first` and `second` together; the rate is `count` over `start` (of `timed`) to `done` (of `finisher`). */
-async function pair(first: readonly string[], second: readonly string[], timed: 0 | 1, finisher: 0 | 1): Promise<{ perSecond: number; seconds: number; rss: number[] }> {
+/**
+ * Runs `first` and `second` together; the rate is `count` over `start` (of `timed`) to `done` (of
+ * `finisher`). With `latency`, the finisher also prints the median and 99th percentile of what
+ * it timed (ms), as `latency <p50> <p99>`.
+ */
+async function pair(first: readonly string[], second: readonly string[], timed: 0 | 1, finisher: 0 | 1, latency = false): Promise<{ perSecond: number; seconds: number; rss: number[]; p50: number; p99: number }> {
   const children = [run(first), run(second)];
   try {
     const [start] = await children[timed]!.line("start");
     const [done, count, rss] = await children[finisher]!.line("done");
     const seconds = (done! - start!) / 1000;
+    const [p50, p99] = latency ? await children[finisher]!.line("latency") : [NaN, NaN];
     const other = children[1 - finisher]!;
     other.child.kill("SIGTERM");
-    return { perSecond: count! / seconds, seconds, rss: [rss!] };
+    return { perSecond: count! / seconds, seconds, rss: [rss!], p50: p50!, p99: p99! };
   } finally {
     for (const c of children) c.child.kill("SIGKILL");
   }
@@ -166,6 +180,13 @@ try {
   const remote = await pair(["consumer", nats.url, dataDir(), String(EVENTS)], ["producer", nats.url, dataDir(), String(EVENTS)], 1, 0);
   process.stderr.write("remote portal…\n");
   const portal = await pair(["replier", nats.url, dataDir()], ["asker", nats.url, dataDir(), String(REQUESTS)], 1, 1);
+  process.stderr.write("remote portal, every round trip timed…\n");
+  const timed = await pair(["replier", nats.url, dataDir(), "-timed"], ["asker", nats.url, dataDir(), String(REQUESTS), "timed"], 1, 1, true);
+  process.stderr.write("remote portal, one request at a time…\n");
+  const paced = await pair(["replier", nats.url, dataDir(), "-paced"], ["paced-asker", nats.url, dataDir(), String(PACED), String(PERIOD_MS)], 1, 1, true);
+  process.stderr.write("latency of a remote stream, raw and exactly once…\n");
+  const rawAge = await pair(["raw-latency-consumer", nats.url, String(PACED)], ["raw-latency-producer", nats.url, String(PACED), String(PERIOD_MS)], 1, 0, true);
+  const age = await pair(["latency-consumer", nats.url, dataDir(), String(PACED)], ["latency-producer", nats.url, dataDir(), String(PACED), String(PERIOD_MS)], 1, 0, true);
   process.stderr.write("keyed count, 1 process…\n");
   const one = await group([["keyed-count", nats.url, dataDir(), String(EVENTS), "-", "1"], ["keyed-producer", nats.url, dataDir(), String(EVENTS), "1", "1"]], 1, [0]);
   process.stderr.write("keyed count, 2 partitions…\n");
@@ -181,6 +202,9 @@ try {
   console.log(`| raw JetStream, ${fmt(EVENTS)} events in atoms of 1,000 (publish with ids, ordered consumer, decode, count) | ${fmt(raw.perSecond)} events/s | ${raw.seconds.toFixed(2)} | 1 | |`);
   console.log(`| remote stream between two runtimes (exactly once: publish after checkpoint, position in snapshot) | ${fmt(remote.perSecond)} events/s | ${remote.seconds.toFixed(2)} | ${(remote.perSecond / raw.perSecond).toFixed(2)}× | ≥ 0.8× |`);
   console.log(`| remote portal, ${fmt(REQUESTS)} requests, 1,000 per atom | ${fmt(portal.perSecond)} requests/s | ${portal.seconds.toFixed(2)} | | ≥ 100,000/s |`);
+  console.log(`| the same, every round trip timed: p50 ${timed.p50} ms, p99 ${timed.p99} ms (each queued behind the others) | ${fmt(timed.perSecond)} requests/s | ${timed.seconds.toFixed(2)} | | |`);
+  console.log(`| remote portal, ${fmt(PACED)} requests one at a time, one every ${PERIOD_MS} ms: round trip p50 ${paced.p50} ms, p99 ${paced.p99} ms (two checkpoints in it) | | | | |`);
+  console.log(`| an event's age when a remote runtime's workflow runs it, one event every ${PERIOD_MS} ms: p50 ${age.p50} ms, p99 ${age.p99} ms (raw JetStream: p50 ${rawAge.p50} ms, p99 ${rawAge.p99} ms); the commit rule adds ${(age.p50 - rawAge.p50).toFixed(1)} ms at p50, ${(age.p99 - rawAge.p99).toFixed(1)} ms at p99 | | | | ≤ about one checkpoint interval (${CHECKPOINT_INTERVAL_MS} ms) |`);
   const cpu = (g: { cpu: number[]; seconds: number }): string => g.cpu.map((c) => `${Math.round((100 * c) / g.seconds)}%`).join(" + ");
   console.log(`| keyed count of a remote stream, 1 process (CPU of the counter: ${cpu(one)} of one core) | ${fmt(one.perSecond)} events/s | ${one.seconds.toFixed(2)} | 1 | |`);
   console.log(`| keyed count as 2 partitions in 2 processes (CPU: ${cpu(two)}) | ${fmt(two.perSecond)} events/s | ${two.seconds.toFixed(2)} | ${(two.perSecond / one.perSecond).toFixed(2)}× | > 1× where the broker does not bound it |`);

@@ -12,9 +12,16 @@
  *                                    events are committed; `again` restores /sink<tag> from <dir>
  *                                    (the first was killed) and prints `restored <ms> <restore ms>`
  *                                    and `resumed <ms>` (its first event committed after it)
- *   replier <nats> <dir>             runtime "replier": /counter/portals/bump, a count per key
- *   asker <nats> <dir> <requests>    runtime "asker": asks /counter/portals/bump for every number,
- *                                    1,000 per atom
+ *   replier <nats> <dir> [tag]       runtime "replier<tag>": /counter<tag>/portals/bump, a count per key
+ *   asker <nats> <dir> <requests> [timed]
+ *                                    runtime "asker": asks /counter/portals/bump for every number,
+ *                                    1,000 per atom; `timed`: runtime "asker-timed" asks
+ *                                    /counter-timed/portals/bump likewise and prints `latency <p50>
+ *                                    <p99>` (ms from each request to the reply that resumed it)
+ *   paced-asker <nats> <dir> <requests> <ms>
+ *                                    runtime "asker-paced": /asks-paced asks /counter-paced/portals/bump one
+ *                                    request at a time, one every <ms> (sent to an ingestion
+ *                                    generator), and prints its `latency` likewise
  *   keyed-producer <nats> <dir> <events> <readers> <tag>
  *                                    runtime "keyed<tag>": /keyed<tag>/workflows/out/stream, atoms of
  *                                    1,000 numbers keyed by x mod 1,000, once <readers> runtimes read it
@@ -26,6 +33,14 @@
  *   raw-producer <nats> <events>     the producer's atoms, encoded once by the events' codec (the
  *                                    runtimes', docs/cluster.md), published with ids (64 in flight)
  *   raw-consumer <nats> <events>     an ordered consumer decoding them and counting per key
+ *   latency-producer <nats> <dir> <events> <ms>
+ *                                    runtime "lproducer": sends its clock (ms) as one event every
+ *                                    <ms> through /lsrc/workflows/out/stream, once "lconsumer" reads it
+ *   latency-consumer <nats> <dir> <events>
+ *                                    runtime "lconsumer": each event's age when its workflow runs
+ *                                    it; prints `latency <p50> <p99>` once <events> are committed
+ *   raw-latency-producer <nats> <events> <ms>, raw-latency-consumer <nats> <events>
+ *                                    the same through raw JetStream (one message each, published at once)
  */
 import { connect } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
@@ -33,15 +48,10 @@ import { PortalsApp, Sinks, Systems } from "portals-ts";
 import { joinCluster, type ClusterLink } from "portals-ts/cluster";
 import { createCodec } from "../../runtime/state/codec.js";
 import { partitionOf } from "../../runtime/core/partition.js";
+import { CHECKPOINT_INTERVAL_MS } from "./settings.js";
 
 const [role, nats, third, fourth, fifth, sixth] = process.argv.slice(2) as [string, string, string, string | undefined, string | undefined, string | undefined];
 const ATOM = 1000;
-/**
- * Every runtime's checkpoint interval: a sink's output is committed by the next checkpoint, so
- * with the default (1 s) the last event of a run waited half a second on average, a third of
- * the run; a runtime that wants its output sooner sets a shorter interval, as here.
- */
-const CHECKPOINT_INTERVAL_MS = 100;
 /** Publishes in flight at once of the raw publisher: as many as a runtime's export sends at once (`cluster/stream-export.ts`). */
 const IN_FLIGHT = 64;
 /** The events' codec, for the raw publisher and consumer: what the runtimes encode atoms with. */
@@ -52,6 +62,18 @@ const say = (line: string): void => void process.stdout.write(`${line} ${Math.ro
 
 async function until(done: () => boolean): Promise<void> {
   while (!done()) await new Promise((r) => setTimeout(r, 5));
+}
+
+/** Wall-clock milliseconds with sub-millisecond precision, comparable between processes of one machine. */
+function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** The median and the 99th percentile of `ms`, in milliseconds with one decimal: `<p50> <p99>`. */
+function percentiles(ms: readonly number[]): string {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const at = (q: number): string => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(1);
+  return `${at(0.5)} ${at(0.99)}`;
 }
 
 async function live(runtime: string, dataDir: string) {
@@ -109,9 +131,10 @@ if (role === "producer") {
   await until(() => marks.committed.at(-1) === events - 1);
   say(`done ${Date.now()} ${events}`);
 } else if (role === "replier") {
-  const { system } = await live("replier", third);
+  const tag = fourth ?? "";
+  const { system } = await live(`replier${tag}`, third);
   system.launch(
-    PortalsApp("counter", (app) => {
+    PortalsApp(`counter${tag}`, (app) => {
       const bump = app.portal<number, number>("bump", { key: (x) => x % 1000 });
       app.workflows<never, never>("count").source(app.generators.empty<never>().stream).replier(bump, () => {}, (x, ctx) => {
         const n = ctx.perKey("n", 0);
@@ -120,26 +143,41 @@ if (role === "producer") {
       }).sink();
     }),
   );
-} else if (role === "asker") {
+} else if (role === "asker" || role === "paced-asker") {
+  const paced = role === "paced-asker";
   const requests = Number(fourth);
-  const { link, system } = await live("asker", third);
-  await until(() => link.runtimeOf("/counter") === "replier");
+  // Timing every request costs the throughput run a tenth of its rate: only the other runs time.
+  const timed = paced || fifth === "timed";
+  const tag = paced ? "-paced" : timed ? "-timed" : "";
+  const { link, system } = await live(`asker${tag}`, third);
+  await until(() => link.runtimeOf(`/counter${tag}`) === `replier${tag}`);
   const last = Sinks.memory<number>();
-  say(`start ${Date.now()}`);
+  /** Milliseconds from each request to the reply that resumed it. */
+  const waits: number[] = [];
   system.launch(
-    PortalsApp("asks", (app) => {
-      const bump = app.registry.portals.get<number, number>("/counter/portals/bump");
-      app
-        .workflows<number, number>("ask")
-        .source(app.generators.fromRange(0, requests, ATOM).stream)
-        .asker(bump, async (x, ctx) => {
-          await bump.request(x);
-          if (x === requests - 1) ctx.emit(x);
-        })
-        .sink(last);
+    PortalsApp(`asks${tag}`, (app) => {
+      const bump = app.registry.portals.get<number, number>(`/counter${tag}/portals/bump`);
+      const flow = app.workflows<number, number>("ask").source(paced ? app.generators.http<number>("in").stream : app.generators.fromRange(0, requests, ATOM).stream);
+      // Each callback an argument of its own `asker` call: the compiler compiles those it finds there.
+      const asking = timed
+        ? flow.asker(bump, async (x, ctx) => {
+            const asked = nowMs();
+            await bump.request(x);
+            waits.push(nowMs() - asked);
+            if (x === requests - 1) ctx.emit(x);
+          })
+        : flow.asker(bump, async (x, ctx) => {
+            await bump.request(x);
+            if (x === requests - 1) ctx.emit(x);
+          });
+      asking.sink(last);
     }),
   );
+  say(`start ${Date.now()}`);
+  // One request at a time, every <ms>: the round trip without a queue in front of it.
+  if (paced) for (let x = 0; x < requests; x++, await new Promise((r) => setTimeout(r, Number(fifth)))) system.send(`/asks${tag}/generators/in`, [x]).catch(() => {});
   await until(() => last.committed.length === 1);
+  if (timed) say(`latency ${percentiles(waits)}`);
   say(`done ${Date.now()} ${requests}`);
 } else if (role === "keyed-producer") {
   const [events, readers, tag] = [Number(fourth), Number(fifth), sixth!];
@@ -221,5 +259,49 @@ if (role === "producer") {
     if (seen >= events) break;
   }
   say(`done ${Date.now()} ${seen}`);
+  await nc.close();
+} else if (role === "latency-producer") {
+  const [events, periodMs] = [Number(fourth), Number(fifth)];
+  const { link, system } = await live("lproducer", third);
+  system.launch(PortalsApp("lsrc", (app) => void app.workflows<number, number>("out").source(app.generators.http<number>("in").stream).map((t) => t).sink()));
+  await until(() => link.runtimeOf("/lsink") === "lconsumer");
+  await new Promise((r) => setTimeout(r, 200));
+  say(`start ${Date.now()}`);
+  for (let i = 0; i < events; i++, await new Promise((r) => setTimeout(r, periodMs))) system.send("/lsrc/generators/in", [nowMs()]).catch(() => {});
+} else if (role === "latency-consumer") {
+  const events = Number(fourth);
+  const { link, system } = await live("lconsumer", third);
+  await until(() => link.runtimeOf("/lsrc") === "lproducer");
+  const waits = Sinks.memory<number>();
+  system.launch(PortalsApp("lsink", (app) => void app.workflows<number, number>("age").source(app.registry.streams.get<number>("/lsrc/workflows/out/stream")).map((t) => nowMs() - t).sink(waits)));
+  await until(() => waits.committed.length >= events);
+  say(`latency ${percentiles(waits.committed)}`);
+  say(`done ${Date.now()} ${events}`);
+} else if (role === "raw-latency-producer") {
+  const [events, periodMs] = [Number(third), Number(fourth)];
+  const nc = await connect({ servers: nats, noAsyncTraces: true });
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: "RAWL", subjects: ["rawl.>"] });
+  const js = jetstream(nc);
+  await new Promise((r) => setTimeout(r, 500));
+  say(`start ${Date.now()}`);
+  for (let i = 0; i < events; i++, await new Promise((r) => setTimeout(r, periodMs))) {
+    js.publish("rawl.atoms", codec.encode({ keys: [0], values: [nowMs()], error: undefined, seal: false, portal: false }, `atom ${i}`), { msgID: `l:${i}` }).catch(() => {});
+  }
+  await nc.close();
+} else if (role === "raw-latency-consumer") {
+  const events = Number(third);
+  const nc = await connect({ servers: nats, noAsyncTraces: true });
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  while (!(await jsm.streams.info("RAWL").then(() => true, () => false))) await new Promise((r) => setTimeout(r, 20));
+  const consumer = await js.consumers.get("RAWL", { filter_subjects: "rawl.atoms" });
+  const waits: number[] = [];
+  for await (const m of await consumer.consume({ expires: 2000, max_messages: 64 })) {
+    waits.push(nowMs() - (codec.decode(m.data) as { values: number[] }).values[0]!);
+    if (waits.length >= events) break;
+  }
+  say(`latency ${percentiles(waits)}`);
+  say(`done ${Date.now()} ${events}`);
   await nc.close();
 }
