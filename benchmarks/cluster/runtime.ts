@@ -64,6 +64,12 @@ async function until(done: () => boolean): Promise<void> {
   while (!done()) await new Promise((r) => setTimeout(r, 5));
 }
 
+/** Ends the process on a send or publish that failed: the run would otherwise wait for events that never come. */
+function fail(thrown: unknown): never {
+  console.error(`${role}:`, thrown);
+  process.exit(1);
+}
+
 /** Wall-clock milliseconds with sub-millisecond precision, comparable between processes of one machine. */
 function nowMs(): number {
   return performance.timeOrigin + performance.now();
@@ -175,7 +181,7 @@ if (role === "producer") {
   );
   say(`start ${Date.now()}`);
   // One request at a time, every <ms>: the round trip without a queue in front of it.
-  if (paced) for (let x = 0; x < requests; x++, await new Promise((r) => setTimeout(r, Number(fifth)))) system.send(`/asks${tag}/generators/in`, [x]).catch(() => {});
+  if (paced) for (let x = 0; x < requests; x++, await new Promise((r) => setTimeout(r, Number(fifth)))) system.send(`/asks${tag}/generators/in`, [x]).catch(fail);
   await until(() => last.committed.length === 1);
   if (timed) say(`latency ${percentiles(waits)}`);
   say(`done ${Date.now()} ${requests}`);
@@ -267,7 +273,7 @@ if (role === "producer") {
   await until(() => link.runtimeOf("/lsink") === "lconsumer");
   await new Promise((r) => setTimeout(r, 200));
   say(`start ${Date.now()}`);
-  for (let i = 0; i < events; i++, await new Promise((r) => setTimeout(r, periodMs))) system.send("/lsrc/generators/in", [nowMs()]).catch(() => {});
+  for (let i = 0; i < events; i++, await new Promise((r) => setTimeout(r, periodMs))) system.send("/lsrc/generators/in", [nowMs()]).catch(fail);
 } else if (role === "latency-consumer") {
   const events = Number(fourth);
   const { link, system } = await live("lconsumer", third);
@@ -286,7 +292,7 @@ if (role === "producer") {
   await new Promise((r) => setTimeout(r, 500));
   say(`start ${Date.now()}`);
   for (let i = 0; i < events; i++, await new Promise((r) => setTimeout(r, periodMs))) {
-    js.publish("rawl.atoms", codec.encode({ keys: [0], values: [nowMs()], error: undefined, seal: false, portal: false }, `atom ${i}`), { msgID: `l:${i}` }).catch(() => {});
+    js.publish("rawl.atoms", codec.encode({ keys: [0], values: [nowMs()], error: undefined, seal: false, portal: false }, `atom ${i}`), { msgID: `l:${i}` }).catch(fail);
   }
   await nc.close();
 } else if (role === "raw-latency-consumer") {
