@@ -91,9 +91,8 @@ addExtension({ Class: Encoded, type: ENCODED_TYPE, pack: (e: Encoded) => e.bytes
 /**
  * Prototypes of the built-in classes written as they are, with nothing inside to walk: `Date`
  * and `RegExp` (msgpackr's extensions), {@link Encoded} (bytes this codec made) and, on the
- * careful path, `ArrayBuffer`. Exact
- * prototypes: an instance of a subclass (a class extending `Map`) would come back as its base
- * class, so it is not data unless registered.
+ * careful path, `ArrayBuffer`. Exact prototypes: an instance of a subclass (a class extending
+ * `Map`) would come back as its base class, so it is not data unless registered.
  */
 const PLAIN_LEAVES: ReadonlySet<object> = new Set([Date.prototype, RegExp.prototype, Encoded.prototype]);
 const LEAVES: ReadonlySet<object> = new Set([...PLAIN_LEAVES, ArrayBuffer.prototype]);
@@ -455,7 +454,8 @@ function builtin(name: string): { prototype: object } | undefined {
  * levels deep (deeper, the encoder's recursion would be at risk, and a cycle is deeper still).
  * Typed arrays and buffers take the careful path, which keeps views of one buffer sharing it.
  * It keeps no paths or visited set and allocates only the keys of arrays (the one way to see
- * their other properties) not vouched for by their maker (`vouchDense`); false sends the value to the careful walk ({@link Codec.tag}).
+ * their other properties) not vouched for by their maker (`vouchDense`); false sends the value
+ * to the careful walk ({@link Codec.tag}).
  */
 function plain(value: unknown, depth: number): boolean {
   switch (typeof value) {
