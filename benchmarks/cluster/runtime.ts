@@ -291,9 +291,11 @@ if (role === "producer") {
   const js = jetstream(nc);
   await new Promise((r) => setTimeout(r, 500));
   say(`start ${Date.now()}`);
+  const acks: Promise<unknown>[] = [];
   for (let i = 0; i < events; i++, await new Promise((r) => setTimeout(r, periodMs))) {
-    js.publish("rawl.atoms", codec.encode({ keys: [0], values: [nowMs()], error: undefined, seal: false, portal: false }, `atom ${i}`), { msgID: `l:${i}` }).catch(fail);
+    acks.push(js.publish("rawl.atoms", codec.encode({ keys: [0], values: [nowMs()], error: undefined, seal: false, portal: false }, `atom ${i}`), { msgID: `l:${i}` }).catch(fail));
   }
+  await Promise.all(acks);
   await nc.close();
 } else if (role === "raw-latency-consumer") {
   const events = Number(third);
