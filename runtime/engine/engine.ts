@@ -223,6 +223,10 @@ export class Engine implements Steppable {
     const byPath = new Map(this.components.map((c) => [c.path, c]));
     // A live source that had work when the snapshot was taken may have none now (its queue is not in the snapshot).
     for (const path of state.ready) if (byPath.get(path)!.ready()) this.ready.add(byPath.get(path)!);
+    // And one that had none may have work now: a generator held by an export that was behind (this
+    // engine's hold is new), or waiting for its rate's next event, whose timer died with the
+    // process. Asking each is what sets that timer; nothing else would ever wake them.
+    if (this.live) for (const g of this.generators.values()) if (g.ready()) this.ready.add(g);
   }
 
   /**

@@ -4,7 +4,7 @@
  * live sources (ingestion, rate, async iterables) that wake a sleeping loop.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
@@ -349,6 +349,33 @@ describe("live sources", () => {
     const steps = system.stats.steps;
     await new Promise((r) => setTimeout(r, 100));
     expect(system.stats.steps).toBe(steps);
+  });
+
+  test("a rate generator restored from a snapshot taken while it waited for its next event goes on (its timer died with the process)", async () => {
+    const dir = dataDir();
+    // So fast that an event is due whenever it is asked: no timer is set when it is deployed; after
+    // each step it has made all that was due, waits, and leaves the ready set.
+    const ticks = (): Application =>
+      PortalsApp("ticks", (app) => {
+        app.workflows<number, number>("w").source(app.generators.rate(1_000_000, (i) => i, { count: 1e9, atomSize: 1000 }).stream).identity().sink();
+      });
+    const first = live({ dataDir: dir });
+    first.launch(ticks());
+    const before: unknown[] = [];
+    first.tail("/ticks/workflows/w/stream", (events) => before.push(...events));
+    await waitFor(() => before.length >= 20_000);
+    // As after a crash: the data directory as the running system left it (closing takes a checkpoint of its own).
+    const crashed = dataDir();
+    cpSync(dir, crashed, { recursive: true });
+    await first.close();
+    const second = live({ dataDir: crashed });
+    expect(second.restoreLatest([ticks()])).toMatch(/^\d{12}-\d{9}$/);
+    const after: number[] = [];
+    second.tail("/ticks/workflows/w/stream", (events) => after.push(...(events as number[])));
+    await waitFor(() => after.length >= 20_000);
+    // On from where the snapshot left it, in order.
+    expect(after[0]).toBeGreaterThan(0);
+    expect(after.slice(0, 20_000)).toEqual(Array.from({ length: 20_000 }, (_, i) => after[0]! + i));
   });
 
   test("a slow async iterable holds up no ask", async () => {
