@@ -9,7 +9,7 @@
  *
  * A restarted server imports the recorded bundles in order and restores their applications.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Application } from "../api/application.js";
@@ -38,6 +38,25 @@ export class DeploymentError extends Error {
   override readonly name = "DeploymentError";
 }
 
+/**
+ * Points `link` (the deployed modules' `portals-ts`) at the package this process runs: a data
+ * directory first served by another install (an upgrade, another checkout, one since deleted)
+ * had its modules import that one, and the applications they built were refused as made by
+ * another copy of portals-ts (or the link dangled and making it failed).
+ */
+function linkPackage(link: string): void {
+  let target: string | undefined;
+  try {
+    target = readlinkSync(link);
+  } catch (thrown) {
+    // Not a link (a package put there by hand): left as it is.
+    if ((thrown as NodeJS.ErrnoException).code !== "ENOENT") return;
+  }
+  if (target === packageRoot()) return;
+  if (target !== undefined) rmSync(link, { force: true });
+  symlinkSync(packageRoot(), link, "dir");
+}
+
 /** See the module header. */
 export class Deployments {
   private readonly directory: string;
@@ -49,8 +68,7 @@ export class Deployments {
     this.directory = join(dataDir, "deployments");
     this.recordFile = join(dataDir, "deployments.json");
     mkdirSync(join(this.directory, "node_modules"), { recursive: true, mode: 0o700 });
-    const link = join(this.directory, "node_modules", "portals-ts");
-    if (!existsSync(link)) symlinkSync(packageRoot(), link, "dir");
+    linkPackage(join(this.directory, "node_modules", "portals-ts"));
     this.records = existsSync(this.recordFile) ? (JSON.parse(readFileSync(this.recordFile, "utf8")) as DeploymentRecord[]) : [];
     // Left by a crash in the middle of a write: the write was not done, so nothing refers to them.
     for (const f of readdirSync(this.directory)) if (f.endsWith(".tmp")) rmSync(join(this.directory, f), { force: true });

@@ -3,7 +3,7 @@
  * ephemeral loopback port; every endpoint's success and error paths; the token; idempotent asks
  * and sends across SIGKILL and restart.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -305,6 +305,27 @@ test("an upgrade the server stopped in before its checkpoint is dropped at the n
   expect(JSON.parse(readFileSync(join(dir, "deployments.json"), "utf8")).map((r: { id: number }) => r.id)).toEqual([1]);
   expect(existsSync(join(dir, "deployments/2.mjs"))).toBe(false);
   await second.stop();
+}, 120_000);
+
+test("a data directory first served by another install of portals-ts (moved, or deleted since) restarts with this one's", async () => {
+  const dir = dataDir();
+  const first = await startServer(dir);
+  expect((await deploy(first, "inventory.mjs")).status).toBe(201);
+  expect((await first.call("POST", "/v1/portals/inventory/stock", { op: "add", item: "kiwi", n: 5 })).json).toEqual({ reply: 5 });
+  await first.stop();
+  const link = join(dir, "deployments/node_modules/portals-ts");
+  const ours = readlinkSync(link);
+  // Found by a fresh user: another checkout's package (refused as "another copy of portals-ts"), then one deleted (the link dangled: EEXIST).
+  const other = dataDir();
+  cpSync(join(ours, "package.json"), join(other, "package.json"));
+  for (const target of [other, join(other, "deleted")]) {
+    rmSync(link);
+    symlinkSync(target, link, "dir");
+    const again = await startServer(dir);
+    expect((await again.call("POST", "/v1/portals/inventory/stock", { op: "get", item: "kiwi" })).json).toEqual({ reply: 5 });
+    await again.stop();
+    expect(readlinkSync(link)).toBe(ours);
+  }
 }, 120_000);
 
 test("a second server on a data directory in use refuses to start; an unusable token file too", async () => {
