@@ -157,7 +157,9 @@ test.each(SEEDS)("seed %i: SIGKILL of a worker, the front, the producer, the rea
   expect(committed().length, logs).toBe(600);
   expect(byKey(committed()), logs).toEqual(expectedByKey());
   sending = false;
-  // Stopping through the front stops every partition.
+  // Stopping through the front stops every partition, so it needs every worker running: one the
+  // last round killed may still be starting again under the full suite's load (its 503 says so).
+  await expect.poll(async () => (await workersOf(servers.front)).every((w) => w.url !== undefined), { timeout: 60_000, interval: 200 }).toBe(true);
   expect(await servers.front.call("DELETE", "/v1/apps/partial")).toMatchObject({ status: 200, json: { workers: ["kw-0", "kw-1"] } });
   for (const w of await workersOf(servers.front)) {
     expect((await (await fetch(`${w.url}/v1/apps`)).json()).apps).toMatchObject([{ name: "partial", stopped: true }]);
