@@ -82,6 +82,14 @@ function percentiles(ms: readonly number[]): string {
   return `${at(0.5)} ${at(0.99)}`;
 }
 
+/** A raw reader of `subject` in JetStream stream `stream`, once its publisher has made the stream: the connection and the consumer. */
+async function rawReader(stream: string, subject: string) {
+  const nc = await connect({ servers: nats, noAsyncTraces: true });
+  const jsm = await jetstreamManager(nc);
+  while (!(await jsm.streams.info(stream).then(() => true, () => false))) await new Promise((r) => setTimeout(r, 20));
+  return { nc, consumer: await jetstream(nc).consumers.get(stream, { filter_subjects: subject }) };
+}
+
 async function live(runtime: string, dataDir: string) {
   const link: ClusterLink = await joinCluster({ servers: nats, runtime });
   return { link, system: Systems.live({ dataDir, link, log: () => {}, checkpointIntervalMs: CHECKPOINT_INTERVAL_MS }) };
@@ -248,14 +256,7 @@ if (role === "producer") {
   await nc.close();
 } else if (role === "raw-consumer") {
   const events = Number(third);
-  const nc = await connect({ servers: nats, noAsyncTraces: true });
-  const js = jetstream(nc);
-  const jsm = await jetstreamManager(nc);
-  for (;;) {
-    if (await jsm.streams.info("RAW").then(() => true, () => false)) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  const consumer = await js.consumers.get("RAW", { filter_subjects: "raw.atoms.*" });
+  const { nc, consumer } = await rawReader("RAW", "raw.atoms.*");
   const counts = new Map<number, number>();
   let seen = 0;
   for await (const m of await consumer.consume({ expires: 2000, max_messages: 64 })) {
@@ -299,11 +300,7 @@ if (role === "producer") {
   await nc.close();
 } else if (role === "raw-latency-consumer") {
   const events = Number(third);
-  const nc = await connect({ servers: nats, noAsyncTraces: true });
-  const js = jetstream(nc);
-  const jsm = await jetstreamManager(nc);
-  while (!(await jsm.streams.info("RAWL").then(() => true, () => false))) await new Promise((r) => setTimeout(r, 20));
-  const consumer = await js.consumers.get("RAWL", { filter_subjects: "rawl.atoms" });
+  const { nc, consumer } = await rawReader("RAWL", "rawl.atoms");
   const waits: number[] = [];
   for await (const m of await consumer.consume({ expires: 2000, max_messages: 64 })) {
     waits.push(nowMs() - (codec.decode(m.data) as { values: number[] }).values[0]!);
