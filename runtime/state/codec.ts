@@ -481,7 +481,11 @@ function plain(value: unknown, depth: number): boolean {
   if (proto === Array.prototype) {
     const array = value as unknown[];
     if (!isDense(array)) return false;
-    for (let i = 0; i < array.length; i++) if (!plain(array[i], depth + 1)) return false;
+    for (let i = 0; i < array.length; i++) {
+      const v = array[i];
+      // Numbers inline: an atom's keys and values are mostly numbers, and a call each cost as much as packing them.
+      if (typeof v === "number" ? v === 0 && 1 / v < 0 : !plain(v, depth + 1)) return false;
+    }
     return true;
   }
   if (proto === Map.prototype) {

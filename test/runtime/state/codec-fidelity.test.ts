@@ -9,7 +9,7 @@
 import * as fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { EncodeError, OperatorError } from "portals-ts";
-import { createCodec } from "../../../runtime/state/codec.js";
+import { createCodec, vouchDense } from "../../../runtime/state/codec.js";
 import { compiledErrorClasses } from "../../../runtime/core/error-classes.js";
 import { defineMachine, Step } from "../../../runtime/core/machine.js";
 import { unpack } from "msgpackr";
@@ -126,6 +126,16 @@ describe("a decoded value is indistinguishable from the original", () => {
     // A Set (and a Map key) holds -0 as 0, as the language does.
     expect(Object.is([...back.set][0], 0)).toBe(true);
     expect(Object.is(roundTrip(-0), -0)).toBe(true);
+  });
+
+  test("-0 among the numbers of an atom's array (checked inline, not element by element) stays -0, NaN stays NaN", () => {
+    const values = Array.from({ length: 1000 }, (_, i) => i * 0.5);
+    values[997] = NaN;
+    values[998] = -0;
+    vouchDense(values);
+    const back = roundTrip({ keys: values.map(() => 0), values });
+    expect(difference(values, back.values)).toBeUndefined();
+    expect([Object.is(back.values[998], -0), Number.isNaN(back.values[997]), back.values[999]]).toEqual([true, true, 499.5]);
   });
 
   test("strings with lone surrogates survive as values, object keys, Map keys and error messages (UTF-8 would replace them)", () => {
