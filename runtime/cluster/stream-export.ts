@@ -70,6 +70,13 @@ const BEHIND = 4 * WINDOW;
 const CAUGHT_UP = 2 * WINDOW;
 /** How long atoms no other runtime reads are held before they are dropped, in milliseconds (docs/cluster.md, "Exports on interest"). */
 export const UNREAD_HOLD_MS = 2000;
+/**
+ * Events of atoms no other runtime reads held at most (an atom without events counts as one):
+ * the latest are kept, older ones dropped at once. Without a bound, a generator running at
+ * millions of events a second before its first reader came held hundreds of MB, and owed them
+ * all to that reader in one checkpoint (docs/cluster.md, "Exports on interest").
+ */
+export const UNREAD_HOLD_EVENTS = 1 << 20;
 
 /** A message to publish: atom `number` whole, or one chunk of it. */
 interface Outgoing extends ChunkIndex {
@@ -194,7 +201,7 @@ export class StreamExport implements Consumer {
       return;
     }
     this.unread.length = 0;
-    clearTimeout(this.dropTimer);
+    this.cancelDrop();
     this.covered = Math.max(this.covered, end);
     if (!this.pumping) this.pumped = this.pump();
   }
@@ -208,7 +215,7 @@ export class StreamExport implements Consumer {
   heard(): void {
     if (this.unread.length === 0 || !this.publishes()) return;
     this.unread.length = 0;
-    clearTimeout(this.dropTimer);
+    this.cancelDrop();
     // No checkpoint holds the atoms after the cursor: `waiting` until one is taken.
     this.taken = this.cursor.position;
     this.runningLow();
@@ -232,7 +239,31 @@ export class StreamExport implements Consumer {
    */
   private hold(end: number): void {
     if (end > (this.unread.at(-1)?.end ?? this.cursor.position)) this.unread.push({ end, at: Date.now() });
-    this.dropHeld();
+    this.dropBeyondBound();
+    if (this.dropTimer === undefined) this.dropHeld();
+  }
+
+  /** Drops the oldest held atoms while they hold more than {@link UNREAD_HOLD_EVENTS} events, reachable or not. */
+  private dropBeyondBound(): void {
+    const end = this.unread.at(-1)?.end;
+    if (end === undefined) return;
+    const first = this.cursor.position;
+    let events = 0;
+    let keep = first;
+    for (let number = end - 1; number >= first; number--) {
+      events += Math.max(1, this.cursor.peek(number - first).values.length);
+      if (events > UNREAD_HOLD_EVENTS) {
+        keep = number + 1;
+        break;
+      }
+    }
+    this.skipTo(keep);
+  }
+
+  /** Reads (and so drops) the held atoms before `end`, and forgets the holds that only covered them. */
+  private skipTo(end: number): void {
+    while (this.cursor.position < end && this.cursor.hasNext()) this.cursor.next();
+    while (this.unread.length > 0 && this.unread[0]!.end <= this.cursor.position) this.unread.shift();
   }
 
   /**
@@ -240,27 +271,35 @@ export class StreamExport implements Consumer {
    * next ones are due (an idle runtime takes no checkpoint that would): a reader deployed later
    * starts after them (docs/semantics.md, rule 7). While the cluster cannot be reached none are
    * dropped: a reader may have come that this runtime has not heard of.
+   *
+   * It comes back in the check phase of the event loop's turn, after the I/O that arrived while
+   * the loop was busy: a runtime stuck past the hold (in a long checkpoint, say) hears of a reader
+   * that came meanwhile before it drops what that reader could have read.
    */
   private dropHeld(): void {
-    clearTimeout(this.dropTimer);
-    this.dropTimer = undefined;
+    this.cancelDrop();
     if (this.closed || this.unread.length === 0 || this.publishes()) return;
     const now = Date.now();
     if (this.connection.reachable) {
-      let drop = -1;
-      while (this.unread.length > 0 && this.unread[0]!.at <= now - UNREAD_HOLD_MS) drop = this.unread.shift()!.end;
-      while (this.cursor.position < drop && this.cursor.hasNext()) this.cursor.next();
+      let due = 0;
+      while (due < this.unread.length && this.unread[due]!.at <= now - UNREAD_HOLD_MS) due++;
+      if (due > 0) this.skipTo(this.unread[due - 1]!.end);
     }
     const next = this.unread[0];
     // Cut off: looked at again a hold later (a reconnection is heard too, but may not be the only way back).
     const wait = next === undefined ? undefined : this.connection.reachable ? next.at + UNREAD_HOLD_MS - now : UNREAD_HOLD_MS;
-    if (wait !== undefined) this.dropTimer = setTimeout(() => this.dropHeld(), Math.max(0, wait)).unref();
+    if (wait !== undefined) this.dropTimer = setTimeout(() => setImmediate(() => this.dropTimer !== undefined && this.dropHeld()), Math.max(0, wait)).unref();
+  }
+
+  private cancelDrop(): void {
+    clearTimeout(this.dropTimer);
+    this.dropTimer = undefined;
   }
 
   /** Stops publishing; resolves once a publish in flight has ended. */
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.dropTimer);
+    this.cancelDrop();
     this.stopListening();
     await this.pumped;
   }

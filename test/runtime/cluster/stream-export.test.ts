@@ -4,13 +4,14 @@
  * on a runtime with nothing else to do), and drops none while the cluster cannot be reached. The export here has no server: its connection never
  * connects, so nothing is published and the stream shows what the export still holds.
  */
+import { connect, createServer, type AddressInfo } from "node:net";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { atom } from "../../../runtime/engine/atom.js";
 import { applyStreamDelta, AtomicStream, type StreamState } from "../../../runtime/engine/stream.js";
 import { createCodec, Encoded } from "../../../runtime/state/codec.js";
 import { Systems } from "../../../runtime/index.js";
 import { decodeSnapshot, encodeSnapshot } from "../../../runtime/system/snapshot.js";
-import { StreamExport, UNREAD_HOLD_MS } from "../../../runtime/cluster/stream-export.js";
+import { StreamExport, UNREAD_HOLD_EVENTS, UNREAD_HOLD_MS } from "../../../runtime/cluster/stream-export.js";
 import type { ClusterConnection } from "../../../runtime/cluster/nats.js";
 import type { Fence } from "../../../runtime/cluster/identity.js";
 
@@ -27,10 +28,11 @@ function unreadExport(reachable: boolean, codec = createCodec()) {
   const reader = { reads: false, asked: 0 };
   const exported = new StreamExport(stream, "rt-a", connection, {} as Fence, () => codec, () => {}, () => void reader.asked++, () => reader.reads);
   /** Appends an atom of `values`, and a checkpoint that covers it is stored. */
-  const checkpointed = (...values: number[]): void => {
+  const checkpointedAtom = (values: number[]): void => {
     stream.append(atom(values.map(() => 0), values, undefined, false, false));
     exported.release(exported.take());
   };
+  const checkpointed = (...values: number[]): void => checkpointedAtom(values);
   const valuesOf = (state: StreamState): number[] => state.atoms.flatMap((a) => a.values as number[]);
   /** The atoms the export holds: what a snapshot taken while the cluster cannot be reached would hold. */
   const held = (): number[] => {
@@ -40,54 +42,113 @@ function unreadExport(reachable: boolean, codec = createCodec()) {
     connection.reachable = was;
     return valuesOf(state);
   };
-  return { stream, exported, checkpointed, held, reader, valuesOf };
+  return { stream, exported, checkpointed, checkpointedAtom, held, reader, valuesOf };
 }
 
 afterEach(() => {
   vi.useRealTimers();
 });
 
+/** Fake timeouts and clock; `setImmediate` stays real, since the export drops held atoms in the loop's check phase. */
+function useFakeClock(): void {
+  vi.useFakeTimers({ now: 1_000_000, toFake: ["setTimeout", "clearTimeout", "Date"] });
+}
+
+/** `ms` pass, and the event loop's turn reaches its check phase, where the export drops what is due. */
+async function pass(ms: number): Promise<void> {
+  vi.advanceTimersByTime(ms);
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
 describe("an export of a stream no other runtime reads", () => {
-  test("holds its atoms for a reader to come, and drops those older than the hold", () => {
-    vi.useFakeTimers({ now: 1_000_000 });
+  test("holds its atoms for a reader to come, and drops those older than the hold", async () => {
+    useFakeClock();
     const { exported, checkpointed, held } = unreadExport(true);
     checkpointed(1, 2);
-    vi.advanceTimersByTime(UNREAD_HOLD_MS / 2);
+    await pass(UNREAD_HOLD_MS / 2);
     checkpointed(3);
     // Nobody reads it: no checkpoint is asked for on its account.
     checkpointed(4);
     expect(exported.waiting).toBe(false);
     expect(held()).toEqual([1, 2, 3, 4]);
-    vi.advanceTimersByTime(UNREAD_HOLD_MS / 2);
+    await pass(UNREAD_HOLD_MS / 2);
     checkpointed(5);
     expect(held()).toEqual([3, 4, 5]);
-    vi.advanceTimersByTime(UNREAD_HOLD_MS);
+    await pass(UNREAD_HOLD_MS);
     checkpointed(6);
     expect(held()).toEqual([6]);
   });
 
-  test("drops them when they are due on an idle runtime too, with no checkpoint to come (a late reader starts after them)", () => {
-    vi.useFakeTimers({ now: 1_000_000 });
+  test("drops them when they are due on an idle runtime too, with no checkpoint to come (a late reader starts after them)", async () => {
+    useFakeClock();
     const { checkpointed, held } = unreadExport(true);
     checkpointed(1);
     checkpointed(2);
-    vi.advanceTimersByTime(UNREAD_HOLD_MS - 1);
+    await pass(UNREAD_HOLD_MS - 1);
     expect(held()).toEqual([1, 2]);
-    vi.advanceTimersByTime(1);
+    await pass(1);
     expect(held()).toEqual([]);
   });
 
-  test("drops nothing while the cluster cannot be reached: a reader may have come that it has not heard of", () => {
-    vi.useFakeTimers({ now: 1_000_000 });
+  test("drops nothing while the cluster cannot be reached: a reader may have come that it has not heard of", async () => {
+    useFakeClock();
     const { checkpointed, held } = unreadExport(false);
     checkpointed(1);
-    vi.advanceTimersByTime(10 * UNREAD_HOLD_MS);
+    await pass(10 * UNREAD_HOLD_MS);
     checkpointed(2);
     expect(held()).toEqual([1, 2]);
   });
 
+  test("holds at most UNREAD_HOLD_EVENTS events, the latest, reachable or not (an atom without events counts as one)", async () => {
+    useFakeClock();
+    for (const reachable of [true, false]) {
+      const { stream, checkpointed, checkpointedAtom, held } = unreadExport(reachable);
+      const big = Array.from({ length: UNREAD_HOLD_EVENTS - 3 }, (_, i) => i);
+      checkpointed(-1);
+      checkpointedAtom(big);
+      checkpointed(-2);
+      checkpointedAtom([]);
+      // -1, the big atom, -2 and an atom without events: UNREAD_HOLD_EVENTS exactly, all held.
+      /** A million values compared by their count and ends (a deep compare of them all takes seconds). */
+      const ends = (values: number[]) => [values.length, ...values.slice(0, 2), ...values.slice(-2)];
+      expect(ends(held())).toEqual(ends([-1, ...big, -2]));
+      // One more, and the oldest goes: the atom without events counted as one.
+      checkpointed(-3);
+      expect(ends(held())).toEqual(ends([...big, -2, -3]));
+      // A larger atom than the bound is dropped whole as soon as its checkpoint holds it.
+      checkpointedAtom(Array.from({ length: UNREAD_HOLD_EVENTS + 1 }, () => 7));
+      expect(held()).toEqual([]);
+      await pass(0);
+    }
+  });
+
+  test("on a loop busy past the hold, hears of a reader that came meanwhile before it drops the atoms that reader could read", async () => {
+    // Real time and I/O: the news of the reader is a message on a socket, there before the hold
+    // runs out but read only once the loop is free again, as a directory update would be.
+    const { checkpointed, held, reader, exported } = unreadExport(true);
+    const server = createServer((socket) => socket.on("data", () => {
+      reader.reads = true;
+      exported.heard();
+    }));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const client = connect((server.address() as AddressInfo).port, "127.0.0.1");
+    try {
+      await new Promise((resolve) => client.once("connect", resolve));
+      checkpointed(1, 2);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      client.write("a reader came");
+      const busyUntil = Date.now() + UNREAD_HOLD_MS + 100;
+      while (Date.now() < busyUntil); // a long synchronous checkpoint, say
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect({ heard: reader.reads, asked: reader.asked, held: held() }).toEqual({ heard: true, asked: 1, held: [1, 2] });
+    } finally {
+      client.destroy();
+      server.close();
+    }
+  });
+
   test("is saved as having read the atoms it holds: they make no checkpoint larger, and a crash drops them as the hold would", () => {
-    vi.useFakeTimers({ now: 1_000_000 });
+    useFakeClock();
     const { stream, checkpointed, held, valuesOf } = unreadExport(true);
     checkpointed(1, 2);
     checkpointed(3);
@@ -97,7 +158,7 @@ describe("an export of a stream no other runtime reads", () => {
   });
 
   test("when a reader comes, asks for a checkpoint, which holds the held atoms again, and publishes them only once it is stored", () => {
-    vi.useFakeTimers({ now: 1_000_000 });
+    useFakeClock();
     const { stream, exported, checkpointed, reader, valuesOf } = unreadExport(true);
     checkpointed(1);
     const chain = stream.save(); // a full snapshot without the held atom
