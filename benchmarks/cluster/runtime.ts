@@ -172,19 +172,22 @@ if (role === "producer") {
     PortalsApp(`asks${tag}`, (app) => {
       const bump = app.registry.portals.get<number, number>(`/counter${tag}/portals/bump`);
       const flow = app.workflows<number, number>("ask").source(paced ? app.generators.http<number>("in").stream : app.generators.fromRange(0, requests, ATOM).stream);
-      // Each callback an argument of its own `asker` call: the compiler compiles those it finds there.
-      const asking = timed
-        ? flow.asker(bump, async (x, ctx) => {
-            const asked = nowMs();
-            await bump.request(x);
-            waits.push(nowMs() - asked);
-            if (x === requests - 1) ctx.emit(x);
-          })
-        : flow.asker(bump, async (x, ctx) => {
-            await bump.request(x);
-            if (x === requests - 1) ctx.emit(x);
-          });
-      asking.sink(last);
+      flow
+        .asker(
+          bump,
+          timed
+            ? async (x, ctx) => {
+                const asked = nowMs();
+                await bump.request(x);
+                waits.push(nowMs() - asked);
+                if (x === requests - 1) ctx.emit(x);
+              }
+            : async (x, ctx) => {
+                await bump.request(x);
+                if (x === requests - 1) ctx.emit(x);
+              },
+        )
+        .sink(last);
     }),
   );
   say(`start ${Date.now()}`);

@@ -98,6 +98,24 @@ export function apiView(t: typeof ts, file: ts.SourceFile, checker: ts.TypeCheck
 /** The calls of operator methods in `file` (by name; each view decides which are portals-ts's). */
 function candidateCalls(t: typeof ts, file: ts.SourceFile, accept: (call: ts.CallExpression, receiver: ts.Expression, method: string) => boolean, resolveFunction: (id: ts.Identifier) => ts.FunctionDeclaration | ts.ArrowFunction | ts.FunctionExpression | undefined): OperatorCall[] {
   const found: OperatorCall[] = [];
+  /**
+   * The functions an argument may evaluate to: itself, a function named by it, and those of
+   * each branch when it chooses (`flag ? async (x) => … : async (x) => …`, `f ?? g`), through
+   * parentheses and type assertions; the operator gets one of them, so each is its callback.
+   */
+  // Operators whose value is one of their operands.
+  const choosing = new Set([t.SyntaxKind.QuestionQuestionToken, t.SyntaxKind.BarBarToken, t.SyntaxKind.AmpersandAmpersandToken, t.SyntaxKind.CommaToken]);
+  const callbacksIn = (arg: ts.Expression): (ts.FunctionDeclaration | ts.ArrowFunction | ts.FunctionExpression)[] => {
+    if (t.isArrowFunction(arg) || t.isFunctionExpression(arg)) return [arg];
+    if (t.isIdentifier(arg)) {
+      const fn = resolveFunction(arg);
+      return fn === undefined ? [] : [fn];
+    }
+    if (t.isParenthesizedExpression(arg) || t.isAsExpression(arg) || t.isSatisfiesExpression(arg) || t.isNonNullExpression(arg) || t.isTypeAssertionExpression(arg)) return callbacksIn(arg.expression);
+    if (t.isConditionalExpression(arg)) return [...callbacksIn(arg.whenTrue), ...callbacksIn(arg.whenFalse)];
+    if (t.isBinaryExpression(arg) && choosing.has(arg.operatorToken.kind)) return [...callbacksIn(arg.left), ...callbacksIn(arg.right)];
+    return [];
+  };
   const visit = (node: ts.Node): void => {
     if (t.isCallExpression(node) && t.isPropertyAccessExpression(node.expression) && t.isIdentifier(node.expression.name)) {
       const method = node.expression.name.text;
@@ -107,8 +125,7 @@ function candidateCalls(t: typeof ts, file: ts.SourceFile, accept: (call: ts.Cal
         for (const [list, serves] of [[positions.events, false], [positions.requests, true]] as const) {
           for (const i of list) {
             const arg = node.arguments[i];
-            const fn = arg === undefined ? undefined : t.isArrowFunction(arg) || t.isFunctionExpression(arg) ? arg : t.isIdentifier(arg) ? resolveFunction(arg) : undefined;
-            if (fn !== undefined) found.push({ fn, method, serves, portals });
+            if (arg !== undefined) for (const fn of callbacksIn(arg)) found.push({ fn, method, serves, portals });
           }
         }
       }
