@@ -3,8 +3,8 @@
  * HTTP address for N worker processes (`worker-pool.ts`). A deployment sent to it is deployed to
  * every worker, as partition i of N on worker i, one worker after the other; every other call is
  * passed to worker 0 (by @fastify/reply-from, Fastify's maintained proxy, which streams bodies
- * both ways, so tails work through it), which forwards asks of other runtimes' portals through the
- * cluster as any runtime does; stopping an application stops it on every worker, and `GET
+ * both ways), which forwards asks of other runtimes' portals through the cluster as any runtime
+ * does; a tail is every worker's (`tail-merge.ts`); stopping an application stops it on every worker, and `GET
  * /v1/apps` lists the applications of every worker, each with its partitions. `GET /metrics`
  * is every worker's, labelled by worker (`metrics-merge.ts`), `GET /healthz` says whether every
  * worker is live, and `GET /v1/workers` lists the workers. A worker that does not answer holds
@@ -14,6 +14,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import replyFrom from "@fastify/reply-from";
 import { mergeMetrics } from "./metrics-merge.js";
+import { mergeTails } from "./tail-merge.js";
 import { LONGEST_ASK_MS } from "./routes.js";
 import { authorized } from "./token.js";
 import type { WorkerPool, WorkerState } from "./worker-pool.js";
@@ -164,20 +165,24 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
     return reply.type("text/plain; version=0.0.4; charset=utf-8").send(mergeMetrics(scrapes));
   });
 
+  // A tail is every worker's: each runs a partition and tails its own events (`tail-merge.ts`).
+  app.get("/v1/streams/*", async (request, reply) => {
+    const path = pathOf(request.url);
+    if (climbs(path)) return refuseClimb(reply, path);
+    const workers = options.pool.states;
+    const away = workers.filter((w) => w.url === undefined);
+    if (away.length > 0) return reply.code(503).send({ error: `${away.map((w) => w.runtime).join(", ")} ${away.length === 1 ? "is" : "are"} not running now, and a tail shows every worker's events; tail again once every worker runs (GET /v1/workers)` });
+    return mergeTails(workers as { runtime: string; url: string }[], request.url, reply);
+  });
+
   app.all("/*", async (request, reply) => {
     const url = options.pool.states[0]!.url;
     if (url === undefined) return reply.code(503).send({ error: `worker 0 (${options.pool.states[0]!.runtime}), which answers this server's calls, is not running now; call again in a moment` });
     // The path alone: reply-from passes the query string on as it came. Given the query, it would
     // decode it whole, refusing a value with `../` in it and failing on a bad escape as if the
-    // worker had not answered (502); a server takes both. A path with `..` next to a `/` it
-    // refuses with a message of its own (it could reach past the worker's address): said here,
-    // by the same rule, naming the fix.
-    const query = request.url.indexOf("?");
-    const path = query < 0 ? request.url : request.url.slice(0, query);
-    const decoded = decodedPath(path);
-    if (decoded.includes("/..") || decoded.includes("../")) {
-      return reply.code(400).send({ error: `path ${path}: '..' next to a '/' is not passed on to the workers; call the path it stands for` });
-    }
+    // worker had not answered (502); a server takes both.
+    const path = pathOf(request.url);
+    if (climbs(path)) return refuseClimb(reply, path);
     // The body as it came (bytes): the worker parses it. (Given as opts.body, reply-from does not
     // JSON.stringify a Buffer, which it does with a parsed request body of a JSON content type.)
     const body = request.body as Buffer | undefined;
@@ -191,6 +196,26 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
     throw thrown;
   }
   return { url: urlOf(app, options.host ?? "127.0.0.1"), close: () => app.close() };
+}
+
+/** The path of `url`, without its query string. */
+function pathOf(url: string): string {
+  const query = url.indexOf("?");
+  return query < 0 ? url : url.slice(0, query);
+}
+
+/**
+ * True when `path` has `..` next to a `/` (escaped or not): a worker's server refuses it with a
+ * message of its own (it could reach past the worker's address); the front says so by the same
+ * rule, naming the fix ({@link refuseClimb}).
+ */
+function climbs(path: string): boolean {
+  const decoded = decodedPath(path);
+  return decoded.includes("/..") || decoded.includes("../");
+}
+
+function refuseClimb(reply: FastifyReply, path: string): FastifyReply {
+  return reply.code(400).send({ error: `path ${path}: '..' next to a '/' is not passed on to the workers; call the path it stands for` });
 }
 
 /** `path` with its escapes decoded (`%2e%2e` is `..`); as it is when they are not valid (Fastify refused those before). */

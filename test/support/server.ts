@@ -93,3 +93,30 @@ export async function startServer(dataDir: string, args: readonly string[] = [])
     },
   };
 }
+
+/**
+ * A tail (`GET /v1/streams/…`, Server-Sent Events) at `url`: the response, and `next()`, which
+ * resolves with the next event's lines (comments skipped, no blank line), or `null` once the
+ * response has ended.
+ */
+export async function tailEvents(url: string, signal?: AbortSignal): Promise<{ response: Response; next(): Promise<string | null> }> {
+  const response = await fetch(url, signal === undefined ? {} : { signal });
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffered = "";
+  const next = async (): Promise<string | null> => {
+    for (;;) {
+      const cut = buffered.indexOf("\n\n");
+      if (cut >= 0) {
+        const event = buffered.slice(0, cut);
+        buffered = buffered.slice(cut + 2);
+        if (!event.startsWith(":")) return event;
+        continue;
+      }
+      const read = await reader.read();
+      if (read.done) return null;
+      buffered += decoder.decode(read.value, { stream: true });
+    }
+  };
+  return { response, next };
+}

@@ -4,14 +4,15 @@
  * from runtime `kp` (numbers keyed by x mod 7) and its output goes to runtime `kr`, which writes
  * every partition's lines to a file. Each worker, the front, `kp`, `kr` and nats-server are killed
  * with SIGKILL at seeded random moments while 600 numbers flow; the file then has each number
- * once, and each key's lines equal one process's, in order.
+ * once, and each key's lines equal one process's, in order. A tail through the front then shows
+ * every worker's events.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test } from "vitest";
 import { ROOT } from "../../compiler/fixtures.js";
-import { CLI, startServer, type ServerProcess } from "../../support/server.js";
+import { CLI, startServer, tailEvents, type ServerProcess } from "../../support/server.js";
 import { startNats } from "../../support/nats.js";
 import { deploy, deployOnce, seeded, sleep, useProcesses } from "../../support/processes.js";
 
@@ -160,6 +161,18 @@ test.each(SEEDS)("seed %i: SIGKILL of a worker, the front, the producer, the rea
   // Stopping through the front stops every partition, so it needs every worker running: one the
   // last round killed may still be starting again under the full suite's load (its 503 says so).
   await expect.poll(async () => (await workersOf(servers.front)).every((w) => w.url !== undefined), { timeout: 60_000, interval: 200 }).toBe(true);
+  // A tail through the front is every worker's: 14 more numbers, every key twice, all come through it.
+  const tailed = await tailEvents(`${servers.front.url}/v1/streams/partial/workflows/sum/stream`, AbortSignal.timeout(60_000));
+  expect(tailed.response.status).toBe(200);
+  const more = Array.from({ length: 14 }, (_, i) => 600 + i);
+  expect((await servers.kp.call("POST", "/v1/streams/keyed/in", more)).status).toBe(200);
+  const tailedNumbers: number[] = [];
+  while (tailedNumbers.length < more.length) {
+    const event = await tailed.next().catch(() => null);
+    if (event === null) break;
+    tailedNumbers.push(Number((JSON.parse(event.slice("data: ".length)) as string).split(":")[0]));
+  }
+  expect(tailedNumbers.sort((a, b) => a - b), logs).toEqual(more);
   expect(await servers.front.call("DELETE", "/v1/apps/partial")).toMatchObject({ status: 200, json: { workers: ["kw-0", "kw-1"] } });
   for (const w of await workersOf(servers.front)) {
     expect((await (await fetch(`${w.url}/v1/apps`)).json()).apps).toMatchObject([{ name: "partial", stopped: true }]);
