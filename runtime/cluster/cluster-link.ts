@@ -3,8 +3,8 @@
  * given to run applications that use the streams, sequencers, splitters and portals of
  * applications on other runtimes, by the same `app.registry.*.get(path)` code as in one process.
  * It keeps the directory current, adds stand-ins and imports for what a deployment needs of other
- * runtimes, exports what a deployed application offers, and forwards asks of applications that
- * run elsewhere.
+ * runtimes, exports what a deployed application offers, and forwards asks and sends (ingestion)
+ * of applications that run elsewhere.
  */
 import { ApplicationError, describe } from "../core/errors.js";
 import type { LogWriter } from "../core/log.js";
@@ -21,7 +21,8 @@ import type { Codec } from "../state/codec.js";
 import { defaultLog } from "../system/default-log.js";
 import { LiveError, type LiveErrorCode } from "../system/live-error.js";
 import type { LinkedSystem, LiveLink } from "../system/live-link.js";
-import type { AskOptions, SystemLink } from "../system/live-options.js";
+import type { Receipt } from "../engine/components/live-sources.js";
+import type { AskOptions, SendOptions, SystemLink } from "../system/live-options.js";
 import { Directory, type DirectoryEntry, type DirectoryFeed, type DirectoryPortal } from "./directory.js";
 import { dataDirId, Fenced, RuntimeIdentity } from "./identity.js";
 import { ClusterConnection, MAX_AGE_MS, serversProblem, type Connected, type Retention } from "./nats.js";
@@ -319,13 +320,26 @@ class NatsLink implements LiveLink, ClusterLink {
   }
 
   forwardAsk(portal: string, request: unknown, options: AskOptions): Promise<unknown> | undefined {
-    const app = ownerOf(portal);
+    const timeoutMs = options.timeoutMs ?? FORWARD_TIMEOUT_MS;
+    return this.forward("ask", ownerOf(portal), { portal, request, timeoutMs, ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}) }, timeoutMs);
+  }
+
+  forwardSend(generator: string, events: readonly unknown[], options: SendOptions): Promise<Receipt> | undefined {
+    const body = { send: generator, events, ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}) };
+    return this.forward("send", ownerOf(generator), body, FORWARD_TIMEOUT_MS) as Promise<Receipt> | undefined;
+  }
+
+  /**
+   * Calls the runtime that runs `app` (core NATS request on its ask subject, `message` as JSON;
+   * it answers within `timeoutMs`) and resolves with its answer, or rejects with its error;
+   * `undefined` when no other runtime runs `app`.
+   */
+  private forward(verb: "ask" | "send", app: string, message: object, timeoutMs: number): Promise<unknown> | undefined {
     const owner = this.remoteOwner(app);
     if (owner === undefined) return undefined;
     const lost = this.identity.lost;
-    if (lost !== undefined) return Promise.reject(new LiveError("unavailable", `${app} runs on runtime ${owner.runtime}, and this process asks nothing of the cluster any more: ${lost.message}`));
-    const timeoutMs = options.timeoutMs ?? FORWARD_TIMEOUT_MS;
-    const body = JSON.stringify({ portal, request, timeoutMs, ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}) });
+    if (lost !== undefined) return Promise.reject(new LiveError("unavailable", `${app} runs on runtime ${owner.runtime}, and this process ${verb}s nothing of the cluster any more: ${lost.message}`));
+    const body = JSON.stringify(message);
     return (async () => {
       let answer: { reply?: unknown; error?: { code: LiveErrorCode; message: string } };
       try {
@@ -334,34 +348,37 @@ class NatsLink implements LiveLink, ClusterLink {
         if (live === undefined || !this.connection.reachable) throw new Unreachable();
         answer = (await live.nc.request(askSubject(owner.runtime), body, { timeout: timeoutMs + 2000 })).json();
       } catch (thrown) {
+        // A send retried with its idempotency key is taken once: it may have been taken already.
+        const again = verb === "ask" ? "ask again" : "send again (with the same idempotency key it is taken once)";
         if (thrown instanceof Unreachable) {
-          throw new LiveError("unavailable", `${app} runs on runtime ${owner.runtime}, and this runtime cannot reach the cluster's NATS server now; ask again once it can (the server's log says when it cannot)`);
+          throw new LiveError("unavailable", `${app} runs on runtime ${owner.runtime}, and this runtime cannot reach the cluster's NATS server now; ${again} once it can (the server's log says when it cannot)`);
         }
         const code = (thrown as { code?: string }).code;
         const why = code === "503" || /no responders/i.test(String(thrown)) ? "is not running" : `did not answer (${describe(thrown)})`;
-        throw new LiveError("unavailable", `runtime ${owner.runtime}, which runs ${app}, ${why}; ask again once it runs`);
+        throw new LiveError("unavailable", `runtime ${owner.runtime}, which runs ${app}, ${why}; ${again} once it runs`);
       }
       if (answer.error !== undefined) throw new LiveError(answer.error.code, answer.error.message);
       return answer.reply;
     })();
   }
 
-  /** Answers an ask forwarded by another runtime (`forwardAsk`) with this system's answer or error. */
+  /** Answers an ask or a send forwarded by another runtime (`forward`) with this system's answer or error. */
   private async answer(system: LinkedSystem, msg: Msg): Promise<void> {
-    let ask: { portal: string; request: unknown; timeoutMs: number; idempotencyKey?: string };
+    let call: { portal: string; request: unknown; timeoutMs: number; send?: string; events?: unknown[]; idempotencyKey?: string };
     try {
-      ask = msg.json();
+      call = msg.json();
     } catch (thrown) {
-      msg.respond(JSON.stringify({ error: { code: "bad-request", message: `a forwarded ask could not be read: ${describe(thrown)}` } }));
+      msg.respond(JSON.stringify({ error: { code: "bad-request", message: `a forwarded call could not be read: ${describe(thrown)}` } }));
       return;
     }
     let reply: string;
     try {
-      const answer = await system.ask(ask.portal, ask.request, { timeoutMs: ask.timeoutMs, ...(ask.idempotencyKey !== undefined ? { idempotencyKey: ask.idempotencyKey } : {}) });
+      const key = call.idempotencyKey !== undefined ? { idempotencyKey: call.idempotencyKey } : {};
+      const answer = call.send !== undefined ? await system.send(call.send, call.events!, key) : await system.ask(call.portal, call.request, { timeoutMs: call.timeoutMs, ...key });
       try {
         reply = JSON.stringify({ reply: answer });
       } catch (thrown) {
-        reply = JSON.stringify({ error: { code: "replier", message: `the reply of ${ask.portal} cannot travel as JSON to another runtime: ${describe(thrown)}` } });
+        reply = JSON.stringify({ error: { code: "replier", message: `the reply of ${call.portal} cannot travel as JSON to another runtime: ${describe(thrown)}` } });
       }
     } catch (thrown) {
       const error = thrown instanceof LiveError ? { code: thrown.code, message: thrown.message } : { code: "failed", message: describe(thrown) };
@@ -708,7 +725,11 @@ class Unreachable extends Error {}
 
 /** How long a claim of application names waits for this runtime's claim on its own name, in milliseconds. */
 const HOLD_WAIT_MS = 5000;
-/** How long a forwarded ask waits by default, as `LiveSystem.ask` does. */
+/**
+ * How long a forwarded ask waits by default (as `LiveSystem.ask` does), and a forwarded send for
+ * its receipt (the other runtime answers once a checkpoint stores the atom, within one checkpoint
+ * interval when it is well), in milliseconds.
+ */
 const FORWARD_TIMEOUT_MS = 10_000;
 /** The path suffix of a portal's request sequencer (`graph/expand.ts`). */
 const REQUESTS = "/requests";

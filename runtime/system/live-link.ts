@@ -8,7 +8,8 @@
 import type { Engine } from "../engine/engine.js";
 import type { Plan } from "../graph/plan.js";
 import type { Codec } from "../state/codec.js";
-import type { AskOptions, SystemLink } from "./live-options.js";
+import type { Receipt } from "../engine/components/live-sources.js";
+import type { AskOptions, SendOptions, SystemLink } from "./live-options.js";
 
 /** What a link sees of the system it serves. */
 export interface LinkedSystem {
@@ -18,6 +19,8 @@ export interface LinkedSystem {
   wake(): void;
   /** Asks a portal of this system's applications, never another runtime's (`LiveSystem.ask` otherwise). */
   ask(portal: string, request: unknown, options: AskOptions): Promise<unknown>;
+  /** Sends to an ingestion generator of this system's applications, never another runtime's (`LiveSystem.send` otherwise). */
+  send(generator: string, events: readonly unknown[], options: SendOptions): Promise<Receipt>;
   /**
    * The system's data directory, locked by it, or `undefined` when it has none: a cluster names
    * the holder of a runtime's name by it (docs/cluster.md, "Identity").
@@ -61,6 +64,11 @@ export interface LiveLink extends SystemLink {
    * runtime of the cluster runs its application.
    */
   forwardAsk(portal: string, request: unknown, options: AskOptions): Promise<unknown> | undefined;
+  /**
+   * Sends `events` to ingestion generator `generator` of an application another runtime runs,
+   * there; `undefined` when no runtime of the cluster runs its application.
+   */
+  forwardSend(generator: string, events: readonly unknown[], options: SendOptions): Promise<Receipt> | undefined;
   /** True when outputs wait for a checkpoint before they can leave. */
   waiting(): boolean;
   /** A checkpoint is being taken; returns what to call once it is stored. */
@@ -69,7 +77,7 @@ export interface LiveLink extends SystemLink {
   close(): Promise<void>;
 }
 
-const HOOKS = ["attach", "check", "claim", "release", "deploying", "deployed", "stopped", "forwardAsk", "waiting", "checkpointTaken", "close"] as const;
+const HOOKS = ["attach", "check", "claim", "release", "deploying", "deployed", "stopped", "forwardAsk", "forwardSend", "waiting", "checkpointTaken", "close"] as const;
 
 /**
  * `link` as the hooks it must have.

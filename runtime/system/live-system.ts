@@ -91,7 +91,7 @@ export class LiveSystem {
     this.lock = dataDir?.lock;
     // After the lock: the link claims the runtime's name for this data directory, which a second system on it must not do.
     try {
-      this.link?.attach({ codec: () => this.launched.codec, wake: () => this.driver.wake(), ask: (portal, request, o) => this.askHere(portal, request, o), dataDir: options.dataDir });
+      this.link?.attach({ codec: () => this.launched.codec, wake: () => this.driver.wake(), ask: (portal, request, o) => this.askHere(portal, request, o), send: (generator, events, o) => this.sendHere(generator, events, o), dataDir: options.dataDir });
     } catch (thrown) {
       this.lock?.release();
       throw thrown;
@@ -278,18 +278,29 @@ export class LiveSystem {
   /**
    * Sends `events` as one atom to the ingestion generator `generator` (a path,
    * `/<app>/generators/<name>`, made by `generators.http`); resolves once the checkpoint
-   * covering the atom is stored.
+   * covering the atom is stored. In a cluster, a generator of an application another runtime
+   * runs is sent to there (docs/cluster.md, "What works"), the events as JSON.
    *
    * @throws LiveError `not-found` for an unknown generator or one that is not an ingestion
    *   generator, `bad-request` when `events` is not an array, nests too deep or the key is bad,
-   *   `reused-key` when the key was used recently with other events, `closed`
+   *   `reused-key` when the key was used recently with other events, `unavailable` when the
+   *   runtime that runs it cannot be reached, `closed`
    */
   send(generator: string, events: readonly unknown[], options: SendOptions = {}): Promise<Receipt> {
     this.checkOpen();
-    if (!Array.isArray(events)) throw new LiveError("bad-request", "the events must be an array (one atom)");
-    const key = checkIdempotencyKey(options.idempotencyKey);
+    if (this.link !== undefined && !this.launched.apps.some((a) => isOwnPath(a.path, generator))) {
+      checkEvents(events, options);
+      const forwarded = this.link.forwardSend(generator, events, options);
+      if (forwarded !== undefined) return forwarded;
+    }
+    return this.sendHere(generator, events, options);
+  }
+
+  /** {@link LiveSystem.send} to a generator of this system's applications. */
+  private sendHere(generator: string, events: readonly unknown[], options: SendOptions): Promise<Receipt> {
+    this.checkOpen();
+    const key = checkEvents(events, options);
     const source = sendTarget(this.engine, generator);
-    checkNesting("the events", events);
     const print = key === undefined ? undefined : source.fingerprintFor(key, events);
     if (key !== undefined && print === undefined) {
       throw new LiveError("reused-key", "this idempotency key was used with other events; use a new key for a new send");
@@ -567,4 +578,16 @@ export class LiveSystem {
   private checkOpen(): void {
     if (this.closed !== undefined) throw this.closed;
   }
+}
+
+/**
+ * The checks of a send's events and options; returns its idempotency key.
+ *
+ * @throws LiveError `bad-request` when `events` is not an array, nests too deep or the key is bad
+ */
+function checkEvents(events: readonly unknown[], options: SendOptions): string | undefined {
+  if (!Array.isArray(events)) throw new LiveError("bad-request", "the events must be an array (one atom)");
+  const key = checkIdempotencyKey(options.idempotencyKey);
+  checkNesting("the events", events);
+  return key;
 }

@@ -9,7 +9,8 @@
  *   portals: B asks A's keyed counter for every number (continuations parked on B while A is
  *            down) and writes each reply.
  *   three:   A doubles the numbers; B reads them and asks C's keyed counter for each; C writes
- *            B's lines (three runtime processes, any of them or nats-server killed).
+ *            B's lines (three runtime processes, any of them or nats-server killed); the client
+ *            sends to C, which forwards each send to A.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -51,7 +52,8 @@ const SCENARIOS: Record<string, Scenario> = {
   portals: { deploy: [["a", "counter.ts"], ["b", "bumper.ts"]], sendTo: "b", stream: "bumper/in", expected: lines((i) => counted(i, i)), finally: ["b", "counter/bump", 7, 87] },
   three: {
     deploy: [["c", "counter.ts"], ["a", "numbers.ts"], ["b", "relay.ts"], ["c", "recorder.ts"]],
-    sendTo: "a",
+    // Sent over HTTP to C, which forwards each send to A (numbers.ts runs there).
+    sendTo: "c",
     stream: "numbers/in",
     expected: lines((i) => counted(i * 2, i)),
     finally: ["a", "counter/bump", 7, 87],

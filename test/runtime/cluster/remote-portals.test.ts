@@ -2,6 +2,7 @@
  * Portals of another runtime (docs/cluster.md, "Remote portals"): an asker on runtime B awaits
  * `portal.request(…)` of a replier on runtime A with the same code as in one process; requests
  * and replies travel as atoms on NATS JetStream, each side publishing after its checkpoint.
+ * Asks and sends from outside on B of A's applications are forwarded to A ("What works").
  */
 import { describe, expect, test } from "vitest";
 import { PortalsApp, Sinks, type Application } from "portals-ts";
@@ -185,4 +186,27 @@ describe("an asker on runtime B, a replier on runtime A", () => {
     expect([...byKey.values()].every((ns) => ns.join() === expected.join())).toBe(true);
     expect({ keys: byKey.size, parked: parked() }).toEqual({ keys: 100, parked: 0 });
   }, 90_000);
+});
+
+describe("a send on runtime B to an ingestion generator of an application on runtime A", () => {
+  test("is forwarded to A and taken there once by its key; a bad one gets A's error, and A away is unavailable", async () => {
+    const a = await runtime("pa6");
+    const b = await runtime("pb6");
+    const inbox = Sinks.memory<number>();
+    a.launch(PortalsApp("inbox", (app) => void app.workflows<number, number>("keep").source(app.generators.http<number>("in").stream).sink(inbox)));
+    await known(b, "/inbox", "pa6");
+    expect(await b.send("/inbox/generators/in", [1, 2], { idempotencyKey: "s1" })).toEqual({ atom: 0, duplicate: false });
+    expect(await b.send("/inbox/generators/in", [1, 2], { idempotencyKey: "s1" })).toEqual({ atom: 0, duplicate: true });
+    expect(await b.send("/inbox/generators/in", [3])).toEqual({ atom: 1, duplicate: false });
+    await until("A committed both sends", () => inbox.committed.length === 3);
+    expect(inbox.committed).toEqual([1, 2, 3]);
+    // Checked on B before anything travels, and on A for what only A knows.
+    expect(() => b.send("/inbox/generators/in", 5 as unknown as number[])).toThrow(expect.objectContaining({ code: "bad-request" }));
+    await expect(b.send("/inbox/generators/in", [4], { idempotencyKey: "s1" })).rejects.toThrow(expect.objectContaining({ code: "reused-key" }));
+    await expect(b.send("/inbox/generators/nope", [4])).rejects.toThrow(expect.objectContaining({ code: "not-found", message: expect.stringContaining("/inbox/generators/nope") }));
+    await a.close();
+    await expect(b.send("/inbox/generators/in", [4], { idempotencyKey: "s2" })).rejects.toThrow(
+      expect.objectContaining({ code: "unavailable", message: "runtime pa6, which runs /inbox, is not running; send again (with the same idempotency key it is taken once) once it runs" }),
+    );
+  });
 });
