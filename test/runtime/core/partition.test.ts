@@ -3,6 +3,7 @@
  * lives, in snapshots, so its values are pinned here; a change would strand every partitioned
  * application's state.
  */
+import * as fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { parsePartition, partitionOf, partitionProblem, showPartition } from "../../../runtime/core/partition.js";
 
@@ -19,6 +20,18 @@ describe("partitionOf", () => {
       for (const k of keys) counts[partitionOf(k, 4)]!++;
       for (const c of counts) expect(Math.abs(c - 2500)).toBeLessThan(125);
     }
+  });
+
+  test("32-bit integers (hashed without their string) hash as their decimal text does, the ends of the range and -0 included", () => {
+    /** The hash as the module header states it: FNV-1a of "n" and the number's text. */
+    const byText = (key: number, count: number): number => {
+      let hash = 0x811c9dc5;
+      for (const c of `n${String(key)}`) hash = Math.imul(hash ^ c.charCodeAt(0), 0x01000193) >>> 0;
+      return hash % count;
+    };
+    const ends = [0, -0, 1, -1, 9, 10, -10, 99, 100, 2 ** 31 - 1, -(2 ** 31), 2 ** 31 - 10, 1_000_000_007];
+    for (const k of ends) expect([k, partitionOf(k, 1_000_003)]).toEqual([k, byText(k, 1_000_003)]);
+    fc.assert(fc.property(fc.integer(), fc.integer({ min: 1, max: 1024 }), (k, count) => partitionOf(k, count) === byText(k, count)), { numRuns: 20_000 });
   });
 
   test("one partition takes every key", () => {
