@@ -15,6 +15,7 @@
 import type { Key } from "../core/key.js";
 import type { Frame } from "../core/machine.js";
 import type { InvocationData, Settlement } from "../engine/portals/invocation.js";
+import { vouchDense } from "../state/codec.js";
 
 /**
  * Parked invocations by column. Per invocation `i`: `ids[i]`, `keys[i]`, `calls[i]`,
@@ -79,6 +80,9 @@ export function toColumns<C>(rows: readonly InvocationData<C>[]): ParkedColumns<
       locals.push(frame.locals);
     }
   }
+  // Filled densely here and never changed: the codec checks their elements without listing their
+  // indices (a list of strings as long as the table, per checkpoint).
+  for (const column of [ids, keys, calls, awaitAll, shapes, machines, settlements, locals]) vouchDense(column);
   return { ids, keys, calls, awaitAll, shapes, machines, settlements, locals };
 }
 
