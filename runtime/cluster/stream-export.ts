@@ -33,6 +33,7 @@ import type { PubAck } from "@nats-io/jetstream";
 import { describe } from "../core/errors.js";
 import type { LogWriter } from "../core/log.js";
 import type { SourceHold } from "../engine/components/source-hold.js";
+import type { Atom } from "../engine/atom.js";
 import type { AtomicStream, Consumer, Cursor } from "../engine/stream.js";
 import type { Codec } from "../state/codec.js";
 import { CHUNK_HEADER, chunkCount, chunkOf, chunksFit, parseChunk, resumeAfter, type ChunkIndex } from "./chunks.js";
@@ -107,6 +108,8 @@ export class StreamExport implements Consumer {
   private readonly stopListening: () => void;
   /** Ends of checkpoints stored while nobody read the stream, and when (`Date.now()`): atoms held for a reader to come. */
   private readonly unread: { readonly end: number; readonly at: number }[] = [];
+  /** The events of the atoms held for a reader to come ({@link weight}), kept under {@link UNREAD_HOLD_EVENTS}. */
+  private heldEvents = 0;
   /** Drops the held atoms when they are due ({@link StreamExport.dropHeld}). */
   private dropTimer: NodeJS.Timeout | undefined;
   /** Settles when the current pump ends. */
@@ -200,8 +203,7 @@ export class StreamExport implements Consumer {
       this.hold(end);
       return;
     }
-    this.unread.length = 0;
-    this.cancelDrop();
+    this.unhold();
     this.covered = Math.max(this.covered, end);
     if (!this.pumping) this.pumped = this.pump();
   }
@@ -214,8 +216,7 @@ export class StreamExport implements Consumer {
    */
   heard(): void {
     if (this.unread.length === 0 || !this.publishes()) return;
-    this.unread.length = 0;
-    this.cancelDrop();
+    this.unhold();
     // No checkpoint holds the atoms after the cursor: `waiting` until one is taken.
     this.taken = this.cursor.position;
     this.runningLow();
@@ -238,32 +239,30 @@ export class StreamExport implements Consumer {
    * runtime hears of a little later) still gets the ones it could have read.
    */
   private hold(end: number): void {
-    if (end > (this.unread.at(-1)?.end ?? this.cursor.position)) this.unread.push({ end, at: Date.now() });
-    this.dropBeyondBound();
-    if (this.dropTimer === undefined) this.dropHeld();
-  }
-
-  /** Drops the oldest held atoms while they hold more than {@link UNREAD_HOLD_EVENTS} events, reachable or not. */
-  private dropBeyondBound(): void {
-    const end = this.unread.at(-1)?.end;
-    if (end === undefined) return;
-    const first = this.cursor.position;
-    let events = 0;
-    let keep = first;
-    for (let number = end - 1; number >= first; number--) {
-      events += Math.max(1, this.cursor.peek(number - first).values.length);
-      if (events > UNREAD_HOLD_EVENTS) {
-        keep = number + 1;
-        break;
-      }
+    const from = this.unread.at(-1)?.end ?? this.cursor.position;
+    if (end > from) {
+      for (let number = from; number < end; number++) this.heldEvents += weight(this.cursor.peek(number - this.cursor.position));
+      this.unread.push({ end, at: Date.now() });
     }
-    this.skipTo(keep);
+    // Beyond the bound the oldest go at once, reachable or not.
+    while (this.heldEvents > UNREAD_HOLD_EVENTS && this.unread.length > 0) this.skipTo(this.cursor.position + 1);
+    if (this.dropTimer === undefined) this.dropHeld();
   }
 
   /** Reads (and so drops) the held atoms before `end`, and forgets the holds that only covered them. */
   private skipTo(end: number): void {
-    while (this.cursor.position < end && this.cursor.hasNext()) this.cursor.next();
+    while (this.cursor.position < end && this.cursor.hasNext()) {
+      this.heldEvents -= weight(this.cursor.peek());
+      this.cursor.next();
+    }
     while (this.unread.length > 0 && this.unread[0]!.end <= this.cursor.position) this.unread.shift();
+  }
+
+  /** Nothing is held any more (the atoms go out): forgets the holds. */
+  private unhold(): void {
+    this.unread.length = 0;
+    this.heldEvents = 0;
+    this.cancelDrop();
   }
 
   /**
@@ -459,3 +458,8 @@ export class StreamExport implements Consumer {
 
 /** What no retry can mend: an atom that cannot be published, a stream another data directory wrote. */
 class CannotPublish extends Error {}
+
+/** What an atom held for a reader to come counts towards {@link UNREAD_HOLD_EVENTS}: its events, and one at least. */
+function weight(atom: Atom): number {
+  return Math.max(1, atom.values.length);
+}
