@@ -108,8 +108,15 @@ export class StreamExport implements Consumer {
   private readonly stopListening: () => void;
   /** Ends of checkpoints stored while nobody read the stream, and when (`Date.now()`): atoms held for a reader to come. */
   private readonly unread: { readonly end: number; readonly at: number }[] = [];
-  /** The events of the atoms held for a reader to come ({@link weight}), kept under {@link UNREAD_HOLD_EVENTS}. */
-  private heldEvents = 0;
+  /**
+   * The weights ({@link weight}) of the atoms from `weighedFrom` on, oldest first from
+   * `weightsHead`, and the sum of those the export has not read: held under
+   * {@link UNREAD_HOLD_EVENTS} while nobody reads the stream.
+   */
+  private readonly weights: number[] = [];
+  private weightsHead = 0;
+  private weighedFrom = 0;
+  private unreadEvents = 0;
   /** Drops the held atoms when they are due ({@link StreamExport.dropHeld}). */
   private dropTimer: NodeJS.Timeout | undefined;
   /** Settles when the current pump ends. */
@@ -157,6 +164,8 @@ export class StreamExport implements Consumer {
    * look-up fails).
    */
   wake(): void {
+    this.countUnread();
+    if (this.unreadEvents > UNREAD_HOLD_EVENTS) this.dropBeyondBound();
     if (this.sources !== undefined && this.stream.end - this.cursor.position > BEHIND && !this.closed && !this.failing && this.connection.reachable && this.publishes()) {
       this.sources.hold(this);
     }
@@ -239,29 +248,64 @@ export class StreamExport implements Consumer {
    * runtime hears of a little later) still gets the ones it could have read.
    */
   private hold(end: number): void {
-    const from = this.unread.at(-1)?.end ?? this.cursor.position;
-    if (end > from) {
-      for (let number = from; number < end; number++) this.heldEvents += weight(this.cursor.peek(number - this.cursor.position));
-      this.unread.push({ end, at: Date.now() });
-    }
-    // Beyond the bound the oldest go at once, reachable or not.
-    while (this.heldEvents > UNREAD_HOLD_EVENTS && this.unread.length > 0) this.skipTo(this.cursor.position + 1);
+    if (end > (this.unread.at(-1)?.end ?? this.cursor.position)) this.unread.push({ end, at: Date.now() });
+    this.countUnread();
+    this.dropBeyondBound();
     if (this.dropTimer === undefined) this.dropHeld();
+  }
+
+  /**
+   * While nobody reads the stream and nothing is owed, drops the oldest atoms the export has
+   * not read until they hold at most {@link UNREAD_HOLD_EVENTS} events, reachable or not: as
+   * they are appended, so a fast source cannot fill the memory between two checkpoints.
+   */
+  private dropBeyondBound(): void {
+    if (this.unreadEvents <= UNREAD_HOLD_EVENTS || this.closed || this.pumping || this.covered > this.cursor.position || this.publishes()) return;
+    let end = this.cursor.position;
+    for (let over = this.unreadEvents - UNREAD_HOLD_EVENTS, i = this.weightsHead; over > 0 && i < this.weights.length; i++, end++) over -= this.weights[i]!;
+    this.skipTo(end);
   }
 
   /** Reads (and so drops) the held atoms before `end`, and forgets the holds that only covered them. */
   private skipTo(end: number): void {
-    while (this.cursor.position < end && this.cursor.hasNext()) {
-      this.heldEvents -= weight(this.cursor.peek());
-      this.cursor.next();
-    }
+    while (this.cursor.position < end && this.cursor.hasNext()) this.cursor.next();
     while (this.unread.length > 0 && this.unread[0]!.end <= this.cursor.position) this.unread.shift();
+    this.countUnread();
+  }
+
+  /**
+   * Brings {@link unreadEvents} to the atoms from the cursor to the stream's end: adds the atoms
+   * appended since, forgets those read since (by weight, as they may be gone from the stream),
+   * and counts them all again when the two do not meet (a restore moved the cursor).
+   */
+  private countUnread(): void {
+    const position = this.cursor.position;
+    const end = this.stream.end;
+    let counted = this.weighedFrom + this.weights.length - this.weightsHead;
+    if (position < this.weighedFrom || counted > end) {
+      this.weights.length = this.weightsHead = 0;
+      this.weighedFrom = counted = position;
+      this.unreadEvents = 0;
+    }
+    for (; counted < end; counted++) {
+      const w = weight(this.cursor.peek(counted - position));
+      this.weights.push(w);
+      this.unreadEvents += w;
+    }
+    while (this.weighedFrom < position && this.weightsHead < this.weights.length) {
+      this.unreadEvents -= this.weights[this.weightsHead++]!;
+      this.weighedFrom++;
+    }
+    // The read weights go in one cut once they are most of the array.
+    if (this.weightsHead > 1024 && this.weightsHead * 2 > this.weights.length) {
+      this.weights.splice(0, this.weightsHead);
+      this.weightsHead = 0;
+    }
   }
 
   /** Nothing is held any more (the atoms go out): forgets the holds. */
   private unhold(): void {
     this.unread.length = 0;
-    this.heldEvents = 0;
     this.cancelDrop();
   }
 

@@ -115,11 +115,23 @@ describe("an export of a stream no other runtime reads", () => {
       // One more, and the oldest goes: the atom without events counted as one.
       checkpointed(-3);
       expect(ends(held())).toEqual(ends([...big, -2, -3]));
-      // A larger atom than the bound is dropped whole as soon as its checkpoint holds it.
+      // A larger atom than the bound is dropped whole as soon as it is appended.
       checkpointedAtom(Array.from({ length: UNREAD_HOLD_EVENTS + 1 }, () => 7));
       expect(held()).toEqual([]);
       await pass(0);
     }
+  });
+
+  test("holds the bound between checkpoints too: atoms appended while none is taken go as they come, the oldest first", () => {
+    // Found by a fresh user: a generator of 60,000,000 numbers nobody read yet ran the runtime out of memory between two checkpoints.
+    const { stream, held } = unreadExport(true);
+    for (let i = 0; i < 2000; i++) {
+      const values = Array.from({ length: 1000 }, (_, j) => i * 1000 + j);
+      stream.append(atom(values.map(() => 0), values, undefined, false, false));
+    }
+    const kept = held();
+    // The latest 1,048 atoms of 1,000: as many events as fit under UNREAD_HOLD_EVENTS (1,048,576).
+    expect([kept.length, kept[0], kept.at(-1)]).toEqual([1_048_000, 952_000, 1_999_999]);
   });
 
   test("on a loop busy past the hold, hears of a reader that came meanwhile before it drops the atoms that reader could read", async () => {
