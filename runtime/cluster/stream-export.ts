@@ -276,13 +276,14 @@ export class StreamExport implements Consumer {
   /**
    * Brings {@link unreadEvents} to the atoms from the cursor to the stream's end: adds the atoms
    * appended since, forgets those read since (by weight, as they may be gone from the stream),
-   * and counts them all again when the two do not meet (a restore moved the cursor).
+   * and counts them all again when the two do not meet (a restore moved the cursor, or the
+   * cursor went past what was counted).
    */
   private countUnread(): void {
     const position = this.cursor.position;
     const end = this.stream.end;
     let counted = this.weighedFrom + this.weights.length - this.weightsHead;
-    if (position < this.weighedFrom || counted > end) {
+    if (position < this.weighedFrom || counted < position || counted > end) {
       this.weights.length = this.weightsHead = 0;
       this.weighedFrom = counted = position;
       this.unreadEvents = 0;
