@@ -348,14 +348,17 @@ class NatsLink implements LiveLink, ClusterLink {
         if (live === undefined || !this.connection.reachable) throw new Unreachable();
         answer = (await live.nc.request(askSubject(owner.runtime), body, { timeout: timeoutMs + 2000 })).json();
       } catch (thrown) {
-        // A send retried with its idempotency key is taken once: it may have been taken already.
-        const again = verb === "ask" ? "ask again" : "send again (with the same idempotency key it is taken once)";
         if (thrown instanceof Unreachable) {
-          throw new LiveError("unavailable", `${app} runs on runtime ${owner.runtime}, and this runtime cannot reach the cluster's NATS server now; ${again} once it can (the server's log says when it cannot)`);
+          throw new LiveError("unavailable", `${app} runs on runtime ${owner.runtime}, and this runtime cannot reach the cluster's NATS server now; ${verb} again once it can (the server's log says when it cannot)`);
         }
         const code = (thrown as { code?: string }).code;
-        const why = code === "503" || /no responders/i.test(String(thrown)) ? "is not running" : `did not answer (${describe(thrown)})`;
-        throw new LiveError("unavailable", `runtime ${owner.runtime}, which runs ${app}, ${why}; ${again} once it runs`);
+        // Nobody took the call: the runtime is down, or cut off from the cluster (an edge runtime whose link is down).
+        if (code === "503" || /no responders/i.test(String(thrown))) {
+          throw new LiveError("unavailable", `runtime ${owner.runtime}, which runs ${app}, is not running or cannot be reached from the cluster now; ${verb} again once it can`);
+        }
+        // Taken and not answered in time (or the answer was lost): a send may have been taken.
+        const again = verb === "ask" ? "ask again once it runs" : "the send may have been taken: send it again with the same idempotency key, which takes it once (without a key it may be taken twice)";
+        throw new LiveError("unavailable", `runtime ${owner.runtime}, which runs ${app}, did not answer (${describe(thrown)}); ${again}`);
       }
       if (answer.error !== undefined) throw new LiveError(answer.error.code, answer.error.message);
       return answer.reply;

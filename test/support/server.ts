@@ -21,6 +21,8 @@ export interface ServerProcess {
   stop(): Promise<void>;
   /** Ends it with SIGKILL and waits. */
   kill(): Promise<void>;
+  /** Sends it `signal` (SIGSTOP: alive but hung; SIGCONT: going again). */
+  signal(signal: NodeJS.Signals): void;
 }
 
 const running = new Set<ChildProcess>();
@@ -88,8 +90,12 @@ export async function startServer(dataDir: string, args: readonly string[] = [])
       await exited;
     },
     async kill() {
+      // A stopped process takes SIGKILL too.
       child.kill("SIGKILL");
       await exited;
+    },
+    signal(signal) {
+      child.kill(signal);
     },
   };
 }

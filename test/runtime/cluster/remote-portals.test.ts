@@ -80,7 +80,7 @@ describe("an asker on runtime B, a replier on runtime A", () => {
     await expect(b.ask("/depot/portals/nope", {})).rejects.toThrow(expect.objectContaining({ code: "not-found" }));
     await a.close();
     await expect(b.ask("/depot/portals/level", { op: "get", item: "plum" })).rejects.toThrow(
-      expect.objectContaining({ code: "unavailable", message: "runtime pa1, which runs /depot, is not running; ask again once it runs" }),
+      expect.objectContaining({ code: "unavailable", message: "runtime pa1, which runs /depot, is not running or cannot be reached from the cluster now; ask again once it can" }),
     );
   });
 
@@ -206,7 +206,7 @@ describe("a send on runtime B to an ingestion generator of an application on run
     await expect(b.send("/inbox/generators/nope", [4])).rejects.toThrow(expect.objectContaining({ code: "not-found", message: expect.stringContaining("/inbox/generators/nope") }));
     await a.close();
     await expect(b.send("/inbox/generators/in", [4], { idempotencyKey: "s2" })).rejects.toThrow(
-      expect.objectContaining({ code: "unavailable", message: "runtime pa6, which runs /inbox, is not running; send again (with the same idempotency key it is taken once) once it runs" }),
+      expect.objectContaining({ code: "unavailable", message: "runtime pa6, which runs /inbox, is not running or cannot be reached from the cluster now; send again once it can" }),
     );
   });
 });
