@@ -61,12 +61,16 @@ export interface StreamState {
   readonly cursors: readonly { readonly position: number; readonly portalPending: number }[];
   /** In a delta: the absolute index of the first atom some consumer has not read. */
   readonly first?: number;
+  /** Set once its seal atom was appended: the stream has ended (a tail begun later is told at once). */
+  readonly ended?: true;
 }
 
 /** An atomic stream. */
 export class AtomicStream {
   /** Absolute index one past the last appended atom. */
   end = 0;
+  /** True once a seal atom was appended: nothing more comes. */
+  ended = false;
   /** Atoms not yet read by every consumer; `buffer[head]` has absolute index `base`. */
   private buffer: (Atom | undefined)[] = [];
   /** Consumers that still have to read the atom at the same position in `buffer`. */
@@ -102,6 +106,7 @@ export class AtomicStream {
   /** Appends `atom` and wakes the consumers. Without consumers the atom is dropped. */
   append(atom: Atom): void {
     this.end++;
+    if (atom.seal) this.ended = true;
     if (this.watchers !== undefined) for (const w of this.watchers) w(atom);
     const cursors = this.cursors;
     if (cursors.length === 0) {
@@ -149,6 +154,7 @@ export class AtomicStream {
       atoms: this.buffer.slice(this.head + (from - this.base)) as Atom[],
       cursors,
       ...(delta ? { first } : {}),
+      ...(this.ended ? { ended: true as const } : {}),
     };
     this.savedEnd = end;
     this.savedFirst = first;
@@ -167,6 +173,7 @@ export class AtomicStream {
     }
     if (saved.first !== undefined) throw new Error(`internal: stream ${this.path} was given a delta; resolve the chain first`);
     this.end = saved.end;
+    this.ended = saved.ended === true;
     this.savedEnd = saved.end;
     this.base = saved.end - saved.atoms.length;
     this.savedFirst = this.base;
@@ -208,5 +215,5 @@ export function applyStreamDelta(previous: StreamState, delta: StreamState): Str
     throw new Error(`the delta of a stream needs atoms ${delta.first} to ${from} of the snapshot before it, which has ${previousFirst} to ${previous.end}`);
   }
   const kept = delta.first < from ? previous.atoms.slice(delta.first - previousFirst) : [];
-  return { end: delta.end, atoms: kept.length === 0 ? delta.atoms : [...kept, ...delta.atoms], cursors: delta.cursors };
+  return { end: delta.end, atoms: kept.length === 0 ? delta.atoms : [...kept, ...delta.atoms], cursors: delta.cursors, ...(delta.ended ? { ended: true as const } : {}) };
 }

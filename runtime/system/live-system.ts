@@ -442,7 +442,8 @@ export class LiveSystem {
   /**
    * Calls `listener` with the events of every atom appended to stream `stream` (a path, e.g.
    * `/shop/workflows/orders/stream`) from now on, once a checkpoint covers it (so a crash never
-   * takes back what a tail showed), and with `end: true` after the stream's last atom. While a
+   * takes back what a tail showed), and with `end: true` after the stream's last atom (by the
+   * next checkpoint, when the stream ended before the tail began). While a
    * tail is open, a checkpoint follows every batch that fed it. Returns what stops it.
    *
    * @throws LiveError `not-found` for a stream no running application has
@@ -453,6 +454,12 @@ export class LiveSystem {
     const tail: Tail = { stream, listener, pending: [], unwatch: () => {} };
     watchTail(this.engine, tail);
     this.callers.tails.add(tail);
+    // Ended before the tail began: it is told so by the next checkpoint (asked for now), as a tail that saw the end is.
+    const found = this.engine.registry.find(stream);
+    if (found?.kind === "stream" && found.stream.ended) {
+      tail.pending.push({ events: [], end: true });
+      this.driver.wake();
+    }
     return () => {
       tail.unwatch();
       this.callers.tails.delete(tail);

@@ -333,6 +333,29 @@ describe("tails", () => {
     expect(ended.filter((e) => e !== "end").length).toBeLessThanOrEqual(3);
     expect(ended.at(-1)).toBe("end");
   });
+
+  test("a tail of a stream that ended before it began gets the end at once, after a restore too (it hung before, found by a fresh user)", async () => {
+    const dir = dataDir();
+    const app = () => PortalsApp("done", (app) => void app.workflows<number, number>("w").source(app.generators.fromArray([1, 2]).stream).identity().sink());
+    const first = live({ dataDir: dir, checkpointIntervalMs: 60_000 });
+    first.launch(app());
+    const before: unknown[] = [];
+    first.tail("/done/workflows/w/stream", (events, end) => before.push(...events, ...(end ? ["end"] : [])));
+    await waitFor(() => before.includes("end"));
+    // Idle now: the late tail's end comes with the checkpoint it asks for.
+    const late: unknown[] = [];
+    first.tail("/done/workflows/w/stream", (events, end) => late.push(...events, ...(end ? ["end"] : [])));
+    await waitFor(() => late.length > 0);
+    expect([before, late]).toEqual([[1, 2, "end"], ["end"]]);
+    await first.close();
+    const again = live({ dataDir: dir, checkpointIntervalMs: 60_000 });
+    again.restoreLatest([app()]);
+    const restored: unknown[] = [];
+    again.tail("/done/workflows/w/stream", (events, end) => restored.push(...events, ...(end ? ["end"] : [])));
+    await waitFor(() => restored.length > 0);
+    expect(restored).toEqual(["end"]);
+    await again.close();
+  });
 });
 
 describe("live sources", () => {
