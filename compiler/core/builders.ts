@@ -306,8 +306,14 @@ function syntacticView(t: typeof ts, file: ts.SourceFile, usesPortals: boolean):
             },
             (id) => {
               const decl = resolver.resolve(id);
-              const atModuleLevel = decl !== undefined && ((t.isFunctionDeclaration(decl) && decl.parent === file) || (t.isVariableDeclaration(decl) && decl.parent.parent.parent === file));
-              return atModuleLevel ? moduleFunction(t, file, id) : undefined;
+              if (decl === undefined) return undefined;
+              if (t.isFunctionDeclaration(decl)) return decl.parent === file ? moduleFunction(t, file, id) : undefined;
+              // A `const` function in any scope (the builder's, say), as the checked view resolves it.
+              if (t.isVariableDeclaration(decl) && t.isVariableDeclarationList(decl.parent) && decl.parent.flags & t.NodeFlags.Const && decl.initializer !== undefined) {
+                const init = decl.initializer;
+                return t.isArrowFunction(init) || t.isFunctionExpression(init) ? init : undefined;
+              }
+              return undefined;
             },
           )
         : [],
