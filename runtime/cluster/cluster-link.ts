@@ -340,6 +340,13 @@ class NatsLink implements LiveLink, ClusterLink {
     const lost = this.identity.lost;
     if (lost !== undefined) return Promise.reject(new LiveError("unavailable", `${app} runs on runtime ${owner.runtime}, and this process ${verb}s nothing of the cluster any more: ${lost.message}`));
     const body = JSON.stringify(message);
+    // Larger than NATS takes in one message, it would fail at every retry.
+    const size = Buffer.byteLength(body);
+    const limit = this.connection.current?.nc.info?.max_payload;
+    if (limit !== undefined && size > limit) {
+      const what = verb === "ask" ? "the request" : "the events";
+      return Promise.reject(new LiveError("bad-request", `${what} and ${verb === "ask" ? "its" : "their"} options take ${size} bytes as JSON, more than this cluster's NATS server takes in one message (max_payload, ${limit} bytes), so they cannot be forwarded to runtime ${owner.runtime}, which runs ${app}: ${verb} to that runtime directly, or ${verb === "ask" ? "ask with less" : "send fewer at once"}`));
+    }
     return (async () => {
       let answer: { reply?: unknown; error?: { code: LiveErrorCode; message: string } };
       try {
@@ -360,7 +367,11 @@ class NatsLink implements LiveLink, ClusterLink {
         const again = verb === "ask" ? "ask again once it runs" : "the send may have been taken: send it again with the same idempotency key, which takes it once (without a key it may be taken twice)";
         throw new LiveError("unavailable", `runtime ${owner.runtime}, which runs ${app}, did not answer (${describe(thrown)}); ${again}`);
       }
-      if (answer.error !== undefined) throw new LiveError(answer.error.code, answer.error.message);
+      if (answer.error !== undefined) {
+        // Not found there: said with where it was looked for (this runtime forwarded it).
+        const where = answer.error.code === "not-found" ? ` (looked for on runtime ${owner.runtime}, which runs ${app})` : "";
+        throw new LiveError(answer.error.code, answer.error.message + where);
+      }
       return answer.reply;
     })();
   }

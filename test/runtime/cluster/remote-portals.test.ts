@@ -203,7 +203,13 @@ describe("a send on runtime B to an ingestion generator of an application on run
     // Checked on B before anything travels, and on A for what only A knows.
     expect(() => b.send("/inbox/generators/in", 5 as unknown as number[])).toThrow(expect.objectContaining({ code: "bad-request" }));
     await expect(b.send("/inbox/generators/in", [4], { idempotencyKey: "s1" })).rejects.toThrow(expect.objectContaining({ code: "reused-key" }));
-    await expect(b.send("/inbox/generators/nope", [4])).rejects.toThrow(expect.objectContaining({ code: "not-found", message: expect.stringContaining("/inbox/generators/nope") }));
+    await expect(b.send("/inbox/generators/nope", [4])).rejects.toThrow(
+      expect.objectContaining({ code: "not-found", message: expect.stringMatching(/\/inbox\/generators\/nope.* \(looked for on runtime pa6, which runs \/inbox\)$/) }),
+    );
+    // More than NATS takes in one message: refused at once, saying where to send it (a retry would fail alike).
+    await expect(b.send("/inbox/generators/in", ["x".repeat(1_100_000)])).rejects.toThrow(
+      expect.objectContaining({ code: "bad-request", message: expect.stringMatching(/^the events and their options take 1100\d{3} bytes as JSON, more than this cluster's NATS server takes in one message \(max_payload, 1048576 bytes\), so they cannot be forwarded to runtime pa6, which runs \/inbox: send to that runtime directly, or send fewer at once$/) }),
+    );
     await a.close();
     await expect(b.send("/inbox/generators/in", [4], { idempotencyKey: "s2" })).rejects.toThrow(
       expect.objectContaining({ code: "unavailable", message: "runtime pa6, which runs /inbox, is not running or cannot be reached from the cluster now; send again once it can" }),
