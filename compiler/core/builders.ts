@@ -98,13 +98,13 @@ export function apiView(t: typeof ts, file: ts.SourceFile, checker: ts.TypeCheck
 /** The calls of operator methods in `file` (by name; each view decides which are portals-ts's). */
 function candidateCalls(t: typeof ts, file: ts.SourceFile, accept: (call: ts.CallExpression, receiver: ts.Expression, method: string) => boolean, resolveFunction: (id: ts.Identifier) => ts.FunctionDeclaration | ts.ArrowFunction | ts.FunctionExpression | undefined): OperatorCall[] {
   const found: OperatorCall[] = [];
+  // Operators whose value is one of their operands.
+  const choosing = new Set([t.SyntaxKind.QuestionQuestionToken, t.SyntaxKind.BarBarToken, t.SyntaxKind.AmpersandAmpersandToken, t.SyntaxKind.CommaToken]);
   /**
    * The functions an argument may evaluate to: itself, a function named by it, and those of
    * each branch when it chooses (`flag ? async (x) => … : async (x) => …`, `f ?? g`), through
    * parentheses and type assertions; the operator gets one of them, so each is its callback.
    */
-  // Operators whose value is one of their operands.
-  const choosing = new Set([t.SyntaxKind.QuestionQuestionToken, t.SyntaxKind.BarBarToken, t.SyntaxKind.AmpersandAmpersandToken, t.SyntaxKind.CommaToken]);
   const callbacksIn = (arg: ts.Expression): (ts.FunctionDeclaration | ts.ArrowFunction | ts.FunctionExpression)[] => {
     if (t.isArrowFunction(arg) || t.isFunctionExpression(arg)) return [arg];
     if (t.isIdentifier(arg)) {

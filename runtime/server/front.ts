@@ -4,8 +4,8 @@
  * every worker, as partition i of N on worker i, one worker after the other; every other call is
  * passed to worker 0 (by @fastify/reply-from, Fastify's maintained proxy, which streams bodies
  * both ways), which forwards asks of other runtimes' portals through the cluster as any runtime
- * does; a tail is every worker's (`tail-merge.ts`); stopping an application stops it on every worker, and `GET
- * /v1/apps` lists the applications of every worker, each with its partitions. `GET /metrics`
+ * does; a tail is every worker's (`tail-merge.ts`); stopping an application stops it on every
+ * worker, and `GET /v1/apps` lists the applications of every worker, each with its partitions. `GET /metrics`
  * is every worker's, labelled by worker (`metrics-merge.ts`), `GET /healthz` says whether every
  * worker is live, and `GET /v1/workers` lists the workers. A worker that does not answer holds
  * no call for good (the timeouts below). Mutating calls need the token,
