@@ -161,7 +161,8 @@ export class StreamExport implements Consumer {
    * append that puts the export {@link BEHIND} holds the engine's sources, while the atoms are
    * published (another runtime reads the stream, the cluster can be reached, and takes them: a
    * server that is connected but does not answer holds them only until the first publish or
-   * look-up fails).
+   * look-up fails). While nobody reads the stream, an append beyond {@link UNREAD_HOLD_EVENTS}
+   * drops the oldest atoms ({@link StreamExport.dropBeyondBound}).
    */
   wake(): void {
     this.countUnread();

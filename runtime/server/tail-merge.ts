@@ -42,7 +42,7 @@ export async function mergeTails(workers: readonly TailedWorker[], path: string,
     ),
   );
   clearTimeout(begin);
-  const refuse = async (status: number, body: unknown): Promise<FastifyReply> => {
+  const refuse = (status: number, body: unknown): FastifyReply => {
     upstream.abort();
     reply.raw.off("close", closed);
     return reply.code(status).send(body);
