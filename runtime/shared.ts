@@ -51,7 +51,7 @@ export type { SnapshotOptions } from "./system/checkpoint-coordinator.js";
 export type { Receipt } from "./engine/components/live-sources.js";
 export { LiveError } from "./system/live-error.js";
 export type { LiveErrorCode } from "./system/live-error.js";
-export type { AppCounters, AskOptions, LiveStats, LiveSystemOptions, SendOptions, UpgradeOptions } from "./system/live-options.js";
+export type { AppCounters, AskOptions, LiveStats, LiveSystemOptions, SendOptions, TailListener, TailOptions, UpgradeOptions } from "./system/live-options.js";
 export type { SystemLink } from "./system/live-options.js";
 export type { LiveSystem } from "./system/live-system.js";
 export type { TestSystem, TestSystemOptions, WorkflowCounters } from "./system/test-system.js";

@@ -109,7 +109,8 @@ export function parseJson(text: string, what: string, example: string): unknown 
  * The events of stream `path` from the server's Server-Sent Events, as JSON text, until the
  * stream ends.
  *
- * @throws CallError as {@link call}
+ * @throws CallError as {@link call}, and when the stream closes before its end (the server
+ *   stopped, or a tail it forwarded to another runtime of its cluster broke: the reason)
  */
 export async function* tail(address: ServerAddress, path: string): AsyncGenerator<string> {
   let response: Response;
@@ -132,14 +133,26 @@ export async function* tail(address: ServerAddress, path: string): AsyncGenerato
         const message = buffered.slice(0, at);
         buffered = buffered.slice(at + 2);
         if (message.startsWith("event: end")) return;
+        if (message.startsWith("event: broken")) throw new CallError(`the tail broke: ${brokenReason(message)}`);
         for (const line of message.split("\n")) if (line.startsWith("data: ")) yield line.slice("data: ".length);
       }
     }
   } catch (thrown) {
+    if (thrown instanceof CallError) throw thrown;
     // fetch says only "terminated" when the connection drops.
     throw new CallError(`the server at ${address.server} closed the stream before it ended (${(thrown as Error).message}); tail it again once the server is back`);
   }
   throw new CallError(`the server at ${address.server} closed the stream before it ended; tail it again once the server is back`);
+}
+
+/** The reason in an `event: broken` message's data (`{"error": …}`), or the message itself. */
+function brokenReason(message: string): string {
+  const data = message.split("\n").find((line) => line.startsWith("data: "));
+  try {
+    return (JSON.parse(data!.slice("data: ".length)) as { error: string }).error;
+  } catch {
+    return message;
+  }
 }
 
 /** Where a header's value comes from, for messages. */

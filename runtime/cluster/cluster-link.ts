@@ -22,12 +22,13 @@ import { defaultLog } from "../system/default-log.js";
 import { LiveError, type LiveErrorCode } from "../system/live-error.js";
 import type { LinkedSystem, LiveLink } from "../system/live-link.js";
 import type { Receipt } from "../engine/components/live-sources.js";
-import type { AskOptions, SendOptions, SystemLink } from "../system/live-options.js";
+import type { AskOptions, SendOptions, SystemLink, TailListener } from "../system/live-options.js";
 import { Directory, type DirectoryEntry, type DirectoryFeed, type DirectoryPortal } from "./directory.js";
 import { dataDirId, Fenced, RuntimeIdentity } from "./identity.js";
 import { ClusterConnection, MAX_AGE_MS, serversProblem, type Connected, type Retention } from "./nats.js";
 import { StreamExport } from "./stream-export.js";
 import { StreamImport } from "./stream-import.js";
+import { TailReceiver, TailSender } from "./tail-forward.js";
 import { askSubject, directoryKey, isRuntimeName, requestsFrom } from "./subjects.js";
 import { partitionProblems } from "./partitioned.js";
 import { partitionPhrase, showPartition, type Partition } from "../core/partition.js";
@@ -152,6 +153,8 @@ class NatsLink implements LiveLink, ClusterLink {
   /** The engine the link's parts are in (an upgrade replaces it). */
   private engine: Engine | undefined;
   private exports: StreamExport[] = [];
+  /** Tails of this runtime's streams forwarded to other runtimes (`tail-forward.ts`). */
+  private readonly tailSenders = new Set<TailSender>();
   /** Portals served here: their paths. */
   private served = new Set<string>();
   /** Sequencers of applications here: their paths. */
@@ -208,7 +211,11 @@ class NatsLink implements LiveLink, ClusterLink {
     Promise.all([this.connection.ready(), this.identity.held()])
       .then(([{ nc }]) => {
         const subscription = nc.subscribe(askSubject(this.runtime), { callback: (error, msg) => void (error === null && this.answer(system, msg)) });
-        void this.identity.fenced.then(() => subscription.unsubscribe());
+        void this.identity.fenced.then((lost) => {
+          subscription.unsubscribe();
+          // What this process's streams get now is not the cluster's: the tails of other runtimes break.
+          for (const sender of this.tailSenders) sender.close(lost.message);
+        });
       })
       .catch(() => {}); // closed before the cluster was reached, or the name is not this process's: there is nothing to answer
   }
@@ -329,12 +336,32 @@ class NatsLink implements LiveLink, ClusterLink {
     return this.forward("send", ownerOf(generator), body, FORWARD_TIMEOUT_MS) as Promise<Receipt> | undefined;
   }
 
+  forwardTail(stream: string, listener: TailListener, broken: (error: LiveError) => void): Promise<() => void> | undefined {
+    const app = ownerOf(stream);
+    const owner = this.remoteOwner(app);
+    if (owner === undefined) return undefined;
+    const receiver = new TailReceiver(owner.runtime, listener, (reason) => broken(new LiveError("unavailable", reason)));
+    // Listening before the owner is asked: its first batch may come right after its answer.
+    const nc = this.connection.current?.nc;
+    if (nc !== undefined) receiver.listen(nc);
+    return this.forward("tail", app, { tail: stream, inbox: receiver.inbox }, FORWARD_TIMEOUT_MS)!.then(
+      () => {
+        receiver.begun();
+        return () => receiver.stop();
+      },
+      (thrown: unknown) => {
+        receiver.stop();
+        throw thrown;
+      },
+    );
+  }
+
   /**
    * Calls the runtime that runs `app` (core NATS request on its ask subject, `message` as JSON;
    * it answers within `timeoutMs`) and resolves with its answer, or rejects with its error;
    * `undefined` when no other runtime runs `app`.
    */
-  private forward(verb: "ask" | "send", app: string, message: object, timeoutMs: number): Promise<unknown> | undefined {
+  private forward(verb: "ask" | "send" | "tail", app: string, message: object, timeoutMs: number): Promise<unknown> | undefined {
     const owner = this.remoteOwner(app);
     if (owner === undefined) return undefined;
     const lost = this.identity.lost;
@@ -364,7 +391,7 @@ class NatsLink implements LiveLink, ClusterLink {
           throw new LiveError("unavailable", `runtime ${owner.runtime}, which runs ${app}, is not running or cannot be reached from the cluster now; ${verb} again once it can`);
         }
         // Taken and not answered in time (or the answer was lost): a send may have been taken.
-        const again = verb === "ask" ? "ask again once it runs" : "the send may have been taken: send it again with the same idempotency key, which takes it once (without a key it may be taken twice)";
+        const again = verb !== "send" ? `${verb} again once it runs` : "the send may have been taken: send it again with the same idempotency key, which takes it once (without a key it may be taken twice)";
         throw new LiveError("unavailable", `runtime ${owner.runtime}, which runs ${app}, did not answer (${describe(thrown)}); ${again}`);
       }
       if (answer.error !== undefined) {
@@ -378,11 +405,15 @@ class NatsLink implements LiveLink, ClusterLink {
 
   /** Answers an ask or a send forwarded by another runtime (`forward`) with this system's answer or error. */
   private async answer(system: LinkedSystem, msg: Msg): Promise<void> {
-    let call: { portal: string; request: unknown; timeoutMs: number; send?: string; events?: unknown[]; idempotencyKey?: string };
+    let call: { portal: string; request: unknown; timeoutMs: number; send?: string; events?: unknown[]; idempotencyKey?: string; tail?: string; inbox?: string };
     try {
       call = msg.json();
     } catch (thrown) {
       msg.respond(JSON.stringify({ error: { code: "bad-request", message: `a forwarded call could not be read: ${describe(thrown)}` } }));
+      return;
+    }
+    if (typeof call.tail === "string" && typeof call.inbox === "string") {
+      this.serveTail(system, msg, call.tail, call.inbox);
       return;
     }
     let reply: string;
@@ -399,6 +430,23 @@ class NatsLink implements LiveLink, ClusterLink {
       reply = JSON.stringify({ error });
     }
     msg.respond(reply);
+  }
+
+  /** Begins a tail of `stream` that another runtime forwarded (`forwardTail`), sending its events to `inbox`; answers once it has begun, or with the error. */
+  private serveTail(system: LinkedSystem, msg: Msg, stream: string, inbox: string): void {
+    const nc = this.connection.current?.nc;
+    if (nc === undefined) return; // The call came on a connection that is gone: the forwarder times out.
+    const sender = new TailSender(nc, inbox, this.runtime, (s) => this.tailSenders.delete(s));
+    try {
+      sender.stopTail = system.tail(stream, sender.listener);
+    } catch (thrown) {
+      sender.stop();
+      const error = thrown instanceof LiveError ? { code: thrown.code, message: thrown.message } : { code: "failed", message: describe(thrown) };
+      msg.respond(JSON.stringify({ error }));
+      return;
+    }
+    this.tailSenders.add(sender);
+    msg.respond(JSON.stringify({ reply: true }));
   }
 
   check(engine: Engine, plans: readonly Plan[]): { provides: ReadonlySet<string>; problems: string[] } {
@@ -563,6 +611,7 @@ class NatsLink implements LiveLink, ClusterLink {
   }
 
   async close(): Promise<void> {
+    for (const sender of this.tailSenders) sender.close(`runtime ${this.runtime} is closing`);
     // First: an export or a directory write waiting for the name is let go, and ends.
     this.directory.close();
     this.identity.close();

@@ -52,6 +52,7 @@ export class ServerMetrics {
     gauge("portals_checkpoint_last_size_bytes", "Size of the last stored snapshot", () => system.stats.lastCheckpointBytes);
     gauge("portals_parked_continuations", "Continuations parked, waiting for replies", () => system.parkedContinuations);
     gauge("portals_asks_waiting", "Outside asks waiting for their answer", () => system.stats.asksWaiting);
+    gauge("portals_tails_open", "Tails open on this runtime's streams (those other runtimes forwarded included)", () => system.stats.tailsOpen);
     gauge("portals_applications", "Applications running (not stopped)", () => system.running.length);
     const perApp = (name: string, help: string, read: (a: AppCounters) => number): void => {
       new Gauge({

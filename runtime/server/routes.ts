@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ApplicationError, describe } from "../core/errors.js";
+import { jsonSafe } from "../core/json.js";
 import type { Application } from "../api/application.js";
 import { LiveError, type LiveErrorCode } from "../system/live-error.js";
 import type { LiveSystem } from "../system/live-system.js";
@@ -74,13 +75,6 @@ const APP_SUMMARY = {
     partition: { type: "string", description: 'the partition it runs as, "<index>/<count>" (absent: not partitioned)' },
   },
 } as const;
-
-/** JSON of values JSON has no form for: bigints as strings, Maps and Sets as arrays. */
-function jsonSafe(_key: string, value: unknown): unknown {
-  if (typeof value === "bigint") return value.toString();
-  if (value instanceof Map || value instanceof Set) return [...value];
-  return value;
-}
 
 /** Registers every route on `app`. */
 export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
@@ -398,24 +392,39 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     },
   );
 
-  app.get<{ Params: { "*": string } }>(
+  app.get<{ Params: { "*": string }; Querystring: { here?: boolean } }>(
     "/v1/streams/*",
     {
       schema: {
         summary: "The events of a stream from now on, as Server-Sent Events",
-        description: "Each event is one `data:` line of JSON, sent once a checkpoint covers it; `event: end` after the stream's last atom. The path is the stream's, e.g. /v1/streams/shop/workflows/orders/stream.",
+        description:
+          "Each event is one `data:` line of JSON, sent once a checkpoint covers it; `event: end` after the stream's last atom. The path is the stream's, e.g. /v1/streams/shop/workflows/orders/stream. " +
+          "In a cluster, a stream of an application another runtime runs is tailed there (not with here=true); if that tail breaks (the runtime exited or cannot be reached), `event: broken` with the reason ends the response, without `event: end`: tail again.",
+        querystring: { type: "object", properties: { here: { type: "boolean", description: "only a stream of this runtime (one it runs or imports): never forwarded" } } },
       },
     },
     async (request, reply) => {
-      let stop: () => void;
+      // Events that come before the response has begun (a forwarded tail's first batch can) wait for it.
+      let early: string[] | undefined = [];
+      const write = (text: string): void => void (early === undefined ? reply.raw.write(text) : early.push(text));
+      let stop: () => void = () => {};
+      let ended = false;
+      const finish = (last: string): void => {
+        if (ended) return;
+        ended = true;
+        stop();
+        write(last);
+        if (early === undefined) reply.raw.end();
+      };
       try {
-        stop = system.tail(`/${request.params["*"]}`, (events, end) => {
-          for (const event of events) reply.raw.write(`data: ${JSON.stringify(event, jsonSafe)}\n\n`);
-          if (end) {
-            reply.raw.end("event: end\ndata: {}\n\n");
-            stop();
-          }
-        });
+        stop = await system.openTail(
+          `/${request.params["*"]}`,
+          (events, end) => {
+            for (const event of events) write(`data: ${JSON.stringify(event, jsonSafe)}\n\n`);
+            if (end) finish("event: end\ndata: {}\n\n");
+          },
+          { here: request.query.here === true, broken: (error) => finish(`event: broken\ndata: ${JSON.stringify({ error: error.message })}\n\n`) },
+        );
       } catch (thrown) {
         if (!(thrown instanceof LiveError)) throw thrown;
         return reply.code(STATUS[thrown.code]).send({ error: thrown.message });
@@ -423,9 +432,15 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
       reply.hijack();
       reply.raw.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
       reply.raw.write(": tailing\n\n");
+      for (const text of early) reply.raw.write(text);
+      early = undefined;
+      if (ended) {
+        reply.raw.end();
+        return;
+      }
       // Comments keep proxies from closing an idle stream.
       const keepAlive = setInterval(() => reply.raw.write(": keep-alive\n\n"), 15_000);
-      request.raw.on("close", () => {
+      reply.raw.on("close", () => {
         clearInterval(keepAlive);
         stop();
       });

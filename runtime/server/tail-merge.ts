@@ -22,12 +22,15 @@ const BEGIN_TIMEOUT_MS = 5000;
 const KEEP_ALIVE_MS = 15_000;
 
 /**
- * Tails `path` (with its query string, as it came) on every worker in `workers` into `reply`.
- * A worker that does not have the stream (404) is left out while another has it; when none has it,
- * the first 404 is the answer. Any other refusal, or a worker that does not begin within
+ * Tails `path` (with its query string, as it came) on every worker in `workers` into `reply`,
+ * each worker's own stream only (`here=true`: a worker would otherwise forward a tail of another
+ * runtime's stream there, and every worker's copy would be merged). A worker that does not
+ * have the stream (404) is left out while another has it; when none has it, the tail goes
+ * through worker 0 as it came, which forwards it to the runtime that runs its application (or
+ * answers its 404). Any other refusal, or a worker that does not begin within
  * {@link BEGIN_TIMEOUT_MS}, is the answer (naming the worker), and no tail begins.
  */
-export async function mergeTails(workers: readonly TailedWorker[], path: string, reply: FastifyReply): Promise<FastifyReply | undefined> {
+export async function mergeTails(workers: readonly TailedWorker[], path: string, reply: FastifyReply, own = true): Promise<FastifyReply | undefined> {
   const upstream = new AbortController();
   // The response's close: the client went away (or the response ended).
   const closed = (): void => upstream.abort();
@@ -35,7 +38,7 @@ export async function mergeTails(workers: readonly TailedWorker[], path: string,
   const begin = setTimeout(() => upstream.abort(new Error(`did not begin its tail within ${BEGIN_TIMEOUT_MS / 1000} s`)), BEGIN_TIMEOUT_MS);
   const answers = await Promise.all(
     workers.map((worker) =>
-      fetch(`${worker.url}${path}`, { signal: upstream.signal, headers: { accept: "text/event-stream" } }).then(
+      fetch(`${worker.url}${own ? hereOnly(path) : path}`, { signal: upstream.signal, headers: { accept: "text/event-stream" } }).then(
         (response) => ({ worker, response }),
         (thrown: unknown) => ({ worker, failure: upstream.signal.reason instanceof Error ? upstream.signal.reason.message : `did not answer (${(thrown as Error).message})` }),
       ),
@@ -51,6 +54,11 @@ export async function mergeTails(workers: readonly TailedWorker[], path: string,
   const answered = answers as { worker: TailedWorker; response: Response }[];
   const refusal = answered.find((a) => a.response.status !== 200 && a.response.status !== 404);
   const tails = answered.filter((a) => a.response.status === 200);
+  if (own && refusal === undefined && tails.length === 0) {
+    upstream.abort();
+    reply.raw.off("close", closed);
+    return mergeTails(workers.slice(0, 1), path, reply, false);
+  }
   if (refusal !== undefined || tails.length === 0) {
     const first = refusal ?? answered[0]!;
     const text = await first.response.text().catch(() => "");
@@ -109,4 +117,9 @@ async function passEvents(response: Response, pass: (event: string) => void): Pr
     // Broken (the worker exited, or the tail was closed here): as an end without `event: end`.
   }
   return false;
+}
+
+/** `path` asking a worker for its own stream only (`here=true` added to its query string). */
+function hereOnly(path: string): string {
+  return `${path}${path.includes("?") ? "&" : "?"}here=true`;
 }

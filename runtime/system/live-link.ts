@@ -9,7 +9,8 @@ import type { Engine } from "../engine/engine.js";
 import type { Plan } from "../graph/plan.js";
 import type { Codec } from "../state/codec.js";
 import type { Receipt } from "../engine/components/live-sources.js";
-import type { AskOptions, SendOptions, SystemLink } from "./live-options.js";
+import type { LiveError } from "./live-error.js";
+import type { AskOptions, SendOptions, SystemLink, TailListener } from "./live-options.js";
 
 /** What a link sees of the system it serves. */
 export interface LinkedSystem {
@@ -21,6 +22,8 @@ export interface LinkedSystem {
   ask(portal: string, request: unknown, options: AskOptions): Promise<unknown>;
   /** Sends to an ingestion generator of this system's applications, never another runtime's (`LiveSystem.send` otherwise). */
   send(generator: string, events: readonly unknown[], options: SendOptions): Promise<Receipt>;
+  /** Tails a stream of this system's applications, never another runtime's (`LiveSystem.tail`). */
+  tail(stream: string, listener: TailListener): () => void;
   /**
    * The system's data directory, locked by it, or `undefined` when it has none: a cluster names
    * the holder of a runtime's name by it (docs/cluster.md, "Identity").
@@ -69,6 +72,12 @@ export interface LiveLink extends SystemLink {
    * there; `undefined` when no runtime of the cluster runs its application.
    */
   forwardSend(generator: string, events: readonly unknown[], options: SendOptions): Promise<Receipt> | undefined;
+  /**
+   * Tails stream `stream` of an application another runtime runs, there: resolves with what
+   * stops the tail once it has begun; `broken` is called if it breaks before its end.
+   * `undefined` when no runtime of the cluster runs its application.
+   */
+  forwardTail(stream: string, listener: TailListener, broken: (error: LiveError) => void): Promise<() => void> | undefined;
   /** True when outputs wait for a checkpoint before they can leave. */
   waiting(): boolean;
   /** A checkpoint is being taken; returns what to call once it is stored. */
@@ -77,7 +86,7 @@ export interface LiveLink extends SystemLink {
   close(): Promise<void>;
 }
 
-const HOOKS = ["attach", "check", "claim", "release", "deploying", "deployed", "stopped", "forwardAsk", "forwardSend", "waiting", "checkpointTaken", "close"] as const;
+const HOOKS = ["attach", "check", "claim", "release", "deploying", "deployed", "stopped", "forwardAsk", "forwardSend", "forwardTail", "waiting", "checkpointTaken", "close"] as const;
 
 /**
  * `link` as the hooks it must have.

@@ -3,6 +3,7 @@ import type { LogWriter } from "../core/log.js";
 import type { SystemStats } from "../core/stats.js";
 import type { Engine } from "../engine/engine.js";
 import type { Application } from "../api/application.js";
+import type { LiveError } from "./live-error.js";
 
 /**
  * A live system's link to other runtimes, as applications see it: made by `joinCluster` of
@@ -96,6 +97,21 @@ export interface UpgradeOptions {
   readonly drainTimeoutMs?: number;
 }
 
+/** What a tail calls with the events of each atom of its stream, and `end: true` after its last (`LiveSystem.tail`). */
+export type TailListener = (events: readonly unknown[], end: boolean) => void;
+
+/** Options of `LiveSystem.openTail`. */
+export interface TailOptions {
+  /**
+   * Called once when a tail forwarded to another runtime breaks: that runtime closed, exited or
+   * cannot be reached, or an event cannot travel (the error, `unavailable`, says which). No
+   * more events come and `end` was not seen; tail again to go on from then.
+   */
+  readonly broken?: (error: LiveError) => void;
+  /** Only a stream of this runtime (one it runs, or imports for its applications): never forwarded. */
+  readonly here?: boolean;
+}
+
 /** Options of `LiveSystem.send`. */
 export interface SendOptions {
   /** A send with a key seen recently appends nothing and gets the first send's receipt. */
@@ -112,6 +128,8 @@ export interface LiveStats extends SystemStats {
   readonly lastCheckpointBytes: number;
   /** Asks waiting for their answer. */
   readonly asksWaiting: number;
+  /** Tails open on this system's streams: its own callers', and those other runtimes of its cluster forwarded to it. */
+  readonly tailsOpen: number;
 }
 
 /** What an application's workflows did since the process started (an upgrade starts them again). */

@@ -23,7 +23,7 @@ import { Callers, checkIdempotencyKey, checkNesting, type Tail } from "./live-ca
 import { askTarget, checkTailable, sendTarget, watchTail } from "./live-targets.js";
 import { liveLink, type LiveLink } from "./live-link.js";
 import { LiveError } from "./live-error.js";
-import { appCounters, checkLiveOptions, type AppCounters, type AskOptions, type LiveStats, type LiveSystemOptions, type SendOptions, type UpgradeOptions } from "./live-options.js";
+import { appCounters, checkLiveOptions, type AppCounters, type AskOptions, type LiveStats, type LiveSystemOptions, type SendOptions, type TailListener, type TailOptions, type UpgradeOptions } from "./live-options.js";
 import { askersOf, drain, parkedIn, planUpgrade } from "./upgrade.js";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -91,7 +91,7 @@ export class LiveSystem {
     this.lock = dataDir?.lock;
     // After the lock: the link claims the runtime's name for this data directory, which a second system on it must not do.
     try {
-      this.link?.attach({ codec: () => this.launched.codec, wake: () => this.driver.wake(), ask: (portal, request, o) => this.askHere(portal, request, o), send: (generator, events, o) => this.sendHere(generator, events, o), dataDir: options.dataDir });
+      this.link?.attach({ codec: () => this.launched.codec, wake: () => this.driver.wake(), ask: (portal, request, o) => this.askHere(portal, request, o), send: (generator, events, o) => this.sendHere(generator, events, o), tail: (stream, listener) => this.tail(stream, listener), dataDir: options.dataDir });
     } catch (thrown) {
       this.lock?.release();
       throw thrown;
@@ -142,6 +142,7 @@ export class LiveSystem {
       lastCheckpointMs: this.lastCheckpointMs,
       lastCheckpointBytes: this.lastCheckpointBytes,
       asksWaiting: this.callers.asksWaiting,
+      tailsOpen: this.callers.tails.size,
     };
   }
 
@@ -448,7 +449,7 @@ export class LiveSystem {
    *
    * @throws LiveError `not-found` for a stream no running application has
    */
-  tail(stream: string, listener: (events: readonly unknown[], end: boolean) => void): () => void {
+  tail(stream: string, listener: TailListener): () => void {
     this.checkOpen();
     checkTailable(this.engine, stream);
     const tail: Tail = { stream, listener, pending: [], unwatch: () => {} };
@@ -464,6 +465,25 @@ export class LiveSystem {
       tail.unwatch();
       this.callers.tails.delete(tail);
     };
+  }
+
+  /**
+   * {@link LiveSystem.tail}, and in a cluster (docs/cluster.md, "What works") a stream of an
+   * application another runtime runs is tailed there: its events come as JSON (bigints as
+   * strings, Maps and Sets as arrays), as a tail's Server-Sent Events carry them. Resolves with
+   * what stops the tail once it has begun; `options.broken` is called if a forwarded tail breaks.
+   *
+   * @throws LiveError `not-found` for a stream no running application has (here, or on the
+   *   runtime that runs its application, which the message names), `unavailable` when that
+   *   runtime cannot be reached, `closed`
+   */
+  async openTail(stream: string, listener: TailListener, options: TailOptions = {}): Promise<() => void> {
+    this.checkOpen();
+    if (options.here !== true && this.link !== undefined && !this.launched.apps.some((a) => isOwnPath(a.path, stream))) {
+      const forwarded = this.link.forwardTail(stream, listener, options.broken ?? (() => {}));
+      if (forwarded !== undefined) return forwarded;
+    }
+    return this.tail(stream, listener);
   }
 
   /**

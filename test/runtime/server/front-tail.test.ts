@@ -12,16 +12,22 @@ import type { WorkerPool } from "../../../runtime/server/worker-pool.js";
 import { tailEvents } from "../../support/server.js";
 
 const STREAM = "/v1/streams/sums/workflows/sum/stream";
+/** A stream no worker runs, which worker 0 forwards to the runtime that runs it. */
+const FORWARDED = "/v1/streams/elsewhere/workflows/w/stream";
 /** Each worker's open tails, by path, for the test to write events to. */
 const tails: Map<string, ServerResponse>[] = [new Map(), new Map()];
 const servers: Server[] = [];
 let front: RunningFront;
 
-/** A worker: tails the paths in `has` (Server-Sent Events, as a server's), and answers 404 for others. */
-function worker(i: number, has: readonly string[]): Server {
+/**
+ * A worker: tails the paths in `has` when asked for its own streams (`here=true`, as the front
+ * asks), and those in `forwards` when asked without it (as a server forwards a tail of another
+ * runtime's stream); answers 404 for others.
+ */
+function worker(i: number, has: readonly string[], forwards: readonly string[] = []): Server {
   return createServer((request, response) => {
-    const path = request.url ?? "";
-    if (!has.includes(path)) {
+    const [path = "", query] = (request.url ?? "").split("?");
+    if (!(query === "here=true" ? has : forwards).includes(path)) {
       response.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: `no stream ${path.slice("/v1/streams".length)} on w-${i}` }));
       return;
     }
@@ -32,7 +38,7 @@ function worker(i: number, has: readonly string[]): Server {
 }
 
 beforeAll(async () => {
-  servers.push(worker(0, [STREAM, "/v1/streams/only-0/workflows/w/stream"]), worker(1, [STREAM]));
+  servers.push(worker(0, [STREAM, "/v1/streams/only-0/workflows/w/stream"], [FORWARDED]), worker(1, [STREAM]));
   const urls: string[] = [];
   for (const s of servers) {
     await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
@@ -96,6 +102,15 @@ test("a stream only one worker has is tailed there; one no worker has gets the f
   expect([await next(), await next(), await next()]).toEqual(["data: 1", "event: end\ndata: {}", null]);
   const none = await fetch(`${front.url}/v1/streams/nothing/workflows/w/stream`);
   expect([none.status, await none.json()]).toEqual([404, { error: "worker w-0: no stream /nothing/workflows/w/stream on w-0" }]);
+});
+
+test("a stream no worker has of its own is tailed through worker 0, which forwards it (once: not by every worker)", async () => {
+  const { response, next } = await tail(FORWARDED);
+  expect(response.status).toBe(200);
+  const [w0] = await opened(FORWARDED, [0]);
+  w0!.end('data: 2\n\nevent: end\ndata: {}\n\n');
+  expect([await next(), await next(), await next()]).toEqual(["data: 2", "event: end\ndata: {}", null]);
+  expect(tails[1]!.has(FORWARDED)).toBe(false);
 });
 
 test("the client going away closes every worker's tail", async () => {

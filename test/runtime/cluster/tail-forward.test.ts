@@ -1,0 +1,81 @@
+/**
+ * The two ends of a forwarded tail (`runtime/cluster/tail-forward.ts`, docs/cluster.md, "What
+ * works") on a real nats-server with a small `max_payload`: batches cut to it, in order; an
+ * event that cannot travel breaks the tail with the reason; a forwarder that stopped stops the
+ * owner's tail at its next batch. forwarded-tail.test.ts runs them between two servers.
+ */
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { TailReceiver, TailSender } from "../../../runtime/cluster/tail-forward.js";
+import { killAllNats, startNatsConfig, type NatsProcess } from "../../support/nats.js";
+
+/** The server's limit per message: the sender keeps 1,024 bytes of it for the envelope. */
+const MAX_PAYLOAD = 4096;
+let nats: NatsProcess;
+let owner: NatsConnection;
+let forwarder: NatsConnection;
+
+beforeAll(async () => {
+  nats = await startNatsConfig(`listen: "127.0.0.1:-1"\nmax_payload: ${MAX_PAYLOAD}\n`);
+  [owner, forwarder] = await Promise.all([connect({ servers: nats.url }), connect({ servers: nats.url })]);
+});
+
+afterAll(async () => {
+  await Promise.all([owner?.close(), forwarder?.close()]);
+  await nats?.stop();
+  killAllNats();
+});
+
+/** A receiver listening on the forwarder's connection and a sender to it on the owner's, with what each saw. */
+function pair() {
+  const seen: unknown[] = [];
+  const broken: string[] = [];
+  let ended = false;
+  const receiver = new TailReceiver("own", (events, end) => (seen.push(...events), (ended ||= end)), (reason) => broken.push(reason));
+  receiver.listen(forwarder);
+  const stopped: string[] = [];
+  const sender = new TailSender(owner, receiver.inbox, "own", () => stopped.push("sender"));
+  sender.stopTail = () => stopped.push("tail");
+  return { receiver, sender, seen, broken, stopped, ended: () => ended };
+}
+
+test("events pass in order, cut into batches under max_payload, then the end; both ends stop", async () => {
+  const { sender, seen, broken, stopped, ended } = pair();
+  // 300 events of about 40 bytes as JSON: three batches at least under 3,072 bytes.
+  const events = Array.from({ length: 300 }, (_, i) => ({ n: i, text: "x".repeat(24), big: BigInt(i) }));
+  sender.listener(events.slice(0, 120), false);
+  sender.listener(events.slice(120), true);
+  await expect.poll(ended, { timeout: 5000, interval: 10 }).toBe(true);
+  expect(seen).toEqual(events.map((e) => ({ n: e.n, text: e.text, big: String(e.big) })));
+  expect(broken).toEqual([]);
+  expect(stopped).toEqual(["tail", "sender"]);
+});
+
+test("an event larger than a message breaks the tail, naming the runtime to tail it on; what came before it arrives", async () => {
+  const { sender, seen, broken, stopped } = pair();
+  sender.listener([1, "y".repeat(MAX_PAYLOAD), 3], false);
+  await expect.poll(() => broken.length, { timeout: 5000, interval: 10 }).toBe(1);
+  expect(broken[0]).toMatch(/^runtime own stopped the tail: an event of the stream takes 4098 bytes as JSON, more than the cluster's NATS server takes in one message \(max_payload 4096\): tail it on runtime own, which runs its application$/);
+  expect(seen).toEqual([1]);
+  expect(stopped).toEqual(["tail", "sender"]);
+});
+
+test("an event with a cycle (which the codec keeps and JSON cannot) breaks the tail, saying so", async () => {
+  const { sender, broken, stopped } = pair();
+  const cyclic: { self?: unknown } = {};
+  cyclic.self = cyclic;
+  sender.listener([cyclic], false);
+  await expect.poll(() => broken.length, { timeout: 5000, interval: 10 }).toBe(1);
+  expect(broken[0]).toMatch(/^runtime own stopped the tail: an event of the stream cannot be written as JSON \(Converting circular structure to JSON\); tail it on runtime own with a client that reads it otherwise$/);
+  expect(stopped).toEqual(["tail", "sender"]);
+});
+
+test("a forwarder that stopped (its client went away) stops the owner's tail at the next batch: nobody answers it", async () => {
+  const { receiver, sender, seen, stopped } = pair();
+  sender.listener([1], false);
+  await expect.poll(() => seen.length, { timeout: 5000, interval: 10 }).toBe(1);
+  receiver.stop();
+  sender.listener([2], false);
+  await expect.poll(() => stopped, { timeout: 5000, interval: 10 }).toEqual(["tail", "sender"]);
+  expect(seen).toEqual([1]);
+});
