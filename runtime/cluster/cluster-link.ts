@@ -28,7 +28,7 @@ import { dataDirId, Fenced, RuntimeIdentity } from "./identity.js";
 import { ClusterConnection, MAX_AGE_MS, serversProblem, type Connected, type Retention } from "./nats.js";
 import { StreamExport } from "./stream-export.js";
 import { StreamImport } from "./stream-import.js";
-import { TailReceiver, TailSender } from "./tail-forward.js";
+import { joinTails, TailReceiver, TailSender, type TailPart } from "./tail-forward.js";
 import { askSubject, directoryKey, isRuntimeName, requestsFrom } from "./subjects.js";
 import { partitionProblems } from "./partitioned.js";
 import { partitionPhrase, showPartition, type Partition } from "../core/partition.js";
@@ -338,13 +338,35 @@ class NatsLink implements LiveLink, ClusterLink {
 
   forwardTail(stream: string, listener: TailListener, broken: (error: LiveError) => void): Promise<() => void> | undefined {
     const app = ownerOf(stream);
+    const parts = this.directory.partitionsOf(app);
     const owner = this.remoteOwner(app);
-    if (owner === undefined) return undefined;
-    const receiver = new TailReceiver(owner.runtime, listener, (reason) => broken(new LiveError("unavailable", reason)));
+    if (owner !== undefined) return this.tailThere(owner.runtime, stream, listener, (reason) => broken(new LiveError("unavailable", reason)));
+    // A partitioned application: every partition's tail, on its runtime (this one's here).
+    if (parts.length === 0 || parts.every((p) => p.runtime === this.runtime)) return undefined;
+    const count = parts[0]!.partition!.count;
+    const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !parts.some((p) => p.partition!.index === i && p.claim !== true));
+    if (missing.length > 0) {
+      return Promise.reject(new LiveError("unavailable", `${app} runs as ${count} partitions, and partition${missing.length > 1 ? "s" : ""} ${missing.map((i) => `${i}/${count}`).join(", ")} ${missing.length > 1 ? "are" : "is"} not deployed: a tail shows every partition's events; tail again once they are`));
+    }
+    const tails: TailPart[] = parts.map((p) =>
+      p.runtime === this.runtime
+        ? (partListener) => {
+            const system = this.system;
+            if (system === undefined) return Promise.reject(new Error("internal: the cluster link is not attached to a live system"));
+            return Promise.resolve(system.tail(stream, partListener));
+          }
+        : (partListener, partBroken) => this.tailThere(p.runtime, stream, partListener, partBroken),
+    );
+    return joinTails(tails, listener, (reason) => broken(new LiveError("unavailable", reason)));
+  }
+
+  /** Tails `stream` on runtime `runtime`, which runs its application (or a partition of it): see `tail-forward.ts`. */
+  private tailThere(runtime: string, stream: string, listener: TailListener, broken: (reason: string) => void): Promise<() => void> {
+    const receiver = new TailReceiver(runtime, listener, broken);
     // Listening before the owner is asked: its first batch may come right after its answer.
     const nc = this.connection.current?.nc;
     if (nc !== undefined) receiver.listen(nc);
-    return this.forward("tail", app, { tail: stream, inbox: receiver.inbox }, FORWARD_TIMEOUT_MS)!.then(
+    return this.forwardTo("tail", ownerOf(stream), runtime, { tail: stream, inbox: receiver.inbox }, FORWARD_TIMEOUT_MS).then(
       () => {
         receiver.begun();
         return () => receiver.stop();
@@ -356,23 +378,27 @@ class NatsLink implements LiveLink, ClusterLink {
     );
   }
 
-  /**
-   * Calls the runtime that runs `app` (core NATS request on its ask subject, `message` as JSON;
-   * it answers within `timeoutMs`) and resolves with its answer, or rejects with its error;
-   * `undefined` when no other runtime runs `app`.
-   */
-  private forward(verb: "ask" | "send" | "tail", app: string, message: object, timeoutMs: number): Promise<unknown> | undefined {
+  /** {@link forwardTo} the runtime that runs `app`; `undefined` when no other runtime runs it. */
+  private forward(verb: "ask" | "send", app: string, message: object, timeoutMs: number): Promise<unknown> | undefined {
     const owner = this.remoteOwner(app);
-    if (owner === undefined) return undefined;
+    return owner === undefined ? undefined : this.forwardTo(verb, app, owner.runtime, message, timeoutMs);
+  }
+
+  /**
+   * Calls runtime `runtime`, which runs `app` (or a partition of it), with core NATS request on
+   * its ask subject, `message` as JSON (it answers within `timeoutMs`), and resolves with its
+   * answer, or rejects with its error.
+   */
+  private forwardTo(verb: "ask" | "send" | "tail", app: string, runtime: string, message: object, timeoutMs: number): Promise<unknown> {
     const lost = this.identity.lost;
-    if (lost !== undefined) return Promise.reject(new LiveError("unavailable", `${app} runs on runtime ${owner.runtime}, and this process ${verb}s nothing of the cluster any more: ${lost.message}`));
+    if (lost !== undefined) return Promise.reject(new LiveError("unavailable", `${app} runs on runtime ${runtime}, and this process ${verb}s nothing of the cluster any more: ${lost.message}`));
     const body = JSON.stringify(message);
     // Larger than NATS takes in one message, it would fail at every retry.
     const size = Buffer.byteLength(body);
     const limit = this.connection.current?.nc.info?.max_payload;
     if (limit !== undefined && size > limit) {
       const what = verb === "ask" ? "the request" : "the events";
-      return Promise.reject(new LiveError("bad-request", `${what} and ${verb === "ask" ? "its" : "their"} options take ${size} bytes as JSON, more than this cluster's NATS server takes in one message (max_payload, ${limit} bytes), so they cannot be forwarded to runtime ${owner.runtime}, which runs ${app}: ${verb} to that runtime directly, or ${verb === "ask" ? "ask with less" : "send fewer at once"}`));
+      return Promise.reject(new LiveError("bad-request", `${what} and ${verb === "ask" ? "its" : "their"} options take ${size} bytes as JSON, more than this cluster's NATS server takes in one message (max_payload, ${limit} bytes), so they cannot be forwarded to runtime ${runtime}, which runs ${app}: ${verb} to that runtime directly, or ${verb === "ask" ? "ask with less" : "send fewer at once"}`));
     }
     return (async () => {
       let answer: { reply?: unknown; error?: { code: LiveErrorCode; message: string } };
@@ -380,23 +406,23 @@ class NatsLink implements LiveLink, ClusterLink {
         // The other runtime answers within timeoutMs (with a timeout error at worst): a little more for the trip.
         const live = this.connection.current;
         if (live === undefined || !this.connection.reachable) throw new Unreachable();
-        answer = (await live.nc.request(askSubject(owner.runtime), body, { timeout: timeoutMs + 2000 })).json();
+        answer = (await live.nc.request(askSubject(runtime), body, { timeout: timeoutMs + 2000 })).json();
       } catch (thrown) {
         if (thrown instanceof Unreachable) {
-          throw new LiveError("unavailable", `${app} runs on runtime ${owner.runtime}, and this runtime cannot reach the cluster's NATS server now; ${verb} again once it can (the server's log says when it cannot)`);
+          throw new LiveError("unavailable", `${app} runs on runtime ${runtime}, and this runtime cannot reach the cluster's NATS server now; ${verb} again once it can (the server's log says when it cannot)`);
         }
         const code = (thrown as { code?: string }).code;
         // Nobody took the call: the runtime is down, or cut off from the cluster (an edge runtime whose link is down).
         if (code === "503" || /no responders/i.test(String(thrown))) {
-          throw new LiveError("unavailable", `runtime ${owner.runtime}, which runs ${app}, is not running or cannot be reached from the cluster now; ${verb} again once it can`);
+          throw new LiveError("unavailable", `runtime ${runtime}, which runs ${app}, is not running or cannot be reached from the cluster now; ${verb} again once it can`);
         }
         // Taken and not answered in time (or the answer was lost): a send may have been taken.
         const again = verb !== "send" ? `${verb} again once it runs` : "the send may have been taken: send it again with the same idempotency key, which takes it once (without a key it may be taken twice)";
-        throw new LiveError("unavailable", `runtime ${owner.runtime}, which runs ${app}, did not answer (${describe(thrown)}); ${again}`);
+        throw new LiveError("unavailable", `runtime ${runtime}, which runs ${app}, did not answer (${describe(thrown)}); ${again}`);
       }
       if (answer.error !== undefined) {
         // Not found there: said with where it was looked for (this runtime forwarded it).
-        const where = answer.error.code === "not-found" ? ` (looked for on runtime ${owner.runtime}, which runs ${app})` : "";
+        const where = answer.error.code === "not-found" ? ` (looked for on runtime ${runtime}, which runs ${app})` : "";
         throw new LiveError(answer.error.code, answer.error.message + where);
       }
       return answer.reply;

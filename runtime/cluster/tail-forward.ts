@@ -206,3 +206,50 @@ export class TailReceiver {
     this.broken(reason);
   }
 }
+
+/** Begins one part of a joined tail: resolves with what stops it; `broken` as for a forwarded tail. */
+export type TailPart = (listener: (events: readonly unknown[], end: boolean) => void, broken: (reason: string) => void) => Promise<() => void>;
+
+/**
+ * One tail of several (the partitions of a partitioned application, each on its runtime):
+ * events are passed on as each part sends them (one part's in their order, different parts'
+ * interleaved), the end once every part has ended; a part that breaks, or fails to begin,
+ * stops the others. Resolves once every part has begun, with what stops them all.
+ */
+export async function joinTails(parts: readonly TailPart[], listener: (events: readonly unknown[], end: boolean) => void, broken: (reason: string) => void): Promise<() => void> {
+  const stops: (() => void)[] = [];
+  let open = parts.length;
+  let done = false;
+  const stopAll = (): void => {
+    done = true;
+    for (const stop of stops) stop();
+  };
+  const begun = await Promise.allSettled(
+    parts.map((part) =>
+      part(
+        (events, end) => {
+          if (done) return;
+          if (events.length > 0) listener(events, false);
+          if (end && --open === 0) {
+            done = true;
+            listener([], true);
+          }
+        },
+        (reason) => {
+          if (done) return;
+          stopAll();
+          broken(reason);
+        },
+      ).then((stop) => {
+        stops.push(stop);
+        if (done) stop();
+      }),
+    ),
+  );
+  const failed = begun.find((b): b is PromiseRejectedResult => b.status === "rejected");
+  if (failed !== undefined) {
+    stopAll();
+    throw failed.reason;
+  }
+  return stopAll;
+}

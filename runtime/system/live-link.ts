@@ -73,9 +73,10 @@ export interface LiveLink extends SystemLink {
    */
   forwardSend(generator: string, events: readonly unknown[], options: SendOptions): Promise<Receipt> | undefined;
   /**
-   * Tails stream `stream` of an application another runtime runs, there: resolves with what
-   * stops the tail once it has begun; `broken` is called if it breaks before its end.
-   * `undefined` when no runtime of the cluster runs its application.
+   * Tails stream `stream` of an application another runtime runs, there, and of a partitioned
+   * application on every partition's runtime: resolves with what stops the tail once it has
+   * begun; `broken` is called if it breaks before its end. `undefined` when the application runs
+   * here alone, or on no runtime of the cluster.
    */
   forwardTail(stream: string, listener: TailListener, broken: (error: LiveError) => void): Promise<() => void> | undefined;
   /** True when outputs wait for a checkpoint before they can leave. */

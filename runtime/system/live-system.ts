@@ -469,17 +469,19 @@ export class LiveSystem {
 
   /**
    * {@link LiveSystem.tail}, and in a cluster (docs/cluster.md, "What works") a stream of an
-   * application another runtime runs is tailed there: its events come as JSON (bigints as
-   * strings, Maps and Sets as arrays), as a tail's Server-Sent Events carry them. Resolves with
-   * what stops the tail once it has begun; `options.broken` is called if a forwarded tail breaks.
+   * application another runtime runs is tailed there, and one of a partitioned application on
+   * every partition's runtime: events of other runtimes come as JSON (bigints as strings, Maps
+   * and Sets as arrays), as a tail's Server-Sent Events carry them. Resolves with what stops the
+   * tail once it has begun; `options.broken` is called if a forwarded tail breaks.
    *
    * @throws LiveError `not-found` for a stream no running application has (here, or on the
    *   runtime that runs its application, which the message names), `unavailable` when that
-   *   runtime cannot be reached, `closed`
+   *   runtime cannot be reached or a partition is not deployed, `closed`
    */
   async openTail(stream: string, listener: TailListener, options: TailOptions = {}): Promise<() => void> {
     this.checkOpen();
-    if (options.here !== true && this.link !== undefined && !this.launched.apps.some((a) => isOwnPath(a.path, stream))) {
+    // Also when the application runs here: it may be one partition of several.
+    if (options.here !== true && this.link !== undefined) {
       const forwarded = this.link.forwardTail(stream, listener, options.broken ?? (() => {}));
       if (forwarded !== undefined) return forwarded;
     }

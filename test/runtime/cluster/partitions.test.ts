@@ -76,9 +76,24 @@ describe("a keyed application as two partitions on two runtimes", () => {
     await knownPartitions(r, "/sums1", ["pt-w0", "pt-w1"]);
     const all = Sinks.memory<string>();
     r.launch(report("report1", "/sums1/workflows/sum/stream", all));
+    // Tails of the partitioned stream (docs/cluster.md, "What works"): on a runtime that runs no
+    // partition, and on one that runs partition 0, every partition's events; with `here`, its own.
+    const tailed = { r: [] as string[], w0: [] as string[], here: [] as string[] };
+    const ends: string[] = [];
+    const stops = [
+      await r.openTail("/sums1/workflows/sum/stream", (events, end) => (tailed.r.push(...(events as string[])), end && ends.push("r"))),
+      await w0.openTail("/sums1/workflows/sum/stream", (events) => tailed.w0.push(...(events as string[]))),
+      await w0.openTail("/sums1/workflows/sum/stream", (events) => tailed.here.push(...(events as string[])), { here: true }),
+    ];
     await sendNumbers(p, "nums1", 0, 70);
     await until("70 lines on the reader", () => all.committed.length === 70);
     expect(byKey(all.committed)).toEqual(expectedByKey(70));
+    await until("70 lines on both tails", () => tailed.r.length === 70 && tailed.w0.length === 70);
+    expect(byKey(tailed.r)).toEqual(expectedByKey(70));
+    expect(byKey(tailed.w0)).toEqual(expectedByKey(70));
+    expect(Object.keys(byKey(tailed.here)).map(Number).sort()).toEqual([1, 3, 5]);
+    expect(ends).toEqual([]);
+    for (const stop of stops) stop();
     // Keys 1, 3 and 5 hash to partition 0 of 2; 0, 2, 4 and 6 to partition 1.
     const keysOf = (sink: MemorySink<string>): number[] => [...new Set(sink.committed.map((l) => Number(l.split(":")[0]) % 7))].sort();
     expect({ w0: keysOf(s0), w1: keysOf(s1) }).toEqual({ w0: [1, 3, 5], w1: [0, 2, 4, 6] });
@@ -157,6 +172,10 @@ describe("a keyed application as two partitions on two runtimes", () => {
     await until("partition 0/3 known on r", () => link(r).partitionsOf("/sums3").join() === "pt-w3-0,,");
     expect(() => r.launch(report("report3", "/sums3/workflows/sum/stream", Sinks.memory()))).toThrow(
       "application /report3: /report3/workflows/copy needs stream /sums3/workflows/sum/stream of all 3 partitions of application /sums3, and partitions 1/3, 2/3 are not deployed yet (as this runtime heard); deploy them first",
+    );
+    // A tail shows every partition's events: not before they are all deployed.
+    await expect(r.openTail("/sums3/workflows/sum/stream", () => {})).rejects.toThrow(
+      "/sums3 runs as 3 partitions, and partitions 1/3, 2/3 are not deployed: a tail shows every partition's events; tail again once they are",
     );
     // Another count for the same application, and the same partition on another runtime.
     await expect(r.launchClaimed(sums("sums3", "/nums3/workflows/keyed/stream", Sinks.memory()).asPartition(1, 2))).rejects.toThrow(/it runs as 3 partitions, and this is partition 1\/2; deploy partitions of 3/);

@@ -5,8 +5,8 @@
  * owner's tail at its next batch. forwarded-tail.test.ts runs them between two servers.
  */
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { TailReceiver, TailSender } from "../../../runtime/cluster/tail-forward.js";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { joinTails, TailReceiver, TailSender, type TailPart } from "../../../runtime/cluster/tail-forward.js";
 import { killAllNats, startNatsConfig, type NatsProcess } from "../../support/nats.js";
 
 /** The server's limit per message: the sender keeps 1,024 bytes of it for the envelope. */
@@ -78,4 +78,45 @@ test("a forwarder that stopped (its client went away) stops the owner's tail at 
   sender.listener([2], false);
   await expect.poll(() => stopped, { timeout: 5000, interval: 10 }).toEqual(["tail", "sender"]);
   expect(seen).toEqual([1]);
+});
+
+describe("joinTails: the partitions' tails as one", () => {
+  /** A part driven by the test: its listener and broken, and whether it was stopped. */
+  function part(begin: "ok" | Error = "ok") {
+    const p = { listener: undefined as ((events: readonly unknown[], end: boolean) => void) | undefined, broken: undefined as ((reason: string) => void) | undefined, stopped: false };
+    const start: TailPart = (listener, broken) => {
+      p.listener = listener;
+      p.broken = broken;
+      return begin === "ok" ? Promise.resolve(() => void (p.stopped = true)) : Promise.reject(begin);
+    };
+    return { p, start };
+  }
+
+  test("events pass as each part sends them; the end comes once every part has ended", async () => {
+    const [a, b] = [part(), part()];
+    const seen: unknown[] = [];
+    await joinTails([a.start, b.start], (events, end) => seen.push(...events, ...(end ? ["end"] : [])), () => {});
+    a.p.listener!([1, 2], false);
+    b.p.listener!([10], true);
+    a.p.listener!([3], false);
+    expect(seen).toEqual([1, 2, 10, 3]);
+    a.p.listener!([], true);
+    expect(seen).toEqual([1, 2, 10, 3, "end"]);
+  });
+
+  test("a part that breaks stops the others and breaks the whole, once", async () => {
+    const [a, b] = [part(), part()];
+    const broken: string[] = [];
+    await joinTails([a.start, b.start], () => {}, (reason) => broken.push(reason));
+    a.p.broken!("a is gone");
+    b.p.broken!("b too");
+    expect(broken).toEqual(["a is gone"]);
+    expect([a.p.stopped, b.p.stopped]).toEqual([true, true]);
+  });
+
+  test("a part that fails to begin rejects with its error, and the parts that began are stopped", async () => {
+    const [a, b] = [part(), part(new Error("not found on w1"))];
+    await expect(joinTails([a.start, b.start], () => {}, () => {})).rejects.toThrow("not found on w1");
+    expect(a.p.stopped).toBe(true);
+  });
 });
