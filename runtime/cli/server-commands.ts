@@ -6,6 +6,7 @@
  *                  [--nats-max-age-ms N] [--nats-max-bytes N] [--workers N]]
  *   portals deploy <module.ts|.js> [--drain] [--partition I/N]
  *   portals apps
+ *   portals cluster
  *   portals stop <app>
  *   portals ask <app>/<portal> '<json>' [--idempotency-key K] [--timeout-ms N]
  *   portals send <app>/<stream> '<json array>' [--idempotency-key K]
@@ -155,6 +156,10 @@ export function addServerCommands(program: Command, io: CliIo): void {
   client(program.command("apps").description("list the applications a server runs")).action(async (flags: ClientFlags) => {
     const { apps } = (await call(serverAddress(flags), "GET", "/v1/apps")) as { apps: unknown[] };
     io.out(JSON.stringify(apps, null, 2) + "\n");
+  });
+
+  client(program.command("cluster").description("list every application of the server's cluster, with the runtime that runs it and its code version")).action(async (flags: ClientFlags) => {
+    io.out(JSON.stringify(await call(serverAddress(flags), "GET", "/v1/cluster"), null, 2) + "\n");
   });
 
   client(program.command("stop").description("stop a running application: its output streams end, its portals and ingestion streams take no more calls"))

@@ -28,6 +28,7 @@ import { dataDirId, Fenced, RuntimeIdentity } from "./identity.js";
 import { ClusterConnection, MAX_AGE_MS, serversProblem, type Connected, type Retention } from "./nats.js";
 import { StreamExport } from "./stream-export.js";
 import { StreamImport } from "./stream-import.js";
+import { codeVersion } from "./code-version.js";
 import { joinTails, TailReceiver, TailSender, type TailPart } from "./tail-forward.js";
 import { askSubject, directoryKey, isRuntimeName, requestsFrom } from "./subjects.js";
 import { partitionProblems } from "./partitioned.js";
@@ -73,8 +74,35 @@ export interface ClusterOptions {
   readonly retention?: Retention;
 }
 
+/** An application of a cluster, or one partition of one, as its directory has it (`ClusterLink.applications`). */
+export interface ClusterApplication {
+  /** Its path, `/<name>`. */
+  readonly app: string;
+  /** The runtime that runs it (this partition of it). */
+  readonly runtime: string;
+  /** `"<index>/<count>"` when it runs partitioned. */
+  readonly partition?: string;
+  /** Its code version, 16 hex digits (docs/cluster.md, "The directory"); absent when an older runtime wrote the entry. */
+  readonly version?: string;
+  /** True once its runtime stopped it: its name stays taken. */
+  readonly stopped: boolean;
+  /** True while its name is only claimed: it is being deployed, and offers nothing yet. */
+  readonly deploying: boolean;
+  /** The paths of its streams other runtimes may read. */
+  readonly streams: readonly string[];
+  /** The paths of its portals. */
+  readonly portals: readonly string[];
+}
+
 /** A runtime's link to its cluster: give it to `Systems.live({ link })`, which closes it when it closes. */
 export interface ClusterLink extends SystemLink {
+  /** This runtime's name. */
+  readonly runtime: string;
+  /**
+   * Every application of the cluster (and every partition), as this runtime last heard (the
+   * directory, docs/cluster.md), by path and then partition.
+   */
+  applications(): ClusterApplication[];
   /**
    * The runtime that runs the application at path `app` (`/<name>`), as this runtime last heard
    * (the directory, docs/cluster.md); `undefined` when none does, or when a runtime has only
@@ -593,9 +621,10 @@ class NatsLink implements LiveLink, ClusterLink {
     const partition = plan.partition;
     // A partition's sequencers and splitters hold a share of the keys: not offered to others (yet).
     const before = partition === undefined ? this.directory.find(plan.app) : this.directory.findPartition(plan.app, partition);
+    const version = codeVersion(plan);
     const entry = partition === undefined
-      ? { app: plan.app, runtime: this.runtime, streams, portals, asks, sequencers, splitters, feeds, reads }
-      : { app: plan.app, runtime: this.runtime, streams, portals, asks, sequencers: [], splitters: [], feeds, reads, partition, since: before?.since ?? this.partitionSince(plan.app) ?? launched };
+      ? { app: plan.app, runtime: this.runtime, streams, portals, asks, sequencers, splitters, feeds, reads, version }
+      : { app: plan.app, runtime: this.runtime, streams, portals, asks, sequencers: [], splitters: [], feeds, reads, version, partition, since: before?.since ?? this.partitionSince(plan.app) ?? launched };
     this.directory.put(before?.runtime === this.runtime ? keepSince(entry, before) : entry).catch((thrown: unknown) => {
       if (thrown instanceof Fenced) return; // said once, by the identity
       this.logOf(engine)(`cannot record ${plan.app} in the cluster's directory: ${describe(thrown)}`, { level: "error", workflow: "", task: "", key: 0 });
@@ -604,12 +633,28 @@ class NatsLink implements LiveLink, ClusterLink {
 
   stopped(engine: Engine, plan: Plan): void {
     const entry = plan.partition === undefined ? this.directory.find(plan.app) : this.directory.findPartition(plan.app, plan.partition);
-    if (entry === undefined || entry.runtime !== this.runtime || (entry.reads ?? []).length === 0) return;
+    if (entry === undefined || entry.runtime !== this.runtime || ((entry.reads ?? []).length === 0 && entry.stopped === true)) return;
     // Its producers stop publishing for it (their atoms are held, then dropped); its name stays taken.
-    this.directory.put({ ...entry, reads: [] }).catch((thrown: unknown) => {
+    this.directory.put({ ...entry, reads: [], stopped: true }).catch((thrown: unknown) => {
       if (thrown instanceof Fenced) return; // said once, by the identity
       this.logOf(engine)(`cannot record in the cluster's directory that ${plan.app} stopped: ${describe(thrown)}`, { level: "error", workflow: "", task: "", key: 0 });
     });
+  }
+
+  applications(): ClusterApplication[] {
+    const order = (e: DirectoryEntry): string => `${e.app}\0${String(e.partition?.index ?? 0).padStart(6, "0")}`;
+    return [...this.directory.all()]
+      .sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0))
+      .map((e) => ({
+        app: e.app,
+        runtime: e.runtime,
+        ...(e.partition !== undefined ? { partition: showPartition(e.partition) } : {}),
+        ...(e.version !== undefined ? { version: e.version } : {}),
+        stopped: e.stopped === true,
+        deploying: e.claim === true,
+        streams: e.streams,
+        portals: e.portals.map((p) => p.path),
+      }));
   }
 
   runtimeOf(app: string): string | undefined {

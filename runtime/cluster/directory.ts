@@ -79,6 +79,10 @@ export interface DirectoryEntry {
    * partition reads its input from then on, so all of them start at one point of it.
    */
   readonly since?: string;
+  /** The application's code version (`code-version.ts`); absent in what versions before it wrote. */
+  readonly version?: string;
+  /** True once its runtime stopped it (its name stays taken); absent in what versions before it wrote. */
+  readonly stopped?: boolean;
 }
 
 /** See the module header. */

@@ -14,6 +14,7 @@ import { DeploymentError, type Deployments } from "./deployments.js";
 import { parsePartition, partitionPhrase, showPartition, type Partition } from "../core/partition.js";
 import { appGraph } from "./graph.js";
 import type { ServerMetrics } from "./metrics.js";
+import type { ClusterLink } from "../cluster/cluster-link.js";
 
 /** The longest an outside ask may wait for its answer (`timeoutMs`), in milliseconds. */
 export const LONGEST_ASK_MS = 600_000;
@@ -25,6 +26,8 @@ export interface RouteContext {
   readonly metrics: ServerMetrics;
   /** Largest deployment bundle, in bytes. */
   readonly deploymentLimit: number;
+  /** The server's link to its cluster (`--nats`), when it is in one. */
+  readonly cluster?: ClusterLink;
 }
 
 const STATUS: Readonly<Record<LiveErrorCode, number>> = { "bad-request": 400, "not-found": 404, conflict: 409, "reused-key": 422, replier: 422, timeout: 504, unavailable: 503, closed: 503, failed: 503 };
@@ -389,6 +392,45 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
         if (!(thrown instanceof LiveError)) throw thrown;
         return reply.code(STATUS[thrown.code]).send({ error: thrown.message });
       }
+    },
+  );
+
+  app.get(
+    "/v1/cluster",
+    {
+      schema: {
+        summary: "The cluster this server's runtime is in: every application and partition, with the runtime that runs it and its code version, as this runtime last heard",
+        response: {
+          200: {
+            type: "object",
+            properties: {
+              runtime: { type: "string" },
+              applications: {
+                type: "array",
+                items: {
+                  type: "object",
+                  properties: {
+                    app: { type: "string" },
+                    runtime: { type: "string" },
+                    partition: { type: "string" },
+                    version: { type: "string" },
+                    stopped: { type: "boolean" },
+                    deploying: { type: "boolean" },
+                    streams: { type: "array", items: { type: "string" } },
+                    portals: { type: "array", items: { type: "string" } },
+                  },
+                },
+              },
+            },
+          },
+          404: ERROR,
+        },
+      },
+    },
+    async (_request, reply) => {
+      const { cluster } = ctx;
+      if (cluster === undefined) return reply.code(404).send({ error: "this server is not in a cluster: start it with --nats <url> --runtime <name> (docs/cluster.md)" });
+      return { runtime: cluster.runtime, applications: cluster.applications() };
     },
   );
 

@@ -14,7 +14,7 @@ import secureJson from "secure-json-parse";
 import type { LogWriter } from "../core/log.js";
 import type { Application } from "../api/application.js";
 import { SnapshotError } from "../state/snapshot-format.js";
-import { joinCluster, type ClusterOptions } from "../cluster/cluster-link.js";
+import { joinCluster, type ClusterLink, type ClusterOptions } from "../cluster/cluster-link.js";
 import { Systems } from "../system/node-systems.js";
 import type { LiveSystem } from "../system/live-system.js";
 import { Deployments } from "./deployments.js";
@@ -108,6 +108,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 async function start(options: ServerOptions, token: string, created: boolean): Promise<RunningServer> {
   const deployments = new Deployments(options.dataDir);
   let fenced: Promise<Error> = new Promise(() => {});
+  let cluster: ClusterLink | undefined;
   const live = async (): Promise<LiveSystem> => {
     const link =
       options.cluster === undefined
@@ -133,6 +134,7 @@ async function start(options: ServerOptions, token: string, created: boolean): P
       throw thrown;
     });
     fenced = link.fenced;
+    cluster = link;
     return system;
   };
   let system = await live();
@@ -153,7 +155,7 @@ async function start(options: ServerOptions, token: string, created: boolean): P
     }
   }
   deployments.settlePending();
-  const app = await httpApp(system, deployments, token, options);
+  const app = await httpApp(system, deployments, token, options, cluster);
   try {
     await app.listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 8080 });
   } catch (thrown) {
@@ -194,7 +196,7 @@ async function resume(system: LiveSystem, deployments: Deployments): Promise<str
   return restored;
 }
 
-async function httpApp(system: LiveSystem, deployments: Deployments, token: string, options: ServerOptions): Promise<FastifyInstance> {
+async function httpApp(system: LiveSystem, deployments: Deployments, token: string, options: ServerOptions, cluster: ClusterLink | undefined): Promise<FastifyInstance> {
   // forceCloseConnections: a close ends idle keep-alive connections and open tails instead of waiting for them.
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? BODY_LIMIT,
@@ -264,7 +266,7 @@ async function httpApp(system: LiveSystem, deployments: Deployments, token: stri
       done(thrown as Error);
     }
   });
-  registerRoutes(app, { system, deployments, metrics: new ServerMetrics(system), deploymentLimit: options.deploymentLimit ?? DEPLOYMENT_LIMIT });
+  registerRoutes(app, { system, deployments, metrics: new ServerMetrics(system), deploymentLimit: options.deploymentLimit ?? DEPLOYMENT_LIMIT, ...(cluster !== undefined ? { cluster } : {}) });
   return app;
 }
 

@@ -122,7 +122,7 @@ describe("a server with the inventory deployed", () => {
     expect(await server.call("GET", "/v1/apps/nope")).toMatchObject({ status: 404, json: { error: expect.stringContaining("running: inventory") } });
     const openapi = (await server.call("GET", "/openapi.json")).json;
     expect(openapi.openapi).toMatch(/^3\./);
-    expect(Object.keys(openapi.paths).sort()).toEqual(["/healthz", "/metrics", "/v1/apps", "/v1/apps/{app}", "/v1/auth", "/v1/deployments", "/v1/portals/{app}/{portal}", "/v1/sql/{app}/{table}", "/v1/streams/{*}", "/v1/streams/{app}/{stream}"]);
+    expect(Object.keys(openapi.paths).sort()).toEqual(["/healthz", "/metrics", "/v1/apps", "/v1/apps/{app}", "/v1/auth", "/v1/cluster", "/v1/deployments", "/v1/portals/{app}/{portal}", "/v1/sql/{app}/{table}", "/v1/streams/{*}", "/v1/streams/{app}/{stream}"]);
     expect(await server.call("GET", "/nowhere")).toMatchObject({ status: 404, json: { error: expect.stringContaining("/openapi.json") } });
   });
 

@@ -1,0 +1,78 @@
+/**
+ * What a runtime knows of its cluster (docs/cluster.md, "The directory"): every application and
+ * partition with the runtime that runs it and its code version (Deliver 1 of the cluster: which
+ * runtime hosts which application, stream and portal, with code versions, kept in NATS KV),
+ * and whether it was stopped. `ClusterLink.applications`, and `GET /v1/cluster` on a server.
+ */
+import { join } from "node:path";
+import { expect, test } from "vitest";
+import { PortalsApp, type Application } from "portals-ts";
+import { codeVersion } from "../../../runtime/cluster/code-version.js";
+import { startServer } from "../../support/server.js";
+import { startNats } from "../../support/nats.js";
+import { deploy, useProcesses } from "../../support/processes.js";
+import { until, useCluster } from "../../support/cluster.js";
+
+const { runtime, link } = useCluster();
+const tempDir = useProcesses("portals-directory-view-");
+
+/** An application doubling (or, with `times`, multiplying) what is sent to it, with a portal. */
+function numbers(name: string, times = 2): Application {
+  return PortalsApp(name, (app) => {
+    const echo = app.portal<number, number>("echo");
+    const flow = app.workflows<number, number>("double").source(app.generators.http<number>("in").stream);
+    (times === 2 ? flow.map((x) => x * 2) : flow.map((x) => x * times)).sink();
+    app.workflows<never, never>("serve").source(app.generators.empty<never>().stream).replier(echo, () => {}, (x, ctx) => ctx.reply(x)).sink();
+  });
+}
+
+test("code versions: the same for the same code, another for other code or another graph", () => {
+  const [a, b] = [numbers("v"), numbers("v")];
+  expect(codeVersion(a.plan)).toMatch(/^[0-9a-f]{16}$/);
+  expect(codeVersion(a.plan)).toBe(codeVersion(b.plan));
+  expect(codeVersion(numbers("v", 3).plan)).not.toBe(codeVersion(a.plan));
+  const more = PortalsApp("v", (app) => void app.workflows<number, number>("double").source(app.generators.http<number>("in").stream).map((x) => x * 2).sink());
+  expect(codeVersion(more.plan)).not.toBe(codeVersion(a.plan));
+});
+
+test("every runtime lists every application with its runtime, version, streams and portals; an upgrade's new version is heard; a stopped one says so", async () => {
+  const [one, two] = [await runtime("dv-1"), await runtime("dv-2")];
+  const app = numbers("dv");
+  one.launch(app);
+  await until("dv known on dv-2", () => link(two).applications().some((a) => a.app === "/dv"));
+  const entry = {
+    app: "/dv",
+    runtime: "dv-1",
+    version: codeVersion(app.plan),
+    stopped: false,
+    deploying: false,
+    streams: expect.arrayContaining(["/dv/workflows/double/stream"]),
+    portals: ["/dv/portals/echo"],
+  };
+  expect(link(two).applications().find((a) => a.app === "/dv")).toEqual(entry);
+  expect(link(one).applications().find((a) => a.app === "/dv")).toEqual(entry);
+  // An upgrade to new code: its version, heard everywhere.
+  const tripled = numbers("dv", 3);
+  await one.upgrade([tripled]);
+  await until("the upgrade's version on dv-2", () => link(two).applications().find((a) => a.app === "/dv")?.version === codeVersion(tripled.plan));
+  await one.stop("dv");
+  await until("dv stopped on dv-2", () => link(two).applications().find((a) => a.app === "/dv")?.stopped === true);
+  expect(link(two).runtime).toBe("dv-2");
+});
+
+test("GET /v1/cluster on a server in a cluster, and its 404 on one that is not", async () => {
+  const nats = await startNats();
+  const a = await startServer(tempDir(), ["--nats", nats.url, "--runtime", "dva"]);
+  const alone = await startServer(tempDir());
+  await deploy(a, join(import.meta.dirname, "modules", "numbers.ts"));
+  const listed = await a.call("GET", "/v1/cluster", undefined, { token: null });
+  expect(listed).toMatchObject({
+    status: 200,
+    json: { runtime: "dva", applications: [{ app: "/numbers", runtime: "dva", version: expect.stringMatching(/^[0-9a-f]{16}$/), stopped: false, deploying: false, portals: [] }] },
+  });
+  expect(listed.json.applications[0].streams).toContain("/numbers/workflows/double/stream");
+  expect(await alone.call("GET", "/v1/cluster")).toMatchObject({ status: 404, json: { error: "this server is not in a cluster: start it with --nats <url> --runtime <name> (docs/cluster.md)" } });
+  await a.stop();
+  await alone.stop();
+  await nats.stop();
+}, 60_000);
