@@ -4,11 +4,12 @@
  * runtime hosts which application, stream and portal, with code versions, kept in NATS KV),
  * and whether it was stopped. `ClusterLink.applications`, and `GET /v1/cluster` on a server.
  */
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { expect, test } from "vitest";
 import { PortalsApp, type Application } from "portals-ts";
 import { codeVersion } from "../../../runtime/cluster/code-version.js";
-import { startServer } from "../../support/server.js";
+import { CLI, startServer } from "../../support/server.js";
 import { startNats } from "../../support/nats.js";
 import { deploy, useProcesses } from "../../support/processes.js";
 import { until, useCluster } from "../../support/cluster.js";
@@ -60,7 +61,13 @@ test("every runtime lists every application with its runtime, version, streams a
   expect(link(two).runtime).toBe("dv-2");
 });
 
-test("GET /v1/cluster on a server in a cluster, and its 404 on one that is not", async () => {
+/** `portals cluster` against the server at `url`. */
+function portalsCluster(url: string) {
+  const run = spawnSync(process.execPath, [CLI, "cluster"], { encoding: "utf8", timeout: 30_000, env: { ...process.env, PORTALS_SERVER: url } });
+  return { code: run.status, out: run.stdout, err: run.stderr };
+}
+
+test("GET /v1/cluster and portals cluster on a server in a cluster, and their 404 on one that is not", async () => {
   const nats = await startNats();
   const a = await startServer(tempDir(), ["--nats", nats.url, "--runtime", "dva"]);
   const alone = await startServer(tempDir());
@@ -72,6 +79,13 @@ test("GET /v1/cluster on a server in a cluster, and its 404 on one that is not",
   });
   expect(listed.json.applications[0].streams).toContain("/numbers/workflows/double/stream");
   expect(await alone.call("GET", "/v1/cluster")).toMatchObject({ status: 404, json: { error: "this server is not in a cluster: start it with --nats <url> --runtime <name> (docs/cluster.md)" } });
+  const printed = portalsCluster(a.url);
+  expect({ code: printed.code, json: JSON.parse(printed.out) }).toEqual({ code: 0, json: listed.json });
+  expect(portalsCluster(alone.url)).toEqual({
+    code: 1,
+    out: "",
+    err: "portals: error: GET /v1/cluster: 404 this server is not in a cluster: start it with --nats <url> --runtime <name> (docs/cluster.md)\n",
+  });
   await a.stop();
   await alone.stop();
   await nats.stop();
