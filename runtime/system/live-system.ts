@@ -254,6 +254,8 @@ export class LiveSystem {
   ask(portal: string, request: unknown, options: AskOptions = {}): Promise<unknown> {
     this.checkOpen();
     if (this.link !== undefined && !this.launched.apps.some((a) => isOwnPath(a.path, portal))) {
+      // Checked here as there: one nested too deep would otherwise overflow the stack as JSON (found by a fresh user's trial).
+      checkNesting("the request", request);
       const forwarded = this.link.forwardAsk(portal, request, options);
       if (forwarded !== undefined) return forwarded;
     }

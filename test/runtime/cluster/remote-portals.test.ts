@@ -104,6 +104,19 @@ describe("an asker on runtime B, a replier on runtime A", () => {
     }
   });
 
+  test("a request nested too deep is refused as it is where the portal runs (400), not an overflow when it is forwarded as JSON", async () => {
+    // Found by a fresh user's trial: 5,000 levels forwarded gave a 500 (the stack overflowed).
+    const a = await runtime("pa6");
+    const b = await runtime("pb6");
+    a.launch(stock("deep"));
+    await known(b, "/deep", "pa6");
+    let deep: unknown = 1;
+    for (let i = 0; i < 5000; i++) deep = { a: deep };
+    const refusal = { code: "bad-request", message: expect.stringMatching(/^arrays and objects in the request nest more than 256 levels deep/) };
+    expect(() => b.ask("/deep/portals/level", deep)).toThrow(expect.objectContaining(refusal));
+    expect(() => a.ask("/deep/portals/level", deep)).toThrow(expect.objectContaining(refusal));
+  });
+
   test("a portal the remote application does not serve is a launch error naming it", async () => {
     const a = await runtime("pa2");
     const b = await runtime("pb2");
