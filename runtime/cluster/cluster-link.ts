@@ -24,7 +24,7 @@ import type { LinkedSystem, LiveLink } from "../system/live-link.js";
 import type { Receipt } from "../engine/components/live-sources.js";
 import type { AskOptions, SendOptions, SystemLink, TailListener } from "../system/live-options.js";
 import { Directory, type DirectoryEntry, type DirectoryFeed, type DirectoryPortal } from "./directory.js";
-import { dataDirId, Fenced, RuntimeIdentity } from "./identity.js";
+import { checkRuntimeName, dataDirId, Fenced, RuntimeIdentity } from "./identity.js";
 import { ClusterConnection, MAX_AGE_MS, serversProblem, type Connected, type Retention } from "./nats.js";
 import { StreamExport } from "./stream-export.js";
 import { StreamImport } from "./stream-import.js";
@@ -233,6 +233,7 @@ class NatsLink implements LiveLink, ClusterLink {
   }
 
   attach(system: LinkedSystem): void {
+    if (system.dataDir !== undefined) checkRuntimeName(system.dataDir, this.runtime);
     this.system = system;
     this.identity.start(dataDirId(system.dataDir));
     // Asks of this runtime are answered by the process that holds its name, and by no other.

@@ -24,6 +24,8 @@ import { DIRECTORY_BUCKET, identityKey } from "./subjects.js";
 
 /** The file of a data directory holding its id. */
 const ID_FILE = "runtime-id";
+/** The runtime name a data directory joined its cluster as (`checkRuntimeName`). */
+const NAME_FILE = "runtime-name";
 /** JetStream's error codes for a write whose expected last revision is not the key's: another claim came first. */
 const CONFLICTS = [10071, 10164];
 /** Longest pause between attempts to claim the name while the server does not answer, in milliseconds. */
@@ -57,6 +59,34 @@ export interface Fence {
    * {@link Fenced} when it does not, or with the server's error when the server cannot be asked.
    */
   verify(): Promise<void>;
+}
+
+/**
+ * Checks that data directory `dataDir` joins its cluster as the runtime it joined as before,
+ * recorded in `<dataDir>/runtime-name` (written at its first join). Its snapshots hold that
+ * runtime's part of the cluster: the atom numbers of the streams it publishes under the name, the
+ * positions of what it reads, the requests it sent; under another name the streams start
+ * over on other subjects, and readers of the old ones never get what it publishes now (found by a
+ * fresh user's trial: events sent meanwhile were acknowledged and never reached a reader).
+ * Call it only while holding the directory's lock (a live system does).
+ *
+ * @throws Error naming both runtimes and the fix when the directory joined as another; Error when
+ *   the file cannot be read or written
+ */
+export function checkRuntimeName(dataDir: string, runtime: string): void {
+  const file = join(dataDir, NAME_FILE);
+  let before: string | undefined;
+  try {
+    before = readFileSync(file, "utf8").trim();
+  } catch (thrown) {
+    if ((thrown as NodeJS.ErrnoException).code !== "ENOENT") throw thrown;
+  }
+  if (before === undefined || before === "") writeFileSync(file, runtime + "\n", { mode: 0o600 });
+  else if (before !== runtime) {
+    throw new Error(
+      `data directory ${dataDir} is runtime ${before}'s (its snapshots hold what ${before} publishes and reads in the cluster, by that name): join as ${before} with it (--runtime ${before}), or give runtime ${runtime} a data directory of its own`,
+    );
+  }
 }
 
 /**

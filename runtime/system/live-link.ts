@@ -33,7 +33,12 @@ export interface LinkedSystem {
 
 /** See the module header: the hooks behind a {@link SystemLink}. */
 export interface LiveLink extends SystemLink {
-  /** Called once, by the system the link serves, before any other call (once it holds its data directory's lock). */
+  /**
+   * Called once, by the system the link serves, before any other call (once it holds its data
+   * directory's lock).
+   *
+   * @throws Error when the data directory joined the cluster as another runtime before
+   */
   attach(system: LinkedSystem): void;
   /**
    * The paths `plans` need that are not in `engine` and that the link answers for (it adds them

@@ -25,7 +25,7 @@ export function systemsOn(host: Host) {
      * run, ask their portals and send events from outside; with `dataDir`, checkpoints are stored
      * there and a later system continues from them (`restoreLatest`).
      *
-     * @throws RangeError for a bad seed, interval or `fullEvery`; Error when `dataDir` cannot be created
+     * @throws RangeError for a bad seed, interval or `fullEvery`; Error when `dataDir` cannot be created, or joined the cluster of `link` as another runtime before
      */
     live(options: LiveSystemOptions = {}): LiveSystem {
       return new LiveSystem(options, host);

@@ -84,6 +84,18 @@ describe("a runtime's name is held by one data directory", () => {
     expect(await onNats((n) => n.holder("id-2"))).toMatchObject({ epoch: 2, id: idOf(dir) });
   });
 
+  test("a data directory joins as the runtime it joined as before: under another name it is refused, naming both and the fix", async () => {
+    // Found by a fresh user's trial: started under another name, its sends were acknowledged and
+    // published on that name's stream, which no reader read; back under its own, they were lost.
+    const dir = dataDir();
+    const first = await runtime("id-5", { dir });
+    await first.close();
+    await expect(runtime("id-5b", { dir })).rejects.toThrow(
+      `data directory ${dir} is runtime id-5's (its snapshots hold what id-5 publishes and reads in the cluster, by that name): join as id-5 with it (--runtime id-5), or give runtime id-5b a data directory of its own`,
+    );
+    await runtime("id-5", { dir });
+  });
+
   test("a take-over gives the name to a new data directory; the old holder publishes, claims and asks nothing more", async () => {
     const lines: string[] = [];
     const old = await runtime("id-3", { dir: dataDir(), log: (line) => void lines.push(line) });
