@@ -658,6 +658,11 @@ class NatsLink implements LiveLink, ClusterLink {
       }));
   }
 
+  askersElsewhere(app: string): string[] {
+    const askers = [...this.directory.all()].filter((e) => e.runtime !== this.runtime && e.stopped !== true && e.claim !== true && e.asks.some((portal) => ownerOf(portal) === app));
+    return [...new Set(askers.map((e) => `${e.app.slice(1)}${e.partition !== undefined ? ` (partition ${showPartition(e.partition)})` : ""} on runtime ${e.runtime}`))];
+  }
+
   runtimeOf(app: string): string | undefined {
     const entry = this.directory.find(app);
     return entry?.claim === true ? undefined : entry?.runtime;

@@ -84,6 +84,12 @@ export interface LiveLink extends SystemLink {
    * here alone, or on no runtime of the cluster.
    */
   forwardTail(stream: string, listener: TailListener, broken: (error: LiveError) => void): Promise<() => void> | undefined;
+  /**
+   * The applications of other runtimes that ask portals of application `app` (a path) and are
+   * not stopped, each as `<name> on runtime <runtime>`: stopping `app` would leave their
+   * requests unanswered.
+   */
+  askersElsewhere(app: string): string[];
   /** True when outputs wait for a checkpoint before they can leave. */
   waiting(): boolean;
   /** A checkpoint is being taken; returns what to call once it is stored. */
@@ -92,7 +98,7 @@ export interface LiveLink extends SystemLink {
   close(): Promise<void>;
 }
 
-const HOOKS = ["attach", "check", "claim", "release", "deploying", "deployed", "stopped", "forwardAsk", "forwardSend", "forwardTail", "waiting", "checkpointTaken", "close"] as const;
+const HOOKS = ["attach", "check", "claim", "release", "deploying", "deployed", "stopped", "forwardAsk", "forwardSend", "forwardTail", "askersElsewhere", "waiting", "checkpointTaken", "close"] as const;
 
 /**
  * `link` as the hooks it must have.

@@ -319,7 +319,8 @@ export class LiveSystem {
    * has stored that.
    *
    * @throws LiveError `not-found` when no application of that name runs, `conflict` when other
-   *   running applications ask its portals (naming them: stop those first)
+   *   running applications ask its portals, here or in a cluster on other runtimes (naming them:
+   *   stop those first)
    */
   async stop(name: string): Promise<void> {
     this.checkOpen();
@@ -327,7 +328,8 @@ export class LiveSystem {
     if (app === undefined || this.engine.isStopped(app.path)) {
       throw new LiveError("not-found", `no application ${name} is running (running: ${this.running.join(", ") || "none"})`);
     }
-    const askers = askersOf(app, this.applications.filter((other) => !this.engine.isStopped(other.path)));
+    // Those of other runtimes too: their requests would wait for ever (found by a fresh user's trial).
+    const askers = [...askersOf(app, this.applications.filter((other) => !this.engine.isStopped(other.path))), ...(this.link?.askersElsewhere(app.path) ?? [])];
     if (askers.length > 0) {
       throw new LiveError("conflict", `application ${name} serves portals that ${askers.join(", ")} ${askers.length === 1 ? "asks" : "ask"}; stop ${askers.length === 1 ? "it" : "them"} first`);
     }

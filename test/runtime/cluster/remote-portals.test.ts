@@ -106,15 +106,31 @@ describe("an asker on runtime B, a replier on runtime A", () => {
 
   test("a request nested too deep is refused as it is where the portal runs (400), not an overflow when it is forwarded as JSON", async () => {
     // Found by a fresh user's trial: 5,000 levels forwarded gave a 500 (the stack overflowed).
-    const a = await runtime("pa6");
-    const b = await runtime("pb6");
+    const a = await runtime("pa-deep");
+    const b = await runtime("pb-deep");
     a.launch(stock("deep"));
-    await known(b, "/deep", "pa6");
+    await known(b, "/deep", "pa-deep");
     let deep: unknown = 1;
     for (let i = 0; i < 5000; i++) deep = { a: deep };
     const refusal = { code: "bad-request", message: expect.stringMatching(/^arrays and objects in the request nest more than 256 levels deep/) };
     expect(() => b.ask("/deep/portals/level", deep)).toThrow(expect.objectContaining(refusal));
     expect(() => a.ask("/deep/portals/level", deep)).toThrow(expect.objectContaining(refusal));
+  });
+
+  test("a replier whose portal an application of another runtime asks is not stopped (409) until that one is", async () => {
+    // Found by a fresh user's trial: it was stopped, and the asker's requests waited for ever.
+    const a = await runtime("pa7");
+    const b = await runtime("pb7");
+    a.launch(stock("stock7"));
+    await known(b, "/stock7", "pa7");
+    b.launch(shop("shop7", "/stock7/portals/level").app);
+    await known(a, "/shop7", "pb7");
+    await expect(a.stop("stock7")).rejects.toThrow(
+      expect.objectContaining({ code: "conflict", message: "application stock7 serves portals that shop7 on runtime pb7 asks; stop it first" }),
+    );
+    await b.stop("shop7");
+    await until("pa7 hears that shop7 stopped", async () => (await a.stop("stock7").then(() => true, () => false)));
+    expect(a.running).toEqual([]);
   });
 
   test("a portal the remote application does not serve is a launch error naming it", async () => {
