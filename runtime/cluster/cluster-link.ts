@@ -183,6 +183,12 @@ class NatsLink implements LiveLink, ClusterLink {
   private exports: StreamExport[] = [];
   /** Tails of this runtime's streams forwarded to other runtimes (`tail-forward.ts`). */
   private readonly tailSenders = new Set<TailSender>();
+  /** Directory keys being claimed now, and those of applications deployed by this process: never given back by {@link disown}. */
+  private readonly claiming = new Set<string>();
+  private readonly deployedKeys = new Set<string>();
+  /** Retries {@link disown} while the server does not answer. */
+  private disownTimer: NodeJS.Timeout | undefined;
+  private closed = false;
   /** Portals served here: their paths. */
   private served = new Set<string>();
   /** Sequencers of applications here: their paths. */
@@ -275,6 +281,10 @@ class NatsLink implements LiveLink, ClusterLink {
       clearTimeout(timer);
     }
     const claimed: Plan[] = [];
+    /** Keys whose claim may have been written though the call failed. */
+    const uncertain: string[] = [];
+    const keys = plans.map((p) => directoryKey(p.app, p.partition));
+    for (const key of keys) this.claiming.add(key);
     try {
       for (const plan of plans) {
         const { app, partition } = plan;
@@ -299,17 +309,48 @@ class NatsLink implements LiveLink, ClusterLink {
           await live.directory.create(key, JSON.stringify(placeholder));
           claimed.push(plan);
         } catch (thrown) {
+          // Refused because the key exists, or the server did not answer, when it may still write it.
+          uncertain.push(key);
           const owner = entryOf(await live.directory.get(key))?.runtime;
           if (owner === this.runtime) continue;
-          if (owner === undefined) throw new LiveError("unavailable", `cannot claim ${app} in the cluster: ${describe(thrown)}`);
+          if (owner === undefined) throw thrown;
+          uncertain.pop();
           throw new ApplicationError(app, [partition === undefined ? takenBy(owner) : partitionTakenBy(partition, owner)]);
         }
       }
     } catch (thrown) {
       await this.release(claimed);
-      throw thrown;
+      for (const key of keys) this.claiming.delete(key);
+      if (uncertain.length > 0) this.disown(uncertain);
+      if (thrown instanceof ApplicationError || thrown instanceof LiveError) throw thrown;
+      // A timeout, most likely: the server is hung or away (found by a fresh user's trial, who got "422 timeout").
+      throw new LiveError("unavailable", `cannot claim the applications' names in the cluster now (${describe(thrown)}): NATS does not answer; deploy again once it does`);
     }
+    for (const key of keys) this.claiming.delete(key);
     return claimed;
+  }
+
+  /**
+   * Gives back the claims of `keys` that a failed {@link claim} may have left (the server took
+   * the write after the call gave up): once the server answers, each that is still this runtime's
+   * claim alone, not deployed or being claimed here since, is deleted (at the revision read, so a
+   * write since is kept). Tried every second for 5 minutes while the server does not answer.
+   */
+  private disown(keys: readonly string[], tries = 300): void {
+    clearTimeout(this.disownTimer);
+    const attempt = async (): Promise<void> => {
+      const live = this.connection.current;
+      if (live === undefined || !this.connection.reachable || this.identity.lost !== undefined) throw new Unreachable();
+      for (const key of keys) {
+        if (this.claiming.has(key) || this.deployedKeys.has(key)) continue;
+        const got = await live.directory.get(key);
+        const entry = entryOf(got);
+        if (got !== null && entry?.runtime === this.runtime && entry.claim === true) await live.directory.delete(key, { previousSeq: got.revision });
+      }
+    };
+    attempt().catch(() => {
+      if (tries > 1 && !this.closed) this.disownTimer = setTimeout(() => this.disown(keys, tries - 1), 1000).unref();
+    });
   }
 
   /**
@@ -597,6 +638,7 @@ class NatsLink implements LiveLink, ClusterLink {
   deployed(engine: Engine, plan: Plan): void {
     this.use(engine);
     if (plan.app.startsWith(`/${SYSTEM_APP_PREFIX}`)) return; // a gateway: this runtime's own
+    this.deployedKeys.add(directoryKey(plan.app, plan.partition));
     const streams = plan.streams.map((s) => s.path).filter((path) => PATH_SHAPES.stream.test(path));
     const sequencers = plan.sequencers.filter((q) => !q.internal).map((q) => q.path);
     for (const q of sequencers) this.sequencers.add(q);
@@ -688,6 +730,8 @@ class NatsLink implements LiveLink, ClusterLink {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.disownTimer);
     for (const sender of this.tailSenders) sender.close(`runtime ${this.runtime} is closing`);
     // First: an export or a directory write waiting for the name is let go, and ends.
     this.directory.close();

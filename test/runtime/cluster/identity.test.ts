@@ -143,6 +143,26 @@ describe("a runtime's name is held by one data directory", () => {
   }, 30_000);
 });
 
+test("a deployment while NATS does not answer is unavailable (503), and the claim it may have left is given back once NATS answers", async () => {
+  // Found by a fresh user's trial: it was "422 timeout", and the claim, written once the server
+  // went on, kept the name taken on every other runtime for good.
+  const [a, b] = [await runtime("id-claim-a"), await runtime("id-claim-b")];
+  const app = (): Application => PortalsApp("stale", (app) => void app.workflows<number, number>("w").source(app.generators.http<number>("in").stream).map((x) => x).sink());
+  nats().freeze();
+  let refused: unknown;
+  try {
+    refused = await a.launchClaimed(app()).catch((e: unknown) => e);
+  } finally {
+    nats().thaw();
+  }
+  expect(refused).toMatchObject({ code: "unavailable", message: expect.stringMatching(/^cannot claim the applications' names in the cluster now \(.*\): NATS does not answer; deploy again once it does$/) });
+  expect(a.running).toEqual([]);
+  // The server takes the claim it held while frozen: given time to, the name would stay taken without the give-back.
+  await new Promise((r) => setTimeout(r, 2000));
+  await until("b deploys the name a failed to claim", async () => (await b.launchClaimed(app()).then(() => true, () => false)), 20_000);
+  expect(b.running).toEqual(["stale"]);
+}, 60_000);
+
 test("--nats-replicas 3 on one nats-server is refused at the start also when the directory was made before with one replica", async () => {
   // Found by a fresh user's trial: the bucket existed, so nothing failed until the first atom
   // stream, which then failed for ever while the server reported its deployments launched.
