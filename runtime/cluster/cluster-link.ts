@@ -98,6 +98,13 @@ export interface ClusterApplication {
 export interface ClusterLink extends SystemLink {
   /** This runtime's name. */
   readonly runtime: string;
+  /** Whether this runtime reaches its cluster's NATS server now (and JetStream through it). */
+  readonly reachable: boolean;
+  /**
+   * Per stream this runtime publishes for other runtimes: the atoms appended and not yet
+   * acknowledged by JetStream, which grow while the cluster cannot be reached.
+   */
+  unpublished(): { readonly stream: string; readonly atoms: number }[];
   /**
    * Every application of the cluster (and every partition), as this runtime last heard (the
    * directory, docs/cluster.md), by path and then partition.
@@ -698,6 +705,14 @@ class NatsLink implements LiveLink, ClusterLink {
         streams: e.streams,
         portals: e.portals.map((p) => p.path),
       }));
+  }
+
+  get reachable(): boolean {
+    return this.connection.reachable;
+  }
+
+  unpublished(): { stream: string; atoms: number }[] {
+    return this.exports.map((e) => ({ stream: e.path, atoms: e.unpublished }));
   }
 
   askersElsewhere(app: string): string[] {

@@ -156,6 +156,11 @@ export class StreamExport implements Consumer {
     return this.stream.path;
   }
 
+  /** Atoms appended that another runtime reads and JetStream has not acknowledged yet (none while nobody reads the stream, or once the export stopped). */
+  get unpublished(): number {
+    return this.closed || !this.publishes() ? 0 : this.stream.end - this.cursor.position;
+  }
+
   /**
    * Appends need no step of the export, which publishes them once a checkpoint covers them; an
    * append that puts the export {@link BEHIND} holds the engine's sources, while the atoms are

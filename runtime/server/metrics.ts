@@ -6,6 +6,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { AppCounters } from "../system/live-options.js";
 import type { LiveSystem } from "../system/live-system.js";
+import type { ClusterLink } from "../cluster/cluster-link.js";
 
 /** The metrics of one server. */
 export class ServerMetrics {
@@ -17,7 +18,8 @@ export class ServerMetrics {
   /** Events ingested by application and stream. */
   readonly ingested: Counter<"app" | "stream">;
 
-  constructor(system: LiveSystem) {
+  /** `cluster`: the server's link to its cluster (`--nats`), whose state is measured too. */
+  constructor(system: LiveSystem, cluster?: ClusterLink) {
     const registry = this.registry;
     collectDefaultMetrics({ register: registry, prefix: "portals_" });
     this.asks = new Counter({ name: "portals_portal_requests_total", help: "Outside asks of portals, by outcome", labelNames: ["app", "portal", "outcome"], registers: [registry] });
@@ -66,6 +68,19 @@ export class ServerMetrics {
         },
       });
     };
+    if (cluster !== undefined) {
+      gauge("portals_cluster_reachable", "1 while this runtime reaches its cluster's NATS server, 0 while it does not", () => (cluster.reachable ? 1 : 0));
+      new Gauge({
+        name: "portals_export_unpublished_atoms",
+        help: "Atoms of a stream other runtimes read, appended and not yet acknowledged by JetStream",
+        labelNames: ["stream"],
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const e of cluster.unpublished()) this.set({ stream: e.stream }, e.atoms);
+        },
+      });
+    }
     perApp("portals_app_atoms", "Atoms an application's workflows processed since the server started (or its last upgrade)", (a) => a.atoms);
     perApp("portals_app_events", "Events an application's workflows processed since the server started or its last upgrade (portal requests and replies included)", (a) => a.events);
     perApp("portals_app_parked_continuations", "Continuations of an application parked now, waiting for replies", (a) => a.parked);

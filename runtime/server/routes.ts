@@ -101,14 +101,20 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
     "/healthz",
     {
       schema: {
-        summary: "Liveness: 200 while the live system runs (with the number of applications running, not stopped), 503 with the reason once it stopped",
-        response: { 200: { type: "object", properties: { status: { type: "string" }, applications: { type: "integer" } } }, 503: ERROR },
+        summary:
+          "Liveness: 200 while the live system runs (with the number of applications running, not stopped, and in a cluster whether its NATS server is reached now), 503 with the reason once it stopped",
+        response: {
+          200: { type: "object", properties: { status: { type: "string" }, applications: { type: "integer" }, cluster: { type: "object", properties: { runtime: { type: "string" }, reachable: { type: "boolean" } } } } },
+          503: ERROR,
+        },
       },
     },
     async (_request, reply) => {
       const stopped = system.stoppedBecause;
       if (stopped !== undefined) return reply.code(503).send({ error: stopped });
-      return { status: "ok", applications: system.running.length };
+      // Cut off from the cluster, a runtime still runs its applications (docs/cluster.md, "Edge"): alive, and said so.
+      const { cluster } = ctx;
+      return { status: "ok", applications: system.running.length, ...(cluster !== undefined ? { cluster: { runtime: cluster.runtime, reachable: cluster.reachable } } : {}) };
     },
   );
 

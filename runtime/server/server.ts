@@ -266,7 +266,7 @@ async function httpApp(system: LiveSystem, deployments: Deployments, token: stri
       done(thrown as Error);
     }
   });
-  registerRoutes(app, { system, deployments, metrics: new ServerMetrics(system), deploymentLimit: options.deploymentLimit ?? DEPLOYMENT_LIMIT, ...(cluster !== undefined ? { cluster } : {}) });
+  registerRoutes(app, { system, deployments, metrics: new ServerMetrics(system, cluster), deploymentLimit: options.deploymentLimit ?? DEPLOYMENT_LIMIT, ...(cluster !== undefined ? { cluster } : {}) });
   return app;
 }
 

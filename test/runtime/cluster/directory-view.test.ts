@@ -11,7 +11,7 @@ import { PortalsApp, type Application } from "portals-ts";
 import { codeVersion } from "../../../runtime/cluster/code-version.js";
 import { CLI, startServer } from "../../support/server.js";
 import { startNats } from "../../support/nats.js";
-import { deploy, useProcesses } from "../../support/processes.js";
+import { deploy, deployOnce, useProcesses } from "../../support/processes.js";
 import { until, useCluster } from "../../support/cluster.js";
 
 const { runtime, link } = useCluster();
@@ -90,3 +90,34 @@ test("GET /v1/cluster and portals cluster on a server in a cluster, and their 40
   await alone.stop();
   await nats.stop();
 }, 60_000);
+
+test("a runtime cut off from NATS says so in /healthz (still 200: it runs its applications) and /metrics, with the atoms it has not published yet", async () => {
+  const nats = await startNats();
+  const a = await startServer(tempDir(), ["--nats", nats.url, "--runtime", "dvh"]);
+  const b = await startServer(tempDir(), ["--nats", nats.url, "--runtime", "dvr"]);
+  await deploy(a, join(import.meta.dirname, "modules", "numbers.ts"));
+  await expect.poll(async () => (await deployOnce(b, join(import.meta.dirname, "modules", "tally.ts"))).code, { timeout: 20_000, interval: 200 }).toBe(0);
+  const metric = async (line: RegExp): Promise<number | undefined> => {
+    const m = line.exec((await a.call("GET", "/metrics")).text);
+    return m === null ? undefined : Number(m[1]);
+  };
+  const unpublished = /^portals_export_unpublished_atoms\{stream="\/numbers\/workflows\/double\/stream"\} (\d+)$/m;
+  expect(await a.call("GET", "/healthz")).toMatchObject({ status: 200, json: { status: "ok", applications: 1, cluster: { runtime: "dvh", reachable: true } } });
+  expect(await metric(/^portals_cluster_reachable (\d)$/m)).toBe(1);
+  // Published once B reads it: nothing left over after a send.
+  expect((await a.call("POST", "/v1/streams/numbers/in", [1])).status).toBe(200);
+  await expect.poll(() => metric(unpublished), { timeout: 10_000, interval: 100 }).toBe(0);
+  await nats.kill();
+  await expect.poll(async () => (await a.call("GET", "/healthz")).json.cluster?.reachable, { timeout: 10_000, interval: 100 }).toBe(false);
+  expect((await a.call("GET", "/healthz")).status).toBe(200);
+  expect(await metric(/^portals_cluster_reachable (\d)$/m)).toBe(0);
+  expect((await a.call("POST", "/v1/streams/numbers/in", [2])).status).toBe(200);
+  expect((await a.call("POST", "/v1/streams/numbers/in", [3])).status).toBe(200);
+  expect(await metric(unpublished)).toBe(2);
+  await nats.restart();
+  await expect.poll(() => metric(unpublished), { timeout: 20_000, interval: 200 }).toBe(0);
+  expect(await metric(/^portals_cluster_reachable (\d)$/m)).toBe(1);
+  await a.stop();
+  await b.stop();
+  await nats.stop();
+}, 90_000);
