@@ -119,7 +119,10 @@ async function passEvents(response: Response, pass: (event: string) => void): Pr
   return false;
 }
 
-/** `path` asking a worker for its own stream only (`here=true` added to its query string). */
+/** `path` asking a worker for its own stream only: `here=true` in its query string (in place of a `here` the client gave). */
 function hereOnly(path: string): string {
-  return `${path}${path.includes("?") ? "&" : "?"}here=true`;
+  const cut = path.indexOf("?");
+  const query = new URLSearchParams(cut < 0 ? "" : path.slice(cut + 1));
+  query.set("here", "true");
+  return `${cut < 0 ? path : path.slice(0, cut)}?${query}`;
 }

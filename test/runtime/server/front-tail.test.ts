@@ -113,6 +113,14 @@ test("a stream no worker has of its own is tailed through worker 0, which forwar
   expect(tails[1]!.has(FORWARDED)).toBe(false);
 });
 
+test("a client's own here=false (or here=true) is replaced, not repeated: the workers still tail their own streams", async () => {
+  const { response } = await tail(`${STREAM}?here=false`);
+  expect(response.status).toBe(200);
+  const workers = await opened(STREAM);
+  for (const w of workers) w.end("event: end\ndata: {}\n\n");
+  tails.forEach((t) => t.delete(STREAM));
+});
+
 test("the client going away closes every worker's tail", async () => {
   const controller = new AbortController();
   const response = await fetch(`${front.url}${STREAM}`, { signal: controller.signal });
