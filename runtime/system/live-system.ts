@@ -439,6 +439,8 @@ export class LiveSystem {
       const next = this.engine.generators.get(path)?.ingestion;
       if (g.ingestion !== undefined && next !== undefined) g.ingestion.handOver(next);
     }
+    // Deployed again into the new engine, a stopped application is stopped there too: the link says so again (found by a fresh user's trial: the directory had it running).
+    for (const app of apps) if (this.engine.isStopped(app.path)) this.link?.stopped(this.engine, app.plan);
     for (const tail of this.callers.tails) watchTail(this.engine, tail);
     this.answersStaged = true;
     this.driver.wake();

@@ -58,6 +58,12 @@ test("every runtime lists every application with its runtime, version, streams a
   await until("the upgrade's version on dv-2", () => link(two).applications().find((a) => a.app === "/dv")?.version === codeVersion(tripled.plan));
   await one.stop("dv");
   await until("dv stopped on dv-2", () => link(two).applications().find((a) => a.app === "/dv")?.stopped === true);
+  // An upgrade of another application deploys every one again into a new engine: the stopped one stays stopped (a fresh user's trial saw it running again).
+  one.launch(numbers("dv-other"));
+  const other = numbers("dv-other", 3);
+  await one.upgrade([other]);
+  await until("dv-other's new version on dv-2", () => link(two).applications().find((a) => a.app === "/dv-other")?.version === codeVersion(other.plan));
+  expect(link(two).applications().find((a) => a.app === "/dv")?.stopped).toBe(true);
   expect(link(two).runtime).toBe("dv-2");
 });
 
