@@ -419,12 +419,14 @@ class NatsLink implements LiveLink, ClusterLink {
     const owner = this.remoteOwner(app);
     if (owner !== undefined) return this.tailThere(owner.runtime, stream, listener, (reason) => broken(new LiveError("unavailable", reason)));
     // A partitioned application: every partition's tail, on its runtime (this one's here).
-    if (parts.length === 0 || parts.every((p) => p.runtime === this.runtime)) return undefined;
+    if (parts.length === 0) return undefined;
     const count = parts[0]!.partition!.count;
+    // Also when this runtime runs the others: its own partition alone is not the stream (found by a fresh user's trial).
     const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !parts.some((p) => p.partition!.index === i && p.claim !== true));
     if (missing.length > 0) {
       return Promise.reject(new LiveError("unavailable", `${app} runs as ${count} partitions, and partition${missing.length > 1 ? "s" : ""} ${missing.map((i) => `${i}/${count}`).join(", ")} ${missing.length > 1 ? "are" : "is"} not deployed: a tail shows every partition's events; tail again once they are`));
     }
+    if (parts.every((p) => p.runtime === this.runtime)) return undefined;
     const tails: TailPart[] = parts.map((p) =>
       p.runtime === this.runtime
         ? (partListener) => {

@@ -18,7 +18,8 @@
  *     it stopped (it closed, or an event is too large to travel), and when nothing came for
  *     {@link SILENCE_MS}: the owner exited or is cut off.
  *
- * Batches: `{ "events": [...], "end": true? }`, or `{ "closed": "<why>" }` as the owner's last.
+ * Batches: `{ "events": [...], "end": true? }`, or `{ "closed": "<why>" }` as the owner's last
+ * (after the events before an event that JSON cannot hold, which ends the tail as a local one does).
  */
 import { createInbox, type Msg, type NatsConnection } from "@nats-io/nats-core";
 import { jsonSafe } from "../core/json.js";
@@ -44,6 +45,8 @@ export class TailSender {
   /** Events not yet sent, as JSON text. */
   private readonly queue: string[] = [];
   private ended = false;
+  /** Why the tail cannot go on past the queued events (one that JSON cannot hold): said once they are sent. */
+  private failure: string | undefined;
   private sending = false;
   private stopped = false;
   private readonly heartbeat: ReturnType<typeof setInterval>;
@@ -64,17 +67,17 @@ export class TailSender {
 
   /** The local tail's listener. */
   readonly listener = (events: readonly unknown[], end: boolean): void => {
-    if (this.stopped) return;
+    if (this.stopped || this.failure !== undefined) return;
     for (const event of events) {
       try {
         this.queue.push(JSON.stringify(event, jsonSafe) ?? "null");
       } catch (thrown) {
-        // A cycle: the codec keeps them, JSON cannot.
-        this.close(`an event of the stream cannot be written as JSON (${(thrown as Error).message.split("\n")[0]}); tail it on runtime ${this.runtime} with a client that reads it otherwise`);
-        return;
+        // A cycle, or nested too deep: the codec keeps them, JSON cannot. The events before it still go.
+        this.failure = `an event of the stream cannot be written as JSON (${(thrown as Error).message.split("\n")[0]})`;
+        break;
       }
     }
-    if (end) this.ended = true;
+    if (end && this.failure === undefined) this.ended = true;
     void this.send(false);
   };
 
@@ -94,7 +97,7 @@ export class TailSender {
     if (this.sending || this.stopped) return;
     this.sending = true;
     try {
-      while (!this.stopped && (beat || this.queue.length > 0 || this.ended)) {
+      while (!this.stopped && (beat || this.queue.length > 0 || this.ended || this.failure !== undefined)) {
         beat = false;
         const batch = this.cut();
         if (batch === undefined) return;
@@ -114,6 +117,10 @@ export class TailSender {
    * last; `undefined` (and the sender closed) when the first event alone does not fit.
    */
   private cut(): { body: string; end: boolean } | undefined {
+    if (this.queue.length === 0 && this.failure !== undefined) {
+      this.close(this.failure);
+      return undefined;
+    }
     const limit = (this.nc.info?.max_payload ?? 1024 * 1024) - ENVELOPE_BYTES;
     let bytes = 0;
     let n = 0;

@@ -304,7 +304,14 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
         });
         metrics.asks.inc({ app: name, portal, outcome: "reply" });
         metrics.askSeconds.observe({ app: name, portal }, (performance.now() - started) / 1000);
-        return { reply: answer };
+        let body: string;
+        try {
+          body = JSON.stringify({ reply: answer });
+        } catch (thrown) {
+          // Nested too deep, a cycle or a bigint: a 500 before (found by a fresh user's trial); as a forwarded ask's reply says.
+          return reply.code(422).send({ error: `the reply of /${name}/portals/${portal} cannot be written as JSON: ${(thrown as Error).message.split("\n")[0]}` });
+        }
+        return reply.type("application/json").send(body);
       } catch (thrown) {
         if (!(thrown instanceof LiveError)) throw thrown;
         if (thrown.code !== "not-found") metrics.asks.inc({ app: name, portal, outcome: thrown.code });
@@ -468,7 +475,17 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
         stop = await system.openTail(
           `/${request.params["*"]}`,
           (events, end) => {
-            for (const event of events) write(`data: ${JSON.stringify(event, jsonSafe)}\n\n`);
+            for (const event of events) {
+              let text: string;
+              try {
+                text = JSON.stringify(event, jsonSafe) ?? "null";
+              } catch (thrown) {
+                // Nested too deep, or a cycle: said, not dropped with a line in the log (found by a fresh user's trial).
+                finish(`event: broken\ndata: ${JSON.stringify({ error: `an event of the stream cannot be written as JSON (${(thrown as Error).message.split("\n")[0]})` })}\n\n`);
+                return;
+              }
+              write(`data: ${text}\n\n`);
+            }
             if (end) finish("event: end\ndata: {}\n\n");
           },
           { here: request.query.here === true, broken: (error) => finish(`event: broken\ndata: ${JSON.stringify({ error: error.message })}\n\n`) },

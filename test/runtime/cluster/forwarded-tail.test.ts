@@ -112,3 +112,47 @@ test("A stopped: B's tail ends with event: broken naming A at once, and `portals
   await b.stop();
   await nats.stop();
 }, 120_000);
+
+test("an event JSON cannot hold (nested 5,000 deep) ends a tail with event: broken, here and forwarded, after the events before it; undefined is null in both; such a reply is a 422", async () => {
+  // Found by a fresh user's trial: the local tail dropped the event with a line in the log and
+  // went on, and the reply was a 500.
+  const nats = await startNats();
+  const a = await startServer(tempDir(), ["--nats", nats.url, "--runtime", "fte"]);
+  const b = await startServer(tempDir(), ["--nats", nats.url, "--runtime", "ftf"]);
+  await deploy(a, join(MODULES, "deep.ts"));
+  const path = "/v1/streams/deep/workflows/nested/stream";
+  const here = await tailEvents(`${a.url}${path}`);
+  let there!: Awaited<ReturnType<typeof tailEvents>>;
+  await expect
+    .poll(
+      async () => {
+        there = await tailEvents(`${b.url}${path}`);
+        if (there.response.status !== 200) await there.response.body?.cancel();
+        return there.response.status;
+      },
+      { timeout: 20_000, interval: 100 },
+    )
+    .toBe(200);
+  expect((await a.call("POST", "/v1/streams/deep/in", [0, 2])).status).toBe(200);
+  expect((await a.call("POST", "/v1/streams/deep/in", [1, 5000, 3])).status).toBe(200);
+  const cannot = "an event of the stream cannot be written as JSON (Maximum call stack size exceeded)";
+  expect([await here.next(), await here.next(), await here.next(), await here.next(), await here.next()]).toEqual([
+    "data: null",
+    "data: [[0]]",
+    "data: [0]",
+    `event: broken\ndata: ${JSON.stringify({ error: cannot })}`,
+    null,
+  ]);
+  expect([await there.next(), await there.next(), await there.next(), await there.next(), await there.next()]).toEqual([
+    "data: null",
+    "data: [[0]]",
+    "data: [0]",
+    `event: broken\ndata: ${JSON.stringify({ error: `runtime fte stopped the tail: ${cannot}` })}`,
+    null,
+  ]);
+  expect(await a.call("POST", "/v1/portals/deep/nested", 5000)).toMatchObject({ status: 422, json: { error: "the reply of /deep/portals/nested cannot be written as JSON: Maximum call stack size exceeded" } });
+  expect(await a.call("POST", "/v1/portals/deep/nested", 2)).toMatchObject({ status: 200, json: { reply: [[0]] } });
+  await a.stop();
+  await b.stop();
+  await nats.stop();
+}, 90_000);
