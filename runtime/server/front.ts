@@ -4,7 +4,7 @@
  * every worker, as partition i of N on worker i, one worker after the other; every other call is
  * passed to worker 0 (by @fastify/reply-from, Fastify's maintained proxy, which streams bodies
  * both ways), which forwards asks of other runtimes' portals through the cluster as any runtime
- * does; a tail is every worker's (`tail-merge.ts`); stopping an application stops it on every
+ * does, and tails any stream of the cluster, a partitioned one's every partition (`tail-pass.ts`); stopping an application stops it on every
  * worker, and `GET /v1/apps` lists the applications of every worker, each with its partitions. `GET /metrics`
  * is every worker's, labelled by worker (`metrics-merge.ts`), `GET /healthz` says whether every
  * worker is live, and `GET /v1/workers` lists the workers. A worker that does not answer holds
@@ -14,7 +14,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import replyFrom from "@fastify/reply-from";
 import { mergeMetrics } from "./metrics-merge.js";
-import { mergeTails } from "./tail-merge.js";
+import { passTail } from "./tail-pass.js";
 import { LONGEST_ASK_MS } from "./routes.js";
 import { authorized } from "./token.js";
 import type { WorkerPool, WorkerState } from "./worker-pool.js";
@@ -165,14 +165,13 @@ export async function startFront(options: FrontOptions): Promise<RunningFront> {
     return reply.type("text/plain; version=0.0.4; charset=utf-8").send(mergeMetrics(scrapes));
   });
 
-  // A tail is every worker's: each runs a partition and tails its own events (`tail-merge.ts`).
+  // A tail goes to worker 0, which joins every partition's (`tail-pass.ts`).
   app.get("/v1/streams/*", async (request, reply) => {
     const path = pathOf(request.url);
     if (climbs(path)) return refuseClimb(reply, path);
-    const workers = options.pool.states;
-    const away = workers.filter((w) => w.url === undefined);
-    if (away.length > 0) return reply.code(503).send({ error: `${away.map((w) => w.runtime).join(", ")} ${away.length === 1 ? "is" : "are"} not running now, and a tail shows every worker's events; tail again once every worker runs (GET /v1/workers)` });
-    return mergeTails(workers as { runtime: string; url: string }[], request.url, reply);
+    const { runtime, url } = options.pool.states[0]!;
+    if (url === undefined) return reply.code(503).send({ error: `worker 0 (${runtime}), which answers this server's calls, is not running now; call again in a moment` });
+    return passTail({ runtime, url }, request.url, reply);
   });
 
   app.all("/*", async (request, reply) => {
