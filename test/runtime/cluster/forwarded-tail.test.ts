@@ -21,24 +21,29 @@ async function tailsOpen(server: ServerProcess): Promise<number> {
   return Number(/^portals_tails_open (\d+)$/m.exec(text)![1]);
 }
 
-test("a tail on B of A's stream gets A's events in order, once each; closing it stops A's; a stream A does not have is A's 404; with here=true B does not forward", async () => {
-  const nats = await startNats();
-  const a = await startServer(tempDir(), ["--nats", nats.url, "--runtime", "fta"]);
-  const b = await startServer(tempDir(), ["--nats", nats.url, "--runtime", "ftb"]);
-  await deploy(a, join(MODULES, "numbers.ts"));
-  // B forwards once it has heard of /numbers (the directory's watch takes a moment).
+/** A tail of `path` on `server` once it answers 200: a runtime hears of another's deployment a moment after it. */
+async function tailOnceKnown(server: ServerProcess, path: string, signal?: AbortSignal): Promise<Awaited<ReturnType<typeof tailEvents>>> {
   let tail!: Awaited<ReturnType<typeof tailEvents>>;
-  const closing = new AbortController();
   await expect
     .poll(
       async () => {
-        tail = await tailEvents(`${b.url}${DOUBLE}`, closing.signal);
+        tail = await tailEvents(`${server.url}${path}`, signal);
         if (tail.response.status !== 200) await tail.response.body?.cancel();
         return tail.response.status;
       },
       { timeout: 20_000, interval: 100 },
     )
     .toBe(200);
+  return tail;
+}
+
+test("a tail on B of A's stream gets A's events in order, once each; closing it stops A's; a stream A does not have is A's 404; with here=true B does not forward", async () => {
+  const nats = await startNats();
+  const a = await startServer(tempDir(), ["--nats", nats.url, "--runtime", "fta"]);
+  const b = await startServer(tempDir(), ["--nats", nats.url, "--runtime", "ftb"]);
+  await deploy(a, join(MODULES, "numbers.ts"));
+  const closing = new AbortController();
+  const tail = await tailOnceKnown(b, DOUBLE, closing.signal);
   expect(await tailsOpen(a)).toBe(1);
   expect(await tailsOpen(b)).toBe(0);
   // Sent to A and through B (forwarded in turn): the tail shows each atom's events once, in order.
@@ -70,21 +75,7 @@ test("A stopped: B's tail ends with event: broken naming A at once, and `portals
   const a = await startServer(aDir, ["--nats", nats.url, "--runtime", "ftc"]);
   const b = await startServer(tempDir(), ["--nats", nats.url, "--runtime", "ftd"]);
   await deploy(a, join(MODULES, "numbers.ts"));
-  const open = async (): Promise<Awaited<ReturnType<typeof tailEvents>>> => {
-    let tail!: Awaited<ReturnType<typeof tailEvents>>;
-    await expect
-      .poll(
-        async () => {
-          tail = await tailEvents(`${b.url}${DOUBLE}`);
-          if (tail.response.status !== 200) await tail.response.body?.cancel();
-          return tail.response.status;
-        },
-        { timeout: 20_000, interval: 100 },
-      )
-      .toBe(200);
-    return tail;
-  };
-  const first = await open();
+  const first = await tailOnceKnown(b, DOUBLE);
   const cli = spawn(process.execPath, [CLI, "tail", "/numbers/workflows/double/stream"], { env: { ...process.env, PORTALS_SERVER: b.url } });
   let [out, err] = ["", ""];
   cli.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -103,7 +94,7 @@ test("A stopped: B's tail ends with event: broken naming A at once, and `portals
 
   // A again on its data directory, then SIGKILLed: nothing says so but the silence.
   const again = await startServer(aDir, ["--nats", nats.url, "--runtime", "ftc"]);
-  const second = await open();
+  const second = await tailOnceKnown(b, DOUBLE);
   await again.kill();
   const started = Date.now();
   expect(await second.next()).toMatch(/^event: broken\ndata: \{"error":"runtime ftc, which runs the stream's application, sent nothing for 15 s \(it exited or cannot be reached\); tail again"\}$/);
@@ -122,17 +113,7 @@ test("an event JSON cannot hold (nested 5,000 deep) ends a tail with event: brok
   await deploy(a, join(MODULES, "deep.ts"));
   const path = "/v1/streams/deep/workflows/nested/stream";
   const here = await tailEvents(`${a.url}${path}`);
-  let there!: Awaited<ReturnType<typeof tailEvents>>;
-  await expect
-    .poll(
-      async () => {
-        there = await tailEvents(`${b.url}${path}`);
-        if (there.response.status !== 200) await there.response.body?.cancel();
-        return there.response.status;
-      },
-      { timeout: 20_000, interval: 100 },
-    )
-    .toBe(200);
+  const there = await tailOnceKnown(b, path);
   expect((await a.call("POST", "/v1/streams/deep/in", [0, 2])).status).toBe(200);
   expect((await a.call("POST", "/v1/streams/deep/in", [1, 5000, 3])).status).toBe(200);
   const cannot = "an event of the stream cannot be written as JSON (Maximum call stack size exceeded)";
