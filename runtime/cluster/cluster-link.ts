@@ -193,7 +193,8 @@ class NatsLink implements LiveLink, ClusterLink {
   /** Directory keys being claimed now, and those of applications deployed by this process: never given back by {@link disown}. */
   private readonly claiming = new Set<string>();
   private readonly deployedKeys = new Set<string>();
-  /** Retries {@link disown} while the server does not answer. */
+  /** Keys {@link disown} gives back, and the timer that tries again while the server does not answer. */
+  private readonly disowning = new Set<string>();
   private disownTimer: NodeJS.Timeout | undefined;
   private closed = false;
   /** Portals served here: their paths. */
@@ -343,21 +344,35 @@ class NatsLink implements LiveLink, ClusterLink {
    * claim alone, not deployed or being claimed here since, is deleted (at the revision read, so a
    * write since is kept). Tried every second for 5 minutes while the server does not answer.
    */
-  private disown(keys: readonly string[], tries = 300): void {
-    clearTimeout(this.disownTimer);
-    const attempt = async (): Promise<void> => {
-      const live = this.connection.current;
-      if (live === undefined || !this.connection.reachable || this.identity.lost !== undefined) throw new Unreachable();
-      for (const key of keys) {
-        if (this.claiming.has(key) || this.deployedKeys.has(key)) continue;
+  private disown(keys: readonly string[]): void {
+    for (const key of keys) this.disowning.add(key);
+    if (this.disownTimer === undefined) this.disownLater(300, 0);
+  }
+
+  /** Tries {@link disown}'s keys after `ms`, and again every second while the server does not answer (`tries` in all). */
+  private disownLater(tries: number, ms: number): void {
+    this.disownTimer = setTimeout(() => {
+      void this.disownNow().then(
+        () => (this.disownTimer = undefined),
+        () => {
+          this.disownTimer = undefined;
+          if (tries > 1 && !this.closed) this.disownLater(tries - 1, 1000);
+        },
+      );
+    }, ms).unref();
+  }
+
+  private async disownNow(): Promise<void> {
+    const live = this.connection.current;
+    if (live === undefined || !this.connection.reachable || this.identity.lost !== undefined) throw new Unreachable();
+    for (const key of [...this.disowning]) {
+      if (!this.claiming.has(key) && !this.deployedKeys.has(key)) {
         const got = await live.directory.get(key);
         const entry = entryOf(got);
         if (got !== null && entry?.runtime === this.runtime && entry.claim === true) await live.directory.delete(key, { previousSeq: got.revision });
       }
-    };
-    attempt().catch(() => {
-      if (tries > 1 && !this.closed) this.disownTimer = setTimeout(() => this.disown(keys, tries - 1), 1000).unref();
-    });
+      this.disowning.delete(key);
+    }
   }
 
   /**
