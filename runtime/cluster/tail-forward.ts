@@ -42,8 +42,9 @@ interface Batch {
 
 /** The owner's side: the listener of a local tail, sending its events to a forwarder's inbox. See the module header. */
 export class TailSender {
-  /** Events not yet sent, as JSON text. */
+  /** Events not yet sent, as JSON text, and the UTF-8 bytes of each (what `max_payload` counts). */
   private readonly queue: string[] = [];
+  private readonly sizes: number[] = [];
   private ended = false;
   /** Why the tail cannot go on past the queued events (one that JSON cannot hold): said once they are sent. */
   private failure: string | undefined;
@@ -70,7 +71,9 @@ export class TailSender {
     if (this.stopped || this.failure !== undefined) return;
     for (const event of events) {
       try {
-        this.queue.push(JSON.stringify(event, jsonSafe) ?? "null");
+        const text = JSON.stringify(event, jsonSafe) ?? "null";
+        this.queue.push(text);
+        this.sizes.push(Buffer.byteLength(text));
       } catch (thrown) {
         // A cycle, or nested too deep: the codec keeps them, JSON cannot. The events before it still go.
         this.failure = `an event of the stream cannot be written as JSON (${(thrown as Error).message.split("\n")[0]})`;
@@ -124,14 +127,15 @@ export class TailSender {
     const limit = (this.nc.info?.max_payload ?? 1024 * 1024) - ENVELOPE_BYTES;
     let bytes = 0;
     let n = 0;
-    while (n < this.queue.length && bytes + this.queue[n]!.length + 1 <= limit) bytes += this.queue[n++]!.length + 1;
+    while (n < this.queue.length && bytes + this.sizes[n]! + 1 <= limit) bytes += this.sizes[n++]! + 1;
     if (n === 0 && this.queue.length > 0) {
       this.close(
-        `an event of the stream takes ${this.queue[0]!.length} bytes as JSON, more than the cluster's NATS server takes in one message (max_payload ${limit + ENVELOPE_BYTES}): tail it on runtime ${this.runtime}, which runs its application`,
+        `an event of the stream takes ${this.sizes[0]!} bytes as JSON, more than the cluster's NATS server takes in one message (max_payload ${limit + ENVELOPE_BYTES}): tail it on runtime ${this.runtime}, which runs its application`,
       );
       return undefined;
     }
     const events = this.queue.splice(0, n);
+    this.sizes.splice(0, n);
     const end = this.ended && this.queue.length === 0;
     return { body: `{"events":[${events.join(",")}]${end ? ',"end":true' : ""}}`, end };
   }

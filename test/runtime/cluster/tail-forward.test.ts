@@ -56,6 +56,16 @@ test("events pass in order, cut into batches under max_payload, then the end; bo
   expect(stopped).toEqual(["tail", "sender"]);
 });
 
+test("batches are cut by UTF-8 bytes, as max_payload counts them: events of 3-byte characters pass, in order", async () => {
+  const { sender, seen, broken, ended } = await pair();
+  // 40 events of 300 characters, 900 bytes each as UTF-8: cut by characters, a batch of 3 would be 2,700 bytes over the limit.
+  const events = Array.from({ length: 40 }, (_, i) => `${String(i).padStart(3, "0")}${"€".repeat(297)}`);
+  sender.listener(events, true);
+  await expect.poll(ended, { timeout: 5000, interval: 10 }).toBe(true);
+  expect(seen).toEqual(events);
+  expect(broken).toEqual([]);
+});
+
 test("an event larger than a message breaks the tail, naming the runtime to tail it on; what came before it arrives", async () => {
   const { sender, seen, broken, stopped } = await pair();
   sender.listener([1, "y".repeat(MAX_PAYLOAD), 3], false);
@@ -81,6 +91,8 @@ test("a forwarder that stopped (its client went away) stops the owner's tail at 
   sender.listener([1], false);
   await expect.poll(() => seen.length, { timeout: 5000, interval: 10 }).toBe(1);
   receiver.stop();
+  // Once the server has the unsubscription, as it has when a forwarder's client went away a moment before (else the batch waits out its 10 s).
+  await forwarder.flush();
   sender.listener([2], false);
   await expect.poll(() => stopped, { timeout: 5000, interval: 10 }).toEqual(["tail", "sender"]);
   expect(seen).toEqual([1]);
