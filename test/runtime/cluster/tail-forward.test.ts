@@ -50,7 +50,7 @@ test("events pass in order, cut into batches under max_payload, then the end; bo
   const events = Array.from({ length: 300 }, (_, i) => ({ n: i, text: "x".repeat(24), big: BigInt(i) }));
   sender.listener(events.slice(0, 120), false);
   sender.listener(events.slice(120), true);
-  await expect.poll(ended, { timeout: 5000, interval: 10 }).toBe(true);
+  await expect.poll(ended, { timeout: 15_000, interval: 10 }).toBe(true);
   expect(seen).toEqual(events.map((e) => ({ n: e.n, text: e.text, big: String(e.big) })));
   expect(broken).toEqual([]);
   expect(stopped).toEqual(["tail", "sender"]);
@@ -61,7 +61,7 @@ test("batches are cut by UTF-8 bytes, as max_payload counts them: events of 3-by
   // 40 events of 300 characters, 900 bytes each as UTF-8: cut by characters, a batch of 3 would be 2,700 bytes over the limit.
   const events = Array.from({ length: 40 }, (_, i) => `${String(i).padStart(3, "0")}${"€".repeat(297)}`);
   sender.listener(events, true);
-  await expect.poll(ended, { timeout: 5000, interval: 10 }).toBe(true);
+  await expect.poll(ended, { timeout: 15_000, interval: 10 }).toBe(true);
   expect(seen).toEqual(events);
   expect(broken).toEqual([]);
 });
@@ -69,7 +69,7 @@ test("batches are cut by UTF-8 bytes, as max_payload counts them: events of 3-by
 test("an event larger than a message breaks the tail, naming the runtime to tail it on; what came before it arrives", async () => {
   const { sender, seen, broken, stopped } = await pair();
   sender.listener([1, "y".repeat(MAX_PAYLOAD), 3], false);
-  await expect.poll(() => broken.length, { timeout: 5000, interval: 10 }).toBe(1);
+  await expect.poll(() => broken.length, { timeout: 15_000, interval: 10 }).toBe(1);
   expect(broken[0]).toMatch(/^runtime own stopped the tail: an event of the stream takes 4098 bytes as JSON, more than the cluster's NATS server takes in one message \(max_payload 4096\): tail it on runtime own, which runs its application$/);
   expect(seen).toEqual([1]);
   expect(stopped).toEqual(["tail", "sender"]);
@@ -80,7 +80,7 @@ test("an event JSON cannot hold (a cycle, which the codec keeps) breaks the tail
   const cyclic: { self?: unknown } = {};
   cyclic.self = cyclic;
   sender.listener([1, cyclic, 3], false);
-  await expect.poll(() => broken.length, { timeout: 5000, interval: 10 }).toBe(1);
+  await expect.poll(() => broken.length, { timeout: 15_000, interval: 10 }).toBe(1);
   expect(broken[0]).toBe("runtime own stopped the tail: an event of the stream cannot be written as JSON (Converting circular structure to JSON)");
   expect(seen).toEqual([1]);
   expect(stopped).toEqual(["tail", "sender"]);
@@ -89,12 +89,12 @@ test("an event JSON cannot hold (a cycle, which the codec keeps) breaks the tail
 test("a forwarder that stopped (its client went away) stops the owner's tail at the next batch: nobody answers it", async () => {
   const { receiver, sender, seen, stopped } = await pair();
   sender.listener([1], false);
-  await expect.poll(() => seen.length, { timeout: 5000, interval: 10 }).toBe(1);
+  await expect.poll(() => seen.length, { timeout: 15_000, interval: 10 }).toBe(1);
   receiver.stop();
   // Once the server has the unsubscription, as it has when a forwarder's client went away a moment before (else the batch waits out its 10 s).
   await forwarder.flush();
   sender.listener([2], false);
-  await expect.poll(() => stopped, { timeout: 5000, interval: 10 }).toEqual(["tail", "sender"]);
+  await expect.poll(() => stopped, { timeout: 15_000, interval: 10 }).toEqual(["tail", "sender"]);
   expect(seen).toEqual([1]);
 });
 
