@@ -120,7 +120,7 @@ export class ClusterConnection {
     }
     if (first !== undefined) {
       try {
-        return new ClusterConnection(Promise.resolve(await setUp(first, domain, replicas)), where);
+        return new ClusterConnection(Promise.resolve(await setUp(first, domain, replicas)), where, warn);
       } catch (thrown) {
         if (domain !== undefined && jetStreamAway(thrown)) {
           // An edge's own server answers while its leaf node's link to the cloud is down (found by
@@ -142,7 +142,7 @@ export class ClusterConnection {
             await first.close();
             throw new Error("closed before the cluster could be reached");
           })();
-          return new ClusterConnection(later, where, state);
+          return new ClusterConnection(later, where, warn, state);
         }
         await first.close();
         const fix =
@@ -176,12 +176,14 @@ export class ClusterConnection {
       }
       throw new Error("closed before the cluster could be reached");
     })();
-    return new ClusterConnection(later, where, state);
+    return new ClusterConnection(later, where, warn, state);
   }
 
   private constructor(
     connected: Promise<Connected>,
-    private readonly place: Pick<NatsPlace, "replicas" | "retention">,
+    private readonly place: Pick<NatsPlace, "servers" | "replicas" | "retention">,
+    /** Where a lost and a regained connection are said (the log): what a caller's 503 points to. */
+    warn: (line: string) => void,
     /** Shared with a connection still being made, which closes itself once made after {@link close}. */
     private readonly state = { closed: false },
   ) {
@@ -191,10 +193,13 @@ export class ClusterConnection {
         for await (const s of live.nc.status()) {
           if (s.type === "disconnect") {
             this.lost = true;
+            // Said, as the 503s of calls that need the cluster say it is (found by a fresh user's trial: the log was silent).
+            if (!this.state.closed) warn(`lost NATS at ${place.servers}; the applications run here, and reach the cluster again once it is back`);
             for (const l of this.lossListeners) l();
           }
           if (s.type === "reconnect") {
             this.lost = false;
+            warn(`NATS at ${place.servers} is back: the cluster can be reached again`);
             for (const l of this.listeners) l();
           }
         }

@@ -492,7 +492,9 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
         );
       } catch (thrown) {
         if (!(thrown instanceof LiveError)) throw thrown;
-        return reply.code(STATUS[thrown.code]).send({ error: thrown.message });
+        // Said where it was looked for: it may run on another runtime (found by a fresh user's trial).
+        const where = request.query.here === true && thrown.code === "not-found" ? " (on this runtime alone: here=true; without it a stream of another runtime's application is tailed there)" : "";
+        return reply.code(STATUS[thrown.code]).send({ error: thrown.message + where });
       }
       reply.hijack();
       reply.raw.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });

@@ -117,12 +117,15 @@ test("a runtime cut off from NATS says so in /healthz (still 200: it runs its ap
   await expect.poll(async () => (await a.call("GET", "/healthz")).json.cluster?.reachable, { timeout: 10_000, interval: 100 }).toBe(false);
   expect((await a.call("GET", "/healthz")).status).toBe(200);
   expect(await metric(/^portals_cluster_reachable (\d)$/m)).toBe(0);
+  // The log says so too, as the 503s of calls that need the cluster point to it (a fresh user's trial found it silent).
+  expect(a.output()).toContain(`lost NATS at ${nats.url}; the applications run here, and reach the cluster again once it is back`);
   expect((await a.call("POST", "/v1/streams/numbers/in", [2])).status).toBe(200);
   expect((await a.call("POST", "/v1/streams/numbers/in", [3])).status).toBe(200);
   expect(await metric(unpublished)).toBe(2);
   await nats.restart();
   await expect.poll(() => metric(unpublished), { timeout: 20_000, interval: 200 }).toBe(0);
   expect(await metric(/^portals_cluster_reachable (\d)$/m)).toBe(1);
+  expect(a.output()).toContain(`NATS at ${nats.url} is back: the cluster can be reached again`);
   await a.stop();
   await b.stop();
   await nats.stop();
