@@ -102,9 +102,10 @@ export interface ClusterLink extends SystemLink {
   readonly reachable: boolean;
   /**
    * Per stream this runtime publishes for other runtimes: the atoms appended and not yet
-   * acknowledged by JetStream, which grow while the cluster cannot be reached.
+   * acknowledged by JetStream, which grow while the cluster cannot be reached, and why its
+   * export stopped for good when it did (`stopped`; its log says so too).
    */
-  unpublished(): { readonly stream: string; readonly atoms: number }[];
+  unpublished(): { readonly stream: string; readonly atoms: number; readonly stopped?: string }[];
   /**
    * Every application of the cluster (and every partition), as this runtime last heard (the
    * directory, docs/cluster.md), by path and then partition.
@@ -728,8 +729,8 @@ class NatsLink implements LiveLink, ClusterLink {
     return this.connection.reachable;
   }
 
-  unpublished(): { stream: string; atoms: number }[] {
-    return this.exports.map((e) => ({ stream: e.path, atoms: e.unpublished }));
+  unpublished(): { stream: string; atoms: number; stopped?: string }[] {
+    return this.exports.map((e) => ({ stream: e.path, atoms: e.unpublished, ...(e.failure !== undefined ? { stopped: e.failure } : {}) }));
   }
 
   askersElsewhere(app: string): string[] {

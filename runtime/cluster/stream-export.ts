@@ -101,6 +101,8 @@ export class StreamExport implements Consumer {
   private encodedTo = 0;
   private pumping = false;
   private closed = false;
+  /** Why the export stopped publishing for good (another data directory published as this runtime, an atom it cannot encode), once it has. */
+  private stoppedBy: string | undefined;
   /** Set by a reconnection: the next publish is preceded by a look-up. */
   private reconnected = false;
   /** From a failed publish or look-up to the next publish acknowledged: the sources are not held meanwhile. */
@@ -156,9 +158,18 @@ export class StreamExport implements Consumer {
     return this.stream.path;
   }
 
-  /** Atoms appended that another runtime reads and JetStream has not acknowledged yet (none while nobody reads the stream, or once the export stopped). */
+  /**
+   * Atoms appended that another runtime reads and JetStream has not acknowledged yet: none while
+   * nobody reads the stream, or once the export was closed; all it holds once it stopped for good
+   * ({@link failure}), which is not closing.
+   */
   get unpublished(): number {
-    return this.closed || !this.publishes() ? 0 : this.stream.end - this.cursor.position;
+    return (this.closed && this.stoppedBy === undefined) || !this.publishes() ? 0 : this.stream.end - this.cursor.position;
+  }
+
+  /** Why the export stopped publishing for good, or `undefined` while it publishes. */
+  get failure(): string | undefined {
+    return this.stoppedBy;
   }
 
   /**
@@ -420,6 +431,7 @@ export class StreamExport implements Consumer {
       this.stopListening();
       // The identity says so, once for every export.
       if (thrown instanceof Fenced) return;
+      this.stoppedBy = describe(thrown);
       this.log(`the export of stream ${this.path} to the cluster stopped: ${describe(thrown)}`, { level: "error", workflow: this.path, task: "", key: 0 });
     } finally {
       this.pumping = false;

@@ -80,6 +80,16 @@ export class ServerMetrics {
           for (const e of cluster.unpublished()) this.set({ stream: e.stream }, e.atoms);
         },
       });
+      new Gauge({
+        name: "portals_export_stopped",
+        help: "1 when the export of a stream other runtimes read stopped for good (the log says why), else 0",
+        labelNames: ["stream"],
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const e of cluster.unpublished()) this.set({ stream: e.stream }, e.stopped === undefined ? 0 : 1);
+        },
+      });
     }
     perApp("portals_app_atoms", "Atoms an application's workflows processed since the server started (or its last upgrade)", (a) => a.atoms);
     perApp("portals_app_events", "Events an application's workflows processed since the server started or its last upgrade (portal requests and replies included)", (a) => a.events);

@@ -104,7 +104,14 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
         summary:
           "Liveness: 200 while the live system runs (with the number of applications running, not stopped, and in a cluster whether its NATS server is reached now), 503 with the reason once it stopped",
         response: {
-          200: { type: "object", properties: { status: { type: "string" }, applications: { type: "integer" }, cluster: { type: "object", properties: { runtime: { type: "string" }, reachable: { type: "boolean" } } } } },
+          200: {
+            type: "object",
+            properties: {
+              status: { type: "string" },
+              applications: { type: "integer" },
+              cluster: { type: "object", properties: { runtime: { type: "string" }, reachable: { type: "boolean" }, exportsStopped: { type: "array", items: { type: "string" } } } },
+            },
+          },
           503: ERROR,
         },
       },
@@ -114,7 +121,9 @@ export function registerRoutes(app: FastifyInstance, ctx: RouteContext): void {
       if (stopped !== undefined) return reply.code(503).send({ error: stopped });
       // Cut off from the cluster, a runtime still runs its applications (docs/cluster.md, "Edge"): alive, and said so.
       const { cluster } = ctx;
-      return { status: "ok", applications: system.running.length, ...(cluster !== undefined ? { cluster: { runtime: cluster.runtime, reachable: cluster.reachable } } : {}) };
+      const exportsStopped = cluster?.unpublished().flatMap((e) => (e.stopped === undefined ? [] : [`${e.stream}: ${e.stopped}`])) ?? [];
+      const state = cluster === undefined ? {} : { cluster: { runtime: cluster.runtime, reachable: cluster.reachable, ...(exportsStopped.length > 0 ? { exportsStopped } : {}) } };
+      return { status: "ok", applications: system.running.length, ...state };
     },
   );
 

@@ -113,6 +113,7 @@ test("a runtime cut off from NATS says so in /healthz (still 200: it runs its ap
   // Published once B reads it: nothing left over after a send.
   expect((await a.call("POST", "/v1/streams/numbers/in", [1])).status).toBe(200);
   await expect.poll(() => metric(unpublished), { timeout: 10_000, interval: 100 }).toBe(0);
+  expect(await metric(/^portals_export_stopped\{stream="\/numbers\/workflows\/double\/stream"\} (\d)$/m)).toBe(0);
   await nats.kill();
   await expect.poll(async () => (await a.call("GET", "/healthz")).json.cluster?.reachable, { timeout: 10_000, interval: 100 }).toBe(false);
   expect((await a.call("GET", "/healthz")).status).toBe(200);

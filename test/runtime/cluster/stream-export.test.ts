@@ -239,3 +239,27 @@ describe("atoms encoded once for a checkpoint and their messages (docs/snapshots
     expect(() => throughSnapshot(codec, { [stream.path]: stream.save() })).toThrow('cannot store a symbol at snapshot.streams["/shop/workflows/orders/stream"].atoms[1].values[0]');
   });
 });
+
+test("an export that finds its runtime's subject ahead of its stream (another data directory published as this runtime) stops for good, saying why, and still counts the atoms it holds", async () => {
+  // A fresh user's trial found such an export only in the log: /healthz and its metric said nothing.
+  const stream = new AtomicStream("/shop/workflows/orders/stream");
+  const published = { seq: 9, header: { get: (h: string) => (h === "Portals-Atom" ? "7" : undefined) } };
+  const connection = {
+    reachable: true,
+    atomStream: async () => "PT_x",
+    onReconnect: () => () => {},
+    onDisconnect: () => () => {},
+    ready: async () => ({ nc: { info: { max_payload: 1 << 20 } }, jsm: { streams: { getMessage: async () => published } } }),
+  } as unknown as ClusterConnection;
+  const fence = { lost: undefined, verify: async () => {} } as unknown as Fence;
+  const lines: string[] = [];
+  const exported = new StreamExport(stream, "rt-a", connection, fence, () => createCodec(), (line) => void lines.push(line), () => {});
+  expect([exported.failure, exported.unpublished]).toEqual([undefined, 0]);
+  stream.append(atom([0], [1], undefined, false, false));
+  exported.release(exported.take());
+  await vi.waitFor(() => expect(exported.failure).toBeDefined(), { timeout: 5000 });
+  const why = "runtime rt-a published atom 7 of stream /shop/workflows/orders/stream, but this data directory's stream has only 1 atoms";
+  expect(exported.failure).toMatch(new RegExp(`^${why}`));
+  expect(exported.unpublished).toBe(1);
+  expect(lines).toEqual([expect.stringMatching(new RegExp(`^the export of stream /shop/workflows/orders/stream to the cluster stopped: ${why}`))]);
+});
