@@ -4,6 +4,7 @@
 #              wait until it listens, and export PORTALS_SERVER and PORTALS_TOKEN for the CLI
 #   portals    the built CLI
 #   fail       print "demo: <message>" on stderr and exit 1
+#   kill_server  SIGKILL the server and wait for it, quietly
 # and removes $DATA and stops the server on exit.
 [ -f dist/runtime/cli/main.js ] || npm run build >/dev/null
 
@@ -16,6 +17,9 @@ cleanup() {
 trap cleanup EXIT
 
 portals() { node dist/runtime/cli/main.js "$@"; }
+# SIGKILL of the server, waited for: bash's "Killed" notice of the job goes nowhere (printed when
+# the shell reaps it, which may be before the `wait`; a demo test checks stderr is empty).
+kill_server() { { kill -9 "$SERVER"; wait "$SERVER"; } 2>/dev/null || true; }
 fail() { echo "demo: $*" >&2; exit 1; }
 
 serve() {

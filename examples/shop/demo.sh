@@ -35,8 +35,7 @@ timeout 10 node dist/runtime/cli/main.js tail /orders/workflows/orders/stream | 
 
 say "kill the server with SIGKILL, start it again on the same data dir"
 top100=$(portals ask analytics/top '{}')
-kill -9 "$SERVER"
-wait "$SERVER" 2>/dev/null || true
+kill_server
 serve
 grep -q "restored snapshot" "$DATA/server.log" || fail "the server did not restore its snapshot"
 portals apps | grep '"name"' | tr -d ' ,'

@@ -33,8 +33,7 @@ cat "$DATA/err"
 grep -q "JOIN at 1:18 is not supported" "$DATA/err" || fail "the error does not name the join"
 
 say "kill the server with SIGKILL, start it again on the same data dir"
-kill -9 "$SERVER"
-wait "$SERVER" 2>/dev/null || true
+kill_server
 serve
 rows=$(sql "SELECT k, v FROM kv;")
 echo "$rows"
