@@ -445,10 +445,10 @@ class NatsLink implements LiveLink, ClusterLink {
     if (parts.every((p) => p.runtime === this.runtime)) return undefined;
     const tails: TailPart[] = parts.map((p) =>
       p.runtime === this.runtime
-        ? (partListener) => {
-            const system = this.system;
-            if (system === undefined) return Promise.reject(new Error("internal: the cluster link is not attached to a live system"));
-            return Promise.resolve(system.tail(stream, partListener));
+        ? async (partListener) => {
+            // Async: a refusal here rejects like a forwarded part's, so the parts begun already are stopped.
+            if (this.system === undefined) throw new Error("internal: the cluster link is not attached to a live system");
+            return this.system.tail(stream, partListener);
           }
         : (partListener, partBroken) => this.tailThere(p.runtime, stream, partListener, partBroken),
     );
